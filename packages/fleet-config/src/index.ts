@@ -1,1 +1,10 @@
-export const hello = (): string => "fleet-config";
+export { getInstanceType, isKnownInstanceType, knownInstanceTypes, PRICE_SOURCE, usdPerMillionInferences, type InstanceTypeFacts } from "./catalog.js";
+export { ConfigError, type ConfigProblem } from "./config-error.js";
+export { parseDurationSeconds } from "./duration.js";
+export { applyEnvOverrides, envNameFor, ENV_PREFIX } from "./env-overrides.js";
+export { parseFleetConfig } from "./parse.js";
+export {
+  clusterSchema, fleetConfigObjectSchema, fleetConfigSchema, loadTestSchema, modelSchema, PROJECT, serverSchema,
+  type ClusterConfig, type FleetConfig, type FleetConfigInput, type LoadTestConfig, type ModelConfig, type ServerConfig,
+} from "./schema.js";
+export { defaultStacksDir, fromNamespacedConfig, listStacks, loadStackConfig, type LoadStackOptions } from "./stack-file.js";

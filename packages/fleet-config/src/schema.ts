@@ -1,0 +1,221 @@
+import { z } from "zod";
+import { getInstanceType, isKnownInstanceType, knownInstanceTypes } from "./catalog.js";
+import { parseDurationSeconds } from "./duration.js";
+
+/** The Pulumi project name; stack config keys are namespaced with it ("inference-fleet:model"). */
+export const PROJECT = "inference-fleet";
+
+const durationSeconds = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const seconds = parseDurationSeconds(value);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: "custom", message: 'must be a duration such as "30s", "2m", "1m30s" or a number of seconds' });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const instanceType = z.string().refine(isKnownInstanceType, {
+  error: () => `must be an instance type from the catalog: ${knownInstanceTypes().join(", ")}`,
+});
+
+const kubernetesQuantity = z.union([z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, "must be a Kubernetes quantity such as \"2\", \"500m\" or \"4Gi\""), z.number().positive()]).transform(String);
+
+const modelSource = z.string().min(1).refine((source) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^(s3|https):\/\//.test(source), {
+  error: "must be a local directory, an s3://bucket/prefix or an https:// URL",
+});
+
+export const modelSchema = z.strictObject({
+  /** Name used in reports and image tags. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes").default("bert-qa"),
+  /** Local model dir (relative to the repo root), s3://bucket/prefix or https:// URL of a model dir. */
+  source: modelSource.default("models/bert-qa-tiny"),
+  /** How to build the model with model-zoo when a local source is missing (nothing is downloaded). */
+  generate: z.strictObject({
+    size: z.enum(["tiny", "mini", "base"]).default("tiny"),
+    seed: z.int().min(0).default(7),
+  }).prefault({}),
+  task: z.enum(["question-answering"]).default("question-answering"),
+  /** Longest token sequence; longer contexts are truncated. */
+  maxSeqLength: z.int().min(8).max(512).default(128),
+  /** dynamic pads a batch to its longest request; fixed pads every request to maxSeqLength (the AWS sample). */
+  padding: z.enum(["dynamic", "fixed"]).default("dynamic"),
+  /** Many unique models served from one repository: each server lazily loads its shard. */
+  repository: z.strictObject({
+    /** How many unique models the repository holds. */
+    count: z.int().min(1).max(100_000),
+    /** Memory budget for resident models per server; least recently used models are unloaded past it. */
+    maxResidentMb: z.int().min(16).default(1024),
+  }).optional(),
+});
+
+export const serverSchema = z.strictObject({
+  /** cpu, gpu (NVIDIA, ONNX Runtime CUDA provider) or inf (AWS Inferentia through an external Neuron image). */
+  processor: z.enum(["cpu", "gpu", "inf"]).optional(),
+  /** Derived from the instance type when absent. */
+  cpuArch: z.enum(["x86_64", "arm64"]).optional(),
+  /** Copies of the model per server, named model0..model{N-1} as in the AWS sample. */
+  numModels: z.int().min(1).max(256).default(1),
+  /** Model-server replicas. */
+  numServers: z.int().min(1).max(1000).default(1),
+  /** ONNX Runtime intra-op threads per session. */
+  threads: z.int().min(1).max(192).default(1),
+  /** Largest batch; 1 turns dynamic batching off. */
+  maxBatch: z.int().min(1).max(256).default(1),
+  /** How long the first request of a batch waits for others. */
+  maxQueueDelayMs: z.number().min(0).max(1000).default(2),
+  /** Requests waiting per model before the server answers 503 with Retry-After. */
+  maxQueue: z.int().min(1).max(100_000).default(256),
+  /** Per-request deadline, from arrival to answer. */
+  requestTimeoutMs: z.int().min(10).max(600_000).default(10_000),
+  /** One ONNX Runtime session per copy instead of one shared by all copies (more memory, per-copy isolation). */
+  separateSessions: z.boolean().default(false),
+  /** Decode the answer span (true) or return raw logits summaries (false). */
+  postprocess: z.boolean().default(true),
+  port: z.int().min(1).max(65535).default(8080),
+  /** A seed-compatible image to run instead of ours (e.g. a Neuron server on inf2). */
+  image: z.string().min(1).optional(),
+  /** Kubernetes requests = limits per server pod. */
+  resources: z.strictObject({
+    cpu: kubernetesQuantity.default("1"),
+    memory: kubernetesQuantity.default("2Gi"),
+    /** nvidia.com/gpu per pod; defaults to 1 on gpu. */
+    gpus: z.int().min(0).max(16).optional(),
+    /** aws.amazon.com/neuron devices per pod; defaults to 1 on inf. */
+    neuronDevices: z.int().min(0).max(16).optional(),
+  }).prefault({}),
+});
+
+const sloSchema = z.strictObject({
+  percentile: z.enum(["p50", "p90", "p95", "p99"]).default("p90"),
+  thresholdMs: z.number().positive().default(100),
+  maxErrorRate: z.number().min(0).max(1).default(0.01),
+});
+
+/** Accepts "p90<=100ms" as shorthand for { percentile: "p90", thresholdMs: 100 }. */
+const slo = z.preprocess((value) => {
+  if (typeof value !== "string") return value;
+  const match = /^\s*(p50|p90|p95|p99)\s*<=?\s*(\d+(?:\.\d+)?)\s*ms\s*$/.exec(value);
+  return match ? { percentile: match[1], thresholdMs: Number(match[2]) } : value;
+}, sloSchema);
+
+export const loadTestSchema = z.strictObject({
+  /** Instance type of the system nodes that run k6 pods. */
+  instanceType: instanceType.default("c7i.2xlarge"),
+  /** seq cycles servers and models in order; rnd picks at random; bmk holds constant concurrency; rate is open loop; ramp raises the rate to find the SLO limit. */
+  mode: z.enum(["seq", "rnd", "bmk", "rate", "ramp"]).default("bmk"),
+  duration: durationSeconds.default(30),
+  /** Virtual users (closed loop) per load pod. */
+  concurrency: z.int().min(1).max(10_000).default(4),
+  /** Requests per second in total for rate mode (split over pods). */
+  rate: z.number().positive().max(1_000_000).default(100),
+  /** Ramp mode: arrival rate rises from startRate to maxRate over the duration. */
+  ramp: z.strictObject({
+    startRate: z.number().positive().default(10),
+    maxRate: z.number().positive().default(1000),
+  }).prefault({}),
+  /** Load generator pods (k6 Indexed Job completions). */
+  pods: z.int().min(1).max(100).default(1),
+  /** Stop after this many requests per generator. */
+  maxRequests: z.int().min(1).optional(),
+  /** Per-request timeout. */
+  requestTimeout: durationSeconds.default(10),
+  /** How requests pick a model: uniform, or Zipf(s) for many-model fleets. */
+  modelChoice: z.strictObject({
+    distribution: z.enum(["uniform", "zipf"]).default("uniform"),
+    s: z.number().positive().default(1.1),
+  }).prefault({}),
+  slo: slo.prefault({}),
+});
+
+export const clusterSchema = z.strictObject({
+  /** Use an existing cluster instead of creating network and cluster: a kubeconfig (path or contents) or an EKS cluster name. */
+  existing: z.strictObject({
+    kubeconfig: z.string().min(1).optional(),
+    clusterName: z.string().min(1).optional(),
+  }).refine((e) => Boolean(e.kubeconfig) !== Boolean(e.clusterName), { error: "give exactly one of kubeconfig or clusterName" }).optional(),
+  kubernetesVersion: z.string().regex(/^1\.\d+$/, 'must look like "1.33"').default("1.33"),
+  /** Reach the API endpoint from the internet (restricted to publicAccessCidrs); private access is always on. */
+  endpointPublicAccess: z.boolean().default(true),
+  publicAccessCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 203.0.113.0/24")).default([]),
+  /** single NAT gateway (dev) or one per availability zone (prod). */
+  natGateways: z.enum(["single", "onePerAz"]).default("single"),
+  availabilityZones: z.int().min(2).max(3).default(3),
+  /** Fleet nodes per managed node group. */
+  fleetNodes: z.int().min(1).max(100).default(1),
+  systemNodes: z.int().min(1).max(20).default(1),
+  /** A DaemonSet pulls the server image on every fleet node before the fleet starts. */
+  prePullImages: z.boolean().default(false),
+  /** IAM principals (role/user ARNs) given cluster-admin through EKS access entries. */
+  adminPrincipals: z.array(z.string().startsWith("arn:")).default([]),
+});
+
+const fleetObjectSchema = z.strictObject({
+  /** Pulumi stack name this config came from. */
+  stack: z.string().default("dev"),
+  /** AWS region (the stack's aws:region). */
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as "us-east-1"').default("us-east-1"),
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Kubernetes namespace name (lower-case, digits, dashes)").default("inference-fleet"),
+  /** Instance type of the fleet's nodes. */
+  instanceType: instanceType.default("c7i.xlarge"),
+  model: modelSchema.prefault({}),
+  server: serverSchema.prefault({}),
+  loadTest: loadTestSchema.prefault({}),
+  cluster: clusterSchema.prefault({}),
+});
+
+/** The shape before derived fields are filled in; its keys are the config's keys. */
+export const fleetConfigObjectSchema = fleetObjectSchema;
+
+/** A fleet and its load test: validated, defaults applied, processor/arch/resources derived from the instance type. */
+export const fleetConfigSchema = fleetObjectSchema
+  .superRefine((config, ctx) => {
+    const facts = getInstanceType(config.instanceType);
+    const acceleratorKind = facts.accelerator?.kind;
+    if (config.server.cpuArch && config.server.cpuArch !== facts.arch) {
+      ctx.addIssue({ code: "custom", path: ["server", "cpuArch"], input: config.server.cpuArch, message: `must match the instance type ${facts.name}, which is ${facts.arch}; remove it to derive it` });
+    }
+    const processor = config.server.processor ?? defaultProcessor(acceleratorKind);
+    if (processor === "gpu" && acceleratorKind !== "nvidia") {
+      ctx.addIssue({ code: "custom", path: ["server", "processor"], input: processor, message: `gpu needs an NVIDIA instance type (g4dn, g5, g6), not ${facts.name}` });
+    }
+    if (processor === "inf" && acceleratorKind !== "neuron") {
+      ctx.addIssue({ code: "custom", path: ["server", "processor"], input: processor, message: `inf needs an Inferentia instance type (inf1, inf2), not ${facts.name}` });
+    }
+    if (processor === "inf" && !config.server.image) {
+      ctx.addIssue({ code: "custom", path: ["server", "image"], input: undefined, message: "is required on inf: ONNX Runtime has no Neuron provider, so give a seed-compatible Neuron server image" });
+    }
+    if (config.loadTest.ramp.maxRate <= config.loadTest.ramp.startRate) {
+      ctx.addIssue({ code: "custom", path: ["loadTest", "ramp", "maxRate"], input: config.loadTest.ramp.maxRate, message: `must be greater than startRate (${config.loadTest.ramp.startRate})` });
+    }
+    if (config.cluster.endpointPublicAccess && config.cluster.publicAccessCidrs.includes("0.0.0.0/0")) {
+      ctx.addIssue({ code: "custom", path: ["cluster", "publicAccessCidrs"], input: config.cluster.publicAccessCidrs, message: "must not contain 0.0.0.0/0: list your office or CI CIDRs, or set endpointPublicAccess: false" });
+    }
+  })
+  .transform((config) => {
+    const facts = getInstanceType(config.instanceType);
+    const processor = config.server.processor ?? defaultProcessor(facts.accelerator?.kind);
+    return {
+      ...config,
+      server: {
+        ...config.server,
+        processor,
+        cpuArch: facts.arch,
+        resources: {
+          ...config.server.resources,
+          gpus: config.server.resources.gpus ?? (processor === "gpu" ? 1 : 0),
+          neuronDevices: config.server.resources.neuronDevices ?? (processor === "inf" ? 1 : 0),
+        },
+      },
+    };
+  });
+
+function defaultProcessor(acceleratorKind: "nvidia" | "neuron" | undefined): "cpu" | "gpu" | "inf" {
+  return acceleratorKind === "nvidia" ? "gpu" : acceleratorKind === "neuron" ? "inf" : "cpu";
+}
+
+export type FleetConfig = z.output<typeof fleetConfigSchema>;
+export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
+export type ModelConfig = FleetConfig["model"];
+export type ServerConfig = FleetConfig["server"];
+export type LoadTestConfig = FleetConfig["loadTest"];
+export type ClusterConfig = FleetConfig["cluster"];
