@@ -169,6 +169,8 @@ export const fleetConfigObjectSchema = fleetObjectSchema;
 /** A fleet and its load test: validated, defaults applied, processor/arch/resources derived from the instance type. */
 export const fleetConfigSchema = fleetObjectSchema
   .superRefine((config, ctx) => {
+    // A field's own refinement does not stop the object's checks: skip derived checks until the type is known.
+    if (!isKnownInstanceType(config.instanceType)) return;
     const facts = getInstanceType(config.instanceType);
     const acceleratorKind = facts.accelerator?.kind;
     if (config.server.cpuArch && config.server.cpuArch !== facts.arch) {

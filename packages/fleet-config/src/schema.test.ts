@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseFleetConfig } from "./index.js";
+
+function problemsOf(input: unknown): Array<{ path: string; value: unknown; message: string }> {
+  try {
+    parseFleetConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("parseFleetConfig defaults", () => {
+  it("fills every section from an empty object", () => {
+    const config = parseFleetConfig({});
+    expect(config.instanceType).toBe("c7i.xlarge");
+    expect(config.model).toMatchObject({ padding: "dynamic", maxSeqLength: 128, generate: { size: "tiny", seed: 7 } });
+    expect(config.server).toMatchObject({ processor: "cpu", cpuArch: "x86_64", numModels: 1, numServers: 1, maxBatch: 1 });
+    expect(config.loadTest).toMatchObject({ mode: "bmk", duration: 30, slo: { percentile: "p90", thresholdMs: 100, maxErrorRate: 0.01 } });
+  });
+
+  it.each([
+    ["c7g.4xlarge", "cpu", "arm64", 0, 0],
+    ["g5.xlarge", "gpu", "x86_64", 1, 0],
+    ["c8g.large", "cpu", "arm64", 0, 0],
+  ])("derives processor and arch from %s", (instanceType, processor, cpuArch, gpus, neuronDevices) => {
+    const config = parseFleetConfig({ instanceType });
+    expect(config.server).toMatchObject({ processor, cpuArch, resources: { gpus, neuronDevices } });
+  });
+
+  it("parses durations and the SLO shorthand", () => {
+    const config = parseFleetConfig({ loadTest: { duration: "1m30s", requestTimeout: "500ms", slo: "p99 <= 250ms" } });
+    expect(config.loadTest.duration).toBe(90);
+    expect(config.loadTest.requestTimeout).toBe(0.5);
+    expect(config.loadTest.slo).toEqual({ percentile: "p99", thresholdMs: 250, maxErrorRate: 0.01 });
+  });
+});
+
+describe("parseFleetConfig rejects bad values naming the field and the value", () => {
+  it.each([
+    [{ instanceType: "c9.huge" }, "instanceType", "c9.huge", /c7g\.4xlarge/],
+    [{ server: { numModels: 0 } }, "server.numModels", 0, />=1/],
+    [{ server: { numModles: 2 } }, "server.numModles", 2, /not a known setting/],
+    [{ model: { padding: "left" } }, "model.padding", "left", /dynamic|fixed/],
+    [{ model: { source: "ftp://host/model" } }, "model.source", "ftp://host/model", /s3:\/\//],
+    [{ loadTest: { duration: "soon" } }, "loadTest.duration", "soon", /duration/],
+    [{ loadTest: { mode: "burst" } }, "loadTest.mode", "burst", /seq/],
+    [{ instanceType: "c7i.xlarge", server: { processor: "gpu" } }, "server.processor", "gpu", /NVIDIA/],
+    [{ instanceType: "inf2.xlarge" }, "server.image", undefined, /Neuron/],
+    [{ instanceType: "c7g.xlarge", server: { cpuArch: "x86_64" } }, "server.cpuArch", "x86_64", /arm64/],
+    [{ cluster: { publicAccessCidrs: ["0.0.0.0/0"] } }, "cluster.publicAccessCidrs", ["0.0.0.0/0"], /0\.0\.0\.0\/0/],
+    [{ region: "mars-1" }, "region", "mars-1", /us-east-1/],
+  ])("%j", (input, path, value, message) => {
+    const problems = problemsOf(input);
+    const problem = problems.find((p) => p.path === path);
+    expect(problem, JSON.stringify(problems)).toBeDefined();
+    expect(problem!.value).toEqual(value);
+    expect(problem!.message).toMatch(message);
+  });
+
+  it("puts path, value and rule in the error message", () => {
+    expect(() => parseFleetConfig({ server: { threads: "four" } }, "stacks/Pulumi.x.yaml")).toThrow(/Pulumi\.x\.yaml[\s\S]*server\.threads: .*number.*\(got "four"\)/);
+  });
+});
