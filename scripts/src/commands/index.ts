@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { configCheck } from "./config-check.js";
 
 // Each command lives in its own file in this folder; add it to this list to expose it.
-export const commands: Command[] = [];
+export const commands: Command[] = [configCheck];
