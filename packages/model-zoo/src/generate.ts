@@ -1,0 +1,102 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { buildBertGraph, OPSET_VERSION } from "./bert-graph.js";
+import { elementCount } from "./graph-builder.js";
+import { buildModelInfo, DEFAULT_MAX_SEQUENCE_LENGTH, GENERATOR_NAME, GENERATOR_VERSION, MODEL_FILE, MODEL_INFO_FILE, TOKENIZER_FILE } from "./model-info.js";
+import { writeOnnxModel } from "./onnx-writer.js";
+import { presetByName, type PresetName } from "./presets.js";
+import { SeededRandom } from "./prng.js";
+import { buildTokenizerJson } from "./tokenizer-json.js";
+
+
+export interface GenerateModelOptions {
+  readonly size: PresetName;
+  readonly seed: number;
+  /** The model directory to write (created if missing). */
+  readonly outDir: string;
+  /** Defaults to `bert-qa-<size>-seed<seed>`. */
+  readonly name?: string;
+  readonly maxSequenceLength?: number;
+  /** tokenizer.json bytes to reuse across many models (it is the same for every model). */
+  readonly tokenizerJson?: string;
+}
+
+export interface GeneratedModel {
+  readonly dir: string;
+  readonly name: string;
+  /** Full paths of model.onnx, tokenizer.json and model.json. */
+  readonly files: readonly string[];
+  readonly parameters: number;
+  /** Size of model.onnx in bytes. */
+  readonly bytes: number;
+}
+
+/** Writes one model directory: model.onnx (seeded random weights), tokenizer.json and model.json. */
+export async function generateModel(options: GenerateModelOptions): Promise<GeneratedModel> {
+  const architecture = presetByName(options.size);
+  const maxSequenceLength = options.maxSequenceLength ?? DEFAULT_MAX_SEQUENCE_LENGTH;
+  if (!Number.isInteger(maxSequenceLength) || maxSequenceLength < 2 || maxSequenceLength > architecture.maxPositions) {
+    throw new Error(`The max sequence length must be an integer from 2 to ${architecture.maxPositions}, got ${String(maxSequenceLength)}.`);
+  }
+  const random = new SeededRandom(options.seed);
+  const name = options.name ?? `bert-qa-${options.size}-seed${options.seed}`;
+  const { graph, initializers } = buildBertGraph(architecture);
+  const parameters = initializers.filter((spec) => spec.trainable).reduce((total, spec) => total + elementCount(spec.dims), 0);
+
+  await mkdir(options.outDir, { recursive: true });
+  const files = [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].map((file) => join(options.outDir, file));
+  const { bytes } = await writeOnnxModel(
+    files[0]!,
+    {
+      opsetVersion: OPSET_VERSION,
+      producerName: GENERATOR_NAME,
+      producerVersion: GENERATOR_VERSION,
+      docString: `BERT question answering (${options.size}) with random weights from seed ${options.seed}; not a trained model.`,
+      metadata: { size: options.size, seed: String(options.seed) },
+    },
+    graph,
+    initializers,
+    random,
+  );
+  await writeFile(files[1]!, options.tokenizerJson ?? buildTokenizerJson());
+  const info = buildModelInfo({ name, size: options.size, seed: options.seed, maxSequenceLength, parameters, architecture });
+  await writeFile(files[2]!, `${JSON.stringify(info, null, 2)}\n`);
+  return { dir: options.outDir, name, files, parameters, bytes };
+}
+
+export interface GenerateManyOptions {
+  readonly count: number;
+  readonly size: PresetName;
+  /** Model i gets seed seedBase + i, so every model has its own weights. */
+  readonly seedBase: number;
+  /** The model repository: one subdirectory per model name. */
+  readonly outDir: string;
+  /** Model i is named `<namePrefix><i>` (default "model", giving model0, model1, ...). */
+  readonly namePrefix?: string;
+  readonly maxSequenceLength?: number;
+  readonly onProgress?: (done: number, total: number, model: GeneratedModel) => void;
+}
+
+/** Writes `count` distinct models into a model repository, one after another (each is CPU-bound). */
+export async function generateManyModels(options: GenerateManyOptions): Promise<GeneratedModel[]> {
+  if (!Number.isInteger(options.count) || options.count < 1) {
+    throw new Error(`The model count must be a positive integer, got ${String(options.count)}.`);
+  }
+  const tokenizerJson = buildTokenizerJson();
+  const prefix = options.namePrefix ?? "model";
+  const models: GeneratedModel[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const name = `${prefix}${i}`;
+    const model = await generateModel({
+      size: options.size,
+      seed: options.seedBase + i,
+      outDir: join(options.outDir, name),
+      name,
+      maxSequenceLength: options.maxSequenceLength,
+      tokenizerJson,
+    });
+    models.push(model);
+    options.onProgress?.(i + 1, options.count, model);
+  }
+  return models;
+}
