@@ -1,1 +1,14 @@
-export {};
+export { bucketIndex, bucketValueMs, HISTOGRAM_BUCKETS, HISTOGRAM_GROWTH, HISTOGRAM_HIGHEST_MS, HISTOGRAM_LOWEST_MS, LatencyHistogram, percentilesFromHistogram } from "./histogram.js";
+export type { HistogramData, LatencyPercentiles } from "./histogram.js";
+export { histogramSchema, loadTestResultSchema, parseResult, seriesPointSchema } from "./results-schema.js";
+export { buildResult, LOAD_MODES, totalErrors } from "./results.js";
+export type { LoadMode, LoadTestResult, SeriesPoint } from "./results.js";
+export { mergeResults } from "./merge.js";
+export { ResultRecorder } from "./recorder.js";
+export { chooseIndex, createPicker, cumulativeWeights } from "./choice.js";
+export type { ModelDistribution } from "./choice.js";
+export { buildRequest, DEFAULT_CONTEXT, DEFAULT_QUESTION, errorKind } from "./request.js";
+export { buildThresholds, DEFAULT_SLO, evaluateThresholds, K6_BUILTIN_METRICS } from "./thresholds.js";
+export type { Slo, Thresholds, ThresholdOutcome } from "./thresholds.js";
+export { k6ConfigFromEnv } from "./k6/config.js";
+export { bundleK6Script } from "./bundle.js";

@@ -1,0 +1,116 @@
+// Turns the environment variables infra sets on the k6 Job into the run's configuration and k6
+// options. Pure, so vitest checks every mode without k6.
+import type { Options } from "k6/options";
+import type { ModelDistribution } from "../choice.js";
+import type { RequestMethod } from "../request.js";
+import { LOAD_MODES, type LoadMode } from "../results.js";
+import { buildThresholds, type Slo } from "../thresholds.js";
+
+export interface K6RunConfig {
+  targets: string[];
+  models: string[];
+  mode: LoadMode;
+  method: RequestMethod;
+  distribution: ModelDistribution;
+  zipfS: number;
+  slo: Slo;
+  timeout: string;
+  labels: Record<string, string>;
+  resultsPath: string;
+  options: Options;
+}
+
+type Env = Record<string, string | undefined>;
+
+function list(env: Env, name: string, example: string): string[] {
+  const items = (env[name] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new Error(`Set ${name} to a comma-separated list, e.g. ${name}=${example}.`);
+  return items;
+}
+
+function number(env: Env, name: string, fallback: number, check: (n: number) => boolean = (n) => n > 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || !check(value)) throw new Error(`${name}="${raw}" is not valid: give a positive number.`);
+  return value;
+}
+
+function duration(env: Env): string {
+  const value = env.DURATION ?? "60s";
+  if (!/^(\d+(ms|s|m|h))+$/.test(value)) throw new Error(`DURATION="${value}" is not a k6 duration: write e.g. 30s, 5m or 1m30s.`);
+  return value;
+}
+
+/** LABELS="stack=c7g,instanceType=c7g.xlarge" -> { stack: "c7g", instanceType: "c7g.xlarge" }. */
+export function parseLabels(text: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of (text ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new Error(`LABELS entry "${pair}" is not key=value; write e.g. LABELS=stack=c7g,instanceType=c7g.xlarge.`);
+    labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+function scenario(mode: LoadMode, env: Env): NonNullable<Options["scenarios"]>[string] {
+  const time = duration(env);
+  const vus = number(env, "VUS", mode === "bmk" ? 8 : 1);
+  const maxRequests = env.MAX_REQUESTS ? number(env, "MAX_REQUESTS", 0) : undefined;
+  const maxVUs = number(env, "MAX_VUS", Math.max(vus, 100));
+  switch (mode) {
+    case "rate":
+      return { executor: "constant-arrival-rate", rate: number(env, "RATE", 10), timeUnit: "1s", duration: time, preAllocatedVUs: vus, maxVUs };
+    case "ramp":
+      return {
+        executor: "ramping-arrival-rate",
+        startRate: number(env, "RAMP_START_RATE", 1, (n) => n >= 0),
+        timeUnit: "1s",
+        stages: [{ target: number(env, "RAMP_MAX_RATE", 1000), duration: time }],
+        preAllocatedVUs: vus,
+        maxVUs,
+      };
+    default:
+      // seq, rnd and bmk: closed loop, each VU sends its next request when the last one is answered.
+      return maxRequests
+        ? { executor: "shared-iterations", vus: Math.min(vus, maxRequests), iterations: maxRequests, maxDuration: time }
+        : { executor: "constant-vus", vus, duration: time };
+  }
+}
+
+export function k6ConfigFromEnv(env: Env): K6RunConfig {
+  const mode = (env.MODE ?? "bmk") as LoadMode;
+  if (!LOAD_MODES.includes(mode)) throw new Error(`MODE="${env.MODE}" is not a mode: use one of ${LOAD_MODES.join(", ")}.`);
+  const distribution = (env.MODEL_DISTRIBUTION ?? "uniform") as ModelDistribution;
+  if (distribution !== "uniform" && distribution !== "zipf") throw new Error(`MODEL_DISTRIBUTION="${distribution}" must be uniform or zipf.`);
+  const method = (env.METHOD ?? "GET").toUpperCase() as RequestMethod;
+  if (method !== "GET" && method !== "POST") throw new Error(`METHOD="${env.METHOD}" must be GET or POST.`);
+  const slo: Slo = {
+    percentile: number(env, "SLO_PERCENTILE", 90, (n) => n > 0 && n <= 100),
+    latencyMs: number(env, "SLO_MS", 100),
+    maxErrorRate: number(env, "MAX_ERROR_RATE", 0.01, (n) => n >= 0 && n < 1),
+  };
+  const labels = parseLabels(env.LABELS);
+  const pod = env.POD_INDEX ?? env.JOB_COMPLETION_INDEX;
+  if (pod !== undefined && pod !== "") labels.pod = pod;
+  labels.generator = "k6";
+  return {
+    targets: list(env, "TARGETS", "http://model-server-0:8080,http://model-server-1:8080"),
+    models: list(env, "MODELS", "model0,model1"),
+    mode,
+    method,
+    distribution,
+    zipfS: number(env, "ZIPF_S", 1, (n) => n >= 0),
+    slo,
+    timeout: env.TIMEOUT ?? "10s",
+    labels,
+    resultsPath: env.RESULTS_PATH ?? `/results/results-${pod ?? "0"}.json`,
+    options: {
+      scenarios: { [mode]: scenario(mode, env) },
+      thresholds: buildThresholds(slo, { abortOnLatency: mode === "ramp" }),
+      // The summary needs no per-request trends beyond these; the histogram counters carry the rest.
+      summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"],
+      discardResponseBodies: true,
+    },
+  };
+}

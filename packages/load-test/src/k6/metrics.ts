@@ -1,0 +1,34 @@
+// Names of the custom metrics the k6 script defines. handleSummary reads them back by these
+// names, so both sides share this one list.
+import { HISTOGRAM_BUCKETS } from "../histogram.js";
+import { errorKind } from "../request.js";
+
+/** Error kinds with their own k6 counter; any other HTTP error status counts as http_other. */
+export const K6_ERROR_KINDS = ["http_400", "http_404", "http_408", "http_413", "http_429", "http_500", "http_502", "http_503", "http_504", "http_other", "timeout", "connection"] as const;
+export type K6ErrorKind = (typeof K6_ERROR_KINDS)[number];
+
+/** k6 reports a request timeout with this error code (https://grafana.com/docs/k6/latest/javascript-api/error-codes/). */
+export const K6_TIMEOUT_ERROR_CODE = 1050;
+
+/** Responses per latency bucket: counters add up across VUs, so the histogram survives k6's aggregation. */
+export function latencyBucketMetric(index: number): string {
+  return `fleet_latency_bucket_${String(index).padStart(3, "0")}`;
+}
+/** Sum of response latencies in whole microseconds, for an exact mean. */
+export const LATENCY_SUM_METRIC = "fleet_latency_sum_us";
+
+export function errorMetric(kind: K6ErrorKind): string {
+  return `fleet_errors_${kind}`;
+}
+
+/** The counter a finished k6 request counts in, or null when it succeeded. */
+export function k6ErrorKind(status: number, errorCode: number): K6ErrorKind | null {
+  const kind = errorKind(status, errorCode === K6_TIMEOUT_ERROR_CODE);
+  if (kind === null) return null;
+  return (K6_ERROR_KINDS as readonly string[]).includes(kind) ? (kind as K6ErrorKind) : "http_other";
+}
+
+/** Every custom metric name the script defines. */
+export function scriptMetricNames(): string[] {
+  return [...Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => latencyBucketMetric(i)), LATENCY_SUM_METRIC, ...K6_ERROR_KINDS.map(errorMetric)];
+}

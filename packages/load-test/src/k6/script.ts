@@ -1,0 +1,54 @@
+// The k6 script infra runs in-cluster (bundled into one file by bundleK6Script()). Thin on
+// purpose: configuration, request choice, bucketing and the summary are pure functions tested
+// with vitest; this file only wires them to k6.
+import exec from "k6/execution";
+import http from "k6/http";
+import { Counter } from "k6/metrics";
+import { createPicker } from "../choice.js";
+import { bucketIndex, HISTOGRAM_BUCKETS } from "../histogram.js";
+import { buildRequest } from "../request.js";
+import { k6ConfigFromEnv } from "./config.js";
+import { errorMetric, K6_ERROR_KINDS, k6ErrorKind, LATENCY_SUM_METRIC, latencyBucketMetric } from "./metrics.js";
+import { resultFromK6Summary, summaryLine, type K6SummaryData } from "./summary.js";
+
+const config = k6ConfigFromEnv(__ENV);
+export const options = config.options;
+
+const latencyBuckets = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => new Counter(latencyBucketMetric(i)));
+const latencySumUs = new Counter(LATENCY_SUM_METRIC);
+const errorCounters = Object.fromEntries(K6_ERROR_KINDS.map((kind) => [kind, new Counter(errorMetric(kind))]));
+const pick = createPicker({
+  targetCount: config.targets.length,
+  modelCount: config.models.length,
+  sequential: config.mode === "seq",
+  distribution: config.distribution,
+  zipfS: config.zipfS,
+});
+const requests = config.targets.map((target) => config.models.map((model) => buildRequest(target, model, config.method)));
+
+export function setup(): { startMs: number } {
+  return { startMs: Date.now() };
+}
+
+export default function (): void {
+  const choice = pick(exec.scenario.iterationInTest, Math.random);
+  const request = requests[choice.target]![choice.model]!;
+  const response = http.request(request.method, request.url, request.body ?? null, {
+    headers: request.headers,
+    timeout: config.timeout,
+    tags: { name: "predictions" },
+  });
+  if (response.status !== 0) {
+    latencyBuckets[bucketIndex(response.timings.duration)]!.add(1);
+    latencySumUs.add(Math.round(response.timings.duration * 1000));
+  }
+  const kind = k6ErrorKind(response.status, response.error_code);
+  if (kind) errorCounters[kind]!.add(1);
+}
+
+export function handleSummary(data: K6SummaryData): Record<string, string> {
+  const result = resultFromK6Summary(data, config, Date.now());
+  const json = JSON.stringify(result);
+  // The file is for a mounted volume; the log line lets `kubectl logs` recover results too.
+  return { [config.resultsPath]: json, stdout: `${summaryLine(result)}\nFLEET_RESULTS_JSON ${json}\n` };
+}

@@ -1,0 +1,50 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { mergeResults } from "./merge.js";
+import { ResultRecorder, type ResultMeta } from "./recorder.js";
+import { parseResult } from "./results-schema.js";
+
+const meta: ResultMeta = { generator: "k6", mode: "rate", targets: ["http://a"], models: ["model0"], labels: { stack: "c7g", instanceType: "c7g.xlarge" } };
+const START = Date.UTC(2025, 0, 1, 12, 0, 0, 250);
+const END = START + 20_000;
+
+type Outcome = { atMs: number; latencyMs: number; status: number } | { atMs: number; failure: "timeout" | "connection" };
+
+const outcome: fc.Arbitrary<Outcome> = fc.oneof(
+  fc.record({ atMs: fc.integer({ min: START, max: END }), latencyMs: fc.double({ min: 0.01, max: 70_000, noNaN: true }), status: fc.constantFrom(200, 200, 200, 500, 503) }),
+  fc.record({ atMs: fc.integer({ min: START, max: END }), failure: fc.constantFrom("timeout" as const, "connection" as const) }),
+);
+
+function record(outcomes: Outcome[]) {
+  const recorder = new ResultRecorder(START);
+  for (const o of outcomes) {
+    if ("failure" in o) recorder.recordFailure(o.failure, o.atMs);
+    else recorder.recordResponse(o.latencyMs, o.status, o.atMs);
+  }
+  return recorder.finish(meta, END);
+}
+
+describe("mergeResults", () => {
+  it("merging a run split at random equals the result of the whole run", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(outcome, fc.nat(4)), { maxLength: 400 }), (tagged) => {
+        const whole = record(tagged.map(([o]) => o));
+        const parts = [0, 1, 2, 3, 4].map((part) => record(tagged.filter(([, p]) => p === part).map(([o]) => o)));
+        const merged = mergeResults(parts.map((p) => parseResult(JSON.parse(JSON.stringify(p)))));
+        expect(merged).toEqual({ ...whole, sources: 5 });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("keeps the labels all parts agree on and drops the rest", () => {
+    const a = { ...record([]), labels: { stack: "c7g", pod: "0" } };
+    const b = { ...record([]), labels: { stack: "c7g", pod: "1" } };
+    expect(mergeResults([a, b]).labels).toEqual({ stack: "c7g" });
+  });
+
+  it("refuses to merge different modes and empty input", () => {
+    expect(() => mergeResults([])).toThrow(/at least one/);
+    expect(() => mergeResults([record([]), { ...record([]), mode: "bmk" }])).toThrow(/different modes/);
+  });
+});

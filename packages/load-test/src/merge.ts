@@ -1,0 +1,61 @@
+import { LatencyHistogram } from "./histogram.js";
+import { buildResult, type LoadTestResult, type SeriesPoint } from "./results.js";
+
+function union(lists: string[][]): string[] {
+  return [...new Set(lists.flat())];
+}
+
+/** Labels every result agrees on; a label that differs (e.g. pod) is dropped. */
+function commonLabels(results: LoadTestResult[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(results[0]!.labels)) {
+    if (results.every((r) => r.labels[key] === value)) labels[key] = value;
+  }
+  return labels;
+}
+
+function mergeSeries(results: LoadTestResult[]): SeriesPoint[] {
+  const bySecond = new Map<number, { requests: number; errors: number; latency?: LatencyHistogram }>();
+  for (const point of results.flatMap((r) => r.series)) {
+    const merged = bySecond.get(point.second) ?? { requests: 0, errors: 0 };
+    merged.requests += point.requests;
+    merged.errors += point.errors;
+    if (point.latency) merged.latency = (merged.latency ?? new LatencyHistogram()).merge(point.latency);
+    bySecond.set(point.second, merged);
+  }
+  return [...bySecond].map(([second, p]) => ({ second, requests: p.requests, errors: p.errors, ...(p.latency ? { latency: p.latency.toJSON() } : {}) }));
+}
+
+/**
+ * Merges results of generators that ran at the same time against one fleet (k6 pods, local
+ * workers) into one result: counts add up, histograms add up bucket by bucket, and the
+ * percentiles are read from the merged histogram. Exact: merging the parts of a run gives the
+ * same result as recording the whole run in one place.
+ */
+export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult {
+  if (results.length === 0) throw new Error("Nothing to merge: pass at least one results file.");
+  const list = [...results];
+  const modes = new Set(list.map((r) => r.mode));
+  if (modes.size > 1) {
+    throw new Error(`Cannot merge results of different modes (${[...modes].join(", ")}): merge the pods of one test run, and compare runs with \`fleet report\` instead.`);
+  }
+  const generators = new Set(list.map((r) => r.generator));
+  const errors: Record<string, number> = {};
+  for (const r of list) for (const [kind, n] of Object.entries(r.errors)) errors[kind] = (errors[kind] ?? 0) + n;
+  const histogram = new LatencyHistogram();
+  for (const r of list) histogram.merge(r.histogram);
+  return buildResult({
+    generator: generators.size === 1 ? list[0]!.generator : "mixed",
+    mode: list[0]!.mode,
+    targets: union(list.map((r) => r.targets)),
+    models: union(list.map((r) => r.models)),
+    labels: commonLabels(list),
+    startMs: Math.min(...list.map((r) => Date.parse(r.startTime))),
+    endMs: Math.max(...list.map((r) => Date.parse(r.endTime))),
+    requests: list.reduce((sum, r) => sum + r.requests, 0),
+    errors,
+    histogram: histogram.toJSON(),
+    series: mergeSeries(list),
+    sources: list.reduce((sum, r) => sum + r.sources, 0),
+  });
+}

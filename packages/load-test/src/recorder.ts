@@ -1,0 +1,74 @@
+import { LatencyHistogram } from "./histogram.js";
+import { buildResult, type LoadMode, type LoadTestResult, type SeriesPoint } from "./results.js";
+
+/** Kinds of failure without an HTTP status. */
+export type FailureKind = "timeout" | "connection";
+
+interface SecondBucket {
+  requests: number;
+  errors: number;
+  latency: LatencyHistogram;
+}
+
+export interface ResultMeta {
+  generator: LoadTestResult["generator"];
+  mode: LoadMode;
+  targets: string[];
+  models: string[];
+  labels: Record<string, string>;
+}
+
+/** Collects outcomes of requests as they finish (cheap per call) and turns them into a result. */
+export class ResultRecorder {
+  readonly histogram = new LatencyHistogram();
+  readonly errors: Record<string, number> = {};
+  requests = 0;
+  errorCount = 0;
+  private readonly seconds = new Map<number, SecondBucket>();
+  private current: SecondBucket | undefined;
+  private currentSecond = Number.NaN;
+
+  constructor(readonly startMs: number) {}
+
+  private secondOf(atMs: number): SecondBucket {
+    const second = Math.floor(atMs / 1000);
+    if (second === this.currentSecond) return this.current!;
+    let bucket = this.seconds.get(second);
+    if (!bucket) this.seconds.set(second, (bucket = { requests: 0, errors: 0, latency: new LatencyHistogram() }));
+    this.currentSecond = second;
+    this.current = bucket;
+    return bucket;
+  }
+
+  /** An HTTP response arrived at `atMs` (Unix ms) after `latencyMs`; 4xx and 5xx count as errors. */
+  recordResponse(latencyMs: number, status: number, atMs: number): void {
+    const bucket = this.secondOf(atMs);
+    this.requests += 1;
+    bucket.requests += 1;
+    this.histogram.record(latencyMs);
+    bucket.latency.record(latencyMs);
+    if (status >= 400) this.countError(`http_${status}`, bucket);
+  }
+
+  /** A request ended without a response. */
+  recordFailure(kind: FailureKind, atMs: number): void {
+    const bucket = this.secondOf(atMs);
+    this.requests += 1;
+    bucket.requests += 1;
+    this.countError(kind, bucket);
+  }
+
+  private countError(kind: string, bucket: SecondBucket): void {
+    this.errors[kind] = (this.errors[kind] ?? 0) + 1;
+    this.errorCount += 1;
+    bucket.errors += 1;
+  }
+
+  series(): SeriesPoint[] {
+    return [...this.seconds].map(([second, b]) => ({ second, requests: b.requests, errors: b.errors, latency: b.latency.toJSON() }));
+  }
+
+  finish(meta: ResultMeta, endMs: number): LoadTestResult {
+    return buildResult({ ...meta, startMs: this.startMs, endMs, requests: this.requests, errors: { ...this.errors }, histogram: this.histogram.toJSON(), series: this.series() });
+  }
+}

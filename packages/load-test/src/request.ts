@@ -1,0 +1,39 @@
+// What one inference request looks like: the model server's seed-compatible route.
+
+/** A question and context like the AWS sample's defaults: a short question over a paragraph (about 110 tokens). */
+export const DEFAULT_QUESTION = "What does the little engine say?";
+export const DEFAULT_CONTEXT =
+  "In the children's story about the little engine, a small locomotive is pulled up a steep mountain. " +
+  "Since the train is small and slow, it has to push hard to get over the top. As it climbs, the little engine " +
+  "keeps saying 'I think I can, I think I can' to itself, until at last it reaches the top of the mountain and rolls down the other side.";
+
+export type RequestMethod = "GET" | "POST";
+
+export interface InferenceRequest {
+  method: RequestMethod;
+  url: string;
+  /** JSON body for POST; GET lets the server use its default question and context, as the sample's tests do. */
+  body: string | undefined;
+  headers: Record<string, string>;
+}
+
+/** Base URL without trailing slashes, so "http://host:8080/" and "http://host:8080" build the same URLs. */
+export function normalizeTarget(target: string): string {
+  return target.replace(/\/+$/, "");
+}
+
+export function predictionPath(model: string): string {
+  return `/predictions/${encodeURIComponent(model)}`;
+}
+
+export function buildRequest(target: string, model: string, method: RequestMethod = "GET", question = DEFAULT_QUESTION, context = DEFAULT_CONTEXT): InferenceRequest {
+  const url = normalizeTarget(target) + predictionPath(model);
+  if (method === "GET") return { method, url, body: undefined, headers: {} };
+  return { method, url, body: JSON.stringify({ seq_0: question, seq_1: context }), headers: { "content-type": "application/json" } };
+}
+
+/** The kind of error a finished request counts as, or null for success (2xx/3xx). Status 0 means no response. */
+export function errorKind(status: number, timedOut: boolean): string | null {
+  if (status === 0) return timedOut ? "timeout" : "connection";
+  return status >= 400 ? `http_${status}` : null;
+}

@@ -1,0 +1,78 @@
+// The one results format every generator writes (k6 pods and the local generator alike), as a zod
+// schema. Kept apart from results.ts so the k6 bundle does not carry zod.
+import { z } from "zod";
+import { HISTOGRAM_BUCKETS, type HistogramData, type LatencyPercentiles } from "./histogram.js";
+import { LOAD_MODES } from "./results.js";
+
+const count = z.number().int().nonnegative();
+
+export const histogramSchema = z.object({
+  lowestMs: z.number().positive(),
+  highestMs: z.number().positive(),
+  growth: z.number().gt(1),
+  count,
+  minMs: z.number().nonnegative(),
+  maxMs: z.number().nonnegative(),
+  sumUs: count,
+  buckets: z.record(z.string().regex(/^\d+$/), count).refine((b) => Object.keys(b).every((k) => Number(k) < HISTOGRAM_BUCKETS), {
+    message: `bucket indexes must be below ${HISTOGRAM_BUCKETS}`,
+  }),
+}) satisfies z.ZodType<HistogramData>;
+
+export const latencySummarySchema = z.object({
+  min: z.number(),
+  mean: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  max: z.number(),
+}) satisfies z.ZodType<LatencyPercentiles>;
+
+export const seriesPointSchema = z.object({
+  /** Unix time in whole seconds: points from different generators line up by this key. */
+  second: z.number().int(),
+  /** Requests that finished in this second, failed ones included. */
+  requests: count,
+  errors: count,
+  /** Latencies of the responses that arrived in this second (absent where the generator cannot split them, e.g. k6). */
+  latency: histogramSchema.optional(),
+});
+
+export const loadTestResultSchema = z.object({
+  schemaVersion: z.literal(1),
+  generator: z.enum(["local", "k6", "mixed"]),
+  mode: z.enum(LOAD_MODES),
+  targets: z.array(z.string()),
+  models: z.array(z.string()),
+  /** Free-form labels: stack, instanceType, servers (instances behind the targets), pod, ... */
+  labels: z.record(z.string(), z.string()),
+  startTime: z.iso.datetime(),
+  endTime: z.iso.datetime(),
+  durationSeconds: z.number().nonnegative(),
+  /** Requests that finished, failed ones included. */
+  requests: count,
+  /** Failed requests by kind: http_<status>, timeout, connection. */
+  errors: z.record(z.string(), count),
+  /** Successful requests per second over the whole duration. */
+  throughput: z.number().nonnegative(),
+  latencyMs: latencySummarySchema,
+  /** Latency of every response that arrived (any status); timeouts and connection errors have none. */
+  histogram: histogramSchema,
+  series: z.array(seriesPointSchema),
+  /** How many generator results were merged into this one. */
+  sources: z.number().int().positive(),
+});
+
+export type LoadTestResult = z.infer<typeof loadTestResultSchema>;
+export type SeriesPoint = z.infer<typeof seriesPointSchema>;
+
+/** Parses a results file's JSON; the error names the file and the fields that are wrong. */
+export function parseResult(json: unknown, origin = "results"): LoadTestResult {
+  const parsed = loadTestResultSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(top level)"}: ${i.message}`);
+    throw new Error(`${origin} is not a load-test results file (${problems.join("; ")}). Pass files written by \`fleet load\`, \`fleet merge\` or the k6 script.`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { LatencyHistogram } from "./histogram.js";
+import { k6ConfigFromEnv } from "./k6/config.js";
+import { scriptMetricNames } from "./k6/metrics.js";
+import { LOAD_MODES, buildResult, type LoadTestResult } from "./results.js";
+import { buildThresholds, evaluateThresholds, K6_BUILTIN_METRICS, type Slo } from "./thresholds.js";
+
+const slo: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
+
+/** 1000 requests at `latencyMs` each, `failed` of them failed with HTTP 503. */
+function run(latencyMs: number, failed: number): LoadTestResult {
+  const histogram = new LatencyHistogram();
+  for (let i = 0; i < 1000; i++) histogram.record(latencyMs);
+  return buildResult({ generator: "local", mode: "bmk", targets: [], models: [], labels: {}, startMs: 0, endMs: 10_000, requests: 1000, errors: failed ? { http_503: failed } : {}, histogram: histogram.toJSON(), series: [] });
+}
+
+describe("buildThresholds", () => {
+  it("turns the SLO into k6 thresholds with abortOnFail for runaway errors", () => {
+    expect(buildThresholds(slo)).toEqual({
+      http_req_duration: ["p(90)<=100"],
+      http_req_failed: [{ threshold: "rate<0.01", abortOnFail: true, delayAbortEval: "10s" }],
+    });
+    expect(buildThresholds(slo, { abortOnLatency: true }).http_req_duration).toEqual([{ threshold: "p(90)<=100", abortOnFail: true, delayAbortEval: "10s" }]);
+  });
+
+  it("rejects an SLO that cannot be met, saying which variable to fix", () => {
+    expect(() => buildThresholds({ ...slo, percentile: 0 })).toThrow(/SLO_PERCENTILE/);
+    expect(() => buildThresholds({ ...slo, maxErrorRate: 1 })).toThrow(/MAX_ERROR_RATE/);
+  });
+
+  it.each(LOAD_MODES)("names only metrics k6 builds in or the script defines (mode %s)", (mode) => {
+    const known = new Set<string>([...K6_BUILTIN_METRICS, ...scriptMetricNames()]);
+    const { options } = k6ConfigFromEnv({ TARGETS: "http://a", MODELS: "m", MODE: mode });
+    for (const metric of Object.keys(options.thresholds!)) expect(known).toContain(metric);
+  });
+});
+
+describe("evaluateThresholds", () => {
+  const thresholds = buildThresholds(slo);
+
+  it("passes a run inside the SLO", () => {
+    expect(evaluateThresholds(thresholds, run(50, 5)).every((t) => t.passed)).toBe(true);
+  });
+
+  it.each([
+    ["http_req_duration", run(150, 0)],
+    ["http_req_failed", run(50, 20)],
+  ])("trips the %s threshold on bad data, and only that one", (metric, bad) => {
+    const failed = evaluateThresholds(thresholds, bad).filter((t) => !t.passed);
+    expect(failed.map((t) => t.metric)).toEqual([metric]);
+  });
+
+  it("every threshold built from the SLO can fail", () => {
+    const bad = run(1000, 500);
+    const outcomes = evaluateThresholds(buildThresholds(slo, { abortOnLatency: true }), bad);
+    expect(outcomes.length).toBe(2);
+    expect(outcomes.every((t) => !t.passed)).toBe(true);
+  });
+
+  it("refuses a threshold on a metric k6 does not have, instead of passing it", () => {
+    expect(() => evaluateThresholds({ http_req_duraton: ["p(90)<100"] }, run(1, 0))).toThrow(/unknown metric "http_req_duraton"/);
+    expect(() => evaluateThresholds({ http_req_failed: ["p(90)<100"] }, run(1, 0))).toThrow(/does not apply/);
+  });
+
+  it("reads k6's other aggregations", () => {
+    const values = evaluateThresholds({ http_req_duration: ["avg<10", "med<10", "max<10", "min<10"], http_reqs: ["count>=1000", "rate>99"] }, run(5, 0));
+    expect(values.every((t) => t.passed)).toBe(true);
+  });
+});
