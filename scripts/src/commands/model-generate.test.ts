@@ -1,0 +1,66 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../cli.js";
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "fleet-model-"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+afterEach(() => vi.restoreAllMocks());
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...args) => void out.push(args.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...args) => void err.push(args.join(" ")));
+  return { out: () => out.join("\n"), err: () => err.join("\n") };
+}
+
+describe("fleet model generate", () => {
+  it("writes the three files and prints them with the parameter count and the time taken", async () => {
+    const io = capture();
+    const dir = join(root, "tiny");
+    expect(await main(["model", "generate", "--size", "tiny", "--seed", "7", "--out", dir])).toBe(0);
+    expect((await readdir(dir)).sort()).toEqual(["model.json", "model.onnx", "tokenizer.json"]);
+    expect(io.out()).toMatch(/model\.onnx[\s\S]*4,369,666 parameters, model\.onnx 17\.5 MB, in \d+\.\d\d s\./);
+  });
+
+  it.each([
+    [["--size", "huge"], /--size must be one of tiny, mini, base, got "huge"/],
+    [["--seed", "seven"], /--seed must be a whole number from 0/],
+    [["--seed", "1.5"], /--seed must be a whole number from 0/],
+    [["--max-seq-length", "1"], /--max-seq-length must be a whole number from 2/],
+  ])("treats %j as a usage error (exit 2) naming what is allowed", async (args, message) => {
+    const io = capture();
+    expect(await main(["model", "generate", "--out", join(root, "bad"), ...args])).toBe(2);
+    expect(io.err()).toMatch(message);
+  });
+
+  it("requires --out", async () => {
+    const io = capture();
+    expect(await main(["model", "generate", "--size", "tiny"])).toBe(2);
+    expect(io.err()).toMatch(/--out is required/);
+  });
+});
+
+describe("fleet model generate-many", () => {
+  it("writes one directory per model and a progress line per model", async () => {
+    const io = capture();
+    const repo = join(root, "repo");
+    expect(await main(["model", "generate-many", "--count", "2", "--seed-base", "40", "--out", repo])).toBe(0);
+    expect((await readdir(repo)).sort()).toEqual(["model0", "model1"]);
+    expect(io.out()).toMatch(/Generated 2\/2 models \(model1\)/);
+    expect(io.out()).toMatch(/Wrote 2 tiny models to/);
+  });
+
+  it("rejects a zero count", async () => {
+    const io = capture();
+    expect(await main(["model", "generate-many", "--count", "0", "--out", join(root, "none")])).toBe(2);
+    expect(io.err()).toMatch(/--count must be a whole number from 1/);
+  });
+});

@@ -1,0 +1,39 @@
+import { isPresetName, PRESET_NAMES, type PresetName } from "@inference-fleet/model-zoo";
+import { UsageError } from "../command.js";
+
+// Option parsing shared by `fleet model generate` and `fleet model generate-many`.
+
+export const sizeOption = {
+  type: "string",
+  valueName: PRESET_NAMES.join("|"),
+  default: "tiny",
+  description: "Preset: tiny (2 layers, hidden 128), mini (4, 256) or base (12, 768: bert-base, ~440 MB).",
+} as const;
+
+export function parseSize(value: string | undefined): PresetName {
+  const size = value ?? "tiny";
+  if (!isPresetName(size)) throw new UsageError(`--size must be one of ${PRESET_NAMES.join(", ")}, got "${size}".`);
+  return size;
+}
+
+/** A whole number from `min` to Number.MAX_SAFE_INTEGER, written in decimal digits only. */
+export function parseWholeNumber(value: string | undefined, flag: string, min: number): number {
+  const parsed = value !== undefined && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got "${value ?? ""}".`);
+  }
+  return parsed;
+}
+
+export function requireOut(value: string | undefined): string {
+  if (!value) throw new UsageError("--out is required: the directory to write the model files into.");
+  return value;
+}
+
+export function formatMegabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
