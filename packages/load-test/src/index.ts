@@ -12,3 +12,7 @@ export { buildThresholds, DEFAULT_SLO, evaluateThresholds, K6_BUILTIN_METRICS } 
 export type { Slo, Thresholds, ThresholdOutcome } from "./thresholds.js";
 export { k6ConfigFromEnv } from "./k6/config.js";
 export { bundleK6Script } from "./bundle.js";
+export { runLoad } from "./generator/run-load.js";
+export type { LoadProgress, RunLoadOptions } from "./generator/run-load.js";
+export { startDelayServer } from "./generator/delay-server.js";
+export type { DelayServer, DelayServerOptions } from "./generator/delay-server.js";

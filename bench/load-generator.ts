@@ -1,0 +1,71 @@
+// Measures the local load generator against wrk on the same server at the same concurrency, and
+// its ceiling on one core against a trivial endpoint.
+//   node --import tsx bench/load-generator.ts [--seconds 10] [--concurrency 32] [--delay-ms 20]
+// Needs wrk (apt-get install -y wrk) and taskset (util-linux): the generator runs pinned to
+// core 0 and the server to core 1, so neither steals the other's CPU.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { runLoad } from "@inference-fleet/load-test";
+
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, concurrency: { type: "string", default: "32" }, "delay-ms": { type: "string", default: "20" } } });
+const seconds = Number(values.seconds);
+const concurrency = Number(values.concurrency);
+
+function has(command: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+if (!has("wrk") || !has("taskset")) {
+  console.error("This bench needs wrk and taskset: run `apt-get install -y wrk util-linux` (Debian) and try again.");
+  process.exit(1);
+}
+// Pin this process (the generator) to core 0.
+execFileSync("taskset", ["-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
+
+async function startServer(delayMs: number): Promise<{ url: string; child: ChildProcess }> {
+  const script = fileURLToPath(new URL("./load-generator-server.ts", import.meta.url));
+  const child = spawn("taskset", ["-c", "1", process.execPath, "--conditions=source", "--import", "tsx", script, String(delayMs)], { stdio: ["ignore", "pipe", "inherit"] });
+  const [line] = (await once(child.stdout!, "data")) as [Buffer];
+  return { url: line.toString().trim(), child };
+}
+
+function parseWrkLatency(text: string, label: string): number {
+  const match = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)\\b`).exec(text);
+  if (!match) throw new Error(`wrk printed no ${label} latency:\n${text}`);
+  return Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2] as "us" | "ms" | "s"];
+}
+
+function runWrk(url: string): { rps: number; p50: number } {
+  const text = execFileSync("taskset", ["-c", "0", "wrk", "-t1", `-c${concurrency}`, `-d${seconds}s`, "--latency", `${url}/predictions/model0`], { encoding: "utf8" });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+  return { rps, p50: parseWrkLatency(text, "50%") };
+}
+
+async function runGenerator(url: string): Promise<{ rps: number; p50: number }> {
+  const result = await runLoad({ targets: [url], models: ["model0"], mode: "bmk", concurrency, durationSeconds: seconds });
+  if (result.requests - result.throughput * result.durationSeconds > 0.5) throw new Error(`The generator saw errors: ${JSON.stringify(result.errors)}`);
+  return { rps: result.throughput, p50: result.latencyMs.p50 };
+}
+
+const row = (name: string, r: { rps: number; p50: number }) => console.log(`${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(7)} ms`);
+
+for (const delayMs of [Number(values["delay-ms"]), 0]) {
+  const server = await startServer(delayMs);
+  try {
+    console.log(`\nServer on core 1 answering after ${delayMs} ms; ${concurrency} connections; ${seconds} s each; generator on core 0.`);
+    await runGenerator(server.url); // warm-up: JIT and connections
+    const wrk = runWrk(server.url);
+    const generator = await runGenerator(server.url);
+    row("wrk", wrk);
+    row("fleet load (runLoad, bmk)", generator);
+    console.log(`ratio generator/wrk: throughput ${(generator.rps / wrk.rps).toFixed(3)}, p50 ${(generator.p50 / wrk.p50).toFixed(3)}`);
+  } finally {
+    server.child.kill("SIGTERM");
+  }
+}

@@ -1,0 +1,188 @@
+// The local load generator: the k6 script's semantics in Node, over undici keep-alive pools.
+// Closed loop (seq, rnd, bmk): `concurrency` workers, each sends its next request when the last
+// one is answered. Open loop (rate): requests are due at fixed intervals whether or not earlier
+// ones were answered, and latency is measured from when a request was due, not when it went
+// out, so a slow server cannot hide its queueing (no coordinated omission).
+import { performance } from "node:perf_hooks";
+import { Pool, type Dispatcher } from "undici";
+import { createPicker, type ModelDistribution } from "../choice.js";
+import { ResultRecorder, type FailureKind } from "../recorder.js";
+import { buildRequest, type RequestMethod } from "../request.js";
+import type { LoadMode, LoadTestResult } from "../results.js";
+
+export interface RunLoadOptions {
+  /** Base URLs of the model servers, e.g. http://127.0.0.1:8080. */
+  targets: string[];
+  models: string[];
+  mode: LoadMode;
+  /** Closed loop: requests in flight at once (default 1 for seq and rnd, 8 for bmk). Open loop: connections per server (default 256). */
+  concurrency?: number;
+  /** Open loop (mode rate): requests per second. */
+  rate?: number;
+  /** Stop sending after this long (default 30 s unless maxRequests is set). */
+  durationSeconds?: number;
+  /** Stop sending after this many requests. */
+  maxRequests?: number;
+  /** A request with no answer after this long counts as a timeout (default 10 s). */
+  timeoutMs?: number;
+  method?: RequestMethod;
+  distribution?: ModelDistribution;
+  zipfS?: number;
+  labels?: Record<string, string>;
+  /** Aborting stops at once: requests in flight are dropped and the result holds what had finished. */
+  signal?: AbortSignal;
+  onProgress?: (progress: LoadProgress) => void;
+  progressIntervalMs?: number;
+}
+
+export interface LoadProgress {
+  elapsedSeconds: number;
+  requests: number;
+  /** Requests finished per second since the previous report. */
+  requestsPerSecond: number;
+  p90Ms: number;
+  errors: number;
+}
+
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+
+function failureKind(error: unknown): FailureKind {
+  return TIMEOUT_CODES.has((error as { code?: string }).code ?? "") ? "timeout" : "connection";
+}
+
+function validate(options: RunLoadOptions): void {
+  if (options.targets.length === 0) throw new Error("Give at least one target URL, e.g. --target http://127.0.0.1:8080.");
+  if (options.models.length === 0) throw new Error("Give at least one model name, e.g. --models model0.");
+  if (options.mode === "ramp") throw new Error("Mode ramp runs in k6 only; locally, run mode rate at a few rates instead.");
+  if (options.mode === "rate" && !(options.rate! > 0)) throw new Error("Mode rate needs a rate in requests per second, e.g. --rate 200.");
+  if (options.mode !== "rate" && options.rate !== undefined) throw new Error(`--rate applies to mode rate only; mode ${options.mode} is closed loop and takes --concurrency.`);
+  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency > 0)) throw new Error(`Concurrency must be a positive whole number, got ${options.concurrency}.`);
+  if (options.maxRequests !== undefined && !(Number.isInteger(options.maxRequests) && options.maxRequests > 0)) throw new Error(`The request cap must be a positive whole number, got ${options.maxRequests}.`);
+  for (const target of options.targets) {
+    const url = URL.parse(target);
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw new Error(`Target "${target}" is not an http(s) URL; write e.g. http://127.0.0.1:8080.`);
+  }
+}
+
+/** Runs one load test and resolves with its result once it stops (duration, request cap or abort). */
+export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> {
+  validate(options);
+  const open = options.mode === "rate";
+  const concurrency = options.concurrency ?? (open ? 256 : options.mode === "bmk" ? 8 : 1);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const durationMs = (options.durationSeconds ?? (options.maxRequests ? Infinity : 30)) * 1000;
+  const maxRequests = options.maxRequests ?? Infinity;
+
+  const pools = options.targets.map(
+    (target) => new Pool(new URL(target).origin, { connections: concurrency, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 60_000 }),
+  );
+  // Request options are built once per (server, model): nothing is allocated for them per request.
+  const requestOptions: Dispatcher.RequestOptions[][] = options.targets.map((target) =>
+    options.models.map((model) => {
+      const request = buildRequest(target, model, options.method);
+      const url = new URL(request.url);
+      return { path: url.pathname + url.search, method: request.method, headers: request.headers, body: request.body };
+    }),
+  );
+  const pick = createPicker({ targetCount: pools.length, modelCount: options.models.length, sequential: options.mode === "seq", distribution: options.distribution, zipfS: options.zipfS });
+
+  const epochOffset = performance.timeOrigin;
+  const startPerf = performance.now();
+  const recorder = new ResultRecorder(epochOffset + startPerf);
+  let issued = 0;
+  let inFlight = 0;
+  let sending = true;
+  let aborted = false;
+  let drained: () => void = () => {};
+  const allDone = new Promise<void>((resolve) => (drained = resolve));
+
+  const stopSending = () => {
+    sending = false;
+    if (inFlight === 0) drained();
+  };
+  const finishOne = () => {
+    inFlight -= 1;
+    if (!sending && inFlight === 0) drained();
+  };
+
+  /** Sends request number `index`; its latency counts from `dueAt` (performance.now() time). */
+  const send = (index: number, dueAt: number): Promise<void> => {
+    const choice = pick(index, Math.random);
+    inFlight += 1;
+    return pools[choice.target]!.request(requestOptions[choice.target]![choice.model]!).then(
+      async ({ statusCode, body }) => {
+        await body.dump();
+        const now = performance.now();
+        if (!aborted) recorder.recordResponse(now - dueAt, statusCode, epochOffset + now);
+        finishOne();
+      },
+      (error: unknown) => {
+        if (!aborted) recorder.recordFailure(failureKind(error), epochOffset + performance.now());
+        finishOne();
+      },
+    );
+  };
+
+  const closedLoopWorker = async () => {
+    while (sending && issued < maxRequests) await send(issued++, performance.now());
+  };
+
+  const openLoop = async () => {
+    const intervalMs = 1000 / options.rate!;
+    while (sending && issued < maxRequests) {
+      const now = performance.now();
+      let due = startPerf + issued * intervalMs;
+      while (due <= now && sending && issued < maxRequests) {
+        void send(issued++, due);
+        due = startPerf + issued * intervalMs;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+    }
+  };
+
+  const deadline = setTimeout(stopSending, Math.min(durationMs, 2 ** 31 - 1));
+  const onAbort = () => {
+    aborted = true;
+    stopSending();
+    drained();
+    for (const pool of pools) void pool.destroy().catch(() => {});
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  const progress = options.onProgress ? reportProgress(recorder, startPerf, options.onProgress, options.progressIntervalMs ?? 1000) : undefined;
+
+  try {
+    const loops = open ? [openLoop()] : Array.from({ length: Math.min(concurrency, maxRequests) }, closedLoopWorker);
+    await Promise.race([Promise.all(loops), allDone]);
+    stopSending();
+    await allDone;
+  } finally {
+    clearTimeout(deadline);
+    if (progress) clearInterval(progress);
+    options.signal?.removeEventListener("abort", onAbort);
+    await Promise.all(pools.map((pool) => pool.destroy().catch(() => {})));
+  }
+  return recorder.finish(
+    { generator: "local", mode: options.mode, targets: options.targets, models: options.models, labels: { generator: "local", ...options.labels } },
+    epochOffset + performance.now(),
+  );
+}
+
+function reportProgress(recorder: ResultRecorder, startPerf: number, onProgress: (p: LoadProgress) => void, intervalMs: number): NodeJS.Timeout {
+  let lastRequests = 0;
+  let lastAt = startPerf;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    onProgress({
+      elapsedSeconds: (now - startPerf) / 1000,
+      requests: recorder.requests,
+      requestsPerSecond: ((recorder.requests - lastRequests) * 1000) / (now - lastAt),
+      p90Ms: recorder.histogram.percentile(90),
+      errors: recorder.errorCount,
+    });
+    lastRequests = recorder.requests;
+    lastAt = now;
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
