@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { parseResult } from "../results-schema.js";
+import { startDelayServer, type DelayServer } from "./delay-server.js";
+import { runLoad, type LoadProgress } from "./run-load.js";
+
+let server: DelayServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+// Node's timers fire 1-2 ms late on a busy machine: at 50 ms that stays well inside the 10% asked of p50.
+const DELAY_MS = 50;
+
+describe("runLoad against a real HTTP server that answers after 50 ms", () => {
+  it("gets the delay right in closed loop (bmk) and stops on time", async () => {
+    server = await startDelayServer({ delayMs: DELAY_MS });
+    const started = Date.now();
+    const result = parseResult(await runLoad({ targets: [server.url], models: ["model0", "model1"], mode: "bmk", concurrency: 8, durationSeconds: 1.5 }));
+    const elapsed = (Date.now() - started) / 1000;
+    expect(elapsed).toBeGreaterThanOrEqual(1.5);
+    expect(elapsed).toBeLessThan(1.5 + 0.5);
+    expect(Math.abs(result.latencyMs.p50 - DELAY_MS) / DELAY_MS).toBeLessThan(0.1);
+    // 8 workers at ~50 ms each: close to 160 req/s.
+    expect(result.throughput).toBeGreaterThan(120);
+    expect(result.throughput).toBeLessThan(8 * (1000 / DELAY_MS) * 1.05);
+    expect(result.errors).toEqual({});
+    expect(result.requests).toBe(server.requests());
+    expect(result.series.reduce((n, p) => n + p.requests, 0)).toBe(result.requests);
+    expect(result.labels.generator).toBe("local");
+  });
+
+  it("gets the delay right in open loop (rate) and sends at the asked rate", async () => {
+    server = await startDelayServer({ delayMs: DELAY_MS });
+    const result = await runLoad({ targets: [server.url], models: ["model0"], mode: "rate", rate: 200, durationSeconds: 1.5 });
+    expect(Math.abs(result.latencyMs.p50 - DELAY_MS) / DELAY_MS).toBeLessThan(0.1);
+    expect(result.requests).toBeGreaterThanOrEqual(295);
+    expect(result.requests).toBeLessThanOrEqual(301);
+    expect(result.errors).toEqual({});
+  });
+
+  it("counts queueing in open loop: latency runs from when a request was due", async () => {
+    // One connection to a 20 ms server can answer 50 req/s; asked for 100 req/s for half a second,
+    // the last requests wait about a quarter of a second for their turn, and that wait must show.
+    server = await startDelayServer({ delayMs: 20 });
+    const result = await runLoad({ targets: [server.url], models: ["model0"], mode: "rate", rate: 100, concurrency: 1, durationSeconds: 0.5 });
+    expect(result.latencyMs.max).toBeGreaterThan(200);
+  });
+
+  it("stops at the request cap", async () => {
+    server = await startDelayServer({ delayMs: 1 });
+    const result = await runLoad({ targets: [server.url], models: ["model0"], mode: "seq", concurrency: 3, maxRequests: 50 });
+    expect(result.requests).toBe(50);
+    expect(server.requests()).toBe(50);
+  });
+});
+
+describe("runLoad errors", () => {
+  it("counts HTTP 503 and dropped connections by kind", async () => {
+    server = await startDelayServer({ behaviour: (n) => (n % 3 === 0 ? "503" : n % 3 === 1 ? "drop" : "ok") });
+    const result = await runLoad({ targets: [server.url], models: ["model0"], mode: "rnd", concurrency: 1, maxRequests: 90 });
+    expect(result.requests).toBe(90);
+    expect(result.errors).toEqual({ http_503: 30, connection: 30 });
+    expect(result.histogram.count).toBe(60); // 503s have a latency; dropped connections do not
+  });
+
+  it("counts a server that does not answer in time as a timeout", async () => {
+    // undici checks response timeouts about once a second, so the server must be well slower than that.
+    server = await startDelayServer({ delayMs: 2500 });
+    const result = await runLoad({ targets: [server.url], models: ["model0"], mode: "rnd", concurrency: 2, maxRequests: 2, timeoutMs: 100 });
+    expect(result.errors).toEqual({ timeout: 2 });
+  });
+
+  it("counts a server that is not there as connection errors", async () => {
+    const result = await runLoad({ targets: ["http://127.0.0.1:9"], models: ["model0"], mode: "rnd", maxRequests: 3 });
+    expect(result.errors).toEqual({ connection: 3 });
+  });
+
+  it.each([
+    [{ mode: "rate" as const }, /needs a rate/],
+    [{ mode: "bmk" as const, rate: 5 }, /closed loop/],
+    [{ mode: "ramp" as const }, /k6 only/],
+    [{ mode: "bmk" as const, targets: ["127.0.0.1:8080"] }, /not an http\(s\) URL/],
+  ])("rejects %o with a message saying what to do", async (options, message) => {
+    await expect(runLoad({ targets: ["http://127.0.0.1:8080"], models: ["model0"], ...options })).rejects.toThrow(message);
+  });
+});
+
+describe("runLoad control", () => {
+  it("stops at once when aborted and returns what had finished", async () => {
+    server = await startDelayServer({ delayMs: 5 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const started = Date.now();
+    const result = await runLoad({ targets: [server.url], models: ["model0"], mode: "bmk", concurrency: 4, durationSeconds: 30, signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(result.requests).toBeGreaterThan(20);
+    expect(result.errors).toEqual({});
+  });
+
+  it("reports progress while running", async () => {
+    server = await startDelayServer({ delayMs: 5 });
+    const reports: LoadProgress[] = [];
+    await runLoad({ targets: [server.url], models: ["model0"], mode: "bmk", concurrency: 2, durationSeconds: 0.55, progressIntervalMs: 100, onProgress: (p) => reports.push(p) });
+    expect(reports.length).toBeGreaterThanOrEqual(4);
+    const last = reports.at(-1)!;
+    expect(last.requests).toBeGreaterThan(0);
+    expect(last.requestsPerSecond).toBeGreaterThan(0);
+    expect(last.p90Ms).toBeGreaterThan(4);
+  });
+});
