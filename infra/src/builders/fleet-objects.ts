@@ -1,0 +1,94 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { IMAGES, LABELS, METRICS_PORT, PART_OF, SERVER_APP } from "../constants.js";
+import {
+  buildServerPodSpec, fleetPlacement, restrictedContainerSecurityContext, restrictedPodSecurityContext,
+  serverLabels, serverName, usesOwnImage, type ServerPodInputs,
+} from "./server-pod.js";
+
+type Metadata = k8s.types.input.meta.v1.ObjectMeta;
+
+/** A namespace that enforces the `restricted` Pod Security Standard. */
+export function buildNamespace(name: string, extraLabels: Record<string, string> = {}): { metadata: Metadata } {
+  return {
+    metadata: {
+      name,
+      labels: {
+        [LABELS.partOf]: PART_OF,
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+        ...extraLabels,
+      },
+    },
+  };
+}
+
+/**
+ * Server `index` as its own single-replica Deployment, so each server has a stable name that the
+ * load generator addresses (and reports) separately, as the AWS sample does.
+ */
+export function buildFleetDeployment(config: FleetConfig, namespace: string, index: number, inputs: ServerPodInputs): { metadata: Metadata; spec: k8s.types.input.apps.v1.DeploymentSpec } {
+  const labels = serverLabels(config, index);
+  return {
+    metadata: { name: serverName(index), namespace, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      // A new server starts before the old one stops: the benchmark never loses capacity mid-rollout.
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: { metadata: { labels }, spec: buildServerPodSpec(config, index, inputs) },
+    },
+  };
+}
+
+/** The stable address of server `index`: http://server<i>.<namespace>.svc.cluster.local:<port>. */
+export function buildServerService(config: FleetConfig, namespace: string, index: number): { metadata: Metadata; spec: k8s.types.input.core.v1.ServiceSpec } {
+  const ports = [{ name: "http", port: config.server.port, targetPort: "http", protocol: "TCP" }];
+  if (usesOwnImage(config)) ports.push({ name: "metrics", port: METRICS_PORT, targetPort: "metrics", protocol: "TCP" });
+  return {
+    metadata: { name: serverName(index), namespace, labels: serverLabels(config, index) },
+    spec: { type: "ClusterIP", selector: serverLabels(config, index), ports },
+  };
+}
+
+export function serverUrl(config: FleetConfig, namespace: string, index: number): string {
+  return `http://${serverName(index)}.${namespace}.svc.cluster.local:${config.server.port}`;
+}
+
+/** One budget over all servers: voluntary disruptions (node drains) take down at most one at a time. */
+export function buildPodDisruptionBudget(config: FleetConfig, namespace: string): { metadata: Metadata; spec: k8s.types.input.policy.v1.PodDisruptionBudgetSpec } {
+  return {
+    metadata: { name: SERVER_APP, namespace, labels: serverLabels(config) },
+    spec: { maxUnavailable: 1, selector: { matchLabels: serverLabels(config) } },
+  };
+}
+
+/**
+ * A DaemonSet that pulls the server image onto every fleet node before the benchmark, so the
+ * first run does not measure an image pull. The pull happens in an init container that exits at
+ * once; a pause container then holds the pod.
+ */
+export function buildPrePullDaemonSet(config: FleetConfig, namespace: string, image: string): { metadata: Metadata; spec: k8s.types.input.apps.v1.DaemonSetSpec } {
+  const labels = { [LABELS.app]: "image-pre-pull", [LABELS.partOf]: PART_OF };
+  // Our image has node; a seed-compatible external image is expected to have a shell.
+  const exitAtOnce = usesOwnImage(config) ? ["node", "--version"] : ["sh", "-c", "true"];
+  const tiny = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
+  return {
+    metadata: { name: "image-pre-pull", namespace, labels },
+    spec: {
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: restrictedPodSecurityContext(),
+          ...fleetPlacement(config),
+          initContainers: [{ name: "pull", image, command: exitAtOnce, resources: tiny, securityContext: restrictedContainerSecurityContext() }],
+          containers: [{ name: "pause", image: IMAGES.pause, resources: tiny, securityContext: restrictedContainerSecurityContext() }],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { IMAGES, LABELS, LOAD_TEST_APP, NON_ROOT_UID, PART_OF } from "../constants.js";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./server-pod.js";
+
+type Metadata = k8s.types.input.meta.v1.ObjectMeta;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+export const K6_SCRIPT_KEY = "fleet.js";
+const SCRIPT_DIR = "/scripts";
+const RESULTS_DIR = "/results";
+export const RESULTS_FILE = `${RESULTS_DIR}/result.json`;
+const EXIT_CODE_FILE = `${RESULTS_DIR}/k6-exit-code`;
+
+export interface K6JobInputs {
+  readonly jobName: string;
+  readonly namespace: string;
+  readonly configMapName: string;
+  readonly serviceAccountName: string;
+  /** Base URLs of the servers, one per server. */
+  readonly targets: readonly string[];
+  readonly models: readonly string[];
+  /** s3://bucket/prefix/ of this run; each pod writes pod-<index>.json there. */
+  readonly resultsUri: string;
+}
+
+/**
+ * The k6 script's environment. Rates in the config are totals for the whole run, so each of the
+ * `pods` generators gets its share.
+ */
+export function buildK6Env(config: FleetConfig, inputs: Pick<K6JobInputs, "targets" | "models">): EnvVar[] {
+  const { loadTest } = config;
+  const perPod = (total: number) => String(total / loadTest.pods);
+  const labels = { stack: config.stack, instanceType: config.instanceType, numServers: config.server.numServers, numModels: config.server.numModels };
+  const values: Record<string, string> = {
+    TARGETS: inputs.targets.join(","),
+    MODELS: inputs.models.join(","),
+    MODE: loadTest.mode,
+    DURATION: `${loadTest.duration}s`,
+    VUS: String(loadTest.concurrency),
+    RATE: perPod(loadTest.rate),
+    RAMP_START_RATE: perPod(loadTest.ramp.startRate),
+    RAMP_MAX_RATE: perPod(loadTest.ramp.maxRate),
+    SLO_PERCENTILE: loadTest.slo.percentile,
+    SLO_MS: String(loadTest.slo.thresholdMs),
+    MAX_ERROR_RATE: String(loadTest.slo.maxErrorRate),
+    REQUEST_TIMEOUT: `${loadTest.requestTimeout}s`,
+    LABELS: Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(","),
+    MODEL_DISTRIBUTION: loadTest.modelChoice.distribution,
+    ZIPF_S: String(loadTest.modelChoice.s),
+    RESULTS_FILE,
+  };
+  if (loadTest.maxRequests !== undefined) values.MAX_REQUESTS = String(loadTest.maxRequests);
+  return [
+    ...Object.entries(values).map(([name, value]) => ({ name, value })),
+    { name: "POD_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+  ];
+}
+
+/**
+ * k6 runs as the init container and always exits 0, recording its real exit code (99 when a
+ * threshold failed) beside its results; the main container then uploads both to S3 and exits
+ * with k6's code. A failed SLO is a result to keep, so it must not stop the upload.
+ */
+export function buildK6Job(config: FleetConfig, inputs: K6JobInputs): { metadata: Metadata; spec: k8s.types.input.batch.v1.JobSpec } {
+  const labels = { [LABELS.app]: LOAD_TEST_APP, [LABELS.partOf]: PART_OF, [LABELS.instance]: config.stack, "inference-fleet.io/run": inputs.jobName };
+  const { pods } = config.loadTest;
+  const results = { name: "results", mountPath: RESULTS_DIR };
+  const upload = `aws s3 cp ${RESULTS_FILE} "${inputs.resultsUri}pod-$POD_INDEX.json" && aws s3 cp ${EXIT_CODE_FILE} "${inputs.resultsUri}pod-$POD_INDEX.exit-code" && exit "$(cat ${EXIT_CODE_FILE})"`;
+  // Long enough for the run, k6's graceful stop, and the upload.
+  const deadlineSeconds = config.loadTest.duration + 600;
+  return {
+    metadata: {
+      name: inputs.jobName,
+      namespace: inputs.namespace,
+      labels,
+      // `pulumi up` returns once the Job exists; scripts/ waits for the results in S3.
+      annotations: { "pulumi.com/skipAwait": "true" },
+    },
+    spec: {
+      completionMode: "Indexed",
+      completions: pods,
+      parallelism: pods,
+      backoffLimit: 0,
+      activeDeadlineSeconds: deadlineSeconds,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          serviceAccountName: inputs.serviceAccountName,
+          automountServiceAccountToken: false,
+          securityContext: restrictedPodSecurityContext(),
+          nodeSelector: { [LABELS.instanceType]: config.loadTest.instanceType },
+          // Generators on separate nodes where there are enough, so they do not share a NIC or CPU.
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } }],
+          initContainers: [{
+            name: "k6",
+            image: IMAGES.k6,
+            command: ["sh", "-c", `k6 run --quiet ${SCRIPT_DIR}/${K6_SCRIPT_KEY}; echo $? > ${EXIT_CODE_FILE}`],
+            env: buildK6Env(config, inputs),
+            resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+            securityContext: restrictedContainerSecurityContext(),
+            volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }, results, { name: "tmp", mountPath: "/tmp" }],
+          }],
+          containers: [{
+            name: "upload",
+            image: IMAGES.awsCli,
+            command: ["sh", "-c", upload],
+            env: [
+              { name: "HOME", value: "/tmp" },
+              { name: "POD_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+            ],
+            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+            securityContext: { ...restrictedContainerSecurityContext(), runAsUser: NON_ROOT_UID },
+            volumeMounts: [results, { name: "tmp", mountPath: "/tmp" }],
+          }],
+          volumes: [
+            { name: "script", configMap: { name: inputs.configMapName } },
+            { name: "results", emptyDir: { sizeLimit: "256Mi" } },
+            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+          ],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { parseS3Uri } from "./iam-documents.js";
+
+/** The files of a model dir (the model contract in DESIGN.md). */
+export const MODEL_DIR_FILES = ["model.onnx", "tokenizer.json", "model.json"] as const;
+
+/** Where the servers get the model: uploaded from a local dir to our bucket, an existing S3 prefix, or https. */
+export type ModelSourcePlan =
+  | { readonly kind: "upload"; readonly localDir: string; readonly prefix: string }
+  | { readonly kind: "s3"; readonly bucket: string; readonly prefix: string }
+  | { readonly kind: "https"; readonly url: string };
+
+export function planModelSource(config: FleetConfig, repoRoot: string): ModelSourcePlan {
+  const { source, name } = config.model;
+  if (source.startsWith("s3://")) return { kind: "s3", ...parseS3Uri(source) };
+  if (source.startsWith("https://")) return { kind: "https", url: source };
+  return { kind: "upload", localDir: path.resolve(repoRoot, source), prefix: `models/${name}/` };
+}
+
+/**
+ * Checks a local model dir before `pulumi up` uploads it, so a missing model fails at once with
+ * what to do instead of halfway through a deployment.
+ */
+export function assertModelDirReady(plan: ModelSourcePlan, exists: (file: string) => boolean = existsSync): void {
+  if (plan.kind !== "upload") return;
+  const missing = MODEL_DIR_FILES.filter((file) => !exists(path.join(plan.localDir, file)));
+  if (missing.length > 0) {
+    throw new Error(`The model dir ${plan.localDir} lacks ${missing.join(", ")}: build it with model-zoo (\`npm start\` builds the dev model; see the model section of the README), or set model.source to an s3:// or https:// model dir.`);
+  }
+}

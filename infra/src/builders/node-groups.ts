@@ -1,0 +1,134 @@
+import type * as aws from "@pulumi/aws";
+import { getInstanceType, type FleetConfig, type InstanceTypeFacts } from "@inference-fleet/fleet-config";
+import { FLEET_TAINT_KEY, LABELS } from "../constants.js";
+
+export type Arch = InstanceTypeFacts["arch"];
+export type AcceleratorKind = NonNullable<InstanceTypeFacts["accelerator"]>["kind"];
+
+/** The EKS-optimized Amazon Linux 2023 AMI type for an architecture and accelerator. */
+export function amiTypeFor(arch: Arch, accelerator: AcceleratorKind | undefined): string {
+  if (accelerator === "nvidia") {
+    if (arch !== "x86_64") throw new Error("NVIDIA node groups are x86_64 only here: pick a g4dn, g5 or g6 instance type.");
+    return "AL2023_x86_64_NVIDIA";
+  }
+  if (accelerator === "neuron") {
+    if (arch !== "x86_64") throw new Error("Neuron node groups are x86_64 only: pick an inf1 or inf2 instance type.");
+    return "AL2023_x86_64_NEURON";
+  }
+  return arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+}
+
+/** The Docker platform for images that run on an architecture. */
+export function platformFor(arch: Arch): "linux/amd64" | "linux/arm64" {
+  return arch === "arm64" ? "linux/arm64" : "linux/amd64";
+}
+
+/** The extended resource an accelerator's device plugin advertises, and the taint that keeps other pods off. */
+export const ACCELERATOR_RESOURCE: Record<AcceleratorKind, string> = {
+  nvidia: "nvidia.com/gpu",
+  neuron: "aws.amazon.com/neuron",
+};
+
+export type NodeGroupRole = "system" | "fleet";
+
+export interface NodeTaint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: "NO_SCHEDULE";
+}
+
+/** Fleet nodes are dedicated to the fleet; accelerator nodes also carry the accelerator's taint. */
+export function taintsFor(role: NodeGroupRole, accelerator: AcceleratorKind | undefined): NodeTaint[] {
+  if (role === "system") return [];
+  const taints: NodeTaint[] = [{ key: FLEET_TAINT_KEY, value: "fleet", effect: "NO_SCHEDULE" }];
+  if (accelerator) taints.push({ key: ACCELERATOR_RESOURCE[accelerator], value: "true", effect: "NO_SCHEDULE" });
+  return taints;
+}
+
+/** The Kubernetes tolerations matching taintsFor (EKS spells the effect NO_SCHEDULE, Kubernetes NoSchedule). */
+export function tolerationsFor(taints: readonly NodeTaint[]): Array<{ key: string; operator: "Equal"; value: string; effect: "NoSchedule" }> {
+  return taints.map((taint) => ({ key: taint.key, operator: "Equal", value: taint.value, effect: "NoSchedule" }));
+}
+
+/** What one managed node group needs, derived from the config; the Cluster turns it into resources. */
+export interface NodeGroupPlan {
+  readonly role: NodeGroupRole;
+  readonly instanceType: string;
+  readonly amiType: string;
+  readonly nodes: number;
+  readonly rootVolumeGiB: number;
+  readonly labels: Record<string, string>;
+  readonly taints: NodeTaint[];
+  readonly accelerator: AcceleratorKind | undefined;
+}
+
+/** Accelerator AMIs and images (CUDA, Neuron) are large; CPU nodes need less. */
+function rootVolumeGiBFor(accelerator: AcceleratorKind | undefined): number {
+  return accelerator ? 100 : 50;
+}
+
+/** The system node group (add-ons and k6 pods) and one node group for the fleet's instance type. */
+export function planNodeGroups(config: FleetConfig): NodeGroupPlan[] {
+  const plan = (role: NodeGroupRole, instanceType: string, nodes: number): NodeGroupPlan => {
+    const facts = getInstanceType(instanceType);
+    const accelerator = role === "fleet" ? facts.accelerator?.kind : undefined;
+    if (role === "system" && facts.accelerator) {
+      throw new Error(`loadTest.instanceType ${instanceType} has accelerators; the system node group runs add-ons and k6, so pick a CPU type such as c7i.2xlarge.`);
+    }
+    return {
+      role,
+      instanceType,
+      amiType: amiTypeFor(facts.arch, accelerator),
+      nodes,
+      rootVolumeGiB: rootVolumeGiBFor(accelerator),
+      labels: { [LABELS.nodeRole]: role },
+      taints: taintsFor(role, accelerator),
+      accelerator,
+    };
+  };
+  return [
+    plan("system", config.loadTest.instanceType, config.cluster.systemNodes),
+    plan("fleet", config.instanceType, config.cluster.fleetNodes),
+  ];
+}
+
+/**
+ * Launch template for a node group: IMDSv2 required with hop limit 1 (pods get AWS credentials
+ * from Pod Identity, never from the node's metadata), and an encrypted gp3 root volume.
+ */
+export function buildLaunchTemplateArgs(plan: NodeGroupPlan): aws.ec2.LaunchTemplateArgs {
+  return {
+    description: `inference-fleet ${plan.role} nodes (${plan.instanceType})`,
+    updateDefaultVersion: true,
+    metadataOptions: {
+      httpEndpoint: "enabled",
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+    },
+    blockDeviceMappings: [{
+      deviceName: "/dev/xvda",
+      ebs: { volumeSize: plan.rootVolumeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+    }],
+    tagSpecifications: [{ resourceType: "instance", tags: { Name: `inference-fleet-${plan.role}`, [LABELS.nodeRole]: plan.role } }],
+  };
+}
+
+/** The managed node group's own settings (cluster, role, subnets and launch template are wired by the Cluster). */
+export function buildNodeGroupArgs(plan: NodeGroupPlan): {
+  instanceTypes: string[];
+  amiType: string;
+  capacityType: "ON_DEMAND";
+  scalingConfig: { minSize: number; desiredSize: number; maxSize: number };
+  labels: Record<string, string>;
+  taints: NodeTaint[];
+} {
+  return {
+    instanceTypes: [plan.instanceType],
+    amiType: plan.amiType,
+    // Benchmarks compare on-demand prices; a reclaimed spot node would corrupt a run.
+    capacityType: "ON_DEMAND",
+    scalingConfig: { minSize: plan.nodes, desiredSize: plan.nodes, maxSize: plan.nodes },
+    labels: plan.labels,
+    taints: plan.taints,
+  };
+}

@@ -1,0 +1,122 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { buildDevicePluginDaemonSet, NEURON_PLUGIN_RULES } from "../builders/device-plugins.js";
+import { buildLaunchTemplateArgs, buildNodeGroupArgs, planNodeGroups } from "../builders/node-groups.js";
+import type { KubernetesTarget } from "./kubernetes-target.js";
+
+export interface ClusterArgs {
+  /** The fleet config: Kubernetes version, endpoint access, node counts, instance types. */
+  readonly config: FleetConfig;
+  readonly vpcId: pulumi.Input<string>;
+  /** Nodes and the control plane's network interfaces go here, never in public subnets. */
+  readonly privateSubnetIds: pulumi.Input<string[]>;
+  /** Only for load balancers; no node is placed here. */
+  readonly publicSubnetIds: pulumi.Input<string[]>;
+}
+
+/** The managed policies a node needs to join the cluster, run the CNI and pull images; nothing for the application. */
+export const NODE_ROLE_POLICIES = [
+  "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+  "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+  "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+] as const;
+
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/**
+ * An EKS cluster with secrets encrypted by its own KMS key, control-plane logs, access entries for
+ * the admins, the Pod Identity agent, a system node group and a node group for the fleet's
+ * instance type (with the device plugin its accelerator needs).
+ */
+export class Cluster extends pulumi.ComponentResource implements KubernetesTarget {
+  readonly clusterName: pulumi.Output<string>;
+  readonly clusterArn: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("inference-fleet:infra:Cluster", name, {}, opts);
+    const { config } = args;
+    const secretsKey = new aws.kms.Key(`${name}-secrets`, {
+      description: `Envelope encryption of Kubernetes secrets in ${name}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 7,
+    }, { parent: this });
+
+    const cluster = new eks.Cluster(name, {
+      name,
+      version: config.cluster.kubernetesVersion,
+      vpcId: args.vpcId,
+      privateSubnetIds: args.privateSubnetIds,
+      publicSubnetIds: args.publicSubnetIds,
+      nodeAssociatePublicIpAddress: false,
+      endpointPrivateAccess: true,
+      endpointPublicAccess: config.cluster.endpointPublicAccess,
+      publicAccessCidrs: config.cluster.endpointPublicAccess ? config.cluster.publicAccessCidrs : undefined,
+      encryptionConfigKeyArn: secretsKey.arn,
+      enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+      authenticationMode: "API",
+      accessEntries: Object.fromEntries(config.cluster.adminPrincipals.map((principalArn, i) => [`admin${i}`, {
+        principalArn,
+        accessPolicies: { admin: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } } },
+      }])),
+      skipDefaultNodeGroup: true,
+      createOidcProvider: false,
+      useDefaultVpcCni: false,
+      // NetworkPolicy objects are only enforced when the VPC CNI's policy agent is on.
+      vpcCniOptions: { enableNetworkPolicy: true },
+    }, { parent: this });
+    this.clusterName = cluster.eksCluster.apply((c) => c.name);
+    this.clusterArn = cluster.eksCluster.apply((c) => c.arn);
+    this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+
+    new aws.eks.Addon(`${name}-pod-identity-agent`, {
+      clusterName: this.clusterName,
+      addonName: "eks-pod-identity-agent",
+      resolveConflictsOnCreate: "OVERWRITE",
+    }, { parent: this });
+
+    const nodeRole = new aws.iam.Role(`${name}-node`, {
+      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+    }, { parent: this });
+    NODE_ROLE_POLICIES.forEach((policyArn, i) => {
+      new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this });
+    });
+
+    for (const plan of planNodeGroups(config)) {
+      const template = new aws.ec2.LaunchTemplate(`${name}-${plan.role}`, buildLaunchTemplateArgs(plan), { parent: this });
+      new eks.ManagedNodeGroup(`${name}-${plan.role}`, {
+        ...buildNodeGroupArgs(plan),
+        cluster,
+        nodeRole,
+        subnetIds: args.privateSubnetIds,
+        launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+      }, { parent: this });
+    }
+
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+    const accelerator = planNodeGroups(config).find((plan) => plan.role === "fleet")?.accelerator;
+    if (accelerator) this.installDevicePlugin(name, accelerator);
+    this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
+  }
+
+  private installDevicePlugin(name: string, accelerator: "nvidia" | "neuron"): void {
+    const opts = { parent: this, provider: this.provider };
+    let serviceAccountName: string | undefined;
+    if (accelerator === "neuron") {
+      serviceAccountName = "neuron-device-plugin";
+      const metadata = { name: serviceAccountName, namespace: "kube-system" };
+      new k8s.core.v1.ServiceAccount(`${name}-neuron-plugin`, { metadata }, opts);
+      new k8s.rbac.v1.ClusterRole(`${name}-neuron-plugin`, { metadata: { name: serviceAccountName }, rules: NEURON_PLUGIN_RULES }, opts);
+      new k8s.rbac.v1.ClusterRoleBinding(`${name}-neuron-plugin`, {
+        metadata: { name: serviceAccountName },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: serviceAccountName },
+        subjects: [{ kind: "ServiceAccount", ...metadata }],
+      }, opts);
+    }
+    new k8s.apps.v1.DaemonSet(`${name}-${accelerator}-device-plugin`, buildDevicePluginDaemonSet(accelerator, serviceAccountName), opts);
+  }
+}

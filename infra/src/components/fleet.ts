@@ -1,0 +1,67 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { buildFleetDeployment, buildNamespace, buildPodDisruptionBudget, buildPrePullDaemonSet, buildServerService, serverUrl } from "../builders/fleet-objects.js";
+import { buildNetworkPolicies } from "../builders/network-policies.js";
+import { modelNamesFor, serverLabels, serverName } from "../builders/server-pod.js";
+
+export interface FleetArgs {
+  /** The fleet config: servers, models, resources, placement. */
+  readonly config: FleetConfig;
+  /** The server image (ours from the Registry, or the config's external one). */
+  readonly image: pulumi.Input<string>;
+  /** MODEL_SOURCE for the servers. */
+  readonly modelSource: pulumi.Input<string>;
+  /** Namespace of the load generators, the only one admitted to the servers' HTTP port. */
+  readonly loadTestNamespace: string;
+  /** The ServiceAccount the servers run as (its Pod Identity association gives read access to the model). */
+  readonly serviceAccountName: string;
+  readonly provider: k8s.Provider;
+}
+
+/**
+ * numServers model servers, each a one-replica Deployment with its own Service (server0..N-1),
+ * in a restricted namespace with default-deny NetworkPolicies, a PodDisruptionBudget and, when
+ * configured, an image pre-pull DaemonSet. The load-test namespace is created here too, so the
+ * network policies of both sides are made together.
+ */
+export class Fleet extends pulumi.ComponentResource {
+  readonly namespace: string;
+  /** Base URLs of the servers, in server order. */
+  readonly targets: string[];
+  readonly models: string[];
+
+  constructor(name: string, args: FleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("inference-fleet:infra:Fleet", name, {}, opts);
+    const { config, provider } = args;
+    const namespace = config.namespace;
+    const k8sOpts = { parent: this, provider };
+    const fleetNs = new k8s.core.v1.Namespace(`${name}-ns`, buildNamespace(namespace), k8sOpts);
+    const loadNs = new k8s.core.v1.Namespace(`${name}-load-test-ns`, buildNamespace(args.loadTestNamespace), k8sOpts);
+    const inNamespace = { ...k8sOpts, dependsOn: [fleetNs, loadNs] };
+
+    new k8s.core.v1.ServiceAccount(`${name}-sa`, {
+      metadata: { name: args.serviceAccountName, namespace },
+      automountServiceAccountToken: false,
+    }, inNamespace);
+    buildNetworkPolicies({ fleetNamespace: namespace, loadTestNamespace: args.loadTestNamespace, serverPort: config.server.port, serverLabels: serverLabels(config) })
+      .forEach((policy) => new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata.namespace}-${policy.metadata.name}`, policy, inNamespace));
+
+    const deployed = pulumi.all([args.image, args.modelSource]);
+    for (let i = 0; i < config.server.numServers; i++) {
+      const deployment = deployed.apply(([image, modelSource]) => buildFleetDeployment(config, namespace, i, { image, modelSource, serviceAccountName: args.serviceAccountName }));
+      new k8s.apps.v1.Deployment(`${name}-${serverName(i)}`, { metadata: deployment.metadata, spec: deployment.spec }, inNamespace);
+      new k8s.core.v1.Service(`${name}-${serverName(i)}`, buildServerService(config, namespace, i), inNamespace);
+    }
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, buildPodDisruptionBudget(config, namespace), inNamespace);
+    if (config.cluster.prePullImages) {
+      const daemonSet = pulumi.output(args.image).apply((image) => buildPrePullDaemonSet(config, namespace, image));
+      new k8s.apps.v1.DaemonSet(`${name}-pre-pull`, { metadata: daemonSet.metadata, spec: daemonSet.spec }, inNamespace);
+    }
+
+    this.namespace = namespace;
+    this.targets = Array.from({ length: config.server.numServers }, (_, i) => serverUrl(config, namespace, i));
+    this.models = modelNamesFor(config);
+    this.registerOutputs({ namespace, targets: this.targets, models: this.models });
+  }
+}

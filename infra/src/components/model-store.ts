@@ -1,0 +1,93 @@
+import path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { podIdentityTrustPolicy, readPrefixPolicy, tlsOnlyBucketPolicy, writePrefixPolicy, type PolicyDocument } from "../builders/iam-documents.js";
+import { MODEL_DIR_FILES, type ModelSourcePlan } from "../builders/model-source.js";
+import type { KubernetesTarget } from "./kubernetes-target.js";
+
+/** A Kubernetes ServiceAccount that gets AWS access through Pod Identity. */
+export interface WorkloadIdentity {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+}
+
+export interface ModelStoreArgs {
+  /** Where the model comes from; an "upload" plan's files go into this store's bucket. */
+  readonly modelSource: ModelSourcePlan;
+  /** The cluster the Pod Identity associations are made in (none for a bring-your-own kubeconfig). */
+  readonly target: KubernetesTarget;
+  /** The servers: read-only access to the model prefix. */
+  readonly fleet: WorkloadIdentity;
+  /** The load generators: write access to the results prefix. */
+  readonly loadTest: WorkloadIdentity;
+}
+
+export const RESULTS_PREFIX = "results/";
+
+/**
+ * A private, encrypted, versioned, TLS-only bucket holding the model files and the load-test
+ * results, and the Pod Identity roles that let the servers read the model and k6 write results.
+ */
+export class ModelStore extends pulumi.ComponentResource {
+  readonly bucketName: pulumi.Output<string>;
+  /** What the servers get as MODEL_SOURCE. */
+  readonly modelSourceUri: pulumi.Output<string>;
+  /** s3://bucket/results/ */
+  readonly resultsRootUri: pulumi.Output<string>;
+
+  constructor(name: string, args: ModelStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("inference-fleet:infra:ModelStore", name, {}, opts);
+    const parent = { parent: this };
+    const bucket = new aws.s3.Bucket(name, { forceDestroy: true }, parent);
+    this.bucketName = bucket.bucket;
+    const blocked = new aws.s3.BucketPublicAccessBlock(name, {
+      bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    }, parent);
+    new aws.s3.BucketServerSideEncryptionConfiguration(name, {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    }, parent);
+    new aws.s3.BucketVersioning(name, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
+    new aws.s3.BucketPolicy(name, { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) }, { parent: this, dependsOn: [blocked] });
+
+    const source = args.modelSource;
+    if (source.kind === "upload") {
+      for (const file of MODEL_DIR_FILES) {
+        new aws.s3.BucketObject(`${name}-${file}`, {
+          bucket: bucket.id,
+          key: `${source.prefix}${file}`,
+          source: new pulumi.asset.FileAsset(path.join(source.localDir, file)),
+        }, parent);
+      }
+    }
+    this.modelSourceUri = source.kind === "https" ? pulumi.output(source.url)
+      : source.kind === "s3" ? pulumi.output(`s3://${source.bucket}/${source.prefix}`)
+      : pulumi.interpolate`s3://${bucket.bucket}/${source.prefix}`;
+    this.resultsRootUri = pulumi.interpolate`s3://${bucket.bucket}/${RESULTS_PREFIX}`;
+
+    if (args.target.clusterName && args.target.clusterArn) {
+      const readModel = source.kind === "https" ? undefined
+        : source.kind === "s3" ? pulumi.output(readPrefixPolicy(source.bucket, source.prefix))
+        : bucket.bucket.apply((b) => readPrefixPolicy(b, source.prefix));
+      if (readModel) this.grant(`${name}-fleet`, args.fleet, readModel, args.target);
+      this.grant(`${name}-load-test`, args.loadTest, bucket.bucket.apply((b) => writePrefixPolicy(b, RESULTS_PREFIX)), args.target);
+    } else {
+      pulumi.log.warn("cluster.existing.kubeconfig gives no EKS cluster name, so no Pod Identity is set up: the servers need a public (https://) model.source, and k6 results stay in the pods. Use cluster.existing.clusterName for S3 access.", this);
+    }
+    this.registerOutputs({ bucketName: this.bucketName, modelSourceUri: this.modelSourceUri, resultsRootUri: this.resultsRootUri });
+  }
+
+  /** A role only this ServiceAccount in this cluster can assume, with one inline policy. */
+  private grant(name: string, identity: WorkloadIdentity, policy: pulumi.Output<PolicyDocument>, target: KubernetesTarget): void {
+    const role = new aws.iam.Role(name, {
+      assumeRolePolicy: target.clusterArn!.apply((arn) => JSON.stringify(podIdentityTrustPolicy(arn, identity.namespace, identity.serviceAccount))),
+    }, { parent: this });
+    new aws.iam.RolePolicy(name, { role: role.name, policy: policy.apply((doc) => JSON.stringify(doc)) }, { parent: this });
+    new aws.eks.PodIdentityAssociation(name, {
+      clusterName: target.clusterName!,
+      namespace: identity.namespace,
+      serviceAccount: identity.serviceAccount,
+      roleArn: role.arn,
+    }, { parent: this });
+  }
+}

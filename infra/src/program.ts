@@ -1,0 +1,84 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { planModelSource } from "./builders/model-source.js";
+import { Cluster } from "./components/cluster.js";
+import { existingClusterTarget } from "./components/existing-cluster.js";
+import { Fleet } from "./components/fleet.js";
+import type { KubernetesTarget } from "./components/kubernetes-target.js";
+import { LoadTestJob } from "./components/load-test-job.js";
+import { ModelStore } from "./components/model-store.js";
+import { Network } from "./components/network.js";
+import { Registry } from "./components/registry.js";
+
+export interface InfraOptions {
+  /** The repo root: Docker build context, base of relative model dirs and kubeconfig paths. */
+  readonly repoRoot: string;
+  /** The bundled k6 script. */
+  readonly k6Script: pulumi.Input<string>;
+  /** The server image's content tag; computed from the server package's files when absent. */
+  readonly imageTag?: string;
+}
+
+/** The stack outputs; scripts/ reads kubeconfig, loadTestNamespace, loadTestJobName and resultsUri. */
+export interface InfraOutputs {
+  kubeconfig: pulumi.Output<string>;
+  clusterName: pulumi.Output<string> | undefined;
+  namespace: string;
+  loadTestNamespace: string;
+  loadTestJobName: pulumi.Output<string>;
+  resultsUri: pulumi.Output<string>;
+  serverImage: pulumi.Output<string>;
+  modelSource: pulumi.Output<string>;
+  targets: string[];
+}
+
+const FLEET_SERVICE_ACCOUNT = "model-server";
+const LOAD_TEST_SERVICE_ACCOUNT = "k6";
+
+/** The whole deployment for one validated fleet config. */
+export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOutputs {
+  const name = `inference-fleet-${config.stack}`;
+  const target: KubernetesTarget = config.cluster.existing
+    ? existingClusterTarget(config, options.repoRoot)
+    : (() => {
+      const network = new Network(name, { cluster: config.cluster, region: config.region });
+      return new Cluster(name, { config, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, publicSubnetIds: network.publicSubnetIds });
+    })();
+  const loadTestNamespace = `${config.namespace}-load-test`;
+  const registry = new Registry(name, { config, repoRoot: options.repoRoot, imageTag: options.imageTag });
+  const store = new ModelStore(name, {
+    modelSource: planModelSource(config, options.repoRoot),
+    target,
+    fleet: { namespace: config.namespace, serviceAccount: FLEET_SERVICE_ACCOUNT },
+    loadTest: { namespace: loadTestNamespace, serviceAccount: LOAD_TEST_SERVICE_ACCOUNT },
+  });
+  const fleet = new Fleet(name, {
+    config,
+    image: registry.serverImage,
+    modelSource: store.modelSourceUri,
+    loadTestNamespace,
+    serviceAccountName: FLEET_SERVICE_ACCOUNT,
+    provider: target.provider,
+  });
+  const loadTest = new LoadTestJob(`${name}-load-test`, {
+    config,
+    namespace: loadTestNamespace,
+    script: options.k6Script,
+    targets: fleet.targets,
+    models: fleet.models,
+    resultsRootUri: store.resultsRootUri,
+    serviceAccountName: LOAD_TEST_SERVICE_ACCOUNT,
+    provider: target.provider,
+  }, { dependsOn: [fleet] });
+  return {
+    kubeconfig: target.kubeconfig,
+    clusterName: target.clusterName,
+    namespace: fleet.namespace,
+    loadTestNamespace,
+    loadTestJobName: loadTest.jobName,
+    resultsUri: loadTest.resultsUri,
+    serverImage: registry.serverImage,
+    modelSource: store.modelSourceUri,
+    targets: fleet.targets,
+  };
+}
