@@ -1,7 +1,8 @@
 import type { Command } from "../command.js";
 import { configCheck } from "./config-check.js";
+import { matrix } from "./matrix.js";
 import { modelGenerate } from "./model-generate.js";
 import { modelGenerateMany } from "./model-generate-many.js";
 
 // Each command lives in its own file in this folder; add it to this list to expose it.
-export const commands: Command[] = [configCheck, modelGenerate, modelGenerateMany];
+export const commands: Command[] = [configCheck, modelGenerate, modelGenerateMany, matrix];

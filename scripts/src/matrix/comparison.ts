@@ -1,0 +1,85 @@
+// The verdict across instance types: throughput, latency at that load, cost, and the cheapest that meets the SLO.
+import { getInstanceType, PRICE_SOURCE, usdPerMillionInferences, type LoadTestConfig } from "@inference-fleet/fleet-config";
+import { totalErrors, type LoadTestResult } from "@inference-fleet/load-test";
+
+export type Slo = LoadTestConfig["slo"];
+
+/** One stack's measured figures, ready to compare. */
+export interface StackSummary {
+  readonly stack: string;
+  readonly instanceType: string;
+  /** Fleet nodes the servers ran on: what the bill counts. */
+  readonly instances: number;
+  /** Successful requests per second the fleet sustained at the configured load. */
+  readonly throughput: number;
+  readonly latencyMs: LoadTestResult["latencyMs"];
+  readonly errorRate: number;
+  readonly usdPerHour: number;
+  readonly usdPerMillionInferences: number;
+  /** k6 reported a threshold failure (exit code 99). */
+  readonly sloBreachReported: boolean;
+}
+
+export function summarizeStack(stack: string, instanceType: string, instances: number, merged: LoadTestResult, sloBreachReported = false): StackSummary {
+  return {
+    stack,
+    instanceType,
+    instances,
+    throughput: merged.throughput,
+    latencyMs: merged.latencyMs,
+    errorRate: merged.requests > 0 ? totalErrors(merged.errors) / merged.requests : 1,
+    usdPerHour: getInstanceType(instanceType).onDemandUsdPerHour * instances,
+    usdPerMillionInferences: usdPerMillionInferences(instanceType, merged.throughput, instances),
+    sloBreachReported,
+  };
+}
+
+export function meetsSlo(summary: StackSummary, slo: Slo): boolean {
+  return !summary.sloBreachReported && summary.throughput > 0 && summary.latencyMs[slo.percentile] <= slo.thresholdMs && summary.errorRate <= slo.maxErrorRate;
+}
+
+/** The stack that meets the SLO at the lowest cost per inference, or undefined when none does. */
+export function pickCheapestMeetingSlo(summaries: readonly StackSummary[], slo: Slo): StackSummary | undefined {
+  return summaries
+    .filter((summary) => meetsSlo(summary, slo))
+    .reduce<StackSummary | undefined>((best, summary) => (!best || summary.usdPerMillionInferences < best.usdPerMillionInferences ? summary : best), undefined);
+}
+
+export function describeSlo(slo: Slo): string {
+  return `${slo.percentile} <= ${slo.thresholdMs} ms with at most ${(slo.maxErrorRate * 100).toFixed(1)}% errors`;
+}
+
+const ms = (value: number) => value.toFixed(1);
+const usd = (value: number) => (Number.isFinite(value) ? `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}` : "n/a");
+
+/** A stack that produced no comparable figures, and why. */
+export interface StackFailure {
+  readonly stack: string;
+  readonly reason: string;
+}
+
+/** The comparison as Markdown: a table per instance type, the verdict, and the stacks that failed. */
+export function renderComparisonMarkdown(summaries: readonly StackSummary[], failures: readonly StackFailure[], slo: Slo): string {
+  const lines = [`# Instance-type comparison`, "", `SLO: ${describeSlo(slo)}. Prices: on-demand Linux in ${PRICE_SOURCE.region} as of ${PRICE_SOURCE.date} (${PRICE_SOURCE.source}).`, ""];
+  if (summaries.length > 0) {
+    lines.push(
+      "| Instance type | Stack | Nodes | Throughput (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | Errors | USD/hour | USD per 1M inferences | Meets SLO |",
+      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    );
+    for (const s of [...summaries].sort((a, b) => a.usdPerMillionInferences - b.usdPerMillionInferences)) {
+      lines.push(`| ${s.instanceType} | ${s.stack} | ${s.instances} | ${s.throughput.toFixed(1)} | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p90)} | ${ms(s.latencyMs.p99)} | ${(s.errorRate * 100).toFixed(2)}% | ${usd(s.usdPerHour)} | ${usd(s.usdPerMillionInferences)} | ${meetsSlo(s, slo) ? "yes" : s.sloBreachReported ? "no (k6 thresholds failed)" : "no"} |`);
+    }
+    lines.push("");
+  }
+  const best = pickCheapestMeetingSlo(summaries, slo);
+  lines.push(
+    best
+      ? `**Cheapest meeting the SLO: ${best.instanceType}** (stack ${best.stack}) at ${usd(best.usdPerMillionInferences)} per million inferences, ${best.throughput.toFixed(1)} req/s on ${best.instances} node(s).`
+      : "**No stack met the SLO.** Try more servers or copies per node, batching, or a larger instance type.",
+  );
+  if (failures.length > 0) {
+    lines.push("", "## Stacks without results", "");
+    for (const failure of failures) lines.push(`- ${failure.stack}: ${failure.reason}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

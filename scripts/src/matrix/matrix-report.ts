@@ -1,0 +1,50 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { renderComparisonMarkdown, type Slo, type StackFailure, type StackSummary } from "./comparison.js";
+import type { StackRun } from "./run-matrix.js";
+
+export interface MatrixReport {
+  readonly summaries: StackSummary[];
+  readonly failures: StackFailure[];
+  readonly markdown: string;
+}
+
+/** Sorts the runs into compared stacks and failures (a failed destroy counts as a failure: resources are left up). */
+export function buildMatrixReport(runs: readonly StackRun[], slo: Slo): MatrixReport {
+  const summaries: StackSummary[] = [];
+  const failures: StackFailure[] = [];
+  for (const run of runs) {
+    if (run.status === "measured") summaries.push(run.summary);
+    if (run.status === "failed") failures.push({ stack: run.stack, reason: `${run.step} failed: ${run.reason}` });
+    if (run.status !== "previewed" && run.destroyError) failures.push({ stack: run.stack, reason: run.destroyError });
+  }
+  return { summaries, failures, markdown: renderComparisonMarkdown(summaries, failures, slo) };
+}
+
+/** Writes comparison.md, comparison.json and each stack's merged results (<stack>.json) into `outDir`. */
+export function writeMatrixReport(outDir: string, runs: readonly StackRun[], report: MatrixReport): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const written: string[] = [];
+  const write = (name: string, text: string) => {
+    const file = path.join(outDir, name);
+    writeFileSync(file, text);
+    written.push(file);
+  };
+  write("comparison.md", report.markdown);
+  write("comparison.json", `${JSON.stringify({ summaries: report.summaries, failures: report.failures }, null, 2)}\n`);
+  for (const run of runs) if (run.status === "measured") write(`${run.stack}.json`, `${JSON.stringify(run.merged, null, 2)}\n`);
+  return written;
+}
+
+/** What a preview-only run prints: the changes each stack would make. */
+export function renderPreviewSummary(runs: readonly StackRun[]): string {
+  return runs
+    .map((run) => {
+      if (run.status === "previewed") {
+        const changes = Object.entries(run.changes).map(([op, count]) => `${count} ${op}`).join(", ");
+        return `${run.stack}: preview ok (${changes || "no changes"})`;
+      }
+      return `${run.stack}: ${run.status === "failed" ? `${run.step} failed: ${run.reason}` : run.status}`;
+    })
+    .join("\n");
+}

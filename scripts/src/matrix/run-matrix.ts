@@ -1,0 +1,109 @@
+// The benchmark matrix: per stack up, wait for the load test, collect and merge results, destroy; stacks in parallel up to a bound.
+import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { mergeResults, type LoadTestResult } from "@inference-fleet/load-test";
+import { summarizeStack, type StackSummary } from "./comparison.js";
+import { mapWithConcurrency } from "./concurrency.js";
+import type { JobWatcher } from "./job-watcher.js";
+import type { ResultsCollector } from "./results-collector.js";
+import { deploy, destroy, preview, type LineLog } from "./stack-operations.js";
+import { readLoadTestLocation } from "./stack-outputs.js";
+import type { ChangeSummary, MatrixWorkspace } from "./workspace.js";
+
+export interface MatrixDependencies {
+  readonly workspace: MatrixWorkspace;
+  readonly jobWatcher: JobWatcher;
+  readonly collector: ResultsCollector;
+  /** The stack's fleet config (stacks/Pulumi.<stack>.yaml): instance type, node count, SLO. */
+  readonly loadConfig: (stack: string) => FleetConfig;
+  readonly log: LineLog;
+}
+
+export interface MatrixOptions {
+  readonly stacks: readonly string[];
+  /** Leave the stacks up after the run (for debugging); they keep costing money. */
+  readonly keep?: boolean;
+  /** Only preview each stack: nothing is created. */
+  readonly previewOnly?: boolean;
+  /** Stacks deployed at the same time. */
+  readonly parallel?: number;
+  /** Per stack, how long the load-test Job may take once the stack is up. */
+  readonly waitTimeoutMs: number;
+  /** Stops new work (up, waiting); stacks already created are still destroyed. */
+  readonly signal?: AbortSignal;
+}
+
+export type MatrixStep = "preview" | "up" | "wait" | "collect" | "destroy";
+
+export type StackRun =
+  | { readonly stack: string; readonly status: "previewed"; readonly changes: ChangeSummary }
+  | {
+      readonly stack: string;
+      readonly status: "measured";
+      readonly merged: LoadTestResult;
+      readonly summary: StackSummary;
+      /** Set when destroy failed after a good measurement: resources are still up. */
+      readonly destroyError?: string;
+    }
+  | { readonly stack: string; readonly status: "failed"; readonly step: MatrixStep; readonly reason: string; readonly destroyError?: string };
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function previewStack(deps: MatrixDependencies, stack: string, signal?: AbortSignal): Promise<StackRun> {
+  try {
+    return { stack, status: "previewed", changes: await preview(deps.workspace, stack, deps.log, signal) };
+  } catch (error) {
+    return { stack, status: "failed", step: "preview", reason: message(error) };
+  }
+}
+
+/** up -> wait -> collect, then destroy unless kept, whatever happened before. */
+async function measureStack(deps: MatrixDependencies, stack: string, config: FleetConfig, options: MatrixOptions): Promise<StackRun> {
+  const say = (line: string) => deps.log(`[${stack}] ${line}`);
+  let step: MatrixStep = "up";
+  let run: StackRun;
+  try {
+    options.signal?.throwIfAborted();
+    say(`pulumi up (${config.server.numServers} servers x ${config.server.numModels} models on ${config.cluster.fleetNodes} x ${config.instanceType})`);
+    const location = readLoadTestLocation(stack, await deploy(deps.workspace, stack, deps.log, options.signal));
+    step = "wait";
+    say(`waiting for load-test Job ${location.namespace}/${location.jobName} (timeout ${Math.round(options.waitTimeoutMs / 60_000)} min)`);
+    const outcome = await deps.jobWatcher.waitForJob(location, { timeoutMs: options.waitTimeoutMs, signal: options.signal, onProgress: say });
+    if (outcome.status === "failed") throw new Error(outcome.reason);
+    if (outcome.status === "slo-breach") say(outcome.reason);
+    step = "collect";
+    const results = await deps.collector.collect(location.resultsUri);
+    const merged = mergeResults(results.map((r) => ({ ...r, labels: { ...r.labels, stack, instanceType: config.instanceType } })));
+    const summary = summarizeStack(stack, config.instanceType, config.cluster.fleetNodes, merged, outcome.status === "slo-breach");
+    say(`collected ${results.length} result file(s): ${summary.throughput.toFixed(1)} req/s, p90 ${summary.latencyMs.p90.toFixed(1)} ms`);
+    run = { stack, status: "measured", merged, summary };
+  } catch (error) {
+    say(`${step} failed: ${message(error)}`);
+    run = { stack, status: "failed", step, reason: message(error) };
+  }
+  if (options.keep) {
+    say(`kept (--keep): run \`pulumi destroy --stack ${stack}\` when done, it costs money while up.`);
+    return run;
+  }
+  try {
+    say("pulumi destroy");
+    await destroy(deps.workspace, stack, deps.log);
+  } catch (error) {
+    const destroyError = `destroy failed, resources are still up: ${message(error)} Run \`pulumi destroy --stack ${stack}\`.`;
+    say(destroyError);
+    return { ...run, destroyError };
+  }
+  return run;
+}
+
+/**
+ * Runs every stack (bounded by `parallel`) and returns one record per stack, in the order given.
+ * Every stack config is loaded first, so a bad one stops the matrix before anything is created.
+ */
+export async function runMatrix(deps: MatrixDependencies, options: MatrixOptions): Promise<StackRun[]> {
+  const configs = options.stacks.map((stack) => deps.loadConfig(stack));
+  return mapWithConcurrency(options.stacks, options.parallel ?? 1, (stack, index) =>
+    options.previewOnly ? previewStack(deps, stack, options.signal) : measureStack(deps, stack, configs[index]!, options),
+  );
+}

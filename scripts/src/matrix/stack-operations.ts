@@ -1,0 +1,35 @@
+// The Automation API operations the matrix runs, as plain functions over an injected workspace.
+import { linePrefixer } from "./line-prefixer.js";
+import type { ChangeSummary, MatrixStack, MatrixWorkspace, OutputSink, StackOutputs } from "./workspace.js";
+
+/** Where prefixed output lines go (stdout in the CLI, an array in tests). */
+export type LineLog = (line: string) => void;
+
+async function withPrefixedOutput<T>(stackName: string, log: LineLog, operation: (onOutput: OutputSink) => Promise<T>): Promise<T> {
+  const output = linePrefixer(stackName, log);
+  try {
+    return await operation(output.write);
+  } finally {
+    output.flush();
+  }
+}
+
+export async function preview(workspace: MatrixWorkspace, stackName: string, log: LineLog, signal?: AbortSignal): Promise<ChangeSummary> {
+  const stack = await workspace.selectStack(stackName);
+  return withPrefixedOutput(stackName, log, (onOutput) => stack.preview(onOutput, signal));
+}
+
+/** `pulumi up` for one stack; returns its outputs. */
+export async function deploy(workspace: MatrixWorkspace, stackName: string, log: LineLog, signal?: AbortSignal): Promise<StackOutputs> {
+  const stack = await workspace.selectStack(stackName);
+  return withPrefixedOutput(stackName, log, (onOutput) => stack.up(onOutput, signal));
+}
+
+export async function destroy(workspace: MatrixWorkspace, stackName: string, log: LineLog): Promise<void> {
+  const stack: MatrixStack = await workspace.selectStack(stackName);
+  await withPrefixedOutput(stackName, log, (onOutput) => stack.destroy(onOutput));
+}
+
+export async function outputs(workspace: MatrixWorkspace, stackName: string): Promise<StackOutputs> {
+  return (await workspace.selectStack(stackName)).outputs();
+}
