@@ -1,0 +1,73 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 5, 10];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+/**
+ * The server's Prometheus metrics in a registry of its own (so several servers in one test process
+ * do not collide). Labelled children are cached: the hot path pays one Map lookup per request.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<"route" | "model" | "status">;
+  private readonly latency: Histogram<"route">;
+  private readonly batchSize: Histogram<"session">;
+  private readonly inference: Histogram<"session">;
+  private readonly modelLoad: Gauge<"model">;
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly latencyChildren = new Map<string, { observe(value: number): void }>();
+
+  constructor(queueDepths: () => Iterable<readonly [string, number]> = () => []) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: "model_server_requests_total", help: "Requests answered, by route, model and HTTP status.", labelNames: ["route", "model", "status"], registers });
+    this.latency = new Histogram({ name: "model_server_request_duration_seconds", help: "Time from request to answer, by route.", labelNames: ["route"], buckets: LATENCY_BUCKETS, registers });
+    this.batchSize = new Histogram({ name: "model_server_batch_size", help: "Requests per ONNX Runtime run, by session.", labelNames: ["session"], buckets: BATCH_BUCKETS, registers });
+    this.inference = new Histogram({ name: "model_server_inference_duration_seconds", help: "Duration of one ONNX Runtime run (one batch), by session.", labelNames: ["session"], buckets: LATENCY_BUCKETS, registers });
+    this.modelLoad = new Gauge({ name: "model_server_model_load_seconds", help: "Time to load each model at start-up.", labelNames: ["model"], registers });
+    new Gauge({
+      name: "model_server_queue_depth",
+      help: "Requests waiting for a run, by session (read when scraped, so the hot path pays nothing).",
+      labelNames: ["session"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [session, depth] of queueDepths()) this.set({ session }, depth);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: "model_server_" });
+  }
+
+  /** Counts one answered request; `model` must be a served model's name (or "-"), never raw client input. */
+  observeRequest(route: string, model: string, status: number, seconds: number): void {
+    const key = `${route}\u0000${model}\u0000${status}`;
+    let counter = this.requestChildren.get(key);
+    if (counter === undefined) {
+      counter = this.requests.labels(route, model, String(status));
+      this.requestChildren.set(key, counter);
+    }
+    counter.inc();
+    let histogram = this.latencyChildren.get(route);
+    if (histogram === undefined) {
+      histogram = this.latency.labels(route);
+      this.latencyChildren.set(route, histogram);
+    }
+    histogram.observe(seconds);
+  }
+
+  observeBatch(session: string, size: number, seconds: number): void {
+    this.batchSize.observe({ session }, size);
+    this.inference.observe({ session }, seconds);
+  }
+
+  observeModelLoad(model: string, seconds: number): void {
+    this.modelLoad.set({ model }, seconds);
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,137 @@
+/** The queue is full: answered with 503 and a Retry-After of `retryAfterSeconds`. */
+export class QueueFullError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`The server is at capacity; retry in ${retryAfterSeconds} s or add servers.`);
+    this.name = "QueueFullError";
+  }
+}
+
+/** A request did not get its answer within the request timeout: answered with 504. */
+export class RequestTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`The request was not answered within ${timeoutMs} ms; retry, or raise REQUEST_TIMEOUT_MS if the model is slow.`);
+    this.name = "RequestTimeoutError";
+  }
+}
+
+export interface BatchQueueOptions {
+  /** Largest batch; 1 runs each request alone as soon as the session is free (no timer at all). */
+  readonly maxBatch: number;
+  /** How long the first request of a batch waits for more before running. */
+  readonly maxQueueDelayMs: number;
+  /** Requests waiting (not yet running) before submit answers QueueFullError. */
+  readonly maxQueue: number;
+  readonly requestTimeoutMs: number;
+  /** Called after each run with its batch size and duration in seconds. */
+  readonly onBatch?: (size: number, seconds: number) => void;
+}
+
+interface Item<I, O> {
+  readonly input: I;
+  readonly resolve: (output: O) => void;
+  readonly reject: (error: unknown) => void;
+  timer: NodeJS.Timeout | undefined;
+  settled: boolean;
+  queued: boolean;
+}
+
+/**
+ * Dynamic batching in front of one session: at most one run at a time; requests that arrive while it
+ * runs, or within maxQueueDelayMs of the first, go together in the next run, up to maxBatch.
+ */
+export class BatchQueue<I, O> {
+  private items: Item<I, O>[] = [];
+  private waiting = 0;
+  private running = false;
+  private delayTimer: NodeJS.Timeout | undefined;
+  /** Moving average of a run's duration, for Retry-After. */
+  private runMs = 5;
+
+  constructor(
+    private readonly runBatch: (inputs: I[]) => Promise<O[]>,
+    private readonly options: BatchQueueOptions,
+  ) {}
+
+  /** Requests waiting for a run (not counting the one running). */
+  get depth(): number {
+    return this.waiting;
+  }
+
+  get busy(): boolean {
+    return this.running || this.waiting > 0;
+  }
+
+  submit(input: I): Promise<O> {
+    if (this.waiting >= this.options.maxQueue) {
+      const seconds = Math.max(1, Math.ceil((this.waiting * this.runMs) / this.options.maxBatch / 1000));
+      return Promise.reject(new QueueFullError(seconds));
+    }
+    return new Promise<O>((resolve, reject) => {
+      const item: Item<I, O> = { input, resolve, reject, timer: undefined, settled: false, queued: true };
+      item.timer = setTimeout(() => this.expire(item), this.options.requestTimeoutMs);
+      // Timed-out items stay in the array until a flush skips them; drop them if a stalled run lets them pile up.
+      if (this.items.length >= 2 * this.options.maxQueue) this.items = this.items.filter((queued) => !queued.settled);
+      this.items.push(item);
+      this.waiting++;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    const { maxBatch, maxQueueDelayMs } = this.options;
+    if (maxBatch === 1 || maxQueueDelayMs === 0 || this.waiting >= maxBatch) this.flush();
+    else this.delayTimer ??= setTimeout(() => this.flush(), maxQueueDelayMs);
+  }
+
+  private expire(item: Item<I, O>): void {
+    if (item.settled) return;
+    item.settled = true;
+    // Still queued: it no longer counts as waiting (a running one is already out of the count).
+    if (item.queued) this.waiting--;
+    item.reject(new RequestTimeoutError(this.options.requestTimeoutMs));
+  }
+
+  private flush(): void {
+    if (this.delayTimer !== undefined) {
+      clearTimeout(this.delayTimer);
+      this.delayTimer = undefined;
+    }
+    const batch: Item<I, O>[] = [];
+    while (batch.length < this.options.maxBatch && this.items.length > 0) {
+      const item = this.items.shift()!;
+      item.queued = false;
+      if (item.settled) continue;
+      this.waiting--;
+      batch.push(item);
+    }
+    if (batch.length === 0) return;
+    this.running = true;
+    const started = performance.now();
+    let outcome: Promise<O[]>;
+    try {
+      outcome = this.runBatch(batch.map((item) => item.input));
+    } catch (error) {
+      outcome = Promise.reject(error);
+    }
+    outcome.then(
+      (outputs) => this.finish(batch, started, (item, i) => item.resolve(outputs[i]!)),
+      (error: unknown) => this.finish(batch, started, (item) => item.reject(error)),
+    );
+  }
+
+  private finish(batch: Item<I, O>[], started: number, settle: (item: Item<I, O>, index: number) => void): void {
+    const ms = performance.now() - started;
+    this.runMs = this.runMs * 0.9 + ms * 0.1;
+    this.options.onBatch?.(batch.length, ms / 1000);
+    batch.forEach((item, index) => {
+      clearTimeout(item.timer);
+      if (item.settled) return;
+      item.settled = true;
+      settle(item, index);
+    });
+    this.running = false;
+    // Requests that arrived during the run have waited long enough: run them now.
+    if (this.waiting > 0) this.flush();
+  }
+}

@@ -1,0 +1,131 @@
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { InferenceSession } from "onnxruntime-node";
+import { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
+
+export const MODEL_FILE = "model.onnx";
+export const TOKENIZER_FILE = "tokenizer.json";
+export const MODEL_INFO_FILE = "model.json";
+
+const REQUIRED_INPUTS = ["input_ids", "attention_mask"];
+const REQUIRED_OUTPUTS = ["start_logits", "end_logits"];
+const DEFAULT_MAX_SEQ_LENGTH = 128;
+
+/** A model directory that cannot be served; the message names the file and what to do. */
+export class ModelLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ModelLoadError";
+  }
+}
+
+/** What model.json says (all optional: a directory exported by other tools may not have one). */
+export interface ModelInfo {
+  readonly name?: string;
+  readonly maxSequenceLength?: number;
+  readonly [key: string]: unknown;
+}
+
+/** The files of one model directory, read and checked; sessions are created from `modelPath`. */
+export interface ModelFiles {
+  readonly dir: string;
+  readonly modelPath: string;
+  readonly info: ModelInfo;
+  readonly tokenizer: WordPieceTokenizer;
+}
+
+export interface SessionSettings {
+  readonly threads: number;
+  readonly executionProviders: readonly ("cpu" | "cuda")[];
+}
+
+async function requireFile(path: string, what: string): Promise<void> {
+  const facts = await stat(path).catch(() => undefined);
+  if (!facts?.isFile()) throw new ModelLoadError(`The ${what} ${path} is missing. Point MODEL_DIR at a directory with ${MODEL_FILE} and ${TOKENIZER_FILE} (npx fleet model generate makes one).`);
+  if (facts.size === 0) throw new ModelLoadError(`The ${what} ${path} is empty; copy or generate it again.`);
+}
+
+async function readModelInfo(dir: string): Promise<ModelInfo> {
+  const path = join(dir, MODEL_INFO_FILE);
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  if (text === undefined) return {};
+  let info: unknown;
+  try {
+    info = JSON.parse(text);
+  } catch (error) {
+    throw new ModelLoadError(`The model info file ${path} is not valid JSON (${(error as Error).message}); fix or delete it.`);
+  }
+  if (typeof info !== "object" || info === null || Array.isArray(info)) throw new ModelLoadError(`The model info file ${path} must hold a JSON object.`);
+  const max = (info as ModelInfo).maxSequenceLength;
+  if (max !== undefined && !(Number.isInteger(max) && max >= 8 && max <= 4096)) {
+    throw new ModelLoadError(`The model info file ${path} has maxSequenceLength ${JSON.stringify(max)}; it must be an integer from 8 to 4096.`);
+  }
+  return info as ModelInfo;
+}
+
+/** Reads and checks model.onnx, tokenizer.json and model.json; throws ModelLoadError naming the bad file. */
+export async function readModelFiles(dir: string): Promise<ModelFiles> {
+  const modelPath = join(dir, MODEL_FILE);
+  const tokenizerPath = join(dir, TOKENIZER_FILE);
+  await requireFile(modelPath, "model file");
+  await requireFile(tokenizerPath, "tokenizer file");
+  const info = await readModelInfo(dir);
+  let tokenizer: WordPieceTokenizer;
+  try {
+    tokenizer = await WordPieceTokenizer.fromFile(tokenizerPath);
+  } catch (error) {
+    throw new ModelLoadError((error as Error).message);
+  }
+  return { dir, modelPath, info, tokenizer };
+}
+
+/** The sequence length to serve: the setting if given, else model.json's, else 128; never more than the model allows. */
+export function servedSeqLength(files: ModelFiles, setting: number | undefined): number {
+  const fromModel = files.info.maxSequenceLength;
+  const chosen = setting ?? fromModel ?? DEFAULT_MAX_SEQ_LENGTH;
+  if (fromModel !== undefined && chosen > fromModel) {
+    throw new ModelLoadError(`MAX_SEQ_LENGTH ${chosen} is more than the model's maxSequenceLength ${fromModel} (${join(files.dir, MODEL_INFO_FILE)}); use at most ${fromModel}.`);
+  }
+  return chosen;
+}
+
+function sessionOptions(settings: SessionSettings, providers: readonly string[]): InferenceSession.SessionOptions {
+  return {
+    executionProviders: [...providers],
+    intraOpNumThreads: settings.threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+    enableCpuMemArena: true,
+    logSeverityLevel: 3,
+  };
+}
+
+/**
+ * Creates an ONNX Runtime session with the preferred execution providers, falling back to cpu (and
+ * saying so through `warn`) when an accelerator provider cannot start. Checks the QA inputs and outputs.
+ */
+export async function createSession(modelPath: string, settings: SessionSettings, warn: (message: string) => void): Promise<InferenceSession> {
+  const providers = settings.executionProviders.includes("cpu") ? settings.executionProviders : [...settings.executionProviders, "cpu"];
+  let session: InferenceSession;
+  try {
+    session = await InferenceSession.create(modelPath, sessionOptions(settings, providers));
+  } catch (error) {
+    if (providers.length > 1) {
+      warn(`ONNX Runtime could not start the ${providers.join(",")} execution providers (${(error as Error).message}); falling back to cpu.`);
+      session = await createSession(modelPath, { ...settings, executionProviders: ["cpu"] }, warn);
+    } else {
+      throw new ModelLoadError(`ONNX Runtime could not load the model file ${modelPath}: ${(error as Error).message}. Check that it is a complete ONNX model (copy or generate it again).`);
+    }
+  }
+  const missingInputs = REQUIRED_INPUTS.filter((name) => !session.inputNames.includes(name));
+  const missingOutputs = REQUIRED_OUTPUTS.filter((name) => !session.outputNames.includes(name));
+  if (missingInputs.length > 0 || missingOutputs.length > 0) {
+    await session.release();
+    throw new ModelLoadError(
+      `The model file ${modelPath} is not a question-answering model: it needs inputs ${REQUIRED_INPUTS.join(", ")} and outputs ${REQUIRED_OUTPUTS.join(", ")}, ` +
+        `but has inputs ${session.inputNames.join(", ")} and outputs ${session.outputNames.join(", ")}.`,
+    );
+  }
+  return session;
+}

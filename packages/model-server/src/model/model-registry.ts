@@ -1,0 +1,119 @@
+import type { InferenceSession } from "onnxruntime-node";
+import { BatchQueue, type BatchQueueOptions } from "../inference/batch-queue.js";
+import { SessionRunner, type InferenceRow, type Padding, type RowLogits } from "../inference/session-runner.js";
+import type { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
+import { createSession, readModelFiles, servedSeqLength, type SessionSettings } from "./load-model.js";
+
+/** A model ready to answer: its tokenizer and the queue in front of its session (shared by copies that share the session). */
+export interface LoadedModel {
+  readonly name: string;
+  readonly tokenizer: WordPieceTokenizer;
+  readonly maxSeqLength: number;
+  readonly queue: BatchQueue<InferenceRow, RowLogits>;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+}
+
+/**
+ * Where routes find models. Kept small so a lazily loading repository (many unique models, least
+ * recently used unloaded) can replace the static one without touching the routes.
+ */
+export interface ModelRegistry {
+  /** Names that can be asked for (for 404 messages and listings). */
+  names(): readonly string[];
+  /** The model, loading it first if the registry loads lazily; undefined for an unknown name. */
+  get(name: string): Promise<LoadedModel | undefined>;
+  /** True once every model that must be resident is loaded. */
+  ready(): boolean;
+  /** Releases every session. */
+  close(): Promise<void>;
+}
+
+/** Every model resident from start-up to shutdown. */
+export class StaticModelRegistry implements ModelRegistry {
+  private readonly byName: Map<string, LoadedModel>;
+  private readonly nameList: string[];
+
+  constructor(models: readonly LoadedModel[], private readonly sessions: readonly InferenceSession[]) {
+    this.byName = new Map(models.map((model) => [model.name, model]));
+    this.nameList = models.map((model) => model.name);
+  }
+
+  names(): readonly string[] {
+    return this.nameList;
+  }
+
+  get(name: string): Promise<LoadedModel | undefined> {
+    return Promise.resolve(this.byName.get(name));
+  }
+
+  ready(): boolean {
+    return true;
+  }
+
+  /** Requests waiting per session ("shared" when copies share one), for the queue-depth gauge. */
+  queueDepths(): Array<[string, number]> {
+    const seen = new Set<unknown>();
+    const depths: Array<[string, number]> = [];
+    for (const model of this.byName.values()) {
+      if (seen.has(model.queue)) continue;
+      seen.add(model.queue);
+      depths.push([seen.size === 1 && this.sessions.length === 1 ? "shared" : model.name, model.queue.depth]);
+    }
+    return depths;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sessions.map((session) => session.release()));
+  }
+}
+
+export interface LoadCopiesOptions extends SessionSettings {
+  readonly dir: string;
+  /** Copies named model0..model{N-1}, as in the AWS sample. */
+  readonly numModels: number;
+  /** One session per copy instead of one shared by all copies. */
+  readonly separateSessions: boolean;
+  readonly padding: Padding;
+  readonly maxSeqLength?: number;
+  readonly queue: Omit<BatchQueueOptions, "onBatch">;
+  readonly onBatch?: (model: string, size: number, seconds: number) => void;
+  readonly onLoaded?: (model: string, seconds: number) => void;
+  readonly warn: (message: string) => void;
+}
+
+/**
+ * Loads one model directory as numModels copies. Shared (the default): one session, one set of
+ * weights and one batch queue for all copies, so requests to any copy batch together. Separate: a
+ * session and queue per copy.
+ */
+export async function loadModelCopies(options: LoadCopiesOptions): Promise<StaticModelRegistry> {
+  const files = await readModelFiles(options.dir);
+  const maxSeqLength = servedSeqLength(files, options.maxSeqLength);
+  const sessions: InferenceSession[] = [];
+  const models: LoadedModel[] = [];
+  let shared: { session: InferenceSession; queue: BatchQueue<InferenceRow, RowLogits> } | undefined;
+  try {
+    for (let index = 0; index < options.numModels; index++) {
+      const name = `model${index}`;
+      const started = performance.now();
+      if (!shared || options.separateSessions) {
+        const session = await createSession(files.modelPath, options, options.warn);
+        sessions.push(session);
+        const runner = new SessionRunner(session, options.padding, maxSeqLength);
+        const label = options.separateSessions ? name : "shared";
+        const queue = new BatchQueue<InferenceRow, RowLogits>((rows) => runner.run(rows), {
+          ...options.queue,
+          onBatch: options.onBatch && ((size, seconds) => options.onBatch!(label, size, seconds)),
+        });
+        shared = { session, queue };
+      }
+      models.push({ name, tokenizer: files.tokenizer, maxSeqLength, queue: shared.queue, inputNames: shared.session.inputNames, outputNames: shared.session.outputNames });
+      options.onLoaded?.(name, (performance.now() - started) / 1000);
+    }
+  } catch (error) {
+    await Promise.all(sessions.map((session) => session.release()));
+    throw error;
+  }
+  return new StaticModelRegistry(models, sessions);
+}

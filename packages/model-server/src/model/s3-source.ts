@@ -1,0 +1,44 @@
+import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
+import type { Readable } from "node:stream";
+import type { RemoteFile } from "./model-source.js";
+
+let client: S3Client | undefined;
+
+/**
+ * The S3 client: default credential chain and region; AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL point
+ * it at another S3-compatible store (path-style addressing, as local stores need).
+ */
+function s3Client(): S3Client {
+  const endpoint = process.env["AWS_ENDPOINT_URL_S3"] ?? process.env["AWS_ENDPOINT_URL"];
+  client ??= new S3Client({
+    region: process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"] ?? "us-east-1",
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+  });
+  return client;
+}
+
+/** Splits s3://bucket/prefix into bucket and the key of `file` under the prefix. */
+export function s3Location(source: string, file: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(source);
+  if (!match || !match[1]) throw new Error(`${source} is not an s3://bucket/prefix location.`);
+  const prefix = match[2]!.replace(/\/+$/, "");
+  return { bucket: match[1], key: prefix ? `${prefix}/${file}` : file };
+}
+
+export async function fetchS3File(source: string, file: string): Promise<RemoteFile | undefined> {
+  const { bucket, key } = s3Location(source, file);
+  try {
+    const object = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" }));
+    const etag = object.ETag?.replace(/"/g, "");
+    return {
+      body: object.Body as Readable,
+      ...(object.ContentLength !== undefined ? { bytes: object.ContentLength } : {}),
+      // A multipart checksum ends in "-<parts>" and is not the file's own SHA-256.
+      ...(object.ChecksumSHA256 && !object.ChecksumSHA256.includes("-") ? { sha256Base64: object.ChecksumSHA256 } : {}),
+      ...(etag && /^[0-9a-f]{32}$/.test(etag) ? { md5Hex: etag } : {}),
+    };
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey") return undefined;
+    throw new Error(`Could not read s3://${bucket}/${key}: ${(error as Error).message}. Check the bucket, the prefix and the credentials (AWS_PROFILE, IRSA or instance role).`);
+  }
+}

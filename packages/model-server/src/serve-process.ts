@@ -1,0 +1,47 @@
+import { ConfigError } from "@inference-fleet/fleet-config";
+import { pino } from "pino";
+import { resolveServerSettings, type ServerSettings } from "./config/settings.js";
+import { ModelLoadError } from "./model/load-model.js";
+import { startServer, type RunningServer } from "./server.js";
+
+/**
+ * Runs the server as this process's job: SIGTERM or SIGINT turns readiness false at once, lets
+ * in-flight requests finish, and exits 0 (1 if drainTimeoutMs passed with requests still open).
+ */
+export async function serveProcess(settings: ServerSettings): Promise<RunningServer> {
+  const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
+  const server = await startServer(settings, logger);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, drainTimeoutMs: settings.drainTimeoutMs }, "draining: readiness is false, finishing in-flight requests");
+    void server.drain().then(
+      (drained) => {
+        if (drained) logger.info("drained; exiting");
+        else logger.warn(`requests were still open after ${settings.drainTimeoutMs} ms (DRAIN_TIMEOUT_MS); exiting anyway`);
+        logger.flush();
+        process.exit(drained ? 0 : 1);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, "drain failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  return server;
+}
+
+/** The container's entry: settings from the environment (and flags), then serve; a bad setting or model exits 1 with a message. */
+export async function main(flags: Parameters<typeof resolveServerSettings>[0]["flags"] = {}, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer | undefined> {
+  try {
+    return await serveProcess(resolveServerSettings({ env, flags }));
+  } catch (error) {
+    const known = error instanceof ConfigError || error instanceof ModelLoadError;
+    console.error(known ? (error as Error).message : `The model server could not start: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+    return undefined;
+  }
+}

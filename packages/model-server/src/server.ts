@@ -1,0 +1,110 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { pino, type Logger } from "pino";
+import type { ServerSettings } from "./config/settings.js";
+import { createApp, metricsHandler, type ServerState } from "./http/app.js";
+import { ServerMetrics } from "./http/server-metrics.js";
+import { loadModelCopies, type StaticModelRegistry } from "./model/model-registry.js";
+import { resolveModelSource } from "./model/model-source.js";
+
+export interface RunningServer {
+  /** http://host:port of the public listener. */
+  readonly url: string;
+  readonly port: number;
+  readonly metricsUrl?: string;
+  readonly state: ServerState;
+  readonly registry: StaticModelRegistry;
+  readonly metrics: ServerMetrics;
+  /** Readiness false at once, in-flight requests finish, listeners close; resolves true if it drained in time. */
+  drain(timeoutMs?: number): Promise<boolean>;
+}
+
+function listen(fetch: Parameters<typeof serve>[0]["fetch"], port: number, hostname: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, () => resolve(server as Server)) as Server;
+    server.once("error", reject);
+  });
+}
+
+/** Closes a listener, waiting for in-flight requests; past the deadline, cuts the remaining connections. */
+function closeWithin(server: Server, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const deadline = setTimeout(() => {
+      server.closeAllConnections();
+      resolve(false);
+    }, timeoutMs);
+    server.close(() => {
+      clearTimeout(deadline);
+      resolve(true);
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Fetches the model if it is remote, loads numModels copies, and serves the HTTP API (plus /metrics
+ * on a port of its own when metricsPort is set). Throws ModelLoadError naming the file on a bad model.
+ */
+export async function startServer(settings: ServerSettings, logger: Logger = pino({ base: undefined })): Promise<RunningServer> {
+  const warn = (message: string) => logger.warn(message);
+  const dir = await resolveModelSource(settings.modelSource, settings.cacheDir, (message) => logger.info(message));
+  const state: ServerState = { draining: false };
+  let registry: StaticModelRegistry | undefined;
+  const metrics = new ServerMetrics(() => (registry ? registry.queueDepths() : []));
+  registry = await loadModelCopies({
+    dir,
+    numModels: settings.numModels,
+    separateSessions: settings.separateSessions,
+    padding: settings.padding,
+    ...(settings.maxSeqLength !== undefined ? { maxSeqLength: settings.maxSeqLength } : {}),
+    threads: settings.threads,
+    executionProviders: settings.executionProviders,
+    queue: { maxBatch: settings.maxBatch, maxQueueDelayMs: settings.maxQueueDelayMs, maxQueue: settings.maxQueue, requestTimeoutMs: settings.requestTimeoutMs },
+    onBatch: (session, size, seconds) => metrics.observeBatch(session, size, seconds),
+    onLoaded: (model, seconds) => metrics.observeModelLoad(model, seconds),
+    warn,
+  });
+  const app = createApp({
+    registry,
+    metrics,
+    state,
+    postprocess: settings.postprocess,
+    maxBodyBytes: settings.maxBodyBytes,
+    exposeMetrics: settings.metricsPort === undefined,
+    errorLog: logger,
+    ...(settings.quiet ? {} : { requestLog: logger }),
+  });
+  const servers: Server[] = [];
+  try {
+    servers.push(await listen(app.fetch, settings.port, settings.host));
+    if (settings.metricsPort !== undefined) {
+      const metricsApp = new Hono().get("/metrics", metricsHandler(metrics));
+      servers.push(await listen(metricsApp.fetch, settings.metricsPort, settings.metricsHost));
+    }
+  } catch (error) {
+    servers.forEach((server) => server.close());
+    await registry.close();
+    throw error;
+  }
+  const address = (server: Server) => server.address() as AddressInfo;
+  const port = address(servers[0]!).port;
+  const urlHost = settings.host === "0.0.0.0" || settings.host === "::" ? "127.0.0.1" : settings.host;
+  const running: RunningServer = {
+    url: `http://${urlHost}:${port}`,
+    port,
+    ...(servers[1] ? { metricsUrl: `http://${settings.metricsHost}:${address(servers[1]).port}/metrics` } : {}),
+    state,
+    registry,
+    metrics,
+    async drain(timeoutMs = settings.drainTimeoutMs) {
+      state.draining = true;
+      const drained = await Promise.all(servers.map((server) => closeWithin(server, timeoutMs)));
+      await registry.close();
+      return drained.every(Boolean);
+    },
+  };
+  logger.info({ url: running.url, metrics: running.metricsUrl ?? `${running.url}/metrics`, models: registry.names().length, dir, separateSessions: settings.separateSessions, maxBatch: settings.maxBatch, padding: settings.padding }, "model server ready");
+  return running;
+}
