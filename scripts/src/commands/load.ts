@@ -1,0 +1,84 @@
+import { parseDurationSeconds } from "@inference-fleet/fleet-config";
+import { LOAD_MODES, renderMarkdown, runLoad, writeResultFile, type LoadMode, type LoadProgress } from "@inference-fleet/load-test";
+import { defineCommand, UsageError } from "../command.js";
+
+function positiveNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`${flag} must be a positive number, got "${value}".`);
+  return n;
+}
+
+function progressLine(p: LoadProgress): string {
+  return `${p.elapsedSeconds.toFixed(0).padStart(4)} s  ${p.requestsPerSecond.toFixed(0).padStart(7)} req/s  p90 ${p.p90Ms.toFixed(2).padStart(8)} ms  ${p.requests} requests  ${p.errors} errors`;
+}
+
+export const load = defineCommand({
+  path: ["load"],
+  summary: "Load model servers from this machine and write a results file (the k6 script's semantics, in Node).",
+  details: `Modes: seq (cycle servers and models in order), rnd (random server and model), bmk (closed loop,
+--concurrency requests in flight), rate (open loop at --rate req/s; latency counts from when a request was due).
+Stops at --duration or --max-requests; Ctrl-C stops early and still writes what finished.
+Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode bmk --concurrency 16 --duration 30s --out results.json`,
+  options: {
+    target: { type: "string", valueName: "URL[,URL...]", description: "Model server base URLs." },
+    models: { type: "string", valueName: "NAME[,NAME...]", description: "Model names to call.", default: "model0" },
+    mode: { type: "string", valueName: LOAD_MODES.filter((m) => m !== "ramp").join("|"), description: "Load pattern.", default: "bmk" },
+    concurrency: { type: "string", valueName: "N", description: "Requests in flight (closed loop) or connections per server (rate)." },
+    rate: { type: "string", valueName: "R", description: "Requests per second for --mode rate." },
+    duration: { type: "string", valueName: "TIME", description: "How long to send, e.g. 30s or 2m (default 30s unless --max-requests)." },
+    "max-requests": { type: "string", valueName: "M", description: "Stop after this many requests." },
+    timeout: { type: "string", valueName: "TIME", description: "Per-request timeout (resolution about 1 s).", default: "10s" },
+    distribution: { type: "string", valueName: "uniform|zipf", description: "How models are chosen in random modes.", default: "uniform" },
+    label: { type: "string", multiple: true, valueName: "KEY=VALUE", description: "Label for the result (repeatable), e.g. --label instanceType=c7g.xlarge --label servers=2." },
+    out: { type: "string", valueName: "FILE", description: "Where to write the results JSON.", default: "results/results.json" },
+  },
+  async run({ values }) {
+    if (!values.target) throw new UsageError("--target is required, e.g. --target http://127.0.0.1:8080.");
+    const mode = values.mode as LoadMode;
+    if (!LOAD_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${LOAD_MODES.join(", ")}.`);
+    const seconds = (flag: string, value: string | undefined) => {
+      if (value === undefined) return undefined;
+      const s = parseDurationSeconds(value);
+      if (s === undefined || s <= 0) throw new UsageError(`${flag} "${value}" is not a duration; write e.g. 30s, 2m or 1m30s.`);
+      return s;
+    };
+    const labels: Record<string, string> = {};
+    for (const pair of (values.label as string[] | undefined) ?? []) {
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new UsageError(`--label "${pair}" is not KEY=VALUE.`);
+      labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    const controller = new AbortController();
+    const onSigint = () => {
+      process.stderr.write("\nStopping: writing the results of the requests that finished.\n");
+      controller.abort();
+    };
+    process.once("SIGINT", onSigint);
+    const tty = process.stderr.isTTY;
+    try {
+      const result = await runLoad({
+        targets: values.target.split(",").map((t) => t.trim()).filter(Boolean),
+        models: (values.models ?? "model0").split(",").map((m) => m.trim()).filter(Boolean),
+        mode,
+        concurrency: positiveNumber(values.concurrency, "--concurrency"),
+        rate: positiveNumber(values.rate, "--rate"),
+        durationSeconds: seconds("--duration", values.duration),
+        maxRequests: positiveNumber(values["max-requests"], "--max-requests"),
+        timeoutMs: (seconds("--timeout", values.timeout) ?? 10) * 1000,
+        distribution: values.distribution === "zipf" ? "zipf" : "uniform",
+        labels,
+        signal: controller.signal,
+        onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,
+      });
+      if (tty) process.stderr.write("\n");
+      const out = values.out ?? "results/results.json";
+      await writeResultFile(out, result);
+      console.log(renderMarkdown([result]));
+      console.log(`Wrote ${out}.`);
+      return 0;
+    } finally {
+      process.removeListener("SIGINT", onSigint);
+    }
+  },
+});
