@@ -7,11 +7,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-/** A round upper bound for an axis: 1, 2 or 5 times a power of ten. */
+/** A round upper bound for an axis that splits into 4 or 5 round ticks. */
 export function niceMax(value: number): number {
   if (!(value > 0)) return 1;
   const power = Math.pow(10, Math.floor(Math.log10(value)));
-  return ([1, 2, 5, 10].find((m) => m * power >= value) ?? 10) * power;
+  return ([1, 1.2, 1.6, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * power >= value * 0.999) ?? 10) * power;
 }
 
 function tickLabel(value: number): string {
@@ -29,13 +29,13 @@ export interface LineSeries {
 export function lineChart(options: { title: string; yUnit: string; xUnit: string; lines: LineSeries[]; width?: number; height?: number }): string {
   const width = options.width ?? 560;
   const height = options.height ?? 260;
-  const m = { top: 44, right: 16, bottom: 36, left: 56 };
+  const m = { top: 56, right: 16, bottom: 36, left: 56 };
   const all = options.lines.flatMap((l) => l.points);
-  const xMax = Math.max(1, ...all.map(([x]) => x));
+  const xMax = niceMax(Math.max(1, ...all.map(([x]) => x)));
   const yMax = niceMax(Math.max(0, ...all.map(([, y]) => y)));
   const x = (v: number) => m.left + (v / xMax) * (width - m.left - m.right);
   const y = (v: number) => height - m.bottom - (v / yMax) * (height - m.top - m.bottom);
-  const parts: string[] = [`<text x="${m.left}" y="18" class="chart-title">${escapeHtml(options.title)}</text>`];
+  const parts: string[] = [`<text x="0" y="18" class="chart-title">${escapeHtml(options.title)}</text>`];
   for (let i = 0; i <= 4; i++) {
     const v = (yMax * i) / 4;
     parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${m.left - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${tickLabel(v)}</text>`);
@@ -45,12 +45,12 @@ export function lineChart(options: { title: string; yUnit: string; xUnit: string
     parts.push(`<text x="${x(v)}" y="${height - m.bottom + 16}" class="tick" text-anchor="middle">${tickLabel(v)}</text>`);
   }
   parts.push(`<text x="${width - m.right}" y="${height - 4}" class="axis" text-anchor="end">${escapeHtml(options.xUnit)}</text>`);
-  parts.push(`<text x="12" y="${m.top - 10}" class="axis">${escapeHtml(options.yUnit)}</text>`);
+  parts.push(`<text x="${m.left - 6}" y="${m.top - 12}" class="axis" text-anchor="end">${escapeHtml(options.yUnit)}</text>`);
   let legendX = m.left;
   for (const line of options.lines) {
     const path = line.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(" ");
     parts.push(`<polyline points="${path}" fill="none" stroke="${line.color}" stroke-width="2"${line.dashed ? ' stroke-dasharray="5 3"' : ""} stroke-linejoin="round"/>`);
-    parts.push(`<rect x="${legendX}" y="26" width="12" height="3" fill="${line.color}"/><text x="${legendX + 16}" y="31" class="legend">${escapeHtml(line.name)}</text>`);
+    parts.push(`<rect x="${legendX}" y="33" width="12" height="3" fill="${line.color}"/><text x="${legendX + 16}" y="38" class="legend">${escapeHtml(line.name)}</text>`);
     legendX += 24 + line.name.length * 6.5;
   }
   if (all.length === 0) parts.push(`<text x="${width / 2}" y="${height / 2}" class="axis" text-anchor="middle">no per-second data (k6 summaries carry totals only)</text>`);
