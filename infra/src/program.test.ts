@@ -1,0 +1,183 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, getInstanceType, loadStackConfig, PROJECT } from "@inference-fleet/fleet-config";
+import { readFleetConfig } from "./config.js";
+import { isKubernetesObject, loadSchemaValidator } from "./testing/kubernetes-schema.js";
+import { MOCK_PRIVATE_SUBNETS, mockStack, stackFileConfig, unwrap } from "./testing/pulumi-harness.js";
+import { ofType, runProgram, stacks, type ProgramRun } from "./testing/run-program.js";
+
+const schemaValidator = await loadSchemaValidator();
+if (typeof schemaValidator === "string") console.warn(`Skipping the Kubernetes schema checks: ${schemaValidator}`);
+
+describe("the stack files", () => {
+  it("include the five stacks", () => {
+    expect(stacks).toEqual(expect.arrayContaining(["dev", "c7i", "c7g", "g5", "inf2"]));
+  });
+});
+
+describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
+  const config = loadStackConfig(stack, { env: {} });
+  const facts = getInstanceType(config.instanceType);
+  // One program run per stack, one stack at a time: the mocks are process-wide.
+  let run: Promise<ProgramRun>;
+  beforeAll(async () => {
+    run = runProgram(stack);
+    await run;
+  });
+
+  it("puts every node group in the private subnets, with a launch template", async () => {
+    const groups = ofType((await run).resources, "eks:index:ManagedNodeGroup");
+    expect(groups).toHaveLength(2);
+    for (const group of groups) {
+      expect(group.inputs.subnetIds).toEqual(MOCK_PRIVATE_SUBNETS);
+      expect(group.inputs.launchTemplate.id).toBeTruthy();
+    }
+  });
+
+  it("requires IMDSv2 with hop limit 1 and encrypted gp3 root volumes", async () => {
+    const templates = ofType((await run).resources, "aws:ec2/launchTemplate:LaunchTemplate");
+    expect(templates).toHaveLength(2);
+    for (const template of templates) {
+      expect(template.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+      expect(template.inputs.blockDeviceMappings[0].ebs).toMatchObject({ volumeType: "gp3", encrypted: "true" });
+    }
+  });
+
+  it("gives the fleet node group the AMI type and taints of its instance type", async () => {
+    const fleet = ofType((await run).resources, "eks:index:ManagedNodeGroup").find((g) => g.name.endsWith("-fleet"))!;
+    const expectedAmi = { nvidia: "AL2023_x86_64_NVIDIA", neuron: "AL2023_x86_64_NEURON" }[facts.accelerator?.kind ?? ""]
+      ?? (facts.arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD");
+    expect(fleet.inputs.amiType).toBe(expectedAmi);
+    expect(fleet.inputs.instanceTypes).toEqual([config.instanceType]);
+    const taintKeys = fleet.inputs.taints.map((t: { key: string }) => t.key);
+    expect(taintKeys).toContain("inference-fleet.io/dedicated");
+    if (facts.accelerator) expect(taintKeys).toContain(facts.accelerator.kind === "nvidia" ? "nvidia.com/gpu" : "aws.amazon.com/neuron");
+    else expect(taintKeys).toHaveLength(1);
+  });
+
+  it("installs the device plugin only where the fleet has accelerators", async () => {
+    const daemonSets = ofType((await run).resources, "kubernetes:apps/v1:DaemonSet").map((d) => d.inputs.metadata.name);
+    expect(daemonSets.includes("nvidia-device-plugin")).toBe(facts.accelerator?.kind === "nvidia");
+    expect(daemonSets.includes("neuron-device-plugin")).toBe(facts.accelerator?.kind === "neuron");
+  });
+
+  it("makes an encrypted, logged, access-entry cluster whose endpoint is limited to the given CIDRs", async () => {
+    const [cluster] = ofType((await run).resources, "eks:index:Cluster");
+    expect(cluster!.inputs).toMatchObject({ endpointPrivateAccess: true, authenticationMode: "API", publicAccessCidrs: ["198.51.100.0/24"], skipDefaultNodeGroup: true });
+    expect(cluster!.inputs.encryptionConfigKeyArn).toBeTruthy();
+    expect(cluster!.inputs.enabledClusterLogTypes).toContain("audit");
+    expect(ofType((await run).resources, "aws:eks/addon:Addon").map((a) => a.inputs.addonName)).toContain("eks-pod-identity-agent");
+  });
+
+  it("builds our image with scan on push and immutable tags, unless the stack names an external image", async () => {
+    const { resources, outputs } = await run;
+    const repositories = ofType(resources, "awsx:ecr:Repository");
+    const images = ofType(resources, "awsx:ecr:Image");
+    if (config.server.image) {
+      expect(repositories).toHaveLength(0);
+      expect(await unwrap(outputs.serverImage)).toBe(config.server.image);
+      return;
+    }
+    expect(repositories[0]!.inputs).toMatchObject({ imageScanningConfiguration: { scanOnPush: true }, imageTagMutability: "IMMUTABLE" });
+    expect(images[0]!.inputs).toMatchObject({ platform: facts.arch === "arm64" ? "linux/arm64" : "linux/amd64", imageTag: "cpu-test" });
+    expect(images[0]!.inputs.dockerfile).toMatch(config.server.processor === "gpu" ? /Dockerfile\.gpu$/ : /Dockerfile$/);
+  });
+
+  it("blocks public access to the bucket, encrypts and versions it, and denies plain HTTP", async () => {
+    const { resources } = await run;
+    expect(ofType(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]!.inputs).toMatchObject({
+      blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    });
+    expect(ofType(resources, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")).toHaveLength(1);
+    expect(ofType(resources, "aws:s3/bucketVersioning:BucketVersioning")[0]!.inputs.versioningConfiguration.status).toBe("Enabled");
+    const policy = JSON.parse(ofType(resources, "aws:s3/bucketPolicy:BucketPolicy")[0]!.inputs.policy);
+    expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+  });
+
+  it("gives the servers read-only model access through Pod Identity pinned to their ServiceAccount", async () => {
+    const { resources } = await run;
+    const association = ofType(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation").find((a) => a.inputs.serviceAccount === "model-server")!;
+    expect(association.inputs.namespace).toBe(config.namespace);
+    const roles = ofType(resources, "aws:iam/role:Role");
+    const role = roles.find((r) => association.inputs.roleArn.endsWith(`/${r.name}`))!;
+    const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
+    expect(trust.Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
+    expect(trust.Condition.StringEquals).toMatchObject({ "aws:RequestTag/kubernetes-namespace": config.namespace, "aws:RequestTag/kubernetes-service-account": "model-server" });
+    const policy = JSON.parse(ofType(resources, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === role.name)!.inputs.policy);
+    const actions = policy.Statement.flatMap((s: { Action: string[] }) => s.Action);
+    expect(actions).toEqual(["s3:GetObject", "s3:ListBucket"]);
+  });
+
+  it("attaches no application permission to the node role", async () => {
+    const attachments = ofType((await run).resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
+    expect(attachments.every((arn: string) => /AmazonEKSWorkerNodePolicy|AmazonEKS_CNI_Policy|AmazonEC2ContainerRegistryPullOnly/.test(arn))).toBe(true);
+  });
+
+  it("runs numServers servers with nodeSelector, tolerations, requests = limits, probes and a restricted securityContext", async () => {
+    const deployments = ofType((await run).resources, "kubernetes:apps/v1:Deployment");
+    expect(deployments.map((d) => d.inputs.metadata.name)).toEqual(Array.from({ length: config.server.numServers }, (_, i) => `server${i}`));
+    for (const deployment of deployments) {
+      const pod = deployment.inputs.spec.template.spec;
+      const [container] = pod.containers;
+      expect(pod.nodeSelector).toEqual({ "node.kubernetes.io/instance-type": config.instanceType });
+      expect(pod.tolerations.map((t: { key: string }) => t.key)).toContain("inference-fleet.io/dedicated");
+      expect(container.resources.requests).toEqual(container.resources.limits);
+      expect(container.resources.limits.cpu).toBe(config.server.resources.cpu);
+      if (config.server.resources.gpus > 0) expect(container.resources.limits["nvidia.com/gpu"]).toBe(String(config.server.resources.gpus));
+      if (config.server.resources.neuronDevices > 0) expect(container.resources.limits["aws.amazon.com/neuron"]).toBe(String(config.server.resources.neuronDevices));
+      expect(container.startupProbe && container.livenessProbe && container.readinessProbe).toBeTruthy();
+      expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(config.server.requestTimeoutMs);
+    }
+    expect(ofType((await run).resources, "kubernetes:core/v1:Service")).toHaveLength(config.server.numServers);
+  });
+
+  it("labels both namespaces restricted and has a PodDisruptionBudget and default-deny policies", async () => {
+    const { resources } = await run;
+    for (const ns of ofType(resources, "kubernetes:core/v1:Namespace")) expect(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(ofType(resources, "kubernetes:policy/v1:PodDisruptionBudget")[0]!.inputs.spec.maxUnavailable).toBe(1);
+    const denies = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.inputs.metadata.name === "default-deny");
+    expect(denies.map((p) => p.inputs.metadata.namespace).sort()).toEqual([config.namespace, `${config.namespace}-load-test`].sort());
+  });
+
+  it("runs k6 as an Indexed Job with one completion per load pod, targeting every server", async () => {
+    const { resources, outputs } = await run;
+    const [job] = ofType(resources, "kubernetes:batch/v1:Job");
+    expect(job!.inputs.spec).toMatchObject({ completionMode: "Indexed", completions: config.loadTest.pods, parallelism: config.loadTest.pods });
+    const env = Object.fromEntries(job!.inputs.spec.template.spec.initContainers[0].env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env.TARGETS.split(",")).toHaveLength(config.server.numServers);
+    expect(job!.inputs.spec.template.spec.nodeSelector).toEqual({ "node.kubernetes.io/instance-type": config.loadTest.instanceType });
+    expect(await unwrap(outputs.resultsUri)).toMatch(new RegExp(`^s3://.+/results/${stack}/k6-[0-9a-f]{10}/$`));
+    expect(await unwrap(outputs.loadTestJobName)).toBe(job!.inputs.metadata.name);
+  });
+
+  it.skipIf(typeof schemaValidator === "string")("produces Kubernetes objects that validate against the Kubernetes OpenAPI schema", async () => {
+    const validate = schemaValidator as Exclude<typeof schemaValidator, string>;
+    const objects = (await run).resources.filter(isKubernetesObject);
+    expect(objects.length).toBeGreaterThan(10);
+    for (const object of objects) expect(() => validate(object), `${object.type} ${object.name}`).not.toThrow();
+  });
+});
+
+describe("a bring-your-own cluster", () => {
+  it("skips Network and Cluster and sets up Pod Identity in the named cluster", async () => {
+    const cluster = { existing: { clusterName: "shared-cluster" } };
+    const { resources } = await runProgram("dev", { [`${PROJECT}:cluster`]: cluster });
+    expect(ofType(resources, "awsx:ec2:Vpc")).toHaveLength(0);
+    expect(ofType(resources, "eks:index:Cluster")).toHaveLength(0);
+    expect(ofType(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((a) => a.inputs.clusterName)).toEqual(["shared-cluster", "shared-cluster"]);
+    expect(ofType(resources, "kubernetes:apps/v1:Deployment")).toHaveLength(2);
+  });
+});
+
+describe("a stack with a bad value", () => {
+  it.each([
+    ["inference-fleet:server", { numServers: 0 }, "server.numServers"],
+    ["inference-fleet:instanceType", "c7x.huge", "instanceType"],
+    ["inference-fleet:cluster", { publicAccessCidrs: [] }, "cluster.publicAccessCidrs"],
+  ])("%s = %j fails before any resource is registered, naming %s", async (key, value, field) => {
+    const resources = await mockStack("dev", { ...stackFileConfig("dev"), [key]: value });
+    expect(() => readFleetConfig()).toThrow(ConfigError);
+    expect(() => readFleetConfig()).toThrow(field);
+    expect(resources).toHaveLength(0);
+  });
+});
