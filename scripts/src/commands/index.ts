@@ -1,6 +1,7 @@
 import type { Command } from "../command.js";
 import { configCheck } from "./config-check.js";
 import { load } from "./load.js";
+import { local } from "./local.js";
 import { merge } from "./merge.js";
 import { report } from "./report.js";
 import { matrix } from "./matrix.js";
@@ -8,4 +9,4 @@ import { modelGenerate } from "./model-generate.js";
 import { modelGenerateMany } from "./model-generate-many.js";
 
 // Each command lives in its own file in this folder; add it to this list to expose it.
-export const commands: Command[] = [configCheck, modelGenerate, modelGenerateMany, matrix, load, merge, report];
+export const commands: Command[] = [configCheck, modelGenerate, modelGenerateMany, matrix, local, load, merge, report];

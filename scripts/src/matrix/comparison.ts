@@ -1,8 +1,9 @@
 // The verdict across instance types: throughput, latency at that load, cost, and the cheapest that meets the SLO.
-import { getInstanceType, PRICE_SOURCE, usdPerMillionInferences, type LoadTestConfig } from "@inference-fleet/fleet-config";
+import { getInstanceType, PRICE_SOURCE, usdPerMillionInferences } from "@inference-fleet/fleet-config";
 import { totalErrors, type LoadTestResult } from "@inference-fleet/load-test";
+import { describeSlo, figuresMeetSlo, type Slo } from "../slo.js";
 
-export type Slo = LoadTestConfig["slo"];
+export type { Slo } from "../slo.js";
 
 /** One stack's measured figures, ready to compare. */
 export interface StackSummary {
@@ -35,7 +36,7 @@ export function summarizeStack(stack: string, instanceType: string, instances: n
 }
 
 export function meetsSlo(summary: StackSummary, slo: Slo): boolean {
-  return !summary.sloBreachReported && summary.throughput > 0 && summary.latencyMs[slo.percentile] <= slo.thresholdMs && summary.errorRate <= slo.maxErrorRate;
+  return !summary.sloBreachReported && figuresMeetSlo(summary, slo);
 }
 
 /** The stack that meets the SLO at the lowest cost per inference, or undefined when none does. */
@@ -43,10 +44,6 @@ export function pickCheapestMeetingSlo(summaries: readonly StackSummary[], slo: 
   return summaries
     .filter((summary) => meetsSlo(summary, slo))
     .reduce<StackSummary | undefined>((best, summary) => (!best || summary.usdPerMillionInferences < best.usdPerMillionInferences ? summary : best), undefined);
-}
-
-export function describeSlo(slo: Slo): string {
-  return `${slo.percentile} <= ${slo.thresholdMs} ms with at most ${(slo.maxErrorRate * 100).toFixed(1)}% errors`;
 }
 
 const ms = (value: number) => value.toFixed(1);

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { renderHtml } from "@inference-fleet/load-test";
 import { renderComparisonMarkdown, type Slo, type StackFailure, type StackSummary } from "./comparison.js";
 import type { StackRun } from "./run-matrix.js";
 
@@ -21,7 +22,7 @@ export function buildMatrixReport(runs: readonly StackRun[], slo: Slo): MatrixRe
   return { summaries, failures, markdown: renderComparisonMarkdown(summaries, failures, slo) };
 }
 
-/** Writes comparison.md, comparison.json and each stack's merged results (<stack>.json) into `outDir`. */
+/** Writes comparison.md, comparison.json, report.html (charts across stacks) and each stack's merged results (<stack>.json) into `outDir`. */
 export function writeMatrixReport(outDir: string, runs: readonly StackRun[], report: MatrixReport): string[] {
   mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
@@ -32,7 +33,9 @@ export function writeMatrixReport(outDir: string, runs: readonly StackRun[], rep
   };
   write("comparison.md", report.markdown);
   write("comparison.json", `${JSON.stringify({ summaries: report.summaries, failures: report.failures }, null, 2)}\n`);
-  for (const run of runs) if (run.status === "measured") write(`${run.stack}.json`, `${JSON.stringify(run.merged, null, 2)}\n`);
+  const measured = runs.flatMap((run) => (run.status === "measured" ? [run] : []));
+  for (const run of measured) write(`${run.stack}.json`, `${JSON.stringify(run.merged, null, 2)}\n`);
+  if (measured.length > 0) write("report.html", renderHtml(measured.map((run) => run.merged), "Instance-type comparison"));
   return written;
 }
 

@@ -74,7 +74,9 @@ async function measureStack(deps: MatrixDependencies, stack: string, config: Fle
     if (outcome.status === "slo-breach") say(outcome.reason);
     step = "collect";
     const results = await deps.collector.collect(location.resultsUri);
-    const merged = mergeResults(results.map((r) => ({ ...r, labels: { ...r.labels, stack, instanceType: config.instanceType } })));
+    // The labels name the run in the HTML report and price it there: servers = nodes billed.
+    const labels = { stack, instanceType: config.instanceType, servers: String(config.cluster.fleetNodes) };
+    const merged = mergeResults(results.map((r) => ({ ...r, labels: { ...r.labels, ...labels } })));
     const summary = summarizeStack(stack, config.instanceType, config.cluster.fleetNodes, merged, outcome.status === "slo-breach");
     say(`collected ${results.length} result file(s): ${summary.throughput.toFixed(1)} req/s, p90 ${summary.latencyMs.p90.toFixed(1)} ms`);
     run = { stack, status: "measured", merged, summary };

@@ -1,0 +1,26 @@
+import { envNameFor } from "@inference-fleet/fleet-config";
+import { defineCommand } from "../command.js";
+import { localMain } from "../local/local-main.js";
+
+export const local = defineCommand({
+  path: ["local"],
+  summary: "Run a stack's fleet and load test on this machine (loopback, no cloud) and write results/<stack>-<timestamp>/.",
+  details: `Reads stacks/Pulumi.<stack>.yaml like the cloud does, generates the model if it is missing, starts
+server.numServers model servers on 127.0.0.1 (server.numModels models each), runs the configured load test,
+stops the servers, and writes results.json, summary.md (also printed) and report.html.
+Ctrl-C stops the load test and the servers; the results so far are written.
+Environment variables override fields, e.g. ${envNameFor("loadTest.duration")}=5s ${envNameFor("server.numServers")}=1.
+
+Examples:
+  fleet local --stack dev              (what \`npm start\` runs)
+  fleet local --compare dev,c7g        (one after another, one comparison report)`,
+  options: {
+    stack: { type: "string", valueName: "NAME", description: "Stack to run (dev, c7i, c7g, ...)." },
+    compare: { type: "string", valueName: "LIST", description: "Comma-separated stacks to run one after another and compare." },
+    generator: { type: "string", valueName: "KIND", default: "auto", description: "auto (k6 when on PATH, else built-in), local or k6." },
+    out: { type: "string", valueName: "DIR", description: "Results folder (default: results/<stack>-<timestamp>)." },
+  },
+  async run({ values }) {
+    return localMain({ stack: values.stack, compare: values.compare, generator: values.generator, out: values.out });
+  },
+});

@@ -1,0 +1,74 @@
+// `fleet local` wiring: stack configs, Ctrl-C, one stack or a comparison of several, results written and printed.
+import path from "node:path";
+import { defaultStacksDir, loadStackConfig, type FleetConfig } from "@inference-fleet/fleet-config";
+import { UsageError } from "../command.js";
+import { timestampedDir, writeLocalResults } from "./local-report.js";
+import { runLocalStack, type GeneratorChoice, type LocalRun, type LocalRunOptions } from "./run-local.js";
+
+export interface LocalCommandOptions {
+  readonly stack?: string;
+  readonly compare?: string;
+  readonly generator?: string;
+  readonly out?: string;
+}
+
+const GENERATORS: readonly GeneratorChoice[] = ["auto", "local", "k6"];
+
+function stacksToRun(options: LocalCommandOptions): string[] {
+  if (options.stack && options.compare) throw new UsageError("Give --stack NAME or --compare A,B, not both.");
+  if (options.stack) return [options.stack];
+  if (!options.compare) throw new UsageError("Give --stack NAME (e.g. --stack dev) or --compare A,B.");
+  const stacks = options.compare.split(",").map((s) => s.trim()).filter(Boolean);
+  if (stacks.length < 2) throw new UsageError("--compare needs at least two stacks, e.g. --compare dev,dev-batching.");
+  if (new Set(stacks).size !== stacks.length) throw new UsageError(`--compare lists a stack twice (${stacks.join(",")}).`);
+  return stacks;
+}
+
+export interface LocalMainDependencies {
+  /** Overridable for tests; production runs `fleet serve`. */
+  readonly launch?: LocalRunOptions["launch"];
+  readonly log?: (line: string) => void;
+}
+
+/** Runs `fleet local`; returns the exit code (130 when Ctrl-C stopped it before any results). */
+export async function localMain(options: LocalCommandOptions, deps: LocalMainDependencies = {}): Promise<number> {
+  const stacks = stacksToRun(options);
+  const generator = (options.generator ?? "auto") as GeneratorChoice;
+  if (!GENERATORS.includes(generator)) throw new UsageError(`--generator must be one of ${GENERATORS.join(", ")}, got "${options.generator}".`);
+  const stacksDir = defaultStacksDir();
+  const repoRoot = path.dirname(stacksDir);
+  // Every config is checked before anything starts, so a typo in the last stack does not waste the first run.
+  const configs: FleetConfig[] = stacks.map((stack) => loadStackConfig(stack, { stacksDir }));
+  const log = deps.log ?? ((line: string) => console.log(line));
+
+  const abort = new AbortController();
+  const onSigint = () => {
+    log("\nCtrl-C: stopping the load test and the servers; results so far will be written.");
+    abort.abort(new Error("Interrupted by Ctrl-C"));
+  };
+  process.on("SIGINT", onSigint);
+  const runs: { run: LocalRun; slo: FleetConfig["loadTest"]["slo"] }[] = [];
+  try {
+    for (const config of configs) {
+      if (abort.signal.aborted) break;
+      try {
+        const run = await runLocalStack(config, { repoRoot, generator, signal: abort.signal, log, launch: deps.launch });
+        runs.push({ run, slo: config.loadTest.slo });
+      } catch (error) {
+        // Ctrl-C during model generation or server start-up: nothing measured for this stack.
+        if (!abort.signal.aborted) throw error;
+      }
+    }
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+  if (runs.length === 0) {
+    log("Interrupted before any load test finished; nothing was written.");
+    return 130;
+  }
+  const name = stacks.length === 1 ? stacks[0]! : `compare-${stacks.join("-")}`;
+  const dir = path.resolve(options.out ?? timestampedDir(path.join(repoRoot, "results"), name));
+  const summary = writeLocalResults(dir, runs, stacks.length === 1 ? `fleet local --stack ${stacks[0]}` : `fleet local --compare ${stacks.join(",")}`);
+  log(`\n${summary}\nWritten: ${path.relative(process.cwd(), dir) || dir}/ (results${stacks.length === 1 ? "" : "-<stack>"}.json, summary.md, report.html)`);
+  return abort.signal.aborted ? 130 : 0;
+}

@@ -1,0 +1,91 @@
+// `fleet local` for one stack: model, servers on loopback, load test, servers stopped.
+import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { runLoad, type LoadTestResult } from "@inference-fleet/load-test";
+import { ensureModel } from "./ensure-model.js";
+import { findBinary } from "./find-binary.js";
+import { runK6 } from "./k6-runner.js";
+import { startServerFleet, type StartFleetOptions } from "./server-fleet.js";
+
+/** auto: k6 when a `k6` binary is on PATH, else the built-in generator. */
+export type GeneratorChoice = "auto" | "local" | "k6";
+
+export interface LocalRunOptions {
+  /** Base of relative model paths in the stack config. */
+  readonly repoRoot: string;
+  readonly generator?: GeneratorChoice;
+  /** Ctrl-C: stops the load test early (partial results are kept) or the start-up (nothing is kept). */
+  readonly signal?: AbortSignal;
+  readonly log: (line: string) => void;
+  readonly readyTimeoutMs?: number;
+  /** Overridable for tests; production runs `fleet serve`. */
+  readonly launch?: StartFleetOptions["launch"];
+}
+
+export interface LocalRun {
+  readonly stack: string;
+  readonly result: LoadTestResult;
+  /** Stopped by Ctrl-C before the configured duration. */
+  readonly interrupted: boolean;
+  /** k6 reported a failed threshold (exit code 99). */
+  readonly sloBreachReported: boolean;
+}
+
+/** How a run is named in reports: the stack and what distinguishes its fleet. */
+export function runLabels(config: FleetConfig): Record<string, string> {
+  const { server, model } = config;
+  return {
+    stack: config.stack,
+    where: "local",
+    servers: String(server.numServers),
+    name: `${server.numServers} servers x ${server.numModels} models, maxBatch ${server.maxBatch}, ${model.padding} padding`,
+  };
+}
+
+function pickGenerator(choice: GeneratorChoice): { kind: "local" } | { kind: "k6"; path: string } {
+  if (choice === "local") return { kind: "local" };
+  const k6 = findBinary("k6");
+  if (k6) return { kind: "k6", path: k6 };
+  if (choice === "k6") throw new Error("--generator k6: no `k6` binary on PATH. Install it (https://grafana.com/docs/k6/latest/set-up/install-k6/) or use --generator local.");
+  return { kind: "local" };
+}
+
+export async function runLocalStack(config: FleetConfig, options: LocalRunOptions): Promise<LocalRun> {
+  const say = (line: string) => options.log(`[${config.stack}] ${line}`);
+  const generator = pickGenerator(options.generator ?? "auto");
+  const modelDir = await ensureModel(config, options.repoRoot, say);
+  options.signal?.throwIfAborted();
+  say(`starting ${config.server.numServers} model server(s) x ${config.server.numModels} model(s) on loopback ...`);
+  const startedAt = Date.now();
+  const fleet = await startServerFleet(config, { modelDir, readyTimeoutMs: options.readyTimeoutMs, signal: options.signal, log: say, launch: options.launch });
+  try {
+    say(`all servers ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    const { loadTest } = config;
+    const labels = runLabels(config);
+    const concurrency = loadTest.concurrency * loadTest.pods;
+    say(`load test: ${generator.kind === "k6" ? "k6" : "built-in generator"}, mode ${loadTest.mode}, ${loadTest.mode === "rate" ? `${loadTest.rate} req/s` : `concurrency ${concurrency}`}, ${loadTest.duration} s`);
+    if (generator.kind === "k6") {
+      const { result, sloBreached } = await runK6(generator.path, config, fleet.targets, fleet.models, labels, { signal: options.signal, log: say });
+      return { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached };
+    }
+    const result = await runLoad({
+      targets: [...fleet.targets],
+      models: [...fleet.models],
+      mode: loadTest.mode,
+      concurrency: loadTest.mode === "rate" ? undefined : concurrency,
+      rate: loadTest.mode === "rate" ? loadTest.rate : undefined,
+      durationSeconds: loadTest.duration,
+      maxRequests: loadTest.maxRequests,
+      timeoutMs: loadTest.requestTimeout * 1000,
+      distribution: loadTest.modelChoice.distribution,
+      zipfS: loadTest.modelChoice.s,
+      labels,
+      signal: options.signal,
+      progressIntervalMs: 3000,
+      onProgress: (p) => say(`${p.elapsedSeconds.toFixed(0)} s: ${p.requests} requests, ${p.requestsPerSecond.toFixed(0)} req/s, p90 ${p.p90Ms.toFixed(1)} ms, ${p.errors} errors`),
+    });
+    return { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false };
+  } finally {
+    say("stopping servers ...");
+    await fleet.stop();
+  }
+}
