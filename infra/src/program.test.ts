@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, getInstanceType, loadStackConfig, PROJECT } from "@inference-fleet/fleet-config";
 import { readFleetConfig } from "./config.js";
+import { POLICIES } from "./policy/policies.js";
 import { isKubernetesObject, loadSchemaValidator } from "./testing/kubernetes-schema.js";
+import { programViolations } from "./testing/policy-harness.js";
 import { MOCK_PRIVATE_SUBNETS, mockStack, stackFileConfig, unwrap } from "./testing/pulumi-harness.js";
 import { ofType, runProgram, stacks, type ProgramRun } from "./testing/run-program.js";
 
@@ -44,8 +46,8 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
 
   it("gives the fleet node group the AMI type and taints of its instance type", async () => {
     const fleet = ofType((await run).resources, "eks:index:ManagedNodeGroup").find((g) => g.name.endsWith("-fleet"))!;
-    const expectedAmi = { nvidia: "AL2023_x86_64_NVIDIA", neuron: "AL2023_x86_64_NEURON" }[facts.accelerator?.kind ?? ""]
-      ?? (facts.arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD");
+    const byAccelerator: Record<string, string> = { nvidia: "AL2023_x86_64_NVIDIA", neuron: "AL2023_x86_64_NEURON" };
+    const expectedAmi = facts.accelerator ? byAccelerator[facts.accelerator.kind] : facts.arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
     expect(fleet.inputs.amiType).toBe(expectedAmi);
     expect(fleet.inputs.instanceTypes).toEqual([config.instanceType]);
     const taintKeys = fleet.inputs.taints.map((t: { key: string }) => t.key);
@@ -148,6 +150,10 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
     expect(job!.inputs.spec.template.spec.nodeSelector).toEqual({ "node.kubernetes.io/instance-type": config.loadTest.instanceType });
     expect(await unwrap(outputs.resultsUri)).toMatch(new RegExp(`^s3://.+/results/${stack}/k6-[0-9a-f]{10}/$`));
     expect(await unwrap(outputs.loadTestJobName)).toBe(job!.inputs.metadata.name);
+  });
+
+  it("violates none of the policy pack's rules", async () => {
+    expect(await programViolations(POLICIES, (await run).resources)).toEqual([]);
   });
 
   it.skipIf(typeof schemaValidator === "string")("produces Kubernetes objects that validate against the Kubernetes OpenAPI schema", async () => {

@@ -3,8 +3,7 @@
  * inputs it passed. Test-only: imported by *.test.ts files of the infra project.
  */
 import * as pulumi from "@pulumi/pulumi";
-// Internal, but the only way to know every registration has reached the mock monitor.
-import { waitForRPCs } from "@pulumi/pulumi/runtime/settings.js";
+import * as runtimeSettings from "@pulumi/pulumi/runtime/settings.js";
 import { loadStackConfig, PROJECT, type FleetConfig } from "@inference-fleet/fleet-config";
 
 export interface RecordedResource {
@@ -90,5 +89,6 @@ export function unwrap<T>(output: pulumi.Output<T>): Promise<T> {
 
 /** Waits until every registration has been answered by the mocks. */
 export function settled(): Promise<void> {
-  return waitForRPCs();
+  // waitForRPCs is marked internal (absent from the typings), but it is what `disconnect` waits on.
+  return (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 }

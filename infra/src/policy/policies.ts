@@ -1,0 +1,19 @@
+import type { Policies } from "@pulumi/policy";
+import { ecrScanOnPushAndImmutableTags } from "./ecr.js";
+import { eksEndpointNotOpen, eksSecretsEncrypted } from "./eks.js";
+import { imdsV2HopLimitOne, nodeGroupsInPrivateSubnets } from "./nodes.js";
+import { s3BucketsBlockedAndEncrypted, s3EncryptionByDefault, s3PublicAccessBlocked } from "./s3.js";
+import { containersNonRootWithLimits } from "./workloads.js";
+
+/** Every rule of the inference-fleet policy pack, all mandatory. */
+export const POLICIES: Policies = [
+  ecrScanOnPushAndImmutableTags,
+  s3PublicAccessBlocked,
+  s3EncryptionByDefault,
+  s3BucketsBlockedAndEncrypted,
+  nodeGroupsInPrivateSubnets,
+  imdsV2HopLimitOne,
+  eksEndpointNotOpen,
+  eksSecretsEncrypted,
+  containersNonRootWithLimits,
+];
