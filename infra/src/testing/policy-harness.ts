@@ -31,7 +31,7 @@ function resourceArgs(resource: FakeResource): ResourceValidationArgs {
 /** The violations one resource policy reports for one resource. */
 export async function resourceViolations(policy: ResourceValidationPolicy, resource: FakeResource): Promise<string[]> {
   const violations: string[] = [];
-  const validations: ResourceValidation[] = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+  const validations: ResourceValidation[] = [policy.validateResource ?? []].flat();
   for (const validate of validations) await validate(resourceArgs(resource), (message) => violations.push(message));
   return violations;
 }
@@ -41,7 +41,7 @@ export async function stackViolations(policy: StackValidationPolicy, resources: 
   const violations: string[] = [];
   const policyResources: PolicyResource[] = resources.map((resource) => {
     const args = resourceArgs(resource);
-    return { type: args.type, props: args.props, urn: args.urn, name: args.name, opts: args.opts, dependencies: [], propertyDependencies: {} };
+    return { ...args, dependencies: [], propertyDependencies: {} };
   });
   const args: StackValidationArgs = { resources: policyResources, stackTags: new Map(), getConfig: <T extends object>() => ({}) as T, notApplicable };
   await policy.validateStack(args, (message) => violations.push(message));
