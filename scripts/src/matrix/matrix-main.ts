@@ -48,13 +48,13 @@ export async function matrixMain(options: MatrixCommandOptions, environment: Pre
   if (!waitTimeoutSeconds) throw new UsageError(`--wait-timeout must be a duration such as 30m or 1h, got "${options.waitTimeout}".`);
   const configs = new Map(stacks.map((stack) => [stack, loadStackConfig(stack, { stacksDir })]));
 
-  const problems = await runPreflight(environment, { previewOnly: options.previewOnly });
+  const repoRoot = path.dirname(stacksDir);
+  const problems = await runPreflight(environment, { previewOnly: options.previewOnly, infraEntry: path.join(repoRoot, "infra", "dist", "index.js") });
   if (problems.length > 0) {
     console.error(formatPreflightProblems(problems));
     return 1;
   }
 
-  const repoRoot = path.dirname(stacksDir);
   const abort = new AbortController();
   const onSigint = () => {
     console.error("\nStopping: no new work starts; stacks already created are being destroyed (Ctrl-C again does not skip that).");

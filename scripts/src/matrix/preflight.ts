@@ -14,6 +14,7 @@ export interface PreflightEnvironment {
   readonly env: NodeJS.ProcessEnv;
   readonly homeDir: string;
   readonly readFile: (file: string) => string | undefined;
+  readonly exists: (file: string) => boolean;
 }
 
 export interface PreflightProblem {
@@ -40,6 +41,7 @@ export function processEnvironment(env: NodeJS.ProcessEnv = process.env): Prefli
     env,
     homeDir: env.HOME ?? homedir(),
     readFile: (file) => (existsSync(file) ? readFileSync(file, "utf8") : undefined),
+    exists: existsSync,
   };
 }
 
@@ -109,9 +111,22 @@ async function checkKubectl({ probe }: PreflightEnvironment): Promise<PreflightP
   };
 }
 
-/** Everything missing for the matrix; `previewOnly` needs no kubectl since nothing runs in a cluster. */
-export async function runPreflight(environment: PreflightEnvironment, options: { previewOnly?: boolean } = {}): Promise<PreflightProblem[]> {
+function checkInfraBuilt({ exists }: PreflightEnvironment, infraEntry: string | undefined): PreflightProblem | undefined {
+  if (!infraEntry || exists(infraEntry)) return undefined;
+  return { what: `The infra program is not built: ${infraEntry} is missing.`, fix: "Run `npm run build`: Pulumi runs the infra program from its build output (infra/dist)." };
+}
+
+export interface PreflightOptions {
+  /** Nothing runs in a cluster, so kubectl is not needed. */
+  readonly previewOnly?: boolean;
+  /** The file Pulumi runs (infra's package.json main), checked to exist. */
+  readonly infraEntry?: string;
+}
+
+/** Everything missing for the matrix. */
+export async function runPreflight(environment: PreflightEnvironment, options: PreflightOptions = {}): Promise<PreflightProblem[]> {
   const checks = await Promise.all([
+    Promise.resolve(checkInfraBuilt(environment, options.infraEntry)),
     checkPulumi(environment),
     Promise.resolve(checkAwsCredentials(environment)),
     checkDocker(environment),
