@@ -1,0 +1,135 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadStackConfig, parseFleetConfig } from "@inference-fleet/fleet-config";
+import { assertDeployable } from "../config.js";
+import { estimateUsdPerHour } from "../cost.js";
+import { contentTag } from "./image-content.js";
+import { parseS3Uri } from "./iam-documents.js";
+import { buildK6Env } from "./k6-job.js";
+import { assertModelDirReady, planModelSource } from "./model-source.js";
+import { amiTypeFor, platformFor, taintsFor } from "./node-groups.js";
+import { lifecyclePolicyFor } from "./registry.js";
+import { buildServerEnv, buildServerProbes } from "./server-pod.js";
+
+const dev = loadStackConfig("dev", { env: {} });
+
+describe.each([
+  ["x86_64", undefined, "AL2023_x86_64_STANDARD", "linux/amd64"],
+  ["arm64", undefined, "AL2023_ARM_64_STANDARD", "linux/arm64"],
+  ["x86_64", "nvidia", "AL2023_x86_64_NVIDIA", "linux/amd64"],
+  ["x86_64", "neuron", "AL2023_x86_64_NEURON", "linux/amd64"],
+] as const)("a %s node with accelerator %s", (arch, accelerator, ami, platform) => {
+  it(`uses ${ami} and builds images for ${platform}`, () => {
+    expect(amiTypeFor(arch, accelerator)).toBe(ami);
+    expect(platformFor(arch)).toBe(platform);
+  });
+});
+
+describe("amiTypeFor", () => {
+  it("refuses accelerators on arm64, saying which types to pick", () => {
+    expect(() => amiTypeFor("arm64", "nvidia")).toThrow(/g4dn, g5 or g6/);
+  });
+});
+
+describe.each([
+  ["system", undefined, []],
+  ["fleet", undefined, ["inference-fleet.io/dedicated"]],
+  ["fleet", "nvidia", ["inference-fleet.io/dedicated", "nvidia.com/gpu"]],
+  ["fleet", "neuron", ["inference-fleet.io/dedicated", "aws.amazon.com/neuron"]],
+] as const)("taints of a %s node group with %s", (role, accelerator, keys) => {
+  it(`are ${keys.join(", ") || "none"}`, () => {
+    expect(taintsFor(role, accelerator).map((taint) => taint.key)).toEqual(keys);
+  });
+});
+
+describe("lifecyclePolicyFor", () => {
+  it.each([[1], [30]])("keeps the newest %i images and expires untagged ones", (keep) => {
+    expect(lifecyclePolicyFor(keep).rules).toEqual([
+      expect.objectContaining({ tagStatus: "untagged", maximumAgeLimit: 1 }),
+      expect.objectContaining({ tagStatus: "any", maximumNumberOfImages: keep }),
+    ]);
+  });
+  it.each([[0], [2.5]])("rejects %s images to keep", (keep) => {
+    expect(() => lifecyclePolicyFor(keep)).toThrow(/whole number/);
+  });
+});
+
+describe("buildK6Env", () => {
+  const env = (overrides: object) => Object.fromEntries(buildK6Env(parseFleetConfig({ ...overrides }), { targets: ["http://a", "http://b"], models: ["model0"] })
+    .filter((variable) => variable.value !== undefined).map((variable) => [variable.name, variable.value]));
+  it.each([[1, "100"], [4, "25"]])("splits the total rate over %i pods", (pods, rate) => {
+    expect(env({ loadTest: { pods, rate: 100 } }).RATE).toBe(rate);
+  });
+  it("passes targets, SLO and duration in the k6 script's terms", () => {
+    expect(env({ loadTest: { duration: "2m", slo: "p99<=50ms" } })).toMatchObject({ TARGETS: "http://a,http://b", DURATION: "120s", SLO_PERCENTILE: "p99", SLO_MS: "50" });
+  });
+});
+
+describe("the server's configuration", () => {
+  it("is passed as the container's environment", () => {
+    const env = Object.fromEntries(buildServerEnv(dev, "s3://b/models/x/").map((variable) => [variable.name, variable.value]));
+    expect(env).toMatchObject({ MODEL_SOURCE: "s3://b/models/x/", NUM_MODELS: String(dev.server.numModels), PORT: "8080", METRICS_PORT: "9090", EXECUTION_PROVIDERS: "cpu" });
+  });
+  it.each([
+    [undefined, "/v2/health/ready", "/v2/health/live"],
+    ["example.com/neuron-server:1", "/", "/"],
+  ])("probes image %s on its health routes", (image, ready, live) => {
+    const probes = buildServerProbes({ ...dev, server: { ...dev.server, image } });
+    expect([probes.startupProbe, probes.readinessProbe, probes.livenessProbe].map((probe) => (probe as { httpGet: { path: string } }).httpGet.path)).toEqual([ready, ready, live]);
+  });
+});
+
+describe("model sources", () => {
+  it.each([
+    ["s3://models-bucket/bert/", { kind: "s3", bucket: "models-bucket", prefix: "bert/" }],
+    ["https://example.com/bert", { kind: "https", url: "https://example.com/bert" }],
+    ["models/bert-qa-tiny", { kind: "upload", localDir: "/repo/models/bert-qa-tiny", prefix: "models/bert-qa/" }],
+  ])("%s is planned as %j", (source, plan) => {
+    expect(planModelSource({ ...dev, model: { ...dev.model, source } }, "/repo")).toEqual(plan);
+  });
+  it("refuses to deploy a local model dir that lacks files, naming them", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "model-"));
+    writeFileSync(path.join(dir, "model.onnx"), "");
+    expect(() => assertModelDirReady({ kind: "upload", localDir: dir, prefix: "m/" })).toThrow(/lacks tokenizer\.json, model\.json/);
+  });
+  it("parses s3 URIs and rejects others", () => {
+    expect(parseS3Uri("s3://b/p")).toEqual({ bucket: "b", prefix: "p/" });
+    expect(() => parseS3Uri("https://b/p")).toThrow(/not an s3/);
+  });
+});
+
+describe("contentTag", () => {
+  it("changes with the bytes of the image's inputs and with the variant", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "image-"));
+    writeFileSync(path.join(dir, "a.txt"), "one");
+    const first = contentTag(dir, ["a.txt"], "cpu");
+    expect(first).toMatch(/^cpu-[0-9a-f]{16}$/);
+    expect(contentTag(dir, ["a.txt"], "cpu")).toBe(first);
+    expect(contentTag(dir, ["a.txt"], "gpu")).not.toBe(first.replace("cpu", "gpu"));
+    writeFileSync(path.join(dir, "a.txt"), "two");
+    expect(contentTag(dir, ["a.txt"], "cpu")).not.toBe(first);
+  });
+});
+
+describe("assertDeployable", () => {
+  it("refuses a public endpoint with no CIDRs, naming the field", () => {
+    expect(() => assertDeployable(dev, "test")).toThrow(ConfigError);
+    expect(() => assertDeployable(dev, "test")).toThrow(/cluster\.publicAccessCidrs/);
+  });
+  it("accepts CIDRs, a private endpoint, or an existing cluster", () => {
+    const cluster = dev.cluster;
+    expect(() => assertDeployable({ ...dev, cluster: { ...cluster, publicAccessCidrs: ["198.51.100.0/24"] } }, "t")).not.toThrow();
+    expect(() => assertDeployable({ ...dev, cluster: { ...cluster, endpointPublicAccess: false } }, "t")).not.toThrow();
+    expect(() => assertDeployable({ ...dev, cluster: { ...cluster, existing: { clusterName: "c" } } }, "t")).not.toThrow();
+  });
+});
+
+describe("estimateUsdPerHour", () => {
+  it("adds nodes, the control plane and NAT gateways", () => {
+    const c7g = loadStackConfig("c7g", { env: {} });
+    // 1 x c7g.4xlarge + 2 x c7i.2xlarge + EKS + 3 NAT gateways
+    expect(estimateUsdPerHour(c7g).total).toBeCloseTo(0.58 + 2 * 0.357 + 0.1 + 3 * 0.045, 6);
+  });
+});
