@@ -1,6 +1,6 @@
 import { ConfigError } from "@inference-fleet/fleet-config";
 import { pino } from "pino";
-import { resolveServerSettings, type ServerSettings } from "./config/settings.js";
+import { resolveServerSettings, type ServerSettings, type SettingsFlags } from "./config/settings.js";
 import { ModelLoadError } from "./model/load-model.js";
 import { startServer, type RunningServer } from "./server.js";
 
@@ -35,7 +35,7 @@ export async function serveProcess(settings: ServerSettings): Promise<RunningSer
 }
 
 /** The container's entry: settings from the environment (and flags), then serve; a bad setting or model exits 1 with a message. */
-export async function main(flags: Parameters<typeof resolveServerSettings>[0]["flags"] = {}, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer | undefined> {
+export async function main(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer | undefined> {
   try {
     return await serveProcess(resolveServerSettings({ env, flags }));
   } catch (error) {

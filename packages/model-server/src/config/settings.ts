@@ -77,7 +77,9 @@ function fromEnvString(key: keyof ServerSettings, raw: string): unknown {
  * Builds the server's settings from command-line values (already typed or strings) over environment
  * variables over defaults; throws ConfigError naming each bad field, its value and what is allowed.
  */
-export function resolveServerSettings(options: { env?: NodeJS.ProcessEnv; flags?: Partial<Record<keyof ServerSettings, unknown>> } = {}): ServerSettings {
+export type SettingsFlags = Partial<Record<keyof ServerSettings, unknown>>;
+
+export function resolveServerSettings(options: { env?: NodeJS.ProcessEnv; flags?: SettingsFlags } = {}): ServerSettings {
   const env = options.env ?? {};
   const input: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(SETTINGS_ENV) as Array<[keyof ServerSettings, string]>) {

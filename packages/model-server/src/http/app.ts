@@ -92,8 +92,10 @@ export function createApp(deps: AppDeps) {
     const model = await lookup(name);
     if (model === undefined) return unknownModel(c, registry, name);
     c.set("model", name);
-    const question = textField(body, c.req.query("seq_0"), "seq_0", DEFAULT_QUESTION);
-    const context = textField(body, c.req.query("seq_1"), "seq_1", DEFAULT_CONTEXT);
+    // The common benchmark request has no query string at all: skip parsing it.
+    const query = c.req.url.includes("?") ? c.req.query() : undefined;
+    const question = textField(body, query?.["seq_0"], "seq_0", DEFAULT_QUESTION);
+    const context = textField(body, query?.["seq_1"], "seq_1", DEFAULT_CONTEXT);
     return c.json({ detail: await answerQuestion(model, question, context, postprocess) });
   };
 
@@ -111,37 +113,38 @@ export function createApp(deps: AppDeps) {
     deps.requestLog?.info({ method: c.req.method, route, model: c.get("model"), status: c.res.status, ms: Math.round(seconds * 1e6) / 1e3 });
   });
 
-  const route = (path: string) => async (c: Context<Env>, next: () => Promise<void>) => {
+  // Labels the route for metrics and logs without another async middleware layer on the hot path.
+  const route = <R>(path: string, handler: (c: Context<Env>) => R) => (c: Context<Env>) => {
     c.set("route", path);
-    await next();
+    return handler(c);
   };
 
-  app.get("/", route("/"), (c) => c.json({ Status: "Healthy" }));
-  app.get("/predictions/:model", route("/predictions/:model"), (c) => predict(c, undefined));
-  app.post("/predictions/:model", route("/predictions/:model"), limitBody, async (c) => predict(c, await readJsonBody(c)));
+  app.get("/", route("/", (c) => c.json({ Status: "Healthy" })));
+  app.get("/predictions/:model", route("/predictions/:model", (c) => predict(c, undefined)));
+  app.post("/predictions/:model", limitBody, route("/predictions/:model", async (c) => predict(c, await readJsonBody(c))));
 
-  app.get("/v2/health/live", route("/v2/health/live"), (c) => c.json({ live: true }));
-  app.get("/v2/health/ready", route("/v2/health/ready"), (c) => {
+  app.get("/v2/health/live", route("/v2/health/live", (c) => c.json({ live: true })));
+  app.get("/v2/health/ready", route("/v2/health/ready", (c) => {
     const ready = registry.ready() && !state.draining;
     return c.json({ ready }, ready ? 200 : 503);
-  });
-  app.get("/v2", route("/v2"), (c) => c.json({ name: "inference-fleet-model-server", version: deps.serverVersion ?? "0.1.0", extensions: [] }));
-  app.get("/v2/models/:model", route("/v2/models/:model"), async (c) => {
+  }));
+  app.get("/v2", route("/v2", (c) => c.json({ name: "inference-fleet-model-server", version: deps.serverVersion ?? "0.1.0", extensions: [] })));
+  app.get("/v2/models/:model", route("/v2/models/:model", async (c) => {
     const name = c.req.param("model") ?? "";
     const model = await lookup(name);
     if (model === undefined) return unknownModel(c, registry, name);
     c.set("model", name);
     return c.json(modelMetadata(model));
-  });
-  app.get("/v2/models/:model/ready", route("/v2/models/:model/ready"), async (c) => {
+  }));
+  app.get("/v2/models/:model/ready", route("/v2/models/:model/ready", async (c) => {
     const name = c.req.param("model") ?? "";
     const model = await lookup(name);
     if (model === undefined) return unknownModel(c, registry, name);
     c.set("model", name);
     const ready = !state.draining;
     return c.json({ name, ready }, ready ? 200 : 503);
-  });
-  app.post("/v2/models/:model/infer", route("/v2/models/:model/infer"), limitBody, async (c) => {
+  }));
+  app.post("/v2/models/:model/infer", limitBody, route("/v2/models/:model/infer", async (c) => {
     const name = c.req.param("model") ?? "";
     const model = await lookup(name);
     if (model === undefined) return unknownModel(c, registry, name);
@@ -151,8 +154,8 @@ export function createApp(deps: AppDeps) {
     const outputs = await runInfer(model, tensors, postprocess);
     const id = typeof body === "object" && body !== null && typeof (body as { id?: unknown }).id === "string" ? (body as { id: string }).id : undefined;
     return c.json({ model_name: name, model_version: "1", ...(id !== undefined ? { id } : {}), outputs });
-  });
-  if (deps.exposeMetrics) app.get("/metrics", route("/metrics"), metricsHandler(metrics));
+  }));
+  if (deps.exposeMetrics) app.get("/metrics", route("/metrics", metricsHandler(metrics)));
 
   // A known path with the wrong method is 405 with Allow; anything else is 404.
   const allowed: Array<[string, string]> = [
@@ -161,7 +164,7 @@ export function createApp(deps: AppDeps) {
     ...(deps.exposeMetrics ? [["/metrics", "GET, HEAD"] as [string, string]] : []),
   ];
   for (const [path, allow] of allowed) {
-    app.all(path, route(path), (c) => errorJson(c, 405, `${c.req.method} is not allowed on ${c.req.path}; use ${allow}.`, { Allow: allow }));
+    app.all(path, route(path, (c) => errorJson(c, 405, `${c.req.method} is not allowed on ${c.req.path}; use ${allow}.`, { Allow: allow })));
   }
   app.notFound((c) => errorJson(c, 404, `There is no route ${c.req.method} ${c.req.path}. Routes: GET /, GET|POST /predictions/{model}, /v2/health/live, /v2/health/ready, /v2/models/{model}, /v2/models/{model}/ready, POST /v2/models/{model}/infer.`));
 

@@ -10,7 +10,7 @@ describe("bestAnswerSpan", () => {
   });
 
   it("never ends before it starts", () => {
-    expect(bestAnswerSpan([0, 0, 9], [0, 9, 0], 0, 3)).toEqual({ start: 2, end: 2, score: 9 });
+    expect(bestAnswerSpan([0, 0, 9], [0, 9, 1], 0, 3)).toEqual({ start: 2, end: 2, score: 10 });
   });
 
   it("bounds the answer length", () => {

@@ -1,0 +1,196 @@
+/**
+ * Model server benchmark: in-process ONNX Runtime (the limit) against the HTTP server at several
+ * settings, in one run, on the tiny model. The server (and the in-process loop) is pinned to one core
+ * with one ORT thread; wrk runs pinned to the other core.
+ *
+ *   node --import tsx bench/model-server.ts [--seconds 3] [--rounds 3] [--server-core 1] [--load-core 0]
+ *
+ * The machine is shared and noisy, so every point runs once per round, rounds interleaved, and the
+ * table keeps each point's best round. CPU time per request (from /proc, or process.cpuUsage for
+ * the in-process loop) is the figure that noise from other tenants disturbs least.
+ *
+ * Needs wrk and taskset (Debian: apt-get install -y wrk util-linux).
+ */
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { generateModel } from "@inference-fleet/model-zoo";
+import { DEFAULT_CONTEXT, DEFAULT_QUESTION, WordPieceTokenizer } from "@inference-fleet/model-server";
+import { InferenceSession, Tensor } from "onnxruntime-node";
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "3" },
+    "server-core": { type: "string", default: "1" },
+    "load-core": { type: "string", default: "0" },
+    child: { type: "string" },
+    dir: { type: "string" },
+    seq: { type: "string" },
+  },
+});
+const seconds = Number(args.seconds);
+
+interface Row {
+  readonly name: string;
+  readonly tokens: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly rssMb: number;
+  /** CPU time the serving process spent per request, all threads. */
+  readonly cpuUs: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Child mode: session.run in a loop at batch 1, one thread, prebuilt tensors: the ceiling for a server. */
+async function inProcessChild(dir: string, seq: number): Promise<void> {
+  const session = await InferenceSession.create(join(dir, "model.onnx"), { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all", executionMode: "sequential" });
+  const feed = (value: number) => new Tensor("int64", BigInt64Array.from({ length: seq }, () => BigInt(value)), [1, seq]);
+  const feeds = { input_ids: feed(2054), attention_mask: feed(1), token_type_ids: feed(0) };
+  for (let i = 0; i < 200; i++) await session.run(feeds);
+  const latencies: number[] = [];
+  const cpuStart = process.cpuUsage();
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  while (performance.now() < end) {
+    const t = performance.now();
+    await session.run(feeds, ["start_logits", "end_logits"]);
+    latencies.push(performance.now() - t);
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const rssMb = process.memoryUsage().rss / 2 ** 20;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuUs = (cpu.user + cpu.system) / latencies.length;
+  process.stdout.write(JSON.stringify({ rps: latencies.length / elapsed, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), rssMb, cpuUs }));
+}
+
+function runInProcess(dir: string, seq: number, name: string): Row {
+  const out = execFileSync("taskset", ["-c", args["server-core"]!, process.execPath, "--import", "tsx", "bench/model-server.ts", "--child", "inprocess", "--dir", dir, "--seq", String(seq), "--seconds", String(seconds)], { encoding: "utf8" });
+  return { name, tokens: seq, ...(JSON.parse(out) as Omit<Row, "name" | "tokens">) };
+}
+
+interface ServerOptions {
+  readonly env: Record<string, string>;
+}
+
+async function startServer(dir: string, port: number, options: ServerOptions): Promise<ChildProcess> {
+  const child = spawn("taskset", ["-c", args["server-core"]!, process.execPath, "--import", "tsx", "packages/model-server/src/main.ts"], {
+    env: { ...process.env, MODEL_DIR: dir, PORT: String(port), HOST: "127.0.0.1", THREADS: "1", QUIET: "true", ...options.env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  for (let i = 0; i < 200; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const ok = await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then((r) => r.ok, () => false);
+    if (ok) return child;
+  }
+  child.kill("SIGKILL");
+  throw new Error("The server did not become ready within 20 s.");
+}
+
+function rssOf(pid: number): number {
+  // The server runs under taskset, which execs node, so the pid is node's.
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+/** utime + stime of a process in microseconds (all its threads). */
+function cpuTimeUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+function toMs(value: string, unit: string): number {
+  return Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
+}
+
+function wrk(port: number, connections: number, script: string, duration = seconds): { rps: number; p50: number; p90: number; p99: number; requests: number } {
+  const out = execFileSync("taskset", ["-c", args["load-core"]!, "wrk", "-t1", `-c${connections}`, `-d${duration}s`, "--latency", "-s", script, `http://127.0.0.1:${port}/`], { encoding: "utf8" });
+  const pct = (p: string) => {
+    const match = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    return match ? toMs(match[1]!, match[2]!) : NaN;
+  };
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  if (errors) throw new Error(`wrk saw ${errors[1]} error responses:\n${out}`);
+  return { requests: Number(/(\d+) requests in/.exec(out)![1]), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]), p50: pct("50"), p90: pct("90"), p99: pct("99") };
+}
+
+async function serverPoint(dir: string, name: string, tokens: number, env: Record<string, string>, connections: number, script: string): Promise<Row> {
+  const port = 19_000 + Math.floor(Math.random() * 1000);
+  const server = await startServer(dir, port, { env });
+  try {
+    wrk(port, connections, script, 1); // warm-up: JIT, tensor pool, word cache
+    const cpuBefore = cpuTimeUs(server.pid!);
+    const { requests, ...result } = wrk(port, connections, script);
+    return { name, tokens, ...result, rssMb: rssOf(server.pid!), cpuUs: (cpuTimeUs(server.pid!) - cpuBefore) / requests };
+  } finally {
+    server.kill("SIGTERM");
+    await new Promise((resolve) => server.once("exit", resolve));
+  }
+}
+
+function table(rows: Row[], baseline: (row: Row) => Row): string {
+  const lines = ["| setting | tokens | req/s | vs in-process | CPU us/req | vs in-process | p50 ms | p90 ms | p99 ms | RSS MB |", "|---|---|---|---|---|---|---|---|---|---|"];
+  for (const row of rows) {
+    const ratio = row.rps / baseline(row).rps;
+    const cpuRatio = baseline(row).cpuUs / row.cpuUs;
+    lines.push(`| ${row.name} | ${row.tokens} | ${row.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${row.cpuUs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${row.p50.toFixed(2)} | ${row.p90.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.rssMb.toFixed(0)} |`);
+  }
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  if (args.child === "inprocess") return inProcessChild(args.dir!, Number(args.seq));
+  const work = mkdtempSync(join(tmpdir(), "bench-model-server-"));
+  try {
+    const { dir } = await generateModel({ size: "tiny", seed: 7, outDir: join(work, "tiny") });
+    const tokenizer = await WordPieceTokenizer.fromFile(join(dir, "tokenizer.json"));
+    const dynamicTokens = tokenizer.encodePair(DEFAULT_QUESTION, DEFAULT_CONTEXT, 128).ids.length;
+    const get = join(work, "get.lua");
+    writeFileSync(get, 'wrk.method = "GET"\nwrk.path = "/predictions/model0"\n');
+    const get16 = join(work, "get16.lua");
+    writeFileSync(get16, 'request = function()\n  return wrk.format("GET", "/predictions/model" .. math.random(0, 15))\nend\n');
+
+    type Point = { name: string; tokens: number; measure: () => Promise<Row> | Row };
+    const server = (name: string, tokens: number, env: Record<string, string>, connections: number, script = get): Point => ({ name, tokens, measure: () => serverPoint(dir, name, tokens, env, connections, script) });
+    const points: Point[] = [
+      { name: "in-process ORT (the limit)", tokens: dynamicTokens, measure: () => runInProcess(dir, dynamicTokens, "in-process ORT (the limit)") },
+      { name: "in-process ORT, fixed 128", tokens: 128, measure: () => runInProcess(dir, 128, "in-process ORT, fixed 128") },
+      server("HTTP c=1", dynamicTokens, {}, 1),
+      server("HTTP c=4", dynamicTokens, {}, 4),
+      server("HTTP c=16", dynamicTokens, {}, 16),
+      server("HTTP c=16, batching (max 8, 2 ms)", dynamicTokens, { MAX_BATCH: "8", MAX_QUEUE_DELAY_MS: "2" }, 16),
+      server("HTTP c=4, fixed padding", 128, { PADDING: "fixed" }, 4),
+      server("HTTP c=4, 16 copies shared", dynamicTokens, { NUM_MODELS: "16" }, 4, get16),
+      server("HTTP c=4, 16 copies separate sessions", dynamicTokens, { NUM_MODELS: "16", SEPARATE_SESSIONS: "true" }, 4, get16),
+    ];
+    const best = new Map<string, Row>();
+    for (let round = 1; round <= Number(args.rounds); round++) {
+      for (const point of points) {
+        const row = await point.measure();
+        console.error(`round ${round}: ${point.name}: ${row.rps.toFixed(0)} req/s, ${row.cpuUs.toFixed(0)} us CPU/req`);
+        if (!best.has(point.name) || row.rps > best.get(point.name)!.rps) best.set(point.name, row);
+      }
+    }
+    const rows = points.map((point) => best.get(point.name)!);
+    const dynamicLimit = rows[0]!, fixedLimit = rows[1]!;
+    const baseline = (row: Row) => (row.tokens === 128 ? fixedLimit : dynamicLimit);
+    const byName = (name: string) => rows.find((row) => row.name === name)!;
+    console.log(`Tiny model, server on core ${args["server-core"]} (taskset), 1 ORT thread, wrk on core ${args["load-core"]}, ${seconds} s per point, best of ${args.rounds} interleaved rounds, Node ${process.version}.\n`);
+    console.log(table(rows, baseline));
+    console.log(`\nHTTP c=4 / in-process: ${(byName("HTTP c=4").rps / dynamicLimit.rps).toFixed(2)} by throughput, ${(dynamicLimit.cpuUs / byName("HTTP c=4").cpuUs).toFixed(2)} by CPU time per request (target >= 0.80)`);
+    console.log(`RSS 16 shared copies / 1 copy: ${(byName("HTTP c=4, 16 copies shared").rssMb / byName("HTTP c=4").rssMb).toFixed(2)} (target < 1.2); 16 separate sessions / 1 copy: ${(byName("HTTP c=4, 16 copies separate sessions").rssMb / byName("HTTP c=4").rssMb).toFixed(2)}`);
+    console.log(`Dynamic (${dynamicTokens} tokens) / fixed (128) padding at c=4: ${(byName("HTTP c=4").rps / byName("HTTP c=4, fixed padding").rps).toFixed(2)}x the throughput`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
