@@ -27,6 +27,6 @@ export function assertModelDirReady(plan: ModelSourcePlan, exists: (file: string
   if (plan.kind !== "upload") return;
   const missing = MODEL_DIR_FILES.filter((file) => !exists(path.join(plan.localDir, file)));
   if (missing.length > 0) {
-    throw new Error(`The model dir ${plan.localDir} lacks ${missing.join(", ")}: build it with model-zoo (\`npm start\` builds the dev model; see the model section of the README), or set model.source to an s3:// or https:// model dir.`);
+    throw new Error(`The model dir ${plan.localDir} lacks ${missing.join(", ")}: build it with \`npx fleet model generate --size <size> --seed <seed> --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (the sizes and seeds of model.generate in the stack file), or set model.source to an s3:// or https:// model dir.`);
   }
 }
