@@ -1,6 +1,8 @@
 // Measures the local load generator against wrk on the same server at the same concurrency, and
 // its ceiling on one core against a trivial endpoint.
-//   node --import tsx bench/load-generator.ts [--seconds 10] [--concurrency 32] [--delay-ms 20]
+//   node --conditions=source --import tsx bench/load-generator.ts [--rounds 3] [--seconds 5] [--concurrency 32] [--delay-ms 20]
+// wrk and the generator take turns, round after round, and the median ratio is printed: the
+// machine is shared and noisy, so only ratios measured side by side mean anything.
 // Needs wrk (apt-get install -y wrk) and taskset (util-linux): the generator runs pinned to
 // core 0 and the server to core 1, so neither steals the other's CPU.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -9,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runLoad } from "@inference-fleet/load-test";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, concurrency: { type: "string", default: "32" }, "delay-ms": { type: "string", default: "20" } } });
+const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "5" }, concurrency: { type: "string", default: "32" }, "delay-ms": { type: "string", default: "20" } } });
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 
@@ -53,6 +55,7 @@ async function runGenerator(url: string): Promise<{ rps: number; p50: number }> 
   return { rps: result.throughput, p50: result.latencyMs.p50 };
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const row = (name: string, r: { rps: number; p50: number }) => console.log(`${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(7)} ms`);
 
 for (const delayMs of [Number(values["delay-ms"]), 0]) {
@@ -60,11 +63,17 @@ for (const delayMs of [Number(values["delay-ms"]), 0]) {
   try {
     console.log(`\nServer on core 1 answering after ${delayMs} ms; ${concurrency} connections; ${seconds} s each; generator on core 0.`);
     await runGenerator(server.url); // warm-up: JIT and connections
-    const wrk = runWrk(server.url);
-    const generator = await runGenerator(server.url);
-    row("wrk", wrk);
-    row("fleet load (runLoad, bmk)", generator);
-    console.log(`ratio generator/wrk: throughput ${(generator.rps / wrk.rps).toFixed(3)}, p50 ${(generator.p50 / wrk.p50).toFixed(3)}`);
+    const throughputRatios: number[] = [];
+    const p50Ratios: number[] = [];
+    for (let round = 1; round <= Number(values.rounds); round++) {
+      const wrk = runWrk(server.url);
+      const generator = await runGenerator(server.url);
+      row(`round ${round}: wrk`, wrk);
+      row(`round ${round}: fleet load (runLoad, bmk)`, generator);
+      throughputRatios.push(generator.rps / wrk.rps);
+      p50Ratios.push(generator.p50 / wrk.p50);
+    }
+    console.log(`median ratio generator/wrk: throughput ${median(throughputRatios).toFixed(3)}, p50 ${median(p50Ratios).toFixed(3)}`);
   } finally {
     server.child.kill("SIGTERM");
   }

@@ -62,6 +62,14 @@ export class LatencyHistogram {
     this.sumUs += Math.round(ms * 1000);
   }
 
+  reset(): void {
+    this.counts.fill(0);
+    this.count = 0;
+    this.minMs = Infinity;
+    this.maxMs = 0;
+    this.sumUs = 0;
+  }
+
   /** Adds every count of `other` into this histogram. */
   merge(other: LatencyHistogram | HistogramData): this {
     const data = other instanceof LatencyHistogram ? other.toJSON() : checkCompatible(other);

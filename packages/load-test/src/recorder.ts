@@ -1,4 +1,5 @@
 import { LatencyHistogram } from "./histogram.js";
+import { errorKind } from "./request.js";
 import { buildResult, type LoadMode, type LoadTestResult, type SeriesPoint } from "./results.js";
 
 /** Kinds of failure without an HTTP status. */
@@ -47,7 +48,8 @@ export class ResultRecorder {
     bucket.requests += 1;
     this.histogram.record(latencyMs);
     bucket.latency.record(latencyMs);
-    if (status >= 400) this.countError(`http_${status}`, bucket);
+    const kind = errorKind(status, false);
+    if (kind) this.countError(kind, bucket);
   }
 
   /** A request ended without a response. */

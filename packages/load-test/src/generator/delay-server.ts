@@ -2,6 +2,8 @@
 // answers every request after `delayMs`, or with 503, or by dropping the connection.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { LatencyHistogram } from "../histogram.js";
 
 export interface DelayServerOptions {
   delayMs?: number;
@@ -14,6 +16,8 @@ export type DelayServerBehaviour = "ok" | "503" | "drop";
 export interface DelayServer {
   url: string;
   requests(): number;
+  /** How long the server actually took to answer (timers fire late on a busy machine): the truth to compare the generator with. */
+  served: LatencyHistogram;
   close(): Promise<void>;
 }
 
@@ -24,9 +28,12 @@ export async function startDelayServer(options: DelayServerOptions = {}): Promis
   const delayMs = options.delayMs ?? 0;
   const behaviourOf = typeof options.behaviour === "function" ? options.behaviour : () => (options.behaviour as DelayServerBehaviour | undefined) ?? "ok";
   let count = 0;
+  const served = new LatencyHistogram();
   const server: Server = createServer((request, response) => {
     const behaviour = behaviourOf(count++);
+    const arrived = performance.now();
     const answer = () => {
+      served.record(performance.now() - arrived);
       if (behaviour === "drop") request.socket.destroy();
       else if (behaviour === "503") response.writeHead(503, HEADERS).end(BODY);
       else response.writeHead(200, HEADERS).end(BODY);
@@ -39,6 +46,7 @@ export async function startDelayServer(options: DelayServerOptions = {}): Promis
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests: () => count,
+    served,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

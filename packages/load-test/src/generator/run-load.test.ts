@@ -9,23 +9,35 @@ afterEach(async () => {
   server = undefined;
 });
 
-// Node's timers fire 1-2 ms late on a busy machine: at 50 ms that stays well inside the 10% asked of p50.
 const DELAY_MS = 50;
+
+/** The generator's p50 within 10% of how long the server really took (its timers fire late when the machine is busy). */
+function expectDelayMeasured(p50: number, server: DelayServer): void {
+  const truth = server.served.percentile(50);
+  expect(truth).toBeGreaterThanOrEqual(DELAY_MS - 1);
+  expect(Math.abs(p50 - truth) / truth).toBeLessThan(0.1);
+}
 
 describe("runLoad against a real HTTP server that answers after 50 ms", () => {
   it("gets the delay right in closed loop (bmk) and stops on time", async () => {
     server = await startDelayServer({ delayMs: DELAY_MS });
+    // Warm up (JIT, first connections): the server shares this process, so a cold start would show on both sides.
+    await runLoad({ targets: [server.url], models: ["model0"], mode: "bmk", concurrency: 2, maxRequests: 10 });
+    server.served.reset();
+    const requestsBefore = server.requests();
     const started = Date.now();
-    const result = parseResult(await runLoad({ targets: [server.url], models: ["model0", "model1"], mode: "bmk", concurrency: 8, durationSeconds: 1.5 }));
+    const result = parseResult(await runLoad({ targets: [server.url], models: ["model0", "model1"], mode: "bmk", concurrency: 1, durationSeconds: 1.5 }));
     const elapsed = (Date.now() - started) / 1000;
     expect(elapsed).toBeGreaterThanOrEqual(1.5);
     expect(elapsed).toBeLessThan(1.5 + 0.5);
-    expect(Math.abs(result.latencyMs.p50 - DELAY_MS) / DELAY_MS).toBeLessThan(0.1);
-    // 8 workers at ~50 ms each: close to 160 req/s.
-    expect(result.throughput).toBeGreaterThan(120);
-    expect(result.throughput).toBeLessThan(8 * (1000 / DELAY_MS) * 1.05);
+    expectDelayMeasured(result.latencyMs.p50, server);
+    // One worker at ~50 ms: close to 20 req/s. (One worker because the server shares this thread: replies
+    // due at once would wait for each other here, which they would not on a separate server; the bench
+    // checks 32 connections against wrk with the server in its own process.)
+    expect(result.throughput).toBeGreaterThan(15);
+    expect(result.throughput).toBeLessThan(1000 / DELAY_MS * 1.05);
     expect(result.errors).toEqual({});
-    expect(result.requests).toBe(server.requests());
+    expect(result.requests).toBe(server.requests() - requestsBefore);
     expect(result.series.reduce((n, p) => n + p.requests, 0)).toBe(result.requests);
     expect(result.labels.generator).toBe("local");
   });
@@ -33,7 +45,7 @@ describe("runLoad against a real HTTP server that answers after 50 ms", () => {
   it("gets the delay right in open loop (rate) and sends at the asked rate", async () => {
     server = await startDelayServer({ delayMs: DELAY_MS });
     const result = await runLoad({ targets: [server.url], models: ["model0"], mode: "rate", rate: 200, durationSeconds: 1.5 });
-    expect(Math.abs(result.latencyMs.p50 - DELAY_MS) / DELAY_MS).toBeLessThan(0.1);
+    expectDelayMeasured(result.latencyMs.p50, server);
     expect(result.requests).toBeGreaterThanOrEqual(295);
     expect(result.requests).toBeLessThanOrEqual(301);
     expect(result.errors).toEqual({});

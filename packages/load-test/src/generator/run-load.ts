@@ -123,8 +123,14 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
     );
   };
 
+  // The deadline is also checked in the loops: a late timer on a busy machine must not add requests.
+  const endPerf = startPerf + durationMs;
   const closedLoopWorker = async () => {
-    while (sending && issued < maxRequests) await send(issued++, performance.now());
+    while (sending && issued < maxRequests) {
+      const now = performance.now();
+      if (now >= endPerf) break;
+      await send(issued++, now);
+    }
   };
 
   const openLoop = async () => {
@@ -132,7 +138,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
     while (sending && issued < maxRequests) {
       const now = performance.now();
       let due = startPerf + issued * intervalMs;
-      while (due <= now && sending && issued < maxRequests) {
+      if (due >= endPerf) break;
+      while (due <= now && due < endPerf && sending && issued < maxRequests) {
         void send(issued++, due);
         due = startPerf + issued * intervalMs;
       }
@@ -140,7 +147,10 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
     }
   };
 
-  const deadline = setTimeout(stopSending, Math.min(durationMs, 2 ** 31 - 1));
+  // Closed loop: a worker waiting for an answer is stopped by this timer. The open loop ends by
+  // itself once the next request would be due after the deadline, so requests that came due while
+  // its timer was late still go out (and count their lateness).
+  const deadline = open ? undefined : setTimeout(stopSending, Math.min(durationMs, 2 ** 31 - 1));
   const onAbort = () => {
     aborted = true;
     stopSending();
