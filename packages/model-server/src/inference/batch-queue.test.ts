@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { BatchQueue, QueueFullError, RequestTimeoutError } from "./batch-queue.js";
+
+const options = { maxBatch: 4, maxQueueDelayMs: 5, maxQueue: 8, requestTimeoutMs: 1000 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("BatchQueue", () => {
+  it("runs requests that arrive within the delay as one batch and answers each with its own result", async () => {
+    const batches: number[][] = [];
+    const queue = new BatchQueue<number, number>(async (inputs) => (batches.push(inputs), inputs.map((x) => x * 10)), options);
+    expect(await Promise.all([1, 2, 3].map((x) => queue.submit(x)))).toEqual([10, 20, 30]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it("never runs two batches at once and caps each at maxBatch", async () => {
+    let running = 0, most = 0;
+    const sizes: number[] = [];
+    const queue = new BatchQueue<number, number>(async (inputs) => {
+      most = Math.max(most, ++running);
+      sizes.push(inputs.length);
+      await sleep(5);
+      running--;
+      return inputs;
+    }, { ...options, maxQueue: 100 });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => queue.submit(i)));
+    expect(most).toBe(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
+    expect(sizes.reduce((a, b) => a + b)).toBe(10);
+  });
+
+  it("runs at once with maxBatch 1 (no timer)", async () => {
+    const queue = new BatchQueue<number, number>(async (inputs) => inputs, { ...options, maxBatch: 1, maxQueueDelayMs: 1000 });
+    const started = performance.now();
+    await queue.submit(1);
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+
+  it("refuses past maxQueue with a Retry-After, keeping memory bounded", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queue = new BatchQueue<number, number>(async (inputs) => (await gate, inputs), { ...options, maxBatch: 1, maxQueue: 2 });
+    const running = queue.submit(0);
+    const queued = [queue.submit(1), queue.submit(2)];
+    const refused = queue.submit(3);
+    await expect(refused).rejects.toBeInstanceOf(QueueFullError);
+    await expect(refused).rejects.toMatchObject({ retryAfterSeconds: expect.any(Number) });
+    release();
+    expect(await Promise.all([running, ...queued])).toEqual([0, 1, 2]);
+  });
+
+  it("times out a request that waits too long and drops it from the queue", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ran: number[] = [];
+    const queue = new BatchQueue<number, number>(async (inputs) => (ran.push(...inputs), await gate, inputs), { ...options, maxBatch: 1, requestTimeoutMs: 30 });
+    const first = queue.submit(1);
+    const second = queue.submit(2);
+    const outcomes = await Promise.allSettled([first, second]);
+    expect(outcomes.map((o) => o.status === "rejected" && o.reason instanceof RequestTimeoutError)).toEqual([true, true]);
+    expect(queue.depth).toBe(0);
+    release();
+    await sleep(5);
+    expect(ran).toEqual([1]);
+  });
+
+  it("rejects a failed batch's callers and keeps serving", async () => {
+    let fail = true;
+    const queue = new BatchQueue<number, number>(async (inputs) => {
+      if (fail) throw new Error("boom");
+      return inputs;
+    }, options);
+    await expect(queue.submit(1)).rejects.toThrow("boom");
+    fail = false;
+    expect(await queue.submit(2)).toBe(2);
+  });
+});
