@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const SCRIPT = fileURLToPath(new URL("./k6/script.ts", import.meta.url));
+// Relative to the package root, so it resolves both from src/ (tests, CLI) and from dist/ (Pulumi runs the build).
+const SCRIPT = fileURLToPath(new URL("../src/k6/script.ts", import.meta.url));
 
 /**
  * Bundles the k6 script and the pure modules it uses into one ES module that imports only k6's
