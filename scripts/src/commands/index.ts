@@ -7,6 +7,7 @@ import { report } from "./report.js";
 import { matrix } from "./matrix.js";
 import { modelGenerate } from "./model-generate.js";
 import { modelGenerateMany } from "./model-generate-many.js";
+import { serve } from "./serve.js";
 
 // Each command lives in its own file in this folder; add it to this list to expose it.
-export const commands: Command[] = [configCheck, modelGenerate, modelGenerateMany, matrix, local, load, merge, report];
+export const commands: Command[] = [configCheck, modelGenerate, modelGenerateMany, matrix, local, load, merge, report, serve];

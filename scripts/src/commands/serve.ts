@@ -1,0 +1,49 @@
+import { serveFromEnvironment, type SettingsFlags } from "@inference-fleet/model-server";
+import { defineCommand } from "../command.js";
+
+const flag = (description: string, valueName?: string) => ({ type: "string" as const, description, ...(valueName ? { valueName } : {}) });
+
+export const serve = defineCommand({
+  path: ["serve"],
+  summary: "Run the model server (the same entry as the container's) on this machine.",
+  details: `Every option can also come from the environment variable in brackets (options win). Examples:
+  npx fleet serve --model-dir models/bert-qa-tiny --num-models 4
+  npx fleet serve --model-dir s3://my-bucket/models/bert-qa-tiny --max-batch 8 --max-queue-delay-ms 2
+Stops on Ctrl-C or SIGTERM after the requests in flight finish.`,
+  options: {
+    "model-dir": flag("Model directory: local path, s3://bucket/prefix or https:// URL [MODEL_DIR].", "DIR"),
+    "num-models": flag("Copies of the model, named model0..model{N-1} [NUM_MODELS].", "N"),
+    port: flag("Port to listen on [PORT] (default 8080).", "P"),
+    host: flag("Interface to listen on [HOST] (default 0.0.0.0).", "HOST"),
+    threads: flag("ONNX Runtime intra-op threads per session [THREADS].", "T"),
+    padding: flag("dynamic (pad to the longest in a batch) or fixed (to max sequence length) [PADDING].", "MODE"),
+    "max-batch": flag("Largest batch; 1 turns batching off [MAX_BATCH].", "B"),
+    "max-queue-delay-ms": flag("How long a batch waits for more requests [MAX_QUEUE_DELAY_MS].", "D"),
+    "max-queue": flag("Waiting requests per session before 503 [MAX_QUEUE].", "N"),
+    "max-seq-length": flag("Longest token sequence; contexts are truncated to fit [MAX_SEQ_LENGTH].", "N"),
+    "separate-sessions": { type: "boolean", description: "One ONNX Runtime session per copy instead of one shared [SEPARATE_SESSIONS]." },
+    "metrics-port": flag("Serve /metrics on this port (on 127.0.0.1) instead of the public port [METRICS_PORT].", "P"),
+    quiet: { type: "boolean", description: "No log line per request [QUIET]." },
+  },
+  async run({ values }) {
+    const flags: SettingsFlags = {
+      modelSource: values["model-dir"],
+      numModels: values["num-models"],
+      port: values.port,
+      host: values.host,
+      threads: values.threads,
+      padding: values.padding,
+      maxBatch: values["max-batch"],
+      maxQueueDelayMs: values["max-queue-delay-ms"],
+      maxQueue: values["max-queue"],
+      maxSeqLength: values["max-seq-length"],
+      separateSessions: values["separate-sessions"],
+      metricsPort: values["metrics-port"],
+      quiet: values.quiet,
+    };
+    const server = await serveFromEnvironment(flags);
+    if (!server) return 1;
+    // Keep running until a signal stops the process (serveProcess exits it after draining).
+    return new Promise<number>(() => {});
+  },
+});
