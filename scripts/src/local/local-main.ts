@@ -28,9 +28,11 @@ export interface LocalMainDependencies {
   /** Overridable for tests; production runs `fleet serve`. */
   readonly launch?: LocalRunOptions["launch"];
   readonly log?: (line: string) => void;
+  /** Stops the run like Ctrl-C does (tests); SIGINT is always handled too. */
+  readonly interrupt?: AbortSignal;
 }
 
-/** Runs `fleet local`; returns the exit code (130 when Ctrl-C stopped it before any results). */
+/** Runs `fleet local`; returns the exit code: 0, or 130 when Ctrl-C stopped it (partial results are still written). */
 export async function localMain(options: LocalCommandOptions, deps: LocalMainDependencies = {}): Promise<number> {
   const stacks = stacksToRun(options);
   const generator = (options.generator ?? "auto") as GeneratorChoice;
@@ -47,6 +49,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
     abort.abort(new Error("Interrupted by Ctrl-C"));
   };
   process.on("SIGINT", onSigint);
+  deps.interrupt?.addEventListener("abort", onSigint, { once: true });
   const runs: { run: LocalRun; slo: FleetConfig["loadTest"]["slo"] }[] = [];
   try {
     for (const config of configs) {
@@ -61,6 +64,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
     }
   } finally {
     process.off("SIGINT", onSigint);
+    deps.interrupt?.removeEventListener("abort", onSigint);
   }
   if (runs.length === 0) {
     log("Interrupted before any load test finished; nothing was written.");
