@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { k6EnvFromConfig } from "@inference-fleet/load-test";
 import { IMAGES, LABELS, LOAD_TEST_APP, NON_ROOT_UID, PART_OF } from "../constants.js";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./server-pod.js";
 
@@ -25,32 +26,13 @@ export interface K6JobInputs {
 }
 
 /**
- * The k6 script's environment. Rates in the config are totals for the whole run, so each of the
- * `pods` generators gets its share.
+ * The k6 script's environment, from load-test's own mapping (so infra cannot drift from the script).
+ * Rates in the config are totals, so each of the `pods` generators gets its share; `servers` is the
+ * number of fleet nodes billed, which reports price by.
  */
 export function buildK6Env(config: FleetConfig, inputs: Pick<K6JobInputs, "targets" | "models">): EnvVar[] {
-  const { loadTest } = config;
-  const perPod = (total: number) => String(total / loadTest.pods);
-  const labels = { stack: config.stack, instanceType: config.instanceType, numServers: config.server.numServers, numModels: config.server.numModels };
-  const values: Record<string, string> = {
-    TARGETS: inputs.targets.join(","),
-    MODELS: inputs.models.join(","),
-    MODE: loadTest.mode,
-    DURATION: `${loadTest.duration}s`,
-    VUS: String(loadTest.concurrency),
-    RATE: perPod(loadTest.rate),
-    RAMP_START_RATE: perPod(loadTest.ramp.startRate),
-    RAMP_MAX_RATE: perPod(loadTest.ramp.maxRate),
-    SLO_PERCENTILE: loadTest.slo.percentile,
-    SLO_MS: String(loadTest.slo.thresholdMs),
-    MAX_ERROR_RATE: String(loadTest.slo.maxErrorRate),
-    REQUEST_TIMEOUT: `${loadTest.requestTimeout}s`,
-    LABELS: Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(","),
-    MODEL_DISTRIBUTION: loadTest.modelChoice.distribution,
-    ZIPF_S: String(loadTest.modelChoice.s),
-    RESULTS_FILE,
-  };
-  if (loadTest.maxRequests !== undefined) values.MAX_REQUESTS = String(loadTest.maxRequests);
+  const labels = { stack: config.stack, instanceType: config.instanceType, servers: String(config.cluster.fleetNodes), numServers: String(config.server.numServers), numModels: String(config.server.numModels) };
+  const values = k6EnvFromConfig(config, { ...inputs, resultsPath: RESULTS_FILE, labels, generators: config.loadTest.pods });
   return [
     ...Object.entries(values).map(([name, value]) => ({ name, value })),
     { name: "POD_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },

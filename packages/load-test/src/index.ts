@@ -11,6 +11,7 @@ export { buildRequest, DEFAULT_CONTEXT, DEFAULT_QUESTION, errorKind } from "./re
 export { buildThresholds, DEFAULT_SLO, evaluateThresholds, K6_BUILTIN_METRICS } from "./thresholds.js";
 export type { Slo, Thresholds, ThresholdOutcome } from "./thresholds.js";
 export { k6ConfigFromEnv } from "./k6/config.js";
+export { k6EnvFromConfig, type K6EnvInputs } from "./k6/env.js";
 export { bundleK6Script } from "./bundle.js";
 export { runLoad } from "./generator/run-load.js";
 export type { LoadProgress, RunLoadOptions } from "./generator/run-load.js";

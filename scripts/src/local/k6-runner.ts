@@ -4,36 +4,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FleetConfig } from "@inference-fleet/fleet-config";
-import { bundleK6Script, parseResult, type LoadTestResult } from "@inference-fleet/load-test";
+import { bundleK6Script, k6EnvFromConfig, parseResult, type LoadTestResult } from "@inference-fleet/load-test";
 import { linePrefixer } from "../line-prefixer.js";
 
 /** k6 exits with 99 when a threshold (the SLO) failed; its summary, and so the results, are still written. */
 const K6_THRESHOLDS_FAILED = 99;
-
-/** The k6 script's environment for one local generator (the variables k6ConfigFromEnv reads). */
-export function k6Environment(config: FleetConfig, targets: readonly string[], models: readonly string[], labels: Record<string, string>, resultsPath: string): Record<string, string> {
-  const { loadTest } = config;
-  const env: Record<string, string> = {
-    TARGETS: targets.join(","),
-    MODELS: models.join(","),
-    MODE: loadTest.mode,
-    DURATION: `${loadTest.duration}s`,
-    VUS: String(loadTest.concurrency * loadTest.pods),
-    RATE: String(loadTest.rate),
-    RAMP_START_RATE: String(loadTest.ramp.startRate),
-    RAMP_MAX_RATE: String(loadTest.ramp.maxRate),
-    SLO_PERCENTILE: loadTest.slo.percentile.slice(1),
-    SLO_MS: String(loadTest.slo.thresholdMs),
-    MAX_ERROR_RATE: String(loadTest.slo.maxErrorRate),
-    TIMEOUT: `${loadTest.requestTimeout}s`,
-    MODEL_DISTRIBUTION: loadTest.modelChoice.distribution,
-    ZIPF_S: String(loadTest.modelChoice.s),
-    LABELS: Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(","),
-    RESULTS_PATH: resultsPath,
-  };
-  if (loadTest.maxRequests !== undefined) env.MAX_REQUESTS = String(loadTest.maxRequests);
-  return env;
-}
 
 export async function runK6(k6Path: string, config: FleetConfig, targets: readonly string[], models: readonly string[], labels: Record<string, string>, options: { signal?: AbortSignal; log: (line: string) => void }): Promise<{ result: LoadTestResult; sloBreached: boolean }> {
   const dir = await mkdtemp(path.join(tmpdir(), "fleet-k6-"));
@@ -43,7 +18,7 @@ export async function runK6(k6Path: string, config: FleetConfig, targets: readon
     await writeFile(script, await bundleK6Script());
     const out = linePrefixer("k6", options.log);
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(k6Path, ["run", "--quiet", script], { env: { ...process.env, ...k6Environment(config, targets, models, labels, resultsPath) }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(k6Path, ["run", "--quiet", script], { env: { ...process.env, ...k6EnvFromConfig(config, { targets, models, labels, resultsPath, generators: 1 }) }, stdio: ["ignore", "pipe", "pipe"] });
       child.stdout.setEncoding("utf8").on("data", out.write);
       child.stderr.setEncoding("utf8").on("data", out.write);
       // k6 stops gracefully on SIGINT and still writes its summary.

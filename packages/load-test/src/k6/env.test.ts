@@ -1,0 +1,36 @@
+import { listStacks, loadStackConfig, parseFleetConfig } from "@inference-fleet/fleet-config";
+import { describe, expect, it } from "vitest";
+import { k6ConfigFromEnv } from "./config.js";
+import { k6EnvFromConfig } from "./env.js";
+
+const inputs = { targets: ["http://server0:8080", "http://server1:8080"], models: ["model0", "model1"], resultsPath: "/results/result.json", labels: { stack: "x", servers: "2" }, generators: 1 };
+
+describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
+  it.each(listStacks())("the %s stack's environment is accepted by the k6 script", (stack) => {
+    const config = loadStackConfig(stack, { env: {} });
+    const run = k6ConfigFromEnv(k6EnvFromConfig(config, { ...inputs, generators: config.loadTest.pods }));
+    expect(run.mode).toBe(config.loadTest.mode);
+    expect(run.slo).toEqual({ percentile: Number(config.loadTest.slo.percentile.slice(1)), latencyMs: config.loadTest.slo.thresholdMs, maxErrorRate: config.loadTest.slo.maxErrorRate });
+    expect(run.targets).toEqual(inputs.targets);
+    expect(run.resultsPath).toBe(inputs.resultsPath);
+    expect(run.labels).toMatchObject(inputs.labels);
+  });
+
+  it.each([
+    [1, 100, 8],
+    [4, 25, 2],
+  ])("splits rate and VUs over %i generators", (generators, rate, vus) => {
+    const config = parseFleetConfig({ loadTest: { mode: "rate", rate: 100, concurrency: 2, pods: 4 } });
+    const env = k6EnvFromConfig(config, { ...inputs, generators });
+    expect(Number(env.RATE)).toBe(rate);
+    expect(Number(env.VUS)).toBe(vus);
+  });
+
+  it("passes the SLO, timeout and request cap in the script's terms", () => {
+    const config = parseFleetConfig({ loadTest: { slo: "p99<=50ms", requestTimeout: "3s", maxRequests: 500, duration: "2m" } });
+    const run = k6ConfigFromEnv(k6EnvFromConfig(config, inputs));
+    expect(run.slo.percentile).toBe(99);
+    expect(run.timeout).toBe("3s");
+    expect(run.options.scenarios).toMatchObject({ bmk: { executor: "shared-iterations", iterations: 500, maxDuration: "120s" } });
+  });
+});

@@ -1,0 +1,43 @@
+// The one place that turns a fleet config into the k6 script's environment (read back by k6ConfigFromEnv),
+// so infra's in-cluster Job and the local k6 runner cannot drift apart.
+import type { FleetConfig } from "@inference-fleet/fleet-config";
+
+export interface K6EnvInputs {
+  /** Base URLs of the servers. */
+  readonly targets: readonly string[];
+  readonly models: readonly string[];
+  /** Where handleSummary writes the results file. */
+  readonly resultsPath: string;
+  /** Labels carried into the results (stack, instanceType, servers = instances billed, ...). */
+  readonly labels: Readonly<Record<string, string>>;
+  /**
+   * How many k6 processes share the load: rates in the config are totals, so each gets rate / generators.
+   * A single local k6 runs all of it (concurrency x pods VUs).
+   */
+  readonly generators: number;
+}
+
+export function k6EnvFromConfig(config: FleetConfig, inputs: K6EnvInputs): Record<string, string> {
+  const { loadTest } = config;
+  const share = (total: number) => String(total / inputs.generators);
+  const env: Record<string, string> = {
+    TARGETS: inputs.targets.join(","),
+    MODELS: inputs.models.join(","),
+    MODE: loadTest.mode,
+    DURATION: `${loadTest.duration}s`,
+    VUS: String((loadTest.concurrency * loadTest.pods) / inputs.generators),
+    RATE: share(loadTest.rate),
+    RAMP_START_RATE: share(loadTest.ramp.startRate),
+    RAMP_MAX_RATE: share(loadTest.ramp.maxRate),
+    SLO_PERCENTILE: loadTest.slo.percentile.slice(1),
+    SLO_MS: String(loadTest.slo.thresholdMs),
+    MAX_ERROR_RATE: String(loadTest.slo.maxErrorRate),
+    TIMEOUT: `${loadTest.requestTimeout}s`,
+    MODEL_DISTRIBUTION: loadTest.modelChoice.distribution,
+    ZIPF_S: String(loadTest.modelChoice.s),
+    LABELS: Object.entries(inputs.labels).map(([key, value]) => `${key}=${value}`).join(","),
+    RESULTS_PATH: inputs.resultsPath,
+  };
+  if (loadTest.maxRequests !== undefined) env.MAX_REQUESTS = String(loadTest.maxRequests);
+  return env;
+}
