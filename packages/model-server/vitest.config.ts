@@ -1,12 +1,8 @@
 import { defineProject } from "vitest/config";
 import { sourceConditions } from "../../vitest.shared.js";
 
-// Without "module": prom-client requires @opentelemetry/api, whose "module" build has extensionless
-// ESM imports that Node cannot load; the default (CommonJS) build works.
-const conditions = sourceConditions.filter((condition) => condition !== "module");
-
 export default defineProject({
-  resolve: { conditions },
-  ssr: { resolve: { conditions } },
+  resolve: { conditions: sourceConditions },
+  ssr: { resolve: { conditions: sourceConditions } },
   test: { name: "model-server", include: ["src/**/*.test.ts"] },
 });

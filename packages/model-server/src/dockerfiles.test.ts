@@ -31,7 +31,8 @@ describe.each(["Dockerfile", "Dockerfile.gpu"])("%s", (file) => {
 
   it("is multi-stage: TypeScript is compiled in a build stage, the runtime stage copies only dist", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(all(stages[0]!, "RUN").join(" ")).toContain("tsc -b packages/model-server");
+    const build = stages.find((stage) => / AS build$/i.test(stage[0]!.args))!;
+    expect(all(build, "RUN").join(" ")).toContain("tsc -b packages/model-server");
     expect(all(runtime, "COPY").filter((args) => args.startsWith("--from=build /app/"))).toEqual([
       "--from=build /app/packages/fleet-config/dist packages/fleet-config/dist",
       "--from=build /app/packages/model-server/dist packages/model-server/dist",
