@@ -7,4 +7,5 @@ export {
   clusterSchema, fleetConfigObjectSchema, fleetConfigSchema, loadTestSchema, modelSchema, PROJECT, serverSchema,
   type ClusterConfig, type FleetConfig, type FleetConfigInput, type LoadTestConfig, type ModelConfig, type ServerConfig,
 } from "./schema.js";
+export { fnv1a32, modelsForShard, repositoryModelNames, shardOwner } from "./shard.js";
 export { defaultStacksDir, fromNamespacedConfig, listStacks, loadStackConfig, type LoadStackOptions } from "./stack-file.js";
