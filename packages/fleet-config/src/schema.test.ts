@@ -16,7 +16,7 @@ describe("parseFleetConfig defaults", () => {
     const config = parseFleetConfig({});
     expect(config.instanceType).toBe("c7i.xlarge");
     expect(config.model).toMatchObject({ padding: "dynamic", maxSeqLength: 128, generate: { size: "tiny", seed: 7 } });
-    expect(config.server).toMatchObject({ processor: "cpu", cpuArch: "x86_64", numModels: 1, numServers: 1, maxBatch: 1 });
+    expect(config.server).toMatchObject({ processor: "cpu", cpuArch: "x86_64", numModels: 1, numServers: 1, maxBatch: 4, maxQueueDelayMs: 0 });
     expect(config.loadTest).toMatchObject({ mode: "bmk", duration: 30, slo: { percentile: "p90", thresholdMs: 100, maxErrorRate: 0.01 } });
   });
 

@@ -5,7 +5,7 @@ import { resolveServerSettings } from "./settings.js";
 describe("resolveServerSettings", () => {
   it("has the fleet config's defaults", () => {
     const settings = resolveServerSettings();
-    expect(settings).toMatchObject({ port: 8080, numModels: 1, threads: 1, maxBatch: 1, padding: "dynamic", separateSessions: false, postprocess: true, quiet: false, executionProviders: ["cpu"] });
+    expect(settings).toMatchObject({ port: 8080, numModels: 1, threads: 1, maxBatch: 4, maxQueueDelayMs: 0, padding: "dynamic", separateSessions: false, postprocess: true, quiet: false, executionProviders: ["cpu"] });
   });
 
   it("reads the container's environment variables", () => {
