@@ -3,7 +3,7 @@
  * settings, in one run, on the tiny model. The server (and the in-process loop) is pinned to one core
  * with one ORT thread; wrk runs pinned to the other core.
  *
- *   node --import tsx bench/model-server.ts [--seconds 3] [--rounds 3] [--server-core 1] [--load-core 0]
+ *   node --conditions=source --import tsx bench/model-server.ts [--seconds 3] [--rounds 3] [--server-core 1] [--load-core 0]
  *
  * The machine is shared and noisy, so every point runs once per round, rounds interleaved, and the
  * table keeps each point's best round. CPU time per request (from /proc, or process.cpuUsage for
@@ -73,7 +73,7 @@ async function inProcessChild(dir: string, seq: number): Promise<void> {
 }
 
 function runInProcess(dir: string, seq: number, name: string): Row {
-  const out = execFileSync("taskset", ["-c", args["server-core"]!, process.execPath, "--import", "tsx", "bench/model-server.ts", "--child", "inprocess", "--dir", dir, "--seq", String(seq), "--seconds", String(seconds)], { encoding: "utf8" });
+  const out = execFileSync("taskset", ["-c", args["server-core"]!, process.execPath, "--conditions=source", "--import", "tsx", "bench/model-server.ts", "--child", "inprocess", "--dir", dir, "--seq", String(seq), "--seconds", String(seconds)], { encoding: "utf8" });
   return { name, tokens: seq, ...(JSON.parse(out) as Omit<Row, "name" | "tokens">) };
 }
 
@@ -82,7 +82,7 @@ interface ServerOptions {
 }
 
 async function startServer(dir: string, port: number, options: ServerOptions): Promise<ChildProcess> {
-  const child = spawn("taskset", ["-c", args["server-core"]!, process.execPath, "--import", "tsx", "packages/model-server/src/main.ts"], {
+  const child = spawn("taskset", ["-c", args["server-core"]!, process.execPath, "--conditions=source", "--import", "tsx", "packages/model-server/src/main.ts"], {
     env: { ...process.env, MODEL_DIR: dir, PORT: String(port), HOST: "127.0.0.1", THREADS: "1", QUIET: "true", ...options.env },
     stdio: ["ignore", "ignore", "inherit"],
   });
