@@ -7,7 +7,9 @@ import type { ServerSettings } from "./config/settings.js";
 import { createApp, metricsHandler, type ServerState } from "./http/app.js";
 import { ServerMetrics } from "./http/server-metrics.js";
 import { loadModelCopies, type StaticModelRegistry } from "./model/model-registry.js";
+import type { ModelRepository } from "./model/model-repository.js";
 import { resolveModelSource } from "./model/model-source.js";
+import { openModelRepository } from "./repository-registry.js";
 
 export interface RunningServer {
   /** http://host:port of the public listener. */
@@ -15,7 +17,7 @@ export interface RunningServer {
   readonly port: number;
   readonly metricsUrl?: string;
   readonly state: ServerState;
-  readonly registry: StaticModelRegistry;
+  readonly registry: StaticModelRegistry | ModelRepository;
   readonly metrics: ServerMetrics;
   /** Readiness false at once, in-flight requests finish, listeners close; resolves true if it drained in time. */
   drain(timeoutMs?: number): Promise<boolean>;
@@ -44,16 +46,21 @@ function closeWithin(server: Server, timeoutMs: number): Promise<boolean> {
 }
 
 /**
- * Fetches the model if it is remote, loads numModels copies, and serves the HTTP API (plus /metrics
+ * In repository mode (modelRepo set), lists the repository and serves this server's shard lazily.
+ * Otherwise fetches the model if it is remote, loads numModels copies, and serves the HTTP API (plus /metrics
  * on a port of its own when metricsPort is set). Throws ModelLoadError naming the file on a bad model.
  */
 export async function startServer(settings: ServerSettings, logger: Logger = pino({ base: undefined })): Promise<RunningServer> {
   const warn = (message: string) => logger.warn(message);
-  const dir = await resolveModelSource(settings.modelSource, settings.cacheDir, (message) => logger.info(message));
   const state: ServerState = { draining: false };
-  let registry: StaticModelRegistry | undefined;
-  const metrics = new ServerMetrics(() => (registry ? registry.queueDepths() : []));
-  registry = await loadModelCopies({
+  let registry: StaticModelRegistry | ModelRepository | undefined;
+  const metrics = new ServerMetrics(
+    () => (registry ? registry.queueDepths() : []),
+    () => (registry && "residentBytes" in registry ? { models: registry.residentCount, bytes: registry.residentBytes } : { models: 0, bytes: 0 }),
+  );
+  const { modelRepo } = settings;
+  const dir = modelRepo ?? (await resolveModelSource(settings.modelSource, settings.cacheDir, (message) => logger.info(message)));
+  registry = modelRepo !== undefined ? await openModelRepository({ ...settings, modelRepo }, metrics, logger) : await loadModelCopies({
     dir,
     numModels: settings.numModels,
     separateSessions: settings.separateSessions,

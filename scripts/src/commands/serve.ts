@@ -1,5 +1,5 @@
 import { serveFromEnvironment, type SettingsFlags } from "@inference-fleet/model-server";
-import { defineCommand } from "../command.js";
+import { defineCommand, UsageError } from "../command.js";
 
 const flag = (description: string, valueName?: string) => ({ type: "string" as const, description, ...(valueName ? { valueName } : {}) });
 
@@ -9,6 +9,7 @@ export const serve = defineCommand({
   details: `Every option can also come from the environment variable in brackets (options win). Examples:
   npx fleet serve --model-dir models/bert-qa-tiny --num-models 4
   npx fleet serve --model-dir s3://my-bucket/models/bert-qa-tiny --max-batch 8 --max-queue-delay-ms 2
+  npx fleet serve --model-repo models/many --max-resident-mb 900 --shard 0/2
 Stops on Ctrl-C or SIGTERM after the requests in flight finish.`,
   options: {
     "model-dir": flag("Model directory: local path, s3://bucket/prefix or https:// URL [MODEL_DIR].", "DIR"),
@@ -24,9 +25,18 @@ Stops on Ctrl-C or SIGTERM after the requests in flight finish.`,
     "separate-sessions": { type: "boolean", description: "One ONNX Runtime session per copy instead of one shared [SEPARATE_SESSIONS]." },
     "metrics-port": flag("Serve /metrics on this port (on 127.0.0.1) instead of the public port [METRICS_PORT].", "P"),
     quiet: { type: "boolean", description: "No log line per request [QUIET]." },
+    "model-repo": flag("Repository mode: a dir or s3://bucket/prefix of model subdirectories, loaded on first request [MODEL_REPO].", "DIR"),
+    "max-resident-mb": flag("Repository mode: resident model megabytes before the least recently used are unloaded [MAX_RESIDENT_MB].", "MB"),
+    shard: flag("Repository mode: serve shard i of n, e.g. 0/2 [SERVER_INDEX, NUM_SERVERS].", "I/N"),
   },
   async run({ values }) {
+    const shard = values.shard === undefined ? undefined : /^(\d+)\/(\d+)$/.exec(values.shard);
+    if (values.shard !== undefined && !shard) throw new UsageError(`--shard must look like 0/2 (this server's index / the number of servers), got ${JSON.stringify(values.shard)}.`);
     const flags: SettingsFlags = {
+      modelRepo: values["model-repo"],
+      maxResidentMb: values["max-resident-mb"],
+      serverIndex: shard?.[1],
+      numServers: shard?.[2],
       modelSource: values["model-dir"],
       numModels: values["num-models"],
       port: values.port,

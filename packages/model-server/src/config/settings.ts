@@ -28,6 +28,13 @@ export const serverSettingsSchema = serverSchema
     /** Serve /metrics on this port (bound to metricsHost) instead of the public port; unset keeps it on the public port. */
     metricsPort: z.int().min(1).max(65535).optional(),
     metricsHost: z.string().min(1).default("127.0.0.1"),
+    /** Repository mode: a local dir or s3://bucket/prefix whose subdirectories are models, loaded on first request (MODEL_DIR is then unused). */
+    modelRepo: z.string().min(1).optional(),
+    /** Repository mode: resident models' model.onnx megabytes stay under this; least recently used models are unloaded. */
+    maxResidentMb: modelSchema.shape.repository.unwrap().shape.maxResidentMb,
+    /** Repository mode: this server serves the models that shardOwner assigns to serverIndex of numServers. */
+    serverIndex: z.int().min(0).max(999).default(0),
+    numServers: serverSchema.shape.numServers,
     /** Largest request body; larger ones get 413 before they are read into memory. */
     maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
   });
@@ -57,6 +64,10 @@ export const SETTINGS_ENV: Readonly<Record<keyof ServerSettings, string>> = {
   metricsPort: "METRICS_PORT",
   metricsHost: "METRICS_HOST",
   maxBodyBytes: "MAX_BODY_BYTES",
+  modelRepo: "MODEL_REPO",
+  maxResidentMb: "MAX_RESIDENT_MB",
+  serverIndex: "SERVER_INDEX",
+  numServers: "NUM_SERVERS",
 };
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, "1": true, yes: true, false: false, "0": false, no: false };
@@ -91,6 +102,9 @@ export function resolveServerSettings(options: { env?: NodeJS.ProcessEnv; flags?
     input[key] = typeof value === "string" ? fromEnvString(key, value) : value;
   }
   const result = serverSettingsSchema.safeParse(input);
+  if (result.success && result.data.serverIndex >= result.data.numServers) {
+    throw new ConfigError("model server settings", [{ path: "serverIndex (SERVER_INDEX)", value: result.data.serverIndex, message: `must be less than numServers (NUM_SERVERS) ${result.data.numServers}: shards are numbered 0 to ${result.data.numServers - 1}` }]);
+  }
   if (result.success) return result.data;
   const problems: ConfigProblem[] = result.error.issues.map((issue) => {
     const key = issue.path[0] as keyof ServerSettings | undefined;

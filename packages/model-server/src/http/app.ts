@@ -4,7 +4,8 @@ import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { QueueFullError, RequestTimeoutError } from "../inference/batch-queue.js";
 import { answerQuestion } from "../inference/question-answering.js";
-import type { LoadedModel, ModelRegistry } from "../model/model-registry.js";
+import type { LoadedModel, ModelDescription, ModelRegistry } from "../model/model-registry.js";
+import { ModelUnavailableError } from "../model/model-repository.js";
 import { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "../sample-defaults.js";
 import { QuestionTooLongError } from "../tokenizer/wordpiece-tokenizer.js";
 import { InputError } from "./input-error.js";
@@ -30,7 +31,7 @@ export interface AppDeps {
   readonly serverVersion?: string;
 }
 
-type Env = { Variables: { route: string; model: string } };
+type Env = { Variables: { route: string; model: string; cold: boolean | undefined } };
 
 const GENERIC_500 = "The server failed to answer this request; it has been logged. Retry, and if it keeps failing check the server log.";
 
@@ -85,11 +86,15 @@ export function createApp(deps: AppDeps) {
       throw new InputError(`The body is larger than ${deps.maxBodyBytes} bytes; send less text or fewer sequences per request.`, 413);
     },
   });
-  const lookup = (name: string): Promise<LoadedModel | undefined> => registry.get(name);
+  const lookup = (c: Context<Env>, name: string): Promise<LoadedModel | undefined> => {
+    // A lazy registry: note whether this request waits for a load (cold) or finds the model resident (warm).
+    if (registry.isResident !== undefined) c.set("cold", !registry.isResident(name));
+    return registry.get(name);
+  };
 
   const predict = async (c: Context<Env>, body: unknown) => {
     const name = c.req.param("model") ?? "";
-    const model = await lookup(name);
+    const model = await lookup(c, name);
     if (model === undefined) return unknownModel(c, registry, name);
     c.set("model", name);
     // The common benchmark request has no query string at all: skip parsing it.
@@ -110,6 +115,8 @@ export function createApp(deps: AppDeps) {
     const seconds = (performance.now() - started) / 1000;
     const route = c.get("route");
     metrics.observeRequest(route, c.get("model"), c.res.status, seconds);
+    const cold = c.get("cold");
+    if (cold !== undefined && c.get("model") !== "-") metrics.observeResidency(cold, seconds);
     deps.requestLog?.info({ method: c.req.method, route, model: c.get("model"), status: c.res.status, ms: Math.round(seconds * 1e6) / 1e3 });
   });
 
@@ -131,22 +138,28 @@ export function createApp(deps: AppDeps) {
   app.get("/v2", route("/v2", (c) => c.json({ name: "inference-fleet-model-server", version: deps.serverVersion ?? "0.1.0", extensions: [] })));
   app.get("/v2/models/:model", route("/v2/models/:model", async (c) => {
     const name = c.req.param("model") ?? "";
-    const model = await lookup(name);
+    const model = registry.describe(name);
     if (model === undefined) return unknownModel(c, registry, name);
     c.set("model", name);
     return c.json(modelMetadata(model));
   }));
   app.get("/v2/models/:model/ready", route("/v2/models/:model/ready", async (c) => {
     const name = c.req.param("model") ?? "";
-    const model = await lookup(name);
-    if (model === undefined) return unknownModel(c, registry, name);
+    const status = registry.status(name);
+    if (status === undefined) return unknownModel(c, registry, name);
     c.set("model", name);
-    const ready = !state.draining;
-    return c.json({ name, ready }, ready ? 200 : 503);
+    // Ready only while resident: a repository model that is not loaded yet answers 503 until a request loads it.
+    const ready = status.state === "READY" && !state.draining;
+    return c.json({ name, ready, ...(status.reason ? { reason: status.reason } : {}) }, ready ? 200 : 503);
+  }));
+  app.post("/v2/repository/index", limitBody, route("/v2/repository/index", async (c) => {
+    const body = await readJsonBody(c);
+    const onlyReady = typeof body === "object" && body !== null && (body as { ready?: unknown }).ready === true;
+    return c.json(registry.index().filter((model) => !onlyReady || model.state === "READY"));
   }));
   app.post("/v2/models/:model/infer", limitBody, route("/v2/models/:model/infer", async (c) => {
     const name = c.req.param("model") ?? "";
-    const model = await lookup(name);
+    const model = await lookup(c, name);
     if (model === undefined) return unknownModel(c, registry, name);
     c.set("model", name);
     const body = await readJsonBody(c);
@@ -160,19 +173,20 @@ export function createApp(deps: AppDeps) {
   // A known path with the wrong method is 405 with Allow; anything else is 404.
   const allowed: Array<[string, string]> = [
     ["/", "GET, HEAD"], ["/predictions/:model", "GET, HEAD, POST"], ["/v2/health/live", "GET, HEAD"], ["/v2/health/ready", "GET, HEAD"],
-    ["/v2", "GET, HEAD"], ["/v2/models/:model", "GET, HEAD"], ["/v2/models/:model/ready", "GET, HEAD"], ["/v2/models/:model/infer", "POST"],
+    ["/v2", "GET, HEAD"], ["/v2/models/:model", "GET, HEAD"], ["/v2/models/:model/ready", "GET, HEAD"], ["/v2/models/:model/infer", "POST"], ["/v2/repository/index", "POST"],
     ...(deps.exposeMetrics ? [["/metrics", "GET, HEAD"] as [string, string]] : []),
   ];
   for (const [path, allow] of allowed) {
     app.all(path, route(path, (c) => errorJson(c, 405, `${c.req.method} is not allowed on ${c.req.path}; use ${allow}.`, { Allow: allow })));
   }
-  app.notFound((c) => errorJson(c, 404, `There is no route ${c.req.method} ${c.req.path}. Routes: GET /, GET|POST /predictions/{model}, /v2/health/live, /v2/health/ready, /v2/models/{model}, /v2/models/{model}/ready, POST /v2/models/{model}/infer.`));
+  app.notFound((c) => errorJson(c, 404, `There is no route ${c.req.method} ${c.req.path}. Routes: GET /, GET|POST /predictions/{model}, /v2/health/live, /v2/health/ready, /v2/models/{model}, /v2/models/{model}/ready, POST /v2/models/{model}/infer, POST /v2/repository/index.`));
 
   app.onError((error, c) => {
     if (error instanceof InputError) return errorJson(c, error.status, error.message);
     if (error instanceof QuestionTooLongError) return errorJson(c, 400, error.message);
     if (error instanceof QueueFullError) return errorJson(c, 503, error.message, { "Retry-After": String(error.retryAfterSeconds) });
     if (error instanceof RequestTimeoutError) return errorJson(c, 504, error.message);
+    if (error instanceof ModelUnavailableError) return errorJson(c, 503, error.message, { "Retry-After": String(error.retryAfterSeconds) });
     if (error instanceof HTTPException && error.status < 500) return errorJson(c, error.status, error.message || "The request could not be read.");
     deps.errorLog.error({ err: error, method: c.req.method, path: c.req.path }, "request failed");
     return errorJson(c, 500, GENERIC_500);
@@ -186,7 +200,7 @@ export function metricsHandler(metrics: ServerMetrics) {
 }
 
 /** Open Inference Protocol model metadata: the text and token forms a request may take. */
-function modelMetadata(model: LoadedModel) {
+function modelMetadata(model: ModelDescription) {
   const text = (name: string) => ({ name, datatype: "BYTES", shape: [-1] });
   const tokens = (name: string) => ({ name, datatype: "INT64", shape: [-1, model.maxSeqLength] });
   return {

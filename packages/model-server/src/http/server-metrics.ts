@@ -14,10 +14,15 @@ export class ServerMetrics {
   private readonly batchSize: Histogram<"session">;
   private readonly inference: Histogram<"session">;
   private readonly modelLoad: Gauge<"model">;
+  private readonly repositoryLoads: Counter<"result">;
+  private readonly evictions: Counter;
+  private readonly loadDuration: Histogram;
+  private readonly residencyLatency: Histogram<"residency">;
   private readonly requestChildren = new Map<string, { inc(): void }>();
   private readonly latencyChildren = new Map<string, { observe(value: number): void }>();
 
-  constructor(queueDepths: () => Iterable<readonly [string, number]> = () => []) {
+  /** `resident` reports a lazy model repository's resident models and bytes (absent: the gauges read 0). */
+  constructor(queueDepths: () => Iterable<readonly [string, number]> = () => [], resident: () => { models: number; bytes: number } = () => ({ models: 0, bytes: 0 })) {
     const registers = [this.registry];
     this.requests = new Counter({ name: "model_server_requests_total", help: "Requests answered, by route, model and HTTP status.", labelNames: ["route", "model", "status"], registers });
     this.latency = new Histogram({ name: "model_server_request_duration_seconds", help: "Time from request to answer, by route.", labelNames: ["route"], buckets: LATENCY_BUCKETS, registers });
@@ -34,6 +39,12 @@ export class ServerMetrics {
         for (const [session, depth] of queueDepths()) this.set({ session }, depth);
       },
     });
+    this.repositoryLoads = new Counter({ name: "model_server_repository_loads_total", help: "Repository model loads, by result (success or failure).", labelNames: ["result"], registers });
+    this.evictions = new Counter({ name: "model_server_repository_evictions_total", help: "Repository models unloaded to stay under the resident budget.", registers });
+    this.loadDuration = new Histogram({ name: "model_server_repository_load_duration_seconds", help: "Time to load one repository model (fetch, read, create the session).", buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
+    this.residencyLatency = new Histogram({ name: "model_server_repository_request_duration_seconds", help: "Request latency in repository mode: cold (the model loaded first) or warm (resident).", labelNames: ["residency"], buckets: LATENCY_BUCKETS, registers });
+    new Gauge({ name: "model_server_resident_models", help: "Repository models resident now.", registers, collect() { this.set(resident().models); } });
+    new Gauge({ name: "model_server_resident_bytes", help: "model.onnx bytes of resident (and loading) repository models.", registers, collect() { this.set(resident().bytes); } });
     collectDefaultMetrics({ register: this.registry, prefix: "model_server_" });
   }
 
@@ -61,6 +72,22 @@ export class ServerMetrics {
 
   observeModelLoad(model: string, seconds: number): void {
     this.modelLoad.set({ model }, seconds);
+  }
+
+  observeRepositoryLoad(seconds: number | undefined): void {
+    if (seconds === undefined) this.repositoryLoads.inc({ result: "failure" });
+    else {
+      this.repositoryLoads.inc({ result: "success" });
+      this.loadDuration.observe(seconds);
+    }
+  }
+
+  countEviction(): void {
+    this.evictions.inc();
+  }
+
+  observeResidency(cold: boolean, seconds: number): void {
+    this.residencyLatency.observe({ residency: cold ? "cold" : "warm" }, seconds);
   }
 
   async text(): Promise<string> {

@@ -1,8 +1,9 @@
 import type { InferenceSession } from "onnxruntime-node";
-import { BatchQueue, type BatchQueueOptions } from "../inference/batch-queue.js";
-import { SessionRunner, type InferenceRow, type Padding, type RowLogits } from "../inference/session-runner.js";
+import type { BatchQueue, BatchQueueOptions } from "../inference/batch-queue.js";
+import type { InferenceRow, Padding, RowLogits } from "../inference/session-runner.js";
 import type { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
 import { createSession, readModelFiles, servedSeqLength, type SessionSettings } from "./load-model.js";
+import { createModelQueue } from "./model-queue.js";
 
 /** A model ready to answer: its tokenizer and the queue in front of its session (shared by copies that share the session). */
 export interface LoadedModel {
@@ -14,6 +15,24 @@ export interface LoadedModel {
   readonly outputNames: readonly string[];
 }
 
+/** What the v2 metadata route tells about a model, known without loading it. */
+export interface ModelDescription {
+  readonly name: string;
+  readonly maxSeqLength: number;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+}
+
+/** Triton's repository index states: READY (resident), LOADING, UNAVAILABLE (not loaded, or failed: see reason). */
+export type ModelState = "READY" | "LOADING" | "UNAVAILABLE";
+
+export interface ModelStatus {
+  readonly name: string;
+  readonly state: ModelState;
+  /** Empty when READY; why not otherwise (not loaded yet, or the load error). */
+  readonly reason: string;
+}
+
 /**
  * Where routes find models. Kept small so a lazily loading repository (many unique models, least
  * recently used unloaded) can replace the static one without touching the routes.
@@ -23,6 +42,14 @@ export interface ModelRegistry {
   names(): readonly string[];
   /** The model, loading it first if the registry loads lazily; undefined for an unknown name. */
   get(name: string): Promise<LoadedModel | undefined>;
+  /** The model's state without loading it; undefined for an unknown name. */
+  status(name: string): ModelStatus | undefined;
+  /** Every model and its state (Triton's POST /v2/repository/index). */
+  index(): ModelStatus[];
+  /** Metadata without loading the model; undefined for an unknown name. */
+  describe(name: string): ModelDescription | undefined;
+  /** Whether the model answers without loading first (false also for unknown names); lazy registries only, for cold/warm latency. */
+  isResident?(name: string): boolean;
   /** True once every model that must be resident is loaded. */
   ready(): boolean;
   /** Releases every session. */
@@ -45,6 +72,18 @@ export class StaticModelRegistry implements ModelRegistry {
 
   get(name: string): Promise<LoadedModel | undefined> {
     return Promise.resolve(this.byName.get(name));
+  }
+
+  status(name: string): ModelStatus | undefined {
+    return this.byName.has(name) ? { name, state: "READY", reason: "" } : undefined;
+  }
+
+  index(): ModelStatus[] {
+    return this.nameList.map((name) => ({ name, state: "READY", reason: "" }));
+  }
+
+  describe(name: string): ModelDescription | undefined {
+    return this.byName.get(name);
   }
 
   ready(): boolean {
@@ -100,12 +139,8 @@ export async function loadModelCopies(options: LoadCopiesOptions): Promise<Stati
       if (!shared || options.separateSessions) {
         const session = await createSession(files.modelPath, options, options.warn);
         sessions.push(session);
-        const runner = new SessionRunner(session, options.padding, maxSeqLength);
         const label = options.separateSessions ? name : "shared";
-        const queue = new BatchQueue<InferenceRow, RowLogits>((rows) => runner.run(rows), {
-          ...options.queue,
-          onBatch: options.onBatch && ((size, seconds) => options.onBatch!(label, size, seconds)),
-        });
+        const queue = createModelQueue(session, { padding: options.padding, maxSeqLength, queue: options.queue, label, onBatch: options.onBatch });
         shared = { session, queue };
       }
       models.push({ name, tokenizer: files.tokenizer, maxSeqLength, queue: shared.queue, inputNames: shared.session.inputNames, outputNames: shared.session.outputNames });

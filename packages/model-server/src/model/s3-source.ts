@@ -1,4 +1,4 @@
-import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
 import type { RemoteFile } from "./model-source.js";
 
@@ -41,4 +41,21 @@ export async function fetchS3File(source: string, file: string): Promise<RemoteF
     if (error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey") return undefined;
     throw new Error(`Could not read s3://${bucket}/${key}: ${(error as Error).message}. Check the bucket, the prefix and the credentials (AWS_PROFILE, IRSA or instance role).`);
   }
+}
+
+/** The names of the "subdirectories" directly under an s3://bucket/prefix (common prefixes with delimiter "/"). */
+export async function listS3Subdirectories(source: string): Promise<string[]> {
+  const { bucket, key } = s3Location(source, "");
+  const names: string[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const page = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, Delimiter: "/", ...(token ? { ContinuationToken: token } : {}) }));
+      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) names.push(common.Prefix.slice(key.length).replace(/\/$/, ""));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  } catch (error) {
+    throw new Error(`Could not list s3://${bucket}/${key}: ${(error as Error).message}. Check the bucket, the prefix and the credentials (AWS_PROFILE, IRSA or instance role).`);
+  }
+  return names;
 }

@@ -1,0 +1,210 @@
+import { stat } from "node:fs/promises";
+import type { InferenceSession } from "onnxruntime-node";
+import type { BatchQueueOptions } from "../inference/batch-queue.js";
+import type { Padding } from "../inference/session-runner.js";
+import { createSession, readModelFiles, servedSeqLength, type SessionSettings } from "./load-model.js";
+import { createModelQueue } from "./model-queue.js";
+import type { LoadedModel, ModelDescription, ModelRegistry, ModelStatus } from "./model-registry.js";
+import type { RepositorySource } from "./repository-source.js";
+
+/** A repository model that could not be loaded: answered with 503 and Retry-After until the next try is due. */
+export class ModelUnavailableError extends Error {
+  constructor(readonly model: string, readonly reason: string, readonly retryAfterSeconds: number) {
+    super(`Model ${model} could not be loaded: ${reason} The server tries again on a request after ${retryAfterSeconds} s.`);
+    this.name = "ModelUnavailableError";
+  }
+}
+
+/** Counts and timings the server turns into metrics. */
+export interface RepositoryEvents {
+  onLoad?(model: string, seconds: number, bytes: number): void;
+  onLoadFailed?(model: string, error: unknown): void;
+  onEvict?(model: string): void;
+}
+
+export interface ModelRepositoryOptions extends SessionSettings {
+  readonly source: RepositorySource;
+  /** The models this server serves (its shard of the repository listing). */
+  readonly names: readonly string[];
+  /** Resident models' model.onnx bytes stay under this; least recently used idle models are unloaded to make room. */
+  readonly maxResidentBytes: number;
+  readonly padding: Padding;
+  readonly maxSeqLength?: number;
+  readonly queue: Omit<BatchQueueOptions, "onBatch">;
+  readonly onBatch?: (model: string, size: number, seconds: number) => void;
+  /** First wait after a failed load before a request may try again; doubles per failure up to 60 s. */
+  readonly retryBackoffMs?: number;
+  /** After eviction, how long a session is kept before release (a request that already holds the model still finishes). */
+  readonly releaseGraceMs?: number;
+  readonly events?: RepositoryEvents;
+  readonly warn: (message: string) => void;
+}
+
+interface Resident {
+  readonly model: LoadedModel;
+  readonly session: InferenceSession;
+  readonly bytes: number;
+}
+
+interface Entry {
+  readonly name: string;
+  resident?: Resident;
+  loading?: Promise<LoadedModel>;
+  failure?: { reason: string; retryAt: number; attempts: number };
+}
+
+const MAX_BACKOFF_MS = 60_000;
+const QA_INPUTS = ["input_ids", "attention_mask", "token_type_ids"];
+const QA_OUTPUTS = ["start_logits", "end_logits"];
+
+/**
+ * Many unique models, loaded on first request and unloaded least-recently-used first to keep
+ * resident model bytes under a budget. Concurrent first requests share one load; a failed load
+ * answers ModelUnavailableError and is tried again after a backoff. Names come only from the
+ * repository listing, so no request can make it open another path.
+ */
+export class ModelRepository implements ModelRegistry {
+  private readonly entries: Map<string, Entry>;
+  private readonly nameList: readonly string[];
+  /** Resident models, least recently used first (a Map keeps insertion order; a hit re-inserts). */
+  private readonly lru = new Map<string, Entry>();
+  private readonly described = new Map<string, ModelDescription>();
+  private readonly pendingRelease = new Set<Promise<void>>();
+  private reserved = 0;
+
+  constructor(private readonly options: ModelRepositoryOptions) {
+    this.nameList = [...options.names];
+    this.entries = new Map(this.nameList.map((name) => [name, { name }]));
+  }
+
+  names(): readonly string[] {
+    return this.nameList;
+  }
+
+  /** Bytes of resident models plus those being loaded (reserved before the session is created). */
+  get residentBytes(): number {
+    return this.reserved;
+  }
+
+  get residentCount(): number {
+    return this.lru.size;
+  }
+
+  /** Requests waiting per resident model with any waiting, for the queue-depth gauge. */
+  queueDepths(): Array<[string, number]> {
+    const depths: Array<[string, number]> = [];
+    for (const entry of this.lru.values()) if (entry.resident!.model.queue.depth > 0) depths.push([entry.name, entry.resident!.model.queue.depth]);
+    return depths;
+  }
+
+  isResident(name: string): boolean {
+    return this.entries.get(name)?.resident !== undefined;
+  }
+
+  get(name: string): Promise<LoadedModel | undefined> {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return Promise.resolve(undefined);
+    if (entry.resident !== undefined) {
+      this.lru.delete(name);
+      this.lru.set(name, entry);
+      return Promise.resolve(entry.resident.model);
+    }
+    if (entry.loading !== undefined) return entry.loading;
+    const failure = entry.failure;
+    if (failure !== undefined && Date.now() < failure.retryAt) {
+      return Promise.reject(new ModelUnavailableError(name, failure.reason, Math.ceil((failure.retryAt - Date.now()) / 1000)));
+    }
+    const loading = this.load(entry).finally(() => {
+      entry.loading = undefined;
+    });
+    entry.loading = loading;
+    return loading;
+  }
+
+  status(name: string): ModelStatus | undefined {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return undefined;
+    if (entry.resident !== undefined) return { name, state: "READY", reason: "" };
+    if (entry.loading !== undefined) return { name, state: "LOADING", reason: "loading on first request" };
+    if (entry.failure !== undefined) return { name, state: "UNAVAILABLE", reason: entry.failure.reason };
+    return { name, state: "UNAVAILABLE", reason: "not loaded: loads on first request" };
+  }
+
+  index(): ModelStatus[] {
+    return this.nameList.map((name) => this.status(name)!);
+  }
+
+  describe(name: string): ModelDescription | undefined {
+    if (!this.entries.has(name)) return undefined;
+    // Before the first load, the model contract's names; after it, what the model really has.
+    return this.described.get(name) ?? { name, maxSeqLength: this.options.maxSeqLength ?? 128, inputNames: QA_INPUTS, outputNames: QA_OUTPUTS };
+  }
+
+  ready(): boolean {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.entries.values()].map((entry) => entry.loading));
+    const sessions = [...this.lru.values()].map((entry) => entry.resident!.session);
+    this.lru.clear();
+    await Promise.all([...sessions.map((session) => session.release()), ...this.pendingRelease]);
+  }
+
+  private async load(entry: Entry): Promise<LoadedModel> {
+    const { options } = this;
+    const started = performance.now();
+    let reservedBytes = 0;
+    try {
+      const files = await readModelFiles(await options.source.modelDir(entry.name));
+      const maxSeqLength = servedSeqLength(files, options.maxSeqLength);
+      reservedBytes = (await stat(files.modelPath)).size;
+      this.makeRoom(reservedBytes);
+      this.reserved += reservedBytes;
+      const session = await createSession(files.modelPath, options, options.warn);
+      const queue = createModelQueue(session, { padding: options.padding, maxSeqLength, queue: options.queue, label: entry.name, onBatch: options.onBatch });
+      const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames: session.inputNames, outputNames: session.outputNames };
+      entry.resident = { model, session, bytes: reservedBytes };
+      entry.failure = undefined;
+      this.lru.set(entry.name, entry);
+      this.described.set(entry.name, { name: entry.name, maxSeqLength, inputNames: model.inputNames, outputNames: model.outputNames });
+      options.events?.onLoad?.(entry.name, (performance.now() - started) / 1000, reservedBytes);
+      return model;
+    } catch (error) {
+      this.reserved -= reservedBytes;
+      const attempts = (entry.failure?.attempts ?? 0) + 1;
+      const backoffMs = Math.min((options.retryBackoffMs ?? 5_000) * 2 ** (attempts - 1), MAX_BACKOFF_MS);
+      const reason = (error as Error).message;
+      entry.failure = { reason, retryAt: Date.now() + backoffMs, attempts };
+      options.events?.onLoadFailed?.(entry.name, error);
+      throw new ModelUnavailableError(entry.name, reason, Math.ceil(backoffMs / 1000));
+    }
+  }
+
+  /** Unloads idle models, least recently used first, until `bytes` more fit; one model alone may exceed the budget. */
+  private makeRoom(bytes: number): void {
+    for (const entry of this.lru.values()) {
+      if (this.reserved + bytes <= this.options.maxResidentBytes) return;
+      // A model with requests queued or running stays; the next load tries again.
+      if (entry.resident!.model.queue.busy) continue;
+      this.evict(entry);
+    }
+  }
+
+  private evict(entry: Entry): void {
+    const resident = entry.resident!;
+    entry.resident = undefined;
+    this.lru.delete(entry.name);
+    this.reserved -= resident.bytes;
+    this.options.events?.onEvict?.(entry.name);
+    const release = new Promise<void>((resolve) => {
+      const attempt = () => {
+        if (resident.model.queue.busy) return void setTimeout(attempt, 10);
+        resident.session.release().catch((error: unknown) => this.options.warn(`Releasing the session of ${entry.name} failed: ${(error as Error).message}`)).finally(resolve);
+      };
+      setTimeout(attempt, this.options.releaseGraceMs ?? 50);
+    });
+    this.pendingRelease.add(release);
+    void release.then(() => this.pendingRelease.delete(release));
+  }
+}

@@ -1,0 +1,39 @@
+import { modelsForShard } from "@inference-fleet/fleet-config";
+import type { Logger } from "pino";
+import type { ServerSettings } from "./config/settings.js";
+import type { ServerMetrics } from "./http/server-metrics.js";
+import { ModelRepository } from "./model/model-repository.js";
+import { repositorySource } from "./model/repository-source.js";
+
+/**
+ * Repository mode: lists MODEL_REPO, keeps this server's shard (SERVER_INDEX of NUM_SERVERS, by the
+ * fleet's shared hash) and serves it lazily under MAX_RESIDENT_MB, with loads and evictions in the metrics.
+ */
+export async function openModelRepository(settings: ServerSettings & { modelRepo: string }, metrics: ServerMetrics, logger: Logger): Promise<ModelRepository> {
+  const source = repositorySource(settings.modelRepo, settings.cacheDir, (message) => logger.info(message));
+  const all = await source.list();
+  const names = modelsForShard(all, settings.serverIndex, settings.numServers);
+  if (names.length === 0) logger.warn(`Shard ${settings.serverIndex} of ${settings.numServers} owns none of the ${all.length} models in ${source.location}; this server will answer 404 to every model.`);
+  logger.info({ repository: source.location, models: all.length, shard: `${settings.serverIndex}/${settings.numServers}`, served: names.length, maxResidentMb: settings.maxResidentMb }, "model repository listed");
+  return new ModelRepository({
+    source,
+    names,
+    maxResidentBytes: settings.maxResidentMb * 1024 * 1024,
+    padding: settings.padding,
+    ...(settings.maxSeqLength !== undefined ? { maxSeqLength: settings.maxSeqLength } : {}),
+    threads: settings.threads,
+    executionProviders: settings.executionProviders,
+    queue: { maxBatch: settings.maxBatch, maxQueueDelayMs: settings.maxQueueDelayMs, maxQueue: settings.maxQueue, requestTimeoutMs: settings.requestTimeoutMs },
+    // One label for all models: per-model series would grow with the repository.
+    onBatch: (_model, size, seconds) => metrics.observeBatch("repository", size, seconds),
+    events: {
+      onLoad: (_model, seconds) => metrics.observeRepositoryLoad(seconds),
+      onLoadFailed: (model, error) => {
+        metrics.observeRepositoryLoad(undefined);
+        logger.error({ model, err: error }, "model load failed");
+      },
+      onEvict: () => metrics.countEviction(),
+    },
+    warn: (message) => logger.warn(message),
+  });
+}
