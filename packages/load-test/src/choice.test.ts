@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { repositoryModelNames, shardOwner } from "@inference-fleet/fleet-config";
 import { chooseIndex, createPicker, cumulativeWeights } from "./choice.js";
 
 /** A seeded random source so counts are reproducible. */
@@ -55,5 +56,41 @@ describe("chooseIndex", () => {
         if (k > 0) expect(u).toBeGreaterThanOrEqual(cumulative[k - 1]!);
       }),
     );
+  });
+});
+
+describe("shard routing", () => {
+  const models = repositoryModelNames(200);
+
+  it("sends every request for a model to the server that owns it, by the shared hash", () => {
+    const pick = createPicker({ targetCount: 3, modelCount: models.length, sequential: false, distribution: "zipf", zipfS: 1.1, routing: "shard", models });
+    const random = seeded(5);
+    const seen = new Set<number>();
+    for (let i = 0; i < 5000; i++) {
+      const { target, model } = pick(i, random);
+      expect(target).toBe(shardOwner(models[model]!, 3));
+      seen.add(target);
+    }
+    expect(seen.size).toBe(3);
+  });
+
+  it("keeps the Zipf popularity of models (model0 about 1/H(200, 1.1) of requests)", () => {
+    const pick = createPicker({ targetCount: 2, modelCount: models.length, sequential: false, distribution: "zipf", zipfS: 1.1, routing: "shard", models });
+    const random = seeded(9);
+    let first = 0;
+    for (let i = 0; i < 20_000; i++) if (pick(i, random).model === 0) first++;
+    const harmonic = models.reduce((sum, _m, k) => sum + 1 / Math.pow(k + 1, 1.1), 0);
+    expect(first / 20_000).toBeCloseTo(1 / harmonic, 1);
+  });
+
+  it("in seq mode visits every model once per cycle, each at its owner", () => {
+    const pick = createPicker({ targetCount: 4, modelCount: models.length, sequential: true, routing: "shard", models });
+    const picks = models.map((_m, i) => pick(i, Math.random));
+    expect(picks.map((p) => p.model)).toEqual(models.map((_m, i) => i));
+    expect(picks.map((p) => p.target)).toEqual(models.map((m) => shardOwner(m, 4)));
+  });
+
+  it("asks for the model names it needs", () => {
+    expect(() => createPicker({ targetCount: 2, modelCount: 3, sequential: false, routing: "shard" })).toThrow(/needs the model names/);
   });
 });

@@ -1,7 +1,13 @@
 // Which server and model each request goes to. Pure, shared by the k6 script and the local
 // generator, so both spread load the same way.
 
+import { shardOwner } from "@inference-fleet/fleet-config";
+
 export type ModelDistribution = "uniform" | "zipf";
+
+/** any: a request may go to any server (every server serves every model); shard: to the server that owns its model. */
+export type ModelRouting = "any" | "shard";
+export const MODEL_ROUTINGS: readonly ModelRouting[] = ["any", "shard"];
 
 /** Cumulative weights for choosing among `n` items: uniform, or Zipf (item k has weight 1/k^s, so model0 is the most popular). */
 export function cumulativeWeights(n: number, distribution: ModelDistribution = "uniform", zipfS = 1): number[] {
@@ -32,6 +38,10 @@ export interface PickerOptions {
   sequential: boolean;
   distribution?: ModelDistribution;
   zipfS?: number;
+  /** shard: the target is the model's owner by the fleet's shared hash (needs `models`). */
+  routing?: ModelRouting;
+  /** Model names, in the order model indexes refer to. */
+  models?: readonly string[];
 }
 
 export interface Pick {
@@ -48,6 +58,7 @@ export interface Pick {
 export function createPicker(options: PickerOptions): (index: number, random: () => number) => Pick {
   const { targetCount, modelCount } = options;
   if (targetCount < 1 || modelCount < 1) throw new Error("Give at least one target URL and one model name.");
+  if (options.routing === "shard") return createShardPicker(options);
   if (options.sequential) {
     const pairs = targetCount * modelCount;
     return (index) => {
@@ -57,4 +68,21 @@ export function createPicker(options: PickerOptions): (index: number, random: ()
   }
   const modelWeights = cumulativeWeights(modelCount, options.distribution, options.zipfS);
   return (_index, random) => ({ target: Math.floor(random() * targetCount) % targetCount, model: chooseIndex(modelWeights, random()) });
+}
+
+/**
+ * Shard routing: every model has one server (shardOwner over the target count, as the servers were
+ * started with SERVER_INDEX/NUM_SERVERS). Sequential cycles the models; random picks a model by the
+ * distribution, and its owner is the target.
+ */
+function createShardPicker(options: PickerOptions): (index: number, random: () => number) => Pick {
+  const models = options.models;
+  if (models === undefined || models.length !== options.modelCount) throw new Error("Shard routing needs the model names (MODELS) to find each model's server.");
+  const owners = models.map((model) => shardOwner(model, options.targetCount));
+  if (options.sequential) return (index) => ({ target: owners[index % owners.length]!, model: index % owners.length });
+  const modelWeights = cumulativeWeights(options.modelCount, options.distribution, options.zipfS);
+  return (_index, random) => {
+    const model = chooseIndex(modelWeights, random());
+    return { target: owners[model]!, model };
+  };
 }

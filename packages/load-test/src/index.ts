@@ -6,7 +6,7 @@ export type { LoadMode, LoadTestResult, SeriesPoint } from "./results.js";
 export { mergeResults } from "./merge.js";
 export { ResultRecorder } from "./recorder.js";
 export { chooseIndex, createPicker, cumulativeWeights } from "./choice.js";
-export type { ModelDistribution } from "./choice.js";
+export type { ModelDistribution, ModelRouting } from "./choice.js";
 export { buildRequest, DEFAULT_CONTEXT, DEFAULT_QUESTION, errorKind } from "./request.js";
 export { buildThresholds, DEFAULT_SLO, evaluateThresholds, K6_BUILTIN_METRICS } from "./thresholds.js";
 export type { Slo, Thresholds, ThresholdOutcome } from "./thresholds.js";

@@ -5,7 +5,7 @@
 // out, so a slow server cannot hide its queueing (no coordinated omission).
 import { performance } from "node:perf_hooks";
 import { Pool, type Dispatcher } from "undici";
-import { createPicker, type ModelDistribution } from "../choice.js";
+import { createPicker, type ModelDistribution, type ModelRouting } from "../choice.js";
 import { ResultRecorder, type FailureKind } from "../recorder.js";
 import { buildRequest, type RequestMethod } from "../request.js";
 import type { LoadMode, LoadTestResult } from "../results.js";
@@ -28,6 +28,8 @@ export interface RunLoadOptions {
   method?: RequestMethod;
   distribution?: ModelDistribution;
   zipfS?: number;
+  /** shard: each request goes to the target that owns its model (targets in server-index order). */
+  routing?: ModelRouting;
   labels?: Record<string, string>;
   /** Aborting stops at once: requests in flight are dropped and the result holds what had finished. */
   signal?: AbortSignal;
@@ -84,7 +86,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
       return { path: url.pathname + url.search, method: request.method, headers: request.headers, body: request.body };
     }),
   );
-  const pick = createPicker({ targetCount: pools.length, modelCount: options.models.length, sequential: options.mode === "seq", distribution: options.distribution, zipfS: options.zipfS });
+  const pick = createPicker({ targetCount: pools.length, modelCount: options.models.length, sequential: options.mode === "seq", distribution: options.distribution, zipfS: options.zipfS, routing: options.routing, models: options.models });
 
   const epochOffset = performance.timeOrigin;
   const startPerf = performance.now();

@@ -1,7 +1,7 @@
 // Turns the environment variables infra sets on the k6 Job into the run's configuration and k6
 // options. Pure, so vitest checks every mode without k6.
 import type { Options } from "k6/options";
-import type { ModelDistribution } from "../choice.js";
+import { MODEL_ROUTINGS, type ModelDistribution, type ModelRouting } from "../choice.js";
 import type { RequestMethod } from "../request.js";
 import { LOAD_MODES, type LoadMode } from "../results.js";
 import { buildThresholds, type Slo } from "../thresholds.js";
@@ -13,6 +13,7 @@ export interface K6RunConfig {
   method: RequestMethod;
   distribution: ModelDistribution;
   zipfS: number;
+  routing: ModelRouting;
   slo: Slo;
   timeout: string;
   labels: Record<string, string>;
@@ -83,6 +84,8 @@ export function k6ConfigFromEnv(env: Env): K6RunConfig {
   if (!LOAD_MODES.includes(mode)) throw new Error(`MODE="${env.MODE}" is not a mode: use one of ${LOAD_MODES.join(", ")}.`);
   const distribution = (env.MODEL_DISTRIBUTION ?? "uniform") as ModelDistribution;
   if (distribution !== "uniform" && distribution !== "zipf") throw new Error(`MODEL_DISTRIBUTION="${distribution}" must be uniform or zipf.`);
+  const routing = (env.MODEL_ROUTING ?? "any") as ModelRouting;
+  if (!MODEL_ROUTINGS.includes(routing)) throw new Error(`MODEL_ROUTING="${routing}" must be any (every server serves every model) or shard (each model goes to the server that owns it).`);
   const method = (env.METHOD ?? "GET").toUpperCase() as RequestMethod;
   if (method !== "GET" && method !== "POST") throw new Error(`METHOD="${env.METHOD}" must be GET or POST.`);
   const slo: Slo = {
@@ -101,6 +104,7 @@ export function k6ConfigFromEnv(env: Env): K6RunConfig {
     method,
     distribution,
     zipfS: number(env, "ZIPF_S", 1, (n) => n >= 0),
+    routing,
     slo,
     timeout: env.TIMEOUT ?? "10s",
     labels,

@@ -26,6 +26,14 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
     expect(Number(env.VUS)).toBe(vus);
   });
 
+  it("routes by shard in repository mode and to any server otherwise", () => {
+    const many = parseFleetConfig({ model: { repository: { count: 40, maxResidentMb: 200 } }, loadTest: { modelChoice: { distribution: "zipf", s: 1.1 } } });
+    const run = k6ConfigFromEnv(k6EnvFromConfig(many, inputs));
+    expect(run).toMatchObject({ routing: "shard", distribution: "zipf", zipfS: 1.1 });
+    expect(k6ConfigFromEnv(k6EnvFromConfig(parseFleetConfig({}), inputs)).routing).toBe("any");
+    expect(() => k6ConfigFromEnv({ ...k6EnvFromConfig(many, inputs), MODEL_ROUTING: "hash" })).toThrow(/MODEL_ROUTING="hash" must be any .* or shard/);
+  });
+
   it("passes the SLO, timeout and request cap in the script's terms", () => {
     const config = parseFleetConfig({ loadTest: { slo: "p99<=50ms", requestTimeout: "3s", maxRequests: 500, duration: "2m" } });
     const run = k6ConfigFromEnv(k6EnvFromConfig(config, inputs));

@@ -35,6 +35,8 @@ export function k6EnvFromConfig(config: FleetConfig, inputs: K6EnvInputs): Recor
     TIMEOUT: `${loadTest.requestTimeout}s`,
     MODEL_DISTRIBUTION: loadTest.modelChoice.distribution,
     ZIPF_S: String(loadTest.modelChoice.s),
+    // Repository mode: each server holds only its shard, so requests must go to the model's owner.
+    MODEL_ROUTING: config.model.repository ? "shard" : "any",
     LABELS: Object.entries(inputs.labels).map(([key, value]) => `${key}=${value}`).join(","),
     RESULTS_PATH: inputs.resultsPath,
   };

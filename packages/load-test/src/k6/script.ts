@@ -23,6 +23,8 @@ const pick = createPicker({
   sequential: config.mode === "seq",
   distribution: config.distribution,
   zipfS: config.zipfS,
+  routing: config.routing,
+  models: config.models,
 });
 const requests = config.targets.map((target) => config.models.map((model) => buildRequest(target, model, config.method)));
 
