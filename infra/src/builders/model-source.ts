@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
 import { parseS3Uri } from "./iam-documents.js";
 
 /** The files of a model dir (the model contract in DESIGN.md). */
@@ -8,7 +8,13 @@ export const MODEL_DIR_FILES = ["model.onnx", "tokenizer.json", "model.json"] as
 
 /** Where the servers get the model: uploaded from a local dir to our bucket, an existing S3 prefix, or https. */
 export type ModelSourcePlan =
-  | { readonly kind: "upload"; readonly localDir: string; readonly prefix: string }
+  | {
+      readonly kind: "upload";
+      readonly localDir: string;
+      readonly prefix: string;
+      /** Repository mode: the model subdirectories of localDir, each uploaded under prefix/<name>/. */
+      readonly models?: readonly string[];
+    }
   | { readonly kind: "s3"; readonly bucket: string; readonly prefix: string }
   | { readonly kind: "https"; readonly url: string };
 
@@ -16,7 +22,9 @@ export function planModelSource(config: FleetConfig, repoRoot: string): ModelSou
   const { source, name } = config.model;
   if (source.startsWith("s3://")) return { kind: "s3", ...parseS3Uri(source) };
   if (source.startsWith("https://")) return { kind: "https", url: source };
-  return { kind: "upload", localDir: path.resolve(repoRoot, source), prefix: `models/${name}/` };
+  const localDir = path.resolve(repoRoot, source);
+  if (config.model.repository) return { kind: "upload", localDir, prefix: `models/${name}-repository/`, models: repositoryModelNames(config.model.repository.count) };
+  return { kind: "upload", localDir, prefix: `models/${name}/` };
 }
 
 /**
@@ -25,6 +33,13 @@ export function planModelSource(config: FleetConfig, repoRoot: string): ModelSou
  */
 export function assertModelDirReady(plan: ModelSourcePlan, exists: (file: string) => boolean = existsSync): void {
   if (plan.kind !== "upload") return;
+  if (plan.models) {
+    const incomplete = plan.models.filter((model) => MODEL_DIR_FILES.some((file) => !exists(path.join(plan.localDir, model, file))));
+    if (incomplete.length > 0) {
+      throw new Error(`The model repository ${plan.localDir} lacks ${incomplete.length} of its ${plan.models.length} models (first: ${incomplete[0]}): build it with \`npx fleet model generate-many --count ${plan.models.length} --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (or \`npx fleet local\` with this stack, which generates it), or set model.source to an s3:// prefix holding the models.`);
+    }
+    return;
+  }
   const missing = MODEL_DIR_FILES.filter((file) => !exists(path.join(plan.localDir, file)));
   if (missing.length > 0) {
     throw new Error(`The model dir ${plan.localDir} lacks ${missing.join(", ")}: build it with \`npx fleet model generate --size <size> --seed <seed> --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (the sizes and seeds of model.generate in the stack file), or set model.source to an s3:// or https:// model dir.`);

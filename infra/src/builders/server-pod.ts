@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { getInstanceType, type FleetConfig } from "@inference-fleet/fleet-config";
+import { getInstanceType, repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
 import { LABELS, METRICS_PORT, NON_ROOT_UID, PART_OF, SERVER_APP } from "../constants.js";
 import { ACCELERATOR_RESOURCE, taintsFor, tolerationsFor } from "./node-groups.js";
 
@@ -9,6 +9,7 @@ type EnvVar = { name: string; value: string };
 
 /** Names of the models one server serves, as the AWS sample names them. */
 export function modelNamesFor(config: FleetConfig): string[] {
+  if (config.model.repository) return repositoryModelNames(config.model.repository.count);
   return Array.from({ length: config.server.numModels }, (_, i) => `model${i}`);
 }
 
@@ -35,7 +36,11 @@ function executionProvidersFor(config: FleetConfig): string {
 }
 
 /** The model server's environment (its configuration contract). */
-export function buildServerEnv(config: FleetConfig, modelSource: string): EnvVar[] {
+/**
+ * The server's environment. Repository mode: the source is the repository prefix (MODEL_REPO), and
+ * server `index` serves its shard (SERVER_INDEX of NUM_SERVERS) under MAX_RESIDENT_MB.
+ */
+export function buildServerEnv(config: FleetConfig, modelSource: string, index = 0): EnvVar[] {
   const { server, model } = config;
   const values: Record<string, string | number | boolean> = {
     PORT: server.port,
@@ -55,6 +60,10 @@ export function buildServerEnv(config: FleetConfig, modelSource: string): EnvVar
     DRAIN_TIMEOUT_MS: drainTimeoutMs(config),
     EXECUTION_PROVIDERS: executionProvidersFor(config),
   };
+  if (model.repository) {
+    delete values.MODEL_SOURCE;
+    Object.assign(values, { MODEL_REPO: modelSource, MAX_RESIDENT_MB: model.repository.maxResidentMb, SERVER_INDEX: index, NUM_SERVERS: server.numServers });
+  }
   return Object.entries(values).map(([name, value]) => ({ name, value: String(value) }));
 }
 
@@ -142,7 +151,7 @@ export function buildServerPodSpec(config: FleetConfig, index: number, inputs: S
       image: inputs.image,
       imagePullPolicy: "IfNotPresent",
       ports,
-      env: [...buildServerEnv(config, inputs.modelSource), { name: "SERVER_NAME", value: serverName(index) }],
+      env: [...buildServerEnv(config, inputs.modelSource, index), { name: "SERVER_NAME", value: serverName(index) }],
       resources: buildServerResources(config),
       ...buildServerProbes(config),
       securityContext: restrictedContainerSecurityContext(),

@@ -52,12 +52,16 @@ export class ModelStore extends pulumi.ComponentResource {
 
     const source = args.modelSource;
     if (source.kind === "upload") {
-      for (const file of MODEL_DIR_FILES) {
-        new aws.s3.BucketObject(`${name}-${file}`, {
-          bucket: bucket.id,
-          key: `${source.prefix}${file}`,
-          source: new pulumi.asset.FileAsset(path.join(source.localDir, file)),
-        }, parent);
+      // Repository mode: every model subdirectory under prefix/<model>/; otherwise the one model dir at prefix.
+      for (const model of source.models ?? [""]) {
+        for (const file of MODEL_DIR_FILES) {
+          const key = model ? `${model}/${file}` : file;
+          new aws.s3.BucketObject(`${name}-${model ? `${model}-` : ""}${file}`, {
+            bucket: bucket.id,
+            key: `${source.prefix}${key}`,
+            source: new pulumi.asset.FileAsset(path.join(source.localDir, key)),
+          }, parent);
+        }
       }
     }
     this.modelSourceUri = source.kind === "https" ? pulumi.output(source.url)
