@@ -13,7 +13,7 @@ let server: S3rver;
 let clientConfig: ConstructorParameters<typeof S3Client>[0];
 
 beforeAll(async () => {
-  server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: mkdtempSync(path.join(tmpdir(), "s3rver-")), configureBuckets: [{ name: "results" }] });
+  server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: mkdtempSync(path.join(tmpdir(), "s3rver-")), configureBuckets: [{ name: "results", configs: [] }] });
   const { port } = await server.run();
   clientConfig = { endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } };
   const client = new S3Client(clientConfig);
