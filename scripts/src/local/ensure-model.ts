@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { FleetConfig } from "@inference-fleet/fleet-config";
-import { generateModel, MODEL_FILE, MODEL_INFO_FILE, TOKENIZER_FILE } from "@inference-fleet/model-zoo";
+import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
+import { generateManyModels, generateModel, MODEL_FILE, MODEL_INFO_FILE, TOKENIZER_FILE } from "@inference-fleet/model-zoo";
+
+const isModelDir = (dir: string) => [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].every((file) => existsSync(path.join(dir, file)));
 
 function isRemote(source: string): boolean {
   return /^(s3|https):\/\//.test(source);
@@ -15,7 +17,8 @@ export async function ensureModel(config: FleetConfig, repoRoot: string, log: (l
   const { source, generate, maxSeqLength } = config.model;
   if (isRemote(source)) return source;
   const dir = path.resolve(repoRoot, source);
-  if ([MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].every((file) => existsSync(path.join(dir, file)))) {
+  if (config.model.repository) return ensureRepository(config, dir, repoRoot, log);
+  if (isModelDir(dir)) {
     log(`model: ${path.relative(repoRoot, dir) || dir} (present)`);
     return dir;
   }
@@ -23,5 +26,21 @@ export async function ensureModel(config: FleetConfig, repoRoot: string, log: (l
   const started = Date.now();
   await generateModel({ size: generate.size, seed: generate.seed, outDir: dir, maxSequenceLength: maxSeqLength });
   log(`model: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+/** Repository mode: model.repository.count distinct models (seeds generate.seed, +1, ...) under dir, generated when any is missing. */
+async function ensureRepository(config: FleetConfig, dir: string, repoRoot: string, log: (line: string) => void): Promise<string> {
+  const { generate, maxSeqLength, repository } = config.model;
+  const count = repository!.count;
+  const shown = path.relative(repoRoot, dir) || dir;
+  if (repositoryModelNames(count).every((name) => isModelDir(path.join(dir, name)))) {
+    log(`model repository: ${shown} (${count} models present)`);
+    return dir;
+  }
+  log(`model repository: generating ${count} distinct ${generate.size} BERT-QA models (seeds ${generate.seed}..${generate.seed + count - 1}) into ${shown} ...`);
+  const started = Date.now();
+  await generateManyModels({ count, size: generate.size, seedBase: generate.seed, outDir: dir, maxSequenceLength: maxSeqLength });
+  log(`model repository: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return dir;
 }

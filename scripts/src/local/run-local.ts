@@ -78,6 +78,8 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
       timeoutMs: loadTest.requestTimeout * 1000,
       distribution: loadTest.modelChoice.distribution,
       zipfS: loadTest.modelChoice.s,
+      // Repository mode: each server holds only its shard, so each request goes to its model's owner.
+      routing: config.model.repository ? "shard" : "any",
       labels,
       signal: options.signal,
       progressIntervalMs: 3000,

@@ -1,18 +1,30 @@
 // config.server.numServers model servers on loopback, each serving numModels copies, as the cloud fleet does.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
 import { findFreePort } from "./free-port.js";
 import { ServerProcess, type ServerLaunch } from "./server-process.js";
 
 const FLEET_BIN = fileURLToPath(new URL("../../bin/fleet.js", import.meta.url));
 
-/** The model server's environment for one server of the fleet (the names the model server reads, as in its container). */
-export function serverEnvironment(config: FleetConfig, modelDir: string, port: number): Record<string, string> {
+/** Repository mode: server `index` serves its shard of the repository in modelDir under the resident budget. */
+function modelEnvironment(config: FleetConfig, modelDir: string, index: number): Record<string, string> {
+  const { server, model } = config;
+  if (!model.repository) return { MODEL_DIR: modelDir, NUM_MODELS: String(server.numModels) };
+  return { MODEL_REPO: modelDir, MAX_RESIDENT_MB: String(model.repository.maxResidentMb), SERVER_INDEX: String(index), NUM_SERVERS: String(server.numServers) };
+}
+
+/** The model names the load goes to: the repository's models, or the copies model0..model{N-1}. */
+export function fleetModelNames(config: FleetConfig): string[] {
+  if (config.model.repository) return repositoryModelNames(config.model.repository.count);
+  return Array.from({ length: config.server.numModels }, (_, i) => `model${i}`);
+}
+
+/** The model server's environment for server `index` of the fleet (the names the model server reads, as in its container). */
+export function serverEnvironment(config: FleetConfig, modelDir: string, port: number, index = 0): Record<string, string> {
   const { server, model } = config;
   return {
-    MODEL_DIR: modelDir,
-    NUM_MODELS: String(server.numModels),
+    ...modelEnvironment(config, modelDir, index),
     PORT: String(port),
     HOST: "127.0.0.1",
     THREADS: String(server.threads),
@@ -62,8 +74,9 @@ export async function startServerFleet(config: FleetConfig, options: StartFleetO
     for (let index = 0; index < config.server.numServers; index++) {
       const port = await findFreePort();
       const name = `model-server-${index}`;
-      servers.push(new ServerProcess(name, `http://127.0.0.1:${port}`, launch(serverEnvironment(config, path.resolve(options.modelDir), port))));
-      options.log?.(`started ${name} on 127.0.0.1:${port} (${config.server.numModels} models)`);
+      servers.push(new ServerProcess(name, `http://127.0.0.1:${port}`, launch(serverEnvironment(config, path.resolve(options.modelDir), port, index))));
+      const serves = config.model.repository ? `shard ${index} of ${config.server.numServers} of ${config.model.repository.count} repository models` : `${config.server.numModels} models`;
+      options.log?.(`started ${name} on 127.0.0.1:${port} (${serves})`);
     }
     await Promise.all(servers.map((server) => server.waitReady(options.readyTimeoutMs ?? 60_000, options.signal)));
   } catch (error) {
@@ -73,7 +86,7 @@ export async function startServerFleet(config: FleetConfig, options: StartFleetO
   return {
     servers,
     targets: servers.map((server) => server.url),
-    models: Array.from({ length: config.server.numModels }, (_, i) => `model${i}`),
+    models: fleetModelNames(config),
     stop,
   };
 }
