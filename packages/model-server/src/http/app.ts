@@ -116,7 +116,11 @@ export function createApp(deps: AppDeps) {
     const route = c.get("route");
     metrics.observeRequest(route, c.get("model"), c.res.status, seconds);
     const cold = c.get("cold");
-    if (cold !== undefined && c.get("model") !== "-") metrics.observeResidency(cold, seconds);
+    if (cold !== undefined && c.get("model") !== "-") {
+      metrics.observeResidency(cold, seconds);
+      // Tells clients (and the many-models bench) which answers waited for a model load.
+      if (cold) c.header("X-Model-Load", "cold");
+    }
     deps.requestLog?.info({ method: c.req.method, route, model: c.get("model"), status: c.res.status, ms: Math.round(seconds * 1e6) / 1e3 });
   });
 

@@ -63,8 +63,11 @@ async function readModelInfo(dir: string): Promise<ModelInfo> {
   return info as ModelInfo;
 }
 
-/** Reads and checks model.onnx, tokenizer.json and model.json; throws ModelLoadError naming the bad file. */
-export async function readModelFiles(dir: string): Promise<ModelFiles> {
+/**
+ * Reads and checks model.onnx, tokenizer.json and model.json; throws ModelLoadError naming the bad file.
+ * `loadTokenizer` lets a repository share one tokenizer among models with the same tokenizer.json.
+ */
+export async function readModelFiles(dir: string, loadTokenizer: (path: string) => Promise<WordPieceTokenizer> = (path) => WordPieceTokenizer.fromFile(path)): Promise<ModelFiles> {
   const modelPath = join(dir, MODEL_FILE);
   const tokenizerPath = join(dir, TOKENIZER_FILE);
   await requireFile(modelPath, "model file");
@@ -72,7 +75,7 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
   const info = await readModelInfo(dir);
   let tokenizer: WordPieceTokenizer;
   try {
-    tokenizer = await WordPieceTokenizer.fromFile(tokenizerPath);
+    tokenizer = await loadTokenizer(tokenizerPath);
   } catch (error) {
     throw new ModelLoadError((error as Error).message);
   }

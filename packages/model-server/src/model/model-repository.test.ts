@@ -37,6 +37,13 @@ describe("lazy loading", () => {
     expect(api.repository.residentBytes).toBe(repo.modelBytes);
   });
 
+  it("shares one tokenizer among models with the same tokenizer.json", async () => {
+    const api = open(6);
+    const [a, b] = await Promise.all([api.repository.get("model0"), api.repository.get("model2")]);
+    expect(a!.tokenizer).toBe(b!.tokenizer);
+    expect(a!.queue).not.toBe(b!.queue);
+  });
+
   it("shares one load among 20 concurrent first requests (loads metric 1)", async () => {
     const api = open(6);
     const responses = await Promise.all(Array.from({ length: 20 }, () => api.app.request("/predictions/model1")));
@@ -46,7 +53,9 @@ describe("lazy loading", () => {
     expect(text).toMatch(/model_server_repository_loads_total\{result="success"\} 1\n/);
     // Every one of the 20 waited for the load: all cold, none warm yet.
     expect(text).toMatch(/model_server_repository_request_duration_seconds_count\{residency="cold"\} 20\n/);
-    await api.app.request("/predictions/model1");
+    expect(responses.every((response) => response.headers.get("x-model-load") === "cold")).toBe(true);
+    const warm = await api.app.request("/predictions/model1");
+    expect(warm.headers.get("x-model-load")).toBeNull();
     expect(await api.metrics.text()).toMatch(/model_server_repository_request_duration_seconds_count\{residency="warm"\} 1\n/);
   });
 });

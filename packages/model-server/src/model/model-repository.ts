@@ -1,7 +1,9 @@
-import { stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
 import type { InferenceSession } from "onnxruntime-node";
 import type { BatchQueueOptions } from "../inference/batch-queue.js";
 import type { Padding } from "../inference/session-runner.js";
+import { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
 import { createSession, readModelFiles, servedSeqLength, type SessionSettings } from "./load-model.js";
 import { createModelQueue } from "./model-queue.js";
 import type { LoadedModel, ModelDescription, ModelRegistry, ModelStatus } from "./model-registry.js";
@@ -70,6 +72,8 @@ export class ModelRepository implements ModelRegistry {
   private readonly lru = new Map<string, Entry>();
   private readonly described = new Map<string, ModelDescription>();
   private readonly pendingRelease = new Set<Promise<void>>();
+  /** Tokenizers by the SHA-256 of their tokenizer.json: models that share a vocabulary share one tokenizer (and its word cache). */
+  private readonly tokenizers = new Map<string, WordPieceTokenizer>();
   private reserved = 0;
 
   constructor(private readonly options: ModelRepositoryOptions) {
@@ -156,7 +160,7 @@ export class ModelRepository implements ModelRegistry {
     const started = performance.now();
     let reservedBytes = 0;
     try {
-      const files = await readModelFiles(await options.source.modelDir(entry.name));
+      const files = await readModelFiles(await options.source.modelDir(entry.name), (path) => this.sharedTokenizer(path));
       const maxSeqLength = servedSeqLength(files, options.maxSeqLength);
       reservedBytes = (await stat(files.modelPath)).size;
       this.makeRoom(reservedBytes);
@@ -179,6 +183,17 @@ export class ModelRepository implements ModelRegistry {
       options.events?.onLoadFailed?.(entry.name, error);
       throw new ModelUnavailableError(entry.name, reason, Math.ceil(backoffMs / 1000));
     }
+  }
+
+  private async sharedTokenizer(path: string): Promise<WordPieceTokenizer> {
+    const text = await readFile(path, "utf8");
+    const key = createHash("sha256").update(text).digest("hex");
+    let tokenizer = this.tokenizers.get(key);
+    if (tokenizer === undefined) {
+      tokenizer = WordPieceTokenizer.fromJson(text, path);
+      this.tokenizers.set(key, tokenizer);
+    }
+    return tokenizer;
   }
 
   /** Unloads idle models, least recently used first, until `bytes` more fit; one model alone may exceed the budget. */
