@@ -1,0 +1,186 @@
+// Many unique models on one server: 500 distinct tiny models in a repository, a resident budget of a
+// tenth of them, Zipf(1.1) model choice, open-loop load at a fixed rate. Reports the server's peak RSS
+// against budget + 300 MB, warm p90 against a single-model server at the same rate, cold-load p99 and
+// the hit rate (answers that did not wait for a load, told apart by the X-Model-Load: cold header).
+//
+//   node --conditions=source --import tsx bench/many-models.ts [--count 500] [--budget-models 50] [--rate 20] [--seconds 60]
+//
+// The server runs pinned to one core (taskset) with one ORT thread; this process (the load) on the
+// other. Needs taskset (util-linux). The generated repository (~9 GB for 500) is deleted at the end
+// unless --keep.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createPicker } from "@inference-fleet/load-test";
+import { generateManyModels } from "@inference-fleet/model-zoo";
+import { Pool } from "undici";
+
+const { values: args } = parseArgs({
+  options: {
+    count: { type: "string", default: "500" },
+    "budget-models": { type: "string", default: "50" },
+    rate: { type: "string", default: "20" },
+    seconds: { type: "string", default: "60" },
+    "warmup-seconds": { type: "string", default: "20" },
+    zipf: { type: "string", default: "1.1" },
+    dir: { type: "string", default: "/tmp/many-models-bench" },
+    "server-core": { type: "string", default: "1" },
+    "load-core": { type: "string", default: "0" },
+    keep: { type: "boolean", default: false },
+  },
+});
+const count = Number(args.count);
+const rate = Number(args.rate);
+const seconds = Number(args.seconds);
+const warmupSeconds = Number(args["warmup-seconds"]);
+const zipfS = Number(args.zipf);
+const dir = args.dir!;
+const names = Array.from({ length: count }, (_, i) => `model${i}`);
+
+execFileSync("taskset", ["-p", "-c", args["load-core"]!, String(process.pid)], { stdio: "ignore" });
+
+function rssMbOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function startServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn("taskset", ["-c", args["server-core"]!, process.execPath, "--conditions=source", "--import", "tsx", "packages/model-server/src/main.ts"], {
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", THREADS: "1", QUIET: "true", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  for (let i = 0; i < 300; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then((r) => r.ok, () => false)) return child;
+  }
+  child.kill("SIGKILL");
+  throw new Error("The server did not become ready within 30 s.");
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.once("exit", resolve));
+}
+
+interface Phase {
+  readonly warm: number[];
+  readonly cold: number[];
+  readonly errors: number;
+  readonly peakRssMb: number;
+}
+
+/**
+ * Open loop: request i is due at start + i / rate, whatever happened to earlier ones, and its latency
+ * counts from when it was due (so a stalled server cannot hide its queue).
+ */
+async function openLoop(port: number, pid: number, pickModel: (i: number) => string, durationSeconds: number): Promise<Phase> {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 128, pipelining: 1 });
+  const warm: number[] = [];
+  const cold: number[] = [];
+  let errors = 0;
+  let peakRssMb = rssMbOf(pid);
+  const rssTimer = setInterval(() => (peakRssMb = Math.max(peakRssMb, rssMbOf(pid))), 100);
+  const total = Math.round(rate * durationSeconds);
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(
+      pool.request({ method: "GET", path: `/predictions/${pickModel(i)}` }).then(
+        async (response) => {
+          await response.body.text();
+          const ms = performance.now() - due;
+          if (response.statusCode !== 200) errors++;
+          else (response.headers["x-model-load"] === "cold" ? cold : warm).push(ms);
+        },
+        () => void errors++,
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  clearInterval(rssTimer);
+  peakRssMb = Math.max(peakRssMb, rssMbOf(pid));
+  await pool.close();
+  return { warm, cold, errors, peakRssMb };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function metric(port: number, name: string): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text.split("\n").filter((line) => line.startsWith(name)).join("; ");
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  if (!names.every((name) => existsSync(join(dir, name, "model.onnx")))) {
+    console.error(`generating ${count} tiny models into ${dir} ...`);
+    await generateManyModels({ count, size: "tiny", seedBase: 5000, outDir: dir });
+  }
+  const modelMb = statSync(join(dir, "model0", "model.onnx")).size / 2 ** 20;
+  const budgetMb = Math.ceil(Number(args["budget-models"]) * modelMb);
+  const fmt = (ms: number) => ms.toFixed(2);
+  try {
+    // Baseline: one model, every request warm, at the same rate.
+    const single = await startServer(19_501, { MODEL_DIR: join(dir, "model0") });
+    let baseline: Phase;
+    try {
+      await openLoop(19_501, single.pid!, () => "model0", 3);
+      baseline = await openLoop(19_501, single.pid!, () => "model0", seconds);
+    } finally {
+      await stopServer(single);
+    }
+
+    const repo = await startServer(19_502, { MODEL_REPO: dir, MAX_RESIDENT_MB: String(budgetMb) });
+    const pick = createPicker({ targetCount: 1, modelCount: count, sequential: false, distribution: "zipf", zipfS, routing: "shard", models: names });
+    const chooseModel = () => names[pick(0, Math.random).model]!;
+    let warmup: Phase;
+    let measured: Phase;
+    let serverMetrics: string[];
+    try {
+      warmup = await openLoop(19_502, repo.pid!, chooseModel, warmupSeconds);
+      measured = await openLoop(19_502, repo.pid!, chooseModel, seconds);
+      serverMetrics = await Promise.all(["model_server_repository_loads_total", "model_server_repository_evictions_total", "model_server_resident_models", "model_server_resident_bytes"].map((name) => metric(19_502, name)));
+    } finally {
+      await stopServer(repo);
+    }
+
+    const answered = measured.warm.length + measured.cold.length;
+    const peakRss = Math.max(warmup.peakRssMb, measured.peakRssMb);
+    console.log(`\n${count} unique tiny models (${modelMb.toFixed(1)} MB model.onnx each), budget ${args["budget-models"]} models = ${budgetMb} MB, Zipf(${zipfS}), open loop ${rate} req/s, ${warmupSeconds} s warm-up + ${seconds} s measured; server on core ${args["server-core"]} (1 ORT thread), load on core ${args["load-core"]}; Node ${process.version}.\n`);
+    console.log("| server | requests | errors | p50 ms | p90 ms | p99 ms | peak RSS MB |");
+    console.log("|---|--:|--:|--:|--:|--:|--:|");
+    console.log(`| single model | ${baseline.warm.length} | ${baseline.errors} | ${fmt(percentile(baseline.warm, 50))} | ${fmt(percentile(baseline.warm, 90))} | ${fmt(percentile(baseline.warm, 99))} | ${baseline.peakRssMb.toFixed(0)} |`);
+    console.log(`| repository, warm answers | ${measured.warm.length} | ${measured.errors} | ${fmt(percentile(measured.warm, 50))} | ${fmt(percentile(measured.warm, 90))} | ${fmt(percentile(measured.warm, 99))} | ${peakRss.toFixed(0)} |`);
+    console.log(`| repository, cold answers (waited for a load) | ${measured.cold.length} | | ${fmt(percentile(measured.cold, 50))} | ${fmt(percentile(measured.cold, 90))} | ${fmt(percentile(measured.cold, 99))} | |`);
+    console.log(`| repository, all answers | ${answered} | ${measured.errors} | ${fmt(percentile([...measured.warm, ...measured.cold], 50))} | ${fmt(percentile([...measured.warm, ...measured.cold], 90))} | ${fmt(percentile([...measured.warm, ...measured.cold], 99))} | |`);
+    console.log(`\nhit rate (answers that found their model resident): ${((measured.warm.length / answered) * 100).toFixed(1)}% (Zipf ideal with the top ${args["budget-models"]} pinned: ${(idealHitRate() * 100).toFixed(1)}%)`);
+    console.log(`warm p90 / single-model p90: ${(percentile(measured.warm, 90) / percentile(baseline.warm, 90)).toFixed(2)} (goal <= 1.2)`);
+    console.log(`peak RSS ${peakRss.toFixed(0)} MB vs budget + 300 MB = ${(budgetMb + 300).toFixed(0)} MB: ${peakRss <= budgetMb + 300 ? "within" : "OVER"}`);
+    console.log(`server metrics at the end: ${serverMetrics.join(" | ")}`);
+    console.log(`bench wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    if (!args.keep) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function idealHitRate(): number {
+  const weight = (k: number) => 1 / Math.pow(k, zipfS);
+  let top = 0;
+  let all = 0;
+  for (let k = 1; k <= count; k++) {
+    all += weight(k);
+    if (k <= Number(args["budget-models"])) top += weight(k);
+  }
+  return top / all;
+}
+
+await main();
