@@ -14,6 +14,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createPicker } from "@inference-fleet/load-test";
+import { REPOSITORY_MALLOC_ENV, SESSION_OVERHEAD_BYTES } from "@inference-fleet/model-server";
 import { generateManyModels } from "@inference-fleet/model-zoo";
 import { Pool } from "undici";
 
@@ -125,7 +126,8 @@ async function main(): Promise<void> {
     console.error(`generating ${count} tiny models into ${dir} ...`);
     await generateManyModels({ count, size: "tiny", seedBase: 5000, outDir: dir });
   }
-  const modelMb = statSync(join(dir, "model0", "model.onnx")).size / 2 ** 20;
+  // What the server counts per resident model: the file plus the measured per-session overhead.
+  const modelMb = (statSync(join(dir, "model0", "model.onnx")).size + SESSION_OVERHEAD_BYTES) / 2 ** 20;
   const budgetMb = Math.ceil(Number(args["budget-models"]) * modelMb);
   const fmt = (ms: number) => ms.toFixed(2);
   try {
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
       await stopServer(single);
     }
 
-    const repo = await startServer(19_502, { MODEL_REPO: dir, MAX_RESIDENT_MB: String(budgetMb) });
+    const repo = await startServer(19_502, { MODEL_REPO: dir, MAX_RESIDENT_MB: String(budgetMb), ...REPOSITORY_MALLOC_ENV });
     const pick = createPicker({ targetCount: 1, modelCount: count, sequential: false, distribution: "zipf", zipfS, routing: "shard", models: names });
     const chooseModel = () => names[pick(0, Math.random).model]!;
     let warmup: Phase;
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
 
     const answered = measured.warm.length + measured.cold.length;
     const peakRss = Math.max(warmup.peakRssMb, measured.peakRssMb);
-    console.log(`\n${count} unique tiny models (${modelMb.toFixed(1)} MB model.onnx each), budget ${args["budget-models"]} models = ${budgetMb} MB, Zipf(${zipfS}), open loop ${rate} req/s, ${warmupSeconds} s warm-up + ${seconds} s measured; server on core ${args["server-core"]} (1 ORT thread), load on core ${args["load-core"]}; Node ${process.version}.\n`);
+    console.log(`\n${count} unique tiny models (${modelMb.toFixed(1)} MB each counted: model.onnx + session overhead), budget ${args["budget-models"]} models = ${budgetMb} MB, Zipf(${zipfS}), open loop ${rate} req/s, ${warmupSeconds} s warm-up + ${seconds} s measured; server on core ${args["server-core"]} (1 ORT thread), load on core ${args["load-core"]}; Node ${process.version}.\n`);
     console.log("| server | requests | errors | p50 ms | p90 ms | p99 ms | peak RSS MB |");
     console.log("|---|--:|--:|--:|--:|--:|--:|");
     console.log(`| single model | ${baseline.warm.length} | ${baseline.errors} | ${fmt(percentile(baseline.warm, 50))} | ${fmt(percentile(baseline.warm, 90))} | ${fmt(percentile(baseline.warm, 99))} | ${baseline.peakRssMb.toFixed(0)} |`);

@@ -2,6 +2,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
+import { REPOSITORY_MALLOC_ENV } from "@inference-fleet/model-server";
 import { findFreePort } from "./free-port.js";
 import { ServerProcess, type ServerLaunch } from "./server-process.js";
 
@@ -11,7 +12,7 @@ const FLEET_BIN = fileURLToPath(new URL("../../bin/fleet.js", import.meta.url));
 function modelEnvironment(config: FleetConfig, modelDir: string, index: number): Record<string, string> {
   const { server, model } = config;
   if (!model.repository) return { MODEL_DIR: modelDir, NUM_MODELS: String(server.numModels) };
-  return { MODEL_REPO: modelDir, MAX_RESIDENT_MB: String(model.repository.maxResidentMb), SERVER_INDEX: String(index), NUM_SERVERS: String(server.numServers) };
+  return { MODEL_REPO: modelDir, MAX_RESIDENT_MB: String(model.repository.maxResidentMb), SERVER_INDEX: String(index), NUM_SERVERS: String(server.numServers), ...REPOSITORY_MALLOC_ENV };
 }
 
 /** The model names the load goes to: the repository's models, or the copies model0..model{N-1}. */

@@ -44,7 +44,7 @@ export class ServerMetrics {
     this.loadDuration = new Histogram({ name: "model_server_repository_load_duration_seconds", help: "Time to load one repository model (fetch, read, create the session).", buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
     this.residencyLatency = new Histogram({ name: "model_server_repository_request_duration_seconds", help: "Request latency in repository mode: cold (the model loaded first) or warm (resident).", labelNames: ["residency"], buckets: LATENCY_BUCKETS, registers });
     new Gauge({ name: "model_server_resident_models", help: "Repository models resident now.", registers, collect() { this.set(resident().models); } });
-    new Gauge({ name: "model_server_resident_bytes", help: "model.onnx bytes of resident (and loading) repository models.", registers, collect() { this.set(resident().bytes); } });
+    new Gauge({ name: "model_server_resident_bytes", help: "Bytes counted for resident (and loading) repository models: model.onnx size plus a fixed per-session overhead.", registers, collect() { this.set(resident().bytes); } });
     collectDefaultMetrics({ register: this.registry, prefix: "model_server_" });
   }
 

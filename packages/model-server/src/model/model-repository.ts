@@ -28,7 +28,7 @@ export interface ModelRepositoryOptions extends SessionSettings {
   readonly source: RepositorySource;
   /** The models this server serves (its shard of the repository listing). */
   readonly names: readonly string[];
-  /** Resident models' model.onnx bytes stay under this; least recently used idle models are unloaded to make room. */
+  /** Resident models' bytes (model.onnx size + SESSION_OVERHEAD_BYTES each) stay under this; least recently used idle models are unloaded to make room. */
   readonly maxResidentBytes: number;
   readonly padding: Padding;
   readonly maxSeqLength?: number;
@@ -56,6 +56,17 @@ interface Entry {
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/**
+ * What a session holds beyond its model.onnx bytes (graph, kernels, arena, tensor pool): measured on
+ * the tiny model as 19.5 MB of RSS per session for a 16.7 MB file (bench/many-models.ts).
+ */
+export const SESSION_OVERHEAD_BYTES = 3 * 1024 * 1024;
+/**
+ * glibc raises its mmap threshold after large frees, so the weights of later sessions come from the
+ * heap and unloaded models' memory is not returned; a fixed threshold keeps RSS flat while models cycle.
+ * Set in the server's environment at start (glibc reads it once): infra and fleet local do.
+ */
+export const REPOSITORY_MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: "131072" } as const;
 const QA_INPUTS = ["input_ids", "attention_mask", "token_type_ids"];
 const QA_OUTPUTS = ["start_logits", "end_logits"];
 
@@ -162,7 +173,7 @@ export class ModelRepository implements ModelRegistry {
     try {
       const files = await readModelFiles(await options.source.modelDir(entry.name), (path) => this.sharedTokenizer(path));
       const maxSeqLength = servedSeqLength(files, options.maxSeqLength);
-      reservedBytes = (await stat(files.modelPath)).size;
+      reservedBytes = (await stat(files.modelPath)).size + SESSION_OVERHEAD_BYTES;
       this.makeRoom(reservedBytes);
       this.reserved += reservedBytes;
       const session = await createSession(files.modelPath, options, options.warn);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { generateManyModels } from "@inference-fleet/model-zoo";
 import { createApp } from "../http/app.js";
 import { ServerMetrics } from "../http/server-metrics.js";
-import { ModelRepository, type ModelRepositoryOptions } from "../model/model-repository.js";
+import { ModelRepository, SESSION_OVERHEAD_BYTES, type ModelRepositoryOptions } from "../model/model-repository.js";
 import { repositorySource } from "../model/repository-source.js";
 import { silentLogger } from "./tiny-model.js";
 
@@ -12,7 +12,8 @@ import { silentLogger } from "./tiny-model.js";
 export async function generateTinyRepository(count: number): Promise<{ root: string; modelBytes: number; names: string[]; cleanup: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), "model-repo-test-"));
   const models = await generateManyModels({ count, size: "tiny", seedBase: 100, outDir: root });
-  return { root, modelBytes: models[0]!.bytes, names: models.map((model) => model.name), cleanup: () => rm(root, { recursive: true, force: true }) };
+  // What the repository counts per resident model.
+  return { root, modelBytes: models[0]!.bytes + SESSION_OVERHEAD_BYTES, names: models.map((model) => model.name), cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
 /** A repository over real ORT sessions with a counter of each event, and a Hono app in front of it. */
