@@ -176,7 +176,10 @@ export class ModelRepository implements ModelRegistry {
       reservedBytes = (await stat(files.modelPath)).size + SESSION_OVERHEAD_BYTES;
       this.makeRoom(reservedBytes);
       this.reserved += reservedBytes;
-      const session = await createSession(files.modelPath, options, options.warn);
+      // Read off the event loop first: ORT reading the file itself blocks every request (measured
+      // ~190 ms per tiny model here, against ~15 ms to create the session from bytes already read).
+      const bytes = await readFile(files.modelPath);
+      const session = await createSession(files.modelPath, options, options.warn, bytes);
       const queue = createModelQueue(session, { padding: options.padding, maxSeqLength, queue: options.queue, label: entry.name, onBatch: options.onBatch });
       const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames: session.inputNames, outputNames: session.outputNames };
       entry.resident = { model, session, bytes: reservedBytes };
