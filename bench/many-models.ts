@@ -14,7 +14,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createPicker } from "@inference-fleet/load-test";
-import { REPOSITORY_MALLOC_ENV, SESSION_OVERHEAD_BYTES } from "@inference-fleet/model-server";
+import { SESSION_OVERHEAD_BYTES } from "@inference-fleet/model-server";
 import { generateManyModels } from "@inference-fleet/model-zoo";
 import { Pool } from "undici";
 
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
       await stopServer(single);
     }
 
-    const repo = await startServer(19_502, { MODEL_REPO: dir, MAX_RESIDENT_MB: String(budgetMb), ...REPOSITORY_MALLOC_ENV });
+    const repo = await startServer(19_502, { MODEL_REPO: dir, MAX_RESIDENT_MB: String(budgetMb) });
     const pick = createPicker({ targetCount: 1, modelCount: count, sequential: false, distribution: "zipf", zipfS, routing: "shard", models: names });
     const chooseModel = () => names[pick(0, Math.random).model]!;
     let warmup: Phase;

@@ -18,7 +18,7 @@ describe("repository mode", () => {
   it.each([0, 1, 2])("server %i gets the repository prefix, its shard index, the server count and the resident budget", (index) => {
     const spec = buildServerPodSpec(many, index, { image: "img", modelSource: "s3://bucket/models/x-repository/", serviceAccountName: "sa" });
     const env = containerEnv(spec);
-    expect(env).toMatchObject({ MODEL_REPO: "s3://bucket/models/x-repository/", SERVER_INDEX: String(index), NUM_SERVERS: "3", MAX_RESIDENT_MB: "200", MALLOC_MMAP_THRESHOLD_: "131072" });
+    expect(env).toMatchObject({ MODEL_REPO: "s3://bucket/models/x-repository/", SERVER_INDEX: String(index), NUM_SERVERS: "3", MAX_RESIDENT_MB: "200" });
     expect(env.MODEL_SOURCE).toBeUndefined();
   });
 

@@ -63,8 +63,6 @@ export function buildServerEnv(config: FleetConfig, modelSource: string, index =
   if (model.repository) {
     delete values.MODEL_SOURCE;
     Object.assign(values, { MODEL_REPO: modelSource, MAX_RESIDENT_MB: model.repository.maxResidentMb, SERVER_INDEX: index, NUM_SERVERS: server.numServers });
-    // A fixed glibc mmap threshold returns unloaded models' memory (model-server's REPOSITORY_MALLOC_ENV; README "Many models").
-    values.MALLOC_MMAP_THRESHOLD_ = "131072";
   }
   return Object.entries(values).map(([name, value]) => ({ name, value: String(value) }));
 }

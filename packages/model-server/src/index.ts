@@ -6,7 +6,7 @@ export { resolveServerSettings, serverSettingsSchema, SETTINGS_ENV, type ServerS
 export { createApp, type AppDeps, type ServerState } from "./http/app.js";
 export { ServerMetrics } from "./http/server-metrics.js";
 export { loadModelCopies, StaticModelRegistry, type LoadedModel, type ModelDescription, type ModelRegistry, type ModelState, type ModelStatus } from "./model/model-registry.js";
-export { ModelRepository, ModelUnavailableError, REPOSITORY_MALLOC_ENV, SESSION_OVERHEAD_BYTES, type ModelRepositoryOptions } from "./model/model-repository.js";
+export { ModelRepository, ModelUnavailableError, SESSION_OVERHEAD_BYTES, type ModelRepositoryOptions } from "./model/model-repository.js";
 export { isValidModelName, repositorySource, type RepositorySource } from "./model/repository-source.js";
 export { ModelLoadError } from "./model/load-model.js";
 export { resolveModelSource } from "./model/model-source.js";

@@ -2,7 +2,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
-import { REPOSITORY_MALLOC_ENV } from "@inference-fleet/model-server";
 import { findFreePort } from "./free-port.js";
 import { ServerProcess, type ServerLaunch } from "./server-process.js";
 
@@ -12,7 +11,7 @@ const FLEET_BIN = fileURLToPath(new URL("../../bin/fleet.js", import.meta.url));
 function modelEnvironment(config: FleetConfig, modelDir: string, index: number): Record<string, string> {
   const { server, model } = config;
   if (!model.repository) return { MODEL_DIR: modelDir, NUM_MODELS: String(server.numModels) };
-  return { MODEL_REPO: modelDir, MAX_RESIDENT_MB: String(model.repository.maxResidentMb), SERVER_INDEX: String(index), NUM_SERVERS: String(server.numServers), ...REPOSITORY_MALLOC_ENV };
+  return { MODEL_REPO: modelDir, MAX_RESIDENT_MB: String(model.repository.maxResidentMb), SERVER_INDEX: String(index), NUM_SERVERS: String(server.numServers) };
 }
 
 /** The model names the load goes to: the repository's models, or the copies model0..model{N-1}. */

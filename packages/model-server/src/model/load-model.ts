@@ -107,18 +107,16 @@ function sessionOptions(settings: SessionSettings, providers: readonly string[])
 /**
  * Creates an ONNX Runtime session with the preferred execution providers, falling back to cpu (and
  * saying so through `warn`) when an accelerator provider cannot start. Checks the QA inputs and outputs.
- * `bytes` (model.onnx already read, e.g. asynchronously) is used instead of the path when given.
  */
-export async function createSession(modelPath: string, settings: SessionSettings, warn: (message: string) => void, bytes?: Uint8Array): Promise<InferenceSession> {
+export async function createSession(modelPath: string, settings: SessionSettings, warn: (message: string) => void): Promise<InferenceSession> {
   const providers = settings.executionProviders.includes("cpu") ? settings.executionProviders : [...settings.executionProviders, "cpu"];
   let session: InferenceSession;
   try {
-    const options = sessionOptions(settings, providers);
-    session = await (bytes ? InferenceSession.create(bytes, options) : InferenceSession.create(modelPath, options));
+    session = await InferenceSession.create(modelPath, sessionOptions(settings, providers));
   } catch (error) {
     if (providers.length > 1) {
       warn(`ONNX Runtime could not start the ${providers.join(",")} execution providers (${(error as Error).message}); falling back to cpu.`);
-      session = await createSession(modelPath, { ...settings, executionProviders: ["cpu"] }, warn, bytes);
+      session = await createSession(modelPath, { ...settings, executionProviders: ["cpu"] }, warn);
     } else {
       throw new ModelLoadError(`ONNX Runtime could not load the model file ${modelPath}: ${(error as Error).message}. Check that it is a complete ONNX model (copy or generate it again).`);
     }

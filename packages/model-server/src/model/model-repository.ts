@@ -61,12 +61,7 @@ const MAX_BACKOFF_MS = 60_000;
  * the tiny model as 19.5 MB of RSS per session for a 16.7 MB file (bench/many-models.ts).
  */
 export const SESSION_OVERHEAD_BYTES = 3 * 1024 * 1024;
-/**
- * glibc raises its mmap threshold after large frees, so the weights of later sessions come from the
- * heap and unloaded models' memory is not returned; a fixed threshold keeps RSS flat while models cycle.
- * Set in the server's environment at start (glibc reads it once): infra and fleet local do.
- */
-export const REPOSITORY_MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: "131072" } as const;
+
 const QA_INPUTS = ["input_ids", "attention_mask", "token_type_ids"];
 const QA_OUTPUTS = ["start_logits", "end_logits"];
 
@@ -176,10 +171,7 @@ export class ModelRepository implements ModelRegistry {
       reservedBytes = (await stat(files.modelPath)).size + SESSION_OVERHEAD_BYTES;
       this.makeRoom(reservedBytes);
       this.reserved += reservedBytes;
-      // Read off the event loop first: ORT reading the file itself blocks every request (measured
-      // ~190 ms per tiny model here, against ~15 ms to create the session from bytes already read).
-      const bytes = await readFile(files.modelPath);
-      const session = await createSession(files.modelPath, options, options.warn, bytes);
+      const session = await createSession(files.modelPath, options, options.warn);
       const queue = createModelQueue(session, { padding: options.padding, maxSeqLength, queue: options.queue, label: entry.name, onBatch: options.onBatch });
       const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames: session.inputNames, outputNames: session.outputNames };
       entry.resident = { model, session, bytes: reservedBytes };
