@@ -35,5 +35,7 @@ export async function openModelRepository(settings: ServerSettings & { modelRepo
       onEvict: () => metrics.countEviction(),
     },
     warn: (message) => logger.warn(message),
+    // Calibrates what a resident model really costs, so the process's RSS, not just a file-size sum, stays near the budget.
+    measureRssBytes: () => process.memoryUsage.rss(),
   });
 }

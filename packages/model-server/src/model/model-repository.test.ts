@@ -2,7 +2,7 @@ import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTinyRepository, repositoryApp } from "../testing/model-repository.js";
-import { ModelUnavailableError } from "./model-repository.js";
+import { ModelUnavailableError, SESSION_OVERHEAD_BYTES } from "./model-repository.js";
 import { repositorySource } from "./repository-source.js";
 
 let repo: Awaited<ReturnType<typeof generateTinyRepository>>;
@@ -88,6 +88,19 @@ describe("memory budget", () => {
     expect(api.loads).toHaveLength(12);
     expect(api.evictions).toHaveLength(10);
     expect(await api.metrics.text()).toMatch(/model_server_repository_evictions_total 10\n/);
+  });
+
+  it("counts more per model when the measured RSS says sessions cost more than their files", async () => {
+    // RSS as if each resident model cost twice its counted size: the overhead grows, and fewer models fit.
+    let rss = 100e6;
+    const api = open(4, { measureRssBytes: () => rss });
+    for (const name of repo.names) {
+      rss = 100e6 + 2 * repo.modelBytes * (api.repository.residentCount + 1);
+      await api.repository.get(name);
+    }
+    expect(api.repository.perModelOverheadBytes).toBeGreaterThan(SESSION_OVERHEAD_BYTES);
+    expect(api.repository.residentCount).toBeLessThan(4);
+    expect(api.repository.residentBytes).toBeLessThanOrEqual(4.5 * repo.modelBytes);
   });
 
   it("keeps a model with requests in flight even when it is the least recently used", async () => {

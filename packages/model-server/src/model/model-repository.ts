@@ -28,7 +28,7 @@ export interface ModelRepositoryOptions extends SessionSettings {
   readonly source: RepositorySource;
   /** The models this server serves (its shard of the repository listing). */
   readonly names: readonly string[];
-  /** Resident models' bytes (model.onnx size + SESSION_OVERHEAD_BYTES each) stay under this; least recently used idle models are unloaded to make room. */
+  /** Resident models' bytes (model.onnx size + a per-model overhead each) stay under this; least recently used idle models are unloaded to make room. */
   readonly maxResidentBytes: number;
   readonly padding: Padding;
   readonly maxSeqLength?: number;
@@ -40,12 +40,19 @@ export interface ModelRepositoryOptions extends SessionSettings {
   readonly releaseGraceMs?: number;
   readonly events?: RepositoryEvents;
   readonly warn: (message: string) => void;
+  /**
+   * The process's resident memory (process.memoryUsage.rss in the server). When given, the per-model
+   * overhead is calibrated from it after each load, so fragmentation and whatever else sessions really
+   * hold count against the budget too; without it the overhead stays SESSION_OVERHEAD_BYTES.
+   */
+  readonly measureRssBytes?: () => number;
 }
 
 interface Resident {
   readonly model: LoadedModel;
   readonly session: InferenceSession;
-  readonly bytes: number;
+  /** model.onnx bytes; the overhead is counted per model on top. */
+  readonly fileBytes: number;
 }
 
 interface Entry {
@@ -80,20 +87,31 @@ export class ModelRepository implements ModelRegistry {
   private readonly pendingRelease = new Set<Promise<void>>();
   /** Tokenizers by the SHA-256 of their tokenizer.json: models that share a vocabulary share one tokenizer (and its word cache). */
   private readonly tokenizers = new Map<string, WordPieceTokenizer>();
-  private reserved = 0;
+  /** model.onnx bytes and number of the resident and loading models. */
+  private reservedFiles = 0;
+  private reservedCount = 0;
+  /** Bytes counted per model beyond its file: SESSION_OVERHEAD_BYTES, or more as measured. */
+  private overheadBytes = SESSION_OVERHEAD_BYTES;
+  private readonly baseRss: number;
 
   constructor(private readonly options: ModelRepositoryOptions) {
     this.nameList = [...options.names];
     this.entries = new Map(this.nameList.map((name) => [name, { name }]));
+    this.baseRss = options.measureRssBytes?.() ?? 0;
   }
 
   names(): readonly string[] {
     return this.nameList;
   }
 
-  /** Bytes of resident models plus those being loaded (reserved before the session is created). */
+  /** Bytes counted for resident models plus those being loaded (reserved before the session is created). */
   get residentBytes(): number {
-    return this.reserved;
+    return this.reservedFiles + this.reservedCount * this.overheadBytes;
+  }
+
+  /** What each model counts beyond its model.onnx size now. */
+  get perModelOverheadBytes(): number {
+    return this.overheadBytes;
   }
 
   get residentCount(): number {
@@ -164,24 +182,32 @@ export class ModelRepository implements ModelRegistry {
   private async load(entry: Entry): Promise<LoadedModel> {
     const { options } = this;
     const started = performance.now();
-    let reservedBytes = 0;
+    let fileBytes: number | undefined;
     try {
       const files = await readModelFiles(await options.source.modelDir(entry.name), (path) => this.sharedTokenizer(path));
       const maxSeqLength = servedSeqLength(files, options.maxSeqLength);
-      reservedBytes = (await stat(files.modelPath)).size + SESSION_OVERHEAD_BYTES;
-      this.makeRoom(reservedBytes);
-      this.reserved += reservedBytes;
+      const size = (await stat(files.modelPath)).size;
+      this.makeRoom(size);
+      fileBytes = size;
+      this.reservedFiles += size;
+      this.reservedCount++;
       const session = await createSession(files.modelPath, options, options.warn);
       const queue = createModelQueue(session, { padding: options.padding, maxSeqLength, queue: options.queue, label: entry.name, onBatch: options.onBatch });
       const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames: session.inputNames, outputNames: session.outputNames };
-      entry.resident = { model, session, bytes: reservedBytes };
+      entry.resident = { model, session, fileBytes: size };
       entry.failure = undefined;
       this.lru.set(entry.name, entry);
       this.described.set(entry.name, { name: entry.name, maxSeqLength, inputNames: model.inputNames, outputNames: model.outputNames });
-      options.events?.onLoad?.(entry.name, (performance.now() - started) / 1000, reservedBytes);
+      this.calibrateOverhead();
+      // A larger measured overhead counts every resident model for more: unload to fit again.
+      this.makeRoom(0, entry);
+      options.events?.onLoad?.(entry.name, (performance.now() - started) / 1000, size + this.overheadBytes);
       return model;
     } catch (error) {
-      this.reserved -= reservedBytes;
+      if (fileBytes !== undefined) {
+        this.reservedFiles -= fileBytes;
+        this.reservedCount--;
+      }
       const attempts = (entry.failure?.attempts ?? 0) + 1;
       const backoffMs = Math.min((options.retryBackoffMs ?? 5_000) * 2 ** (attempts - 1), MAX_BACKOFF_MS);
       const reason = (error as Error).message;
@@ -202,10 +228,26 @@ export class ModelRepository implements ModelRegistry {
     return tokenizer;
   }
 
-  /** Unloads idle models, least recently used first, until `bytes` more fit; one model alone may exceed the budget. */
-  private makeRoom(bytes: number): void {
+  /**
+   * Measured overhead per model: (RSS now - RSS before any model - model files) / models, smoothed,
+   * never below SESSION_OVERHEAD_BYTES. Measured right after a load, it includes that load's garbage,
+   * which errs on the side of fewer resident models.
+   */
+  private calibrateOverhead(): void {
+    if (this.options.measureRssBytes === undefined || this.reservedCount === 0) return;
+    const measured = (this.options.measureRssBytes() - this.baseRss - this.reservedFiles) / this.reservedCount;
+    this.overheadBytes = Math.max(SESSION_OVERHEAD_BYTES, 0.8 * this.overheadBytes + 0.2 * measured);
+  }
+
+  /**
+   * Unloads idle models, least recently used first, until a model file of `fileBytes` more fits (or,
+   * with `keep`, until what is resident fits, keeping `keep`); one model alone may exceed the budget.
+   */
+  private makeRoom(fileBytes: number, keep?: Entry): void {
+    const incoming = keep === undefined ? fileBytes + this.overheadBytes : 0;
     for (const entry of this.lru.values()) {
-      if (this.reserved + bytes <= this.options.maxResidentBytes) return;
+      if (this.residentBytes + incoming <= this.options.maxResidentBytes) return;
+      if (entry === keep) continue;
       // A model with requests queued or running stays; the next load tries again.
       if (entry.resident!.model.queue.busy) continue;
       this.evict(entry);
@@ -216,7 +258,8 @@ export class ModelRepository implements ModelRegistry {
     const resident = entry.resident!;
     entry.resident = undefined;
     this.lru.delete(entry.name);
-    this.reserved -= resident.bytes;
+    this.reservedFiles -= resident.fileBytes;
+    this.reservedCount--;
     this.options.events?.onEvict?.(entry.name);
     const release = new Promise<void>((resolve) => {
       const attempt = () => {
