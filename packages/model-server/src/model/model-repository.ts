@@ -236,7 +236,7 @@ export class ModelRepository implements ModelRegistry {
   private calibrateOverhead(): void {
     if (this.options.measureRssBytes === undefined || this.reservedCount === 0) return;
     const measured = (this.options.measureRssBytes() - this.baseRss - this.reservedFiles) / this.reservedCount;
-    this.overheadBytes = Math.max(SESSION_OVERHEAD_BYTES, 0.8 * this.overheadBytes + 0.2 * measured);
+    this.overheadBytes = Math.max(SESSION_OVERHEAD_BYTES, Math.round(0.8 * this.overheadBytes + 0.2 * measured));
   }
 
   /**
