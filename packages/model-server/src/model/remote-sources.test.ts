@@ -1,36 +1,25 @@
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startS3rver } from "../testing/s3rver.js";
 import { ModelLoadError } from "./load-model.js";
 import { resolveModelSource, type RemoteFetch } from "./model-source.js";
 
 // A real S3 API on loopback (s3rver) and the real AWS SDK, through the server's own s3:// source.
 const files = { "model.onnx": randomBytes(300_000), "tokenizer.json": Buffer.from('{"model":{"type":"WordPiece"}}'), "model.json": Buffer.from('{"name":"x"}') };
-let server: S3rver;
-const ENV_KEYS = ["AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
-const saved = ENV_KEYS.map((key) => [key, process.env[key]] as const);
+let s3: Awaited<ReturnType<typeof startS3rver>>;
 
 beforeAll(async () => {
-  server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: mkdtempSync(path.join(tmpdir(), "s3rver-")), configureBuckets: [{ name: "models", configs: [] }] });
-  const { port } = await server.run();
-  Object.assign(process.env, { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" });
-  const client = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
-  for (const [name, body] of Object.entries(files)) await client.send(new PutObjectCommand({ Bucket: "models", Key: `bert/tiny/${name}`, Body: body }));
-  await client.send(new PutObjectCommand({ Bucket: "models", Key: "broken/model.onnx", Body: files["model.onnx"] }));
+  s3 = await startS3rver("models");
+  for (const [name, body] of Object.entries(files)) await s3.client.send(new PutObjectCommand({ Bucket: "models", Key: `bert/tiny/${name}`, Body: body }));
+  await s3.client.send(new PutObjectCommand({ Bucket: "models", Key: "broken/model.onnx", Body: files["model.onnx"] }));
 });
 
-afterAll(async () => {
-  for (const [key, value] of saved) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  await server.close();
-});
+afterAll(() => s3?.close());
 
 describe("s3:// model sources", () => {
   it("downloads the model dir once into the cache, then reuses it", async () => {
