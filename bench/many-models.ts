@@ -3,18 +3,19 @@
 // against budget + 300 MB, warm p90 against a single-model server at the same rate, cold-load p99 and
 // the hit rate (answers that did not wait for a load, told apart by the X-Model-Load: cold header).
 //
-//   node --conditions=source --import tsx bench/many-models.ts [--count 500] [--budget-models 50] [--rate 20] [--seconds 60]
+//   node --conditions=source --import tsx bench/many-models.ts [--count 500] [--budget-models 50] [--rate 20] [--seconds 60] [--convert ahead|on-load] [--cache-dir DIR] [--keep]
 //
 // The server runs pinned to one core (taskset) with one ORT thread; this process (the load) on the
 // other. Needs taskset (util-linux). The generated repository (~9 GB for 500) is deleted at the end
 // unless --keep.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createPicker } from "@inference-fleet/load-test";
-import { SESSION_OVERHEAD_BYTES } from "@inference-fleet/model-server";
+import { convertModelDirs, ORT_MODEL_FILE, SESSION_OVERHEAD_BYTES } from "@inference-fleet/model-server";
 import { generateManyModels } from "@inference-fleet/model-zoo";
 import { Pool } from "undici";
 
@@ -30,6 +31,12 @@ const { values: args } = parseArgs({
     "server-core": { type: "string", default: "1" },
     "load-core": { type: "string", default: "0" },
     keep: { type: "boolean", default: false },
+    // Reuse ORT-format conversions from an earlier run (as a server whose CACHE_DIR survived, or a
+    // repository converted ahead of time); by default a fresh cache, so first loads convert.
+    "cache-dir": { type: "string" },
+    // ahead: model.ort written beside each model.onnx before the run (fleet model convert), as a
+    // prepared repository ships; on-load: model.onnx only, each model converted on its first load.
+    convert: { type: "string", default: "ahead" },
   },
 });
 const count = Number(args.count);
@@ -126,6 +133,13 @@ async function main(): Promise<void> {
     console.error(`generating ${count} tiny models into ${dir} ...`);
     await generateManyModels({ count, size: "tiny", seedBase: 5000, outDir: dir });
   }
+  if (args.convert === "ahead") {
+    const converting = Date.now();
+    const { converted } = await convertModelDirs(dir, { threads: 1, executionProviders: ["cpu"] });
+    if (converted.length > 0) console.error(`converted ${converted.length} models to model.ort ahead of the run in ${((Date.now() - converting) / 1000).toFixed(0)} s`);
+  } else if (args.convert === "on-load") {
+    await Promise.all(names.map((name) => rm(join(dir, name, ORT_MODEL_FILE), { force: true })));
+  } else throw new Error(`--convert must be ahead or on-load, got ${args.convert}`);
   // What the server counts per resident model: the file plus the measured per-session overhead.
   const modelMb = (statSync(join(dir, "model0", "model.onnx")).size + SESSION_OVERHEAD_BYTES) / 2 ** 20;
   const budgetMb = Math.ceil(Number(args["budget-models"]) * modelMb);
@@ -141,23 +155,28 @@ async function main(): Promise<void> {
       await stopServer(single);
     }
 
-    const repo = await startServer(19_502, { MODEL_REPO: dir, MAX_RESIDENT_MB: String(budgetMb) });
+    // A fresh cache: every model's first load pays its ORT-format conversion inside the measurement.
+    const cacheDir = args["cache-dir"] ?? (await mkdtemp(join(tmpdir(), "many-models-cache-")));
+    const repo = await startServer(19_502, { MODEL_REPO: dir, MAX_RESIDENT_MB: String(budgetMb), CACHE_DIR: cacheDir });
     const pick = createPicker({ targetCount: 1, modelCount: count, sequential: false, distribution: "zipf", zipfS, routing: "shard", models: names });
     const chooseModel = () => names[pick(0, Math.random).model]!;
     let warmup: Phase;
     let measured: Phase;
     let serverMetrics: string[];
+    let conversions = 0;
     try {
       warmup = await openLoop(19_502, repo.pid!, chooseModel, warmupSeconds);
       measured = await openLoop(19_502, repo.pid!, chooseModel, seconds);
       serverMetrics = await Promise.all(["model_server_repository_loads_total", "model_server_repository_evictions_total", "model_server_resident_models", "model_server_resident_bytes"].map((name) => metric(19_502, name)));
+      conversions = (await readdir(join(cacheDir, "ort-format")).catch(() => [])).filter((name) => name.endsWith(".ort")).length;
     } finally {
       await stopServer(repo);
+      if (args["cache-dir"] === undefined) await rm(cacheDir, { recursive: true, force: true });
     }
 
     const answered = measured.warm.length + measured.cold.length;
     const peakRss = Math.max(warmup.peakRssMb, measured.peakRssMb);
-    console.log(`\n${count} unique tiny models (${modelMb.toFixed(1)} MB each counted: model.onnx + session overhead), budget ${args["budget-models"]} models = ${budgetMb} MB, Zipf(${zipfS}), open loop ${rate} req/s, ${warmupSeconds} s warm-up + ${seconds} s measured; server on core ${args["server-core"]} (1 ORT thread), load on core ${args["load-core"]}; Node ${process.version}.\n`);
+    console.log(`\n${count} unique tiny models, ${args.convert === "ahead" ? "model.ort converted ahead (fleet model convert)" : "model.onnx only (converted on first load)"} (${modelMb.toFixed(1)} MB each counted: model.onnx + session overhead), budget ${args["budget-models"]} models = ${budgetMb} MB, Zipf(${zipfS}), open loop ${rate} req/s, ${warmupSeconds} s warm-up + ${seconds} s measured; server on core ${args["server-core"]} (1 ORT thread), load on core ${args["load-core"]}; Node ${process.version}.\n`);
     console.log("| server | requests | errors | p50 ms | p90 ms | p99 ms | peak RSS MB |");
     console.log("|---|--:|--:|--:|--:|--:|--:|");
     console.log(`| single model | ${baseline.warm.length} | ${baseline.errors} | ${fmt(percentile(baseline.warm, 50))} | ${fmt(percentile(baseline.warm, 90))} | ${fmt(percentile(baseline.warm, 99))} | ${baseline.peakRssMb.toFixed(0)} |`);
@@ -168,6 +187,7 @@ async function main(): Promise<void> {
     console.log(`warm p90 / single-model p90: ${(percentile(measured.warm, 90) / percentile(baseline.warm, 90)).toFixed(2)} (goal <= 1.2)`);
     console.log(`peak RSS ${peakRss.toFixed(0)} MB vs budget + 300 MB = ${(budgetMb + 300).toFixed(0)} MB: ${peakRss <= budgetMb + 300 ? "within" : "OVER"}`);
     console.log(`server metrics at the end: ${serverMetrics.join(" | ")}`);
+    console.log(`ORT-format files in the server's cache at the end: ${conversions}${args["cache-dir"] === undefined ? " (converted on first load, during this run)" : ` (${args["cache-dir"]}, reused)`}`);
     console.log(`bench wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     if (!args.keep) await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,8 @@ import { parseS3Uri } from "./iam-documents.js";
 
 /** The files of a model dir (the model contract in DESIGN.md). */
 export const MODEL_DIR_FILES = ["model.onnx", "tokenizer.json", "model.json"] as const;
+/** Uploaded too when present: model.ort (`fleet model convert`), which repository servers load in place. */
+export const OPTIONAL_MODEL_DIR_FILES = ["model.ort"] as const;
 
 /** Where the servers get the model: uploaded from a local dir to our bucket, an existing S3 prefix, or https. */
 export type ModelSourcePlan =

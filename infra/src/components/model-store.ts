@@ -1,8 +1,9 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityTrustPolicy, readPrefixPolicy, tlsOnlyBucketPolicy, writePrefixPolicy, type PolicyDocument } from "../builders/iam-documents.js";
-import { MODEL_DIR_FILES, type ModelSourcePlan } from "../builders/model-source.js";
+import { MODEL_DIR_FILES, OPTIONAL_MODEL_DIR_FILES, type ModelSourcePlan } from "../builders/model-source.js";
 import type { KubernetesTarget } from "./kubernetes-target.js";
 
 /** A Kubernetes ServiceAccount that gets AWS access through Pod Identity. */
@@ -54,7 +55,8 @@ export class ModelStore extends pulumi.ComponentResource {
     if (source.kind === "upload") {
       // Repository mode: every model subdirectory under prefix/<model>/; otherwise the one model dir at prefix.
       for (const model of source.models ?? [""]) {
-        for (const file of MODEL_DIR_FILES) {
+        const present = OPTIONAL_MODEL_DIR_FILES.filter((file) => existsSync(path.join(source.localDir, model, file)));
+        for (const file of [...MODEL_DIR_FILES, ...present]) {
           const key = model ? `${model}/${file}` : file;
           new aws.s3.BucketObject(`${name}-${model ? `${model}-` : ""}${file}`, {
             bucket: bucket.id,

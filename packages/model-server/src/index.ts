@@ -13,3 +13,6 @@ export { resolveModelSource } from "./model/model-source.js";
 export { BatchQueue, QueueFullError, RequestTimeoutError } from "./inference/batch-queue.js";
 export { startServer, type RunningServer } from "./server.js";
 export { main as serveFromEnvironment, serveProcess } from "./serve-process.js";
+export { inThreadSessions, type ModelSession, type SessionFactory } from "./inference/model-session.js";
+export { WorkerSessions, sessionFactory } from "./inference/worker-sessions.js";
+export { convertModelDirs, convertToOrtFormat, ORT_MODEL_FILE } from "./inference/ort-format-cache.js";

@@ -2,6 +2,8 @@ import { modelsForShard } from "@inference-fleet/fleet-config";
 import type { Logger } from "pino";
 import type { ServerSettings } from "./config/settings.js";
 import type { ServerMetrics } from "./http/server-metrics.js";
+import type { SessionFactory } from "./inference/model-session.js";
+import { ortFormatApplies } from "./inference/ort-format-cache.js";
 import { ModelRepository } from "./model/model-repository.js";
 import { repositorySource } from "./model/repository-source.js";
 
@@ -9,7 +11,7 @@ import { repositorySource } from "./model/repository-source.js";
  * Repository mode: lists MODEL_REPO, keeps this server's shard (SERVER_INDEX of NUM_SERVERS, by the
  * fleet's shared hash) and serves it lazily under MAX_RESIDENT_MB, with loads and evictions in the metrics.
  */
-export async function openModelRepository(settings: ServerSettings & { modelRepo: string }, metrics: ServerMetrics, logger: Logger): Promise<ModelRepository> {
+export async function openModelRepository(settings: ServerSettings & { modelRepo: string }, metrics: ServerMetrics, logger: Logger, sessions?: SessionFactory): Promise<ModelRepository> {
   const source = repositorySource(settings.modelRepo, settings.cacheDir, (message) => logger.info(message));
   const all = await source.list();
   const names = modelsForShard(all, settings.serverIndex, settings.numServers);
@@ -35,7 +37,11 @@ export async function openModelRepository(settings: ServerSettings & { modelRepo
       onEvict: () => metrics.countEviction(),
     },
     warn: (message) => logger.warn(message),
-    // Calibrates what a resident model really costs, so the process's RSS, not just a file-size sum, stays near the budget.
-    measureRssBytes: () => process.memoryUsage.rss(),
+    // Loading model.onnx leaves memory in glibc's arenas that a file-size sum misses: calibrate what a
+    // resident model costs from the RSS. ORT-format loads use the file's bytes in place (buffers reused,
+    // see model-bytes.ts), so there the sum is what a model holds, and RSS also carries fixed costs (the
+    // converting worker, spare buffers) that must not be charged per model.
+    ...(ortFormatApplies(settings) ? {} : { measureRssBytes: () => process.memoryUsage.rss() }),
+    ...(sessions ? { sessions } : {}),
   });
 }

@@ -10,7 +10,11 @@ import { startServer, type RunningServer } from "./server.js";
  */
 export async function serveProcess(settings: ServerSettings): Promise<RunningServer> {
   const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
-  const server = await startServer(settings, logger);
+  // An inference worker that stops takes its sessions with it: exit so the orchestrator restarts the pod.
+  const server = await startServer(settings, logger, () => {
+    logger.flush();
+    process.exit(1);
+  });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

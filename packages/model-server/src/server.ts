@@ -1,11 +1,16 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { pino, type Logger } from "pino";
 import type { ServerSettings } from "./config/settings.js";
 import { createApp, metricsHandler, type ServerState } from "./http/app.js";
 import { ServerMetrics } from "./http/server-metrics.js";
+import type { SessionFactory } from "./inference/model-session.js";
+import { withOrtFormatCache } from "./inference/ort-format-cache.js";
+import { sessionFactory } from "./inference/worker-sessions.js";
 import { loadModelCopies, type StaticModelRegistry } from "./model/model-registry.js";
 import type { ModelRepository } from "./model/model-repository.js";
 import { resolveModelSource } from "./model/model-source.js";
@@ -45,22 +50,12 @@ function closeWithin(server: Server, timeoutMs: number): Promise<boolean> {
   });
 }
 
-/**
- * In repository mode (modelRepo set), lists the repository and serves this server's shard lazily.
- * Otherwise fetches the model if it is remote, loads numModels copies, and serves the HTTP API (plus /metrics
- * on a port of its own when metricsPort is set). Throws ModelLoadError naming the file on a bad model.
- */
-export async function startServer(settings: ServerSettings, logger: Logger = pino({ base: undefined })): Promise<RunningServer> {
-  const warn = (message: string) => logger.warn(message);
-  const state: ServerState = { draining: false };
-  let registry: StaticModelRegistry | ModelRepository | undefined;
-  const metrics = new ServerMetrics(
-    () => (registry ? registry.queueDepths() : []),
-    () => (registry && "residentBytes" in registry ? { models: registry.residentCount, bytes: registry.residentBytes } : { models: 0, bytes: 0 }),
-  );
+/** The models this server serves: the repository's shard (lazily), or numModels copies of one model. */
+async function openRegistry(settings: ServerSettings, metrics: ServerMetrics, logger: Logger, sessions: SessionFactory): Promise<{ registry: StaticModelRegistry | ModelRepository; dir: string }> {
   const { modelRepo } = settings;
-  const dir = modelRepo ?? (await resolveModelSource(settings.modelSource, settings.cacheDir, (message) => logger.info(message)));
-  registry = modelRepo !== undefined ? await openModelRepository({ ...settings, modelRepo }, metrics, logger) : await loadModelCopies({
+  if (modelRepo !== undefined) return { registry: await openModelRepository({ ...settings, modelRepo }, metrics, logger, sessions), dir: modelRepo };
+  const dir = await resolveModelSource(settings.modelSource, settings.cacheDir, (message) => logger.info(message));
+  const registry = await loadModelCopies({
     dir,
     numModels: settings.numModels,
     separateSessions: settings.separateSessions,
@@ -71,8 +66,41 @@ export async function startServer(settings: ServerSettings, logger: Logger = pin
     queue: { maxBatch: settings.maxBatch, maxQueueDelayMs: settings.maxQueueDelayMs, maxQueue: settings.maxQueue, requestTimeoutMs: settings.requestTimeoutMs },
     onBatch: (session, size, seconds) => metrics.observeBatch(session, size, seconds),
     onLoaded: (model, seconds) => metrics.observeModelLoad(model, seconds),
-    warn,
+    warn: (message) => logger.warn(message),
+    sessions,
   });
+  return { registry, dir };
+}
+
+/**
+ * In repository mode (modelRepo set), lists the repository and serves this server's shard lazily.
+ * Otherwise fetches the model if it is remote, loads numModels copies, and serves the HTTP API (plus /metrics
+ * on a port of its own when metricsPort is set). Throws ModelLoadError naming the file on a bad model.
+ * `onFatal` hears of an inference worker that stopped (its sessions are gone; readiness is already false).
+ */
+export async function startServer(settings: ServerSettings, logger: Logger = pino({ base: undefined }), onFatal: (error: Error) => void = () => {}): Promise<RunningServer> {
+  const state: ServerState = { draining: false };
+  const inferenceWorkers = settings.inferenceWorkers ?? (availableParallelism() > 1 ? 1 : 0);
+  const onWorkerExit = (error: Error) => {
+    state.draining = true;
+    logger.error({ err: error }, "an inference worker stopped; this server can no longer answer");
+    onFatal(error);
+  };
+  const inner = sessionFactory(inferenceWorkers, onWorkerExit);
+  // Repository mode loads models all the time: from converted ORT-format files, in milliseconds.
+  const sessions = settings.modelRepo === undefined ? inner : withOrtFormatCache(inner, join(settings.cacheDir, "ort-format"), onWorkerExit);
+  let registry: StaticModelRegistry | ModelRepository | undefined;
+  const metrics = new ServerMetrics(
+    () => (registry ? registry.queueDepths() : []),
+    () => (registry && "residentBytes" in registry ? { models: registry.residentCount, bytes: registry.residentBytes } : { models: 0, bytes: 0 }),
+  );
+  let dir: string;
+  try {
+    ({ registry, dir } = await openRegistry(settings, metrics, logger, sessions));
+  } catch (error) {
+    await sessions.close();
+    throw error;
+  }
   const app = createApp({
     registry,
     metrics,
@@ -93,6 +121,7 @@ export async function startServer(settings: ServerSettings, logger: Logger = pin
   } catch (error) {
     servers.forEach((server) => server.close());
     await registry.close();
+    await sessions.close();
     throw error;
   }
   const address = (server: Server) => server.address() as AddressInfo;
@@ -109,9 +138,10 @@ export async function startServer(settings: ServerSettings, logger: Logger = pin
       state.draining = true;
       const drained = await Promise.all(servers.map((server) => closeWithin(server, timeoutMs)));
       await registry.close();
+      await sessions.close();
       return drained.every(Boolean);
     },
   };
-  logger.info({ url: running.url, metrics: running.metricsUrl ?? `${running.url}/metrics`, models: registry.names().length, dir, separateSessions: settings.separateSessions, maxBatch: settings.maxBatch, padding: settings.padding }, "model server ready");
+  logger.info({ url: running.url, metrics: running.metricsUrl ?? `${running.url}/metrics`, models: registry.names().length, dir, separateSessions: settings.separateSessions, maxBatch: settings.maxBatch, padding: settings.padding, inferenceWorkers }, "model server ready");
   return running;
 }

@@ -64,3 +64,25 @@ describe("fleet model generate-many", () => {
     expect(io.err()).toMatch(/--count must be a whole number from 1/);
   });
 });
+
+describe("fleet model convert", () => {
+  it("writes model.ort beside each model.onnx of a repository, then skips them while up to date", async () => {
+    const io = capture();
+    const repo = join(root, "to-convert");
+    expect(await main(["model", "generate-many", "--count", "2", "--seed-base", "3", "--out", repo])).toBe(0);
+    expect(await main(["model", "convert", "--dir", repo])).toBe(0);
+    for (const name of ["model0", "model1"]) expect(await readdir(join(repo, name))).toContain("model.ort");
+    expect(io.out()).toMatch(/Wrote model\.ort for 2 models \(0 already up to date\)/);
+    expect(await main(["model", "convert", "--dir", repo])).toBe(0);
+    expect(io.out()).toMatch(/Wrote model\.ort for 0 models \(2 already up to date\)/);
+  });
+
+  it("says what it needs when the dir holds no model", async () => {
+    const io = capture();
+    const empty = await mkdtemp(join(root, "empty-"));
+    expect(await main(["model", "convert", "--dir", empty])).toBe(1);
+    expect(io.err()).toMatch(/has no model\.onnx, and no subdirectory with one/);
+    expect(await main(["model", "convert"])).toBe(2);
+    expect(io.err()).toMatch(/--dir is required/);
+  });
+});

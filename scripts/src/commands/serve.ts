@@ -28,6 +28,7 @@ Stops on Ctrl-C or SIGTERM after the requests in flight finish.`,
     "model-repo": flag("Repository mode: a dir or s3://bucket/prefix of model subdirectories, loaded on first request [MODEL_REPO].", "DIR"),
     "max-resident-mb": flag("Repository mode: resident model megabytes before the least recently used are unloaded [MAX_RESIDENT_MB].", "MB"),
     shard: flag("Repository mode: serve shard i of n, e.g. 0/2 [SERVER_INDEX, NUM_SERVERS].", "I/N"),
+    "inference-workers": flag("Worker threads that run ONNX Runtime, 0 for the main thread [INFERENCE_WORKERS] (default 1 with 2+ CPUs, else 0).", "N"),
   },
   async run({ values }) {
     const shard = values.shard === undefined ? undefined : /^(\d+)\/(\d+)$/.exec(values.shard);
@@ -50,6 +51,7 @@ Stops on Ctrl-C or SIGTERM after the requests in flight finish.`,
       separateSessions: values["separate-sessions"],
       metricsPort: values["metrics-port"],
       quiet: values.quiet,
+      inferenceWorkers: values["inference-workers"],
     };
     const server = await serveFromEnvironment(flags);
     if (!server) return 1;

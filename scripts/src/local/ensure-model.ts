@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
+import { convertModelDirs } from "@inference-fleet/model-server";
 import { generateManyModels, generateModel, MODEL_FILE, MODEL_INFO_FILE, TOKENIZER_FILE } from "@inference-fleet/model-zoo";
 
 const isModelDir = (dir: string) => [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].every((file) => existsSync(path.join(dir, file)));
@@ -36,11 +37,24 @@ async function ensureRepository(config: FleetConfig, dir: string, repoRoot: stri
   const shown = path.relative(repoRoot, dir) || dir;
   if (repositoryModelNames(count).every((name) => isModelDir(path.join(dir, name)))) {
     log(`model repository: ${shown} (${count} models present)`);
-    return dir;
+  } else {
+    log(`model repository: generating ${count} distinct ${generate.size} BERT-QA models (seeds ${generate.seed}..${generate.seed + count - 1}) into ${shown} ...`);
+    const started = Date.now();
+    await generateManyModels({ count, size: generate.size, seedBase: generate.seed, outDir: dir, maxSequenceLength: maxSeqLength });
+    log(`model repository: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  log(`model repository: generating ${count} distinct ${generate.size} BERT-QA models (seeds ${generate.seed}..${generate.seed + count - 1}) into ${shown} ...`);
-  const started = Date.now();
-  await generateManyModels({ count, size: generate.size, seedBase: generate.seed, outDir: dir, maxSequenceLength: maxSeqLength });
-  log(`model repository: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await convertAhead(dir, shown, log);
   return dir;
+}
+
+/** model.ort beside each model.onnx (as `fleet model convert`), so the servers' loads take milliseconds. */
+async function convertAhead(dir: string, shown: string, log: (line: string) => void): Promise<void> {
+  const started = Date.now();
+  try {
+    const { converted } = await convertModelDirs(dir, { threads: 1, executionProviders: ["cpu"] });
+    if (converted.length > 0) log(`model repository: wrote model.ort for ${converted.length} models in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    // Not fatal: the servers then convert each model on its first load.
+    log(`model repository: could not write model.ort into ${shown} (${(error as Error).message}); the servers will convert each model on first load`);
+  }
 }

@@ -35,6 +35,12 @@ export const serverSettingsSchema = serverSchema
     /** Repository mode: this server serves the models that shardOwner assigns to serverIndex of numServers. */
     serverIndex: z.int().min(0).max(999).default(0),
     numServers: serverSchema.shape.numServers,
+    /**
+     * Worker threads that hold the ONNX Runtime sessions and run them, so HTTP and tokenization go on
+     * while a batch runs and a model load never stalls the event loop; 0 runs sessions on the main thread.
+     * Unset: 1 when this process may use two or more CPUs, else 0 (on one core a worker only adds hand-offs).
+     */
+    inferenceWorkers: z.int().min(0).max(64).optional(),
     /** Largest request body; larger ones get 413 before they are read into memory. */
     maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
   });
@@ -68,6 +74,7 @@ export const SETTINGS_ENV: Readonly<Record<keyof ServerSettings, string>> = {
   maxResidentMb: "MAX_RESIDENT_MB",
   serverIndex: "SERVER_INDEX",
   numServers: "NUM_SERVERS",
+  inferenceWorkers: "INFERENCE_WORKERS",
 };
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, "1": true, yes: true, false: false, "0": false, no: false };

@@ -28,6 +28,16 @@ describe("BatchQueue", () => {
     expect(sizes.reduce((a, b) => a + b)).toBe(10);
   });
 
+  it("with no delay, runs together what arrives in the same turn of the event loop, and a later request at once", async () => {
+    const batches: number[][] = [];
+    const queue = new BatchQueue<number, number>(async (inputs) => (batches.push(inputs), inputs), { ...options, maxQueueDelayMs: 0 });
+    expect(await Promise.all([1, 2, 3].map((x) => queue.submit(x)))).toEqual([1, 2, 3]);
+    const started = performance.now();
+    expect(await queue.submit(4)).toBe(4);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+  });
+
   it("runs at once with maxBatch 1 (no timer)", async () => {
     const queue = new BatchQueue<number, number>(async (inputs) => inputs, { ...options, maxBatch: 1, maxQueueDelayMs: 1000 });
     const started = performance.now();

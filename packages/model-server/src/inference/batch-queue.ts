@@ -37,13 +37,15 @@ interface Item<I, O> {
 
 /**
  * Dynamic batching in front of one session: at most one run at a time; requests that arrive while it
- * runs, or within maxQueueDelayMs of the first, go together in the next run, up to maxBatch.
+ * runs, or within maxQueueDelayMs of the first (with 0: in the same turn of the event loop), go
+ * together in the next run, up to maxBatch.
  */
 export class BatchQueue<I, O> {
   private items: Item<I, O>[] = [];
   private waiting = 0;
   private running = false;
   private delayTimer: NodeJS.Timeout | undefined;
+  private sameTurn: NodeJS.Immediate | undefined;
   /** Moving average of a run's duration, for Retry-After. */
   private runMs = 5;
 
@@ -80,7 +82,9 @@ export class BatchQueue<I, O> {
   private schedule(): void {
     if (this.running) return;
     const { maxBatch, maxQueueDelayMs } = this.options;
-    if (maxBatch === 1 || maxQueueDelayMs === 0 || this.waiting >= maxBatch) this.flush();
+    if (maxBatch === 1 || this.waiting >= maxBatch) this.flush();
+    // No delay: run right after this turn's I/O, together with every request that arrived in the same turn.
+    else if (maxQueueDelayMs === 0) this.sameTurn ??= setImmediate(() => this.flush());
     else this.delayTimer ??= setTimeout(() => this.flush(), maxQueueDelayMs);
   }
 
@@ -96,6 +100,10 @@ export class BatchQueue<I, O> {
     if (this.delayTimer !== undefined) {
       clearTimeout(this.delayTimer);
       this.delayTimer = undefined;
+    }
+    if (this.sameTurn !== undefined) {
+      clearImmediate(this.sameTurn);
+      this.sameTurn = undefined;
     }
     const batch: Item<I, O>[] = [];
     while (batch.length < this.options.maxBatch && this.items.length > 0) {
@@ -131,7 +139,8 @@ export class BatchQueue<I, O> {
       settle(item, index);
     });
     this.running = false;
-    // Requests that arrived during the run have waited long enough: run them now.
-    if (this.waiting > 0) this.flush();
+    // Requests that arrived during the run have waited long enough: run them in this turn's check
+    // phase, after the answers just settled are written and with whatever else the sockets hold by then.
+    if (this.waiting > 0) this.sameTurn ??= setImmediate(() => this.flush());
   }
 }

@@ -1,6 +1,6 @@
 import { endianness } from "node:os";
-import type { InferenceSession } from "onnxruntime-node";
 import { Tensor } from "onnxruntime-node";
+import type { NativeSession } from "./native-session.js";
 
 /** One sequence to run: token ids plus either a context start (token_type_ids 1 from there) or explicit type ids and mask. */
 export interface InferenceRow {
@@ -29,7 +29,7 @@ interface InputSet {
 
 /** Shapes kept ready; past this the pool starts again, so odd shapes cannot grow memory without bound. */
 const INPUT_POOL_LIMIT = 256;
-const OUTPUT_NAMES = ["start_logits", "end_logits"];
+const FETCHES = { start_logits: null, end_logits: null };
 
 if (endianness() !== "LE") throw new Error("The model server writes int64 tensors through 32-bit views and needs a little-endian CPU (x86_64 or arm64).");
 
@@ -43,19 +43,20 @@ export class SessionRunner {
   private readonly feedsTypeIds: boolean;
 
   constructor(
-    private readonly session: InferenceSession,
+    private readonly session: NativeSession,
     private readonly padding: Padding,
     readonly maxSeqLength: number,
   ) {
     this.feedsTypeIds = session.inputNames.includes("token_type_ids");
   }
 
-  async run(rows: readonly InferenceRow[]): Promise<RowLogits[]> {
+  /** Runs at once, on this thread (see NativeSession). */
+  run(rows: readonly InferenceRow[]): RowLogits[] {
     let seq = this.padding === "fixed" ? this.maxSeqLength : 1;
     for (const row of rows) if (row.ids.length > seq) seq = row.ids.length;
     const inputs = this.inputsFor(rows.length, seq);
     rows.forEach((row, index) => fillRow(inputs, row, index * seq, seq));
-    const output = await this.session.run(inputs.feeds, OUTPUT_NAMES);
+    const output = this.session.run(inputs.feeds, FETCHES);
     const start = output["start_logits"]!.data as Float32Array;
     const end = output["end_logits"]!.data as Float32Array;
     return rows.map((row, index) => {

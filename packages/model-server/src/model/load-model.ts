@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { InferenceSession } from "onnxruntime-node";
+import type { InferenceSession } from "onnxruntime-node";
+import { NativeSession } from "../inference/native-session.js";
 import { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
 
 export const MODEL_FILE = "model.onnx";
@@ -92,8 +93,15 @@ export function servedSeqLength(files: ModelFiles, setting: number | undefined):
   return chosen;
 }
 
-function sessionOptions(settings: SessionSettings, providers: readonly string[]): InferenceSession.SessionOptions {
+/** Files written by the ORT-format cache; their bytes are handed to ONNX Runtime to use in place. */
+export const ORT_FORMAT_EXTENSION = ".ort";
+
+/** Session config for ORT-format bytes: use them as they are (the caller keeps them alive until release). */
+const IN_PLACE_BYTES = { session: { use_ort_model_bytes_directly: "1", use_ort_model_bytes_for_initializers: "1" } };
+
+function sessionOptions(settings: SessionSettings, providers: readonly string[], inPlace: boolean): InferenceSession.SessionOptions {
   return {
+    ...(inPlace ? { extra: IN_PLACE_BYTES } : {}),
     executionProviders: [...providers],
     intraOpNumThreads: settings.threads,
     interOpNumThreads: 1,
@@ -105,18 +113,20 @@ function sessionOptions(settings: SessionSettings, providers: readonly string[])
 }
 
 /**
- * Creates an ONNX Runtime session with the preferred execution providers, falling back to cpu (and
+ * Creates an ONNX Runtime session (from a file, or from ORT-format bytes it uses in place, named by
+ * `modelPath` in errors) with the preferred execution providers, falling back to cpu (and
  * saying so through `warn`) when an accelerator provider cannot start. Checks the QA inputs and outputs.
  */
-export async function createSession(modelPath: string, settings: SessionSettings, warn: (message: string) => void): Promise<InferenceSession> {
+export async function createSession(model: string | Uint8Array, settings: SessionSettings, warn: (message: string) => void, modelPath = String(model)): Promise<NativeSession> {
   const providers = settings.executionProviders.includes("cpu") ? settings.executionProviders : [...settings.executionProviders, "cpu"];
-  let session: InferenceSession;
+  const options = sessionOptions(settings, providers, typeof model !== "string");
+  let session: NativeSession;
   try {
-    session = await InferenceSession.create(modelPath, sessionOptions(settings, providers));
+    session = NativeSession.create(model, options);
   } catch (error) {
     if (providers.length > 1) {
       warn(`ONNX Runtime could not start the ${providers.join(",")} execution providers (${(error as Error).message}); falling back to cpu.`);
-      session = await createSession(modelPath, { ...settings, executionProviders: ["cpu"] }, warn);
+      session = await createSession(model, { ...settings, executionProviders: ["cpu"] }, warn, modelPath);
     } else {
       throw new ModelLoadError(`ONNX Runtime could not load the model file ${modelPath}: ${(error as Error).message}. Check that it is a complete ONNX model (copy or generate it again).`);
     }

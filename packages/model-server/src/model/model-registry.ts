@@ -1,8 +1,8 @@
-import type { InferenceSession } from "onnxruntime-node";
 import type { BatchQueue, BatchQueueOptions } from "../inference/batch-queue.js";
+import { inThreadSessions, type ModelSession, type SessionFactory } from "../inference/model-session.js";
 import type { InferenceRow, Padding, RowLogits } from "../inference/session-runner.js";
 import type { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
-import { createSession, readModelFiles, servedSeqLength, type SessionSettings } from "./load-model.js";
+import { readModelFiles, servedSeqLength, type SessionSettings } from "./load-model.js";
 import { createModelQueue } from "./model-queue.js";
 
 /** A model ready to answer: its tokenizer and the queue in front of its session (shared by copies that share the session). */
@@ -61,7 +61,7 @@ export class StaticModelRegistry implements ModelRegistry {
   private readonly byName: Map<string, LoadedModel>;
   private readonly nameList: string[];
 
-  constructor(models: readonly LoadedModel[], private readonly sessions: readonly InferenceSession[]) {
+  constructor(models: readonly LoadedModel[], private readonly sessions: readonly ModelSession[]) {
     this.byName = new Map(models.map((model) => [model.name, model]));
     this.nameList = models.map((model) => model.name);
   }
@@ -119,6 +119,8 @@ export interface LoadCopiesOptions extends SessionSettings {
   readonly onBatch?: (model: string, size: number, seconds: number) => void;
   readonly onLoaded?: (model: string, seconds: number) => void;
   readonly warn: (message: string) => void;
+  /** Where sessions live (inference worker threads, or this thread by default). */
+  readonly sessions?: SessionFactory;
 }
 
 /**
@@ -129,18 +131,19 @@ export interface LoadCopiesOptions extends SessionSettings {
 export async function loadModelCopies(options: LoadCopiesOptions): Promise<StaticModelRegistry> {
   const files = await readModelFiles(options.dir);
   const maxSeqLength = servedSeqLength(files, options.maxSeqLength);
-  const sessions: InferenceSession[] = [];
+  const sessions: ModelSession[] = [];
+  const factory = options.sessions ?? inThreadSessions;
   const models: LoadedModel[] = [];
-  let shared: { session: InferenceSession; queue: BatchQueue<InferenceRow, RowLogits> } | undefined;
+  let shared: { session: ModelSession; queue: BatchQueue<InferenceRow, RowLogits> } | undefined;
   try {
     for (let index = 0; index < options.numModels; index++) {
       const name = `model${index}`;
       const started = performance.now();
       if (!shared || options.separateSessions) {
-        const session = await createSession(files.modelPath, options, options.warn);
+        const session = await factory.open(files.modelPath, { padding: options.padding, maxSeqLength }, options, options.warn);
         sessions.push(session);
         const label = options.separateSessions ? name : "shared";
-        const queue = createModelQueue(session, { padding: options.padding, maxSeqLength, queue: options.queue, label, onBatch: options.onBatch });
+        const queue = createModelQueue(session, { queue: options.queue, label, onBatch: options.onBatch });
         shared = { session, queue };
       }
       models.push({ name, tokenizer: files.tokenizer, maxSeqLength, queue: shared.queue, inputNames: shared.session.inputNames, outputNames: shared.session.outputNames });

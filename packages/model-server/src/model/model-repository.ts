@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import type { InferenceSession } from "onnxruntime-node";
 import type { BatchQueueOptions } from "../inference/batch-queue.js";
+import { inThreadSessions, type ModelSession, type SessionFactory } from "../inference/model-session.js";
 import type { Padding } from "../inference/session-runner.js";
 import { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
-import { createSession, readModelFiles, servedSeqLength, type SessionSettings } from "./load-model.js";
+import { readModelFiles, servedSeqLength, type SessionSettings } from "./load-model.js";
 import { createModelQueue } from "./model-queue.js";
 import type { LoadedModel, ModelDescription, ModelRegistry, ModelStatus } from "./model-registry.js";
 import type { RepositorySource } from "./repository-source.js";
@@ -46,11 +46,13 @@ export interface ModelRepositoryOptions extends SessionSettings {
    * hold count against the budget too; without it the overhead stays SESSION_OVERHEAD_BYTES.
    */
   readonly measureRssBytes?: () => number;
+  /** Where sessions live (inference worker threads, or this thread by default). */
+  readonly sessions?: SessionFactory;
 }
 
 interface Resident {
   readonly model: LoadedModel;
-  readonly session: InferenceSession;
+  readonly session: ModelSession;
   /** model.onnx bytes; the overhead is counted per model on top. */
   readonly fileBytes: number;
 }
@@ -191,8 +193,8 @@ export class ModelRepository implements ModelRegistry {
       fileBytes = size;
       this.reservedFiles += size;
       this.reservedCount++;
-      const session = await createSession(files.modelPath, options, options.warn);
-      const queue = createModelQueue(session, { padding: options.padding, maxSeqLength, queue: options.queue, label: entry.name, onBatch: options.onBatch });
+      const session = await (options.sessions ?? inThreadSessions).open(files.modelPath, { padding: options.padding, maxSeqLength }, options, options.warn);
+      const queue = createModelQueue(session, { queue: options.queue, label: entry.name, onBatch: options.onBatch });
       const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames: session.inputNames, outputNames: session.outputNames };
       entry.resident = { model, session, fileBytes: size };
       entry.failure = undefined;
