@@ -1,6 +1,6 @@
 import { convertModelDirs } from "@inference-fleet/model-server";
 import { defineCommand, UsageError } from "../command.js";
-import { formatSeconds } from "./model-options.js";
+import { formatSeconds, progressPrinter } from "./model-options.js";
 
 export const modelConvert = defineCommand({
   path: ["model", "convert"],
@@ -18,12 +18,10 @@ Example: fleet model convert --dir models/many`,
   async run({ values }) {
     if (!values.dir) throw new UsageError("--dir is required: a model dir or a repository of model dirs.");
     const started = performance.now();
-    const every = (total: number) => (process.stdout.isTTY ? 1 : Math.max(1, Math.floor(total / 10)));
+    let progress: ReturnType<typeof progressPrinter> | undefined;
     const { converted, upToDate } = await convertModelDirs(values.dir, { threads: 1, executionProviders: ["cpu"] }, (modelDir, done, total) => {
-      if (done % every(total) !== 0 && done !== total) return;
-      const line = `Converted ${done}/${total} (${modelDir}), ${formatSeconds(performance.now() - started)}`;
-      if (process.stdout.isTTY) process.stdout.write(`\r${line}${done === total ? "\n" : ""}`);
-      else console.log(line);
+      progress ??= progressPrinter(total);
+      progress(done, `Converted ${done}/${total} (${modelDir}), ${formatSeconds(performance.now() - started)}`);
     });
     console.log(`Wrote model.ort for ${converted.length} models (${upToDate.length} already up to date) in ${formatSeconds(performance.now() - started)}.`);
     return 0;

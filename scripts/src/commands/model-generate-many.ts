@@ -1,6 +1,6 @@
 import { generateManyModels } from "@inference-fleet/model-zoo";
 import { defineCommand } from "../command.js";
-import { formatMegabytes, formatSeconds, parseSize, parseWholeNumber, requireOut, sizeOption } from "./model-options.js";
+import { formatMegabytes, formatSeconds, parseSize, parseWholeNumber, progressPrinter, requireOut, sizeOption } from "./model-options.js";
 
 export const modelGenerateMany = defineCommand({
   path: ["model", "generate-many"],
@@ -23,8 +23,7 @@ Example: fleet model generate-many --count 500 --size tiny --seed-base 1000 --ou
     const outDir = requireOut(values.out);
     const started = performance.now();
     let bytes = 0;
-    // One line per tenth of the work (every model on a terminal), so logs stay short for thousands of models.
-    const every = process.stdout.isTTY ? 1 : Math.max(1, Math.floor(count / 10));
+    const progress = progressPrinter(count);
     await generateManyModels({
       count,
       size,
@@ -33,11 +32,7 @@ Example: fleet model generate-many --count 500 --size tiny --seed-base 1000 --ou
       namePrefix: values["name-prefix"],
       onProgress(done, total, model) {
         bytes += model.bytes;
-        if (done % every === 0 || done === total) {
-          const line = `Generated ${done}/${total} models (${model.name}), ${formatSeconds(performance.now() - started)}`;
-          if (process.stdout.isTTY) process.stdout.write(`\r${line}${done === total ? "\n" : ""}`);
-          else console.log(line);
-        }
+        progress(done, `Generated ${done}/${total} models (${model.name}), ${formatSeconds(performance.now() - started)}`);
       },
     });
     console.log(`Wrote ${count} ${size} models to ${outDir}: ${formatMegabytes(bytes)} of model.onnx in ${formatSeconds(performance.now() - started)}.`);

@@ -37,3 +37,16 @@ export function formatMegabytes(bytes: number): string {
 export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
+
+/**
+ * Prints "done/total" progress: every item on a terminal (rewriting one line), one line per tenth of
+ * the work otherwise, so logs stay short for thousands of models.
+ */
+export function progressPrinter(total: number): (done: number, line: string) => void {
+  const every = process.stdout.isTTY ? 1 : Math.max(1, Math.floor(total / 10));
+  return (done, line) => {
+    if (done % every !== 0 && done !== total) return;
+    if (process.stdout.isTTY) process.stdout.write(`\r${line}${done === total ? "\n" : ""}`);
+    else console.log(line);
+  };
+}
