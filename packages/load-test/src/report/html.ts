@@ -17,9 +17,10 @@ h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 12
 .kpi b { display: block; font-size: 20px; } .kpi span { color: var(--muted); font-size: 12px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
 .chart { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px; }
+.table-scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
 th, td { padding: 8px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; } th { background: #f1f5f9; font-weight: 600; }
+th:first-child, td:first-child { text-align: left; white-space: normal; min-width: 12em; } th { background: #f1f5f9; font-weight: 600; }
 .note { color: var(--muted); font-size: 12px; margin-top: 12px; }
 svg text { font-family: inherit; } .chart-title { font-size: 14px; font-weight: 600; fill: var(--ink); }
 .tick, .axis { font-size: 11px; fill: var(--muted); } .legend, .bar-label { font-size: 12px; fill: var(--ink); } .bar-value { font-size: 12px; fill: var(--muted); }
@@ -77,7 +78,8 @@ function table(runs: RunSummary[]): string {
     const cells = [run.name, r.mode, r.requests.toLocaleString("en-US"), `${formatNumber(r.throughput)}/s`, formatMs(l.p50), formatMs(l.p90), formatMs(l.p95), formatMs(l.p99), formatMs(l.max), formatErrors(r.errors), formatUsd(run.usdPerMillion)];
     return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
   });
-  return `<h2>Numbers</h2><table><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+  // Its own scroller: a wide table must not push the whole page sideways.
+  return `<h2>Numbers</h2><div class="table-scroll"><table><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
 }
 
 /** A self-contained HTML report (inline CSS and SVG, no scripts, nothing fetched). */

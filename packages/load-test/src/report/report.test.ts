@@ -3,7 +3,7 @@ import { ResultRecorder } from "../recorder.js";
 import type { LoadTestResult } from "../results.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
-import { summarizeRun } from "./runs.js";
+import { seriesRows, summarizeRun } from "./runs.js";
 
 const START = Date.UTC(2025, 5, 1, 10, 0, 0);
 
@@ -62,5 +62,17 @@ describe("renderHtml", () => {
 
   it("shows no comparison for a single run", () => {
     expect(renderHtml([run({}, 10, 1)])).not.toContain("Side by side");
+  });
+});
+
+describe("seriesRows", () => {
+  it("gives partial first and last seconds their rate per covered second, and drops slivers", () => {
+    // 100 req/s from 0.5 s into the first second to 0.1 s into the fourth.
+    const start = START + 500;
+    const recorder = new ResultRecorder(start);
+    for (let t = 0; t < 2600; t += 10) recorder.recordResponse(1, 200, start + t);
+    const rows = seriesRows(recorder.finish({ generator: "local", mode: "rate", targets: ["http://127.0.0.1:8080"], models: ["model0"] }, start + 2600));
+    expect(rows.map((row) => row.t)).toEqual([0, 1, 2]);
+    for (const row of rows) expect(row.throughput).toBeCloseTo(100, 0);
   });
 });

@@ -47,11 +47,21 @@ export function summarizeRun(result: LoadTestResult, index: number): RunSummary 
   };
 }
 
-/** Per-second throughput and latency percentiles, time from the first second of the run. */
+/** A first or last second the run covered less of than this is left out of the charts (too few requests to mean anything). */
+const MIN_COVERED_SECONDS = 0.25;
+
+/**
+ * Per-second throughput and latency percentiles, time from the first second of the run. The first
+ * and last seconds are partial: their throughput is per second of the part the run covered, so a
+ * run that ends 0.1 s into a second does not show a collapse there.
+ */
 export function seriesRows(result: LoadTestResult): SeriesRow[] {
   const first = result.series[0]?.second ?? 0;
-  return result.series.map((point) => {
-    const row: SeriesRow = { t: point.second - first, throughput: point.requests - point.errors };
+  const start = Date.parse(result.startTime) / 1000;
+  const end = Date.parse(result.endTime) / 1000;
+  const covered = (second: number) => Math.min(second + 1, end) - Math.max(second, start);
+  return result.series.filter((point) => covered(point.second) >= MIN_COVERED_SECONDS).map((point) => {
+    const row: SeriesRow = { t: point.second - first, throughput: (point.requests - point.errors) / Math.min(1, covered(point.second)) };
     if (point.latency && point.latency.count > 0) {
       const h = LatencyHistogram.from(point.latency);
       Object.assign(row, { p50: h.percentile(50), p90: h.percentile(90), p99: h.percentile(99) });
