@@ -73,6 +73,16 @@ describe("the server's configuration", () => {
     expect(env).toMatchObject({ MODEL_SOURCE: "s3://b/models/x/", NUM_MODELS: String(dev.server.numModels), PORT: "8080", METRICS_PORT: "9090", EXECUTION_PROVIDERS: "cpu" });
   });
   it.each([
+    ["1", "0"],
+    ["1500m", "0"],
+    ["2", "1"],
+    ["4", "1"],
+  ])("runs ONNX Runtime in a worker thread only when the pod has 2+ CPUs (cpu %s -> INFERENCE_WORKERS %s)", (cpu, workers) => {
+    const config = { ...dev, server: { ...dev.server, resources: { ...dev.server.resources, cpu } } };
+    const env = Object.fromEntries(buildServerEnv(config, "s3://b/m/").map((variable) => [variable.name, variable.value]));
+    expect(env["INFERENCE_WORKERS"]).toBe(workers);
+  });
+  it.each([
     [undefined, "/v2/health/ready", "/v2/health/live"],
     ["example.com/neuron-server:1", "/", "/"],
   ])("probes image %s on its health routes", (image, ready, live) => {

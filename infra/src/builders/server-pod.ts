@@ -35,9 +35,21 @@ function executionProvidersFor(config: FleetConfig): string {
   return config.server.processor === "gpu" ? "cuda,cpu" : "cpu";
 }
 
-/** The model server's environment (its configuration contract). */
+/** CPUs in a Kubernetes CPU quantity ("2", "1500m", 0.5). */
+function cpuCount(quantity: string): number {
+  return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
+}
+
 /**
- * The server's environment. Repository mode: the source is the repository prefix (MODEL_REPO), and
+ * One inference worker thread when the pod may use two or more CPUs, else none: the server's own
+ * default looks at the CPUs it can be scheduled on, which in a pod is the node's, not its CFS quota.
+ */
+export function inferenceWorkersFor(config: FleetConfig): number {
+  return cpuCount(config.server.resources.cpu) >= 2 ? 1 : 0;
+}
+
+/**
+ * The model server's environment (its configuration contract). Repository mode: the source is the repository prefix (MODEL_REPO), and
  * server `index` serves its shard (SERVER_INDEX of NUM_SERVERS) under MAX_RESIDENT_MB.
  */
 export function buildServerEnv(config: FleetConfig, modelSource: string, index = 0): EnvVar[] {
@@ -59,6 +71,7 @@ export function buildServerEnv(config: FleetConfig, modelSource: string, index =
     CACHE_DIR: "/cache",
     DRAIN_TIMEOUT_MS: drainTimeoutMs(config),
     EXECUTION_PROVIDERS: executionProvidersFor(config),
+    INFERENCE_WORKERS: inferenceWorkersFor(config),
   };
   if (model.repository) {
     delete values.MODEL_SOURCE;

@@ -71,7 +71,7 @@ describe("seriesRows", () => {
     const start = START + 500;
     const recorder = new ResultRecorder(start);
     for (let t = 0; t < 2600; t += 10) recorder.recordResponse(1, 200, start + t);
-    const rows = seriesRows(recorder.finish({ generator: "local", mode: "rate", targets: ["http://127.0.0.1:8080"], models: ["model0"] }, start + 2600));
+    const rows = seriesRows(recorder.finish({ generator: "local", mode: "rate", targets: ["http://127.0.0.1:8080"], models: ["model0"], labels: {} }, start + 2600));
     expect(rows.map((row) => row.t)).toEqual([0, 1, 2]);
     for (const row of rows) expect(row.throughput).toBeCloseTo(100, 0);
   });
