@@ -38,6 +38,25 @@ describe("BatchQueue", () => {
     expect(batches).toEqual([[1, 2, 3], [4]]);
   });
 
+  it("with no delay, gives callers just answered a couple of event-loop turns to come back into the next batch", async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queue = new BatchQueue<number, number>(async (inputs) => {
+      batches.push(inputs);
+      if (batches.length === 1) await gate;
+      return inputs;
+    }, { ...options, maxQueueDelayMs: 0 });
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    // Three callers in a closed loop: each sends its next request one turn after its answer (the network).
+    const loops = [1, 2, 3].map((first) => queue.submit(first).then(async () => (await nextTurn(), queue.submit(first + 10))));
+    await nextTurn();
+    const late = queue.submit(4); // arrives while [1, 2, 3] runs
+    release();
+    await Promise.all([...loops, late]);
+    expect(batches).toEqual([[1, 2, 3], [4, 11, 12, 13]]);
+  });
+
   it("runs at once with maxBatch 1 (no timer)", async () => {
     const queue = new BatchQueue<number, number>(async (inputs) => inputs, { ...options, maxBatch: 1, maxQueueDelayMs: 1000 });
     const started = performance.now();

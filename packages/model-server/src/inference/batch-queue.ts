@@ -1,3 +1,6 @@
+/** Turns a post-run batch waits for closed-loop callers: +6-8% at c=4 on the tiny model (bench, one core). */
+const EXTRA_TURNS = 2;
+
 /** The queue is full: answered with 503 and a Retry-After of `retryAfterSeconds`. */
 export class QueueFullError extends Error {
   constructor(readonly retryAfterSeconds: number) {
@@ -88,6 +91,14 @@ export class BatchQueue<I, O> {
     else this.delayTimer ??= setTimeout(() => this.flush(), maxQueueDelayMs);
   }
 
+  private flushAfterTurns(turns: number): void {
+    this.sameTurn ??= setImmediate(() => {
+      this.sameTurn = undefined;
+      if (turns > 0 && this.waiting < this.options.maxBatch) this.flushAfterTurns(turns - 1);
+      else this.flush();
+    });
+  }
+
   private expire(item: Item<I, O>): void {
     if (item.settled) return;
     item.settled = true;
@@ -140,7 +151,10 @@ export class BatchQueue<I, O> {
     });
     this.running = false;
     // Requests that arrived during the run have waited long enough: run them in this turn's check
-    // phase, after the answers just settled are written and with whatever else the sockets hold by then.
-    if (this.waiting > 0) this.sameTurn ??= setImmediate(() => this.flush());
+    // phase, after the answers just settled are written and with whatever else the sockets hold by
+    // then. Fewer waiting than were just answered: clients in a closed loop are sending their next
+    // requests right now, so give them a couple more turns (tens of microseconds, no timer) to join.
+    const extraTurns = this.options.maxQueueDelayMs === 0 && this.waiting < batch.length ? EXTRA_TURNS : 0;
+    if (this.waiting > 0) this.flushAfterTurns(extraTurns);
   }
 }
