@@ -88,7 +88,7 @@ export async function startServer(settings: ServerSettings, logger: Logger = pin
   };
   const inner = sessionFactory(inferenceWorkers, onWorkerExit);
   // Repository mode loads models all the time: from converted ORT-format files, in milliseconds.
-  const sessions = settings.modelRepo === undefined ? inner : withOrtFormatCache(inner, join(settings.cacheDir, "ort-format"));
+  const sessions = settings.modelRepo === undefined ? inner : withOrtFormatCache(inner, join(settings.cacheDir, "ort-format"), onWorkerExit);
   let registry: StaticModelRegistry | ModelRepository | undefined;
   const metrics = new ServerMetrics(
     () => (registry ? registry.queueDepths() : []),

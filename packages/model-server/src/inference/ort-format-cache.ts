@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import type { Stats } from "node:fs";
-import { mkdir, readdir, realpath, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readlink, realpath, rename, rm, stat } from "node:fs/promises";
+import { setPriority } from "node:os";
 import { dirname, join } from "node:path";
+import { threadId } from "node:worker_threads";
 import { env, InferenceSession } from "onnxruntime-node";
 import { MODEL_FILE, ModelLoadError, ORT_FORMAT_EXTENSION, type SessionSettings } from "../model/load-model.js";
 import type { ModelSession, RunnerShape, SessionFactory } from "./model-session.js";
-import { ConverterProcess } from "./converter-process.js";
+import { WorkerSessions } from "./worker-sessions.js";
 
 /** A model dir may carry its model in ONNX Runtime's format too (`fleet model convert`): loads use it in place. */
 export const ORT_MODEL_FILE = `model${ORT_FORMAT_EXTENSION}`;
@@ -14,9 +16,12 @@ export const ORT_MODEL_FILE = `model${ORT_FORMAT_EXTENSION}`;
  * Writes `onnxPath` optimized, in ORT format, to `ortPath` (through a temporary file, so a reader
  * never sees half of one). "extended" optimizations (BERT's attention, GELU and layer-norm fusions):
  * the file is portable across CPUs, and runs as fast as "all" here (547 vs 552 us per tiny-model run).
+ * `lowPriority` (the server's converting worker) nices the calling thread first, so conversions give
+ * way to requests being served.
  */
-export async function convertToOrtFormat(onnxPath: string, ortPath: string, settings: SessionSettings): Promise<void> {
-  const temporary = `${ortPath}.${process.pid}.tmp${ORT_FORMAT_EXTENSION}`;
+export async function convertToOrtFormat(onnxPath: string, ortPath: string, settings: SessionSettings, options: { lowPriority?: boolean } = {}): Promise<void> {
+  if (options.lowPriority) await lowerThisThreadsPriority();
+  const temporary = `${ortPath}.${process.pid}-${threadId}.tmp${ORT_FORMAT_EXTENSION}`;
   try {
     const session = await InferenceSession.create(onnxPath, {
       intraOpNumThreads: settings.threads,
@@ -33,6 +38,21 @@ export async function convertToOrtFormat(onnxPath: string, ortPath: string, sett
   }
 }
 
+let lowered = false;
+/** Linux: nice this thread (not the process) to 10; elsewhere, or when not allowed, leave it. */
+async function lowerThisThreadsPriority(): Promise<void> {
+  if (lowered) return;
+  lowered = true;
+  const tid = Number((await readlink("/proc/thread-self").catch(() => "")).split("/").pop());
+  if (Number.isInteger(tid) && tid > 0) {
+    try {
+      setPriority(tid, 10);
+    } catch {
+      // Not permitted: conversions then simply compete as equals.
+    }
+  }
+}
+
 /** What makes a cached conversion stale: the file, its size and time, and ONNX Runtime's version. */
 async function cacheKey(onnxPath: string, facts: Stats): Promise<string> {
   const identity = [await realpath(onnxPath), facts.size, facts.mtimeMs, env.versions.node ?? env.versions.common].join("\0");
@@ -46,14 +66,14 @@ export function ortFormatApplies(settings: SessionSettings): boolean {
 
 /**
  * Repository mode's loads: a model dir's model.ort is used when present; otherwise model.onnx is
- * converted once, in a low-priority child process (converter-process.ts), into an ORT-format file under `dir`. Sessions are then
+ * converted once, in a low-priority worker, into an ORT-format file under `dir`. Sessions are then
  * opened from that file's bytes in place,
  * which takes a few milliseconds (a full ONNX load reads, copies and optimizes the graph, blocking its
  * thread for 10-150 ms per tiny model here). A model that cannot be converted opens as it is, so its
  * error names the original file.
  */
-export function withOrtFormatCache(inner: SessionFactory, dir: string): SessionFactory & { readonly conversions: number } {
-  const converter = new ConverterProcess();
+export function withOrtFormatCache(inner: SessionFactory, dir: string, onWorkerExit?: (error: Error) => void): SessionFactory & { readonly conversions: number } {
+  let converter: WorkerSessions | undefined;
   const converting = new Map<string, Promise<string>>();
   let conversions = 0;
 
@@ -66,8 +86,9 @@ export function withOrtFormatCache(inner: SessionFactory, dir: string): SessionF
     if (await stat(ortPath).then((facts) => facts.isFile(), () => false)) return ortPath;
     let pending = converting.get(ortPath);
     if (pending === undefined) {
+      converter ??= new WorkerSessions(1, onWorkerExit);
       pending = mkdir(dir, { recursive: true })
-        .then(() => converter.convert(onnxPath, ortPath, settings))
+        .then(() => converter!.convert(onnxPath, ortPath, settings))
         .then(() => {
           conversions++;
           return ortPath;
@@ -88,7 +109,7 @@ export function withOrtFormatCache(inner: SessionFactory, dir: string): SessionF
     },
     async close() {
       await Promise.allSettled(converting.values());
-      await Promise.all([inner.close(), converter.close()]);
+      await Promise.all([inner.close(), converter?.close()]);
     },
   };
 }

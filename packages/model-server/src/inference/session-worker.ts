@@ -2,6 +2,7 @@
 // run nor a model load (both synchronous inside onnxruntime-node) blocks the HTTP event loop.
 import { parentPort } from "node:worker_threads";
 import { openLocalSession, type ModelSession } from "./model-session.js";
+import { convertToOrtFormat } from "./ort-format-cache.js";
 import type { WorkerReply, WorkerRequest } from "./worker-protocol.js";
 
 const port = parentPort;
@@ -29,6 +30,9 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       await session?.release();
       return { id: request.id, type: "released" };
     }
+    case "convert":
+      await convertToOrtFormat(request.modelPath, request.ortPath, request.settings, { lowPriority: true });
+      return { id: request.id, type: "converted" };
   }
 }
 

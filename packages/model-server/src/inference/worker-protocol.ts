@@ -6,7 +6,8 @@ import type { InferenceRow, RowLogits } from "./session-runner.js";
 export type WorkerRequest =
   | { readonly id: number; readonly type: "open"; readonly session: number; readonly modelPath: string; readonly shape: RunnerShape; readonly settings: SessionSettings }
   | { readonly id: number; readonly type: "run"; readonly session: number; readonly rows: readonly InferenceRow[] }
-  | { readonly id: number; readonly type: "release"; readonly session: number };
+  | { readonly id: number; readonly type: "release"; readonly session: number }
+  | { readonly id: number; readonly type: "convert"; readonly modelPath: string; readonly ortPath: string; readonly settings: SessionSettings };
 
 /** Replies from an inference worker (`started`, id 0, once it can take requests). */
 export type WorkerReply =
@@ -14,4 +15,5 @@ export type WorkerReply =
   | { readonly id: number; readonly type: "opened"; readonly inputNames: readonly string[]; readonly outputNames: readonly string[]; readonly warnings: readonly string[] }
   | { readonly id: number; readonly type: "ran"; readonly rows: readonly RowLogits[] }
   | { readonly id: number; readonly type: "released" }
+  | { readonly id: number; readonly type: "converted" }
   | { readonly id: number; readonly type: "failed"; readonly name: string; readonly message: string };

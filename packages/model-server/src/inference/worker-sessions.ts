@@ -152,6 +152,14 @@ export class WorkerSessions implements SessionFactory {
     };
   }
 
+  /** Converts a model to an optimized ORT-format file on the least loaded worker (see ort-format-cache.ts). */
+  async convert(modelPath: string, ortPath: string, settings: SessionSettings): Promise<void> {
+    const worker = this.leastLoaded();
+    await worker.started;
+    const reply = await worker.call({ type: "convert", modelPath, ortPath, settings: { threads: settings.threads, executionProviders: settings.executionProviders } });
+    if (reply.type !== "converted") throw new Error(`Inference worker ${worker.index} answered ${reply.type} to convert.`);
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
