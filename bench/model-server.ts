@@ -3,7 +3,7 @@
  * settings, in one run, on the tiny model. The server (and the in-process loop) is pinned to one core
  * with one ORT thread; wrk runs pinned to the other core.
  *
- *   node --conditions=source --import tsx bench/model-server.ts [--seconds 3] [--rounds 3] [--server-core 1] [--load-core 0]
+ *   node --conditions=source --import tsx bench/model-server.ts [--seconds 3] [--rounds 3] [--warmup-seconds 3] [--server-core 1] [--load-core 0]
  *
  * The machine is shared and noisy, so every point runs once per round, rounds interleaved, and the
  * table keeps each point's best round. CPU time per request (from /proc, or process.cpuUsage for
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     child: { type: "string" },
     dir: { type: "string" },
     seq: { type: "string" },
+    "warmup-seconds": { type: "string", default: "3" },
   },
 });
 const seconds = Number(args.seconds);
@@ -126,7 +127,9 @@ async function serverPoint(dir: string, name: string, tokens: number, env: Recor
   const port = 19_000 + Math.floor(Math.random() * 1000);
   const server = await startServer(dir, port, { env });
   try {
-    wrk(port, connections, script, 1); // warm-up: JIT, tensor pool, word cache
+    // Warm-up: JIT, tensor pool, word cache. After 1 s the server was not yet steady here: a second
+    // 3 s round ran 10-25% faster than the first; the in-process loop warms up with 200 runs.
+    wrk(port, connections, script, Number(args["warmup-seconds"]));
     const cpuBefore = cpuTimeUs(server.pid!);
     const { requests, ...result } = wrk(port, connections, script);
     return { name, tokens, ...result, rssMb: rssOf(server.pid!), cpuUs: (cpuTimeUs(server.pid!) - cpuBefore) / requests };
@@ -188,7 +191,7 @@ async function main(): Promise<void> {
     const dynamicLimit = rows[0]!, fixedLimit = rows[1]!;
     const baseline = (row: Row) => (row.tokens === 128 ? fixedLimit : dynamicLimit);
     const byName = (name: string) => rows.find((row) => row.name === name)!;
-    console.log(`Tiny model, server on core ${args["server-core"]} (taskset), 1 ORT thread, wrk on core ${args["load-core"]}, ${seconds} s per point, best of ${args.rounds} interleaved rounds, Node ${process.version}.\n`);
+    console.log(`Tiny model, server on core ${args["server-core"]} (taskset), 1 ORT thread, wrk on core ${args["load-core"]}, ${args["warmup-seconds"]} s warm-up + ${seconds} s per point, best of ${args.rounds} interleaved rounds, Node ${process.version}.\n`);
     console.log(table(rows, baseline));
     const vsLimit = (name: string) => `${(byName(name).rps / dynamicLimit.rps).toFixed(2)} by throughput, ${(dynamicLimit.cpuUs / byName(name).cpuUs).toFixed(2)} by CPU time per request`;
     console.log(`\nHTTP c=4 (default: batches what queued while busy) / in-process batch 1: ${vsLimit("HTTP c=4")} (target >= 0.80)`);
