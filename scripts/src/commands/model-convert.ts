@@ -19,9 +19,11 @@ Example: fleet model convert --dir models/many`,
     if (!values.dir) throw new UsageError("--dir is required: a model dir or a repository of model dirs.");
     const started = performance.now();
     let progress: ReturnType<typeof progressPrinter> | undefined;
-    const { converted, upToDate } = await convertModelDirs(values.dir, { threads: 1, executionProviders: ["cpu"] }, (modelDir, done, total) => {
-      progress ??= progressPrinter(total);
-      progress(done, `Converted ${done}/${total} (${modelDir}), ${formatSeconds(performance.now() - started)}`);
+    const { converted, upToDate } = await convertModelDirs(values.dir, {
+      onConverted: (modelDir, done, total) => {
+        progress ??= progressPrinter(total);
+        progress(done, `Converted ${done}/${total} (${modelDir}), ${formatSeconds(performance.now() - started)}`);
+      },
     });
     console.log(`Wrote model.ort for ${converted.length} models (${upToDate.length} already up to date) in ${formatSeconds(performance.now() - started)}.`);
     return 0;

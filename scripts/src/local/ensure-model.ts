@@ -51,7 +51,7 @@ async function ensureRepository(config: FleetConfig, dir: string, repoRoot: stri
 async function convertAhead(dir: string, shown: string, log: (line: string) => void): Promise<void> {
   const started = Date.now();
   try {
-    const { converted } = await convertModelDirs(dir, { threads: 1, executionProviders: ["cpu"] });
+    const { converted } = await convertModelDirs(dir);
     if (converted.length > 0) log(`model repository: wrote model.ort for ${converted.length} models in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (error) {
     // Not fatal: the servers then convert each model on its first load.

@@ -87,10 +87,11 @@ export class BatchQueue<I, O> {
     const { maxBatch, maxQueueDelayMs } = this.options;
     if (maxBatch === 1 || this.waiting >= maxBatch) this.flush();
     // No delay: run right after this turn's I/O, together with every request that arrived in the same turn.
-    else if (maxQueueDelayMs === 0) this.sameTurn ??= setImmediate(() => this.flush());
+    else if (maxQueueDelayMs === 0) this.flushAfterTurns(0);
     else this.delayTimer ??= setTimeout(() => this.flush(), maxQueueDelayMs);
   }
 
+  /** Flushes in this turn's check phase, or up to `turns` turns later while the batch is not full. */
   private flushAfterTurns(turns: number): void {
     this.sameTurn ??= setImmediate(() => {
       this.sameTurn = undefined;

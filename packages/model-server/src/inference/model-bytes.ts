@@ -6,6 +6,10 @@ const MAX_SPARE = 2;
 const MIB = 1024 * 1024;
 const spare: Buffer[] = [];
 
+function keepSpare(buffer: Buffer): void {
+  if (spare.length < MAX_SPARE) spare.push(buffer);
+}
+
 /**
  * Reads a model file into a buffer the session may use in place (ORT format, bytes used directly).
  * The read runs on libuv's thread pool; a buffer freed by a released session is reused when big
@@ -26,7 +30,7 @@ export async function readModelBytes(path: string): Promise<{ bytes: Uint8Array;
         read += bytesRead;
       }
     } catch (error) {
-      spare.push(buffer);
+      keepSpare(buffer);
       throw error;
     }
     let freed = false;
@@ -36,7 +40,7 @@ export async function readModelBytes(path: string): Promise<{ bytes: Uint8Array;
       free: () => {
         if (freed) return;
         freed = true;
-        if (spare.length < MAX_SPARE) spare.push(buffer);
+        keepSpare(buffer);
       },
     };
   } finally {

@@ -64,7 +64,7 @@ describe("the ORT-format cache", { timeout: 30_000 }, () => {
   it("uses a model dir's own model.ort without converting, unless model.onnx is newer", async () => {
     const dir = join(repo.root, "shipped");
     await cp(join(repo.root, "model0"), dir, { recursive: true });
-    const { converted } = await convertModelDirs(dir, settings);
+    const { converted } = await convertModelDirs(dir, { settings });
     expect(converted).toEqual([dir]);
     const sessions = withOrtFormatCache(inThreadSessions, join(cacheDir, "c"));
     const onnx = join(dir, "model.onnx");

@@ -12,6 +12,13 @@ import { WorkerSessions } from "./worker-sessions.js";
 /** A model dir may carry its model in ONNX Runtime's format too (`fleet model convert`): loads use it in place. */
 export const ORT_MODEL_FILE = `model${ORT_FORMAT_EXTENSION}`;
 
+/** The model.ort beside a model dir's model.onnx, when it is at least as new (else it may be stale). */
+async function currentOrtBeside(modelDir: string, onnx: Stats): Promise<string | undefined> {
+  const ortPath = join(modelDir, ORT_MODEL_FILE);
+  const ort = await stat(ortPath).catch(() => undefined);
+  return ort?.isFile() && ort.mtimeMs >= onnx.mtimeMs ? ortPath : undefined;
+}
+
 /**
  * Writes `onnxPath` optimized, in ORT format, to `ortPath` (through a temporary file, so a reader
  * never sees half of one). "extended" optimizations (BERT's attention, GELU and layer-norm fusions):
@@ -79,9 +86,8 @@ export function withOrtFormatCache(inner: SessionFactory, dir: string, onWorkerE
 
   async function ortFormatPath(onnxPath: string, settings: SessionSettings): Promise<string> {
     const onnxFacts = await stat(onnxPath);
-    // One shipped beside model.onnx, unless model.onnx is newer (then it may be stale).
-    const beside = join(dirname(onnxPath), ORT_MODEL_FILE);
-    if (await stat(beside).then((facts) => facts.isFile() && facts.mtimeMs >= onnxFacts.mtimeMs, () => false)) return beside;
+    const beside = await currentOrtBeside(dirname(onnxPath), onnxFacts);
+    if (beside !== undefined) return beside;
     const ortPath = join(dir, `${await cacheKey(onnxPath, onnxFacts)}${ORT_FORMAT_EXTENSION}`);
     if (await stat(ortPath).then((facts) => facts.isFile(), () => false)) return ortPath;
     let pending = converting.get(ortPath);
@@ -114,25 +120,36 @@ export function withOrtFormatCache(inner: SessionFactory, dir: string, onWorkerE
   };
 }
 
+/** `dir` itself when it is a model dir, else its subdirectories that are, sorted. */
+async function modelDirsIn(dir: string): Promise<string[]> {
+  const isModelDir = (path: string) => stat(join(path, MODEL_FILE)).then((facts) => facts.isFile(), () => false);
+  if (await isModelDir(dir)) return [dir];
+  const subdirs = (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => join(dir, entry.name));
+  const found = await Promise.all(subdirs.map(async (path) => ((await isModelDir(path)) ? path : undefined)));
+  return found.filter((path): path is string => path !== undefined).sort();
+}
+
 /**
  * `fleet model convert`: writes model.ort beside model.onnx in `dir` (a model dir) or in each model
  * dir under it (a repository), skipping those already up to date. Returns what it converted.
  */
-export async function convertModelDirs(dir: string, settings: SessionSettings, onConverted: (modelDir: string, done: number, total: number) => void = () => {}): Promise<{ converted: string[]; upToDate: string[] }> {
-  const isModelDir = (path: string) => stat(join(path, MODEL_FILE)).then((facts) => facts.isFile(), () => false);
-  const entries = await readdir(dir, { withFileTypes: true });
-  const modelDirs = (await isModelDir(dir)) ? [dir] : (await Promise.all(entries.filter((entry) => entry.isDirectory()).map(async (entry) => ((await isModelDir(join(dir, entry.name))) ? join(dir, entry.name) : undefined)))).filter((path): path is string => path !== undefined).sort();
+export async function convertModelDirs(
+  dir: string,
+  options: { settings?: SessionSettings; onConverted?: (modelDir: string, done: number, total: number) => void } = {},
+): Promise<{ converted: string[]; upToDate: string[] }> {
+  // One thread and the CPU provider: ORT-format files are for CPU sessions (see ortFormatApplies).
+  const { settings = { threads: 1, executionProviders: ["cpu"] }, onConverted } = options;
+  const modelDirs = await modelDirsIn(dir);
   if (modelDirs.length === 0) throw new ModelLoadError(`${dir} has no ${MODEL_FILE}, and no subdirectory with one: point --dir at a model dir or a model repository.`);
   const converted: string[] = [];
   const upToDate: string[] = [];
   for (const [index, modelDir] of modelDirs.entries()) {
-    const [onnx, ort] = await Promise.all([stat(join(modelDir, MODEL_FILE)), stat(join(modelDir, ORT_MODEL_FILE)).catch(() => undefined)]);
-    if (ort !== undefined && ort.mtimeMs >= onnx.mtimeMs) upToDate.push(modelDir);
+    if ((await currentOrtBeside(modelDir, await stat(join(modelDir, MODEL_FILE)))) !== undefined) upToDate.push(modelDir);
     else {
       await convertToOrtFormat(join(modelDir, MODEL_FILE), join(modelDir, ORT_MODEL_FILE), settings);
       converted.push(modelDir);
     }
-    onConverted(modelDir, index + 1, modelDirs.length);
+    onConverted?.(modelDir, index + 1, modelDirs.length);
   }
   return { converted, upToDate };
 }

@@ -20,6 +20,11 @@ function startWorker(): Worker {
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
 }
 
+/** Only the session settings a worker uses (callers may pass a whole options object). */
+function postable(settings: SessionSettings): SessionSettings {
+  return { threads: settings.threads, executionProviders: settings.executionProviders };
+}
+
 /** A row with arrays that own their buffers, so posting it copies only its own bytes. */
 function compactRow(row: InferenceRow): InferenceRow {
   const own = (array: Int32Array) => (array.byteOffset === 0 && array.byteLength === array.buffer.byteLength ? array : array.slice());
@@ -127,7 +132,7 @@ export class WorkerSessions implements SessionFactory {
     let opened: WorkerReply;
     try {
       await worker.started;
-      opened = await worker.call({ type: "open", session, modelPath, shape, settings: { threads: settings.threads, executionProviders: settings.executionProviders } });
+      opened = await worker.call({ type: "open", session, modelPath, shape, settings: postable(settings) });
     } catch (error) {
       worker.sessions--;
       throw error;
@@ -156,7 +161,7 @@ export class WorkerSessions implements SessionFactory {
   async convert(modelPath: string, ortPath: string, settings: SessionSettings): Promise<void> {
     const worker = this.leastLoaded();
     await worker.started;
-    const reply = await worker.call({ type: "convert", modelPath, ortPath, settings: { threads: settings.threads, executionProviders: settings.executionProviders } });
+    const reply = await worker.call({ type: "convert", modelPath, ortPath, settings: postable(settings) });
     if (reply.type !== "converted") throw new Error(`Inference worker ${worker.index} answered ${reply.type} to convert.`);
   }
 
