@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     console.log(`warm p90 / single-model p90: ${(percentile(measured.warm, 90) / percentile(baseline.warm, 90)).toFixed(2)} (goal <= 1.2)`);
     console.log(`peak RSS ${peakRss.toFixed(0)} MB vs budget + 300 MB = ${(budgetMb + 300).toFixed(0)} MB: ${peakRss <= budgetMb + 300 ? "within" : "OVER"}`);
     console.log(`server metrics at the end: ${serverMetrics.join(" | ")}`);
-    console.log(`ORT-format files in the server's cache at the end: ${conversions}${args["cache-dir"] === undefined ? " (converted on first load, during this run)" : ` (${args["cache-dir"]}, reused)`}`);
+    console.log(args["cache-dir"] === undefined ? `conversions on first load, during this run: ${conversions}` : `ORT-format files in ${args["cache-dir"]} (reused) at the end: ${conversions}`);
     console.log(`bench wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     if (!args.keep) await rm(dir, { recursive: true, force: true });
