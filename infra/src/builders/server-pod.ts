@@ -54,7 +54,7 @@ export function inferenceWorkersFor(config: FleetConfig): number {
  */
 export function buildServerEnv(config: FleetConfig, modelSource: string, index = 0): EnvVar[] {
   const { server, model } = config;
-  const values: Record<string, string | number | boolean> = {
+  const values: Record<string, string | number | boolean | undefined> = {
     PORT: server.port,
     METRICS_PORT,
     MODEL_SOURCE: modelSource,
@@ -77,7 +77,7 @@ export function buildServerEnv(config: FleetConfig, modelSource: string, index =
     delete values.MODEL_SOURCE;
     Object.assign(values, { MODEL_REPO: modelSource, MAX_RESIDENT_MB: model.repository.maxResidentMb, SERVER_INDEX: index, NUM_SERVERS: server.numServers });
   }
-  return Object.entries(values).map(([name, value]) => ({ name, value: String(value) }));
+  return Object.entries(values).filter(([, value]) => value !== undefined).map(([name, value]) => ({ name, value: String(value) }));
 }
 
 /** requests = limits, so a server gets exactly what the benchmark says it has (Guaranteed QoS). */

@@ -57,8 +57,13 @@ export const serverSchema = z.strictObject({
   numModels: z.int().min(1).max(256).default(1),
   /** Model-server replicas. */
   numServers: z.int().min(1).max(1000).default(1),
-  /** ONNX Runtime intra-op threads per session. */
-  threads: z.int().min(1).max(192).default(1),
+  /**
+   * ONNX Runtime intra-op threads per session. Absent: derived by the server from the CPUs its
+   * process may use (the cgroup's cpu.max in a pod, else its CPU affinity, else the core count).
+   */
+  threads: z.int().min(1).max(192).optional(),
+  /** Inference worker threads that hold the sessions (0: on the main thread). Absent: derived like threads. */
+  inferenceWorkers: z.int().min(0).max(64).optional(),
   /**
    * Largest batch; 1 turns dynamic batching off. The default batches only what queued up while the
    * session was busy (with maxQueueDelayMs 0 no request ever waits for others): on CPU that is
@@ -76,6 +81,11 @@ export const serverSchema = z.strictObject({
   /** Decode the answer span (true) or return raw logits summaries (false). */
   postprocess: z.boolean().default(true),
   port: z.int().min(1).max(65535).default(8080),
+  /**
+   * A gpu stack whose servers could not start CUDA and fell back to cpu fails its run unless this is
+   * true (a CPU result must never be priced as a GPU result).
+   */
+  allowCpuFallback: z.boolean().default(false),
   /** A seed-compatible image to run instead of ours (e.g. a Neuron server on inf2). */
   image: z.string().min(1).optional(),
   /** Kubernetes requests = limits per server pod. */
@@ -108,6 +118,8 @@ export const loadTestSchema = z.strictObject({
   /** seq cycles servers and models in order; rnd picks at random; bmk holds constant concurrency; rate is open loop; ramp raises the rate to find the SLO limit. */
   mode: z.enum(["seq", "rnd", "bmk", "rate", "ramp"]).default("bmk"),
   duration: durationSeconds.default(30),
+  /** The first seconds of a run (connections, caches, JIT, autotuning) are load but not figures. */
+  warmup: durationSeconds.default(5),
   /** Virtual users (closed loop) per load pod. */
   concurrency: z.int().min(1).max(10_000).default(4),
   /** Requests per second in total for rate mode (split over pods). */
@@ -192,6 +204,9 @@ export const fleetConfigSchema = fleetObjectSchema
     }
     if (config.loadTest.ramp.maxRate <= config.loadTest.ramp.startRate) {
       ctx.addIssue({ code: "custom", path: ["loadTest", "ramp", "maxRate"], input: config.loadTest.ramp.maxRate, message: `must be greater than startRate (${config.loadTest.ramp.startRate})` });
+    }
+    if (config.loadTest.warmup >= config.loadTest.duration) {
+      ctx.addIssue({ code: "custom", path: ["loadTest", "warmup"], input: config.loadTest.warmup, message: `must be shorter than loadTest.duration (${config.loadTest.duration} s), which includes it` });
     }
     if (config.cluster.endpointPublicAccess && config.cluster.publicAccessCidrs.includes("0.0.0.0/0")) {
       ctx.addIssue({ code: "custom", path: ["cluster", "publicAccessCidrs"], input: config.cluster.publicAccessCidrs, message: "must not contain 0.0.0.0/0: list your office or CI CIDRs, or set endpointPublicAccess: false" });

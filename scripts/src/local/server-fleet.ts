@@ -27,7 +27,7 @@ export function serverEnvironment(config: FleetConfig, modelDir: string, port: n
     ...modelEnvironment(config, modelDir, index),
     PORT: String(port),
     HOST: "127.0.0.1",
-    THREADS: String(server.threads),
+    ...(server.threads !== undefined ? { THREADS: String(server.threads) } : {}),
     MAX_BATCH: String(server.maxBatch),
     MAX_QUEUE_DELAY_MS: String(server.maxQueueDelayMs),
     MAX_QUEUE: String(server.maxQueue),

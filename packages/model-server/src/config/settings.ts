@@ -10,6 +10,8 @@ import { z } from "zod";
 export const serverSettingsSchema = serverSchema
   .pick({ numModels: true, threads: true, maxBatch: true, maxQueueDelayMs: true, maxQueue: true, requestTimeoutMs: true, separateSessions: true, postprocess: true, port: true })
   .extend({
+    /** ONNX Runtime intra-op threads per session (TEMPORARY default until derived from the CPU budget). */
+    threads: serverSchema.shape.threads.unwrap().default(1),
     /** Model directory: local path, s3://bucket/prefix or https:// URL (MODEL_DIR or MODEL_SOURCE). */
     modelSource: modelSchema.shape.source,
     /** Longest token sequence; defaults to model.json's maxSequenceLength, else 128. */
