@@ -25,17 +25,8 @@ export const LOAD_TEST_APP = "k6";
  */
 export const FLEET_TAINT_KEY = "inference-fleet.io/dedicated";
 
-/**
- * Third-party images, pinned. Check for newer tags before a real run; nothing here can reach a
- * registry to verify them.
- */
-export const IMAGES = {
-  k6: "grafana/k6:1.3.0",
-  awsCli: "public.ecr.aws/aws-cli/aws-cli:2.31.0",
-  pause: "registry.k8s.io/pause:3.10",
-  nvidiaDevicePlugin: "nvcr.io/nvidia/k8s-device-plugin:v0.17.4",
-  neuronDevicePlugin: "public.ecr.aws/neuron/neuron-device-plugin:2.24.23.0",
-} as const;
+/** Third-party images, pinned in fleet-config (where `fleet plan` lists them). */
+export { IMAGES } from "@inference-fleet/fleet-config";
 
 /** The EKS Pod Identity agent answers credential requests here (hostNetwork, port 80). */
 export const POD_IDENTITY_AGENT_CIDR = "169.254.170.23/32";

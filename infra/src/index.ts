@@ -2,6 +2,7 @@
  * The Pulumi program (run with `npm run build` first: Pulumi loads dist/index.js). Only a default
  * export: Pulumi calls it and uses what it returns as the stack outputs.
  */
+import * as aws from "@pulumi/aws";
 import { bundleK6Script } from "@inference-fleet/load-test";
 import { assertModelDirReady, planModelSource } from "./builders/model-source.js";
 import { readFleetConfig } from "./config.js";
@@ -12,5 +13,7 @@ export default async function main(): Promise<InfraOutputs> {
   const config = readFleetConfig();
   const repoRoot = findRepoRoot();
   assertModelDirReady(planModelSource(config, repoRoot));
-  return defineInfra(config, { repoRoot, k6Script: await bundleK6Script() });
+  // The deployer is cluster admin through EKS's bootstrap; knowing it keeps a duplicate access entry (409) out.
+  const { arn: deployerArn } = await aws.getCallerIdentity();
+  return defineInfra(config, { repoRoot, k6Script: await bundleK6Script(), deployerArn });
 }

@@ -5,7 +5,7 @@ import { POLICIES } from "./policy/policies.js";
 import { isKubernetesObject, loadSchemaValidator } from "./testing/kubernetes-schema.js";
 import { programViolations } from "./testing/policy-harness.js";
 import { MOCK_PRIVATE_SUBNETS, mockStack, stackFileConfig, unwrap } from "./testing/pulumi-harness.js";
-import { ofType, runProgram, stacks, type ProgramRun } from "./testing/run-program.js";
+import { ofType, resourceKey, runProgram, stacks, TEST_DEPLOYER_ARN, type ProgramRun } from "./testing/run-program.js";
 
 const schemaValidator = await loadSchemaValidator();
 if (typeof schemaValidator === "string") console.warn(`Skipping the Kubernetes schema checks: ${schemaValidator}`);
@@ -152,6 +152,40 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
     expect(await unwrap(outputs.loadTestJobName)).toBe(job!.inputs.metadata.name);
   });
 
+  it("starts server pods only after their model files and Pod Identity association exist, and k6 pods after theirs", async () => {
+    const { resources, dependsOn } = await run;
+    const association = (serviceAccount: string) => {
+      const found = ofType(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation").find((a) => a.inputs.serviceAccount === serviceAccount)!;
+      return resourceKey(found.type, found.name);
+    };
+    const uploads = ofType(resources, "aws:s3/bucketObject:BucketObject").map((o) => resourceKey(o.type, o.name));
+    expect(uploads.length).toBeGreaterThanOrEqual(3);
+    for (const deployment of ofType(resources, "kubernetes:apps/v1:Deployment")) {
+      const deps = dependsOn.get(resourceKey(deployment.type, deployment.name)) ?? [];
+      expect(deps).toContain(association("model-server"));
+      expect(deps).toEqual(expect.arrayContaining(uploads));
+    }
+    const [job] = ofType(resources, "kubernetes:batch/v1:Job");
+    expect(dependsOn.get(resourceKey(job!.type, job!.name))).toContain(association("k6"));
+  });
+
+  it("creates each node group after the node role's policy attachments, so destroy removes the nodes first", async () => {
+    const { resources, dependsOn } = await run;
+    const attachments = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => resourceKey(a.type, a.name));
+    expect(attachments).toHaveLength(3);
+    for (const group of ofType(resources, "eks:index:ManagedNodeGroup")) {
+      expect(dependsOn.get(resourceKey(group.type, group.name))).toEqual(expect.arrayContaining(attachments));
+    }
+  });
+
+  it("owns the control-plane log group, with a retention, and creates it before the cluster", async () => {
+    const { resources, dependsOn } = await run;
+    const [cluster] = ofType(resources, "eks:index:Cluster");
+    const [logGroup] = ofType(resources, "aws:cloudwatch/logGroup:LogGroup");
+    expect(logGroup!.inputs).toMatchObject({ name: `/aws/eks/${cluster!.inputs.name}/cluster`, retentionInDays: config.cluster.logRetentionDays });
+    expect(dependsOn.get(resourceKey(cluster!.type, cluster!.name))).toContain(resourceKey(logGroup!.type, logGroup!.name));
+  });
+
   it("violates none of the policy pack's rules", async () => {
     expect(await programViolations(POLICIES, (await run).resources)).toEqual([]);
   });
@@ -184,6 +218,32 @@ describe("a stack with a bad value", () => {
     const resources = await mockStack("dev", { ...stackFileConfig("dev"), [key]: value });
     expect(() => readFleetConfig()).toThrow(ConfigError);
     expect(() => readFleetConfig()).toThrow(field);
+    expect(resources).toHaveLength(0);
+  });
+});
+
+describe("cluster admins", () => {
+  it("adds access entries for extra admins but none for the deployer, whom EKS bootstraps as admin", async () => {
+    const deployerRole = "arn:aws:iam::123456789012:role/ci/platform-deployer";
+    const other = "arn:aws:iam::123456789012:role/platform-admins";
+    const cluster = { ...(stackFileConfig("dev")[`${PROJECT}:cluster`] as object), publicAccessCidrs: ["198.51.100.0/24"], adminPrincipals: [deployerRole, other] };
+    const { resources } = await runProgram("dev", { [`${PROJECT}:cluster`]: cluster });
+    expect(TEST_DEPLOYER_ARN).toContain("assumed-role/platform-deployer/");
+    const entries = Object.values(ofType(resources, "eks:index:Cluster")[0]!.inputs.accessEntries as Record<string, { principalArn: string }>);
+    expect(entries.map((entry) => entry.principalArn)).toEqual([other]);
+  });
+});
+
+describe("a stack that does not fit its nodes", () => {
+  it("fails before any resource is registered, naming the field, the pod, the node and the shortfall", async () => {
+    const config = stackFileConfig("c7i");
+    const resources = await mockStack("c7i", {
+      ...config,
+      [`${PROJECT}:server`]: { ...(config[`${PROJECT}:server`] as object), numServers: 8 },
+      [`${PROJECT}:cluster`]: { ...(config[`${PROJECT}:cluster`] as object), publicAccessCidrs: ["198.51.100.0/24"] },
+    });
+    expect(() => readFleetConfig()).toThrow(ConfigError);
+    expect(() => readFleetConfig()).toThrow(/server\.numServers: does not fit: server5 needs 3 CPU, 4 GiB memory; 0\.755 CPU, .* left on c7i\.4xlarge node 1 of 1/);
     expect(resources).toHaveLength(0);
   });
 });

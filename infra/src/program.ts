@@ -15,8 +15,10 @@ export interface InfraOptions {
   readonly repoRoot: string;
   /** The bundled k6 script. */
   readonly k6Script: pulumi.Input<string>;
-  /** The server image's content tag; computed from the server package's files when absent. */
+  /** The server image's content tag; computed from the files its Dockerfile copies when absent. */
   readonly imageTag?: string;
+  /** Who runs `pulumi up` (aws.getCallerIdentity's ARN): EKS makes it cluster admin itself. */
+  readonly deployerArn?: string;
 }
 
 /** The stack outputs; scripts/ reads kubeconfig, loadTestNamespace, loadTestJobName and resultsUri. */
@@ -42,7 +44,9 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
     ? existingClusterTarget(config, options.repoRoot)
     : (() => {
       const network = new Network(name, { cluster: config.cluster, region: config.region });
-      return new Cluster(name, { config, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, publicSubnetIds: network.publicSubnetIds });
+      return new Cluster(name, {
+        config, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, publicSubnetIds: network.publicSubnetIds, deployerArn: options.deployerArn,
+      });
     })();
   const loadTestNamespace = `${config.namespace}-load-test`;
   const registry = new Registry(name, { config, repoRoot: options.repoRoot, imageTag: options.imageTag });
@@ -59,6 +63,7 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
     loadTestNamespace,
     serviceAccountName: FLEET_SERVICE_ACCOUNT,
     provider: target.provider,
+    prerequisites: store.fleetPrerequisites,
   });
   const loadTest = new LoadTestJob(`${name}-load-test`, {
     config,
@@ -69,6 +74,7 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
     resultsRootUri: store.resultsRootUri,
     serviceAccountName: LOAD_TEST_SERVICE_ACCOUNT,
     provider: target.provider,
+    prerequisites: store.loadTestPrerequisites,
   }, { dependsOn: [fleet] });
   return {
     kubeconfig: target.kubeconfig,

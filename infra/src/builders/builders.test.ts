@@ -2,9 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadStackConfig, parseFleetConfig } from "@inference-fleet/fleet-config";
+import { ConfigError, estimateUsdPerHour, loadStackConfig, parseFleetConfig } from "@inference-fleet/fleet-config";
 import { assertDeployable } from "../config.js";
-import { estimateUsdPerHour } from "../cost.js";
 import { contentTag } from "./image-content.js";
 import { parseS3Uri } from "./iam-documents.js";
 import { buildK6Env } from "./k6-job.js";
@@ -139,7 +138,7 @@ describe("assertDeployable", () => {
 describe("estimateUsdPerHour", () => {
   it("adds nodes, the control plane and NAT gateways", () => {
     const c7g = loadStackConfig("c7g", { env: {} });
-    // 1 x c7g.4xlarge + 2 x c7i.2xlarge + EKS + 3 NAT gateways
-    expect(estimateUsdPerHour(c7g).total).toBeCloseTo(0.58 + 2 * 0.357 + 0.1 + 3 * 0.045, 6);
+    // 1 x c7g.4xlarge + 2 x c7i.2xlarge + EKS + 1 NAT gateway
+    expect(estimateUsdPerHour(c7g).total).toBeCloseTo(0.58 + 2 * 0.357 + 0.1 + 0.045, 6);
   });
 });

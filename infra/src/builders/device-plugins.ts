@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { DEVICE_PLUGIN_RESOURCES } from "@inference-fleet/fleet-config";
 import { IMAGES, LABELS, PART_OF } from "../constants.js";
 import { taintsFor, tolerationsFor, type AcceleratorKind } from "./node-groups.js";
 
@@ -53,7 +54,7 @@ export function buildDevicePluginDaemonSet(accelerator: AcceleratorKind, service
           // Only where the accelerator is: the fleet node group labels the instance type's nodes.
           nodeSelector: { [LABELS.nodeRole]: "fleet" },
           tolerations: [...tolerationsFor(taintsFor("fleet", accelerator)), { key: "CriticalAddonsOnly", operator: "Exists" }],
-          containers: [{ ...container, resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } } }],
+          containers: [{ ...container, resources: { requests: { ...DEVICE_PLUGIN_RESOURCES.requests }, limits: { ...DEVICE_PLUGIN_RESOURCES.limits } } }],
           volumes,
         },
       },

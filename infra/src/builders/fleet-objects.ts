@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { PRE_PULL_RESOURCES, type FleetConfig } from "@inference-fleet/fleet-config";
 import { IMAGES, LABELS, METRICS_PORT, PART_OF, SERVER_APP } from "../constants.js";
 import {
   buildServerPodSpec, fleetPlacement, restrictedContainerSecurityContext, restrictedPodSecurityContext,
@@ -74,7 +74,8 @@ export function buildPrePullDaemonSet(config: FleetConfig, namespace: string, im
   const labels = { [LABELS.app]: "image-pre-pull", [LABELS.partOf]: PART_OF };
   // Our image has node; a seed-compatible external image is expected to have a shell.
   const exitAtOnce = usesOwnImage(config) ? ["node", "--version"] : ["sh", "-c", "true"];
-  const tiny = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
+  // The figures `fleet plan` counts on every fleet node.
+  const tiny = { requests: { ...PRE_PULL_RESOURCES.requests }, limits: { ...PRE_PULL_RESOURCES.limits } };
   return {
     metadata: { name: "image-pre-pull", namespace, labels },
     spec: {

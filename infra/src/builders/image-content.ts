@@ -1,48 +1,59 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
-const SKIPPED_DIRS = new Set(["node_modules", "dist", "coverage", ".cache"]);
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => !(entry.isDirectory() && SKIPPED_DIRS.has(entry.name)) && !entry.name.endsWith(".tsbuildinfo"))
-    .flatMap((entry) => {
-      const full = path.join(dir, entry.name);
-      return entry.isDirectory() ? listFiles(full) : [full];
-    });
+/** A .dockerignore pattern as a matcher of context-relative paths (a match also excludes what lies below it). */
+function ignoreMatcher(pattern: string): (file: string) => boolean {
+  const body = pattern.replace(/^\/+|\/+$/g, "");
+  const source = body
+    .split(/(\*\*\/|\*\*|\*|\?)/)
+    .map((part) => ({ "**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]" })[part] ?? part.replace(/[.+^${}()|[\]\\]/g, "\\$&"))
+    .join("");
+  const regex = new RegExp(`^${source}(?:/.*)?$`);
+  return (file) => regex.test(file);
 }
 
-/** The workspace packages an image's package depends on, itself first (from package.json dependencies). */
-export function workspaceClosure(repoRoot: string, packageDir: string): string[] {
-  const seen = new Set<string>();
-  const visit = (dir: string) => {
-    if (seen.has(dir)) return;
-    seen.add(dir);
-    const manifest = JSON.parse(readFileSync(path.join(repoRoot, dir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
-    for (const name of Object.keys(manifest.dependencies ?? {})) {
-      if (name.startsWith("@inference-fleet/")) visit(path.join("packages", name.slice("@inference-fleet/".length)));
-    }
-  };
-  visit(packageDir);
-  return [...seen];
+/** The context's .dockerignore rules (no "!" exceptions: this repository uses none). */
+export function readDockerignore(repoRoot: string): (file: string) => boolean {
+  const file = path.join(repoRoot, ".dockerignore");
+  if (!existsSync(file)) return () => false;
+  const matchers = readFileSync(file, "utf8").split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("#")).map(ignoreMatcher);
+  return (relative) => matchers.some((matches) => matches(relative));
+}
+
+/** The context paths a Dockerfile's COPY and ADD instructions take from the build context (not from other stages). */
+export function copiedSources(dockerfileText: string): string[] {
+  const instructions = dockerfileText.replace(/\\\r?\n/g, " ").split(/\r?\n/).map((line) => line.trim());
+  const sources: string[] = [];
+  for (const line of instructions) {
+    const match = /^(COPY|ADD)\s+(.*)$/i.exec(line);
+    if (!match) continue;
+    const words = match[2]!.trim().startsWith("[") ? (JSON.parse(match[2]!) as string[]) : match[2]!.split(/\s+/);
+    if (words.some((word) => word.startsWith("--from="))) continue;
+    const args = words.filter((word) => !word.startsWith("--"));
+    sources.push(...args.slice(0, -1).map((source) => source.replace(/^\.\/|\/$/g, "") || "."));
+  }
+  return sources;
+}
+
+function filesUnder(repoRoot: string, relative: string, ignored: (file: string) => boolean): string[] {
+  if (ignored(relative)) return [];
+  const full = path.join(repoRoot, relative);
+  if (!existsSync(full)) return [];
+  if (!statSync(full).isDirectory()) return [relative];
+  return readdirSync(full).flatMap((entry) => filesUnder(repoRoot, relative === "." ? entry : `${relative}/${entry}`, ignored));
 }
 
 /**
- * The files that go into the model-server image: the root manifests and lockfile, and every
- * workspace package it depends on. Paths are relative to the repo root, sorted.
+ * Every file that goes into an image: what the Dockerfile copies from the context (less .dockerignore),
+ * the Dockerfile itself and .dockerignore. Paths are relative to the repo root, sorted, unique.
  */
-export function imageInputFiles(repoRoot: string, packageDir = "packages/model-server"): string[] {
-  const dirs = workspaceClosure(repoRoot, packageDir);
-  const files = dirs.flatMap((dir) => listFiles(path.join(repoRoot, dir)));
-  const rootFiles = ["package.json", "package-lock.json", ".npmrc"].map((file) => path.join(repoRoot, file)).filter((file) => {
-    try {
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  });
-  return [...rootFiles, ...files].map((file) => path.relative(repoRoot, file)).sort();
+export function imageInputFiles(repoRoot: string, dockerfile: string): string[] {
+  const ignored = readDockerignore(repoRoot);
+  const text = readFileSync(path.join(repoRoot, dockerfile), "utf8");
+  const files = new Set([dockerfile, ...(existsSync(path.join(repoRoot, ".dockerignore")) ? [".dockerignore"] : [])]);
+  for (const source of copiedSources(text)) for (const file of filesUnder(repoRoot, source, ignored)) files.add(file);
+  return [...files].sort();
 }
 
 /**

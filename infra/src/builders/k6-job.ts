@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { K6_RESOURCES, RESULTS_UPLOAD_RESOURCES, type FleetConfig } from "@inference-fleet/fleet-config";
 import { k6EnvFromConfig } from "@inference-fleet/load-test";
 import { IMAGES, LABELS, LOAD_TEST_APP, NON_ROOT_UID, PART_OF } from "../constants.js";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./server-pod.js";
@@ -80,7 +80,7 @@ export function buildK6Job(config: FleetConfig, inputs: K6JobInputs): { metadata
             image: IMAGES.k6,
             command: ["sh", "-c", `k6 run --quiet ${SCRIPT_DIR}/${K6_SCRIPT_KEY}; echo $? > ${EXIT_CODE_FILE}`],
             env: buildK6Env(config, inputs),
-            resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+            resources: { requests: { ...K6_RESOURCES.requests }, limits: { ...K6_RESOURCES.limits } },
             securityContext: restrictedContainerSecurityContext(),
             volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }, results, { name: "tmp", mountPath: "/tmp" }],
           }],
@@ -92,7 +92,7 @@ export function buildK6Job(config: FleetConfig, inputs: K6JobInputs): { metadata
               { name: "HOME", value: "/tmp" },
               { name: "POD_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
             ],
-            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+            resources: { requests: { ...RESULTS_UPLOAD_RESOURCES.requests }, limits: { ...RESULTS_UPLOAD_RESOURCES.limits } },
             securityContext: { ...restrictedContainerSecurityContext(), runAsUser: NON_ROOT_UID },
             volumeMounts: [results, { name: "tmp", mountPath: "/tmp" }],
           }],

@@ -1,27 +1,9 @@
 import type * as aws from "@pulumi/aws";
-import { getInstanceType, type FleetConfig, type InstanceTypeFacts } from "@inference-fleet/fleet-config";
+import { amiTypeFor, getInstanceType, type AcceleratorKind, type FleetConfig } from "@inference-fleet/fleet-config";
 import { FLEET_TAINT_KEY, LABELS } from "../constants.js";
 
-export type Arch = InstanceTypeFacts["arch"];
-export type AcceleratorKind = NonNullable<InstanceTypeFacts["accelerator"]>["kind"];
-
-/** The EKS-optimized Amazon Linux 2023 AMI type for an architecture and accelerator. */
-export function amiTypeFor(arch: Arch, accelerator: AcceleratorKind | undefined): string {
-  if (accelerator === "nvidia") {
-    if (arch !== "x86_64") throw new Error("NVIDIA node groups are x86_64 only here: pick a g4dn, g5 or g6 instance type.");
-    return "AL2023_x86_64_NVIDIA";
-  }
-  if (accelerator === "neuron") {
-    if (arch !== "x86_64") throw new Error("Neuron node groups are x86_64 only: pick an inf1 or inf2 instance type.");
-    return "AL2023_x86_64_NEURON";
-  }
-  return arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
-}
-
-/** The Docker platform for images that run on an architecture. */
-export function platformFor(arch: Arch): "linux/amd64" | "linux/arm64" {
-  return arch === "arm64" ? "linux/arm64" : "linux/amd64";
-}
+// The AMI type and image platform are facts `fleet plan` reports too, so they live in fleet-config.
+export { amiTypeFor, platformFor, type AcceleratorKind, type Arch } from "@inference-fleet/fleet-config";
 
 /** The extended resource an accelerator's device plugin advertises, and the taint that keeps other pods off. */
 export const ACCELERATOR_RESOURCE: Record<AcceleratorKind, string> = {

@@ -1,5 +1,4 @@
 import type * as awsx from "@pulumi/awsx";
-import type { FleetConfig } from "@inference-fleet/fleet-config";
 
 /**
  * Expire untagged layers after a day and keep the newest 30 images: content tags make every
@@ -25,11 +24,4 @@ export function buildRepositoryArgs(): awsx.ecr.RepositoryArgs {
     // `pulumi destroy` removes the benchmark's images with it.
     forceDelete: true,
   };
-}
-
-/** Which Dockerfile builds the server for the config's processor (CUDA base image on gpu). */
-export function dockerfileFor(config: FleetConfig): { dockerfile: string; variant: "cpu" | "gpu" } {
-  return config.server.processor === "gpu"
-    ? { dockerfile: "packages/model-server/Dockerfile.gpu", variant: "gpu" }
-    : { dockerfile: "packages/model-server/Dockerfile", variant: "cpu" };
 }

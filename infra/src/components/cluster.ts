@@ -3,6 +3,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { buildAdminAccessEntries } from "../builders/access-entries.js";
 import { buildDevicePluginDaemonSet, NEURON_PLUGIN_RULES } from "../builders/device-plugins.js";
 import { buildLaunchTemplateArgs, buildNodeGroupArgs, planNodeGroups } from "../builders/node-groups.js";
 import type { KubernetesTarget } from "./kubernetes-target.js";
@@ -15,6 +16,13 @@ export interface ClusterArgs {
   readonly privateSubnetIds: pulumi.Input<string[]>;
   /** Only for load balancers; no node is placed here. */
   readonly publicSubnetIds: pulumi.Input<string[]>;
+  /** The ARN `pulumi up` runs as (aws.getCallerIdentity): EKS makes it admin, so it gets no access entry of its own. */
+  readonly deployerArn?: string;
+}
+
+/** The log group EKS writes control-plane logs to; the program creates it first so it has a retention and goes with destroy. */
+export function controlPlaneLogGroupName(clusterName: string): string {
+  return `/aws/eks/${clusterName}/cluster`;
 }
 
 /** The managed policies a node needs to join the cluster, run the CNI and pull images; nothing for the application. */
@@ -46,6 +54,15 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
       deletionWindowInDays: 7,
     }, { parent: this });
 
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
+      name: controlPlaneLogGroupName(name),
+      retentionInDays: config.cluster.logRetentionDays,
+    }, { parent: this });
+    const admins = buildAdminAccessEntries(config.cluster.adminPrincipals, args.deployerArn);
+    for (const arn of admins.skipped) {
+      pulumi.log.info(`cluster.adminPrincipals: ${arn} is the identity running this deployment, which EKS makes cluster admin itself; no access entry is added for it.`, this);
+    }
+
     const cluster = new eks.Cluster(name, {
       name,
       version: config.cluster.kubernetesVersion,
@@ -59,16 +76,13 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
       encryptionConfigKeyArn: secretsKey.arn,
       enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
       authenticationMode: "API",
-      accessEntries: Object.fromEntries(config.cluster.adminPrincipals.map((principalArn, i) => [`admin${i}`, {
-        principalArn,
-        accessPolicies: { admin: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } } },
-      }])),
+      accessEntries: admins.entries,
       skipDefaultNodeGroup: true,
       createOidcProvider: false,
       useDefaultVpcCni: false,
       // NetworkPolicy objects are only enforced when the VPC CNI's policy agent is on.
       vpcCniOptions: { enableNetworkPolicy: true },
-    }, { parent: this });
+    }, { parent: this, dependsOn: [logGroup] });
     this.clusterName = cluster.eksCluster.apply((c) => c.name);
     this.clusterArn = cluster.eksCluster.apply((c) => c.arn);
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
@@ -82,9 +96,7 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
     const nodeRole = new aws.iam.Role(`${name}-node`, {
       assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
     }, { parent: this });
-    NODE_ROLE_POLICIES.forEach((policyArn, i) => {
-      new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this });
-    });
+    const attachments = NODE_ROLE_POLICIES.map((policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }));
 
     for (const plan of planNodeGroups(config)) {
       const template = new aws.ec2.LaunchTemplate(`${name}-${plan.role}`, buildLaunchTemplateArgs(plan), { parent: this });
@@ -94,7 +106,8 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
         nodeRole,
         subnetIds: args.privateSubnetIds,
         launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
-      }, { parent: this });
+        // Nodes join only with these policies, and on destroy the policies must outlive the nodes.
+      }, { parent: this, dependsOn: attachments });
     }
 
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });

@@ -17,6 +17,8 @@ export interface FleetArgs {
   /** The ServiceAccount the servers run as (its Pod Identity association gives read access to the model). */
   readonly serviceAccountName: string;
   readonly provider: k8s.Provider;
+  /** Created before any server pod: the model files and the Pod Identity association (ModelStore.fleetPrerequisites). */
+  readonly prerequisites?: pulumi.Resource[];
 }
 
 /**
@@ -50,7 +52,10 @@ export class Fleet extends pulumi.ComponentResource {
     const deployed = pulumi.all([args.image, args.modelSource]);
     for (let i = 0; i < config.server.numServers; i++) {
       const deployment = deployed.apply(([image, modelSource]) => buildFleetDeployment(config, namespace, i, { image, modelSource, serviceAccountName: args.serviceAccountName }));
-      new k8s.apps.v1.Deployment(`${name}-${serverName(i)}`, { metadata: deployment.metadata, spec: deployment.spec }, inNamespace);
+      new k8s.apps.v1.Deployment(`${name}-${serverName(i)}`, { metadata: deployment.metadata, spec: deployment.spec }, {
+        ...inNamespace,
+        dependsOn: [...inNamespace.dependsOn, ...(args.prerequisites ?? [])],
+      });
       new k8s.core.v1.Service(`${name}-${serverName(i)}`, buildServerService(config, namespace, i), inNamespace);
     }
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, buildPodDisruptionBudget(config, namespace), inNamespace);

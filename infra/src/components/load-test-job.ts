@@ -19,6 +19,8 @@ export interface LoadTestJobArgs {
   /** The ServiceAccount k6 pods run as (its Pod Identity association may write results). */
   readonly serviceAccountName: string;
   readonly provider: k8s.Provider;
+  /** Created before the Job's pods: the Pod Identity association that lets them write results (ModelStore.loadTestPrerequisites). */
+  readonly prerequisites?: pulumi.Resource[];
 }
 
 /**
@@ -52,7 +54,7 @@ export class LoadTestJob extends pulumi.ComponentResource {
     const job = pulumi.all([this.jobName, this.resultsUri, scriptMap.metadata.name]).apply(([jobName, resultsUri, configMapName]) => buildK6Job(config, {
       jobName, namespace, configMapName, serviceAccountName: args.serviceAccountName, targets: args.targets, models: args.models, resultsUri,
     }));
-    new k8s.batch.v1.Job(name, { metadata: job.metadata, spec: job.spec }, k8sOpts);
+    new k8s.batch.v1.Job(name, { metadata: job.metadata, spec: job.spec }, { ...k8sOpts, dependsOn: args.prerequisites ?? [] });
     this.registerOutputs({ jobName: this.jobName, resultsUri: this.resultsUri });
   }
 }

@@ -35,6 +35,13 @@ export class ModelStore extends pulumi.ComponentResource {
   readonly modelSourceUri: pulumi.Output<string>;
   /** s3://bucket/results/ */
   readonly resultsRootUri: pulumi.Output<string>;
+  /**
+   * What a server pod needs before it starts: the model files, and the Pod Identity association
+   * (EKS injects credentials when a pod is created, so a pod made earlier never gets them).
+   */
+  readonly fleetPrerequisites: pulumi.Resource[] = [];
+  /** What a k6 pod needs before it starts: its Pod Identity association (results go to S3). */
+  readonly loadTestPrerequisites: pulumi.Resource[] = [];
 
   constructor(name: string, args: ModelStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-fleet:infra:ModelStore", name, {}, opts);
@@ -58,11 +65,11 @@ export class ModelStore extends pulumi.ComponentResource {
         const present = OPTIONAL_MODEL_DIR_FILES.filter((file) => existsSync(path.join(source.localDir, model, file)));
         for (const file of [...MODEL_DIR_FILES, ...present]) {
           const key = model ? `${model}/${file}` : file;
-          new aws.s3.BucketObject(`${name}-${model ? `${model}-` : ""}${file}`, {
+          this.fleetPrerequisites.push(new aws.s3.BucketObject(`${name}-${model ? `${model}-` : ""}${file}`, {
             bucket: bucket.id,
             key: `${source.prefix}${key}`,
             source: new pulumi.asset.FileAsset(path.join(source.localDir, key)),
-          }, parent);
+          }, parent));
         }
       }
     }
@@ -75,8 +82,8 @@ export class ModelStore extends pulumi.ComponentResource {
       const readModel = source.kind === "https" ? undefined
         : source.kind === "s3" ? pulumi.output(readPrefixPolicy(source.bucket, source.prefix))
         : bucket.bucket.apply((b) => readPrefixPolicy(b, source.prefix));
-      if (readModel) this.grant(`${name}-fleet`, args.fleet, readModel, args.target);
-      this.grant(`${name}-load-test`, args.loadTest, bucket.bucket.apply((b) => writePrefixPolicy(b, RESULTS_PREFIX)), args.target);
+      if (readModel) this.fleetPrerequisites.push(this.grant(`${name}-fleet`, args.fleet, readModel, args.target));
+      this.loadTestPrerequisites.push(this.grant(`${name}-load-test`, args.loadTest, bucket.bucket.apply((b) => writePrefixPolicy(b, RESULTS_PREFIX)), args.target));
     } else {
       pulumi.log.warn("cluster.existing.kubeconfig gives no EKS cluster name, so no Pod Identity is set up: the servers need a public (https://) model.source, and k6 results stay in the pods. Use cluster.existing.clusterName for S3 access.", this);
     }
@@ -84,16 +91,17 @@ export class ModelStore extends pulumi.ComponentResource {
   }
 
   /** A role only this ServiceAccount in this cluster can assume, with one inline policy. */
-  private grant(name: string, identity: WorkloadIdentity, policy: pulumi.Output<PolicyDocument>, target: KubernetesTarget): void {
+  private grant(name: string, identity: WorkloadIdentity, policy: pulumi.Output<PolicyDocument>, target: KubernetesTarget): aws.eks.PodIdentityAssociation {
     const role = new aws.iam.Role(name, {
       assumeRolePolicy: target.clusterArn!.apply((arn) => JSON.stringify(podIdentityTrustPolicy(arn, identity.namespace, identity.serviceAccount))),
     }, { parent: this });
-    new aws.iam.RolePolicy(name, { role: role.name, policy: policy.apply((doc) => JSON.stringify(doc)) }, { parent: this });
-    new aws.eks.PodIdentityAssociation(name, {
+    const rolePolicy = new aws.iam.RolePolicy(name, { role: role.name, policy: policy.apply((doc) => JSON.stringify(doc)) }, { parent: this });
+    return new aws.eks.PodIdentityAssociation(name, {
       clusterName: target.clusterName!,
       namespace: identity.namespace,
       serviceAccount: identity.serviceAccount,
       roleArn: role.arn,
-    }, { parent: this });
+      // The role must be able to read before a pod gets its credentials.
+    }, { parent: this, dependsOn: [rolePolicy] });
   }
 }

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { listStacks, PROJECT } from "@inference-fleet/fleet-config";
 import { readFleetConfig } from "../config.js";
 import { findRepoRoot } from "../paths.js";
@@ -9,9 +10,34 @@ export const TEST_ADMIN_CIDR = "198.51.100.0/24";
 export const repoRoot = findRepoRoot();
 export const stacks = listStacks(`${repoRoot}/stacks`);
 
+/** The ARN the mocked deployment runs as. */
+export const TEST_DEPLOYER_ARN = "arn:aws:sts::123456789012:assumed-role/platform-deployer/ci-session";
+
 export interface ProgramRun {
   readonly resources: RecordedResource[];
   readonly outputs: InfraOutputs;
+  /** "type::name" of each resource -> the "type::name"s it was given in dependsOn (explicitly, not through its parent). */
+  readonly dependsOn: ReadonlyMap<string, readonly string[]>;
+}
+
+/** "type::name", the key ProgramRun.dependsOn uses. */
+export const resourceKey = (type: string, name: string) => `${type}::${name}`;
+
+/**
+ * Records every resource's explicit dependsOn through a stack transformation (which sees the options
+ * the program passed; the mocks see only inputs), resolved to "type::name" once all are constructed.
+ */
+function recordDependencies(): () => Map<string, string[]> {
+  const keys = new Map<pulumi.Resource, string>();
+  const raw: Array<[string, pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined]> = [];
+  pulumi.runtime.registerStackTransformation((args) => {
+    const key = resourceKey(args.type, args.name);
+    keys.set(args.resource, key);
+    // A component referenced by URN (eks rehydrates its Cluster for each node group) is not a new registration.
+    if (!args.opts.urn) raw.push([key, args.opts.dependsOn]);
+    return undefined;
+  });
+  return () => new Map(raw.map(([key, dependsOn]) => [key, ([] as unknown[]).concat(dependsOn ?? []).map((r) => keys.get(r as pulumi.Resource) ?? "(unknown)")]));
 }
 
 /**
@@ -22,9 +48,16 @@ export async function runProgram(stack: string, overrides: Record<string, unknow
   const config = stackFileConfig(stack);
   const cluster = { ...(config[`${PROJECT}:cluster`] as object), publicAccessCidrs: [TEST_ADMIN_CIDR] };
   const resources = await mockStack(stack, { ...config, [`${PROJECT}:cluster`]: cluster, ...overrides });
-  const outputs = defineInfra(readFleetConfig(), { repoRoot, k6Script: TEST_K6_SCRIPT, imageTag: "cpu-test" });
+  let outputs: InfraOutputs | undefined;
+  let dependencies: (() => Map<string, string[]>) | undefined;
+  // Inside a stack resource, as `pulumi up` runs it, so a stack transformation can see every resource's options.
+  await pulumi.runtime.runInPulumiStack(async () => {
+    dependencies = recordDependencies();
+    outputs = defineInfra(readFleetConfig(), { repoRoot, k6Script: TEST_K6_SCRIPT, imageTag: "cpu-test", deployerArn: TEST_DEPLOYER_ARN });
+    return {};
+  });
   await settled();
-  return { resources, outputs };
+  return { resources, outputs: outputs!, dependsOn: dependencies!() };
 }
 
 export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {

@@ -14,7 +14,7 @@ describe("instance-type catalog", () => {
   });
 
   it("knows accelerators and architectures", () => {
-    expect(getInstanceType("g5.xlarge").accelerator).toEqual({ kind: "nvidia", model: "A10G", count: 1 });
+    expect(getInstanceType("g5.xlarge").accelerator).toEqual({ kind: "nvidia", model: "A10G", count: 1, memoryGiB: 24, coresPerDevice: 1 });
     expect(getInstanceType("inf2.48xlarge").accelerator).toMatchObject({ kind: "neuron", count: 12 });
     expect(getInstanceType("c7g.xlarge")).toMatchObject({ arch: "arm64", accelerator: null });
     expect(getInstanceType("c7i.xlarge").arch).toBe("x86_64");

@@ -4,10 +4,23 @@ export interface InstanceTypeFacts {
   readonly vcpu: number;
   readonly memoryGiB: number;
   readonly arch: "x86_64" | "arm64";
-  /** The accelerator cards on the instance, or null for CPU-only types. */
-  readonly accelerator: { readonly kind: "nvidia" | "neuron"; readonly model: string; readonly count: number } | null;
+  /** The accelerator devices on the instance, or null for CPU-only types. */
+  readonly accelerator: AcceleratorFacts | null;
   /** On-demand Linux price in PRICE_SOURCE.region, US dollars per hour. */
   readonly onDemandUsdPerHour: number;
+  /** Network interfaces on the default card and IPv4 addresses per interface: with the VPC CNI they bound the pods a node may run. */
+  readonly network: { readonly maxEnis: number; readonly ipv4PerEni: number };
+}
+
+export interface AcceleratorFacts {
+  readonly kind: "nvidia" | "neuron";
+  readonly model: string;
+  /** Devices the device plugin advertises (nvidia.com/gpu, aws.amazon.com/neuron). */
+  readonly count: number;
+  /** Memory per device, GiB. */
+  readonly memoryGiB: number;
+  /** NeuronCores per device (aws.amazon.com/neuroncore); 1 for a GPU. */
+  readonly coresPerDevice: number;
 }
 
 /**
@@ -20,55 +33,65 @@ export const PRICE_SOURCE = {
   date: "2025-11-01",
 } as const;
 
-type Row = [name: string, vcpu: number, memoryGiB: number, usdPerHour: number];
+/** Where the ENI limits come from: the EKS AMI's instance table (nodeadm computes max pods from it). */
+export const NETWORK_SOURCE = "awslabs/amazon-eks-ami nodeadm/internal/kubelet/instance-info.jsonl (defaultMaxENIs, ipv4AddressesPerInterface)";
 
-function family(arch: InstanceTypeFacts["arch"], accelerator: InstanceTypeFacts["accelerator"] extends infer A ? A : never, rows: Row[], acceleratorsBySize?: Record<string, number>): InstanceTypeFacts[] {
-  return rows.map(([name, vcpu, memoryGiB, onDemandUsdPerHour]) => ({
+type Row = [name: string, vcpu: number, memoryGiB: number, usdPerHour: number, maxEnis: number, ipv4PerEni: number];
+
+function family(arch: InstanceTypeFacts["arch"], accelerator: Omit<AcceleratorFacts, "count"> | null, rows: Row[], devicesBySize: Record<string, number> = {}): InstanceTypeFacts[] {
+  return rows.map(([name, vcpu, memoryGiB, onDemandUsdPerHour, maxEnis, ipv4PerEni]) => ({
     name,
     vcpu,
     memoryGiB,
     arch,
-    accelerator: accelerator && { ...accelerator, count: acceleratorsBySize?.[name] ?? accelerator.count },
+    accelerator: accelerator && { ...accelerator, count: devicesBySize[name] ?? 1 },
     onDemandUsdPerHour,
+    network: { maxEnis, ipv4PerEni },
   }));
 }
 
-const nvidia = (model: string) => ({ kind: "nvidia" as const, model, count: 1 });
-const neuron = (model: string) => ({ kind: "neuron" as const, model, count: 1 });
+const nvidia = (model: string, memoryGiB: number) => ({ kind: "nvidia" as const, model, memoryGiB, coresPerDevice: 1 });
+const neuron = (model: string, memoryGiB: number, coresPerDevice: number) => ({ kind: "neuron" as const, model, memoryGiB, coresPerDevice });
 
 const ALL: InstanceTypeFacts[] = [
   ...family("x86_64", null, [
-    ["c5.large", 2, 4, 0.085], ["c5.xlarge", 4, 8, 0.17], ["c5.2xlarge", 8, 16, 0.34], ["c5.4xlarge", 16, 32, 0.68], ["c5.9xlarge", 36, 72, 1.53],
+    ["c5.large", 2, 4, 0.085, 3, 10], ["c5.xlarge", 4, 8, 0.17, 4, 15], ["c5.2xlarge", 8, 16, 0.34, 4, 15], ["c5.4xlarge", 16, 32, 0.68, 8, 30],
+    ["c5.9xlarge", 36, 72, 1.53, 8, 30],
   ]),
   ...family("x86_64", null, [
-    ["c6i.large", 2, 4, 0.085], ["c6i.xlarge", 4, 8, 0.17], ["c6i.2xlarge", 8, 16, 0.34], ["c6i.4xlarge", 16, 32, 0.68], ["c6i.8xlarge", 32, 64, 1.36],
+    ["c6i.large", 2, 4, 0.085, 3, 10], ["c6i.xlarge", 4, 8, 0.17, 4, 15], ["c6i.2xlarge", 8, 16, 0.34, 4, 15], ["c6i.4xlarge", 16, 32, 0.68, 8, 30],
+    ["c6i.8xlarge", 32, 64, 1.36, 8, 30],
   ]),
   ...family("x86_64", null, [
-    ["c7i.large", 2, 4, 0.08925], ["c7i.xlarge", 4, 8, 0.1785], ["c7i.2xlarge", 8, 16, 0.357], ["c7i.4xlarge", 16, 32, 0.714], ["c7i.8xlarge", 32, 64, 1.428],
+    ["c7i.large", 2, 4, 0.08925, 3, 10], ["c7i.xlarge", 4, 8, 0.1785, 4, 15], ["c7i.2xlarge", 8, 16, 0.357, 4, 15], ["c7i.4xlarge", 16, 32, 0.714, 8, 30],
+    ["c7i.8xlarge", 32, 64, 1.428, 8, 30],
   ]),
   ...family("arm64", null, [
-    ["c7g.large", 2, 4, 0.0725], ["c7g.xlarge", 4, 8, 0.145], ["c7g.2xlarge", 8, 16, 0.29], ["c7g.4xlarge", 16, 32, 0.58], ["c7g.8xlarge", 32, 64, 1.16],
+    ["c7g.large", 2, 4, 0.0725, 3, 10], ["c7g.xlarge", 4, 8, 0.145, 4, 15], ["c7g.2xlarge", 8, 16, 0.29, 4, 15], ["c7g.4xlarge", 16, 32, 0.58, 8, 30],
+    ["c7g.8xlarge", 32, 64, 1.16, 8, 30],
   ]),
   ...family("arm64", null, [
-    ["c8g.large", 2, 4, 0.07976], ["c8g.xlarge", 4, 8, 0.15952], ["c8g.2xlarge", 8, 16, 0.31904], ["c8g.4xlarge", 16, 32, 0.63808], ["c8g.8xlarge", 32, 64, 1.27616],
+    ["c8g.large", 2, 4, 0.07976, 3, 10], ["c8g.xlarge", 4, 8, 0.15952, 4, 15], ["c8g.2xlarge", 8, 16, 0.31904, 4, 15], ["c8g.4xlarge", 16, 32, 0.63808, 8, 30],
+    ["c8g.8xlarge", 32, 64, 1.27616, 8, 30],
   ]),
   ...family("x86_64", null, [
-    ["m7i.large", 2, 8, 0.1008], ["m7i.xlarge", 4, 16, 0.2016], ["m7i.2xlarge", 8, 32, 0.4032], ["m7i.4xlarge", 16, 64, 0.8064],
+    ["m7i.large", 2, 8, 0.1008, 3, 10], ["m7i.xlarge", 4, 16, 0.2016, 4, 15], ["m7i.2xlarge", 8, 32, 0.4032, 4, 15], ["m7i.4xlarge", 16, 64, 0.8064, 8, 30],
   ]),
-  ...family("x86_64", nvidia("T4"), [
-    ["g4dn.xlarge", 4, 16, 0.526], ["g4dn.2xlarge", 8, 32, 0.752], ["g4dn.4xlarge", 16, 64, 1.204], ["g4dn.12xlarge", 48, 192, 3.912],
+  ...family("x86_64", nvidia("T4", 16), [
+    ["g4dn.xlarge", 4, 16, 0.526, 3, 10], ["g4dn.2xlarge", 8, 32, 0.752, 3, 10], ["g4dn.4xlarge", 16, 64, 1.204, 3, 10], ["g4dn.12xlarge", 48, 192, 3.912, 8, 30],
   ], { "g4dn.12xlarge": 4 }),
-  ...family("x86_64", nvidia("A10G"), [
-    ["g5.xlarge", 4, 16, 1.006], ["g5.2xlarge", 8, 32, 1.212], ["g5.4xlarge", 16, 64, 1.624], ["g5.12xlarge", 48, 192, 5.672],
+  ...family("x86_64", nvidia("A10G", 24), [
+    ["g5.xlarge", 4, 16, 1.006, 4, 15], ["g5.2xlarge", 8, 32, 1.212, 4, 15], ["g5.4xlarge", 16, 64, 1.624, 8, 30], ["g5.12xlarge", 48, 192, 5.672, 15, 50],
   ], { "g5.12xlarge": 4 }),
-  ...family("x86_64", nvidia("L4"), [
-    ["g6.xlarge", 4, 16, 0.8048], ["g6.2xlarge", 8, 32, 0.9776], ["g6.4xlarge", 16, 64, 1.3232], ["g6.12xlarge", 48, 192, 4.6016],
+  ...family("x86_64", nvidia("L4", 24), [
+    ["g6.xlarge", 4, 16, 0.8048, 4, 15], ["g6.2xlarge", 8, 32, 0.9776, 4, 15], ["g6.4xlarge", 16, 64, 1.3232, 8, 30], ["g6.12xlarge", 48, 192, 4.6016, 8, 30],
   ], { "g6.12xlarge": 4 }),
-  ...family("x86_64", neuron("Inferentia"), [
-    ["inf1.xlarge", 4, 8, 0.228], ["inf1.2xlarge", 8, 16, 0.362], ["inf1.6xlarge", 24, 48, 1.18],
+  ...family("x86_64", neuron("Inferentia", 8, 4), [
+    ["inf1.xlarge", 4, 8, 0.228, 4, 10], ["inf1.2xlarge", 8, 16, 0.362, 4, 10], ["inf1.6xlarge", 24, 48, 1.18, 8, 30],
   ], { "inf1.6xlarge": 4 }),
-  ...family("x86_64", neuron("Inferentia2"), [
-    ["inf2.xlarge", 4, 16, 0.7582], ["inf2.8xlarge", 32, 128, 1.9679], ["inf2.24xlarge", 96, 384, 6.4906], ["inf2.48xlarge", 192, 768, 12.9813],
+  ...family("x86_64", neuron("Inferentia2", 32, 2), [
+    ["inf2.xlarge", 4, 16, 0.7582, 4, 15], ["inf2.8xlarge", 32, 128, 1.9679, 8, 30], ["inf2.24xlarge", 96, 384, 6.4906, 15, 50],
+    ["inf2.48xlarge", 192, 768, 12.9813, 15, 50],
   ], { "inf2.24xlarge": 6, "inf2.48xlarge": 12 }),
 ];
 
@@ -96,4 +119,13 @@ export function getInstanceType(name: string): InstanceTypeFacts {
 export function usdPerMillionInferences(instanceType: string, throughput: number, instances = 1): number {
   if (!(throughput > 0)) return Number.POSITIVE_INFINITY;
   return (getInstanceType(instanceType).onDemandUsdPerHour * instances * 1e6) / (throughput * 3600);
+}
+
+/** The EC2 On-Demand vCPU quota an instance type counts against. */
+export type VcpuQuotaFamily = "standard" | "g-and-vt" | "inf";
+
+export function vcpuQuotaFamily(name: string): VcpuQuotaFamily {
+  if (/^(g\d|vt\d)/.test(name)) return "g-and-vt";
+  if (/^inf\d/.test(name)) return "inf";
+  return "standard";
 }

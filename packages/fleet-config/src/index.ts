@@ -1,4 +1,7 @@
-export { getInstanceType, isKnownInstanceType, knownInstanceTypes, PRICE_SOURCE, usdPerMillionInferences, type InstanceTypeFacts } from "./catalog.js";
+export {
+  getInstanceType, isKnownInstanceType, knownInstanceTypes, NETWORK_SOURCE, PRICE_SOURCE, usdPerMillionInferences, vcpuQuotaFamily,
+  type AcceleratorFacts, type InstanceTypeFacts, type VcpuQuotaFamily,
+} from "./catalog.js";
 export { ConfigError, type ConfigProblem } from "./config-error.js";
 export { parseDurationSeconds } from "./duration.js";
 export { applyEnvOverrides, envNameFor, ENV_PREFIX } from "./env-overrides.js";
@@ -9,3 +12,4 @@ export {
 } from "./schema.js";
 export { fnv1a32, modelsForShard, repositoryModelNames, shardOwner } from "./shard.js";
 export { defaultStacksDir, fromNamespacedConfig, listStacks, loadStackConfig, type LoadStackOptions } from "./stack-file.js";
+export * from "./plan/index.js";

@@ -143,6 +143,22 @@ export const loadTestSchema = z.strictObject({
   slo: slo.prefault({}),
 });
 
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** An access-entry principal: an IAM role or user ARN, never an STS session. */
+const adminPrincipal = z.string().superRefine((arn, ctx) => {
+  const assumed = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/([^/]+)\//.exec(arn);
+  if (assumed) {
+    ctx.addIssue({
+      code: "custom",
+      message: `is an assumed-role session (what \`aws sts get-caller-identity\` prints for SSO and assumed roles), which EKS access entries refuse: give the role's ARN, \`aws iam get-role --role-name ${assumed[1]} --query Role.Arn --output text\` (the identity running \`pulumi up\` needs no entry: it is admin already)`,
+    });
+  } else if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(arn)) {
+    ctx.addIssue({ code: "custom", message: "must be an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admins" });
+  }
+});
+
 export const clusterSchema = z.strictObject({
   /** Use an existing cluster instead of creating network and cluster: a kubeconfig (path or contents) or an EKS cluster name. */
   existing: z.strictObject({
@@ -161,8 +177,15 @@ export const clusterSchema = z.strictObject({
   systemNodes: z.int().min(1).max(20).default(1),
   /** A DaemonSet pulls the server image on every fleet node before the fleet starts. */
   prePullImages: z.boolean().default(false),
-  /** IAM principals (role/user ARNs) given cluster-admin through EKS access entries. */
-  adminPrincipals: z.array(z.string().startsWith("arn:")).default([]),
+  /**
+   * More IAM roles or users given cluster-admin through EKS access entries. The identity that runs
+   * `pulumi up` is cluster admin already (EKS bootstraps the creator); it is skipped here if listed.
+   */
+  adminPrincipals: z.array(adminPrincipal).default([]),
+  /** Days CloudWatch keeps the control-plane logs (the program owns the log group, so destroy removes it). */
+  logRetentionDays: z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days)) as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], {
+    error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+  }).default(7),
 });
 
 const fleetObjectSchema = z.strictObject({

@@ -1,0 +1,101 @@
+/**
+ * `fleet plan`: what `pulumi up` would create for a stack and whether it will run, with no cloud
+ * account. The same check stops the Pulumi program and `fleet matrix` before anything is created.
+ */
+import { getInstanceType } from "../catalog.js";
+import { ConfigError, type ConfigProblem } from "../config-error.js";
+import type { FleetConfig } from "../schema.js";
+import { clusterWorkloads, type PodRequest } from "./cluster-workloads.js";
+import { estimateUsdPerHour, type HourlyCost } from "./cost.js";
+import { placePods, type NodePlacement } from "./fit.js";
+import { amiTypeFor, IMAGES, isPlaceholderImage, platformFor, serverImagePlan, type ServerImagePlan } from "./images.js";
+import { nodeAllocatable, type NodeAllocatable } from "./node-capacity.js";
+import { quotaNeeds, type QuotaNeed } from "./quotas.js";
+
+export interface NodeGroupPlan {
+  readonly role: "system" | "fleet";
+  readonly instanceType: string;
+  readonly count: number;
+  readonly arch: "x86_64" | "arm64";
+  readonly amiType: string;
+  /** One node's allocatable resources, before any pod. */
+  readonly allocatable: NodeAllocatable;
+  readonly nodes: readonly NodePlacement[];
+}
+
+export interface ImagePlan {
+  readonly role: string;
+  readonly image: string;
+  readonly platform: string;
+}
+
+export interface StackPlan {
+  readonly stack: string;
+  readonly region: string;
+  /** Empty for a bring-your-own cluster: its nodes are not ours to know. */
+  readonly nodeGroups: readonly NodeGroupPlan[];
+  readonly images: readonly ImagePlan[];
+  readonly quotas: readonly QuotaNeed[];
+  readonly usdPerHour: HourlyCost;
+  /** Every reason the stack would not run, each naming the config field to change. */
+  readonly problems: readonly ConfigProblem[];
+  readonly fits: boolean;
+}
+
+function describeServerImage(plan: ServerImagePlan): string {
+  return plan.kind === "build" ? `built from ${plan.dockerfile}` : plan.image;
+}
+
+/** The field to change when a pod does not fit, and what to do about it. */
+function unplacedProblem(config: FleetConfig, role: "system" | "fleet", pod: PodRequest, reason: string): ConfigProblem {
+  if (role === "fleet") {
+    return {
+      path: "server.numServers",
+      value: config.server.numServers,
+      message: `does not fit: ${reason}. Lower server.numServers or server.resources, raise cluster.fleetNodes, or pick a larger instanceType`,
+    };
+  }
+  return {
+    path: "loadTest.pods",
+    value: config.loadTest.pods,
+    message: `does not fit on the system nodes: ${reason}. Lower loadTest.pods, raise cluster.systemNodes, or pick a larger loadTest.instanceType`,
+  };
+}
+
+export function planStack(config: FleetConfig): StackPlan {
+  const problems: ConfigProblem[] = [];
+  const serverImage = serverImagePlan(config);
+  if (serverImage.kind === "external" && isPlaceholderImage(serverImage.image)) {
+    problems.push({ path: "server.image", value: serverImage.image, message: "is a placeholder that no registry serves: push your server image and name it here, or remove server.image to build ours" });
+  }
+  const systemFacts = getInstanceType(config.loadTest.instanceType);
+  const images: ImagePlan[] = [
+    { role: "model server", image: describeServerImage(serverImage), platform: serverImage.platform },
+    { role: "k6 load generator", image: IMAGES.k6, platform: platformFor(systemFacts.arch) },
+  ];
+  const nodeGroups: NodeGroupPlan[] = [];
+  if (!config.cluster.existing) {
+    const workloads = clusterWorkloads(config);
+    const groups = [
+      { role: "system" as const, instanceType: config.loadTest.instanceType, count: config.cluster.systemNodes },
+      { role: "fleet" as const, instanceType: config.instanceType, count: config.cluster.fleetNodes },
+    ];
+    for (const group of groups) {
+      const facts = getInstanceType(group.instanceType);
+      const allocatable = nodeAllocatable(facts);
+      const { daemonSets, pods } = workloads[group.role];
+      const placement = placePods(allocatable, group.count, daemonSets, pods);
+      for (const { pod, reason } of placement.unplaced) problems.push(unplacedProblem(config, group.role, pod, reason));
+      const accelerator = group.role === "fleet" ? facts.accelerator?.kind : undefined;
+      nodeGroups.push({ role: group.role, instanceType: group.instanceType, count: group.count, arch: facts.arch, amiType: amiTypeFor(facts.arch, accelerator), allocatable, nodes: placement.nodes });
+    }
+  }
+  return { stack: config.stack, region: config.region, nodeGroups, images, quotas: quotaNeeds(config), usdPerHour: estimateUsdPerHour(config), problems, fits: problems.length === 0 };
+}
+
+/** Throws ConfigError naming each field whose value makes the stack unrunnable (pods that do not fit, a placeholder image). */
+export function assertStackRuns(config: FleetConfig, origin: string): StackPlan {
+  const plan = planStack(config);
+  if (!plan.fits) throw new ConfigError(origin, plan.problems);
+  return plan;
+}

@@ -1,0 +1,50 @@
+// `fleet plan` as text: node groups with allocatable resources and the pods on each node, images, quotas, cost.
+import { formatCpu, formatMemory, KERNEL_RESERVED_MEMORY_FRACTION, NETWORK_SOURCE, PRICE_SOURCE, type NodeGroupPlan, type PodRequest, type StackPlan } from "@inference-fleet/fleet-config";
+
+const usd = (value: number) => `$${value.toFixed(3)}`;
+const podText = (pod: PodRequest) => `${pod.name} (${formatCpu(pod.cpuMillis)} CPU, ${formatMemory(pod.memoryMiB)}${Object.entries(pod.devices).map(([r, n]) => `, ${n} ${r}`).join("")})`;
+
+function renderGroup(group: NodeGroupPlan): string[] {
+  const a = group.allocatable;
+  const devices = Object.entries(a.devices).map(([resource, count]) => `, ${count} ${resource}`).join("");
+  const lines = [
+    `  ${group.role}: ${group.count} x ${group.instanceType} (${group.arch}, ${group.amiType})`,
+    `    allocatable per node: ${formatCpu(a.cpuMillis)} CPU, ${formatMemory(a.memoryMiB)} memory, ${a.pods} pods${devices}`,
+    `      = capacity ${formatCpu(a.capacity.cpuMillis)} CPU, ${formatMemory(a.capacity.memoryMiB)} - kube-reserved ${formatCpu(a.kubeReserved.cpuMillis)} CPU, ` +
+      `${formatMemory(a.kubeReserved.memoryMiB)} - eviction threshold ${formatMemory(a.evictionMemoryMiB)}`,
+  ];
+  for (const node of group.nodes) {
+    const daemonCpu = node.daemonSets.reduce((sum, d) => sum + d.cpuMillis, 0);
+    const daemonMemory = node.daemonSets.reduce((sum, d) => sum + d.memoryMiB, 0);
+    lines.push(
+      `    node ${node.index + 1}: DaemonSets ${node.daemonSets.map((d) => d.name).join(", ")} (${formatCpu(daemonCpu)} CPU, ${formatMemory(daemonMemory)})`,
+      `      pods: ${node.pods.map(podText).join(", ") || "none"}`,
+      `      left: ${formatCpu(node.free.cpuMillis)} CPU, ${formatMemory(node.free.memoryMiB)}, ${node.free.pods} pods` +
+        Object.entries(node.free.devices).map(([resource, count]) => `, ${count} ${resource}`).join(""),
+    );
+  }
+  return lines;
+}
+
+export function renderPlan(plan: StackPlan): string {
+  const lines = [`Stack ${plan.stack} (${plan.region}): ${plan.fits ? "fits" : "does NOT fit"}.`, ""];
+  if (!plan.fits) {
+    lines.push("Problems:", ...plan.problems.map((p) => `  - ${p.path}: ${p.message}`), "");
+  }
+  if (plan.nodeGroups.length === 0) lines.push("Node groups: none (cluster.existing: the cluster's nodes are not checked).");
+  else lines.push("Node groups:", ...plan.nodeGroups.flatMap(renderGroup));
+  lines.push("", "Images:", ...plan.images.map((image) => `  ${image.role}: ${image.image} (${image.platform})`));
+  if (plan.quotas.length > 0) {
+    lines.push("", "Service Quotas used while up (`--check-quotas` compares them with the account's):");
+    for (const quota of plan.quotas) lines.push(`  ${quota.name} [${quota.serviceCode} ${quota.quotaCode}]: ${quota.need}${quota.awsDefault !== undefined ? ` (AWS default ${quota.awsDefault})` : ""}`);
+  }
+  const cost = plan.usdPerHour;
+  lines.push(
+    "",
+    `Estimated cost while up: ${usd(cost.total)}/h (nodes ${usd(cost.nodes)}, EKS control plane ${usd(cost.controlPlane)}, NAT gateways ${usd(cost.natGateways)}; ` +
+      `on-demand ${PRICE_SOURCE.region} prices of ${PRICE_SOURCE.date}; data transfer, EBS, S3 and logs not included).`,
+    `Assumptions: EKS AL2023 kubelet reservations (nodeadm); max pods from ENI limits (${NETWORK_SOURCE}) capped at 110/250 as managed node groups do; ` +
+      `${KERNEL_RESERVED_MEMORY_FRACTION * 100}% of nominal memory kept by the kernel.`,
+  );
+  return lines.join("\n");
+}
