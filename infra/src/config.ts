@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, planStack, fromNamespacedConfig, parseFleetConfig, PROJECT, type ConfigProblem, type FleetConfig } from "@inference-fleet/fleet-config";
+import { applyEnvOverrides, ConfigError, planStack, fromNamespacedConfig, parseFleetConfig, PROJECT, type ConfigProblem, type FleetConfig } from "@inference-fleet/fleet-config";
 
 /**
  * Reads the stack's config once, as one object, through the shared schema, and runs `fleet plan`'s
@@ -9,7 +9,8 @@ import { ConfigError, planStack, fromNamespacedConfig, parseFleetConfig, PROJECT
 export function readFleetConfig(): FleetConfig {
   const stack = pulumi.getStack();
   const origin = `stacks/Pulumi.${stack}.yaml`;
-  const config = parseFleetConfig(fromNamespacedConfig(pulumi.runtime.allConfig(), stack), origin);
+  // FLEET_* variables override fields here as in every fleet command (`fleet matrix` passes the runner's CIDR this way).
+  const config = parseFleetConfig(applyEnvOverrides(fromNamespacedConfig(pulumi.runtime.allConfig(), stack), process.env), origin);
   const problems = [...deployableProblems(config), ...planStack(config).problems];
   if (problems.length > 0) throw new ConfigError(origin, problems);
   return config;

@@ -52,6 +52,48 @@ describe("bench.yml", () => {
     expect(steps(bench).some((s) => s.uses?.startsWith("actions/upload-artifact"))).toBe(true);
   });
 
+  it("runs only commands that exist here, with the flags they take", () => {
+    const scripts = (JSON.parse(readFileSync(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { scripts: Record<string, string> }).scripts;
+    for (const step of steps(bench).filter((s) => s.run)) {
+      for (const line of step.run!.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))) {
+        const words = line.replace(/"\$\w+"/g, "VALUE").split(/\s+/);
+        if (words[0] === "npx" && words[1] === "fleet") {
+          const command = commands.find((c) => c.path.every((word, i) => words[i + 2] === word));
+          expect(command, line).toBeDefined();
+          expect(() => parseCommandArgs(command!, words.slice(2 + command!.path.length)), line).not.toThrow();
+        } else if (words[0] === "npm" && words[1] === "run") {
+          expect(scripts, line).toHaveProperty(words[2]!);
+        } else if (line.includes("$GITHUB_STEP_SUMMARY")) {
+          expect(line).toMatch(/^cat bench-report\/comparison\.md >> "\$GITHUB_STEP_SUMMARY"$/);
+        } else {
+          expect(["npm ci", "pulumi login"], `unexpected command: ${line}`).toContain(line);
+        }
+      }
+    }
+  });
+
+  it("sets up QEMU for arm64 before buildx, so the Graviton image builds on an x86 runner", () => {
+    const uses = steps(bench).map((s) => s.uses ?? "");
+    const qemu = uses.findIndex((u) => u.startsWith("docker/setup-qemu-action"));
+    expect(qemu).toBeGreaterThanOrEqual(0);
+    expect(String(steps(bench)[qemu]!.with?.platforms)).toContain("arm64");
+    expect(qemu).toBeLessThan(uses.findIndex((u) => u.startsWith("docker/setup-buildx-action")));
+  });
+
+  it("checks the account's quotas before creating anything", () => {
+    for (const step of fleetRuns) expect(step.run).toContain("--check-quotas");
+  });
+
+  it("names a CI role whose trust and permission documents are in the repository and parse", () => {
+    for (const file of ["trust-policy.json", "permissions-policy.json"]) {
+      const doc = JSON.parse(readFileSync(fileURLToPath(new URL(`../../infra/ci-role/${file}`, import.meta.url)), "utf8")) as { Statement: unknown[] };
+      expect(doc.Statement.length).toBeGreaterThan(0);
+    }
+    const permissions = readFileSync(fileURLToPath(new URL("../../infra/ci-role/permissions-policy.json", import.meta.url)), "utf8");
+    // What the matrix's own preflight calls, besides what the stacks create.
+    expect(permissions).toContain("servicequotas:GetServiceQuota");
+  });
+
   it("calls fleet commands with options that exist", () => {
     expect(fleetRuns.length).toBeGreaterThan(0);
     for (const step of fleetRuns) {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, estimateUsdPerHour, loadStackConfig, parseFleetConfig } from "@inference-fleet/fleet-config";
+import { fleetServerEnvironment } from "@inference-fleet/model-server/settings";
 import { assertDeployable } from "../config.js";
 import { contentTag } from "./image-content.js";
 import { parseS3Uri } from "./iam-documents.js";
@@ -67,19 +68,25 @@ describe("buildK6Env", () => {
 });
 
 describe("the server's configuration", () => {
-  it("is passed as the container's environment", () => {
-    const env = Object.fromEntries(buildServerEnv(dev, "s3://b/models/x/").map((variable) => [variable.name, variable.value]));
-    expect(env).toMatchObject({ MODEL_SOURCE: "s3://b/models/x/", NUM_MODELS: String(dev.server.numModels), PORT: "8080", METRICS_PORT: "9090", EXECUTION_PROVIDERS: "cpu" });
+  const podEnv = (config: typeof dev) => Object.fromEntries(buildServerEnv(config, "s3://b/models/x/").map((variable) => [variable.name, variable.value]));
+  it("is passed as the container's environment, with metrics on every interface so the pod IP can be scraped", () => {
+    expect(podEnv(dev)).toMatchObject({
+      MODEL_DIR: "s3://b/models/x/", NUM_MODELS: String(dev.server.numModels), PORT: "8080", HOST: "0.0.0.0", METRICS_PORT: "9090", METRICS_HOST: "0.0.0.0",
+      EXECUTION_PROVIDERS: "cpu", MAX_SEQ_LENGTH: String(dev.model.maxSeqLength), CACHE_DIR: "/cache",
+    });
   });
-  it.each([
-    ["1", "0"],
-    ["1500m", "0"],
-    ["2", "1"],
-    ["4", "1"],
-  ])("runs ONNX Runtime in a worker thread only when the pod has 2+ CPUs (cpu %s -> INFERENCE_WORKERS %s)", (cpu, workers) => {
-    const config = { ...dev, server: { ...dev.server, resources: { ...dev.server.resources, cpu } } };
-    const env = Object.fromEntries(buildServerEnv(config, "s3://b/m/").map((variable) => [variable.name, variable.value]));
-    expect(env["INFERENCE_WORKERS"]).toBe(workers);
+  it("is the local runner's environment but for where the server listens and caches", () => {
+    const local = fleetServerEnvironment(dev, { modelSource: "s3://b/models/x/", index: 0, port: 8080, host: "127.0.0.1" });
+    const placement = ["HOST", "METRICS_PORT", "METRICS_HOST", "CACHE_DIR"];
+    const strip = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([name]) => !placement.includes(name)));
+    expect(strip(podEnv(dev))).toEqual(strip(local));
+  });
+  it("leaves threads and workers to the server's CPU budget (cgroup cpu.max) unless the stack sets them", () => {
+    expect(podEnv(dev)).not.toHaveProperty("THREADS");
+    expect(podEnv({ ...dev, server: { ...dev.server, threads: 3, inferenceWorkers: 1 } })).toMatchObject({ THREADS: "3", INFERENCE_WORKERS: "1" });
+  });
+  it("asks for cuda first on gpu stacks", () => {
+    expect(podEnv(loadStackConfig("g5", { env: {} })).EXECUTION_PROVIDERS).toBe("cuda,cpu");
   });
   it.each([
     [undefined, "/v2/health/ready", "/v2/health/live"],

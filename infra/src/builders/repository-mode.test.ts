@@ -19,7 +19,7 @@ describe("repository mode", () => {
     const spec = buildServerPodSpec(many, index, { image: "img", modelSource: "s3://bucket/models/x-repository/", serviceAccountName: "sa" });
     const env = containerEnv(spec);
     expect(env).toMatchObject({ MODEL_REPO: "s3://bucket/models/x-repository/", SERVER_INDEX: String(index), NUM_SERVERS: "3", MAX_RESIDENT_MB: "200" });
-    expect(env.MODEL_SOURCE).toBeUndefined();
+    expect(env.MODEL_DIR).toBeUndefined();
   });
 
   it("gives k6 every repository model name and shard routing, so each request reaches its model's owner", () => {
@@ -44,7 +44,7 @@ describe("repository mode", () => {
   it("keeps the single-model environment when no repository is configured", () => {
     const spec = buildServerPodSpec(parseFleetConfig({}), 0, { image: "img", modelSource: "s3://b/m/", serviceAccountName: "sa" });
     const env = containerEnv(spec);
-    expect(env.MODEL_SOURCE).toBe("s3://b/m/");
+    expect(env.MODEL_DIR).toBe("s3://b/m/");
     expect(env.MODEL_REPO).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { getInstanceType, repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
+import { getInstanceType, repositoryModelNames, serverDeviceRequests, type FleetConfig } from "@inference-fleet/fleet-config";
+import { drainTimeoutMs, fleetServerEnvironment } from "@inference-fleet/model-server/settings";
 import { LABELS, METRICS_PORT, NON_ROOT_UID, PART_OF, SERVER_APP } from "../constants.js";
-import { ACCELERATOR_RESOURCE, taintsFor, tolerationsFor } from "./node-groups.js";
+import { taintsFor, tolerationsFor } from "./node-groups.js";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -18,74 +19,26 @@ export function usesOwnImage(config: FleetConfig): boolean {
   return !config.server.image;
 }
 
-/**
- * How long a stopping server keeps answering in-flight requests: the longest a request may take.
- * The pod's grace period adds a margin so the kubelet never kills a draining server.
- */
-export function drainTimeoutMs(config: FleetConfig): number {
-  return config.server.requestTimeoutMs + 1000;
-}
-
+/** The pod's grace period: the server's drain timeout plus a margin, so the kubelet never kills a draining server. */
 export function terminationGracePeriodSeconds(config: FleetConfig): number {
   return Math.ceil(drainTimeoutMs(config) / 1000) + 5;
 }
 
-/** ONNX Runtime execution providers in order of preference. */
-function executionProvidersFor(config: FleetConfig): string {
-  return config.server.processor === "gpu" ? "cuda,cpu" : "cpu";
-}
-
-/** CPUs in a Kubernetes CPU quantity ("2", "1500m", 0.5). */
-function cpuCount(quantity: string): number {
-  return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
-}
-
 /**
- * One inference worker thread when the pod may use two or more CPUs, else none: the server's own
- * default looks at the CPUs it can be scheduled on, which in a pod is the node's, not its CFS quota.
- */
-export function inferenceWorkersFor(config: FleetConfig): number {
-  return cpuCount(config.server.resources.cpu) >= 2 ? 1 : 0;
-}
-
-/**
- * The model server's environment (its configuration contract). Repository mode: the source is the repository prefix (MODEL_REPO), and
- * server `index` serves its shard (SERVER_INDEX of NUM_SERVERS) under MAX_RESIDENT_MB.
+ * The model server's environment, from the model server's own mapping (the same one `fleet local`
+ * uses). Metrics listen on every interface: Prometheus and the CloudWatch agent scrape the pod IP.
  */
 export function buildServerEnv(config: FleetConfig, modelSource: string, index = 0): EnvVar[] {
-  const { server, model } = config;
-  const values: Record<string, string | number | boolean | undefined> = {
-    PORT: server.port,
-    METRICS_PORT,
-    MODEL_SOURCE: modelSource,
-    NUM_MODELS: server.numModels,
-    THREADS: server.threads,
-    MAX_BATCH: server.maxBatch,
-    MAX_QUEUE_DELAY_MS: server.maxQueueDelayMs,
-    MAX_QUEUE: server.maxQueue,
-    REQUEST_TIMEOUT_MS: server.requestTimeoutMs,
-    PADDING: model.padding,
-    SEPARATE_SESSIONS: server.separateSessions,
-    POSTPROCESS: server.postprocess,
-    QUIET: true,
-    CACHE_DIR: "/cache",
-    DRAIN_TIMEOUT_MS: drainTimeoutMs(config),
-    EXECUTION_PROVIDERS: executionProvidersFor(config),
-    INFERENCE_WORKERS: inferenceWorkersFor(config),
-  };
-  if (model.repository) {
-    delete values.MODEL_SOURCE;
-    Object.assign(values, { MODEL_REPO: modelSource, MAX_RESIDENT_MB: model.repository.maxResidentMb, SERVER_INDEX: index, NUM_SERVERS: server.numServers });
-  }
-  return Object.entries(values).filter(([, value]) => value !== undefined).map(([name, value]) => ({ name, value: String(value) }));
+  const env = fleetServerEnvironment(config, { modelSource, index, port: config.server.port, host: "0.0.0.0", metricsPort: METRICS_PORT, metricsHost: "0.0.0.0", cacheDir: "/cache" });
+  return Object.entries(env).map(([name, value]) => ({ name, value }));
 }
 
 /** requests = limits, so a server gets exactly what the benchmark says it has (Guaranteed QoS). */
 export function buildServerResources(config: FleetConfig): { requests: Record<string, string>; limits: Record<string, string> } {
   const { resources } = config.server;
-  const amounts: Record<string, string> = { cpu: resources.cpu, memory: resources.memory };
-  if (resources.gpus > 0) amounts[ACCELERATOR_RESOURCE.nvidia] = String(resources.gpus);
-  if (resources.neuronDevices > 0) amounts[ACCELERATOR_RESOURCE.neuron] = String(resources.neuronDevices);
+  // The device requests `fleet plan` fits on the node (nvidia.com/gpu, aws.amazon.com/neuron).
+  const devices = Object.entries(serverDeviceRequests(config)).map(([resource, count]) => [resource, String(count)]);
+  const amounts: Record<string, string> = { cpu: resources.cpu, memory: resources.memory, ...Object.fromEntries(devices) };
   return { requests: { ...amounts }, limits: { ...amounts } };
 }
 

@@ -7,7 +7,7 @@ export { parseDurationSeconds } from "./duration.js";
 export { applyEnvOverrides, envNameFor, ENV_PREFIX } from "./env-overrides.js";
 export { parseFleetConfig } from "./parse.js";
 export {
-  clusterSchema, fleetConfigObjectSchema, fleetConfigSchema, loadTestSchema, modelSchema, PROJECT, serverSchema,
+  clusterSchema, defaultWarmupSeconds, fleetConfigObjectSchema, fleetConfigSchema, loadTestSchema, modelSchema, PROJECT, serverSchema,
   type ClusterConfig, type FleetConfig, type FleetConfigInput, type LoadTestConfig, type ModelConfig, type ServerConfig,
 } from "./schema.js";
 export { fnv1a32, modelsForShard, repositoryModelNames, shardOwner } from "./shard.js";

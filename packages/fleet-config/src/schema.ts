@@ -118,8 +118,11 @@ export const loadTestSchema = z.strictObject({
   /** seq cycles servers and models in order; rnd picks at random; bmk holds constant concurrency; rate is open loop; ramp raises the rate to find the SLO limit. */
   mode: z.enum(["seq", "rnd", "bmk", "rate", "ramp"]).default("bmk"),
   duration: durationSeconds.default(30),
-  /** The first seconds of a run (connections, caches, JIT, autotuning) are load but not figures. */
-  warmup: durationSeconds.default(5),
+  /**
+   * The first seconds of a run (connections, caches, JIT, autotuning) are load but not figures.
+   * Absent: 5 s, or a fifth of the duration when that is shorter.
+   */
+  warmup: durationSeconds.optional(),
   /** Virtual users (closed loop) per load pod. */
   concurrency: z.int().min(1).max(10_000).default(4),
   /** Requests per second in total for rate mode (split over pods). */
@@ -228,7 +231,7 @@ export const fleetConfigSchema = fleetObjectSchema
     if (config.loadTest.ramp.maxRate <= config.loadTest.ramp.startRate) {
       ctx.addIssue({ code: "custom", path: ["loadTest", "ramp", "maxRate"], input: config.loadTest.ramp.maxRate, message: `must be greater than startRate (${config.loadTest.ramp.startRate})` });
     }
-    if (config.loadTest.warmup >= config.loadTest.duration) {
+    if (config.loadTest.warmup !== undefined && config.loadTest.warmup >= config.loadTest.duration) {
       ctx.addIssue({ code: "custom", path: ["loadTest", "warmup"], input: config.loadTest.warmup, message: `must be shorter than loadTest.duration (${config.loadTest.duration} s), which includes it` });
     }
     if (config.cluster.endpointPublicAccess && config.cluster.publicAccessCidrs.includes("0.0.0.0/0")) {
@@ -240,6 +243,7 @@ export const fleetConfigSchema = fleetObjectSchema
     const processor = config.server.processor ?? defaultProcessor(facts.accelerator?.kind);
     return {
       ...config,
+      loadTest: { ...config.loadTest, warmup: config.loadTest.warmup ?? defaultWarmupSeconds(config.loadTest.duration) },
       server: {
         ...config.server,
         processor,
@@ -252,6 +256,11 @@ export const fleetConfigSchema = fleetObjectSchema
       },
     };
   });
+
+/** 5 s of warm-up, or a fifth of a shorter run. */
+export function defaultWarmupSeconds(durationSeconds: number): number {
+  return Math.min(5, durationSeconds / 5);
+}
 
 function defaultProcessor(acceleratorKind: "nvidia" | "neuron" | undefined): "cpu" | "gpu" | "inf" {
   return acceleratorKind === "nvidia" ? "gpu" : acceleratorKind === "neuron" ? "inf" : "cpu";

@@ -15,8 +15,8 @@ const outcome: fc.Arbitrary<Outcome> = fc.oneof(
   fc.record({ atMs: fc.integer({ min: START, max: END }), failure: fc.constantFrom("timeout" as const, "connection" as const) }),
 );
 
-function record(outcomes: Outcome[]) {
-  const recorder = new ResultRecorder(START);
+function record(outcomes: Outcome[], warmupSeconds = 0) {
+  const recorder = new ResultRecorder(START, warmupSeconds);
   for (const o of outcomes) {
     if ("failure" in o) recorder.recordFailure(o.failure, o.atMs);
     else recorder.recordResponse(o.latencyMs, o.status, o.atMs);
@@ -28,8 +28,8 @@ describe("mergeResults", () => {
   it("merging a run split at random equals the result of the whole run", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(outcome, fc.nat(4)), { maxLength: 400 }), (tagged) => {
-        const whole = record(tagged.map(([o]) => o));
-        const parts = [0, 1, 2, 3, 4].map((part) => record(tagged.filter(([, p]) => p === part).map(([o]) => o)));
+        const whole = record(tagged.map(([o]) => o), 3);
+        const parts = [0, 1, 2, 3, 4].map((part) => record(tagged.filter(([, p]) => p === part).map(([o]) => o), 3));
         const merged = mergeResults(parts.map((p) => parseResult(JSON.parse(JSON.stringify(p)))));
         expect(merged).toEqual({ ...whole, sources: 5 });
       }),
@@ -41,6 +41,23 @@ describe("mergeResults", () => {
     const a = { ...record([]), labels: { stack: "c7g", pod: "0" } };
     const b = { ...record([]), labels: { stack: "c7g", pod: "1" } };
     expect(mergeResults([a, b]).labels).toEqual({ stack: "c7g" });
+  });
+
+  it("keeps the warm-up and unions the servers by target, a known provider winning over an unknown one", () => {
+    const a = { ...record([]), warmupSeconds: 5, servers: [{ target: "http://a", executionProvider: "cuda" }, { target: "http://b" }] };
+    const b = { ...record([]), warmupSeconds: 5, servers: [{ target: "http://b", executionProvider: "cpu" }, { target: "http://c" }] };
+    const merged = mergeResults([a, b]);
+    expect(merged.warmupSeconds).toBe(5);
+    const expected = [{ target: "http://a", executionProvider: "cuda" }, { target: "http://b", executionProvider: "cpu" }, { target: "http://c" }];
+    expect(merged.servers).toEqual(expected);
+  });
+
+  it("reads files written before warm-up and servers were recorded, and merges them with new ones", () => {
+    const { warmupSeconds: _w, servers: _s, ...old } = record([]);
+    const parsed = parseResult(JSON.parse(JSON.stringify(old)));
+    expect(parsed).toMatchObject({ warmupSeconds: 0, servers: [] });
+    const servers = [{ target: "http://a", executionProvider: "cpu" }];
+    expect(mergeResults([parsed, { ...record([]), servers }]).servers).toEqual(servers);
   });
 
   it("refuses to merge different modes and empty input", () => {

@@ -1,5 +1,6 @@
 import { LatencyHistogram } from "./histogram.js";
 import { buildResult, type LoadTestResult, type SeriesPoint } from "./results.js";
+import { mergeServers } from "./servers.js";
 
 function union(lists: string[][]): string[] {
   return [...new Set(lists.flat())];
@@ -57,5 +58,8 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
     histogram: histogram.toJSON(),
     series: mergeSeries(list),
     sources: list.reduce((sum, r) => sum + r.sources, 0),
+    // Pods of one run share the warm-up; the longest is the one to report if they did not.
+    warmupSeconds: Math.max(...list.map((r) => r.warmupSeconds ?? 0)),
+    servers: mergeServers(list.map((r) => r.servers ?? [])),
   });
 }

@@ -1,6 +1,6 @@
 import { LatencyHistogram } from "./histogram.js";
 import { errorKind } from "./request.js";
-import { buildResult, type LoadMode, type LoadTestResult, type SeriesPoint } from "./results.js";
+import { buildResult, type LoadMode, type LoadTestResult, type SeriesPoint, type ServerInfo } from "./results.js";
 
 /** Kinds of failure without an HTTP status. */
 export type FailureKind = "timeout" | "connection";
@@ -17,9 +17,14 @@ export interface ResultMeta {
   targets: string[];
   models: string[];
   labels: Record<string, string>;
+  servers?: ServerInfo[];
 }
 
-/** Collects outcomes of requests as they finish (cheap per call) and turns them into a result. */
+/**
+ * Collects outcomes of requests as they finish (cheap per call) and turns them into a result.
+ * Outcomes that arrive during the warm-up (the first `warmupSeconds` after `startMs`) count nowhere:
+ * connections, caches and JIT are still settling then, and would skew the figures.
+ */
 export class ResultRecorder {
   readonly histogram = new LatencyHistogram();
   readonly errors: Record<string, number> = {};
@@ -29,7 +34,16 @@ export class ResultRecorder {
   private current: SecondBucket | undefined;
   private currentSecond = Number.NaN;
 
-  constructor(readonly startMs: number) {}
+  /** Unix ms from which outcomes count. */
+  readonly measuredFromMs: number;
+
+  constructor(
+    readonly startMs: number,
+    readonly warmupSeconds = 0,
+  ) {
+    if (!(warmupSeconds >= 0)) throw new Error(`The warm-up must be 0 or more seconds, got ${warmupSeconds}.`);
+    this.measuredFromMs = startMs + warmupSeconds * 1000;
+  }
 
   private secondOf(atMs: number): SecondBucket {
     const second = Math.floor(atMs / 1000);
@@ -41,8 +55,9 @@ export class ResultRecorder {
     return bucket;
   }
 
-  /** An HTTP response arrived at `atMs` (Unix ms) after `latencyMs`; 4xx and 5xx count as errors. */
-  recordResponse(latencyMs: number, status: number, atMs: number): void {
+  /** An HTTP response arrived at `atMs` (Unix ms) after `latencyMs`; 4xx and 5xx count as errors. False when it came during the warm-up. */
+  recordResponse(latencyMs: number, status: number, atMs: number): boolean {
+    if (atMs < this.measuredFromMs) return false;
     const bucket = this.secondOf(atMs);
     this.requests += 1;
     bucket.requests += 1;
@@ -50,14 +65,17 @@ export class ResultRecorder {
     bucket.latency.record(latencyMs);
     const kind = errorKind(status, false);
     if (kind) this.countError(kind, bucket);
+    return true;
   }
 
-  /** A request ended without a response. */
-  recordFailure(kind: FailureKind, atMs: number): void {
+  /** A request ended without a response. False when it ended during the warm-up. */
+  recordFailure(kind: FailureKind, atMs: number): boolean {
+    if (atMs < this.measuredFromMs) return false;
     const bucket = this.secondOf(atMs);
     this.requests += 1;
     bucket.requests += 1;
     this.countError(kind, bucket);
+    return true;
   }
 
   private countError(kind: string, bucket: SecondBucket): void {
@@ -71,6 +89,16 @@ export class ResultRecorder {
   }
 
   finish(meta: ResultMeta, endMs: number): LoadTestResult {
-    return buildResult({ ...meta, startMs: this.startMs, endMs, requests: this.requests, errors: { ...this.errors }, histogram: this.histogram.toJSON(), series: this.series() });
+    // The figures cover the measured window only: it starts when the warm-up ends.
+    return buildResult({
+      ...meta,
+      startMs: this.measuredFromMs,
+      warmupSeconds: this.warmupSeconds,
+      endMs,
+      requests: this.requests,
+      errors: { ...this.errors },
+      histogram: this.histogram.toJSON(),
+      series: this.series(),
+    });
   }
 }

@@ -39,6 +39,13 @@ export const seriesPointSchema = z.object({
   latency: histogramSchema.optional(),
 });
 
+export const serverInfoSchema = z.object({
+  /** A target URL as the generator called it. */
+  target: z.string(),
+  /** What the server reported in GET /v2/models/{model} parameters.execution_provider ("cpu", "cuda", ...); absent when unknown. */
+  executionProvider: z.string().optional(),
+});
+
 export const loadTestResultSchema = z.object({
   schemaVersion: z.literal(1),
   generator: z.enum(["local", "k6", "mixed"]),
@@ -49,12 +56,15 @@ export const loadTestResultSchema = z.object({
   labels: z.record(z.string(), z.string()),
   startTime: z.iso.datetime(),
   endTime: z.iso.datetime(),
+  /** endTime - startTime: the measured window, after the warm-up. */
   durationSeconds: z.number().nonnegative(),
+  /** Seconds of load before startTime whose requests count nowhere (files older than the warm-up have none). */
+  warmupSeconds: z.number().nonnegative().default(0),
   /** Requests that finished, failed ones included. */
   requests: count,
   /** Failed requests by kind: http_<status>, timeout, connection. */
   errors: z.record(z.string(), count),
-  /** Successful requests per second over the whole duration. */
+  /** Successful requests per second over the measured window. */
   throughput: z.number().nonnegative(),
   latencyMs: latencySummarySchema,
   /** Latency of every response that arrived (any status); timeouts and connection errors have none. */
@@ -62,10 +72,13 @@ export const loadTestResultSchema = z.object({
   series: z.array(seriesPointSchema),
   /** How many generator results were merged into this one. */
   sources: z.number().int().positive(),
+  /** What each target said it runs on, asked before the load started (older files have none). */
+  servers: z.array(serverInfoSchema).default([]),
 });
 
 export type LoadTestResult = z.infer<typeof loadTestResultSchema>;
 export type SeriesPoint = z.infer<typeof seriesPointSchema>;
+export type ServerInfo = z.infer<typeof serverInfoSchema>;
 
 /** Parses a results file's JSON; the error names the file and the fields that are wrong. */
 export function parseResult(json: unknown, origin = "results"): LoadTestResult {

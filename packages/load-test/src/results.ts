@@ -1,8 +1,8 @@
 // Building results: pure and free of zod, so the k6 script can bundle it.
 import { percentilesFromHistogram, type HistogramData } from "./histogram.js";
-import type { LoadTestResult, SeriesPoint } from "./results-schema.js";
+import type { LoadTestResult, SeriesPoint, ServerInfo } from "./results-schema.js";
 
-export type { LoadTestResult, SeriesPoint };
+export type { LoadTestResult, SeriesPoint, ServerInfo };
 
 export const LOAD_MODES = ["seq", "rnd", "bmk", "rate", "ramp"] as const;
 export type LoadMode = (typeof LOAD_MODES)[number];
@@ -19,6 +19,7 @@ export interface ResultParts {
   targets: string[];
   models: string[];
   labels: Record<string, string>;
+  /** Start of the measured window (after the warm-up), Unix ms. */
   startMs: number;
   endMs: number;
   requests: number;
@@ -26,6 +27,9 @@ export interface ResultParts {
   histogram: HistogramData;
   series: SeriesPoint[];
   sources?: number;
+  /** Seconds of load before startMs left out of every figure (default 0). */
+  warmupSeconds?: number;
+  servers?: ServerInfo[];
 }
 
 /** Assembles a result and derives its totals (duration, throughput, percentiles) the one way every writer uses. */
@@ -44,6 +48,7 @@ export function buildResult(parts: ResultParts): LoadTestResult {
     startTime: new Date(startMs).toISOString(),
     endTime: new Date(endMs).toISOString(),
     durationSeconds,
+    warmupSeconds: parts.warmupSeconds ?? 0,
     requests: parts.requests,
     errors: parts.errors,
     throughput: durationSeconds > 0 ? Math.max(0, successes) / durationSeconds : 0,
@@ -51,6 +56,7 @@ export function buildResult(parts: ResultParts): LoadTestResult {
     histogram: parts.histogram,
     series: [...parts.series].sort((a, b) => a.second - b.second),
     sources: parts.sources ?? 1,
+    servers: parts.servers ?? [],
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LatencyHistogram } from "./histogram.js";
 import { k6ConfigFromEnv } from "./k6/config.js";
-import { scriptMetricNames } from "./k6/metrics.js";
+import { scriptMetricNames, SLO_FAILED_METRIC, SLO_LATENCY_METRIC } from "./k6/metrics.js";
 import { LOAD_MODES, buildResult, type LoadTestResult } from "./results.js";
 import { buildThresholds, evaluateThresholds, K6_BUILTIN_METRICS, type Slo } from "./thresholds.js";
 
@@ -15,12 +15,22 @@ function run(latencyMs: number, failed: number): LoadTestResult {
 }
 
 describe("buildThresholds", () => {
-  it("turns the SLO into k6 thresholds with abortOnFail for runaway errors", () => {
+  it("turns the SLO into k6 thresholds on the script's measured metrics, with abortOnFail for runaway errors", () => {
     expect(buildThresholds(slo)).toEqual({
-      http_req_duration: ["p(90)<=100"],
-      http_req_failed: [{ threshold: "rate<0.01", abortOnFail: true, delayAbortEval: "10s" }],
+      [SLO_LATENCY_METRIC]: ["p(90)<=100"],
+      [SLO_FAILED_METRIC]: [{ threshold: "rate<0.01", abortOnFail: true, delayAbortEval: "10s" }],
     });
-    expect(buildThresholds(slo, { abortOnLatency: true }).http_req_duration).toEqual([{ threshold: "p(90)<=100", abortOnFail: true, delayAbortEval: "10s" }]);
+    const abortOnLatency = buildThresholds(slo, { abortOnLatency: true })[SLO_LATENCY_METRIC];
+    expect(abortOnLatency).toEqual([{ threshold: "p(90)<=100", abortOnFail: true, delayAbortEval: "10s" }]);
+  });
+
+  it("waits for 10 s of measured requests before aborting, not 10 s of warm-up", () => {
+    const thresholds = buildThresholds(slo, { abortOnLatency: true, warmupSeconds: 5 });
+    for (const list of Object.values(thresholds)) expect(list).toEqual([expect.objectContaining({ abortOnFail: true, delayAbortEval: "15s" })]);
+  });
+
+  it("never names k6's built-ins, which count warm-up and setup() requests too", () => {
+    expect(Object.keys(buildThresholds(slo)).filter((metric) => metric.startsWith("http_"))).toEqual([]);
   });
 
   it("rejects an SLO that cannot be met, saying which variable to fix", () => {
@@ -43,8 +53,8 @@ describe("evaluateThresholds", () => {
   });
 
   it.each([
-    ["http_req_duration", run(150, 0)],
-    ["http_req_failed", run(50, 20)],
+    [SLO_LATENCY_METRIC, run(150, 0)],
+    [SLO_FAILED_METRIC, run(50, 20)],
   ])("trips the %s threshold on bad data, and only that one", (metric, bad) => {
     const failed = evaluateThresholds(thresholds, bad).filter((t) => !t.passed);
     expect(failed.map((t) => t.metric)).toEqual([metric]);
@@ -65,5 +75,11 @@ describe("evaluateThresholds", () => {
   it("reads k6's other aggregations", () => {
     const values = evaluateThresholds({ http_req_duration: ["avg<10", "med<10", "max<10", "min<10"], http_reqs: ["count>=1000", "rate>99"] }, run(5, 0));
     expect(values.every((t) => t.passed)).toBe(true);
+  });
+
+  it("reads the script's measured metrics like the built-ins they stand for", () => {
+    const thresholds = { [SLO_LATENCY_METRIC]: ["avg<10", "p(99)<10"], [SLO_FAILED_METRIC]: ["rate<0.01"], fleet_requests: ["count>=1000"] };
+    expect(evaluateThresholds(thresholds, run(5, 0)).every((t) => t.passed)).toBe(true);
+    expect(evaluateThresholds(thresholds, run(50, 100)).filter((t) => !t.passed).map((t) => t.expression)).toEqual(["avg<10", "p(99)<10", "rate<0.01"]);
   });
 });

@@ -1,5 +1,6 @@
 import { modelsForShard } from "@inference-fleet/fleet-config";
 import type { Logger } from "pino";
+import type { Concurrency } from "./config/concurrency.js";
 import type { ServerSettings } from "./config/settings.js";
 import type { ServerMetrics } from "./http/server-metrics.js";
 import type { SessionFactory } from "./inference/model-session.js";
@@ -11,7 +12,12 @@ import { repositorySource } from "./model/repository-source.js";
  * Repository mode: lists MODEL_REPO, keeps this server's shard (SERVER_INDEX of NUM_SERVERS, by the
  * fleet's shared hash) and serves it lazily under MAX_RESIDENT_MB, with loads and evictions in the metrics.
  */
-export async function openModelRepository(settings: ServerSettings & { modelRepo: string }, metrics: ServerMetrics, logger: Logger, sessions?: SessionFactory): Promise<ModelRepository> {
+export async function openModelRepository(
+  settings: ServerSettings & Pick<Concurrency, "threads"> & { modelRepo: string },
+  metrics: ServerMetrics,
+  logger: Logger,
+  sessions?: SessionFactory,
+): Promise<ModelRepository> {
   const source = repositorySource(settings.modelRepo, settings.cacheDir, (message) => logger.info(message));
   const all = await source.list();
   const names = modelsForShard(all, settings.serverIndex, settings.numServers);

@@ -1,10 +1,11 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { pino, type Logger } from "pino";
+import { describeConcurrency, serverConcurrency, type Concurrency } from "./config/concurrency.js";
+import { readCpuBudget, type CpuBudget } from "./config/cpu-budget.js";
 import type { ServerSettings } from "./config/settings.js";
 import { createApp, metricsHandler, type ServerState } from "./http/app.js";
 import { ServerMetrics } from "./http/server-metrics.js";
@@ -50,8 +51,16 @@ function closeWithin(server: Server, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/** Settings with the workers and threads this server really runs (see serverConcurrency). */
+export type EffectiveSettings = ServerSettings & Concurrency;
+
 /** The models this server serves: the repository's shard (lazily), or numModels copies of one model. */
-async function openRegistry(settings: ServerSettings, metrics: ServerMetrics, logger: Logger, sessions: SessionFactory): Promise<{ registry: StaticModelRegistry | ModelRepository; dir: string }> {
+async function openRegistry(
+  settings: EffectiveSettings,
+  metrics: ServerMetrics,
+  logger: Logger,
+  sessions: SessionFactory,
+): Promise<{ registry: StaticModelRegistry | ModelRepository; dir: string }> {
   const { modelRepo } = settings;
   if (modelRepo !== undefined) return { registry: await openModelRepository({ ...settings, modelRepo }, metrics, logger, sessions), dir: modelRepo };
   const dir = await resolveModelSource(settings.modelSource, settings.cacheDir, (message) => logger.info(message));
@@ -72,15 +81,31 @@ async function openRegistry(settings: ServerSettings, metrics: ServerMetrics, lo
   return { registry, dir };
 }
 
+/** What each session really runs on, for the ready line: {"shared": "cpu"}, or per provider in repository mode. */
+function providersInUse(registry: StaticModelRegistry | ModelRepository): Record<string, string> | string {
+  if ("residentBytes" in registry) return "chosen per model on load (see model_server_session_info)";
+  return Object.fromEntries(registry.sessionProviders().map(({ session, executionProvider }) => [session, executionProvider]));
+}
+
 /**
  * In repository mode (modelRepo set), lists the repository and serves this server's shard lazily.
  * Otherwise fetches the model if it is remote, loads numModels copies, and serves the HTTP API (plus /metrics
  * on a port of its own when metricsPort is set). Throws ModelLoadError naming the file on a bad model.
+ * Workers and threads not set come from the CPU budget (`cpuBudget`, read from the cgroup by default).
  * `onFatal` hears of an inference worker that stopped (its sessions are gone; readiness is already false).
  */
-export async function startServer(settings: ServerSettings, logger: Logger = pino({ base: undefined }), onFatal: (error: Error) => void = () => {}): Promise<RunningServer> {
+export async function startServer(
+  settings: ServerSettings,
+  logger: Logger = pino({ base: undefined }),
+  onFatal: (error: Error) => void = () => {},
+  cpuBudget: CpuBudget = readCpuBudget(),
+): Promise<RunningServer> {
   const state: ServerState = { draining: false };
-  const inferenceWorkers = settings.inferenceWorkers ?? (availableParallelism() > 1 ? 1 : 0);
+  const concurrency = serverConcurrency(settings, cpuBudget);
+  const { inferenceWorkers } = concurrency;
+  const effective: EffectiveSettings = { ...settings, ...concurrency };
+  const explicit = { threads: settings.threads !== undefined, inferenceWorkers: settings.inferenceWorkers !== undefined };
+  logger.info({ cpuBudget, ...concurrency }, describeConcurrency(cpuBudget, concurrency, explicit));
   const onWorkerExit = (error: Error) => {
     state.draining = true;
     logger.error({ err: error }, "an inference worker stopped; this server can no longer answer");
@@ -93,10 +118,11 @@ export async function startServer(settings: ServerSettings, logger: Logger = pin
   const metrics = new ServerMetrics(
     () => (registry ? registry.queueDepths() : []),
     () => (registry && "residentBytes" in registry ? { models: registry.residentCount, bytes: registry.residentBytes } : { models: 0, bytes: 0 }),
+    () => registry?.sessionProviders() ?? [],
   );
   let dir: string;
   try {
-    ({ registry, dir } = await openRegistry(settings, metrics, logger, sessions));
+    ({ registry, dir } = await openRegistry(effective, metrics, logger, sessions));
   } catch (error) {
     await sessions.close();
     throw error;
@@ -142,6 +168,17 @@ export async function startServer(settings: ServerSettings, logger: Logger = pin
       return drained.every(Boolean);
     },
   };
-  logger.info({ url: running.url, metrics: running.metricsUrl ?? `${running.url}/metrics`, models: registry.names().length, dir, separateSessions: settings.separateSessions, maxBatch: settings.maxBatch, padding: settings.padding, inferenceWorkers }, "model server ready");
+  logger.info({
+    url: running.url,
+    metrics: running.metricsUrl ?? `${running.url}/metrics`,
+    models: registry.names().length,
+    dir,
+    separateSessions: settings.separateSessions,
+    maxBatch: settings.maxBatch,
+    padding: settings.padding,
+    ...concurrency,
+    requestedExecutionProviders: settings.executionProviders,
+    executionProviders: providersInUse(registry),
+  }, "model server ready");
   return running;
 }

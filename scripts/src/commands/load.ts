@@ -1,4 +1,4 @@
-import { parseDurationSeconds } from "@inference-fleet/fleet-config";
+import { defaultWarmupSeconds, parseDurationSeconds } from "@inference-fleet/fleet-config";
 import { LOAD_MODES, renderMarkdown, runLoad, writeResultFile, type LoadMode, type LoadProgress } from "@inference-fleet/load-test";
 import { defineCommand, UsageError } from "../command.js";
 
@@ -28,6 +28,7 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
     rate: { type: "string", valueName: "R", description: "Requests per second for --mode rate." },
     duration: { type: "string", valueName: "TIME", description: "How long to send, e.g. 30s or 2m (default 30s unless --max-requests)." },
     "max-requests": { type: "string", valueName: "M", description: "Stop after this many requests." },
+    warmup: { type: "string", valueName: "TIME", description: "Load sent first and left out of the figures (default 5s, or a fifth of a shorter --duration; 0 with only --max-requests)." },
     timeout: { type: "string", valueName: "TIME", description: "Per-request timeout (resolution about 1 s).", default: "10s" },
     distribution: { type: "string", valueName: "uniform|zipf", description: "How models are chosen in random modes.", default: "uniform" },
     label: { type: "string", multiple: true, valueName: "KEY=VALUE", description: "Label for the result (repeatable), e.g. --label instanceType=c7g.xlarge --label servers=2." },
@@ -64,6 +65,7 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
         concurrency: positiveNumber(values.concurrency, "--concurrency"),
         rate: positiveNumber(values.rate, "--rate"),
         durationSeconds: seconds("--duration", values.duration),
+        warmupSeconds: seconds("--warmup", values.warmup) ?? (values.duration ? defaultWarmupSeconds(seconds("--duration", values.duration)!) : values["max-requests"] ? 0 : defaultWarmupSeconds(30)),
         maxRequests: positiveNumber(values["max-requests"], "--max-requests"),
         timeoutMs: (seconds("--timeout", values.timeout) ?? 10) * 1000,
         distribution: values.distribution === "zipf" ? "zipf" : "uniform",

@@ -44,6 +44,8 @@ describe("localMain", () => {
 
   it("on interrupt stops the load test, stops the servers and writes the partial results", { timeout: 30_000 }, async () => {
     vi.stubEnv("FLEET_LOAD_TEST_DURATION", "30s");
+    // Stopped 0.5 s in: with the default 5 s warm-up nothing would be counted yet.
+    vi.stubEnv("FLEET_LOAD_TEST_WARMUP", "0s");
     const interrupt = new AbortController();
     const lines: string[] = [];
     const out = path.join(work, "out");

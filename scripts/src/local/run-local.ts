@@ -1,6 +1,7 @@
 // `fleet local` for one stack: model, servers on loopback, load test, servers stopped.
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { runLoad, type LoadTestResult } from "@inference-fleet/load-test";
+import { acceleratorFallback } from "../accelerator-check.js";
 import { ensureModel } from "./ensure-model.js";
 import { findBinary } from "./find-binary.js";
 import { runK6 } from "./k6-runner.js";
@@ -49,6 +50,12 @@ function pickGenerator(choice: GeneratorChoice): { kind: "local" } | { kind: "k6
   return { kind: "local" };
 }
 
+/** A gpu stack whose servers fell back to cpu has measured the wrong thing: stop with why (unless server.allowCpuFallback). */
+function assertAccelerator(config: FleetConfig, result: LoadTestResult): void {
+  const fallback = acceleratorFallback(config, result);
+  if (fallback) throw new Error(fallback);
+}
+
 export async function runLocalStack(config: FleetConfig, options: LocalRunOptions): Promise<LocalRun> {
   const say = (line: string) => options.log(`[${config.stack}] ${line}`);
   const generator = pickGenerator(options.generator ?? "auto");
@@ -65,6 +72,7 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
     say(`load test: ${generator.kind === "k6" ? "k6" : "built-in generator"}, mode ${loadTest.mode}, ${loadTest.mode === "rate" ? `${loadTest.rate} req/s` : `concurrency ${concurrency}`}, ${loadTest.duration} s`);
     if (generator.kind === "k6") {
       const { result, sloBreached } = await runK6(generator.path, config, fleet.targets, fleet.models, labels, { signal: options.signal, log: say });
+      assertAccelerator(config, result);
       return { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached };
     }
     const result = await runLoad({
@@ -74,6 +82,7 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
       concurrency: loadTest.mode === "rate" ? undefined : concurrency,
       rate: loadTest.mode === "rate" ? loadTest.rate : undefined,
       durationSeconds: loadTest.duration,
+      warmupSeconds: loadTest.warmup,
       maxRequests: loadTest.maxRequests,
       timeoutMs: loadTest.requestTimeout * 1000,
       distribution: loadTest.modelChoice.distribution,
@@ -83,8 +92,9 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
       labels,
       signal: options.signal,
       progressIntervalMs: 3000,
-      onProgress: (p) => say(`${p.elapsedSeconds.toFixed(0)} s: ${p.requests} requests, ${p.requestsPerSecond.toFixed(0)} req/s, p90 ${p.p90Ms.toFixed(1)} ms, ${p.errors} errors`),
+      onProgress: (p) => say(`${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requests} requests, ${p.requestsPerSecond.toFixed(0)} req/s, p90 ${p.p90Ms.toFixed(1)} ms, ${p.errors} errors`),
     });
+    assertAccelerator(config, result);
     return { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false };
   } finally {
     say("stopping servers ...");

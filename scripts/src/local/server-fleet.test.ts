@@ -49,6 +49,11 @@ describe("startServerFleet", () => {
 
 describe("serverEnvironment", () => {
   it("passes the stack's server settings under the model server's variable names, on loopback and quiet", () => {
-    expect(serverEnvironment(config, "/m", 9000)).toMatchObject({ MODEL_DIR: "/m", NUM_MODELS: "2", PORT: "9000", HOST: "127.0.0.1", THREADS: "1", MAX_BATCH: String(config.server.maxBatch), MAX_QUEUE_DELAY_MS: String(config.server.maxQueueDelayMs), PADDING: "dynamic", QUIET: "true" });
+    expect(serverEnvironment(config, "/m", 9000)).toMatchObject({
+      MODEL_DIR: "/m", NUM_MODELS: "2", PORT: "9000", HOST: "127.0.0.1", MAX_BATCH: String(config.server.maxBatch),
+      MAX_QUEUE_DELAY_MS: String(config.server.maxQueueDelayMs), MAX_SEQ_LENGTH: "128", PADDING: "dynamic", QUIET: "true", EXECUTION_PROVIDERS: "cpu",
+    });
+    // Threads and inference workers are left to each server's own CPU budget unless the stack sets them.
+    expect(serverEnvironment(config, "/m", 9000)).not.toHaveProperty("THREADS");
   });
 });

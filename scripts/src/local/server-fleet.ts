@@ -2,17 +2,11 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
+import { fleetServerEnvironment } from "@inference-fleet/model-server";
 import { findFreePort } from "./free-port.js";
 import { ServerProcess, type ServerLaunch } from "./server-process.js";
 
 const FLEET_BIN = fileURLToPath(new URL("../../bin/fleet.js", import.meta.url));
-
-/** Repository mode: server `index` serves its shard of the repository in modelDir under the resident budget. */
-function modelEnvironment(config: FleetConfig, modelDir: string, index: number): Record<string, string> {
-  const { server, model } = config;
-  if (!model.repository) return { MODEL_DIR: modelDir, NUM_MODELS: String(server.numModels) };
-  return { MODEL_REPO: modelDir, MAX_RESIDENT_MB: String(model.repository.maxResidentMb), SERVER_INDEX: String(index), NUM_SERVERS: String(server.numServers) };
-}
 
 /** The model names the load goes to: the repository's models, or the copies model0..model{N-1}. */
 export function fleetModelNames(config: FleetConfig): string[] {
@@ -20,26 +14,9 @@ export function fleetModelNames(config: FleetConfig): string[] {
   return Array.from({ length: config.server.numModels }, (_, i) => `model${i}`);
 }
 
-/** The model server's environment for server `index` of the fleet (the names the model server reads, as in its container). */
+/** The model server's environment for server `index` on loopback: the model server's own mapping, the one infra uses for pods. */
 export function serverEnvironment(config: FleetConfig, modelDir: string, port: number, index = 0): Record<string, string> {
-  const { server, model } = config;
-  return {
-    ...modelEnvironment(config, modelDir, index),
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    ...(server.threads !== undefined ? { THREADS: String(server.threads) } : {}),
-    MAX_BATCH: String(server.maxBatch),
-    MAX_QUEUE_DELAY_MS: String(server.maxQueueDelayMs),
-    MAX_QUEUE: String(server.maxQueue),
-    REQUEST_TIMEOUT_MS: String(server.requestTimeoutMs),
-    MAX_SEQ_LENGTH: String(model.maxSeqLength),
-    PADDING: model.padding,
-    SEPARATE_SESSIONS: String(server.separateSessions),
-    POSTPROCESS: String(server.postprocess),
-    // One log line per request would drown the progress output.
-    QUIET: "true",
-    DRAIN_TIMEOUT_MS: "3000",
-  };
+  return fleetServerEnvironment(config, { modelSource: modelDir, index, port, host: "127.0.0.1" });
 }
 
 /** `node scripts/bin/fleet.js serve`, the same entry as `npx fleet serve`, with the settings in its environment. */

@@ -19,9 +19,11 @@ export interface StackSummary {
   readonly usdPerMillionInferences: number;
   /** k6 reported a threshold failure (exit code 99). */
   readonly sloBreachReported: boolean;
+  /** The stack's own SLO, which it is judged against (stacks may differ). */
+  readonly slo?: Slo;
 }
 
-export function summarizeStack(stack: string, instanceType: string, instances: number, merged: LoadTestResult, sloBreachReported = false): StackSummary {
+export function summarizeStack(stack: string, instanceType: string, instances: number, merged: LoadTestResult, sloBreachReported = false, slo?: Slo): StackSummary {
   return {
     stack,
     instanceType,
@@ -32,12 +34,16 @@ export function summarizeStack(stack: string, instanceType: string, instances: n
     usdPerHour: getInstanceType(instanceType).onDemandUsdPerHour * instances,
     usdPerMillionInferences: usdPerMillionInferences(instanceType, merged.throughput, instances),
     sloBreachReported,
+    ...(slo ? { slo } : {}),
   };
 }
 
+/** Judged against the stack's own SLO when it carries one, else the one given. */
 export function meetsSlo(summary: StackSummary, slo: Slo): boolean {
-  return !summary.sloBreachReported && figuresMeetSlo(summary, slo);
+  return !summary.sloBreachReported && figuresMeetSlo(summary, summary.slo ?? slo);
 }
+
+const sameSlo = (a: Slo, b: Slo) => a.percentile === b.percentile && a.thresholdMs === b.thresholdMs && a.maxErrorRate === b.maxErrorRate;
 
 /** The stack that meets the SLO at the lowest cost per inference, or undefined when none does. */
 export function pickCheapestMeetingSlo(summaries: readonly StackSummary[], slo: Slo): StackSummary | undefined {
@@ -57,14 +63,18 @@ export interface StackFailure {
 
 /** The comparison as Markdown: a table per instance type, the verdict, and the stacks that failed. */
 export function renderComparisonMarkdown(summaries: readonly StackSummary[], failures: readonly StackFailure[], slo: Slo): string {
-  const lines = [`# Instance-type comparison`, "", `SLO: ${describeSlo(slo)}. Prices: on-demand Linux in ${PRICE_SOURCE.region} as of ${PRICE_SOURCE.date} (${PRICE_SOURCE.source}).`, ""];
+  const mixed = summaries.some((s) => !sameSlo(s.slo ?? slo, slo));
+  const sloLine = mixed ? "SLO: each stack is judged against its own (SLO column)." : `SLO: ${describeSlo(slo)}.`;
+  const lines = [`# Instance-type comparison`, "", `${sloLine} Prices: on-demand Linux in ${PRICE_SOURCE.region} as of ${PRICE_SOURCE.date} (${PRICE_SOURCE.source}).`, ""];
   if (summaries.length > 0) {
     lines.push(
-      "| Instance type | Stack | Nodes | Throughput (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | Errors | USD/hour | USD per 1M inferences | Meets SLO |",
-      "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+      `| Instance type | Stack | Nodes | Throughput (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | Errors | USD/hour | USD per 1M inferences |${mixed ? " SLO |" : ""} Meets SLO |`,
+      `|---|---|--:|--:|--:|--:|--:|--:|--:|--:|${mixed ? "---|" : ""}---|`,
     );
     for (const s of [...summaries].sort((a, b) => a.usdPerMillionInferences - b.usdPerMillionInferences)) {
-      lines.push(`| ${s.instanceType} | ${s.stack} | ${s.instances} | ${s.throughput.toFixed(1)} | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p90)} | ${ms(s.latencyMs.p99)} | ${(s.errorRate * 100).toFixed(2)}% | ${usd(s.usdPerHour)} | ${usd(s.usdPerMillionInferences)} | ${meetsSlo(s, slo) ? "yes" : s.sloBreachReported ? "no (k6 thresholds failed)" : "no"} |`);
+      const verdict = meetsSlo(s, slo) ? "yes" : s.sloBreachReported ? "no (k6 thresholds failed)" : "no";
+      lines.push(`| ${s.instanceType} | ${s.stack} | ${s.instances} | ${s.throughput.toFixed(1)} | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p90)} | ${ms(s.latencyMs.p99)} | ` +
+        `${(s.errorRate * 100).toFixed(2)}% | ${usd(s.usdPerHour)} | ${usd(s.usdPerMillionInferences)} |${mixed ? ` ${describeSlo(s.slo ?? slo)} |` : ""} ${verdict} |`);
     }
     lines.push("");
   }

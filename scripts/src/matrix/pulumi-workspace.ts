@@ -1,4 +1,5 @@
 // Deep path: @pulumi/pulumi has no exports map, and its root module loads the whole SDK.
+import path from "node:path";
 import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation/index.js";
 import type { MatrixStack, MatrixWorkspace, StackOutputs } from "./workspace.js";
 
@@ -6,15 +7,20 @@ function plainOutputs(outputs: OutputMap): StackOutputs {
   return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
 }
 
-function adapt(stack: Stack): MatrixStack {
+/** The policy pack every preview and up runs with, as `npm run up` in infra does: a violation stops the deployment. */
+export function policyPackPath(repoRoot: string): string {
+  return path.join(repoRoot, "infra", "policy");
+}
+
+function adapt(stack: Stack, policyPacks: string[]): MatrixStack {
   return {
     name: stack.name,
     async preview(onOutput, signal) {
-      const result = await stack.preview({ onOutput, signal, color: "never" });
+      const result = await stack.preview({ onOutput, signal, color: "never", policyPacks });
       return result.changeSummary;
     },
     async up(onOutput, signal) {
-      const result = await stack.up({ onOutput, signal, color: "never" });
+      const result = await stack.up({ onOutput, signal, color: "never", policyPacks });
       return plainOutputs(result.outputs);
     },
     async destroy(onOutput) {
@@ -29,12 +35,14 @@ function adapt(stack: Stack): MatrixStack {
 
 /**
  * The production workspace: the Pulumi project at the repo root (Pulumi.yaml, stack configs in stacks/),
- * run through the Pulumi CLI by the Automation API.
+ * run through the Pulumi CLI by the Automation API. `envFor` gives a stack's program extra FLEET_*
+ * overrides (e.g. the runner's address for the API endpoint).
  */
-export function pulumiWorkspace(repoRoot: string): MatrixWorkspace {
+export function pulumiWorkspace(repoRoot: string, envFor: (stack: string) => Record<string, string> = () => ({})): MatrixWorkspace {
   return {
     async selectStack(stackName) {
-      return adapt(await LocalWorkspace.createOrSelectStack({ stackName, workDir: repoRoot }));
+      const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: repoRoot }, { envVars: envFor(stackName) });
+      return adapt(stack, [policyPackPath(repoRoot)]);
     },
   };
 }

@@ -1,6 +1,7 @@
 // The benchmark matrix: per stack up, wait for the load test, collect and merge results, destroy; stacks in parallel up to a bound.
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { mergeResults, type LoadTestResult } from "@inference-fleet/load-test";
+import { acceleratorFallback } from "../accelerator-check.js";
 import { summarizeStack, type StackSummary } from "./comparison.js";
 import { mapWithConcurrency } from "./concurrency.js";
 import type { JobWatcher } from "./job-watcher.js";
@@ -74,10 +75,16 @@ async function measureStack(deps: MatrixDependencies, stack: string, config: Fle
     if (outcome.status === "slo-breach") say(outcome.reason);
     step = "collect";
     const results = await deps.collector.collect(location.resultsUri);
+    if (results.length < config.loadTest.pods) {
+      throw new Error(`${results.length} result file(s) under ${location.resultsUri} for ${config.loadTest.pods} k6 pods: a pod's results are missing (its upload failed or it never ran), ` +
+        "so the merged figures would count only part of the load. Check the Job's pods with kubectl logs.");
+    }
     // The labels name the run in the HTML report and price it there: servers = nodes billed.
     const labels = { stack, instanceType: config.instanceType, servers: String(config.cluster.fleetNodes) };
     const merged = mergeResults(results.map((r) => ({ ...r, labels: { ...r.labels, ...labels } })));
-    const summary = summarizeStack(stack, config.instanceType, config.cluster.fleetNodes, merged, outcome.status === "slo-breach");
+    const fallback = acceleratorFallback(config, merged);
+    if (fallback) throw new Error(fallback);
+    const summary = summarizeStack(stack, config.instanceType, config.cluster.fleetNodes, merged, outcome.status === "slo-breach", config.loadTest.slo);
     say(`collected ${results.length} result file(s): ${summary.throughput.toFixed(1)} req/s, p90 ${summary.latencyMs.p90.toFixed(1)} ms`);
     run = { stack, status: "measured", merged, summary };
   } catch (error) {

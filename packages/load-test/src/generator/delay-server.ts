@@ -1,6 +1,8 @@
 // A plain node:http server with a known behaviour, for the generator's tests and the bench:
-// answers every request after `delayMs`, or with 503, or by dropping the connection.
-import { createServer, type Server } from "node:http";
+// answers every request after `delayMs`, or with 503, or by dropping the connection. GET
+// /v2/models/{m} answers at once with model metadata, as the model server does, and is not counted
+// as load.
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { LatencyHistogram } from "../histogram.js";
@@ -10,12 +12,18 @@ export interface DelayServerOptions {
   /** What each request gets; the function form lets a test mix outcomes by request number. */
   behaviour?: DelayServerBehaviour | ((requestNumber: number) => DelayServerBehaviour);
   port?: number;
+  /** Reported as parameters.execution_provider in GET /v2/models/{m}; absent when not given, as older servers do. */
+  executionProvider?: string;
+  /** Models this server holds: GET /v2/models/{m} answers 404 for any other (default: every model). */
+  models?: readonly string[];
 }
 export type DelayServerBehaviour = "ok" | "503" | "drop";
 
 export interface DelayServer {
   url: string;
   requests(): number;
+  /** Paths of the GET /v2/models/{m} requests it answered, in order. */
+  metadataRequests: string[];
   /** How long the server actually took to answer (timers fire late on a busy machine): the truth to compare the generator with. */
   served: LatencyHistogram;
   close(): Promise<void>;
@@ -29,7 +37,14 @@ export async function startDelayServer(options: DelayServerOptions = {}): Promis
   const behaviourOf = typeof options.behaviour === "function" ? options.behaviour : () => (options.behaviour as DelayServerBehaviour | undefined) ?? "ok";
   let count = 0;
   const served = new LatencyHistogram();
+  const metadataRequests: string[] = [];
   const server: Server = createServer((request, response) => {
+    const metadataOf = /^\/v2\/models\/([^/?]+)$/.exec(request.url ?? "")?.[1];
+    if (request.method === "GET" && metadataOf !== undefined) {
+      metadataRequests.push(request.url!);
+      answerMetadata(decodeURIComponent(metadataOf), options, response);
+      return;
+    }
     const behaviour = behaviourOf(count++);
     const arrived = performance.now();
     const answer = () => {
@@ -46,6 +61,7 @@ export async function startDelayServer(options: DelayServerOptions = {}): Promis
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests: () => count,
+    metadataRequests,
     served,
     close: () =>
       new Promise<void>((resolve) => {
@@ -53,4 +69,13 @@ export async function startDelayServer(options: DelayServerOptions = {}): Promis
         server.close(() => resolve());
       }),
   };
+}
+
+function answerMetadata(model: string, options: DelayServerOptions, response: ServerResponse): void {
+  if (options.models && !options.models.includes(model)) {
+    response.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `Unknown model ${model}.` }));
+    return;
+  }
+  const parameters = { max_sequence_length: 128, ...(options.executionProvider === undefined ? {} : { execution_provider: options.executionProvider }) };
+  response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ name: model, platform: "onnxruntime_onnx", parameters }));
 }

@@ -1,12 +1,16 @@
+import { shardOwner } from "@inference-fleet/fleet-config";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseResult } from "../results-schema.js";
 import { startDelayServer, type DelayServer } from "./delay-server.js";
+import { executionProvidersOf } from "../servers.js";
 import { runLoad, type LoadProgress } from "./run-load.js";
 
 let server: DelayServer | undefined;
+let others: DelayServer[] = [];
 afterEach(async () => {
-  await server?.close();
+  await Promise.all([server, ...others].map((s) => s?.close()));
   server = undefined;
+  others = [];
 });
 
 const DELAY_MS = 50;
@@ -86,6 +90,7 @@ describe("runLoad errors", () => {
   it("counts a server that is not there as connection errors", async () => {
     const result = await runLoad({ targets: ["http://127.0.0.1:9"], models: ["model0"], mode: "rnd", maxRequests: 3 });
     expect(result.errors).toEqual({ connection: 3 });
+    expect(result.servers).toEqual([{ target: "http://127.0.0.1:9" }]);
   });
 
   it.each([
@@ -93,8 +98,78 @@ describe("runLoad errors", () => {
     [{ mode: "bmk" as const, rate: 5 }, /closed loop/],
     [{ mode: "ramp" as const }, /k6 only/],
     [{ mode: "bmk" as const, targets: ["127.0.0.1:8080"] }, /not an http\(s\) URL/],
+    [{ mode: "bmk" as const, durationSeconds: 5, warmupSeconds: 5 }, /warm-up \(5 s\) must be shorter than the duration \(5 s\), which includes it/],
+    [{ mode: "bmk" as const, warmupSeconds: -1 }, /warm-up must be 0 or more seconds/],
   ])("rejects %o with a message saying what to do", async (options, message) => {
     await expect(runLoad({ targets: ["http://127.0.0.1:8080"], models: ["model0"], ...options })).rejects.toThrow(message);
+  });
+});
+
+describe("runLoad warm-up", () => {
+  it("sends load for the whole duration but counts nothing that finished in the warm-up", async () => {
+    // 503s for the first 0.3 s, well inside the 0.6 s warm-up: none of them may show.
+    const called = Date.now();
+    server = await startDelayServer({ delayMs: 20, behaviour: () => (Date.now() < called + 300 ? "503" : "ok") });
+    const reports: LoadProgress[] = [];
+    const onProgress = (p: LoadProgress) => reports.push(p);
+    const options = { targets: [server.url], models: ["model0"], mode: "bmk" as const, concurrency: 1, durationSeconds: 1.2, warmupSeconds: 0.6 };
+    const result = parseResult(await runLoad({ ...options, onProgress, progressIntervalMs: 100 }));
+    const elapsed = Date.now() - called;
+    expect(elapsed).toBeGreaterThanOrEqual(1200);
+    expect(result.errors).toEqual({});
+    expect(result.warmupSeconds).toBe(0.6);
+    expect(Date.parse(result.startTime) - called).toBeGreaterThanOrEqual(600);
+    // The figures cover the measured window only: about 0.6 s of a 20 ms server, one request at a time.
+    expect(result.durationSeconds).toBeGreaterThanOrEqual(0.6);
+    expect(result.durationSeconds).toBeLessThan(0.6 + 0.5);
+    expect(result.throughput).toBeCloseTo(result.requests / result.durationSeconds, 6);
+    expect(result.requests).toBeGreaterThan(10);
+    expect(server.requests()).toBeGreaterThan(result.requests + 10);
+    expect(result.histogram.count).toBe(result.requests);
+    expect(result.series.reduce((n, p) => n + p.requests, 0)).toBe(result.requests);
+    expect(Math.min(...result.series.map((p) => p.second))).toBe(Math.floor(Date.parse(result.startTime) / 1000));
+    expect(reports[0]).toMatchObject({ warmingUp: true, requests: 0, errors: 0 });
+    expect(reports.at(-1)).toMatchObject({ warmingUp: false });
+  });
+
+  it.each([
+    ["closed loop", { mode: "seq" as const, concurrency: 3 }],
+    ["open loop", { mode: "rate" as const, rate: 400 }],
+  ])("stops at a request cap that counts measured requests only (%s)", async (_, options) => {
+    server = await startDelayServer({ delayMs: 5 });
+    const result = await runLoad({ targets: [server.url], models: ["model0"], maxRequests: 40, warmupSeconds: 0.3, ...options });
+    expect(result.requests).toBe(40);
+    expect(result.histogram.count).toBe(40);
+    expect(server.requests()).toBeGreaterThan(40);
+  });
+});
+
+describe("runLoad asks the servers what they run on", () => {
+  it("records each target's execution provider before the load, without counting it as load", async () => {
+    server = await startDelayServer({ delayMs: 1, executionProvider: "cuda" });
+    others = [await startDelayServer({ delayMs: 1 }), await startDelayServer({ delayMs: 1, executionProvider: "cpu" })];
+    const targets = [server.url, ...others.map((o) => o.url)];
+    const result = parseResult(await runLoad({ targets, models: ["model0", "model1"], mode: "seq", maxRequests: 12 }));
+    const [unknown, cpu] = others.map((o) => o.url);
+    expect(result.servers).toEqual([{ target: server.url, executionProvider: "cuda" }, { target: unknown }, { target: cpu, executionProvider: "cpu" }]);
+    expect(executionProvidersOf(result).get(others[1]!.url)).toBe("cpu");
+    expect(server.metadataRequests).toEqual(["/v2/models/model0"]);
+    expect(server.requests() + others[0]!.requests() + others[1]!.requests()).toBe(12);
+  });
+
+  it("asks each server about a model it owns when models are sharded; a 404 is unknown, not a failure", async () => {
+    const models = Array.from({ length: 8 }, (_, i) => `model${i}`);
+    const owned = (index: number) => models.filter((model) => shardOwner(model, 3) === index);
+    server = await startDelayServer({ delayMs: 1, executionProvider: "cuda", models: owned(0) });
+    others = [
+      await startDelayServer({ delayMs: 1, executionProvider: "cuda", models: owned(1) }),
+      await startDelayServer({ delayMs: 1, executionProvider: "cuda", models: [] }),
+    ];
+    const targets = [server.url, ...others.map((o) => o.url)];
+    const result = await runLoad({ targets, models, mode: "rnd", routing: "shard", maxRequests: 5 });
+    expect(result.servers.map((s) => s.executionProvider)).toEqual(["cuda", "cuda", undefined]);
+    expect(owned(0)).toContain(server.metadataRequests[0]!.split("/").at(-1));
+    expect(result.requests).toBe(5);
   });
 });
 

@@ -2,13 +2,15 @@
 // Closed loop (seq, rnd, bmk): `concurrency` workers, each sends its next request when the last
 // one is answered. Open loop (rate): requests are due at fixed intervals whether or not earlier
 // ones were answered, and latency is measured from when a request was due, not when it went
-// out, so a slow server cannot hide its queueing (no coordinated omission).
+// out, so a slow server cannot hide its queueing (no coordinated omission). The warm-up is load
+// like the rest, but what finishes during it counts nowhere (see ResultRecorder).
 import { performance } from "node:perf_hooks";
 import { Pool, type Dispatcher } from "undici";
 import { createPicker, type ModelDistribution, type ModelRouting } from "../choice.js";
 import { ResultRecorder, type FailureKind } from "../recorder.js";
 import { buildRequest, type RequestMethod } from "../request.js";
 import type { LoadMode, LoadTestResult } from "../results.js";
+import { probeServers } from "./probe-servers.js";
 
 export interface RunLoadOptions {
   /** Base URLs of the model servers, e.g. http://127.0.0.1:8080. */
@@ -19,9 +21,11 @@ export interface RunLoadOptions {
   concurrency?: number;
   /** Open loop (mode rate): requests per second. */
   rate?: number;
-  /** Stop sending after this long (default 30 s unless maxRequests is set). */
+  /** Stop sending after this long, warm-up included (default 30 s unless maxRequests is set). */
   durationSeconds?: number;
-  /** Stop sending after this many requests. */
+  /** The first seconds of the run: load is sent, but nothing that finishes in them counts (default 0). */
+  warmupSeconds?: number;
+  /** Stop once this many requests have finished after the warm-up. */
   maxRequests?: number;
   /** A request with no answer after this long counts as a timeout (default 10 s). */
   timeoutMs?: number;
@@ -44,6 +48,8 @@ export interface LoadProgress {
   requestsPerSecond: number;
   p90Ms: number;
   errors: number;
+  /** Still in the warm-up: the other fields stay at 0 until it ends. */
+  warmingUp: boolean;
 }
 
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
@@ -59,7 +65,14 @@ function validate(options: RunLoadOptions): void {
   if (options.mode === "rate" && !(options.rate! > 0)) throw new Error("Mode rate needs a rate in requests per second, e.g. --rate 200.");
   if (options.mode !== "rate" && options.rate !== undefined) throw new Error(`--rate applies to mode rate only; mode ${options.mode} is closed loop and takes --concurrency.`);
   if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency > 0)) throw new Error(`Concurrency must be a positive whole number, got ${options.concurrency}.`);
-  if (options.maxRequests !== undefined && !(Number.isInteger(options.maxRequests) && options.maxRequests > 0)) throw new Error(`The request cap must be a positive whole number, got ${options.maxRequests}.`);
+  if (options.maxRequests !== undefined && !(Number.isInteger(options.maxRequests) && options.maxRequests > 0)) {
+    throw new Error(`The request cap must be a positive whole number, got ${options.maxRequests}.`);
+  }
+  const warmup = options.warmupSeconds ?? 0;
+  if (!(Number.isFinite(warmup) && warmup >= 0)) throw new Error(`The warm-up must be 0 or more seconds, got ${options.warmupSeconds}.`);
+  if (options.durationSeconds !== undefined && warmup >= options.durationSeconds) {
+    throw new Error(`The warm-up (${warmup} s) must be shorter than the duration (${options.durationSeconds} s), which includes it.`);
+  }
   for (const target of options.targets) {
     const url = URL.parse(target);
     if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw new Error(`Target "${target}" is not an http(s) URL; write e.g. http://127.0.0.1:8080.`);
@@ -74,6 +87,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
   const timeoutMs = options.timeoutMs ?? 10_000;
   const durationMs = (options.durationSeconds ?? (options.maxRequests ? Infinity : 30)) * 1000;
   const maxRequests = options.maxRequests ?? Infinity;
+  const warmupSeconds = options.warmupSeconds ?? 0;
+  // Asked before the load starts, so the answers cost the load nothing.
+  const servers = await probeServers(options.targets, options.models, { routing: options.routing, signal: options.signal });
 
   const pools = options.targets.map(
     (target) => new Pool(new URL(target).origin, { connections: concurrency, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 60_000 }),
@@ -90,7 +106,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
 
   const epochOffset = performance.timeOrigin;
   const startPerf = performance.now();
-  const recorder = new ResultRecorder(epochOffset + startPerf);
+  const recorder = new ResultRecorder(epochOffset + startPerf, warmupSeconds);
+  const warmupEndPerf = startPerf + warmupSeconds * 1000;
   let issued = 0;
   let inFlight = 0;
   let sending = true;
@@ -106,6 +123,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
     inFlight -= 1;
     if (!sending && inFlight === 0) drained();
   };
+  // The cap counts measured requests: one in flight may still end in the warm-up and free its place.
+  const canSend = () => recorder.requests + inFlight < maxRequests;
+  const capReached = () => recorder.requests >= maxRequests || (!canSend() && performance.now() >= warmupEndPerf);
 
   /** Sends request number `index`; its latency counts from `dueAt` (performance.now() time). */
   const send = (index: number, dueAt: number): Promise<void> => {
@@ -128,7 +148,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
   // The deadline is also checked in the loops: a late timer on a busy machine must not add requests.
   const endPerf = startPerf + durationMs;
   const closedLoopWorker = async () => {
-    while (sending && issued < maxRequests) {
+    while (sending && canSend()) {
       const now = performance.now();
       if (now >= endPerf) break;
       await send(issued++, now);
@@ -137,11 +157,11 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
 
   const openLoop = async () => {
     const intervalMs = 1000 / options.rate!;
-    while (sending && issued < maxRequests) {
+    while (sending && !capReached()) {
       const now = performance.now();
       let due = startPerf + issued * intervalMs;
       if (due >= endPerf) break;
-      while (due <= now && due < endPerf && sending && issued < maxRequests) {
+      while (due <= now && due < endPerf && sending && canSend()) {
         void send(issued++, due);
         due = startPerf + issued * intervalMs;
       }
@@ -161,7 +181,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
   };
   options.signal?.addEventListener("abort", onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
-  const progress = options.onProgress ? reportProgress(recorder, startPerf, options.onProgress, options.progressIntervalMs ?? 1000) : undefined;
+  const progressEvery = options.progressIntervalMs ?? 1000;
+  const progress = options.onProgress ? reportProgress(recorder, { startPerf, warmupEndPerf }, options.onProgress, progressEvery) : undefined;
 
   try {
     const loops = open ? [openLoop()] : Array.from({ length: Math.min(concurrency, maxRequests) }, closedLoopWorker);
@@ -175,12 +196,24 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
     await Promise.all(pools.map((pool) => pool.destroy().catch(() => {})));
   }
   return recorder.finish(
-    { generator: "local", mode: options.mode, targets: options.targets, models: options.models, labels: { generator: "local", ...options.labels } },
+    {
+      generator: "local",
+      mode: options.mode,
+      targets: options.targets,
+      models: options.models,
+      labels: { generator: "local", ...options.labels },
+      servers,
+    },
     epochOffset + performance.now(),
   );
 }
 
-function reportProgress(recorder: ResultRecorder, startPerf: number, onProgress: (p: LoadProgress) => void, intervalMs: number): NodeJS.Timeout {
+function reportProgress(
+  recorder: ResultRecorder,
+  { startPerf, warmupEndPerf }: { startPerf: number; warmupEndPerf: number },
+  onProgress: (p: LoadProgress) => void,
+  intervalMs: number,
+): NodeJS.Timeout {
   let lastRequests = 0;
   let lastAt = startPerf;
   const timer = setInterval(() => {
@@ -191,6 +224,7 @@ function reportProgress(recorder: ResultRecorder, startPerf: number, onProgress:
       requestsPerSecond: ((recorder.requests - lastRequests) * 1000) / (now - lastAt),
       p90Ms: recorder.histogram.percentile(90),
       errors: recorder.errorCount,
+      warmingUp: now < warmupEndPerf,
     });
     lastRequests = recorder.requests;
     lastAt = now;

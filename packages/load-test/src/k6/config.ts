@@ -1,10 +1,12 @@
 // Turns the environment variables infra sets on the k6 Job into the run's configuration and k6
 // options. Pure, so vitest checks every mode without k6.
+import { parseDurationSeconds } from "@inference-fleet/fleet-config";
 import type { Options } from "k6/options";
 import { MODEL_ROUTINGS, type ModelDistribution, type ModelRouting } from "../choice.js";
 import type { RequestMethod } from "../request.js";
 import { LOAD_MODES, type LoadMode } from "../results.js";
 import { buildThresholds, type Slo } from "../thresholds.js";
+import { WARMUP_SCENARIO } from "./metrics.js";
 
 export interface K6RunConfig {
   targets: string[];
@@ -16,6 +18,8 @@ export interface K6RunConfig {
   routing: ModelRouting;
   slo: Slo;
   timeout: string;
+  /** Seconds at the start of DURATION whose responses count nowhere. */
+  warmupSeconds: number;
   labels: Record<string, string>;
   resultsPath: string;
   options: Options;
@@ -41,6 +45,17 @@ function duration(env: Env): string {
   const value = env.DURATION ?? "60s";
   if (!/^(\d+(ms|s|m|h))+$/.test(value)) throw new Error(`DURATION="${value}" is not a k6 duration: write e.g. 30s, 5m or 1m30s.`);
   return value;
+}
+
+/** WARMUP: part of DURATION, so it must be shorter. */
+function warmup(env: Env): number {
+  const raw = env.WARMUP?.trim() ?? "";
+  if (raw === "") return 0;
+  const seconds = parseDurationSeconds(raw);
+  if (seconds === undefined) throw new Error(`WARMUP="${env.WARMUP}" is not a duration: write e.g. 5s, 500ms or 0 for none.`);
+  const total = parseDurationSeconds(duration(env))!;
+  if (seconds >= total) throw new Error(`WARMUP="${env.WARMUP}" must be shorter than DURATION="${duration(env)}", which includes it.`);
+  return seconds;
 }
 
 /** LABELS="stack=c7g,instanceType=c7g.xlarge" -> { stack: "c7g", instanceType: "c7g.xlarge" }. */
@@ -79,6 +94,21 @@ function scenario(mode: LoadMode, env: Env): NonNullable<Options["scenarios"]>[s
   }
 }
 
+/**
+ * The scenarios to run. A request cap (shared-iterations) must count measured requests only, and
+ * k6 counts iterations: the warm-up then runs first as a scenario of its own with the same VUs,
+ * and the capped one starts when it ends, with the rest of DURATION.
+ */
+function scenarios(mode: LoadMode, env: Env, warmupSeconds: number): NonNullable<Options["scenarios"]> {
+  const main = scenario(mode, env);
+  if (main.executor !== "shared-iterations" || warmupSeconds === 0) return { [mode]: main };
+  const rest = parseDurationSeconds(duration(env))! - warmupSeconds;
+  return {
+    [WARMUP_SCENARIO]: { executor: "constant-vus", vus: number(env, "VUS", mode === "bmk" ? 8 : 1), duration: `${warmupSeconds}s` },
+    [mode]: { ...main, startTime: `${warmupSeconds}s`, maxDuration: `${Number(rest.toFixed(3))}s` },
+  };
+}
+
 export function k6ConfigFromEnv(env: Env): K6RunConfig {
   const mode = (env.MODE ?? "bmk") as LoadMode;
   if (!LOAD_MODES.includes(mode)) throw new Error(`MODE="${env.MODE}" is not a mode: use one of ${LOAD_MODES.join(", ")}.`);
@@ -97,6 +127,7 @@ export function k6ConfigFromEnv(env: Env): K6RunConfig {
   const pod = env.POD_INDEX ?? env.JOB_COMPLETION_INDEX;
   if (pod !== undefined && pod !== "") labels.pod = pod;
   labels.generator = "k6";
+  const warmupSeconds = warmup(env);
   return {
     targets: list(env, "TARGETS", "http://model-server-0:8080,http://model-server-1:8080"),
     models: list(env, "MODELS", "model0,model1"),
@@ -107,11 +138,12 @@ export function k6ConfigFromEnv(env: Env): K6RunConfig {
     routing,
     slo,
     timeout: env.TIMEOUT ?? "10s",
+    warmupSeconds,
     labels,
     resultsPath: env.RESULTS_PATH ?? `/results/results-${pod ?? "0"}.json`,
     options: {
-      scenarios: { [mode]: scenario(mode, env) },
-      thresholds: buildThresholds(slo, { abortOnLatency: mode === "ramp" }),
+      scenarios: scenarios(mode, env, warmupSeconds),
+      thresholds: buildThresholds(slo, { abortOnLatency: mode === "ramp", warmupSeconds }),
       // The summary needs no per-request trends beyond these; the histogram counters carry the rest.
       summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"],
       discardResponseBodies: true,

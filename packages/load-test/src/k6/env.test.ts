@@ -14,6 +14,13 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
     expect(run.targets).toEqual(inputs.targets);
     expect(run.resultsPath).toBe(inputs.resultsPath);
     expect(run.labels).toMatchObject(inputs.labels);
+    expect(run.warmupSeconds).toBe(config.loadTest.warmup);
+  });
+
+  it("passes the warm-up as WARMUP, part of DURATION", () => {
+    const env = k6EnvFromConfig(parseFleetConfig({ loadTest: { duration: "1m", warmup: "10s" } }), inputs);
+    expect(env).toMatchObject({ DURATION: "60s", WARMUP: "10s" });
+    expect(k6ConfigFromEnv(env).warmupSeconds).toBe(10);
   });
 
   it.each([
@@ -39,6 +46,10 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
     const run = k6ConfigFromEnv(k6EnvFromConfig(config, inputs));
     expect(run.slo.percentile).toBe(99);
     expect(run.timeout).toBe("3s");
-    expect(run.options.scenarios).toMatchObject({ bmk: { executor: "shared-iterations", iterations: 500, maxDuration: "120s" } });
+    // The default 5 s warm-up runs first, so the 500 requests are all measured.
+    expect(run.options.scenarios).toMatchObject({
+      warmup: { duration: "5s" },
+      bmk: { executor: "shared-iterations", iterations: 500, startTime: "5s", maxDuration: "115s" },
+    });
   });
 });

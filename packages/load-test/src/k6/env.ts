@@ -25,6 +25,8 @@ export function k6EnvFromConfig(config: FleetConfig, inputs: K6EnvInputs): Recor
     MODELS: inputs.models.join(","),
     MODE: loadTest.mode,
     DURATION: `${loadTest.duration}s`,
+    // Part of DURATION: load is sent, but responses before it ends count nowhere.
+    WARMUP: `${loadTest.warmup}s`,
     VUS: String((loadTest.concurrency * loadTest.pods) / inputs.generators),
     RATE: share(loadTest.rate),
     RAMP_START_RATE: share(loadTest.ramp.startRate),

@@ -11,28 +11,61 @@ export interface FakeResponse {
   status: number;
   durationMs: number;
   errorCode?: number;
+  /** The response body; the script sees it only where k6 would keep it (responseType "text" or bodies not discarded). */
+  body?: string;
 }
 
 export interface LoadedScript {
-  options: { scenarios: Record<string, unknown>; thresholds: Record<string, unknown> };
-  setup(): { startMs: number };
-  default(): void;
+  options: { scenarios: Record<string, unknown>; thresholds: Record<string, unknown>; discardResponseBodies?: boolean };
+  setup(): { startMs: number; servers?: unknown[] };
+  default(data?: unknown): void;
   handleSummary(data: K6SummaryData): Record<string, string>;
   /** URLs the script requested, in order. */
   calls: string[];
+  /** Every custom metric the script created, by name: counter, trend or rate. */
+  metrics: Map<string, string>;
+  /** Values added to a trend or rate metric (rates as 1 and 0), in order. */
+  samples(name: string): number[];
+  /** The scenario exec.scenario.name reports from now on (at first the first one in options). */
+  setScenario(name: string): void;
   summaryData(setupData: unknown): K6SummaryData;
 }
 
 const FAKE_MODULES = `
 const state = globalThis.__fakeK6;
-export class Counter { constructor(name) { this.name = name; state.counters.set(name, 0); } add(v) { state.counters.set(this.name, state.counters.get(this.name) + v); } }
-export const exec = { scenario: { get iterationInTest() { return state.iteration; } } };
-export const http = { request(method, url, body, params) { state.calls.push(method + " " + url); state.iteration++; state.counters.set("http_reqs", (state.counters.get("http_reqs") ?? 0) + 1); const r = state.respond(url); return { status: r.status, error_code: r.errorCode ?? 0, timings: { duration: r.durationMs } }; } };
+function metric(name, type) { state.metrics.set(name, type); state.counters.set(name, 0); state.samples.set(name, []); }
+export class Counter {
+  constructor(name) { this.name = name; metric(name, "counter"); }
+  add(v) { state.counters.set(this.name, state.counters.get(this.name) + v); }
+}
+export class Trend { constructor(name) { this.name = name; metric(name, "trend"); } add(v) { state.samples.get(this.name).push(v); } }
+export class Rate { constructor(name) { this.name = name; metric(name, "rate"); } add(v) { state.samples.get(this.name).push(v ? 1 : 0); } }
+export const exec = { scenario: { get iterationInTest() { return state.iteration; }, get name() { return state.scenario; } } };
+function send(method, url, params) {
+  state.calls.push(method + " " + url);
+  state.counters.set("http_reqs", (state.counters.get("http_reqs") ?? 0) + 1);
+  const r = state.respond(url);
+  const keep = (params && params.responseType === "text") || !state.discardBodies;
+  return { status: r.status, error_code: r.errorCode ?? 0, timings: { duration: r.durationMs }, body: keep ? (r.body ?? "") : null };
+}
+export const http = {
+  request(method, url, body, params) { state.iteration++; return send(method, url, params); },
+  batch(requests) { return requests.map((r) => send(r.method, r.url, r.params)); },
+};
 `;
 
 /** Loads a bundled k6 script with fake k6 modules; `respond` decides each request's outcome. */
 export async function loadBundledScript(bundle: string, env: Record<string, string>, respond: (url: string) => FakeResponse): Promise<LoadedScript> {
-  const state = { counters: new Map<string, number>(), calls: [] as string[], iteration: 0, respond };
+  const state = {
+    counters: new Map<string, number>(),
+    samples: new Map<string, number[]>(),
+    metrics: new Map<string, string>(),
+    calls: [] as string[],
+    iteration: 0,
+    scenario: "",
+    discardBodies: false,
+    respond,
+  };
   Object.assign(globalThis, { __fakeK6: state, __ENV: env });
   const dir = tmpdir();
   const stamp = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -45,13 +78,30 @@ export async function loadBundledScript(bundle: string, env: Record<string, stri
     .replace(/from "k6\/metrics";/, `from "${fakeUrl}";`);
   const script = join(dir, `k6-script-${stamp}.mjs`);
   await writeFile(script, rewritten);
-  const module = await import(pathToFileURL(script).href);
+  const module = (await import(pathToFileURL(script).href)) as Pick<LoadedScript, "options">;
+  state.discardBodies = module.options.discardResponseBodies === true;
+  state.scenario = Object.keys(module.options.scenarios)[0] ?? "default";
+  const counters = () => [...state.counters].filter(([name, n]) => n > 0 && (state.metrics.get(name) ?? "counter") === "counter");
+  const sampled = () => [...state.samples].filter(([, values]) => values.length > 0);
   return {
-    ...module,
+    ...(module as LoadedScript),
     calls: state.calls,
+    metrics: state.metrics,
+    samples: (name) => state.samples.get(name) ?? [],
+    setScenario: (name) => (state.scenario = name),
     summaryData: (setupData) => ({
-      metrics: Object.fromEntries([...state.counters].filter(([, n]) => n > 0).map(([name, count]) => [name, { type: "counter", values: { count, rate: 0 } }])),
+      metrics: Object.fromEntries([
+        ...counters().map(([name, count]) => [name, { type: "counter", values: { count, rate: 0 } }] as const),
+        ...sampled().map(([name, values]) => [name, { type: state.metrics.get(name)!, values: summaryValues(state.metrics.get(name)!, values) }] as const),
+      ]),
       setup_data: setupData as K6SummaryData["setup_data"],
     }),
   };
+}
+
+/** A trend's or rate's values as k6's summary gives them. */
+function summaryValues(type: string, values: number[]): Record<string, number> {
+  const sum = values.reduce((a, b) => a + b, 0);
+  if (type === "rate") return { rate: sum / values.length, passes: sum, fails: values.length - sum };
+  return { count: values.length, avg: sum / values.length, min: Math.min(...values), max: Math.max(...values) };
 }

@@ -16,6 +16,14 @@ export function latencyBucketMetric(index: number): string {
 }
 /** Sum of response latencies in whole microseconds, for an exact mean. */
 export const LATENCY_SUM_METRIC = "fleet_latency_sum_us";
+/** Measured requests (after the warm-up), failed ones included: k6's http_reqs also counts warm-up and setup() requests. */
+export const REQUESTS_METRIC = "fleet_requests";
+/** Trend of measured response latencies, for the latency threshold: http_req_duration would include the warm-up. */
+export const SLO_LATENCY_METRIC = "fleet_req_duration";
+/** Rate of measured requests that failed, for the error threshold: http_req_failed would include the warm-up. */
+export const SLO_FAILED_METRIC = "fleet_req_failed";
+/** The scenario that runs the warm-up before a request-capped scenario, so the cap counts measured requests. */
+export const WARMUP_SCENARIO = "warmup";
 
 export function errorMetric(kind: K6ErrorKind): string {
   return `fleet_errors_${kind}`;
@@ -30,5 +38,6 @@ export function k6ErrorKind(status: number, errorCode: number): K6ErrorKind | nu
 
 /** Every custom metric name the script defines. */
 export function scriptMetricNames(): string[] {
-  return [...Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => latencyBucketMetric(i)), LATENCY_SUM_METRIC, ...K6_ERROR_KINDS.map(errorMetric)];
+  const buckets = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => latencyBucketMetric(i));
+  return [...buckets, LATENCY_SUM_METRIC, REQUESTS_METRIC, SLO_LATENCY_METRIC, SLO_FAILED_METRIC, ...K6_ERROR_KINDS.map(errorMetric)];
 }

@@ -3,19 +3,33 @@
 // with vitest; this file only wires them to k6.
 import exec from "k6/execution";
 import http from "k6/http";
-import { Counter } from "k6/metrics";
+import { Counter, Rate, Trend } from "k6/metrics";
 import { createPicker } from "../choice.js";
 import { bucketIndex, HISTOGRAM_BUCKETS } from "../histogram.js";
 import { buildRequest } from "../request.js";
+import { executionProviderFromMetadata, metadataModels, metadataUrl, serverInfo } from "../servers.js";
 import { k6ConfigFromEnv } from "./config.js";
-import { errorMetric, K6_ERROR_KINDS, k6ErrorKind, LATENCY_SUM_METRIC, latencyBucketMetric } from "./metrics.js";
-import { resultFromK6Summary, summaryLine, type K6SummaryData } from "./summary.js";
+import {
+  errorMetric,
+  K6_ERROR_KINDS,
+  k6ErrorKind,
+  LATENCY_SUM_METRIC,
+  latencyBucketMetric,
+  REQUESTS_METRIC,
+  SLO_FAILED_METRIC,
+  SLO_LATENCY_METRIC,
+  WARMUP_SCENARIO,
+} from "./metrics.js";
+import { resultFromK6Summary, summaryLine, type K6SetupData, type K6SummaryData } from "./summary.js";
 
 const config = k6ConfigFromEnv(__ENV);
 export const options = config.options;
 
 const latencyBuckets = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => new Counter(latencyBucketMetric(i)));
 const latencySumUs = new Counter(LATENCY_SUM_METRIC);
+const measuredRequests = new Counter(REQUESTS_METRIC);
+const sloLatency = new Trend(SLO_LATENCY_METRIC, true);
+const sloFailed = new Rate(SLO_FAILED_METRIC);
 const errorCounters = Object.fromEntries(K6_ERROR_KINDS.map((kind) => [kind, new Counter(errorMetric(kind))]));
 const pick = createPicker({
   targetCount: config.targets.length,
@@ -27,12 +41,23 @@ const pick = createPicker({
   models: config.models,
 });
 const requests = config.targets.map((target) => config.models.map((model) => buildRequest(target, model, config.method)));
+const warmupMs = config.warmupSeconds * 1000;
+// A request-capped run warms up in a scenario of its own: there the scenario decides, not the clock.
+const warmupByScenario = WARMUP_SCENARIO in config.options.scenarios!;
 
-export function setup(): { startMs: number } {
-  return { startMs: Date.now() };
+/** Asks every target, at once, what it runs on; a server that does not say is "unknown", never a failure. */
+export function setup(): K6SetupData {
+  const models = metadataModels(config.targets, config.models, config.routing);
+  const params = { timeout: "2s", responseType: "text" as const, tags: { name: "metadata" } };
+  const responses = http.batch(config.targets.map((target, i) => ({ method: "GET", url: metadataUrl(target, models[i]!), params })));
+  const servers = config.targets.map((target, i) => {
+    const response = responses[i]!;
+    return serverInfo(target, executionProviderFromMetadata(response.status, typeof response.body === "string" ? response.body : null));
+  });
+  return { startMs: Date.now(), servers };
 }
 
-export default function (): void {
+export default function (data?: K6SetupData): void {
   const choice = pick(exec.scenario.iterationInTest, Math.random);
   const request = requests[choice.target]![choice.model]!;
   const response = http.request(request.method, request.url, request.body ?? null, {
@@ -40,12 +65,17 @@ export default function (): void {
     timeout: config.timeout,
     tags: { name: "predictions" },
   });
+  // Warm-up: the load counts, its figures do not.
+  if (warmupByScenario ? exec.scenario.name === WARMUP_SCENARIO : Date.now() < (data?.startMs ?? 0) + warmupMs) return;
+  measuredRequests.add(1);
   if (response.status !== 0) {
     latencyBuckets[bucketIndex(response.timings.duration)]!.add(1);
     latencySumUs.add(Math.round(response.timings.duration * 1000));
+    sloLatency.add(response.timings.duration);
   }
   const kind = k6ErrorKind(response.status, response.error_code);
   if (kind) errorCounters[kind]!.add(1);
+  sloFailed.add(kind !== null);
 }
 
 export function handleSummary(data: K6SummaryData): Record<string, string> {

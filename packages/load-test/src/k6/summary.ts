@@ -1,14 +1,22 @@
 // Turns k6's end-of-test summary into the shared results format. Pure: the k6 script's
 // handleSummary is a thin call of this.
 import { bucketValueMs, HISTOGRAM_BUCKETS, HISTOGRAM_GROWTH, HISTOGRAM_HIGHEST_MS, HISTOGRAM_LOWEST_MS, type HistogramData } from "../histogram.js";
-import { buildResult, type LoadTestResult } from "../results.js";
+import { buildResult, type LoadTestResult, type ServerInfo } from "../results.js";
 import type { K6RunConfig } from "./config.js";
-import { errorMetric, K6_ERROR_KINDS, LATENCY_SUM_METRIC, latencyBucketMetric } from "./metrics.js";
+import { errorMetric, K6_ERROR_KINDS, LATENCY_SUM_METRIC, latencyBucketMetric, REQUESTS_METRIC } from "./metrics.js";
+
+/** What the script's setup() hands every VU and handleSummary. */
+export interface K6SetupData {
+  /** When the load started (setup() finished), Unix ms; the warm-up runs from here. */
+  startMs: number;
+  /** What each target said it runs on. */
+  servers?: ServerInfo[];
+}
 
 /** The part of k6's handleSummary argument this reads (https://grafana.com/docs/k6/latest/results-output/end-of-test/custom-summary/). */
 export interface K6SummaryData {
   metrics: Record<string, { type?: string; values: Record<string, number> } | undefined>;
-  setup_data?: { startMs?: number } | null;
+  setup_data?: Partial<K6SetupData> | null;
 }
 
 function counter(data: K6SummaryData, name: string): number {
@@ -47,19 +55,23 @@ export function resultFromK6Summary(data: K6SummaryData, config: K6RunConfig, en
     const n = counter(data, errorMetric(kind));
     if (n > 0) errors[kind] = n;
   }
+  const startMs = data.setup_data?.startMs;
   return buildResult({
     generator: "k6",
     mode: config.mode,
     targets: config.targets,
     models: config.models,
     labels: config.labels,
-    startMs: data.setup_data?.startMs ?? endMs,
+    // The figures cover what came after the warm-up.
+    startMs: startMs === undefined ? endMs : startMs + config.warmupSeconds * 1000,
+    warmupSeconds: config.warmupSeconds,
     endMs,
-    requests: counter(data, "http_reqs"),
+    requests: counter(data, REQUESTS_METRIC),
     errors,
     histogram: histogramFromCounters(data),
     // k6 keeps no per-second data in its summary; merged k6 results have totals only.
     series: [],
+    servers: data.setup_data?.servers ?? [],
   });
 }
 

@@ -1,4 +1,5 @@
 import type { LoadTestResult } from "../results.js";
+import { describeExecutionProviders } from "../servers.js";
 import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote, seriesRows, summarizeRun, type RunSummary } from "./runs.js";
 import { barChart, escapeHtml, lineChart, PALETTE } from "./svg.js";
@@ -27,13 +28,21 @@ svg text { font-family: inherit; } .chart-title { font-size: 14px; font-weight: 
 .grid { stroke: var(--line); stroke-width: 1; }
 `;
 
+function runNote(run: RunSummary): string {
+  const r = run.result;
+  const warmup = r.warmupSeconds > 0 ? ` (after a ${formatNumber(r.warmupSeconds)} s warm-up, left out)` : "";
+  const servers = `${run.servers} server(s)${run.instanceType ? ` of ${run.instanceType}` : ""}`;
+  return `${r.mode} · ${r.generator} · ${r.requests.toLocaleString("en-US")} requests in ${formatNumber(r.durationSeconds)} s${warmup} · ${servers}`;
+}
+
 function card(run: RunSummary, color: string): string {
   const r = run.result;
   const kpi = (value: string, label: string) => `<div class="kpi"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`;
   return `<div class="card"><h3><span class="dot" style="background:${color}"></span>${escapeHtml(run.name)}</h3><div class="kpis">
 ${kpi(`${formatNumber(r.throughput)}/s`, "throughput")}${kpi(formatMs(r.latencyMs.p90), "p90 latency")}
 ${kpi(`${(run.errorRate * 100).toFixed(2)}%`, `errors (${formatErrors(r.errors)})`)}${kpi(formatUsd(run.usdPerMillion), "USD per million inferences")}
-</div><div class="note">${escapeHtml(`${r.mode} · ${r.generator} · ${r.requests.toLocaleString("en-US")} requests in ${formatNumber(r.durationSeconds)} s · ${run.servers} server(s)${run.instanceType ? ` of ${run.instanceType}` : ""}`)}</div></div>`;
+</div><div class="note">${escapeHtml(runNote(run))}</div>
+<div class="note">${escapeHtml(`Execution provider: ${describeExecutionProviders(r)}`)}</div></div>`;
 }
 
 function comparison(runs: RunSummary[]): string {
@@ -71,11 +80,14 @@ function timeCharts(runs: RunSummary[]): string {
 }
 
 function table(runs: RunSummary[]): string {
-  const head = ["Run", "Mode", "Requests", "Throughput", "p50", "p90", "p95", "p99", "max", "Errors", "USD / 1M"].map((h) => `<th>${h}</th>`).join("");
+  const columns = ["Run", "Execution provider", "Mode", "Requests", "Throughput", "p50", "p90", "p95", "p99", "max", "Errors", "USD / 1M"];
+  const head = columns.map((h) => `<th>${h}</th>`).join("");
   const rows = runs.map((run) => {
     const r = run.result;
     const l = r.latencyMs;
-    const cells = [run.name, r.mode, r.requests.toLocaleString("en-US"), `${formatNumber(r.throughput)}/s`, formatMs(l.p50), formatMs(l.p90), formatMs(l.p95), formatMs(l.p99), formatMs(l.max), formatErrors(r.errors), formatUsd(run.usdPerMillion)];
+    const percentiles = [l.p50, l.p90, l.p95, l.p99, l.max].map(formatMs);
+    const cells = [run.name, describeExecutionProviders(r), r.mode, r.requests.toLocaleString("en-US"), `${formatNumber(r.throughput)}/s`, ...percentiles];
+    cells.push(formatErrors(r.errors), formatUsd(run.usdPerMillion));
     return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
   });
   // Its own scroller: a wide table must not push the whole page sideways.

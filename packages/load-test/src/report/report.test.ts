@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ResultRecorder } from "../recorder.js";
-import type { LoadTestResult } from "../results.js";
+import type { LoadTestResult, ServerInfo } from "../results.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { seriesRows, summarizeRun } from "./runs.js";
@@ -8,11 +8,11 @@ import { seriesRows, summarizeRun } from "./runs.js";
 const START = Date.UTC(2025, 5, 1, 10, 0, 0);
 
 /** Ten seconds at `rps` successful requests per second, each `ms` long. */
-function run(labels: Record<string, string>, rps: number, ms: number): LoadTestResult {
+function run(labels: Record<string, string>, rps: number, ms: number, servers: ServerInfo[] = []): LoadTestResult {
   const recorder = new ResultRecorder(START);
   for (let s = 0; s < 10; s++) for (let i = 0; i < rps; i++) recorder.recordResponse(ms, 200, START + s * 1000 + (i * 1000) / rps);
   recorder.recordResponse(ms, 503, START + 5000);
-  return recorder.finish({ generator: "local", mode: "bmk", targets: ["http://127.0.0.1:8080"], models: ["model0"], labels }, START + 10_000);
+  return recorder.finish({ generator: "local", mode: "bmk", targets: ["http://127.0.0.1:8080"], models: ["model0"], labels, servers }, START + 10_000);
 }
 
 describe("summarizeRun", () => {
@@ -32,11 +32,37 @@ describe("summarizeRun", () => {
 describe("renderMarkdown", () => {
   it("has one row per run with throughput, percentiles, error rate and cost", () => {
     const text = renderMarkdown([run({ stack: "c7g", instanceType: "c7g.xlarge" }, 100, 5), run({ stack: "g5", instanceType: "g5.xlarge" }, 300, 2)]);
-    expect(text).toMatch(/\| c7g \/ c7g.xlarge \| c7g.xlarge \| 1 \| bmk \| 1,001 \| 100 \| 100 \| 5(\.0\d)? ms \|/);
-    expect(text).toMatch(/\| g5 \/ g5.xlarge \| g5.xlarge \| 1 \| bmk \| 3,001 \| 300 \|/);
+    expect(text).toMatch(/\| c7g \/ c7g.xlarge \| c7g.xlarge \| 1 \| not recorded \| bmk \| 1,001 \| 100 \| 100 \| 5(\.0\d)? ms \|/);
+    expect(text).toMatch(/\| g5 \/ g5.xlarge \| g5.xlarge \| 1 \| not recorded \| bmk \| 3,001 \| 300 \|/);
     expect(text).toContain("0.10%");
     expect(text).toContain("errors: http_503: 1");
     expect(text).toMatch(/Prices: on-demand Linux in us-east-1/);
+  });
+});
+
+describe("the execution provider in reports", () => {
+  const gpu = [{ target: "http://a:8080", executionProvider: "cuda" }, { target: "http://b:8080", executionProvider: "cuda" }];
+  const fellBack = [{ target: "http://a:8080", executionProvider: "cuda" }, { target: "http://b:8080", executionProvider: "cpu" }];
+
+  it("says which provider served each run, so a GPU run that fell back to CPU shows", () => {
+    const unknown = [{ target: "http://c:8080" }];
+    const text = renderMarkdown([run({ stack: "g5" }, 10, 1, gpu), run({ stack: "g5-fallback" }, 10, 1, fellBack), run({ stack: "c7g" }, 10, 1, unknown)]);
+    expect(text).toMatch(/\| g5 \| - \| 1 \| cuda on 2 of 2 servers \|/);
+    expect(text).toContain("**g5**: ");
+    expect(text).toMatch(/Execution provider: cuda on 2 of 2 servers\./);
+    expect(text).toMatch(/Execution provider: cuda on 1 of 2 servers, cpu on 1 of 2 servers\./);
+    expect(text).toMatch(/Execution provider: unknown on 1 of 1 server\./);
+    const html = renderHtml([run({ stack: "g5" }, 10, 1, fellBack)]);
+    expect(html).toContain("Execution provider: cuda on 1 of 2 servers, cpu on 1 of 2 servers");
+    expect(html).toContain("<th>Execution provider</th>");
+  });
+
+  it("says how long the warm-up left out was", () => {
+    const recorder = new ResultRecorder(START, 5);
+    recorder.recordResponse(1, 200, START + 6000);
+    const result = recorder.finish({ generator: "local", mode: "bmk", targets: [], models: ["model0"], labels: {} }, START + 15_000);
+    expect(renderMarkdown([result])).toContain("(10 s after a 5 s warm-up left out of the figures)");
+    expect(renderHtml([result])).toContain("requests in 10 s (after a 5 s warm-up, left out)");
   });
 });
 

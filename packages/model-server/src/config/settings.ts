@@ -5,13 +5,17 @@ import { z } from "zod";
 
 /**
  * Everything the model server reads at start-up: the fleet-config fields it shares with the fleet
- * (same names, limits and defaults) plus the settings only a running server has.
+ * (same names, limits and defaults) plus the settings only a running server has. `threads` (ONNX
+ * Runtime intra-op threads per session) and `inferenceWorkers` (worker threads holding the sessions;
+ * 0 keeps them on the main thread) stay undefined unless set: serverConcurrency derives them from the
+ * CPU budget at start-up.
  */
 export const serverSettingsSchema = serverSchema
-  .pick({ numModels: true, threads: true, maxBatch: true, maxQueueDelayMs: true, maxQueue: true, requestTimeoutMs: true, separateSessions: true, postprocess: true, port: true })
+  .pick({
+    numModels: true, threads: true, inferenceWorkers: true, maxBatch: true, maxQueueDelayMs: true, maxQueue: true, requestTimeoutMs: true,
+    separateSessions: true, postprocess: true, port: true,
+  })
   .extend({
-    /** ONNX Runtime intra-op threads per session (TEMPORARY default until derived from the CPU budget). */
-    threads: serverSchema.shape.threads.unwrap().default(1),
     /** Model directory: local path, s3://bucket/prefix or https:// URL (MODEL_DIR or MODEL_SOURCE). */
     modelSource: modelSchema.shape.source,
     /** Longest token sequence; defaults to model.json's maxSequenceLength, else 128. */
@@ -37,12 +41,6 @@ export const serverSettingsSchema = serverSchema
     /** Repository mode: this server serves the models that shardOwner assigns to serverIndex of numServers. */
     serverIndex: z.int().min(0).max(999).default(0),
     numServers: serverSchema.shape.numServers,
-    /**
-     * Worker threads that hold the ONNX Runtime sessions and run them, so HTTP and tokenization go on
-     * while a batch runs and a model load never stalls the event loop; 0 runs sessions on the main thread.
-     * Unset: 1 when this process may use two or more CPUs, else 0 (on one core a worker only adds hand-offs).
-     */
-    inferenceWorkers: z.int().min(0).max(64).optional(),
     /** Largest request body; larger ones get 413 before they are read into memory. */
     maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
   });

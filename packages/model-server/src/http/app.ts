@@ -213,6 +213,7 @@ function modelMetadata(model: ModelDescription) {
     platform: "onnxruntime_onnx",
     inputs: [text("seq_0"), text("seq_1"), ...model.inputNames.map(tokens)],
     outputs: [text("answer"), ...model.outputNames.map((name) => ({ name, datatype: "FP32", shape: [-1, -1] }))],
-    parameters: { max_sequence_length: model.maxSeqLength },
+    // The provider the session really runs on (cpu after a CUDA fallback): load generators record it per server.
+    parameters: { max_sequence_length: model.maxSeqLength, ...(model.executionProvider ? { execution_provider: model.executionProvider } : {}) },
   };
 }

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { SessionProvider } from "../model/model-registry.js";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
@@ -21,8 +22,15 @@ export class ServerMetrics {
   private readonly requestChildren = new Map<string, { inc(): void }>();
   private readonly latencyChildren = new Map<string, { observe(value: number): void }>();
 
-  /** `resident` reports a lazy model repository's resident models and bytes (absent: the gauges read 0). */
-  constructor(queueDepths: () => Iterable<readonly [string, number]> = () => [], resident: () => { models: number; bytes: number } = () => ({ models: 0, bytes: 0 })) {
+  /**
+   * `resident` reports a lazy model repository's resident models and bytes (absent: the gauges read 0);
+   * `sessionProviders` the execution provider each session really got.
+   */
+  constructor(
+    queueDepths: () => Iterable<readonly [string, number]> = () => [],
+    resident: () => { models: number; bytes: number } = () => ({ models: 0, bytes: 0 }),
+    sessionProviders: () => Iterable<SessionProvider> = () => [],
+  ) {
     const registers = [this.registry];
     this.requests = new Counter({ name: "model_server_requests_total", help: "Requests answered, by route, model and HTTP status.", labelNames: ["route", "model", "status"], registers });
     this.latency = new Histogram({ name: "model_server_request_duration_seconds", help: "Time from request to answer, by route.", labelNames: ["route"], buckets: LATENCY_BUCKETS, registers });
@@ -45,6 +53,17 @@ export class ServerMetrics {
     this.residencyLatency = new Histogram({ name: "model_server_repository_request_duration_seconds", help: "Request latency in repository mode: cold (the model loaded first) or warm (resident).", labelNames: ["residency"], buckets: LATENCY_BUCKETS, registers });
     new Gauge({ name: "model_server_resident_models", help: "Repository models resident now.", registers, collect() { this.set(resident().models); } });
     new Gauge({ name: "model_server_resident_bytes", help: "Bytes counted for resident (and loading) repository models: model.onnx size plus a fixed per-session overhead.", registers, collect() { this.set(resident().bytes); } });
+    new Gauge({
+      name: "model_server_session_info",
+      help: "1 per ONNX Runtime session, labelled with the execution provider it really got (cpu after a fallback); "
+        + "in repository mode, resident sessions per provider.",
+      labelNames: ["session", "execution_provider"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { session, executionProvider, sessions } of sessionProviders()) this.set({ session, execution_provider: executionProvider }, sessions);
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: "model_server_" });
   }
 

@@ -1,4 +1,4 @@
-import { createSession, ORT_FORMAT_EXTENSION, type SessionSettings } from "../model/load-model.js";
+import { createSession, ORT_FORMAT_EXTENSION, type ExecutionProvider, type SessionSettings } from "../model/load-model.js";
 import { readModelBytes } from "./model-bytes.js";
 import type { NativeSession } from "./native-session.js";
 import { SessionRunner, type InferenceRow, type Padding, type RowLogits } from "./session-runner.js";
@@ -7,6 +7,8 @@ import { SessionRunner, type InferenceRow, type Padding, type RowLogits } from "
 export interface ModelSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** The execution provider ONNX Runtime started for it (cpu after a fallback, whatever was asked). */
+  readonly executionProvider: ExecutionProvider;
   run(rows: readonly InferenceRow[]): Promise<RowLogits[]>;
   release(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function openLocalSession(modelPath: string, shape: RunnerShape, se
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
+    executionProvider: session.executionProvider,
     // Synchronous: the batch runs in the turn the queue composed it (a throw becomes a rejection).
     run: async (rows) => runner.run(rows),
     release: async () => {

@@ -1,5 +1,6 @@
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { binding, initOrt, type Binding } from "onnxruntime-node/dist/binding.js";
+import type { ExecutionProvider } from "../model/load-model.js";
 
 /**
  * An ONNX Runtime session driven through onnxruntime-node's native binding, whose run is synchronous.
@@ -13,18 +14,26 @@ export class NativeSession {
   readonly outputNames: readonly string[];
   private released = false;
 
-  private constructor(private readonly native: Binding.InferenceSession) {
+  private constructor(
+    private readonly native: Binding.InferenceSession,
+    /** The provider this session was created with (its first; cpu runs only the nodes it cannot). */
+    readonly executionProvider: ExecutionProvider,
+  ) {
     this.inputNames = native.inputMetadata.map((value) => value.name);
     this.outputNames = native.outputMetadata.map((value) => value.name);
   }
 
-  /** Loads from a path, or from bytes (which the caller keeps alive until release when ORT uses them in place). */
-  static create(model: string | Uint8Array, options: InferenceSession.SessionOptions): NativeSession {
+  /**
+   * Loads from a path, or from bytes (which the caller keeps alive until release when ORT uses them in place),
+   * with `providers` in order of preference; throws when the first cannot start.
+   */
+  static create(model: string | Uint8Array, options: InferenceSession.SessionOptions, providers: readonly ExecutionProvider[]): NativeSession {
     initOrt();
     const native = new binding.InferenceSession();
-    if (typeof model === "string") native.loadModel(model, options);
-    else native.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, options);
-    return new NativeSession(native);
+    const withProviders = { ...options, executionProviders: [...providers] };
+    if (typeof model === "string") native.loadModel(model, withProviders);
+    else native.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, withProviders);
+    return new NativeSession(native, providers[0] ?? "cpu");
   }
 
   /** Runs at once on this thread; returns the fetched outputs. */

@@ -16,7 +16,8 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       const warnings: string[] = [];
       const session = await openLocalSession(request.modelPath, request.shape, request.settings, (message) => warnings.push(message));
       sessions.set(request.session, session);
-      return { id: request.id, type: "opened", inputNames: session.inputNames, outputNames: session.outputNames, warnings };
+      const { inputNames, outputNames, executionProvider } = session;
+      return { id: request.id, type: "opened", inputNames, outputNames, executionProvider, warnings };
     }
     case "run": {
       const session = sessions.get(request.session);

@@ -1,4 +1,4 @@
-import type { SessionSettings } from "../model/load-model.js";
+import type { ExecutionProvider, SessionSettings } from "../model/load-model.js";
 import type { RunnerShape } from "./model-session.js";
 import type { InferenceRow, RowLogits } from "./session-runner.js";
 
@@ -12,7 +12,14 @@ export type WorkerRequest =
 /** Replies from an inference worker (`started`, id 0, once it can take requests). */
 export type WorkerReply =
   | { readonly id: number; readonly type: "started" }
-  | { readonly id: number; readonly type: "opened"; readonly inputNames: readonly string[]; readonly outputNames: readonly string[]; readonly warnings: readonly string[] }
+  | {
+      readonly id: number;
+      readonly type: "opened";
+      readonly inputNames: readonly string[];
+      readonly outputNames: readonly string[];
+      readonly executionProvider: ExecutionProvider;
+      readonly warnings: readonly string[];
+    }
   | { readonly id: number; readonly type: "ran"; readonly rows: readonly RowLogits[] }
   | { readonly id: number; readonly type: "released" }
   | { readonly id: number; readonly type: "converted" }

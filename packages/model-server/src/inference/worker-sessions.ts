@@ -143,6 +143,7 @@ export class WorkerSessions implements SessionFactory {
     return {
       inputNames: opened.inputNames,
       outputNames: opened.outputNames,
+      executionProvider: opened.executionProvider,
       async run(rows) {
         const reply = await worker.call({ type: "run", session, rows: rows.map(compactRow) });
         if (reply.type !== "ran") throw new Error(`Inference worker ${worker.index} answered ${reply.type} to run.`);

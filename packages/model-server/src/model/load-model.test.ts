@@ -11,11 +11,18 @@ afterAll(async () => {
 });
 
 describe("createSession", () => {
+  it("names the provider it got: cpu when only cpu was asked for", async () => {
+    const session = await createSession(`${model.dir}/model.onnx`, { threads: 1, executionProviders: ["cpu"] }, () => {});
+    expect(session.executionProvider).toBe("cpu");
+    await session.release();
+  });
+
   it("falls back to cpu, saying so, when the cuda execution provider cannot start (no GPU libraries here)", async () => {
     const warnings: string[] = [];
     const session = await createSession(`${model.dir}/model.onnx`, { threads: 1, executionProviders: ["cuda", "cpu"] }, (message) => warnings.push(message));
     expect(warnings).toEqual([expect.stringMatching(/could not start the cuda,cpu execution providers .*falling back to cpu/)]);
     expect(session.inputNames).toContain("input_ids");
+    expect(session.executionProvider).toBe("cpu");
     await session.release();
   });
 });

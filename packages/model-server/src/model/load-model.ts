@@ -35,9 +35,12 @@ export interface ModelFiles {
   readonly tokenizer: WordPieceTokenizer;
 }
 
+/** The ONNX Runtime execution providers the server knows; cpu is always the fallback. */
+export type ExecutionProvider = "cpu" | "cuda";
+
 export interface SessionSettings {
   readonly threads: number;
-  readonly executionProviders: readonly ("cpu" | "cuda")[];
+  readonly executionProviders: readonly ExecutionProvider[];
 }
 
 async function requireFile(path: string, what: string): Promise<void> {
@@ -99,10 +102,9 @@ export const ORT_FORMAT_EXTENSION = ".ort";
 /** Session config for ORT-format bytes: use them as they are (the caller keeps them alive until release). */
 const IN_PLACE_BYTES = { session: { use_ort_model_bytes_directly: "1", use_ort_model_bytes_for_initializers: "1" } };
 
-function sessionOptions(settings: SessionSettings, providers: readonly string[], inPlace: boolean): InferenceSession.SessionOptions {
+function sessionOptions(settings: SessionSettings, inPlace: boolean): InferenceSession.SessionOptions {
   return {
     ...(inPlace ? { extra: IN_PLACE_BYTES } : {}),
-    executionProviders: [...providers],
     intraOpNumThreads: settings.threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
@@ -115,14 +117,16 @@ function sessionOptions(settings: SessionSettings, providers: readonly string[],
 /**
  * Creates an ONNX Runtime session (from a file, or from ORT-format bytes it uses in place, named by
  * `modelPath` in errors) with the preferred execution providers, falling back to cpu (and
- * saying so through `warn`) when an accelerator provider cannot start. Checks the QA inputs and outputs.
+ * saying so through `warn`) when an accelerator provider cannot start. The session's
+ * `executionProvider` says which one it got. Checks the QA inputs and outputs.
  */
 export async function createSession(model: string | Uint8Array, settings: SessionSettings, warn: (message: string) => void, modelPath = String(model)): Promise<NativeSession> {
-  const providers = settings.executionProviders.includes("cpu") ? settings.executionProviders : [...settings.executionProviders, "cpu"];
-  const options = sessionOptions(settings, providers, typeof model !== "string");
+  const asked = settings.executionProviders;
+  const providers: readonly ExecutionProvider[] = asked.includes("cpu") ? asked : [...asked, "cpu"];
+  const options = sessionOptions(settings, typeof model !== "string");
   let session: NativeSession;
   try {
-    session = NativeSession.create(model, options);
+    session = NativeSession.create(model, options, providers);
   } catch (error) {
     if (providers.length > 1) {
       warn(`ONNX Runtime could not start the ${providers.join(",")} execution providers (${(error as Error).message}); falling back to cpu.`);

@@ -2,7 +2,7 @@ import type { BatchQueue, BatchQueueOptions } from "../inference/batch-queue.js"
 import { inThreadSessions, type ModelSession, type SessionFactory } from "../inference/model-session.js";
 import type { InferenceRow, Padding, RowLogits } from "../inference/session-runner.js";
 import type { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
-import { readModelFiles, servedSeqLength, type SessionSettings } from "./load-model.js";
+import { readModelFiles, servedSeqLength, type ExecutionProvider, type SessionSettings } from "./load-model.js";
 import { createModelQueue } from "./model-queue.js";
 
 /** A model ready to answer: its tokenizer and the queue in front of its session (shared by copies that share the session). */
@@ -13,6 +13,8 @@ export interface LoadedModel {
   readonly queue: BatchQueue<InferenceRow, RowLogits>;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** The execution provider its session really got. */
+  readonly executionProvider: ExecutionProvider;
 }
 
 /** What the v2 metadata route tells about a model, known without loading it. */
@@ -21,6 +23,15 @@ export interface ModelDescription {
   readonly maxSeqLength: number;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Undefined only for a repository model before this server created any session. */
+  readonly executionProvider?: ExecutionProvider;
+}
+
+/** Sessions on one execution provider, under a metrics label ("shared", a model name, or "repository"). */
+export interface SessionProvider {
+  readonly session: string;
+  readonly executionProvider: ExecutionProvider;
+  readonly sessions: number;
 }
 
 /** Triton's repository index states: READY (resident), LOADING, UNAVAILABLE (not loaded, or failed: see reason). */
@@ -92,14 +103,24 @@ export class StaticModelRegistry implements ModelRegistry {
 
   /** Requests waiting per session ("shared" when copies share one), for the queue-depth gauge. */
   queueDepths(): Array<[string, number]> {
+    return this.perSession().map(([label, model]) => [label, model.queue.depth]);
+  }
+
+  /** Each session's execution provider, labelled as queueDepths labels it. */
+  sessionProviders(): SessionProvider[] {
+    return this.perSession().map(([session, model]) => ({ session, executionProvider: model.executionProvider, sessions: 1 }));
+  }
+
+  /** One model per session, with the session's metrics label. */
+  private perSession(): Array<[string, LoadedModel]> {
     const seen = new Set<unknown>();
-    const depths: Array<[string, number]> = [];
+    const labelled: Array<[string, LoadedModel]> = [];
     for (const model of this.byName.values()) {
       if (seen.has(model.queue)) continue;
       seen.add(model.queue);
-      depths.push([seen.size === 1 && this.sessions.length === 1 ? "shared" : model.name, model.queue.depth]);
+      labelled.push([seen.size === 1 && this.sessions.length === 1 ? "shared" : model.name, model]);
     }
-    return depths;
+    return labelled;
   }
 
   async close(): Promise<void> {
@@ -146,7 +167,8 @@ export async function loadModelCopies(options: LoadCopiesOptions): Promise<Stati
         const queue = createModelQueue(session, { queue: options.queue, label, onBatch: options.onBatch });
         shared = { session, queue };
       }
-      models.push({ name, tokenizer: files.tokenizer, maxSeqLength, queue: shared.queue, inputNames: shared.session.inputNames, outputNames: shared.session.outputNames });
+      const { inputNames, outputNames, executionProvider } = shared.session;
+      models.push({ name, tokenizer: files.tokenizer, maxSeqLength, queue: shared.queue, inputNames, outputNames, executionProvider });
       options.onLoaded?.(name, (performance.now() - started) / 1000);
     }
   } catch (error) {

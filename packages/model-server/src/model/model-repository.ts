@@ -4,9 +4,9 @@ import type { BatchQueueOptions } from "../inference/batch-queue.js";
 import { inThreadSessions, type ModelSession, type SessionFactory } from "../inference/model-session.js";
 import type { Padding } from "../inference/session-runner.js";
 import { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
-import { readModelFiles, servedSeqLength, type SessionSettings } from "./load-model.js";
+import { readModelFiles, servedSeqLength, type ExecutionProvider, type SessionSettings } from "./load-model.js";
 import { createModelQueue } from "./model-queue.js";
-import type { LoadedModel, ModelDescription, ModelRegistry, ModelStatus } from "./model-registry.js";
+import type { LoadedModel, ModelDescription, ModelRegistry, ModelStatus, SessionProvider } from "./model-registry.js";
 import type { RepositorySource } from "./repository-source.js";
 
 /** A repository model that could not be loaded: answered with 503 and Retry-After until the next try is due. */
@@ -95,6 +95,8 @@ export class ModelRepository implements ModelRegistry {
   /** Bytes counted per model beyond its file: SESSION_OVERHEAD_BYTES, or more as measured. */
   private overheadBytes = SESSION_OVERHEAD_BYTES;
   private readonly baseRss: number;
+  /** The provider the latest session got: what a model not loaded yet would most likely get too. */
+  private latestProvider: ExecutionProvider | undefined;
 
   constructor(private readonly options: ModelRepositoryOptions) {
     this.nameList = [...options.names];
@@ -125,6 +127,19 @@ export class ModelRepository implements ModelRegistry {
     const depths: Array<[string, number]> = [];
     for (const entry of this.lru.values()) if (entry.resident!.model.queue.depth > 0) depths.push([entry.name, entry.resident!.model.queue.depth]);
     return depths;
+  }
+
+  /**
+   * Resident sessions per execution provider, under one label ("repository": per-model series would
+   * grow with the repository). Mixed only when an accelerator could not take some models (e.g. out of memory).
+   */
+  sessionProviders(): SessionProvider[] {
+    const counts = new Map<ExecutionProvider, number>();
+    for (const entry of this.lru.values()) {
+      const provider = entry.resident!.model.executionProvider;
+      counts.set(provider, (counts.get(provider) ?? 0) + 1);
+    }
+    return [...counts].map(([executionProvider, sessions]) => ({ session: "repository", executionProvider, sessions }));
   }
 
   isResident(name: string): boolean {
@@ -166,8 +181,9 @@ export class ModelRepository implements ModelRegistry {
 
   describe(name: string): ModelDescription | undefined {
     if (!this.entries.has(name)) return undefined;
-    // Before the first load, the model contract's names; after it, what the model really has.
-    return this.described.get(name) ?? { name, maxSeqLength: this.options.maxSeqLength ?? 128, inputNames: QA_INPUTS, outputNames: QA_OUTPUTS };
+    // Before the first load, the model contract's names and the provider the latest load got; after it, what the model really has.
+    const provider = this.latestProvider === undefined ? {} : { executionProvider: this.latestProvider };
+    return this.described.get(name) ?? { name, maxSeqLength: this.options.maxSeqLength ?? 128, inputNames: QA_INPUTS, outputNames: QA_OUTPUTS, ...provider };
   }
 
   ready(): boolean {
@@ -195,11 +211,13 @@ export class ModelRepository implements ModelRegistry {
       this.reservedCount++;
       const session = await (options.sessions ?? inThreadSessions).open(files.modelPath, { padding: options.padding, maxSeqLength }, options, options.warn);
       const queue = createModelQueue(session, { queue: options.queue, label: entry.name, onBatch: options.onBatch });
-      const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames: session.inputNames, outputNames: session.outputNames };
+      const { inputNames, outputNames, executionProvider } = session;
+      const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames, outputNames, executionProvider };
       entry.resident = { model, session, fileBytes: size };
       entry.failure = undefined;
       this.lru.set(entry.name, entry);
-      this.described.set(entry.name, { name: entry.name, maxSeqLength, inputNames: model.inputNames, outputNames: model.outputNames });
+      this.latestProvider = executionProvider;
+      this.described.set(entry.name, { name: entry.name, maxSeqLength, inputNames, outputNames, executionProvider });
       this.calibrateOverhead();
       // A larger measured overhead counts every resident model for more: unload to fit again.
       this.makeRoom(0, entry);
