@@ -133,6 +133,20 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
     expect(ofType((await run).resources, "kubernetes:core/v1:Service")).toHaveLength(config.server.numServers);
   });
 
+  it("serves metrics on the pod IP, where the Service's metrics port and the scrape NetworkPolicy point", async () => {
+    const { resources } = await run;
+    if (config.server.image) return;
+    for (const deployment of ofType(resources, "kubernetes:apps/v1:Deployment")) {
+      const [container] = deployment.inputs.spec.template.spec.containers;
+      const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+      expect(env).toMatchObject({ METRICS_PORT: "9090", METRICS_HOST: "0.0.0.0", HOST: "0.0.0.0" });
+      expect(container.ports).toContainEqual(expect.objectContaining({ name: "metrics", containerPort: 9090 }));
+    }
+    for (const service of ofType(resources, "kubernetes:core/v1:Service")) expect(service.inputs.spec.ports).toContainEqual(expect.objectContaining({ name: "metrics", targetPort: "metrics" }));
+    const scrape = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === "allow-metrics-scrape")!;
+    expect(scrape.inputs.spec.ingress[0].ports).toEqual([{ protocol: "TCP", port: 9090 }]);
+  });
+
   it("labels both namespaces restricted and has a PodDisruptionBudget and default-deny policies", async () => {
     const { resources } = await run;
     for (const ns of ofType(resources, "kubernetes:core/v1:Namespace")) expect(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, estimateUsdPerHour, loadStackConfig, parseFleetConfig } from "@inference-fleet/fleet-config";
 import { fleetServerEnvironment } from "@inference-fleet/model-server/settings";
 import { assertDeployable } from "../config.js";
-import { contentTag } from "./image-content.js";
+import { contentTag, imageInputFiles } from "./image-content.js";
 import { parseS3Uri } from "./iam-documents.js";
 import { buildK6Env } from "./k6-job.js";
 import { assertModelDirReady, planModelSource } from "./model-source.js";
@@ -147,5 +147,44 @@ describe("estimateUsdPerHour", () => {
     const c7g = loadStackConfig("c7g", { env: {} });
     // 1 x c7g.4xlarge + 2 x c7i.2xlarge + EKS + 1 NAT gateway
     expect(estimateUsdPerHour(c7g).total).toBeCloseTo(0.58 + 2 * 0.357 + 0.1 + 0.045, 6);
+  });
+});
+
+describe("imageInputFiles", () => {
+  const repo = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "image-inputs-"));
+    const write = (file: string, text: string) => {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    };
+    write("Dockerfile", "FROM node AS build\nCOPY package.json tsconfig.base.json ./\nCOPY --from=build /app/dist dist\nCOPY packages/server \\\n  packages/server\nRUN npm ci\n");
+    write(".dockerignore", "**/node_modules\n**/dist\n");
+    write("package.json", "{}");
+    write("tsconfig.base.json", "{}");
+    write("packages/server/src/main.ts", "one");
+    write("packages/server/node_modules/x/index.js", "ignored");
+    write("packages/server/dist/main.js", "ignored");
+    write("packages/other/src/x.ts", "not copied");
+    return dir;
+  };
+  it("lists what the Dockerfile copies from the context, less .dockerignore, plus the Dockerfile itself", () => {
+    expect(imageInputFiles(repo(), "Dockerfile")).toEqual([".dockerignore", "Dockerfile", "package.json", "packages/server/src/main.ts", "tsconfig.base.json"]);
+  });
+  it("gives a new tag when a copied file, the Dockerfile or a root manifest changes, and the same tag otherwise", () => {
+    const dir = repo();
+    const tag = () => contentTag(dir, imageInputFiles(dir, "Dockerfile"), "cpu");
+    const first = tag();
+    writeFileSync(path.join(dir, "packages/other/src/x.ts"), "changed, but not in the image");
+    expect(tag()).toBe(first);
+    for (const file of ["tsconfig.base.json", "packages/server/src/main.ts", "Dockerfile"]) {
+      const before = tag();
+      writeFileSync(path.join(dir, file), `${readFileSync(path.join(dir, file), "utf8")}\n# changed`);
+      expect(tag(), file).not.toBe(before);
+    }
+  });
+  it("covers the shipped server image's build inputs (model-zoo and tsconfig.base.json are copied too)", () => {
+    const files = imageInputFiles(path.resolve(import.meta.dirname, "../../.."), "packages/model-server/Dockerfile");
+    expect(files).toEqual(expect.arrayContaining(["tsconfig.base.json", "packages/model-zoo/package.json", "packages/model-server/Dockerfile", "package-lock.json"]));
+    expect(files.some((file) => file.includes("node_modules") || file.includes("/dist/"))).toBe(false);
   });
 });

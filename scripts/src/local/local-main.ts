@@ -74,5 +74,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   const dir = path.resolve(options.out ?? timestampedDir(path.join(repoRoot, "results"), name));
   const summary = writeLocalResults(dir, runs, stacks.length === 1 ? `fleet local --stack ${stacks[0]}` : `fleet local --compare ${stacks.join(",")}`);
   log(`\n${summary}\nWritten: ${path.relative(process.cwd(), dir) || dir}/ (results${stacks.length === 1 ? "" : "-<stack>"}.json, summary.md, report.html)`);
-  return abort.signal.aborted ? 130 : 0;
+  const failures = runs.flatMap(({ run }) => (run.failure ? [`[${run.stack}] ${run.failure}`] : []));
+  for (const failure of failures) log(`\nFAILED: ${failure}`);
+  return abort.signal.aborted ? 130 : failures.length > 0 ? 1 : 0;
 }

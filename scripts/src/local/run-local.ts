@@ -29,6 +29,8 @@ export interface LocalRun {
   readonly interrupted: boolean;
   /** k6 reported a failed threshold (exit code 99). */
   readonly sloBreachReported: boolean;
+  /** Why the measurement must not count although it was written (e.g. a GPU stack served by CPU). */
+  readonly failure?: string;
 }
 
 /** How a run is named in reports: the stack and what distinguishes its fleet. */
@@ -50,10 +52,10 @@ function pickGenerator(choice: GeneratorChoice): { kind: "local" } | { kind: "k6
   return { kind: "local" };
 }
 
-/** A gpu stack whose servers fell back to cpu has measured the wrong thing: stop with why (unless server.allowCpuFallback). */
-function assertAccelerator(config: FleetConfig, result: LoadTestResult): void {
-  const fallback = acceleratorFallback(config, result);
-  if (fallback) throw new Error(fallback);
+/** A gpu stack whose servers fell back to cpu measured the wrong thing: the results are kept, the run fails (unless server.allowCpuFallback). */
+function withFailure(run: LocalRun, config: FleetConfig): LocalRun {
+  const failure = acceleratorFallback(config, run.result);
+  return failure ? { ...run, failure } : run;
 }
 
 export async function runLocalStack(config: FleetConfig, options: LocalRunOptions): Promise<LocalRun> {
@@ -72,8 +74,7 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
     say(`load test: ${generator.kind === "k6" ? "k6" : "built-in generator"}, mode ${loadTest.mode}, ${loadTest.mode === "rate" ? `${loadTest.rate} req/s` : `concurrency ${concurrency}`}, ${loadTest.duration} s`);
     if (generator.kind === "k6") {
       const { result, sloBreached } = await runK6(generator.path, config, fleet.targets, fleet.models, labels, { signal: options.signal, log: say });
-      assertAccelerator(config, result);
-      return { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached };
+      return withFailure({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached }, config);
     }
     const result = await runLoad({
       targets: [...fleet.targets],
@@ -94,8 +95,7 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
       progressIntervalMs: 3000,
       onProgress: (p) => say(`${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requests} requests, ${p.requestsPerSecond.toFixed(0)} req/s, p90 ${p.p90Ms.toFixed(1)} ms, ${p.errors} errors`),
     });
-    assertAccelerator(config, result);
-    return { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false };
+    return withFailure({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false }, config);
   } finally {
     say("stopping servers ...");
     await fleet.stop();

@@ -50,3 +50,14 @@ describe("renderComparisonMarkdown", () => {
     expect(markdown).toContain("- inf2: wait failed: load-test pod k6-0 was OOMKilled");
   });
 });
+
+describe("stacks with their own SLOs", () => {
+  it("judges each by its own and shows the SLO per row", () => {
+    const strict = summarizeStack("g5", "g5.xlarge", 1, fakeResult({ requests: 30_000, latencyMs: 8 }), false, { ...slo, thresholdMs: 5 });
+    expect(meetsSlo(strict, slo)).toBe(false);
+    expect(pickCheapestMeetingSlo([c7i, strict], slo)?.stack).toBe("c7i");
+    const markdown = renderComparisonMarkdown([c7i, strict], [], slo);
+    expect(markdown).toContain("each stack is judged against its own");
+    expect(markdown).toMatch(/\| g5 \|.*\| p90 <= 5 ms with at most 1\.0% errors \| no \|/);
+  });
+});

@@ -5,6 +5,7 @@ import type { JobWatcher } from "./job-watcher.js";
 import type { ResultsCollector } from "./results-collector.js";
 import { runMatrix, type MatrixDependencies, type StackRun } from "./run-matrix.js";
 import { LOAD_TEST_OUTPUT_NAMES } from "./stack-outputs.js";
+import type { LoadTestResult } from "@inference-fleet/load-test";
 import { fakeResult } from "./test-fixtures.js";
 import type { MatrixWorkspace } from "./workspace.js";
 
@@ -13,6 +14,8 @@ interface FakeBehaviour {
   jobOutcome?: Record<string, JobOutcome>;
   /** Milliseconds each up takes, to observe overlap. */
   upMs?: number;
+  /** The result files a stack's run left (default: two pods' worth). */
+  results?: (stack: string) => LoadTestResult[];
 }
 
 /** Fakes for the three injected interfaces, recording every call as "<step> <stack>" in order. */
@@ -64,7 +67,7 @@ function fakes(behaviour: FakeBehaviour = {}) {
     async collect(uri) {
       const stack = uri.split("/")[3]!;
       events.push(`collect ${stack}`);
-      return [fakeResult({ requests: 1000, pod: "0" }), fakeResult({ requests: 3000, pod: "1" })];
+      return behaviour.results?.(stack) ?? [fakeResult({ requests: 1000, pod: "0" }), fakeResult({ requests: 3000, pod: "1" })];
     },
   };
   const lines: string[] = [];
@@ -95,6 +98,26 @@ describe("runMatrix", () => {
     const [run] = await runMatrix(deps, oneStack);
     expect(events).toEqual(["up c7g", "wait c7g", "destroy c7g"]);
     expect(run).toMatchObject({ status: "failed", step: "wait", reason: expect.stringContaining("OOMKilled") });
+  });
+
+  it("fails a stack whose result files number fewer than its k6 pods, and still destroys it", async () => {
+    const { deps, events } = fakes({ results: () => [fakeResult({ pod: "0" })] });
+    const [run] = await runMatrix(deps, oneStack);
+    expect(events).toEqual(["up c7g", "wait c7g", "collect c7g", "destroy c7g"]);
+    expect(run).toMatchObject({ status: "failed", step: "collect", reason: expect.stringMatching(/^1 result file\(s\) under s3:\/\/results\/c7g\/run-1\/ for 2 k6 pods/) });
+  });
+
+  it("fails a GPU stack whose servers report cpu, so a CPU result is never priced as a GPU one", async () => {
+    const onCpu = (pod: string) => ({ ...fakeResult({ pod }), servers: [{ target: "http://server-0:8080", executionProvider: "cpu" }] });
+    const { deps } = fakes({ results: () => [onCpu("0"), onCpu("1")] });
+    const [run] = await runMatrix(deps, { stacks: ["g5"], waitTimeoutMs: 60_000 });
+    expect(run).toMatchObject({ status: "failed", step: "collect", reason: expect.stringMatching(/asked for cuda .* http:\/\/server-0:8080 ran on cpu/) });
+  });
+
+  it("judges each stack against its own SLO", async () => {
+    const { deps } = fakes();
+    const [run] = await runMatrix(deps, oneStack);
+    expect((run as Extract<StackRun, { status: "measured" }>).summary.slo).toEqual(loadStackConfig("c7g", { env: {} }).loadTest.slo);
   });
 
   it("keeps the stack with --keep", async () => {

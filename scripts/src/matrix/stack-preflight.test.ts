@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { loadStackConfig, parseFleetConfig } from "@inference-fleet/fleet-config";
 import { describe, expect, it } from "vitest";
 import { concurrentQuotaNeeds, matrixPlanProblems } from "./stack-preflight.js";
@@ -39,5 +41,13 @@ describe("concurrentQuotaNeeds", () => {
     const standard = (parallel: number) => concurrentQuotaNeeds(shipped, parallel).find((need) => need.quotaCode === "L-1216C47A")!.need;
     // c7i: 16 + 2 x 8 = 32; c7g: 32; g5's system nodes: 16 standard vCPUs (its g5.xlarge counts as G and VT).
     expect([standard(1), standard(2), standard(3)]).toEqual([32, 64, 80]);
+  });
+});
+
+describe("the policy pack the matrix deploys with", () => {
+  it("is the infra/policy pack (a PulumiPolicy.yaml there)", async () => {
+    const { policyPackPath } = await import("./pulumi-workspace.js");
+    const repoRoot = path.resolve(import.meta.dirname, "../../..");
+    expect(existsSync(path.join(policyPackPath(repoRoot), "PulumiPolicy.yaml"))).toBe(true);
   });
 });
