@@ -56,6 +56,13 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
     else expect(taintKeys).toHaveLength(1);
   });
 
+  it("pre-pulls the server image with a command that exists in it", async () => {
+    const prePull = ofType((await run).resources, "kubernetes:apps/v1:DaemonSet").find((d) => d.inputs.metadata.name === "image-pre-pull");
+    if (!config.cluster.prePullImages) return expect(prePull).toBeUndefined();
+    const expected = config.server.processor === "inf" ? "python3" : "node";
+    expect(prePull!.inputs.spec.template.spec.initContainers[0].command[0]).toBe(expected);
+  });
+
   it("installs the device plugin only where the fleet has accelerators", async () => {
     const daemonSets = ofType((await run).resources, "kubernetes:apps/v1:DaemonSet").map((d) => d.inputs.metadata.name);
     expect(daemonSets.includes("nvidia-device-plugin")).toBe(facts.accelerator?.kind === "nvidia");
@@ -81,7 +88,8 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
     }
     expect(repositories[0]!.inputs).toMatchObject({ imageScanningConfiguration: { scanOnPush: true }, imageTagMutability: "IMMUTABLE" });
     expect(images[0]!.inputs).toMatchObject({ platform: facts.arch === "arm64" ? "linux/arm64" : "linux/amd64", imageTag: "cpu-test" });
-    expect(images[0]!.inputs.dockerfile).toMatch(config.server.processor === "gpu" ? /Dockerfile\.gpu$/ : /Dockerfile$/);
+    const dockerfiles = { gpu: /model-server\/Dockerfile\.gpu$/, inf: /neuron-server\/Dockerfile\.neuron$/, cpu: /model-server\/Dockerfile$/ };
+    expect(images[0]!.inputs.dockerfile).toMatch(dockerfiles[config.server.processor]);
   });
 
   it("blocks public access to the bucket, encrypts and versions it, and denies plain HTTP", async () => {

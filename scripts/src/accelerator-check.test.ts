@@ -12,7 +12,7 @@ describe("acceleratorFallback", () => {
 
   it("fails a gpu stack with a server that fell back to cpu, naming it", () => {
     const servers = [{ target: targets[0]!, executionProvider: "cuda" }, { target: targets[1]!, executionProvider: "cpu" }];
-    expect(acceleratorFallback(gpu, { targets, servers })).toMatch(/asked for cuda .* but http:\/\/server1:8080 ran on cpu: .*CPU result priced as a GPU one.*allowCpuFallback/);
+    expect(acceleratorFallback(gpu, { targets, servers })).toMatch(/asked for cuda .* but http:\/\/server1:8080 ran on cpu: .*CPU result priced as an accelerator.*allowCpuFallback/);
   });
 
   it("fails when a server did not say which provider it used", () => {

@@ -4,7 +4,7 @@ import type { LoadTestResult } from "@inference-fleet/load-test";
 
 /** The provider a stack's processor needs its servers to report. */
 function expectedProvider(config: FleetConfig): string | undefined {
-  return config.server.processor === "gpu" ? "cuda" : undefined;
+  return config.server.processor === "gpu" ? "cuda" : config.server.processor === "inf" ? "neuron" : undefined;
 }
 
 /**
@@ -20,5 +20,5 @@ export function acceleratorFallback(config: FleetConfig, result: Pick<LoadTestRe
   if (wrong.length === 0) return undefined;
   const said = wrong.map((target) => `${target} ${reported.get(target) ? `ran on ${reported.get(target)}` : "did not report its execution provider"}`);
   return `stack ${config.stack} asked for ${expected} (server.processor ${config.server.processor}), but ${said.join("; ")}: ` +
-    "the figures would be a CPU result priced as a GPU one. Check the GPU node (nvidia device plugin, driver) and the server log, or set server.allowCpuFallback: true to keep such a run.";
+    "the figures would be a CPU result priced as an accelerator's. Check the node's device plugin and driver and the server log, or set server.allowCpuFallback: true to keep such a run.";
 }

@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { PRE_PULL_RESOURCES, type FleetConfig } from "@inference-fleet/fleet-config";
+import { PRE_PULL_RESOURCES, serverImagePlan, type FleetConfig } from "@inference-fleet/fleet-config";
 import { IMAGES, LABELS, METRICS_PORT, PART_OF, SERVER_APP } from "../constants.js";
 import {
   buildServerPodSpec, fleetPlacement, restrictedContainerSecurityContext, restrictedPodSecurityContext,
@@ -72,8 +72,9 @@ export function buildPodDisruptionBudget(config: FleetConfig, namespace: string)
  */
 export function buildPrePullDaemonSet(config: FleetConfig, namespace: string, image: string): { metadata: Metadata; spec: k8s.types.input.apps.v1.DaemonSetSpec } {
   const labels = { [LABELS.app]: "image-pre-pull", [LABELS.partOf]: PART_OF };
-  // Our image has node; a seed-compatible external image is expected to have a shell.
-  const exitAtOnce = usesOwnImage(config) ? ["node", "--version"] : ["sh", "-c", "true"];
+  // A command that exits at once in each image: ours have node (ONNX Runtime) or python3 (Neuron); an external one a shell.
+  const plan = serverImagePlan(config);
+  const exitAtOnce = plan.kind === "external" ? ["sh", "-c", "true"] : plan.variant === "neuron" ? ["python3", "--version"] : ["node", "--version"];
   // The figures `fleet plan` counts on every fleet node.
   const tiny = { requests: { ...PRE_PULL_RESOURCES.requests }, limits: { ...PRE_PULL_RESOURCES.limits } };
   return {

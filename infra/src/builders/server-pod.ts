@@ -51,10 +51,23 @@ export function buildServerProbes(config: FleetConfig): Pick<Container, "livenes
   const own = usesOwnImage(config);
   const get = (path: string) => ({ httpGet: { path, port: "http" } });
   return {
-    startupProbe: { ...get(own ? "/v2/health/ready" : "/"), periodSeconds: 5, failureThreshold: 120, timeoutSeconds: 2 },
+    startupProbe: { ...get(own ? "/v2/health/ready" : "/"), periodSeconds: 5, failureThreshold: startupProbeFailures(config), timeoutSeconds: 2 },
     livenessProbe: { ...get(own ? "/v2/health/live" : "/"), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
     readinessProbe: { ...get(own ? "/v2/health/ready" : "/"), periodSeconds: 2, failureThreshold: 2, timeoutSeconds: 2 },
   };
+}
+
+/**
+ * Startup probe failures allowed at 5 s apart: ten minutes for a model download and load, 45 minutes on
+ * Inferentia, where a pod whose compiled model is not yet cached compiles it with neuronx-cc first.
+ */
+export function startupProbeFailures(config: FleetConfig): number {
+  return config.server.processor === "inf" ? 540 : 120;
+}
+
+/** /tmp: a small RAM disk, except on Inferentia, where neuronx-cc writes its work files there during a compile. */
+function tmpVolumeFor(config: FleetConfig): k8s.types.input.core.v1.EmptyDirVolumeSource {
+  return config.server.processor === "inf" ? { sizeLimit: "8Gi" } : { medium: "Memory", sizeLimit: "64Mi" };
 }
 
 /** Restricted Pod Security Standard: non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp. */
@@ -123,6 +136,6 @@ export function buildServerPodSpec(config: FleetConfig, index: number, inputs: S
       securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [{ name: "cache", mountPath: "/cache" }, { name: "tmp", mountPath: "/tmp" }],
     }],
-    volumes: [{ name: "cache", emptyDir: {} }, { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } }],
+    volumes: [{ name: "cache", emptyDir: {} }, { name: "tmp", emptyDir: tmpVolumeFor(config) }],
   };
 }

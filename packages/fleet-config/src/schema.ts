@@ -49,7 +49,7 @@ export const modelSchema = z.strictObject({
 });
 
 export const serverSchema = z.strictObject({
-  /** cpu, gpu (NVIDIA, ONNX Runtime CUDA provider) or inf (AWS Inferentia through an external Neuron image). */
+  /** cpu, gpu (NVIDIA, ONNX Runtime CUDA provider) or inf (AWS Inferentia2, the project's Neuron server: packages/neuron-server). */
   processor: z.enum(["cpu", "gpu", "inf"]).optional(),
   /** Derived from the instance type when absent. */
   cpuArch: z.enum(["x86_64", "arm64"]).optional(),
@@ -224,9 +224,6 @@ export const fleetConfigSchema = fleetObjectSchema
     }
     if (processor === "inf" && acceleratorKind !== "neuron") {
       ctx.addIssue({ code: "custom", path: ["server", "processor"], input: processor, message: `inf needs an Inferentia instance type (inf1, inf2), not ${facts.name}` });
-    }
-    if (processor === "inf" && !config.server.image) {
-      ctx.addIssue({ code: "custom", path: ["server", "image"], input: undefined, message: "is required on inf: ONNX Runtime has no Neuron provider, so give a seed-compatible Neuron server image" });
     }
     if (config.loadTest.ramp.maxRate <= config.loadTest.ramp.startRate) {
       ctx.addIssue({ code: "custom", path: ["loadTest", "ramp", "maxRate"], input: config.loadTest.ramp.maxRate, message: `must be greater than startRate (${config.loadTest.ramp.startRate})` });

@@ -37,16 +37,22 @@ export function platformFor(arch: Arch): "linux/amd64" | "linux/arm64" {
 
 /** The model-server image: built by the program from a Dockerfile in this repo, or one the stack names. */
 export type ServerImagePlan =
-  | { readonly kind: "build"; readonly dockerfile: string; readonly variant: "cpu" | "gpu"; readonly platform: "linux/amd64" | "linux/arm64" }
+  | { readonly kind: "build"; readonly dockerfile: string; readonly variant: "cpu" | "gpu" | "neuron"; readonly platform: "linux/amd64" | "linux/arm64" }
   | { readonly kind: "external"; readonly image: string; readonly platform: "linux/amd64" | "linux/arm64" };
 
-/** Which Dockerfile builds the server for the config's processor (CUDA base image on gpu), or the stack's own image. */
+/** Where each processor's server image is built from: ONNX Runtime on CPU or CUDA, the Python Neuron server on Inferentia. */
+export const SERVER_DOCKERFILES = {
+  cpu: "packages/model-server/Dockerfile",
+  gpu: "packages/model-server/Dockerfile.gpu",
+  neuron: "packages/neuron-server/Dockerfile.neuron",
+} as const;
+
+/** Which Dockerfile builds the server for the config's processor, or the stack's own image. */
 export function serverImagePlan(config: FleetConfig): ServerImagePlan {
   const platform = platformFor(getInstanceType(config.instanceType).arch);
   if (config.server.image) return { kind: "external", image: config.server.image, platform };
-  return config.server.processor === "gpu"
-    ? { kind: "build", dockerfile: "packages/model-server/Dockerfile.gpu", variant: "gpu", platform }
-    : { kind: "build", dockerfile: "packages/model-server/Dockerfile", variant: "cpu", platform };
+  const variant = config.server.processor === "gpu" ? "gpu" : config.server.processor === "inf" ? "neuron" : "cpu";
+  return { kind: "build", dockerfile: SERVER_DOCKERFILES[variant], variant, platform };
 }
 
 /** An image reference someone left as an example (the documentation account, a placeholder word): it can never be pulled. */

@@ -2,7 +2,7 @@ export { clusterWorkloads, COREDNS_PODS, DEVICE_PLUGIN_RESOURCES, EKS_DAEMONSETS
 export type { ContainerResources, NodeGroupWorkloads, PodRequest } from "./cluster-workloads.js";
 export { EKS_CONTROL_PLANE_USD_PER_HOUR, estimateUsdPerHour, NAT_GATEWAY_USD_PER_HOUR, type HourlyCost } from "./cost.js";
 export { placePods, type GroupPlacement, type NodeFree, type NodePlacement, type UnplacedPod } from "./fit.js";
-export { amiTypeFor, IMAGES, isPlaceholderImage, platformFor, serverImagePlan, type AcceleratorKind, type Arch, type ServerImagePlan } from "./images.js";
+export { amiTypeFor, IMAGES, isPlaceholderImage, platformFor, SERVER_DOCKERFILES, serverImagePlan, type AcceleratorKind, type Arch, type ServerImagePlan } from "./images.js";
 export {
   DEVICE_RESOURCE, eniMaxPods, EVICTION_HARD_MEMORY_MIB, KERNEL_RESERVED_MEMORY_FRACTION, kubeReservedCpuMillis, kubeReservedMemoryMiB,
   managedNodeGroupPodCap, nodeAllocatable, type NodeAllocatable,

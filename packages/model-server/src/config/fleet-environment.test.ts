@@ -47,6 +47,7 @@ describe("fleetServerEnvironment", () => {
 
   describe.each<[string, FleetConfigInput, Record<string, string>, string[]]>([
     ["a gpu stack asks for cuda, cpu behind it", { instanceType: "g5.xlarge" }, { EXECUTION_PROVIDERS: "cuda,cpu" }, []],
+    ["an inf stack asks the Neuron server for neuron", { instanceType: "inf2.xlarge" }, { EXECUTION_PROVIDERS: "neuron" }, []],
     ["an explicit cpu processor on a gpu instance stays cpu", { instanceType: "g5.xlarge", server: { processor: "cpu" } }, { EXECUTION_PROVIDERS: "cpu" }, []],
     ["threads and workers unset are left to the server's CPU budget", {}, {}, ["THREADS", "INFERENCE_WORKERS"]],
     ["threads and workers set are passed", { server: { threads: 3, inferenceWorkers: 0 } }, { THREADS: "3", INFERENCE_WORKERS: "0" }, []],
@@ -75,6 +76,11 @@ describe("fleetServerEnvironment", () => {
     });
 
     it("is read back by the server into the config's values", () => {
+      if (config.server.processor === "inf") {
+        // An inf stack's environment is the Neuron server's; the ONNX Runtime server refuses it by name.
+        expect(() => resolveServerSettings({ env })).toThrow(/executionProviders \(EXECUTION_PROVIDERS\)/);
+        return;
+      }
       const settings = resolveServerSettings({ env });
       expect(settings).toMatchObject({
         maxBatch: config.server.maxBatch,

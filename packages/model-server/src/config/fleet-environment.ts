@@ -51,7 +51,8 @@ export function fleetServerEnvironment(config: FleetConfig, placement: ServerPla
   set("separateSessions", server.separateSessions);
   set("postprocess", server.postprocess);
   // cpu stays last: a GPU server that cannot start CUDA still answers, and reports cpu (model_server_session_info).
-  set("executionProviders", server.processor === "gpu" ? "cuda,cpu" : "cpu");
+  // inf is the Neuron server's (packages/neuron-server), which reads the same variables.
+  set("executionProviders", server.processor === "gpu" ? "cuda,cpu" : server.processor === "inf" ? "neuron" : "cpu");
   // One log line per request would drown both the pod logs and fleet local's progress output.
   set("quiet", true);
   set("drainTimeoutMs", drainTimeoutMs(config));
