@@ -1,23 +1,17 @@
 import { listStacks } from "@inference-fleet/fleet-config";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../cli.js";
+import { captureConsole } from "../testing/capture-console.js";
 
 afterEach(() => {
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...args) => void out.push(args.join(" ")));
-  vi.spyOn(console, "error").mockImplementation((...args) => void err.push(args.join(" ")));
-  return { out: () => out.join("\n"), err: () => err.join("\n") };
-}
 
 describe("fleet plan", () => {
   it.each(listStacks())("exits 0 and prints fits for the shipped stack %s", async (stack) => {
-    const printed = capture();
+    const printed = captureConsole();
     expect(await main(["plan", "--stack", stack])).toBe(0);
     expect(printed.out()).toMatch(new RegExp(`^Stack ${stack} \\(us-east-1\\): fits\\.`));
     expect(printed.out()).toMatch(/allocatable per node: [\d.]+ CPU, [\d.]+ GiB memory, \d+ pods/);
@@ -26,14 +20,14 @@ describe("fleet plan", () => {
 
   it("exits 1 with 8 servers on c7i, naming the pod, the node and the shortfall", async () => {
     vi.stubEnv("FLEET_SERVER_NUM_SERVERS", "8");
-    const printed = capture();
+    const printed = captureConsole();
     expect(await main(["plan", "--stack", "c7i"])).toBe(1);
     expect(printed.out()).toContain("Stack c7i (us-east-1): does NOT fit.");
     expect(printed.out()).toMatch(/server\.numServers: does not fit: server5 needs 3 CPU, 4 GiB memory; 0\.755 CPU, [\d.]+ GiB memory left on c7i\.4xlarge node 1 of 1 after 5 pod\(s\)/);
   });
 
   it("gives the same facts as JSON: node groups, allocatable, pods, fits, quotas, usdPerHour", async () => {
-    const printed = capture();
+    const printed = captureConsole();
     expect(await main(["plan", "--stack", "g5", "--json"])).toBe(0);
     const plan = JSON.parse(printed.out());
     expect(plan.fits).toBe(true);
@@ -48,7 +42,7 @@ describe("fleet plan", () => {
     for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]) vi.stubEnv(name, "");
     vi.stubEnv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
     vi.stubEnv("AWS_CONFIG_FILE", "/nonexistent/config");
-    const printed = capture();
+    const printed = captureConsole();
     expect(await main(["plan", "--stack", "dev", "--check-quotas"])).toBe(1);
     expect(printed.err()).toMatch(/--check-quotas needs AWS credentials and found none: run `aws configure`/);
   });
