@@ -114,7 +114,10 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
     expect(trust.Condition.StringEquals).toMatchObject({ "aws:RequestTag/kubernetes-namespace": config.namespace, "aws:RequestTag/kubernetes-service-account": "model-server" });
     const policy = JSON.parse(ofType(resources, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === role.name)!.inputs.policy);
     const actions = policy.Statement.flatMap((s: { Action: string[] }) => s.Action);
-    expect(actions).toEqual(["s3:GetObject", "s3:ListBucket"]);
+    if (config.server.processor !== "inf") return expect(actions).toEqual(["s3:GetObject", "s3:ListBucket"]);
+    // The Neuron server writes its compiled models under the model prefix's neuron/ folder, and nowhere else.
+    expect(actions).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+    expect(policy.Statement[2].Resource).toMatch(/^arn:aws:s3:::.+\/models\/bert-qa\/neuron\/\*$/);
   });
 
   it("attaches no application permission to the node role", async () => {

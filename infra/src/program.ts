@@ -55,6 +55,8 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
     target,
     fleet: { namespace: config.namespace, serviceAccount: FLEET_SERVICE_ACCOUNT },
     loadTest: { namespace: loadTestNamespace, serviceAccount: LOAD_TEST_SERVICE_ACCOUNT },
+    // The Neuron server caches compiled models next to the model (packages/neuron-server README).
+    serverWritableSubfolder: config.server.processor === "inf" && !config.server.image ? "neuron/" : undefined,
   });
   const fleet = new Fleet(name, {
     config,

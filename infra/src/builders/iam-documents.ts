@@ -59,15 +59,19 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   return { bucket: match[1]!, prefix: prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/` };
 }
 
-/** Read-only access to the objects under one prefix (list restricted to that prefix). */
-export function readPrefixPolicy(bucket: string, prefix: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      { Sid: "ReadModelObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
-      { Sid: "ListModelPrefix", Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } } },
-    ],
-  };
+/**
+ * Read-only access to the objects under one prefix (list restricted to that prefix), and write access
+ * to one subfolder of it when given (the Neuron server stores compiled models under <prefix>neuron/).
+ */
+export function readPrefixPolicy(bucket: string, prefix: string, writableSubfolder?: string): PolicyDocument {
+  const statements: PolicyStatement[] = [
+    { Sid: "ReadModelObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
+    { Sid: "ListModelPrefix", Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } } },
+  ];
+  if (writableSubfolder) {
+    statements.push({ Sid: "WriteCompiledModels", Effect: "Allow", Action: ["s3:PutObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}${writableSubfolder}*` });
+  }
+  return { Version: "2012-10-17", Statement: statements };
 }
 
 /** Write-only access for result files under one prefix. */

@@ -21,6 +21,8 @@ export interface ModelStoreArgs {
   readonly fleet: WorkloadIdentity;
   /** The load generators: write access to the results prefix. */
   readonly loadTest: WorkloadIdentity;
+  /** A subfolder of the model prefix the servers may write: the Neuron server's compiled models ("neuron/"), so later pods skip the compile. */
+  readonly serverWritableSubfolder?: string;
 }
 
 export const RESULTS_PREFIX = "results/";
@@ -80,8 +82,8 @@ export class ModelStore extends pulumi.ComponentResource {
 
     if (args.target.clusterName && args.target.clusterArn) {
       const readModel = source.kind === "https" ? undefined
-        : source.kind === "s3" ? pulumi.output(readPrefixPolicy(source.bucket, source.prefix))
-        : bucket.bucket.apply((b) => readPrefixPolicy(b, source.prefix));
+        : source.kind === "s3" ? pulumi.output(readPrefixPolicy(source.bucket, source.prefix, args.serverWritableSubfolder))
+        : bucket.bucket.apply((b) => readPrefixPolicy(b, source.prefix, args.serverWritableSubfolder));
       if (readModel) this.fleetPrerequisites.push(this.grant(`${name}-fleet`, args.fleet, readModel, args.target));
       this.loadTestPrerequisites.push(this.grant(`${name}-load-test`, args.loadTest, bucket.bucket.apply((b) => writePrefixPolicy(b, RESULTS_PREFIX)), args.target));
     } else {
