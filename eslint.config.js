@@ -1,0 +1,18 @@
+// Lint for every TypeScript source, test and bench file: ESLint's and typescript-eslint's recommended rules,
+// and lines of at most 160 characters (Prettier formats to that width; max-len also holds strings and comments to it).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["**/dist/**", "**/node_modules/**", "models/**", "results/**", "bench/out/**", "**/*.d.ts", "**/*.js", "**/*.cjs", "**/*.mjs"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    rules: {
+      "max-len": ["error", { code: 160, ignoreUrls: true, ignoreRegExpLiterals: true }],
+      // `_name` marks a value taken to be left out (rest destructuring, unused callback parameters).
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+    },
+  },
+);
