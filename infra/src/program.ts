@@ -8,6 +8,7 @@ import type { KubernetesTarget } from "./components/kubernetes-target.js";
 import { LoadTestJob } from "./components/load-test-job.js";
 import { ModelStore } from "./components/model-store.js";
 import { Network } from "./components/network.js";
+import { Observability } from "./components/observability.js";
 import { Registry } from "./components/registry.js";
 
 export interface InfraOptions {
@@ -67,11 +68,16 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
     provider: target.provider,
     prerequisites: store.fleetPrerequisites,
   });
+  if (config.observability.enabled && target.clusterName) {
+    new Observability(`${name}-observability`, { config, clusterName: target.clusterName, clusterArn: config.cluster.existing ? undefined : target.clusterArn });
+  }
+  // loadTest.target: loadBalancer measures the path users take: k6 gets the load balancer's URL as its one target.
+  const k6Targets = config.loadTest.target === "loadBalancer" && fleet.loadBalancerUrl ? fleet.loadBalancerUrl.apply((url) => [url]) : fleet.targets;
   const loadTest = new LoadTestJob(`${name}-load-test`, {
     config,
     namespace: loadTestNamespace,
     script: options.k6Script,
-    targets: fleet.targets,
+    targets: k6Targets,
     models: fleet.models,
     resultsRootUri: store.resultsRootUri,
     serviceAccountName: LOAD_TEST_SERVICE_ACCOUNT,

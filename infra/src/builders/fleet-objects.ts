@@ -8,6 +8,9 @@ import {
 
 type Metadata = k8s.types.input.meta.v1.ObjectMeta;
 
+/** Cluster Autoscaler's pod annotation (its FAQ): "false" keeps the pod's node from being scaled down. */
+export const SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict";
+
 /** A namespace that enforces the `restricted` Pod Security Standard. */
 export function buildNamespace(name: string, extraLabels: Record<string, string> = {}): { metadata: Metadata } {
   return {
@@ -34,11 +37,13 @@ export function buildFleetDeployment(config: FleetConfig, namespace: string, ind
   return {
     metadata: { name: serverName(index), namespace, labels },
     spec: {
-      replicas: 1,
+      // cluster.idle scales every server to zero; the autoscaler then removes the empty fleet nodes.
+      replicas: config.cluster.idle ? 0 : 1,
       selector: { matchLabels: labels },
       // A new server starts before the old one stops: the benchmark never loses capacity mid-rollout.
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-      template: { metadata: { labels }, spec: buildServerPodSpec(config, index, inputs) },
+      // The autoscaler never removes a node that runs a server (it would move a server mid-benchmark).
+      template: { metadata: { labels, annotations: { [SAFE_TO_EVICT]: "false" } }, spec: buildServerPodSpec(config, index, inputs) },
     },
   };
 }

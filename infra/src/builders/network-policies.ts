@@ -48,14 +48,26 @@ export interface FleetNetworkArgs {
   readonly serverPort: number;
   /** Pod labels of the model servers. */
   readonly serverLabels: Record<string, string>;
+  /** Namespaces, by name, whose pods may scrape the metrics port too (the CloudWatch agent's). */
+  readonly metricsScraperNamespaces?: readonly string[];
+  /**
+   * The VPC CIDR when a load balancer fronts the servers: its nodes (IP targets) reach the HTTP port
+   * from there, and k6 reaches the load balancer there.
+   */
+  readonly loadBalancerCidr?: string;
 }
 
 /**
  * Default deny in both namespaces, then: DNS; AWS APIs; load-test pods to the servers' HTTP port;
- * namespaces labelled inference-fleet.io/scrape-metrics=true to the metrics port.
+ * namespaces labelled inference-fleet.io/scrape-metrics=true (and the named scraper namespaces) to the
+ * metrics port; with a load balancer, the VPC CIDR to and from the HTTP port.
  */
 export function buildNetworkPolicies(args: FleetNetworkArgs): NetworkPolicy[] {
   const { fleetNamespace, loadTestNamespace, serverPort, serverLabels } = args;
+  const port = [{ protocol: "TCP", port: serverPort }];
+  const fromLoadBalancer = args.loadBalancerCidr ? [{ from: [{ ipBlock: { cidr: args.loadBalancerCidr } }], ports: port }] : [];
+  const toLoadBalancer = args.loadBalancerCidr ? [{ to: [{ ipBlock: { cidr: args.loadBalancerCidr } }], ports: port }] : [];
+  const scrapers = (args.metricsScraperNamespaces ?? []).map(namespaceNamed);
   return [
     defaultDeny(fleetNamespace),
     allowDns(fleetNamespace),
@@ -65,7 +77,7 @@ export function buildNetworkPolicies(args: FleetNetworkArgs): NetworkPolicy[] {
       spec: {
         podSelector: { matchLabels: serverLabels },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [namespaceNamed(loadTestNamespace)], ports: [{ protocol: "TCP", port: serverPort }] }],
+        ingress: [{ from: [namespaceNamed(loadTestNamespace)], ports: port }, ...fromLoadBalancer],
       },
     },
     {
@@ -73,7 +85,7 @@ export function buildNetworkPolicies(args: FleetNetworkArgs): NetworkPolicy[] {
       spec: {
         podSelector: { matchLabels: serverLabels },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { [LABELS.scrapeMetrics]: "true" } } }], ports: [{ protocol: "TCP", port: METRICS_PORT }] }],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { [LABELS.scrapeMetrics]: "true" } } }, ...scrapers], ports: [{ protocol: "TCP", port: METRICS_PORT }] }],
       },
     },
     defaultDeny(loadTestNamespace),
@@ -84,7 +96,7 @@ export function buildNetworkPolicies(args: FleetNetworkArgs): NetworkPolicy[] {
       spec: {
         podSelector: {},
         policyTypes: ["Egress"],
-        egress: [{ to: [{ ...namespaceNamed(fleetNamespace), podSelector: { matchLabels: serverLabels } }], ports: [{ protocol: "TCP", port: serverPort }] }],
+        egress: [{ to: [{ ...namespaceNamed(fleetNamespace), podSelector: { matchLabels: serverLabels } }], ports: port }, ...toLoadBalancer],
       },
     },
   ];

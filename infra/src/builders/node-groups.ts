@@ -42,6 +42,10 @@ export interface NodeGroupPlan {
   readonly labels: Record<string, string>;
   readonly taints: NodeTaint[];
   readonly accelerator: AcceleratorKind | undefined;
+  /** The Cluster Autoscaler sizes this group between 0 and `nodes` (fleet only; the system group stays fixed). */
+  readonly autoscaled: boolean;
+  /** Nodes to start with: 0 when the stack is created idle. */
+  readonly initialNodes: number;
 }
 
 /** Accelerator AMIs and images (CUDA, Neuron) are large; CPU nodes need less. */
@@ -66,6 +70,8 @@ export function planNodeGroups(config: FleetConfig): NodeGroupPlan[] {
       labels: { [LABELS.nodeRole]: role },
       taints: taintsFor(role, accelerator),
       accelerator,
+      autoscaled: role === "fleet" && config.cluster.autoscaler && !config.cluster.existing,
+      initialNodes: role === "fleet" && config.cluster.idle ? 0 : nodes,
     };
   };
   return [
@@ -101,6 +107,8 @@ export function buildNodeGroupArgs(plan: NodeGroupPlan): {
   amiType: string;
   capacityType: "ON_DEMAND";
   scalingConfig: { minSize: number; desiredSize: number; maxSize: number };
+  /** The autoscaler owns desiredSize once the group exists; a later `pulumi up` must not reset it. */
+  ignoreScalingChanges: boolean;
   labels: Record<string, string>;
   taints: NodeTaint[];
 } {
@@ -109,7 +117,10 @@ export function buildNodeGroupArgs(plan: NodeGroupPlan): {
     amiType: plan.amiType,
     // Benchmarks compare on-demand prices; a reclaimed spot node would corrupt a run.
     capacityType: "ON_DEMAND",
-    scalingConfig: { minSize: plan.nodes, desiredSize: plan.nodes, maxSize: plan.nodes },
+    scalingConfig: plan.autoscaled
+      ? { minSize: 0, desiredSize: plan.initialNodes, maxSize: plan.nodes }
+      : { minSize: plan.nodes, desiredSize: plan.nodes, maxSize: plan.nodes },
+    ignoreScalingChanges: plan.autoscaled,
     labels: plan.labels,
     taints: plan.taints,
   };

@@ -86,9 +86,12 @@ export function restrictedPodSecurityContext(): k8s.types.input.core.v1.PodSecur
 }
 
 /** Pod labels shared by every server; `server` tells the servers apart. */
+/** Pod label naming the server (server0..N-1); the metrics scrape turns it into the Server dimension. */
+export const SERVER_LABEL = "inference-fleet.io/server";
+
 export function serverLabels(config: FleetConfig, index?: number): Record<string, string> {
   const labels: Record<string, string> = { [LABELS.app]: SERVER_APP, [LABELS.partOf]: PART_OF, [LABELS.instance]: config.stack };
-  if (index !== undefined) labels["inference-fleet.io/server"] = serverName(index);
+  if (index !== undefined) labels[SERVER_LABEL] = serverName(index);
   return labels;
 }
 

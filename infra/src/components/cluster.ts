@@ -6,7 +6,9 @@ import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { buildAdminAccessEntries } from "../builders/access-entries.js";
 import { buildDevicePluginDaemonSet, NEURON_PLUGIN_RULES } from "../builders/device-plugins.js";
 import { buildLaunchTemplateArgs, buildNodeGroupArgs, planNodeGroups } from "../builders/node-groups.js";
+import { ClusterAutoscaler } from "./cluster-autoscaler.js";
 import type { KubernetesTarget } from "./kubernetes-target.js";
+import { LoadBalancerController } from "./load-balancer-controller.js";
 
 export interface ClusterArgs {
   /** The fleet config: Kubernetes version, endpoint access, node counts, instance types. */
@@ -98,22 +100,39 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
     }, { parent: this });
     const attachments = NODE_ROLE_POLICIES.map((policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }));
 
+    const groups = new Map<string, eks.ManagedNodeGroup>();
     for (const plan of planNodeGroups(config)) {
       const template = new aws.ec2.LaunchTemplate(`${name}-${plan.role}`, buildLaunchTemplateArgs(plan), { parent: this });
-      new eks.ManagedNodeGroup(`${name}-${plan.role}`, {
+      groups.set(plan.role, new eks.ManagedNodeGroup(`${name}-${plan.role}`, {
         ...buildNodeGroupArgs(plan),
         cluster,
         nodeRole,
         subnetIds: args.privateSubnetIds,
         launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
         // Nodes join only with these policies, and on destroy the policies must outlive the nodes.
-      }, { parent: this, dependsOn: attachments });
+      }, { parent: this, dependsOn: attachments }));
     }
 
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
     const accelerator = planNodeGroups(config).find((plan) => plan.role === "fleet")?.accelerator;
     if (accelerator) this.installDevicePlugin(name, accelerator);
+    this.installOperations(name, args, [...groups.values()], groups.get("fleet")!);
     this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
+  }
+
+  /** The load balancer controller (server.expose) and the Cluster Autoscaler (cluster.autoscaler), on the system nodes. */
+  private installOperations(name: string, args: ClusterArgs, nodes: pulumi.Resource[], fleetGroup: eks.ManagedNodeGroup): void {
+    const { config } = args;
+    const cluster = { clusterArn: this.clusterArn, region: config.region, provider: this.provider, nodes };
+    if (config.server.expose !== "none") {
+      new LoadBalancerController(`${name}-lb-controller`, { ...cluster, clusterName: this.clusterName, vpcId: args.vpcId }, { parent: this });
+    }
+    const fleetPlan = planNodeGroups(config).find((plan) => plan.role === "fleet")!;
+    if (fleetPlan.autoscaled) {
+      new ClusterAutoscaler(`${name}-autoscaler`, {
+        ...cluster, clusterName: name, fleetGroup, fleetPlan, neuronDevicesPerPod: config.server.resources.neuronDevices,
+      }, { parent: this });
+    }
   }
 
   private installDevicePlugin(name: string, accelerator: "nvidia" | "neuron"): void {

@@ -2,7 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { buildFleetDeployment, buildNamespace, buildPodDisruptionBudget, buildPrePullDaemonSet, buildServerService, serverUrl } from "../builders/fleet-objects.js";
+import { buildAlbObjects, buildNlbService, LOAD_BALANCER_NAME } from "../builders/load-balancer.js";
 import { buildNetworkPolicies } from "../builders/network-policies.js";
+import { OBSERVABILITY_NAMESPACE } from "../builders/observability-agent.js";
+import { VPC_CIDR } from "../constants.js";
 import { modelNamesFor, serverLabels, serverName } from "../builders/server-pod.js";
 
 export interface FleetArgs {
@@ -32,6 +35,8 @@ export class Fleet extends pulumi.ComponentResource {
   /** Base URLs of the servers, in server order. */
   readonly targets: string[];
   readonly models: string[];
+  /** http://<load balancer DNS name>:<port> with server.expose, once the controller has made it. */
+  readonly loadBalancerUrl: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: FleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-fleet:infra:Fleet", name, {}, opts);
@@ -46,7 +51,12 @@ export class Fleet extends pulumi.ComponentResource {
       metadata: { name: args.serviceAccountName, namespace },
       automountServiceAccountToken: false,
     }, inNamespace);
-    buildNetworkPolicies({ fleetNamespace: namespace, loadTestNamespace: args.loadTestNamespace, serverPort: config.server.port, serverLabels: serverLabels(config) })
+    const exposed = config.server.expose !== "none";
+    buildNetworkPolicies({
+      fleetNamespace: namespace, loadTestNamespace: args.loadTestNamespace, serverPort: config.server.port, serverLabels: serverLabels(config),
+      metricsScraperNamespaces: config.observability.enabled ? [OBSERVABILITY_NAMESPACE] : [],
+      loadBalancerCidr: exposed ? VPC_CIDR : undefined,
+    })
       .forEach((policy) => new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata.namespace}-${policy.metadata.name}`, policy, inNamespace));
 
     const deployed = pulumi.all([args.image, args.modelSource]);
@@ -64,9 +74,23 @@ export class Fleet extends pulumi.ComponentResource {
       new k8s.apps.v1.DaemonSet(`${name}-pre-pull`, { metadata: daemonSet.metadata, spec: daemonSet.spec }, inNamespace);
     }
 
+    this.loadBalancerUrl = exposed ? this.exposeServers(name, config, inNamespace) : undefined;
     this.namespace = namespace;
     this.targets = Array.from({ length: config.server.numServers }, (_, i) => serverUrl(config, namespace, i));
     this.models = modelNamesFor(config);
     this.registerOutputs({ namespace, targets: this.targets, models: this.models });
+  }
+
+  /** An NLB Service or an ALB Ingress over every server (made by the AWS Load Balancer Controller); returns its URL. */
+  private exposeServers(name: string, config: FleetArgs["config"], opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+    const port = config.server.port;
+    if (config.server.expose === "nlb") {
+      const service = new k8s.core.v1.Service(`${name}-${LOAD_BALANCER_NAME}`, buildNlbService(config, config.namespace), opts);
+      return service.status.loadBalancer.ingress.apply((ingress) => `http://${ingress[0]!.hostname}:${port}`);
+    }
+    const alb = buildAlbObjects(config, config.namespace);
+    new k8s.core.v1.Service(`${name}-${LOAD_BALANCER_NAME}`, alb.service, opts);
+    const ingress = new k8s.networking.v1.Ingress(`${name}-${LOAD_BALANCER_NAME}`, alb.ingress, opts);
+    return ingress.status.loadBalancer.ingress.apply((found) => `http://${found[0]!.hostname}:${port}`);
   }
 }

@@ -11,8 +11,8 @@ export interface LoadTestJobArgs {
   readonly namespace: string;
   /** The bundled single-file k6 script. */
   readonly script: pulumi.Input<string>;
-  /** Base URLs of the servers. */
-  readonly targets: readonly string[];
+  /** Base URLs of the servers, or the load balancer's one URL (loadTest.target: loadBalancer). */
+  readonly targets: pulumi.Input<string[]>;
   readonly models: readonly string[];
   /** s3://bucket/results/; this run writes under <stack>/<job name>/ below it. */
   readonly resultsRootUri: pulumi.Input<string>;
@@ -43,7 +43,8 @@ export class LoadTestJob extends pulumi.ComponentResource {
     const { config, namespace, provider } = args;
     const k8sOpts = { parent: this, provider };
     const script = pulumi.output(args.script);
-    this.jobName = script.apply((text) => runNameFor(config, args.targets, text));
+    const targets = pulumi.output(args.targets);
+    this.jobName = pulumi.all([script, targets]).apply(([text, urls]) => runNameFor(config, urls, text));
     this.resultsUri = pulumi.interpolate`${args.resultsRootUri}${config.stack}/${this.jobName}/`;
 
     new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: args.serviceAccountName, namespace }, automountServiceAccountToken: false }, k8sOpts);
@@ -51,8 +52,8 @@ export class LoadTestJob extends pulumi.ComponentResource {
       metadata: { name: this.jobName.apply((job) => `${job}-script`), namespace },
       data: { [K6_SCRIPT_KEY]: script },
     }, k8sOpts);
-    const job = pulumi.all([this.jobName, this.resultsUri, scriptMap.metadata.name]).apply(([jobName, resultsUri, configMapName]) => buildK6Job(config, {
-      jobName, namespace, configMapName, serviceAccountName: args.serviceAccountName, targets: args.targets, models: args.models, resultsUri,
+    const job = pulumi.all([this.jobName, this.resultsUri, scriptMap.metadata.name, targets]).apply(([jobName, resultsUri, configMapName, urls]) => buildK6Job(config, {
+      jobName, namespace, configMapName, serviceAccountName: args.serviceAccountName, targets: urls, models: args.models, resultsUri,
     }));
     new k8s.batch.v1.Job(name, { metadata: job.metadata, spec: job.spec }, { ...k8sOpts, dependsOn: args.prerequisites ?? [] });
     this.registerOutputs({ jobName: this.jobName, resultsUri: this.resultsUri });

@@ -1,6 +1,7 @@
 import type { Policies } from "@pulumi/policy";
 import { ecrScanOnPushAndImmutableTags } from "./ecr.js";
 import { eksEndpointNotOpen, eksSecretsEncrypted } from "./eks.js";
+import { addOnRolesWithoutWildcards, alarmOnEveryFleet, noInternetFacingLoadBalancer } from "./operations.js";
 import { imdsV2HopLimitOne, nodeGroupsInPrivateSubnets } from "./nodes.js";
 import { s3BucketsBlockedAndEncrypted, s3EncryptionByDefault, s3PublicAccessBlocked } from "./s3.js";
 import { containersNonRootWithLimits } from "./workloads.js";
@@ -16,4 +17,7 @@ export const POLICIES: Policies = [
   eksEndpointNotOpen,
   eksSecretsEncrypted,
   containersNonRootWithLimits,
+  noInternetFacingLoadBalancer,
+  alarmOnEveryFleet,
+  addOnRolesWithoutWildcards,
 ];

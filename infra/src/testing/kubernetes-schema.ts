@@ -19,6 +19,7 @@ const MODELS: Record<string, [module: string, className: string]> = {
   "kubernetes:core/v1:Service": ["v1/Service", "Service"],
   "kubernetes:core/v1:ServiceAccount": ["v1/ServiceAccount", "ServiceAccount"],
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": ["networking.k8s.io/v1/NetworkPolicy", "NetworkPolicy"],
+  "kubernetes:networking.k8s.io/v1:Ingress": ["networking.k8s.io/v1/Ingress", "Ingress"],
   "kubernetes:policy/v1:PodDisruptionBudget": ["policy/v1/PodDisruptionBudget", "PodDisruptionBudget"],
   "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ["rbac.authorization.k8s.io/v1/ClusterRole", "ClusterRole"],
   "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ["rbac.authorization.k8s.io/v1/ClusterRoleBinding", "ClusterRoleBinding"],
@@ -49,6 +50,7 @@ export async function loadSchemaValidator(): Promise<SchemaValidator | string> {
   };
 }
 
+/** Kubernetes API objects; Helm releases are Pulumi resources (their values are checked by tests, their charts by upstream). */
 export function isKubernetesObject(resource: RecordedResource): boolean {
-  return resource.type.startsWith("kubernetes:");
+  return resource.type.startsWith("kubernetes:") && !resource.type.startsWith("kubernetes:helm.sh/");
 }

@@ -39,6 +39,12 @@ function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
       return { ...inputs, name: `${args.name}-role`, arn: `arn:aws:iam::${FAKE_ACCOUNT}:role/${args.name}` };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { ...inputs, latestVersion: 1 };
+    case "eks:index:ManagedNodeGroup":
+      return { ...inputs, nodeGroup: { resources: [{ autoscalingGroups: [{ name: `${args.name}-asg` }] }] } };
+    case "kubernetes:core/v1:Service":
+    case "kubernetes:networking.k8s.io/v1:Ingress":
+      // What the load balancer controller writes back: the load balancer's DNS name.
+      return { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `${args.name}.elb.us-east-1.amazonaws.com` }] } } };
     default:
       // Every AWS resource has an ARN; the program passes some along (e.g. the KMS key's).
       return { arn: `arn:aws:mock:us-east-1:${FAKE_ACCOUNT}:${args.name}`, ...inputs };

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { didYouMean } from "./closest.js";
+import { ConfigError } from "./config-error.js";
 import { fleetConfigObjectSchema } from "./schema.js";
 
 /** Prefix of environment variables that override config fields, e.g. FLEET_SERVER_NUM_MODELS=4. */
@@ -16,13 +18,19 @@ function unwrap(schema: z.ZodType): z.ZodType {
   }
 }
 
-/** Every settable field as [ENV_NAME, path], walking the schema so new fields get an override for free. */
-function leafPaths(schema: z.ZodType, path: string[] = []): Array<[string, string[]]> {
+interface EnvField {
+  readonly path: string[];
+  /** The field's own schema, to check a value where it came from (the variable, not the stack file). */
+  readonly schema: z.ZodType;
+}
+
+/** Every settable field as [ENV_NAME, field], walking the schema so new fields get an override for free. */
+function leafPaths(schema: z.ZodType, path: string[] = []): Array<[string, EnvField]> {
   const inner = unwrap(schema);
   if (inner instanceof z.ZodObject) {
     return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([key, child]) => leafPaths(child, [...path, key]));
   }
-  return [[ENV_PREFIX + path.map(toEnvWord).join("_"), path]];
+  return [[ENV_PREFIX + path.map(toEnvWord).join("_"), { path, schema }]];
 }
 
 const ENV_FIELDS = new Map(leafPaths(fleetConfigObjectSchema));
@@ -43,22 +51,31 @@ function parseEnvValue(raw: string): unknown {
 
 /**
  * Applies FLEET_* variables on top of a config object (a copy; the input is not changed).
- * An unknown FLEET_* variable is an error, so a typo cannot silently do nothing.
+ * An unknown FLEET_* variable is an error naming the nearest known ones, so a typo cannot silently do
+ * nothing; a value its field refuses is a ConfigError that names the variable, not the stack file.
  */
 export function applyEnvOverrides(config: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const result: Record<string, unknown> = structuredClone(config);
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined || name === "FLEET_DEBUG") continue;
-    const path = ENV_FIELDS.get(name);
-    if (!path) {
-      throw new Error(`Unknown environment override ${name}. Known overrides: ${[...ENV_FIELDS.keys()].join(", ")}.`);
+    const field = ENV_FIELDS.get(name);
+    if (!field) {
+      const hint = didYouMean(name, ENV_FIELDS.keys()) || ` Overrides are FLEET_ plus a config path in capitals, e.g. ${envNameFor("server.numModels")}.`;
+      throw new Error(`Unknown environment override ${name}.${hint} Unset it, or see the README's config table for the settable fields.`);
+    }
+    const { path } = field;
+    const value = parseEnvValue(raw);
+    const checked = field.schema.safeParse(value);
+    if (!checked.success) {
+      const message = checked.error.issues.map((issue) => issue.message).join("; ");
+      throw new ConfigError(`environment variable ${name}`, [{ path: `${name} (${path.join(".")})`, value: raw, message }]);
     }
     let node = result;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
       node = node[key] = next && typeof next === "object" ? { ...(next as Record<string, unknown>) } : {};
     }
-    node[path[path.length - 1]!] = parseEnvValue(raw);
+    node[path[path.length - 1]!] = value;
   }
   return result;
 }

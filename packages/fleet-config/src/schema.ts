@@ -88,6 +88,13 @@ export const serverSchema = z.strictObject({
   allowCpuFallback: z.boolean().default(false),
   /** A seed-compatible image to run instead of ours (e.g. a Neuron server on inf2). */
   image: z.string().min(1).optional(),
+  /**
+   * How the servers are reached besides their ClusterIP Services: none, an internal Network Load
+   * Balancer (nlb) or an internal Application Load Balancer (alb), both made by the AWS Load Balancer Controller.
+   */
+  expose: z.enum(["none", "nlb", "alb"]).default("none"),
+  /** Make the load balancer internet-facing; the policy pack refuses one unless this is true. */
+  internetFacing: z.boolean().default(false),
   /** Kubernetes requests = limits per server pod. */
   resources: z.strictObject({
     cpu: kubernetesQuantity.default("1"),
@@ -105,11 +112,26 @@ const sloSchema = z.strictObject({
   maxErrorRate: z.number().min(0).max(1).default(0.01),
 });
 
-/** Accepts "p90<=100ms" as shorthand for { percentile: "p90", thresholdMs: 100 }. */
-const slo = z.preprocess((value) => {
+/**
+ * Accepts "p90<=100ms" (or "p90<=0.1s") as shorthand for { percentile: "p90", thresholdMs: 100 }; any
+ * other string is an error that shows the form, rather than zod's "expected object".
+ */
+const slo = z.preprocess((value, ctx) => {
   if (typeof value !== "string") return value;
-  const match = /^\s*(p50|p90|p95|p99)\s*<=?\s*(\d+(?:\.\d+)?)\s*ms\s*$/.exec(value);
-  return match ? { percentile: match[1], thresholdMs: Number(match[2]) } : value;
+  const match = /^\s*(p50|p90|p95|p99)\s*(<=?)\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/.exec(value);
+  const form = 'write it as "p90<=100ms" (p50, p90, p95 or p99, at most a threshold in ms or s) or as { percentile, thresholdMs, maxErrorRate }';
+  const problem = !match
+    ? `SLO ${JSON.stringify(value)} is not understood: ${form}.`
+    : match[2] === "<"
+      ? `SLO ${JSON.stringify(value)} uses "<": an SLO holds while the percentile is at most the threshold, so write "${match[1]}<=${match[3]}${match[4] ?? "ms"}".`
+      : match[4] === undefined
+        ? `SLO ${JSON.stringify(value)} has no unit: write "${match[1]}<=${match[3]}ms" (or s).`
+        : undefined;
+  if (problem !== undefined || !match) {
+    ctx.addIssue({ code: "custom", message: problem ?? form, input: value });
+    return z.NEVER;
+  }
+  return { percentile: match[1], thresholdMs: Number(match[3]) * (match[4] === "s" ? 1000 : 1) };
 }, sloSchema);
 
 export const loadTestSchema = z.strictObject({
@@ -144,6 +166,8 @@ export const loadTestSchema = z.strictObject({
     s: z.number().positive().default(1.1),
   }).prefault({}),
   slo: slo.prefault({}),
+  /** What k6 targets: each server's Service, or the load balancer in front of them all (needs server.expose). */
+  target: z.enum(["service", "loadBalancer"]).default("service"),
 });
 
 /** CloudWatch Logs accepts only these retention periods. */
@@ -189,6 +213,34 @@ export const clusterSchema = z.strictObject({
   logRetentionDays: z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days)) as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], {
     error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
   }).default(7),
+  /**
+   * Cluster Autoscaler on the fleet node group (min 0, max fleetNodes): fleet nodes go away when no
+   * server needs them. The system node group stays fixed.
+   */
+  autoscaler: z.boolean().default(true),
+  /** Scale the servers to zero (the cluster, system nodes and add-ons stay); the autoscaler then removes the fleet nodes. */
+  idle: z.boolean().default(false),
+});
+
+export const observabilitySchema = z.strictObject({
+  /** Container Insights (the amazon-cloudwatch-observability add-on), server metrics in CloudWatch, SLO alarms and a dashboard. */
+  enabled: z.boolean().default(true),
+  /** Ship container logs with Fluent Bit (billed per GB ingested); metrics work without it. */
+  containerLogs: z.boolean().default(false),
+  /** How often the agent scrapes the servers' /metrics. */
+  scrapeIntervalSeconds: z.int().min(10).max(300).default(30),
+  /** Days CloudWatch keeps the Prometheus EMF log group and the Container Insights performance logs. */
+  logRetentionDays: z.int().min(1).max(3653).default(7),
+  alarms: z.strictObject({
+    /** Consecutive one-minute periods over the threshold before an alarm fires. */
+    evaluationMinutes: z.int().min(1).max(60).default(3),
+    /** Queue-full rejections (HTTP 503) per minute, summed over servers, that count as sustained. */
+    rejectionsPerMinute: z.number().min(0).default(10),
+    /** An email address subscribed to a new SNS topic that the alarms notify. */
+    email: z.email().optional(),
+    /** An existing SNS topic the alarms notify (instead of, or as well as, the email topic). */
+    snsTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts").optional(),
+  }).prefault({}),
 });
 
 const fleetObjectSchema = z.strictObject({
@@ -203,6 +255,7 @@ const fleetObjectSchema = z.strictObject({
   server: serverSchema.prefault({}),
   loadTest: loadTestSchema.prefault({}),
   cluster: clusterSchema.prefault({}),
+  observability: observabilitySchema.prefault({}),
 });
 
 /** The shape before derived fields are filled in; its keys are the config's keys. */
@@ -230,6 +283,15 @@ export const fleetConfigSchema = fleetObjectSchema
     }
     if (config.loadTest.warmup !== undefined && config.loadTest.warmup >= config.loadTest.duration) {
       ctx.addIssue({ code: "custom", path: ["loadTest", "warmup"], input: config.loadTest.warmup, message: `must be shorter than loadTest.duration (${config.loadTest.duration} s), which includes it` });
+    }
+    if (config.loadTest.target === "loadBalancer" && config.server.expose === "none") {
+      ctx.addIssue({ code: "custom", path: ["loadTest", "target"], input: "loadBalancer", message: "needs a load balancer: set server.expose to nlb or alb, or set loadTest.target: service" });
+    }
+    if (config.server.internetFacing && config.server.expose === "none") {
+      ctx.addIssue({ code: "custom", path: ["server", "internetFacing"], input: true, message: "has no load balancer to apply to: set server.expose to nlb or alb, or remove it" });
+    }
+    if (config.cluster.idle && !config.cluster.autoscaler) {
+      ctx.addIssue({ code: "custom", path: ["cluster", "idle"], input: true, message: "leaves the fleet nodes running (and billed) without the autoscaler: set cluster.autoscaler: true, or destroy the stack" });
     }
     if (config.cluster.endpointPublicAccess && config.cluster.publicAccessCidrs.includes("0.0.0.0/0")) {
       ctx.addIssue({ code: "custom", path: ["cluster", "publicAccessCidrs"], input: config.cluster.publicAccessCidrs, message: "must not contain 0.0.0.0/0: list your office or CI CIDRs, or set endpointPublicAccess: false" });
@@ -269,3 +331,4 @@ export type ModelConfig = FleetConfig["model"];
 export type ServerConfig = FleetConfig["server"];
 export type LoadTestConfig = FleetConfig["loadTest"];
 export type ClusterConfig = FleetConfig["cluster"];
+export type ObservabilityConfig = FleetConfig["observability"];

@@ -23,7 +23,7 @@ describe("fleet plan", () => {
     const printed = captureConsole();
     expect(await main(["plan", "--stack", "c7i"])).toBe(1);
     expect(printed.out()).toContain("Stack c7i (us-east-1): does NOT fit.");
-    expect(printed.out()).toMatch(/server\.numServers: does not fit: server5 needs 3 CPU, 4 GiB memory; 0\.755 CPU, [\d.]+ GiB memory left on c7i\.4xlarge node 1 of 1 after 5 pod\(s\)/);
+    expect(printed.out()).toMatch(/server\.numServers: does not fit: server5 needs 3 CPU, 4 GiB memory; 0\.505 CPU, [\d.]+ GiB memory left on c7i\.4xlarge node 1 of 1 after 5 pod\(s\)/);
   });
 
   it("gives the same facts as JSON: node groups, allocatable, pods, fits, quotas, usdPerHour", async () => {

@@ -40,8 +40,8 @@ function adapt(stack: Stack, policyPacks: string[]): MatrixStack {
  */
 export function pulumiWorkspace(repoRoot: string, envFor: (stack: string) => Record<string, string> = () => ({})): MatrixWorkspace {
   return {
-    async selectStack(stackName) {
-      const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: repoRoot }, { envVars: envFor(stackName) });
+    async selectStack(stackName, env = {}) {
+      const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: repoRoot }, { envVars: { ...envFor(stackName), ...env } });
       return adapt(stack, [policyPackPath(repoRoot)]);
     },
   };

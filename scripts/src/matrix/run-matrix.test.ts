@@ -21,10 +21,12 @@ interface FakeBehaviour {
 /** Fakes for the three injected interfaces, recording every call as "<step> <stack>" in order. */
 function fakes(behaviour: FakeBehaviour = {}) {
   const events: string[] = [];
+  const envs: Array<Record<string, string>> = [];
   let running = 0;
   let maxRunning = 0;
   const workspace: MatrixWorkspace = {
-    async selectStack(name) {
+    async selectStack(name, env = {}) {
+      envs.push({ ...env });
       return {
         name,
         async preview(onOutput) {
@@ -72,7 +74,7 @@ function fakes(behaviour: FakeBehaviour = {}) {
   };
   const lines: string[] = [];
   const deps: MatrixDependencies = { workspace, jobWatcher, collector, loadConfig: (stack) => loadStackConfig(stack, { env: {} }), log: (line) => lines.push(line) };
-  return { deps, events, lines, maxRunning: () => maxRunning };
+  return { deps, events, lines, envs, maxRunning: () => maxRunning };
 }
 
 const oneStack = { stacks: ["c7g"], waitTimeoutMs: 60_000 };
@@ -120,11 +122,12 @@ describe("runMatrix", () => {
     expect((run as Extract<StackRun, { status: "measured" }>).summary.slo).toEqual(loadStackConfig("c7g", { env: {} }).loadTest.slo);
   });
 
-  it("keeps the stack with --keep", async () => {
-    const { deps, events, lines } = fakes();
+  it("keeps the stack with --keep, scaled to zero fleet nodes (an up with cluster.idle), not destroyed", async () => {
+    const { deps, events, lines, envs } = fakes();
     await runMatrix(deps, { ...oneStack, keep: true });
-    expect(events).toEqual(["up c7g", "wait c7g", "collect c7g"]);
-    expect(lines.join("\n")).toContain("pulumi destroy --stack c7g");
+    expect(events).toEqual(["up c7g", "wait c7g", "collect c7g", "up c7g"]);
+    expect(envs).toEqual([{}, { FLEET_CLUSTER_IDLE: "true" }]);
+    expect(lines.join("\n")).toMatch(/scaling the fleet to zero[\s\S]*pulumi destroy --stack c7g/);
   });
 
   it("collects the results of an SLO breach and marks the stack as not meeting it", async () => {

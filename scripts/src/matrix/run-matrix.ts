@@ -6,7 +6,7 @@ import { summarizeStack, type StackSummary } from "./comparison.js";
 import { mapWithConcurrency } from "./concurrency.js";
 import type { JobWatcher } from "./job-watcher.js";
 import type { ResultsCollector } from "./results-collector.js";
-import { deploy, destroy, preview, type LineLog } from "./stack-operations.js";
+import { deploy, destroy, preview, scaleToIdle, type LineLog } from "./stack-operations.js";
 import { readLoadTestLocation } from "./stack-outputs.js";
 import type { ChangeSummary, MatrixWorkspace } from "./workspace.js";
 
@@ -59,6 +59,28 @@ async function previewStack(deps: MatrixDependencies, stack: string, signal?: Ab
   }
 }
 
+/**
+ * --keep: the stack stays, scaled to zero fleet nodes (servers at 0 replicas, the autoscaler removes the
+ * nodes), so it costs only the control plane, NAT and system nodes; the next run's `pulumi up` (without
+ * the override) scales it up again.
+ */
+async function keepIdle(deps: MatrixDependencies, stack: string, config: FleetConfig, run: StackRun): Promise<StackRun> {
+  const say = (line: string) => deps.log(`[${stack}] ${line}`);
+  if (!config.cluster.autoscaler || config.cluster.existing) {
+    say(`kept (--keep) with its fleet nodes running (no cluster.autoscaler): run \`pulumi destroy --stack ${stack}\` when done, it costs money while up.`);
+    return run;
+  }
+  try {
+    say("kept (--keep): scaling the fleet to zero (cluster.idle); the next run scales it up again");
+    await scaleToIdle(deps.workspace, stack, deps.log);
+    say(`idle: only the control plane, NAT and system nodes cost money now; \`pulumi destroy --stack ${stack}\` removes the rest.`);
+  } catch (error) {
+    say(`scaling to zero failed, the fleet nodes still run: ${message(error)} ` +
+      `Run \`pulumi destroy --stack ${stack}\` or retry with FLEET_CLUSTER_IDLE=true pulumi up.`);
+  }
+  return run;
+}
+
 /** up -> wait -> collect, then destroy unless kept, whatever happened before. */
 async function measureStack(deps: MatrixDependencies, stack: string, config: FleetConfig, options: MatrixOptions): Promise<StackRun> {
   const say = (line: string) => deps.log(`[${stack}] ${line}`);
@@ -91,10 +113,7 @@ async function measureStack(deps: MatrixDependencies, stack: string, config: Fle
     say(`${step} failed: ${message(error)}`);
     run = { stack, status: "failed", step, reason: message(error) };
   }
-  if (options.keep) {
-    say(`kept (--keep): run \`pulumi destroy --stack ${stack}\` when done, it costs money while up.`);
-    return run;
-  }
+  if (options.keep) return keepIdle(deps, stack, config, run);
   try {
     say("pulumi destroy");
     await destroy(deps.workspace, stack, deps.log);

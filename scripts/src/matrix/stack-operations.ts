@@ -25,6 +25,15 @@ export async function deploy(workspace: MatrixWorkspace, stackName: string, log:
   return withPrefixedOutput(stackName, log, (onOutput) => stack.up(onOutput, signal));
 }
 
+/** The override that scales a stack's servers to zero; the Cluster Autoscaler then removes its fleet nodes. */
+export const IDLE_ENV = { FLEET_CLUSTER_IDLE: "true" } as const;
+
+/** `pulumi up` with cluster.idle: the cluster, system nodes and add-ons stay; servers go to zero, and so do fleet nodes. */
+export async function scaleToIdle(workspace: MatrixWorkspace, stackName: string, log: LineLog): Promise<void> {
+  const stack = await workspace.selectStack(stackName, IDLE_ENV);
+  await withPrefixedOutput(stackName, log, (onOutput) => stack.up(onOutput));
+}
+
 export async function destroy(workspace: MatrixWorkspace, stackName: string, log: LineLog): Promise<void> {
   const stack: MatrixStack = await workspace.selectStack(stackName);
   await withPrefixedOutput(stackName, log, (onOutput) => stack.destroy(onOutput));

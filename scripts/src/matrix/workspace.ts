@@ -18,5 +18,6 @@ export interface MatrixStack {
 
 /** Where stacks come from; injected so the matrix is tested without the Pulumi CLI. */
 export interface MatrixWorkspace {
-  selectStack(stackName: string): Promise<MatrixStack>;
+  /** `env`: FLEET_* overrides for this use of the stack only (e.g. FLEET_CLUSTER_IDLE to scale it to zero). */
+  selectStack(stackName: string, env?: Readonly<Record<string, string>>): Promise<MatrixStack>;
 }

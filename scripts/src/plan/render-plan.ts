@@ -42,7 +42,9 @@ export function renderPlan(plan: StackPlan): string {
   lines.push(
     "",
     `Estimated cost while up: ${usd(cost.total)}/h (nodes ${usd(cost.nodes)}, EKS control plane ${usd(cost.controlPlane)}, NAT gateways ${usd(cost.natGateways)}; ` +
-      `on-demand ${PRICE_SOURCE.region} prices of ${PRICE_SOURCE.date}; data transfer, EBS, S3 and logs not included).`,
+      `on-demand ${PRICE_SOURCE.region} prices of ${PRICE_SOURCE.date}; data transfer, EBS, S3, logs, CloudWatch and load balancers not included).`,
+    `Estimated cost per hour: running ${usd(cost.total)}, idle ${usd(cost.idle.total)} (idle: nodes ${usd(cost.idle.nodes)}` +
+      `${cost.idle.nodes < cost.nodes ? "; the autoscaler has removed the fleet nodes" : "; the fleet nodes stay without cluster.autoscaler"}).`,
     `Assumptions: EKS AL2023 kubelet reservations (nodeadm); max pods from ENI limits (${NETWORK_SOURCE}) capped at 110/250 as managed node groups do; ` +
       `${KERNEL_RESERVED_MEMORY_FRACTION * 100}% of nominal memory kept by the kernel.`,
   );

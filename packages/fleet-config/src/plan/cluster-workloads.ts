@@ -5,6 +5,7 @@
  */
 import { getInstanceType } from "../catalog.js";
 import type { FleetConfig } from "../schema.js";
+import { addOnPods } from "./add-on-workloads.js";
 import { DEVICE_RESOURCE } from "./node-capacity.js";
 import { cpuMillis, memoryMiB } from "./quantity.js";
 
@@ -68,17 +69,22 @@ export interface NodeGroupWorkloads {
   readonly pods: readonly PodRequest[];
 }
 
-/** What lands on the system node group and on the fleet node group. */
+/** What lands on the system node group and on the fleet node group, add-ons included. */
 export function clusterWorkloads(config: FleetConfig): { system: NodeGroupWorkloads; fleet: NodeGroupWorkloads } {
   const accelerator = getInstanceType(config.instanceType).accelerator;
-  const fleetDaemonSets = [...EKS_DAEMONSETS];
+  const addOns = addOnPods(config, accelerator?.kind);
+  const everyNode = addOns.filter((a) => a.placement === "every").map((a) => requestsOf(a.name, a.resources));
+  const systemDaemonSets = [...EKS_DAEMONSETS, ...everyNode];
+  const fleetDaemonSets = [...EKS_DAEMONSETS, ...everyNode];
   if (accelerator) fleetDaemonSets.push(requestsOf(`${accelerator.kind}-device-plugin`, DEVICE_PLUGIN_RESOURCES));
+  fleetDaemonSets.push(...addOns.filter((a) => a.placement === "accelerator").map((a) => requestsOf(a.name, a.resources)));
   if (config.cluster.prePullImages) fleetDaemonSets.push(podOf("image-pre-pull", [PRE_PULL_RESOURCES], [PRE_PULL_RESOURCES]));
+  const systemAddOns = addOns.filter((a) => a.placement === "system").map((a) => requestsOf(a.name, a.resources));
   const k6Pods = Array.from({ length: config.loadTest.pods }, (_, i) => podOf(`k6-${i}`, [K6_RESOURCES], [RESULTS_UPLOAD_RESOURCES]));
   const { cpu, memory } = config.server.resources;
   const servers = Array.from({ length: config.server.numServers }, (_, i) => ({ ...pod(`server${i}`, cpu, memory), devices: serverDeviceRequests(config) }));
   return {
-    system: { daemonSets: EKS_DAEMONSETS, pods: [...COREDNS_PODS, ...k6Pods] },
+    system: { daemonSets: systemDaemonSets, pods: [...COREDNS_PODS, ...systemAddOns, ...k6Pods] },
     fleet: { daemonSets: fleetDaemonSets, pods: servers },
   };
 }

@@ -7,22 +7,39 @@ export const EKS_CONTROL_PLANE_USD_PER_HOUR = 0.1;
 export const NAT_GATEWAY_USD_PER_HOUR = 0.045;
 
 export interface HourlyCost {
+  /** Fleet and system nodes while the fleet runs. */
   readonly nodes: number;
   readonly controlPlane: number;
   readonly natGateways: number;
+  /** While the fleet runs (what `pulumi up` starts with). */
   readonly total: number;
+  /**
+   * While the stack is idle (`cluster.idle`, or `fleet matrix --keep` after a run): the autoscaler has
+   * removed the fleet nodes, so only the system nodes, the control plane and NAT remain. Without the
+   * autoscaler the fleet nodes stay, and idle costs as much as running.
+   */
+  readonly idle: { readonly nodes: number; readonly total: number };
 }
 
 /**
- * An estimate of what a stack costs per hour while it is up: fleet and system nodes, the EKS
- * control plane and NAT gateways. It leaves out data transfer, NAT data processing, interface
- * endpoints, EBS, S3 and logs. A bring-your-own cluster costs this program nothing extra.
+ * An estimate of what a stack costs per hour while it is up, running and idle: fleet and system
+ * nodes, the EKS control plane and NAT gateways. It leaves out data transfer, NAT data processing,
+ * interface endpoints, EBS, S3, logs, CloudWatch metrics, alarms and dashboards, and load balancer
+ * hours and capacity units. A bring-your-own cluster costs this program nothing extra.
  */
 export function estimateUsdPerHour(config: FleetConfig): HourlyCost {
   const { cluster } = config;
-  if (cluster.existing) return { nodes: 0, controlPlane: 0, natGateways: 0, total: 0 };
-  const nodes = getInstanceType(config.instanceType).onDemandUsdPerHour * cluster.fleetNodes
-    + getInstanceType(config.loadTest.instanceType).onDemandUsdPerHour * cluster.systemNodes;
+  if (cluster.existing) return { nodes: 0, controlPlane: 0, natGateways: 0, total: 0, idle: { nodes: 0, total: 0 } };
+  const fleetNodes = getInstanceType(config.instanceType).onDemandUsdPerHour * cluster.fleetNodes;
+  const systemNodes = getInstanceType(config.loadTest.instanceType).onDemandUsdPerHour * cluster.systemNodes;
   const natGateways = natGatewayCount(config) * NAT_GATEWAY_USD_PER_HOUR;
-  return { nodes, controlPlane: EKS_CONTROL_PLANE_USD_PER_HOUR, natGateways, total: nodes + EKS_CONTROL_PLANE_USD_PER_HOUR + natGateways };
+  const fixed = EKS_CONTROL_PLANE_USD_PER_HOUR + natGateways;
+  const idleNodes = cluster.autoscaler ? systemNodes : systemNodes + fleetNodes;
+  return {
+    nodes: fleetNodes + systemNodes,
+    controlPlane: EKS_CONTROL_PLANE_USD_PER_HOUR,
+    natGateways,
+    total: fleetNodes + systemNodes + fixed,
+    idle: { nodes: idleNodes, total: idleNodes + fixed },
+  };
 }

@@ -1,3 +1,7 @@
+export {
+  ADD_ON_SOURCES, addOnPods, CLUSTER_AUTOSCALER_RESOURCES, LOAD_BALANCER_CONTROLLER_REPLICAS, LOAD_BALANCER_CONTROLLER_RESOURCES,
+  OBSERVABILITY_RESOURCES, PROMETHEUS_AGENT_RESOURCES, type AddOnPod,
+} from "./add-on-workloads.js";
 export { clusterWorkloads, COREDNS_PODS, DEVICE_PLUGIN_RESOURCES, EKS_DAEMONSETS, K6_RESOURCES, PRE_PULL_RESOURCES, RESULTS_UPLOAD_RESOURCES, serverDeviceRequests } from "./cluster-workloads.js";
 export type { ContainerResources, NodeGroupWorkloads, PodRequest } from "./cluster-workloads.js";
 export { EKS_CONTROL_PLANE_USD_PER_HOUR, estimateUsdPerHour, NAT_GATEWAY_USD_PER_HOUR, type HourlyCost } from "./cost.js";

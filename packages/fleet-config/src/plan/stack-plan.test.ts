@@ -21,7 +21,7 @@ describe("planStack", () => {
     expect(plan.fits).toBe(false);
     expect(plan.problems).toEqual([expect.objectContaining({
       path: "server.numServers",
-      message: expect.stringMatching(/^does not fit: server3 needs 4 CPU, 6 GiB memory; 3\.755 CPU, 9\.52 GiB memory left on c7i\.4xlarge node 1 of 1 after 3 pod\(s\) \(server0, server1, server2\): not enough CPU\./),
+      message: expect.stringMatching(/^does not fit: server3 needs 4 CPU, 6 GiB memory; 3\.505 CPU, 9\.4 GiB memory left on c7i\.4xlarge node 1 of 1 after 3 pod\(s\) \(server0, server1, server2\): not enough CPU\./),
     })]);
     expect(() => assertStackRuns(config, "test")).toThrow(ConfigError);
   });

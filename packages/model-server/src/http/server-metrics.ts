@@ -1,7 +1,9 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from "prom-client";
 import type { SessionProvider } from "../model/model-registry.js";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 5, 10];
+/** The routes that run the model, whose latency the SLO is about (health and metadata routes are not). */
+const INFERENCE_ROUTES = new Set(["/predictions/:model", "/v2/models/:model/infer"]);
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 /**
@@ -12,6 +14,7 @@ export class ServerMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<"route" | "model" | "status">;
   private readonly latency: Histogram<"route">;
+  private readonly inferenceLatency: Summary;
   private readonly batchSize: Histogram<"session">;
   private readonly inference: Histogram<"session">;
   private readonly modelLoad: Gauge<"model">;
@@ -33,6 +36,15 @@ export class ServerMetrics {
   ) {
     const registers = [this.registry];
     this.requests = new Counter({ name: "model_server_requests_total", help: "Requests answered, by route, model and HTTP status.", labelNames: ["route", "model", "status"], registers });
+    // CloudWatch's agent drops Prometheus histograms but keeps summaries: the SLO alarms read these quantiles.
+    this.inferenceLatency = new Summary({
+      name: "model_server_request_latency_seconds",
+      help: "Time from request to answer of inference routes (/predictions/{model}, /v2/models/{model}/infer), quantiles over the last minute.",
+      percentiles: [0.5, 0.9, 0.95, 0.99],
+      maxAgeSeconds: 60,
+      ageBuckets: 6,
+      registers,
+    });
     this.latency = new Histogram({ name: "model_server_request_duration_seconds", help: "Time from request to answer, by route.", labelNames: ["route"], buckets: LATENCY_BUCKETS, registers });
     this.batchSize = new Histogram({ name: "model_server_batch_size", help: "Requests per ONNX Runtime run, by session.", labelNames: ["session"], buckets: BATCH_BUCKETS, registers });
     this.inference = new Histogram({ name: "model_server_inference_duration_seconds", help: "Duration of one ONNX Runtime run (one batch), by session.", labelNames: ["session"], buckets: LATENCY_BUCKETS, registers });
@@ -82,6 +94,7 @@ export class ServerMetrics {
       this.latencyChildren.set(route, histogram);
     }
     histogram.observe(seconds);
+    if (INFERENCE_ROUTES.has(route)) this.inferenceLatency.observe(seconds);
   }
 
   observeBatch(session: string, size: number, seconds: number): void {

@@ -1,0 +1,74 @@
+import { readFileSync } from "node:fs";
+import { Ajv } from "ajv";
+import { describe, expect, it } from "vitest";
+import { loadStackConfig } from "@inference-fleet/fleet-config";
+import { clusterAutoscalerPolicy, loadBalancerControllerPolicy, wildcardActions } from "./addon-iam.js";
+import { nodeTemplateTags } from "./cluster-autoscaler.js";
+import { planNodeGroups } from "./node-groups.js";
+import { observabilityAddonValues, prometheusAgentConfig, serverScrapeConfig } from "./observability-agent.js";
+import { buildSloAlarms, quantileFor } from "./slo-alarms.js";
+
+const agentSchema = JSON.parse(readFileSync(new URL("../testing/cloudwatch-agent-prometheus.schema.json", import.meta.url), "utf8"));
+
+describe("the CloudWatch agent's Prometheus configuration", () => {
+  const config = loadStackConfig("c7g", { env: {} });
+  it("validates against the agent's own JSON schema (aws/amazon-cloudwatch-agent translator/config/schema.json)", () => {
+    const validate = new Ajv({ strict: false }).compile(agentSchema);
+    expect(validate(prometheusAgentConfig(config, "inference-fleet-c7g")), JSON.stringify(validate.errors)).toBe(true);
+  });
+  it("fails that schema when a declaration has a misspelled key, so the check can fail", () => {
+    const validate = new Ajv({ strict: false }).compile(agentSchema);
+    const bad = prometheusAgentConfig(config, "x") as any;
+    bad.logs.metrics_collected.prometheus.emf_processor.metric_declaration[0].metric_selector = ["^x$"];
+    expect(validate(bad)).toBe(false);
+  });
+  it("keeps only server pods in the fleet namespace, on the metrics port", () => {
+    const job = (serverScrapeConfig(config).scrape_configs as any[])[0];
+    expect(job.kubernetes_sd_configs[0].namespaces.names).toEqual([config.namespace]);
+    expect(job.relabel_configs).toContainEqual({ source_labels: ["__meta_kubernetes_pod_container_port_number"], action: "keep", regex: "9090" });
+  });
+  it("runs the scraping agent as a one-replica deployment on a system node, Fluent Bit only when asked", () => {
+    const values = observabilityAddonValues(config, "c") as any;
+    expect(values.agents[1]).toMatchObject({ mode: "deployment", replicas: 1, nodeSelector: { "inference-fleet.io/role": "system" } });
+    expect(values.containerLogs.enabled).toBe(false);
+  });
+});
+
+describe.each(["dev", "c7i", "c7g", "g5", "inf2"])("SLO alarms for stack %s", (stack) => {
+  const config = loadStackConfig(stack, { env: {} });
+  const alarms = buildSloAlarms(config, "cluster");
+  it("has one alarm per SLO term with the stack's own thresholds", () => {
+    expect(alarms.map((a) => a.term)).toEqual(["latency", "errorRate", "rejections"]);
+    expect(alarms[0]!.threshold).toBe(config.loadTest.slo.thresholdMs / 1000);
+    expect(alarms[0]!.metricQueries[0]!.metric!.dimensions.quantile).toBe(quantileFor(config.loadTest.slo.percentile));
+    expect(alarms[1]!.threshold).toBe(config.loadTest.slo.maxErrorRate);
+    expect(alarms[2]!.metricQueries[0]!.metric!.dimensions.status).toBe("503");
+  });
+});
+
+describe("add-on IAM policies", () => {
+  it("uses the load balancer controller policy AWS publishes, which names every action", () => {
+    const policy = loadBalancerControllerPolicy("v3.5.0");
+    expect(policy.Statement).toHaveLength(16);
+    expect(wildcardActions(policy)).toEqual([]);
+  });
+  it("limits the autoscaler's scaling actions to this cluster's tagged groups", () => {
+    const policy = clusterAutoscalerPolicy("inference-fleet-c7g");
+    expect(wildcardActions(policy)).toEqual([]);
+    expect(policy.Statement[1]!.Condition).toEqual({ StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/inference-fleet-c7g": "owned" } });
+  });
+});
+
+describe("node-template tags for scaling up from zero", () => {
+  it("carry the fleet's labels, taints and, on inf2, the Neuron devices the autoscaler cannot derive", () => {
+    const config = loadStackConfig("inf2", { env: {} });
+    const fleet = planNodeGroups(config).find((p) => p.role === "fleet")!;
+    const tags = nodeTemplateTags(fleet, 1);
+    expect(tags).toMatchObject({
+      "k8s.io/cluster-autoscaler/node-template/label/node.kubernetes.io/instance-type": "inf2.xlarge",
+      "k8s.io/cluster-autoscaler/node-template/taint/inference-fleet.io/dedicated": "fleet:NoSchedule",
+      "k8s.io/cluster-autoscaler/node-template/taint/aws.amazon.com/neuron": "true:NoSchedule",
+      "k8s.io/cluster-autoscaler/node-template/resources/aws.amazon.com/neuron": "1",
+    });
+  });
+});

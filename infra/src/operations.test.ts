@@ -1,0 +1,122 @@
+/** The operations parts of the program (observability, load balancer, autoscaler) under mocks, for every AWS stack. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadStackConfig, PROJECT } from "@inference-fleet/fleet-config";
+import { POLICIES } from "./policy/policies.js";
+import { isKubernetesObject, loadSchemaValidator } from "./testing/kubernetes-schema.js";
+import { programViolations } from "./testing/policy-harness.js";
+import { stackFileConfig } from "./testing/pulumi-harness.js";
+import { ofType, runProgram, stacks, type ProgramRun } from "./testing/run-program.js";
+
+const schemaValidator = await loadSchemaValidator();
+const awsStacks = stacks.filter((stack) => !loadStackConfig(stack, { env: {} }).cluster.existing);
+
+describe.each(awsStacks)("operations for stack %s, under mocks", (stack) => {
+  const config = loadStackConfig(stack, { env: {} });
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram(stack);
+  });
+
+  it("installs the observability add-on with its agent's role through Pod Identity", () => {
+    const addon = ofType(run.resources, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === "amazon-cloudwatch-observability")!;
+    expect(addon.inputs.podIdentityAssociations).toEqual([{ roleArn: expect.stringContaining("cloudwatch-agent"), serviceAccount: "cloudwatch-agent" }]);
+    const role = ofType(run.resources, "aws:iam/role:Role").find((r) => addon.inputs.podIdentityAssociations[0].roleArn.endsWith(`/${r.name}`))!;
+    const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals;
+    expect(trust).toMatchObject({ "aws:RequestTag/kubernetes-namespace": "amazon-cloudwatch", "aws:RequestTag/kubernetes-service-account": "cloudwatch-agent" });
+  });
+
+  it("scrapes the servers' metrics port (9090) in the fleet namespace, and the fleet's NetworkPolicy admits the agent", () => {
+    const addon = ofType(run.resources, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === "amazon-cloudwatch-observability")!;
+    const scraper = JSON.parse(addon.inputs.configurationValues).agents.find((a: { name: string }) => a.name === "cloudwatch-agent-prometheus");
+    const job = scraper.prometheus.config.scrape_configs[0];
+    expect(job.kubernetes_sd_configs[0].namespaces.names).toEqual([config.namespace]);
+    expect(job.relabel_configs).toContainEqual(expect.objectContaining({ action: "keep", regex: "9090" }));
+    const policy = ofType(run.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === "allow-metrics-scrape")!;
+    expect(policy.inputs.spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "amazon-cloudwatch" } } });
+  });
+
+  it("has one alarm per SLO term, with the stack's own thresholds, and a dashboard", () => {
+    const alarms = ofType(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
+    const byTerm = Object.fromEntries(alarms.map((a) => [a.inputs.tags["inference-fleet:slo-term"], a.inputs]));
+    expect(Object.keys(byTerm).sort()).toEqual(["errorRate", "latency", "rejections"]);
+    expect(byTerm.latency.threshold).toBe(config.loadTest.slo.thresholdMs / 1000);
+    expect(byTerm.latency.metricQueries[0].metric.dimensions).toMatchObject({ Namespace: config.namespace, quantile: String(Number(config.loadTest.slo.percentile.slice(1)) / 100) });
+    expect(byTerm.errorRate.threshold).toBe(config.loadTest.slo.maxErrorRate);
+    const [dashboard] = ofType(run.resources, "aws:cloudwatch/dashboard:Dashboard");
+    expect(JSON.parse(dashboard!.inputs.dashboardBody).widgets.map((w: { properties: { title: string } }) => w.properties.title)).toEqual(expect.arrayContaining([
+      "Throughput (requests per minute)", "Latency percentiles (s)", "CPU per server (% of limit)", "Memory per server (% of limit)", "Nodes",
+    ]));
+  });
+
+  it("lets the fleet node group scale to zero under the Cluster Autoscaler, keeps the system group fixed, and tags the ASG", () => {
+    const groups = Object.fromEntries(ofType(run.resources, "eks:index:ManagedNodeGroup").map((g) => [g.name.split("-").pop(), g.inputs]));
+    expect(groups.fleet!.scalingConfig).toEqual({ minSize: 0, desiredSize: config.cluster.fleetNodes, maxSize: config.cluster.fleetNodes });
+    expect(groups.fleet!.ignoreScalingChanges).toBe(true);
+    expect(groups.system!.scalingConfig.minSize).toBe(groups.system!.scalingConfig.maxSize);
+    const release = ofType(run.resources, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "cluster-autoscaler")!;
+    expect(release.inputs.values.autoDiscovery.clusterName).toBe(`inference-fleet-${stack}`);
+    const tags = ofType(run.resources, "aws:autoscaling/tag:Tag").map((t) => t.inputs.tag.key);
+    expect(tags).toEqual(expect.arrayContaining(["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/node-template/taint/inference-fleet.io/dedicated"]));
+    for (const deployment of ofType(run.resources, "kubernetes:apps/v1:Deployment").filter((d) => d.inputs.metadata.name.startsWith("server"))) {
+      expect(deployment.inputs.spec.template.metadata.annotations["cluster-autoscaler.kubernetes.io/safe-to-evict"]).toBe("false");
+    }
+  });
+
+  it("installs no load balancer controller without server.expose", () => {
+    expect(ofType(run.resources, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart)).not.toContain("aws-load-balancer-controller");
+  });
+});
+
+describe("server.expose: nlb with loadTest.target: loadBalancer (stack c7g)", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    const config = stackFileConfig("c7g");
+    run = await runProgram("c7g", {
+      [`${PROJECT}:server`]: { ...(config[`${PROJECT}:server`] as object), expose: "nlb" },
+      [`${PROJECT}:loadTest`]: { ...(config[`${PROJECT}:loadTest`] as object), target: "loadBalancer" },
+    });
+  });
+
+  it("installs the controller release with its Pod Identity role and the IAM policy AWS publishes", () => {
+    const release = ofType(run.resources, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "aws-load-balancer-controller")!;
+    expect(release.inputs).toMatchObject({ version: "3.5.0", namespace: "kube-system", values: { clusterName: "inference-fleet-c7g", vpcId: "vpc-123", region: "us-east-1" } });
+    const association = ofType(run.resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation").find((a) => a.inputs.serviceAccount === "aws-load-balancer-controller")!;
+    expect(association.inputs.namespace).toBe("kube-system");
+    const policy = ofType(run.resources, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name.includes("lb-controller"))!;
+    expect(JSON.parse(policy.inputs.policy).Statement).toHaveLength(16);
+  });
+
+  it("puts an internal NLB Service in front of every server, and k6 targets it", () => {
+    const service = ofType(run.resources, "kubernetes:core/v1:Service").find((s) => s.inputs.metadata.name === "model-servers")!;
+    expect(service.inputs.spec).toMatchObject({ type: "LoadBalancer", loadBalancerClass: "service.k8s.aws/nlb" });
+    expect(service.inputs.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"]).toBe("internal");
+    const [job] = ofType(run.resources, "kubernetes:batch/v1:Job");
+    const env = job!.inputs.spec.template.spec.initContainers[0].env.find((e: { name: string }) => e.name === "TARGETS");
+    expect(env.value).toMatch(/^http:\/\/[^,]+\.elb\.us-east-1\.amazonaws\.com:8080$/);
+  });
+
+  it("violates no policy, and its Kubernetes objects validate against their schemas", async () => {
+    expect(await programViolations(POLICIES, run.resources)).toEqual([]);
+    if (typeof schemaValidator === "string") return;
+    for (const object of run.resources.filter(isKubernetesObject)) expect(() => schemaValidator(object), `${object.type} ${object.name}`).not.toThrow();
+  });
+});
+
+describe("server.expose: alb, internet-facing as the config allows", () => {
+  it("makes an Ingress with health checks on the readiness route, which the policy pack accepts", async () => {
+    const config = stackFileConfig("dev");
+    const run = await runProgram("dev", { [`${PROJECT}:server`]: { ...(config[`${PROJECT}:server`] as object), expose: "alb", internetFacing: true } });
+    const [ingress] = ofType(run.resources, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingress!.inputs.metadata.annotations).toMatchObject({ "alb.ingress.kubernetes.io/scheme": "internet-facing", "alb.ingress.kubernetes.io/healthcheck-path": "/v2/health/ready" });
+    expect(await programViolations(POLICIES, run.resources)).toEqual([]);
+  });
+});
+
+describe("cluster.idle", () => {
+  it("scales every server to zero", async () => {
+    const config = stackFileConfig("dev");
+    const run = await runProgram("dev", { [`${PROJECT}:cluster`]: { ...(config[`${PROJECT}:cluster`] as object), publicAccessCidrs: ["198.51.100.0/24"], idle: true } });
+    const servers = ofType(run.resources, "kubernetes:apps/v1:Deployment").filter((d) => d.inputs.metadata.name.startsWith("server"));
+    expect(servers.map((d) => d.inputs.spec.replicas)).toEqual(servers.map(() => 0));
+  });
+});
