@@ -1,5 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { applyEnvOverrides, ConfigError, planStack, fromNamespacedConfig, parseFleetConfig, PROJECT, type ConfigProblem, type FleetConfig } from "@inference-fleet/fleet-config";
+import {
+  applyEnvOverrides,
+  ConfigError,
+  planStack,
+  fromNamespacedConfig,
+  parseFleetConfig,
+  PROJECT,
+  type ConfigProblem,
+  type FleetConfig,
+} from "@inference-fleet/fleet-config";
 
 /**
  * Reads the stack's config once, as one object, through the shared schema, and runs `fleet plan`'s
@@ -28,11 +37,16 @@ export function assertDeployable(config: FleetConfig, origin: string): void {
 function deployableProblems(config: FleetConfig): ConfigProblem[] {
   const { cluster } = config;
   if (!cluster.existing && cluster.endpointPublicAccess && cluster.publicAccessCidrs.length === 0) {
-    return [{
-      path: "cluster.publicAccessCidrs",
-      value: [],
-      message: `must list the CIDRs that may reach the cluster's public API endpoint (an empty list opens it to 0.0.0.0/0): run \`pulumi config set --path '${PROJECT}:cluster.publicAccessCidrs[0]' <your-ip>/32\`, or set cluster.endpointPublicAccess: false and deploy from inside the VPC (\`fleet matrix\` sets the runner's own address for you)`,
-    }];
+    return [
+      {
+        path: "cluster.publicAccessCidrs",
+        value: [],
+        message:
+          `must list the CIDRs that may reach the cluster's public API endpoint (an empty list opens it to 0.0.0.0/0): run \`pulumi config set --path ` +
+          `'${PROJECT}:cluster.publicAccessCidrs[0]' <your-ip>/32\`, or set cluster.endpointPublicAccess: false and deploy from inside the VPC (\`fleet ` +
+          `matrix\` sets the runner's own address for you)`,
+      },
+    ];
   }
   return [];
 }

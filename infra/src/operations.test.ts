@@ -22,7 +22,10 @@ describe.each(awsStacks)("operations for stack %s, under mocks", (stack) => {
     expect(addon.inputs.podIdentityAssociations).toEqual([{ roleArn: expect.stringContaining("cloudwatch-agent"), serviceAccount: "cloudwatch-agent" }]);
     const role = ofType(run.resources, "aws:iam/role:Role").find((r) => addon.inputs.podIdentityAssociations[0].roleArn.endsWith(`/${r.name}`))!;
     const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals;
-    expect(trust).toMatchObject({ "aws:RequestTag/kubernetes-namespace": "amazon-cloudwatch", "aws:RequestTag/kubernetes-service-account": "cloudwatch-agent" });
+    expect(trust).toMatchObject({
+      "aws:RequestTag/kubernetes-namespace": "amazon-cloudwatch",
+      "aws:RequestTag/kubernetes-service-account": "cloudwatch-agent",
+    });
   });
 
   it("scrapes the servers' metrics port (9090) in the fleet namespace, and the fleet's NetworkPolicy admits the agent", () => {
@@ -40,12 +43,21 @@ describe.each(awsStacks)("operations for stack %s, under mocks", (stack) => {
     const byTerm = Object.fromEntries(alarms.map((a) => [a.inputs.tags["inference-fleet:slo-term"], a.inputs]));
     expect(Object.keys(byTerm).sort()).toEqual(["errorRate", "latency", "rejections"]);
     expect(byTerm.latency.threshold).toBe(config.loadTest.slo.thresholdMs / 1000);
-    expect(byTerm.latency.metricQueries[0].metric.dimensions).toMatchObject({ Namespace: config.namespace, quantile: String(Number(config.loadTest.slo.percentile.slice(1)) / 100) });
+    expect(byTerm.latency.metricQueries[0].metric.dimensions).toMatchObject({
+      Namespace: config.namespace,
+      quantile: String(Number(config.loadTest.slo.percentile.slice(1)) / 100),
+    });
     expect(byTerm.errorRate.threshold).toBe(config.loadTest.slo.maxErrorRate);
     const [dashboard] = ofType(run.resources, "aws:cloudwatch/dashboard:Dashboard");
-    expect(JSON.parse(dashboard!.inputs.dashboardBody).widgets.map((w: { properties: { title: string } }) => w.properties.title)).toEqual(expect.arrayContaining([
-      "Throughput (requests per minute)", "Latency percentiles (s)", "CPU per server (% of limit)", "Memory per server (% of limit)", "Nodes",
-    ]));
+    expect(JSON.parse(dashboard!.inputs.dashboardBody).widgets.map((w: { properties: { title: string } }) => w.properties.title)).toEqual(
+      expect.arrayContaining([
+        "Throughput (requests per minute)",
+        "Latency percentiles (s)",
+        "CPU per server (% of limit)",
+        "Memory per server (% of limit)",
+        "Nodes",
+      ]),
+    );
   });
 
   it("lets the fleet node group scale to zero under the Cluster Autoscaler, keeps the system group fixed, and tags the ASG", () => {
@@ -56,7 +68,9 @@ describe.each(awsStacks)("operations for stack %s, under mocks", (stack) => {
     const release = ofType(run.resources, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "cluster-autoscaler")!;
     expect(release.inputs.values.autoDiscovery.clusterName).toBe(`inference-fleet-${stack}`);
     const tags = ofType(run.resources, "aws:autoscaling/tag:Tag").map((t) => t.inputs.tag.key);
-    expect(tags).toEqual(expect.arrayContaining(["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/node-template/taint/inference-fleet.io/dedicated"]));
+    expect(tags).toEqual(
+      expect.arrayContaining(["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/node-template/taint/inference-fleet.io/dedicated"]),
+    );
     for (const deployment of ofType(run.resources, "kubernetes:apps/v1:Deployment").filter((d) => d.inputs.metadata.name.startsWith("server"))) {
       expect(deployment.inputs.spec.template.metadata.annotations["cluster-autoscaler.kubernetes.io/safe-to-evict"]).toBe("false");
     }
@@ -79,8 +93,14 @@ describe("server.expose: nlb with loadTest.target: loadBalancer (stack c7g)", ()
 
   it("installs the controller release with its Pod Identity role and the IAM policy AWS publishes", () => {
     const release = ofType(run.resources, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "aws-load-balancer-controller")!;
-    expect(release.inputs).toMatchObject({ version: "3.5.0", namespace: "kube-system", values: { clusterName: "inference-fleet-c7g", vpcId: "vpc-123", region: "us-east-1" } });
-    const association = ofType(run.resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation").find((a) => a.inputs.serviceAccount === "aws-load-balancer-controller")!;
+    expect(release.inputs).toMatchObject({
+      version: "3.5.0",
+      namespace: "kube-system",
+      values: { clusterName: "inference-fleet-c7g", vpcId: "vpc-123", region: "us-east-1" },
+    });
+    const association = ofType(run.resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation").find(
+      (a) => a.inputs.serviceAccount === "aws-load-balancer-controller",
+    )!;
     expect(association.inputs.namespace).toBe("kube-system");
     const policy = ofType(run.resources, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name.includes("lb-controller"))!;
     expect(JSON.parse(policy.inputs.policy).Statement).toHaveLength(16);
@@ -107,7 +127,10 @@ describe("server.expose: alb, internet-facing as the config allows", () => {
     const config = stackFileConfig("dev");
     const run = await runProgram("dev", { [`${PROJECT}:server`]: { ...(config[`${PROJECT}:server`] as object), expose: "alb", internetFacing: true } });
     const [ingress] = ofType(run.resources, "kubernetes:networking.k8s.io/v1:Ingress");
-    expect(ingress!.inputs.metadata.annotations).toMatchObject({ "alb.ingress.kubernetes.io/scheme": "internet-facing", "alb.ingress.kubernetes.io/healthcheck-path": "/v2/health/ready" });
+    expect(ingress!.inputs.metadata.annotations).toMatchObject({
+      "alb.ingress.kubernetes.io/scheme": "internet-facing",
+      "alb.ingress.kubernetes.io/healthcheck-path": "/v2/health/ready",
+    });
     expect(await programViolations(POLICIES, run.resources)).toEqual([]);
   });
 });
@@ -115,7 +138,9 @@ describe("server.expose: alb, internet-facing as the config allows", () => {
 describe("cluster.idle", () => {
   it("scales every server to zero", async () => {
     const config = stackFileConfig("dev");
-    const run = await runProgram("dev", { [`${PROJECT}:cluster`]: { ...(config[`${PROJECT}:cluster`] as object), publicAccessCidrs: ["198.51.100.0/24"], idle: true } });
+    const run = await runProgram("dev", {
+      [`${PROJECT}:cluster`]: { ...(config[`${PROJECT}:cluster`] as object), publicAccessCidrs: ["198.51.100.0/24"], idle: true },
+    });
     const servers = ofType(run.resources, "kubernetes:apps/v1:Deployment").filter((d) => d.inputs.metadata.name.startsWith("server"));
     expect(servers.map((d) => d.inputs.spec.replicas)).toEqual(servers.map(() => 0));
   });

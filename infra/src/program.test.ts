@@ -51,7 +51,11 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
   it("gives the fleet node group the AMI type and taints of its instance type", async () => {
     const fleet = ofType((await run).resources, "eks:index:ManagedNodeGroup").find((g) => g.name.endsWith("-fleet"))!;
     const byAccelerator: Record<string, string> = { nvidia: "AL2023_x86_64_NVIDIA", neuron: "AL2023_x86_64_NEURON" };
-    const expectedAmi = facts.accelerator ? byAccelerator[facts.accelerator.kind] : facts.arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+    const expectedAmi = facts.accelerator
+      ? byAccelerator[facts.accelerator.kind]
+      : facts.arch === "arm64"
+        ? "AL2023_ARM_64_STANDARD"
+        : "AL2023_x86_64_STANDARD";
     expect(fleet.inputs.amiType).toBe(expectedAmi);
     expect(fleet.inputs.instanceTypes).toEqual([config.instanceType]);
     const taintKeys = fleet.inputs.taints.map((t: { key: string }) => t.key);
@@ -75,7 +79,12 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
 
   it("makes an encrypted, logged, access-entry cluster whose endpoint is limited to the given CIDRs", async () => {
     const [cluster] = ofType((await run).resources, "eks:index:Cluster");
-    expect(cluster!.inputs).toMatchObject({ endpointPrivateAccess: true, authenticationMode: "API", publicAccessCidrs: ["198.51.100.0/24"], skipDefaultNodeGroup: true });
+    expect(cluster!.inputs).toMatchObject({
+      endpointPrivateAccess: true,
+      authenticationMode: "API",
+      publicAccessCidrs: ["198.51.100.0/24"],
+      skipDefaultNodeGroup: true,
+    });
     expect(cluster!.inputs.encryptionConfigKeyArn).toBeTruthy();
     expect(cluster!.inputs.enabledClusterLogTypes).toContain("audit");
     expect(ofType((await run).resources, "aws:eks/addon:Addon").map((a) => a.inputs.addonName)).toContain("eks-pod-identity-agent");
@@ -99,7 +108,10 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
   it("blocks public access to the bucket, encrypts and versions it, and denies plain HTTP", async () => {
     const { resources } = await run;
     expect(ofType(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]!.inputs).toMatchObject({
-      blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
     });
     expect(ofType(resources, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")).toHaveLength(1);
     expect(ofType(resources, "aws:s3/bucketVersioning:BucketVersioning")[0]!.inputs.versioningConfiguration.status).toBe("Enabled");
@@ -115,7 +127,10 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
     const role = roles.find((r) => association.inputs.roleArn.endsWith(`/${r.name}`))!;
     const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
     expect(trust.Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
-    expect(trust.Condition.StringEquals).toMatchObject({ "aws:RequestTag/kubernetes-namespace": config.namespace, "aws:RequestTag/kubernetes-service-account": "model-server" });
+    expect(trust.Condition.StringEquals).toMatchObject({
+      "aws:RequestTag/kubernetes-namespace": config.namespace,
+      "aws:RequestTag/kubernetes-service-account": "model-server",
+    });
     const policy = JSON.parse(ofType(resources, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === role.name)!.inputs.policy);
     const actions = policy.Statement.flatMap((s: { Action: string[] }) => s.Action);
     if (config.server.processor !== "inf") return expect(actions).toEqual(["s3:GetObject", "s3:ListBucket"]);
@@ -141,9 +156,16 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
       expect(container.resources.requests).toEqual(container.resources.limits);
       expect(container.resources.limits.cpu).toBe(config.server.resources.cpu);
       if (config.server.resources.gpus > 0) expect(container.resources.limits["nvidia.com/gpu"]).toBe(String(config.server.resources.gpus));
-      if (config.server.resources.neuronDevices > 0) expect(container.resources.limits["aws.amazon.com/neuron"]).toBe(String(config.server.resources.neuronDevices));
+      if (config.server.resources.neuronDevices > 0)
+        expect(container.resources.limits["aws.amazon.com/neuron"]).toBe(String(config.server.resources.neuronDevices));
       expect(container.startupProbe && container.livenessProbe && container.readinessProbe).toBeTruthy();
-      expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+      expect(container.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+      });
       expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(config.server.requestTimeoutMs);
     }
     expect(ofType((await run).resources, "kubernetes:core/v1:Service")).toHaveLength(config.server.numServers);
@@ -158,14 +180,16 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
       expect(env).toMatchObject({ METRICS_PORT: "9090", METRICS_HOST: "0.0.0.0", HOST: "0.0.0.0" });
       expect(container.ports).toContainEqual(expect.objectContaining({ name: "metrics", containerPort: 9090 }));
     }
-    for (const service of ofType(resources, "kubernetes:core/v1:Service")) expect(service.inputs.spec.ports).toContainEqual(expect.objectContaining({ name: "metrics", targetPort: "metrics" }));
+    for (const service of ofType(resources, "kubernetes:core/v1:Service"))
+      expect(service.inputs.spec.ports).toContainEqual(expect.objectContaining({ name: "metrics", targetPort: "metrics" }));
     const scrape = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === "allow-metrics-scrape")!;
     expect(scrape.inputs.spec.ingress[0].ports).toEqual([{ protocol: "TCP", port: 9090 }]);
   });
 
   it("labels both namespaces restricted and has a PodDisruptionBudget and default-deny policies", async () => {
     const { resources } = await run;
-    for (const ns of ofType(resources, "kubernetes:core/v1:Namespace")) expect(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    for (const ns of ofType(resources, "kubernetes:core/v1:Namespace"))
+      expect(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
     expect(ofType(resources, "kubernetes:policy/v1:PodDisruptionBudget")[0]!.inputs.spec.maxUnavailable).toBe(1);
     const denies = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.inputs.metadata.name === "default-deny");
     expect(denies.map((p) => p.inputs.metadata.namespace).sort()).toEqual([config.namespace, `${config.namespace}-load-test`].sort());
@@ -175,7 +199,11 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
     const { resources, outputs } = await run;
     const [job] = ofType(resources, "kubernetes:batch/v1:Job");
     expect(job!.inputs.spec).toMatchObject({ completionMode: "Indexed", completions: config.loadTest.pods, parallelism: config.loadTest.pods });
-    const env = Object.fromEntries(job!.inputs.spec.template.spec.initContainers[0].env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+    const env = Object.fromEntries(
+      job!.inputs.spec.template.spec.initContainers[0].env
+        .filter((e: { value?: string }) => e.value !== undefined)
+        .map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
     expect(env.TARGETS.split(",")).toHaveLength(config.server.numServers);
     expect(job!.inputs.spec.template.spec.nodeSelector).toEqual({ "node.kubernetes.io/instance-type": config.loadTest.instanceType });
     expect(await unwrap(outputs.resultsUri)).toMatch(new RegExp(`^s3://.+/results/${stack}/k6-[0-9a-f]{10}/$`));
@@ -234,7 +262,10 @@ describe("a bring-your-own cluster", () => {
     const { resources } = await runProgram("dev", { [`${PROJECT}:cluster`]: cluster });
     expect(ofType(resources, "awsx:ec2:Vpc")).toHaveLength(0);
     expect(ofType(resources, "eks:index:Cluster")).toHaveLength(0);
-    expect(ofType(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((a) => a.inputs.clusterName)).toEqual(["shared-cluster", "shared-cluster"]);
+    expect(ofType(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((a) => a.inputs.clusterName)).toEqual([
+      "shared-cluster",
+      "shared-cluster",
+    ]);
     expect(ofType(resources, "kubernetes:apps/v1:Deployment")).toHaveLength(2);
   });
 });
@@ -256,7 +287,11 @@ describe("cluster admins", () => {
   it("adds access entries for extra admins but none for the deployer, whom EKS bootstraps as admin", async () => {
     const deployerRole = "arn:aws:iam::123456789012:role/ci/platform-deployer";
     const other = "arn:aws:iam::123456789012:role/platform-admins";
-    const cluster = { ...(stackFileConfig("dev")[`${PROJECT}:cluster`] as object), publicAccessCidrs: ["198.51.100.0/24"], adminPrincipals: [deployerRole, other] };
+    const cluster = {
+      ...(stackFileConfig("dev")[`${PROJECT}:cluster`] as object),
+      publicAccessCidrs: ["198.51.100.0/24"],
+      adminPrincipals: [deployerRole, other],
+    };
     const { resources } = await runProgram("dev", { [`${PROJECT}:cluster`]: cluster });
     expect(TEST_DEPLOYER_ARN).toContain("assumed-role/platform-deployer/");
     const entries = Object.values(ofType(resources, "eks:index:Cluster")[0]!.inputs.accessEntries as Record<string, { principalArn: string }>);
@@ -273,7 +308,9 @@ describe("a stack that does not fit its nodes", () => {
       [`${PROJECT}:cluster`]: { ...(config[`${PROJECT}:cluster`] as object), publicAccessCidrs: ["198.51.100.0/24"] },
     });
     expect(() => readFleetConfig()).toThrow(ConfigError);
-    expect(() => readFleetConfig()).toThrow(/server\.numServers: does not fit: server5 needs 3 CPU, 4 GiB memory; 0\.505 CPU, .* left on c7i\.4xlarge node 1 of 1/);
+    expect(() => readFleetConfig()).toThrow(
+      /server\.numServers: does not fit: server5 needs 3 CPU, 4 GiB memory; 0\.505 CPU, .* left on c7i\.4xlarge node 1 of 1/,
+    );
     expect(resources).toHaveLength(0);
   });
 });

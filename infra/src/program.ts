@@ -44,11 +44,15 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
   const target: KubernetesTarget = config.cluster.existing
     ? existingClusterTarget(config, options.repoRoot)
     : (() => {
-      const network = new Network(name, { cluster: config.cluster, region: config.region });
-      return new Cluster(name, {
-        config, vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds, publicSubnetIds: network.publicSubnetIds, deployerArn: options.deployerArn,
-      });
-    })();
+        const network = new Network(name, { cluster: config.cluster, region: config.region });
+        return new Cluster(name, {
+          config,
+          vpcId: network.vpcId,
+          privateSubnetIds: network.privateSubnetIds,
+          publicSubnetIds: network.publicSubnetIds,
+          deployerArn: options.deployerArn,
+        });
+      })();
   const loadTestNamespace = `${config.namespace}-load-test`;
   const registry = new Registry(name, { config, repoRoot: options.repoRoot, imageTag: options.imageTag });
   const store = new ModelStore(name, {
@@ -69,21 +73,29 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
     prerequisites: store.fleetPrerequisites,
   });
   if (config.observability.enabled && target.clusterName) {
-    new Observability(`${name}-observability`, { config, clusterName: target.clusterName, clusterArn: config.cluster.existing ? undefined : target.clusterArn });
+    new Observability(`${name}-observability`, {
+      config,
+      clusterName: target.clusterName,
+      clusterArn: config.cluster.existing ? undefined : target.clusterArn,
+    });
   }
   // loadTest.target: loadBalancer measures the path users take: k6 gets the load balancer's URL as its one target.
   const k6Targets = config.loadTest.target === "loadBalancer" && fleet.loadBalancerUrl ? fleet.loadBalancerUrl.apply((url) => [url]) : fleet.targets;
-  const loadTest = new LoadTestJob(`${name}-load-test`, {
-    config,
-    namespace: loadTestNamespace,
-    script: options.k6Script,
-    targets: k6Targets,
-    models: fleet.models,
-    resultsRootUri: store.resultsRootUri,
-    serviceAccountName: LOAD_TEST_SERVICE_ACCOUNT,
-    provider: target.provider,
-    prerequisites: store.loadTestPrerequisites,
-  }, { dependsOn: [fleet] });
+  const loadTest = new LoadTestJob(
+    `${name}-load-test`,
+    {
+      config,
+      namespace: loadTestNamespace,
+      script: options.k6Script,
+      targets: k6Targets,
+      models: fleet.models,
+      resultsRootUri: store.resultsRootUri,
+      serviceAccountName: LOAD_TEST_SERVICE_ACCOUNT,
+      provider: target.provider,
+      prerequisites: store.loadTestPrerequisites,
+    },
+    { dependsOn: [fleet] },
+  );
   return {
     kubeconfig: target.kubeconfig,
     clusterName: target.clusterName,

@@ -23,9 +23,16 @@ const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSCl
  */
 export function buildAdminAccessEntries(adminPrincipals: readonly string[], deployerArn: string | undefined) {
   const skipped = deployerArn ? adminPrincipals.filter((arn) => isSamePrincipal(arn, deployerArn)) : [];
-  const entries = Object.fromEntries(adminPrincipals.filter((arn) => !skipped.includes(arn)).map((principalArn, i) => [`admin${i}`, {
-    principalArn,
-    accessPolicies: { admin: { policyArn: CLUSTER_ADMIN_POLICY, accessScope: { type: "cluster" } } },
-  }]));
+  const entries = Object.fromEntries(
+    adminPrincipals
+      .filter((arn) => !skipped.includes(arn))
+      .map((principalArn, i) => [
+        `admin${i}`,
+        {
+          principalArn,
+          accessPolicies: { admin: { policyArn: CLUSTER_ADMIN_POLICY, accessScope: { type: "cluster" } } },
+        },
+      ]),
+  );
   return { entries, skipped };
 }

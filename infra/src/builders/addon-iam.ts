@@ -15,9 +15,15 @@ export function clusterAutoscalerPolicy(clusterName: string): PolicyDocument {
         Sid: "Discover",
         Effect: "Allow",
         Action: [
-          "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeLaunchConfigurations",
-          "autoscaling:DescribeScalingActivities", "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplateVersions",
-          "ec2:GetInstanceTypesFromInstanceRequirements", "eks:DescribeNodegroup",
+          "autoscaling:DescribeAutoScalingGroups",
+          "autoscaling:DescribeAutoScalingInstances",
+          "autoscaling:DescribeLaunchConfigurations",
+          "autoscaling:DescribeScalingActivities",
+          "ec2:DescribeImages",
+          "ec2:DescribeInstanceTypes",
+          "ec2:DescribeLaunchTemplateVersions",
+          "ec2:GetInstanceTypesFromInstanceRequirements",
+          "eks:DescribeNodegroup",
         ],
         Resource: "*",
       },
@@ -40,5 +46,7 @@ export function loadBalancerControllerPolicy(version: string): PolicyDocument {
 
 /** Every action an Allow statement grants that contains a wildcard. */
 export function wildcardActions(document: PolicyDocument): string[] {
-  return document.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action].flat()).filter((action) => action.includes("*"));
+  return document.Statement.filter((s) => s.Effect === "Allow")
+    .flatMap((s) => [s.Action].flat())
+    .filter((action) => action.includes("*"));
 }

@@ -57,13 +57,25 @@ describe("lifecyclePolicyFor", () => {
 });
 
 describe("buildK6Env", () => {
-  const env = (overrides: object) => Object.fromEntries(buildK6Env(parseFleetConfig({ ...overrides }), { targets: ["http://a", "http://b"], models: ["model0"] })
-    .filter((variable) => variable.value !== undefined).map((variable) => [variable.name, variable.value]));
-  it.each([[1, "100"], [4, "25"]])("splits the total rate over %i pods", (pods, rate) => {
+  const env = (overrides: object) =>
+    Object.fromEntries(
+      buildK6Env(parseFleetConfig({ ...overrides }), { targets: ["http://a", "http://b"], models: ["model0"] })
+        .filter((variable) => variable.value !== undefined)
+        .map((variable) => [variable.name, variable.value]),
+    );
+  it.each([
+    [1, "100"],
+    [4, "25"],
+  ])("splits the total rate over %i pods", (pods, rate) => {
     expect(env({ loadTest: { pods, rate: 100 } }).RATE).toBe(rate);
   });
   it("passes targets, SLO and duration in the k6 script's terms", () => {
-    expect(env({ loadTest: { duration: "2m", slo: "p99<=50ms" } })).toMatchObject({ TARGETS: "http://a,http://b", DURATION: "120s", SLO_PERCENTILE: "99", SLO_MS: "50" });
+    expect(env({ loadTest: { duration: "2m", slo: "p99<=50ms" } })).toMatchObject({
+      TARGETS: "http://a,http://b",
+      DURATION: "120s",
+      SLO_PERCENTILE: "99",
+      SLO_MS: "50",
+    });
   });
 });
 
@@ -71,8 +83,15 @@ describe("the server's configuration", () => {
   const podEnv = (config: typeof dev) => Object.fromEntries(buildServerEnv(config, "s3://b/models/x/").map((variable) => [variable.name, variable.value]));
   it("is passed as the container's environment, with metrics on every interface so the pod IP can be scraped", () => {
     expect(podEnv(dev)).toMatchObject({
-      MODEL_DIR: "s3://b/models/x/", NUM_MODELS: String(dev.server.numModels), PORT: "8080", HOST: "0.0.0.0", METRICS_PORT: "9090", METRICS_HOST: "0.0.0.0",
-      EXECUTION_PROVIDERS: "cpu", MAX_SEQ_LENGTH: String(dev.model.maxSeqLength), CACHE_DIR: "/cache",
+      MODEL_DIR: "s3://b/models/x/",
+      NUM_MODELS: String(dev.server.numModels),
+      PORT: "8080",
+      HOST: "0.0.0.0",
+      METRICS_PORT: "9090",
+      METRICS_HOST: "0.0.0.0",
+      EXECUTION_PROVIDERS: "cpu",
+      MAX_SEQ_LENGTH: String(dev.model.maxSeqLength),
+      CACHE_DIR: "/cache",
     });
   });
   it("is the local runner's environment but for where the server listens and caches", () => {
@@ -93,7 +112,11 @@ describe("the server's configuration", () => {
     ["example.com/neuron-server:1", "/", "/"],
   ])("probes image %s on its health routes", (image, ready, live) => {
     const probes = buildServerProbes({ ...dev, server: { ...dev.server, image } });
-    expect([probes.startupProbe, probes.readinessProbe, probes.livenessProbe].map((probe) => (probe as { httpGet: { path: string } }).httpGet.path)).toEqual([ready, ready, live]);
+    expect([probes.startupProbe, probes.readinessProbe, probes.livenessProbe].map((probe) => (probe as { httpGet: { path: string } }).httpGet.path)).toEqual([
+      ready,
+      ready,
+      live,
+    ]);
   });
 });
 
@@ -157,7 +180,10 @@ describe("imageInputFiles", () => {
       mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       writeFileSync(path.join(dir, file), text);
     };
-    write("Dockerfile", "FROM node AS build\nCOPY package.json tsconfig.base.json ./\nCOPY --from=build /app/dist dist\nCOPY packages/server \\\n  packages/server\nRUN npm ci\n");
+    write(
+      "Dockerfile",
+      "FROM node AS build\nCOPY package.json tsconfig.base.json ./\nCOPY --from=build /app/dist dist\nCOPY packages/server \\\n  packages/server\nRUN npm ci\n",
+    );
     write(".dockerignore", "**/node_modules\n**/dist\n");
     write("package.json", "{}");
     write("tsconfig.base.json", "{}");
@@ -184,7 +210,9 @@ describe("imageInputFiles", () => {
   });
   it("covers the shipped server image's build inputs (model-zoo and tsconfig.base.json are copied too)", () => {
     const files = imageInputFiles(path.resolve(import.meta.dirname, "../../.."), "packages/model-server/Dockerfile");
-    expect(files).toEqual(expect.arrayContaining(["tsconfig.base.json", "packages/model-zoo/package.json", "packages/model-server/Dockerfile", "package-lock.json"]));
+    expect(files).toEqual(
+      expect.arrayContaining(["tsconfig.base.json", "packages/model-zoo/package.json", "packages/model-server/Dockerfile", "package-lock.json"]),
+    );
     expect(files.some((file) => file.includes("node_modules") || file.includes("/dist/"))).toBe(false);
   });
 });

@@ -20,16 +20,29 @@ export function buildDashboardBody(config: FleetConfig, clusterName: string, reg
   const server = (metricName: string, ...dims: string[]): Metric => [SERVER_METRIC_NAMESPACE, metricName, "ClusterName", clusterName, "Namespace", ns, ...dims];
   const quantiles = [...new Set(["p50", config.loadTest.slo.percentile, "p99"])];
   const servers = Array.from({ length: config.server.numServers }, (_, i) => serverName(i));
-  const perServer = (metricName: string): Metric[] => servers.map((s) => [CONTAINER_INSIGHTS, metricName, "ClusterName", clusterName, "Namespace", ns, "PodName", s]);
+  const perServer = (metricName: string): Metric[] =>
+    servers.map((s) => [CONTAINER_INSIGHTS, metricName, "ClusterName", clusterName, "Namespace", ns, "PodName", s]);
   const base = { region };
   return {
     widgets: [
       widget("Throughput (requests per minute)", [server(SERVER_METRICS.requests)], 0, 0, base),
-      widget("Latency percentiles (s)", quantiles.map((q) => [...server(SERVER_METRICS.latency, "quantile", quantileFor(q)), { stat: "Maximum", label: q }]), 12, 0, {
-        ...base,
-        annotations: { horizontal: [{ label: `SLO ${config.loadTest.slo.percentile}`, value: config.loadTest.slo.thresholdMs / 1000 }] },
-      }),
-      widget("Errors and queue-full rejections (per minute)", [server(SERVER_METRICS.requests, "Outcome", "error"), server(SERVER_METRICS.requests, "status", "503")], 0, 6, base),
+      widget(
+        "Latency percentiles (s)",
+        quantiles.map((q) => [...server(SERVER_METRICS.latency, "quantile", quantileFor(q)), { stat: "Maximum", label: q }]),
+        12,
+        0,
+        {
+          ...base,
+          annotations: { horizontal: [{ label: `SLO ${config.loadTest.slo.percentile}`, value: config.loadTest.slo.thresholdMs / 1000 }] },
+        },
+      ),
+      widget(
+        "Errors and queue-full rejections (per minute)",
+        [server(SERVER_METRICS.requests, "Outcome", "error"), server(SERVER_METRICS.requests, "status", "503")],
+        0,
+        6,
+        base,
+      ),
       widget("Queue depth", [[...server(SERVER_METRICS.queueDepth), { stat: "Maximum" }]], 12, 6, base),
       widget("CPU per server (% of limit)", perServer("pod_cpu_utilization_over_pod_limit"), 0, 12, { ...base, stat: "Average" }),
       widget("Memory per server (% of limit)", perServer("pod_memory_utilization_over_pod_limit"), 12, 12, { ...base, stat: "Average" }),

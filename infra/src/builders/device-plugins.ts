@@ -21,24 +21,28 @@ export const NEURON_PLUGIN_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
 export function buildDevicePluginDaemonSet(accelerator: AcceleratorKind, serviceAccountName?: string): DaemonSetObject {
   const name = accelerator === "nvidia" ? "nvidia-device-plugin" : "neuron-device-plugin";
   const labels = { [LABELS.app]: name, [LABELS.partOf]: PART_OF };
-  const container: k8s.types.input.core.v1.Container = accelerator === "nvidia"
-    ? {
-      name,
-      image: IMAGES.nvidiaDevicePlugin,
-      env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-      volumeMounts: [{ name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" }],
-    }
-    : {
-      name,
-      image: IMAGES.neuronDevicePlugin,
-      env: [{ name: "KUBECONFIG", value: "" }, { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-      volumeMounts: [
-        { name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" },
-        { name: "infa-map", mountPath: "/run" },
-      ],
-    };
+  const container: k8s.types.input.core.v1.Container =
+    accelerator === "nvidia"
+      ? {
+          name,
+          image: IMAGES.nvidiaDevicePlugin,
+          env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+          volumeMounts: [{ name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" }],
+        }
+      : {
+          name,
+          image: IMAGES.neuronDevicePlugin,
+          env: [
+            { name: "KUBECONFIG", value: "" },
+            { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+          ],
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+          volumeMounts: [
+            { name: "device-plugin", mountPath: "/var/lib/kubelet/device-plugins" },
+            { name: "infa-map", mountPath: "/run" },
+          ],
+        };
   const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "device-plugin", hostPath: { path: "/var/lib/kubelet/device-plugins" } }];
   if (accelerator === "neuron") volumes.push({ name: "infa-map", hostPath: { path: "/run" } });
   return {
@@ -61,4 +65,3 @@ export function buildDevicePluginDaemonSet(accelerator: AcceleratorKind, service
     },
   };
 }
-

@@ -2,8 +2,14 @@ import type * as k8s from "@pulumi/kubernetes";
 import { PRE_PULL_RESOURCES, serverImagePlan, type FleetConfig } from "@inference-fleet/fleet-config";
 import { IMAGES, LABELS, METRICS_PORT, PART_OF, SERVER_APP } from "../constants.js";
 import {
-  buildServerPodSpec, fleetPlacement, restrictedContainerSecurityContext, restrictedPodSecurityContext,
-  serverLabels, serverName, usesOwnImage, type ServerPodInputs,
+  buildServerPodSpec,
+  fleetPlacement,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  serverLabels,
+  serverName,
+  usesOwnImage,
+  type ServerPodInputs,
 } from "./server-pod.js";
 
 type Metadata = k8s.types.input.meta.v1.ObjectMeta;
@@ -32,7 +38,12 @@ export function buildNamespace(name: string, extraLabels: Record<string, string>
  * Server `index` as its own single-replica Deployment, so each server has a stable name that the
  * load generator addresses (and reports) separately, as the AWS sample does.
  */
-export function buildFleetDeployment(config: FleetConfig, namespace: string, index: number, inputs: ServerPodInputs): { metadata: Metadata; spec: k8s.types.input.apps.v1.DeploymentSpec } {
+export function buildFleetDeployment(
+  config: FleetConfig,
+  namespace: string,
+  index: number,
+  inputs: ServerPodInputs,
+): { metadata: Metadata; spec: k8s.types.input.apps.v1.DeploymentSpec } {
   const labels = serverLabels(config, index);
   return {
     metadata: { name: serverName(index), namespace, labels },
@@ -63,7 +74,10 @@ export function serverUrl(config: FleetConfig, namespace: string, index: number)
 }
 
 /** One budget over all servers: voluntary disruptions (node drains) take down at most one at a time. */
-export function buildPodDisruptionBudget(config: FleetConfig, namespace: string): { metadata: Metadata; spec: k8s.types.input.policy.v1.PodDisruptionBudgetSpec } {
+export function buildPodDisruptionBudget(
+  config: FleetConfig,
+  namespace: string,
+): { metadata: Metadata; spec: k8s.types.input.policy.v1.PodDisruptionBudgetSpec } {
   return {
     metadata: { name: SERVER_APP, namespace, labels: serverLabels(config) },
     spec: { maxUnavailable: 1, selector: { matchLabels: serverLabels(config) } },
@@ -75,7 +89,11 @@ export function buildPodDisruptionBudget(config: FleetConfig, namespace: string)
  * first run does not measure an image pull. The pull happens in an init container that exits at
  * once; a pause container then holds the pod.
  */
-export function buildPrePullDaemonSet(config: FleetConfig, namespace: string, image: string): { metadata: Metadata; spec: k8s.types.input.apps.v1.DaemonSetSpec } {
+export function buildPrePullDaemonSet(
+  config: FleetConfig,
+  namespace: string,
+  image: string,
+): { metadata: Metadata; spec: k8s.types.input.apps.v1.DaemonSetSpec } {
   const labels = { [LABELS.app]: "image-pre-pull", [LABELS.partOf]: PART_OF };
   // A command that exits at once in each image: ours have node (ONNX Runtime) or python3 (Neuron); an external one a shell.
   const plan = serverImagePlan(config);

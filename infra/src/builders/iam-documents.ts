@@ -18,14 +18,16 @@ export interface PolicyDocument {
 export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
   return {
     Version: "2012-10-17",
-    Statement: [{
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: [bucketArn, `${bucketArn}/*`],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    }],
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
   };
 }
 
@@ -36,18 +38,20 @@ export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
 export function podIdentityTrustPolicy(clusterArn: string, namespace: string, serviceAccount: string): PolicyDocument {
   return {
     Version: "2012-10-17",
-    Statement: [{
-      Effect: "Allow",
-      Principal: { Service: "pods.eks.amazonaws.com" },
-      Action: ["sts:AssumeRole", "sts:TagSession"],
-      Condition: {
-        StringEquals: {
-          "aws:RequestTag/eks-cluster-arn": clusterArn,
-          "aws:RequestTag/kubernetes-namespace": namespace,
-          "aws:RequestTag/kubernetes-service-account": serviceAccount,
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "pods.eks.amazonaws.com" },
+        Action: ["sts:AssumeRole", "sts:TagSession"],
+        Condition: {
+          StringEquals: {
+            "aws:RequestTag/eks-cluster-arn": clusterArn,
+            "aws:RequestTag/kubernetes-namespace": namespace,
+            "aws:RequestTag/kubernetes-service-account": serviceAccount,
+          },
         },
       },
-    }],
+    ],
   };
 }
 
@@ -66,10 +70,21 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
 export function readPrefixPolicy(bucket: string, prefix: string, writableSubfolder?: string): PolicyDocument {
   const statements: PolicyStatement[] = [
     { Sid: "ReadModelObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
-    { Sid: "ListModelPrefix", Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } } },
+    {
+      Sid: "ListModelPrefix",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: `arn:aws:s3:::${bucket}`,
+      Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+    },
   ];
   if (writableSubfolder) {
-    statements.push({ Sid: "WriteCompiledModels", Effect: "Allow", Action: ["s3:PutObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}${writableSubfolder}*` });
+    statements.push({
+      Sid: "WriteCompiledModels",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: `arn:aws:s3:::${bucket}/${prefix}${writableSubfolder}*`,
+    });
   }
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -17,13 +17,20 @@ function ignoreMatcher(pattern: string): (file: string) => boolean {
 export function readDockerignore(repoRoot: string): (file: string) => boolean {
   const file = path.join(repoRoot, ".dockerignore");
   if (!existsSync(file)) return () => false;
-  const matchers = readFileSync(file, "utf8").split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("#")).map(ignoreMatcher);
+  const matchers = readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"))
+    .map(ignoreMatcher);
   return (relative) => matchers.some((matches) => matches(relative));
 }
 
 /** The context paths a Dockerfile's COPY and ADD instructions take from the build context (not from other stages). */
 export function copiedSources(dockerfileText: string): string[] {
-  const instructions = dockerfileText.replace(/\\\r?\n/g, " ").split(/\r?\n/).map((line) => line.trim());
+  const instructions = dockerfileText
+    .replace(/\\\r?\n/g, " ")
+    .split(/\r?\n/)
+    .map((line) => line.trim());
   const sources: string[] = [];
   for (const line of instructions) {
     const match = /^(COPY|ADD)\s+(.*)$/i.exec(line);

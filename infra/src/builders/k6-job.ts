@@ -31,7 +31,13 @@ export interface K6JobInputs {
  * number of fleet nodes billed, which reports price by.
  */
 export function buildK6Env(config: FleetConfig, inputs: Pick<K6JobInputs, "targets" | "models">): EnvVar[] {
-  const labels = { stack: config.stack, instanceType: config.instanceType, servers: String(config.cluster.fleetNodes), numServers: String(config.server.numServers), numModels: String(config.server.numModels) };
+  const labels = {
+    stack: config.stack,
+    instanceType: config.instanceType,
+    servers: String(config.cluster.fleetNodes),
+    numServers: String(config.server.numServers),
+    numModels: String(config.server.numModels),
+  };
   const values = k6EnvFromConfig(config, { ...inputs, resultsPath: RESULTS_FILE, labels, generators: config.loadTest.pods });
   return [
     ...Object.entries(values).map(([name, value]) => ({ name, value })),
@@ -48,7 +54,9 @@ export function buildK6Job(config: FleetConfig, inputs: K6JobInputs): { metadata
   const labels = { [LABELS.app]: LOAD_TEST_APP, [LABELS.partOf]: PART_OF, [LABELS.instance]: config.stack, "inference-fleet.io/run": inputs.jobName };
   const { pods } = config.loadTest;
   const results = { name: "results", mountPath: RESULTS_DIR };
-  const upload = `aws s3 cp ${RESULTS_FILE} "${inputs.resultsUri}pod-$POD_INDEX.json" && aws s3 cp ${EXIT_CODE_FILE} "${inputs.resultsUri}pod-$POD_INDEX.exit-code" && exit "$(cat ${EXIT_CODE_FILE})"`;
+  const upload =
+    `aws s3 cp ${RESULTS_FILE} "${inputs.resultsUri}pod-$POD_INDEX.json" && aws s3 cp ${EXIT_CODE_FILE} ` +
+    `"${inputs.resultsUri}pod-$POD_INDEX.exit-code" && exit "$(cat ${EXIT_CODE_FILE})"`;
   // Long enough for the run, k6's graceful stop, and the upload.
   const deadlineSeconds = config.loadTest.duration + 600;
   return {
@@ -74,28 +82,34 @@ export function buildK6Job(config: FleetConfig, inputs: K6JobInputs): { metadata
           securityContext: restrictedPodSecurityContext(),
           nodeSelector: { [LABELS.instanceType]: config.loadTest.instanceType },
           // Generators on separate nodes where there are enough, so they do not share a NIC or CPU.
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } }],
-          initContainers: [{
-            name: "k6",
-            image: IMAGES.k6,
-            command: ["sh", "-c", `k6 run --quiet ${SCRIPT_DIR}/${K6_SCRIPT_KEY}; echo $? > ${EXIT_CODE_FILE}`],
-            env: buildK6Env(config, inputs),
-            resources: { requests: { ...K6_RESOURCES.requests }, limits: { ...K6_RESOURCES.limits } },
-            securityContext: restrictedContainerSecurityContext(),
-            volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }, results, { name: "tmp", mountPath: "/tmp" }],
-          }],
-          containers: [{
-            name: "upload",
-            image: IMAGES.awsCli,
-            command: ["sh", "-c", upload],
-            env: [
-              { name: "HOME", value: "/tmp" },
-              { name: "POD_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
-            ],
-            resources: { requests: { ...RESULTS_UPLOAD_RESOURCES.requests }, limits: { ...RESULTS_UPLOAD_RESOURCES.limits } },
-            securityContext: { ...restrictedContainerSecurityContext(), runAsUser: NON_ROOT_UID },
-            volumeMounts: [results, { name: "tmp", mountPath: "/tmp" }],
-          }],
+          topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
+          ],
+          initContainers: [
+            {
+              name: "k6",
+              image: IMAGES.k6,
+              command: ["sh", "-c", `k6 run --quiet ${SCRIPT_DIR}/${K6_SCRIPT_KEY}; echo $? > ${EXIT_CODE_FILE}`],
+              env: buildK6Env(config, inputs),
+              resources: { requests: { ...K6_RESOURCES.requests }, limits: { ...K6_RESOURCES.limits } },
+              securityContext: restrictedContainerSecurityContext(),
+              volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }, results, { name: "tmp", mountPath: "/tmp" }],
+            },
+          ],
+          containers: [
+            {
+              name: "upload",
+              image: IMAGES.awsCli,
+              command: ["sh", "-c", upload],
+              env: [
+                { name: "HOME", value: "/tmp" },
+                { name: "POD_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+              ],
+              resources: { requests: { ...RESULTS_UPLOAD_RESOURCES.requests }, limits: { ...RESULTS_UPLOAD_RESOURCES.limits } },
+              securityContext: { ...restrictedContainerSecurityContext(), runAsUser: NON_ROOT_UID },
+              volumeMounts: [results, { name: "tmp", mountPath: "/tmp" }],
+            },
+          ],
           volumes: [
             { name: "script", configMap: { name: inputs.configMapName } },
             { name: "results", emptyDir: { sizeLimit: "256Mi" } },

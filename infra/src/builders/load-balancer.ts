@@ -48,7 +48,8 @@ export function loadBalancerControllerValues(clusterName: string, region: string
 }
 
 const scheme = (config: FleetConfig) => (config.server.internetFacing ? "internet-facing" : "internal");
-const allowedMark = (config: FleetConfig): Record<string, string> => (config.server.internetFacing ? { [INTERNET_FACING_ALLOWED]: "server.internetFacing" } : {});
+const allowedMark = (config: FleetConfig): Record<string, string> =>
+  config.server.internetFacing ? { [INTERNET_FACING_ALLOWED]: "server.internetFacing" } : {};
 const allServers = (config: FleetConfig) => serverLabels(config);
 
 /** The readiness route the load balancer health-checks (the servers' own, or `/` for an external seed-compatible image). */
@@ -81,13 +82,19 @@ export function buildNlbService(config: FleetConfig, namespace: string): { metad
 }
 
 /** alb: a ClusterIP Service over every server and an Ingress (class alb) with health checks on readiness. */
-export function buildAlbObjects(config: FleetConfig, namespace: string): {
+export function buildAlbObjects(
+  config: FleetConfig,
+  namespace: string,
+): {
   service: { metadata: Metadata; spec: k8s.types.input.core.v1.ServiceSpec };
   ingress: { metadata: Metadata; spec: k8s.types.input.networking.v1.IngressSpec };
 } {
   const metadata = { name: LOAD_BALANCER_NAME, namespace, labels: { [LABELS.partOf]: PART_OF } };
   return {
-    service: { metadata, spec: { type: "ClusterIP", selector: allServers(config), ports: [{ name: "http", port: config.server.port, targetPort: "http", protocol: "TCP" }] } },
+    service: {
+      metadata,
+      spec: { type: "ClusterIP", selector: allServers(config), ports: [{ name: "http", port: config.server.port, targetPort: "http", protocol: "TCP" }] },
+    },
     ingress: {
       metadata: {
         ...metadata,
@@ -101,7 +108,9 @@ export function buildAlbObjects(config: FleetConfig, namespace: string): {
       },
       spec: {
         ingressClassName: "alb",
-        rules: [{ http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: LOAD_BALANCER_NAME, port: { number: config.server.port } } } }] } }],
+        rules: [
+          { http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: LOAD_BALANCER_NAME, port: { number: config.server.port } } } }] } },
+        ],
       },
     },
   };

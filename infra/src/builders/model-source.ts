@@ -25,7 +25,8 @@ export function planModelSource(config: FleetConfig, repoRoot: string): ModelSou
   if (source.startsWith("s3://")) return { kind: "s3", ...parseS3Uri(source) };
   if (source.startsWith("https://")) return { kind: "https", url: source };
   const localDir = path.resolve(repoRoot, source);
-  if (config.model.repository) return { kind: "upload", localDir, prefix: `models/${name}-repository/`, models: repositoryModelNames(config.model.repository.count) };
+  if (config.model.repository)
+    return { kind: "upload", localDir, prefix: `models/${name}-repository/`, models: repositoryModelNames(config.model.repository.count) };
   return { kind: "upload", localDir, prefix: `models/${name}/` };
 }
 
@@ -38,12 +39,16 @@ export function assertModelDirReady(plan: ModelSourcePlan, exists: (file: string
   if (plan.models) {
     const incomplete = plan.models.filter((model) => MODEL_DIR_FILES.some((file) => !exists(path.join(plan.localDir, model, file))));
     if (incomplete.length > 0) {
-      throw new Error(`The model repository ${plan.localDir} lacks ${incomplete.length} of its ${plan.models.length} models (first: ${incomplete[0]}): build it with \`npx fleet model generate-many --count ${plan.models.length} --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (or \`npx fleet local\` with this stack, which generates it), or set model.source to an s3:// prefix holding the models.`);
+      throw new Error(
+        `The model repository ${plan.localDir} lacks ${incomplete.length} of its ${plan.models.length} models (first: ${incomplete[0]}): build it with \`npx fleet model generate-many --count ${plan.models.length} --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (or \`npx fleet local\` with this stack, which generates it), or set model.source to an s3:// prefix holding the models.`,
+      );
     }
     return;
   }
   const missing = MODEL_DIR_FILES.filter((file) => !exists(path.join(plan.localDir, file)));
   if (missing.length > 0) {
-    throw new Error(`The model dir ${plan.localDir} lacks ${missing.join(", ")}: build it with \`npx fleet model generate --size <size> --seed <seed> --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (the sizes and seeds of model.generate in the stack file), or set model.source to an s3:// or https:// model dir.`);
+    throw new Error(
+      `The model dir ${plan.localDir} lacks ${missing.join(", ")}: build it with \`npx fleet model generate --size <size> --seed <seed> --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (the sizes and seeds of model.generate in the stack file), or set model.source to an s3:// or https:// model dir.`,
+    );
   }
 }

@@ -12,10 +12,15 @@ function allowDns(namespace: string): NetworkPolicy {
     spec: {
       podSelector: {},
       policyTypes: ["Egress"],
-      egress: [{
-        to: [{ ...namespaceNamed("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-        ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-      }],
+      egress: [
+        {
+          to: [{ ...namespaceNamed("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
     },
   };
 }
@@ -85,7 +90,9 @@ export function buildNetworkPolicies(args: FleetNetworkArgs): NetworkPolicy[] {
       spec: {
         podSelector: { matchLabels: serverLabels },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { [LABELS.scrapeMetrics]: "true" } } }, ...scrapers], ports: [{ protocol: "TCP", port: METRICS_PORT }] }],
+        ingress: [
+          { from: [{ namespaceSelector: { matchLabels: { [LABELS.scrapeMetrics]: "true" } } }, ...scrapers], ports: [{ protocol: "TCP", port: METRICS_PORT }] },
+        ],
       },
     },
     defaultDeny(loadTestNamespace),

@@ -59,7 +59,9 @@ export function planNodeGroups(config: FleetConfig): NodeGroupPlan[] {
     const facts = getInstanceType(instanceType);
     const accelerator = role === "fleet" ? facts.accelerator?.kind : undefined;
     if (role === "system" && facts.accelerator) {
-      throw new Error(`loadTest.instanceType ${instanceType} has accelerators; the system node group runs add-ons and k6, so pick a CPU type such as c7i.2xlarge.`);
+      throw new Error(
+        `loadTest.instanceType ${instanceType} has accelerators; the system node group runs add-ons and k6, so pick a CPU type such as c7i.2xlarge.`,
+      );
     }
     return {
       role,
@@ -74,10 +76,7 @@ export function planNodeGroups(config: FleetConfig): NodeGroupPlan[] {
       initialNodes: role === "fleet" && config.cluster.idle ? 0 : nodes,
     };
   };
-  return [
-    plan("system", config.loadTest.instanceType, config.cluster.systemNodes),
-    plan("fleet", config.instanceType, config.cluster.fleetNodes),
-  ];
+  return [plan("system", config.loadTest.instanceType, config.cluster.systemNodes), plan("fleet", config.instanceType, config.cluster.fleetNodes)];
 }
 
 /**
@@ -93,10 +92,12 @@ export function buildLaunchTemplateArgs(plan: NodeGroupPlan): aws.ec2.LaunchTemp
       httpTokens: "required",
       httpPutResponseHopLimit: 1,
     },
-    blockDeviceMappings: [{
-      deviceName: "/dev/xvda",
-      ebs: { volumeSize: plan.rootVolumeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
-    }],
+    blockDeviceMappings: [
+      {
+        deviceName: "/dev/xvda",
+        ebs: { volumeSize: plan.rootVolumeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+      },
+    ],
     tagSpecifications: [{ resourceType: "instance", tags: { Name: `inference-fleet-${plan.role}`, [LABELS.nodeRole]: plan.role } }],
   };
 }

@@ -39,23 +39,25 @@ export function serverScrapeConfig(config: FleetConfig): Record<string, unknown>
   const interval = `${config.observability.scrapeIntervalSeconds}s`;
   return {
     global: { scrape_interval: interval, scrape_timeout: "10s" },
-    scrape_configs: [{
-      job_name: SCRAPE_JOB,
-      sample_limit: 10000,
-      kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [config.namespace] } }],
-      relabel_configs: [
-        { source_labels: [`__meta_kubernetes_pod_label_${promLabel(LABELS.app)}`], action: "keep", regex: SERVER_APP },
-        { source_labels: ["__meta_kubernetes_pod_container_port_number"], action: "keep", regex: String(METRICS_PORT) },
-        { source_labels: ["__meta_kubernetes_namespace"], target_label: "Namespace" },
-        { source_labels: ["__meta_kubernetes_pod_name"], target_label: "PodName" },
-        { source_labels: [`__meta_kubernetes_pod_label_${promLabel(SERVER_LABEL)}`], target_label: "Server" },
-      ],
-      metric_relabel_configs: [
-        // One coarse label for the error rate: 4xx and 5xx answers are errors, as k6 counts them.
-        { source_labels: ["status"], regex: "[45]..", target_label: "Outcome", replacement: "error" },
-        { source_labels: ["status"], regex: "[123]..", target_label: "Outcome", replacement: "ok" },
-      ],
-    }],
+    scrape_configs: [
+      {
+        job_name: SCRAPE_JOB,
+        sample_limit: 10000,
+        kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [config.namespace] } }],
+        relabel_configs: [
+          { source_labels: [`__meta_kubernetes_pod_label_${promLabel(LABELS.app)}`], action: "keep", regex: SERVER_APP },
+          { source_labels: ["__meta_kubernetes_pod_container_port_number"], action: "keep", regex: String(METRICS_PORT) },
+          { source_labels: ["__meta_kubernetes_namespace"], target_label: "Namespace" },
+          { source_labels: ["__meta_kubernetes_pod_name"], target_label: "PodName" },
+          { source_labels: [`__meta_kubernetes_pod_label_${promLabel(SERVER_LABEL)}`], target_label: "Server" },
+        ],
+        metric_relabel_configs: [
+          // One coarse label for the error rate: 4xx and 5xx answers are errors, as k6 counts them.
+          { source_labels: ["status"], regex: "[45]..", target_label: "Outcome", replacement: "error" },
+          { source_labels: ["status"], regex: "[123]..", target_label: "Outcome", replacement: "ok" },
+        ],
+      },
+    ],
   };
 }
 
@@ -79,8 +81,19 @@ export function prometheusAgentConfig(config: FleetConfig, clusterName: string):
             metric_declaration_dedup: true,
             metric_unit: { [SERVER_METRICS.latency]: "Seconds", [SERVER_METRICS.modelLoad]: "Seconds", [SERVER_METRICS.requests]: "Count" },
             metric_declaration: [
-              { ...job, dimensions: [byNamespace, [...byNamespace, "Outcome"], [...byNamespace, "status"]], metric_selectors: [`^${SERVER_METRICS.requests}$`] },
-              { ...job, dimensions: [[...byNamespace, "quantile"], [...byNamespace, "Server", "quantile"]], metric_selectors: [`^${SERVER_METRICS.latency}$`] },
+              {
+                ...job,
+                dimensions: [byNamespace, [...byNamespace, "Outcome"], [...byNamespace, "status"]],
+                metric_selectors: [`^${SERVER_METRICS.requests}$`],
+              },
+              {
+                ...job,
+                dimensions: [
+                  [...byNamespace, "quantile"],
+                  [...byNamespace, "Server", "quantile"],
+                ],
+                metric_selectors: [`^${SERVER_METRICS.latency}$`],
+              },
               {
                 ...job,
                 dimensions: [byNamespace, [...byNamespace, "Server"]],

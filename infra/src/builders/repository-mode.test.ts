@@ -37,7 +37,9 @@ describe("repository mode", () => {
     const plan = planModelSource(many, "/repo");
     expect(plan).toMatchObject({ kind: "upload", localDir: path.resolve("/repo", "models/many") });
     expect(plan.kind === "upload" && plan.models?.length).toBe(40);
-    expect(() => assertModelDirReady(plan, (file) => !file.includes(`${path.sep}model7${path.sep}`))).toThrow(/lacks 1 of its 40 models \(first: model7\).*generate-many --count 40/);
+    expect(() => assertModelDirReady(plan, (file) => !file.includes(`${path.sep}model7${path.sep}`))).toThrow(
+      /lacks 1 of its 40 models \(first: model7\).*generate-many --count 40/,
+    );
     expect(() => assertModelDirReady(plan, () => true)).not.toThrow();
   });
 

@@ -29,7 +29,15 @@ export function terminationGracePeriodSeconds(config: FleetConfig): number {
  * uses). Metrics listen on every interface: Prometheus and the CloudWatch agent scrape the pod IP.
  */
 export function buildServerEnv(config: FleetConfig, modelSource: string, index = 0): EnvVar[] {
-  const env = fleetServerEnvironment(config, { modelSource, index, port: config.server.port, host: "0.0.0.0", metricsPort: METRICS_PORT, metricsHost: "0.0.0.0", cacheDir: "/cache" });
+  const env = fleetServerEnvironment(config, {
+    modelSource,
+    index,
+    port: config.server.port,
+    host: "0.0.0.0",
+    metricsPort: METRICS_PORT,
+    metricsHost: "0.0.0.0",
+    cacheDir: "/cache",
+  });
   return Object.entries(env).map(([name, value]) => ({ name, value }));
 }
 
@@ -128,17 +136,25 @@ export function buildServerPodSpec(config: FleetConfig, index: number, inputs: S
       { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: serverLabels(config) } },
       { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: serverLabels(config) } },
     ],
-    containers: [{
-      name: SERVER_APP,
-      image: inputs.image,
-      imagePullPolicy: "IfNotPresent",
-      ports,
-      env: [...buildServerEnv(config, inputs.modelSource, index), { name: "SERVER_NAME", value: serverName(index) }],
-      resources: buildServerResources(config),
-      ...buildServerProbes(config),
-      securityContext: restrictedContainerSecurityContext(),
-      volumeMounts: [{ name: "cache", mountPath: "/cache" }, { name: "tmp", mountPath: "/tmp" }],
-    }],
-    volumes: [{ name: "cache", emptyDir: {} }, { name: "tmp", emptyDir: tmpVolumeFor(config) }],
+    containers: [
+      {
+        name: SERVER_APP,
+        image: inputs.image,
+        imagePullPolicy: "IfNotPresent",
+        ports,
+        env: [...buildServerEnv(config, inputs.modelSource, index), { name: "SERVER_NAME", value: serverName(index) }],
+        resources: buildServerResources(config),
+        ...buildServerProbes(config),
+        securityContext: restrictedContainerSecurityContext(),
+        volumeMounts: [
+          { name: "cache", mountPath: "/cache" },
+          { name: "tmp", mountPath: "/tmp" },
+        ],
+      },
+    ],
+    volumes: [
+      { name: "cache", emptyDir: {} },
+      { name: "tmp", emptyDir: tmpVolumeFor(config) },
+    ],
   };
 }

@@ -39,7 +39,9 @@ export function buildSloAlarms(config: FleetConfig, clusterName: string): AlarmS
   const { evaluationMinutes, rejectionsPerMinute } = config.observability.alarms;
   const dims = { ClusterName: clusterName, Namespace: config.namespace };
   const metric = (id: string, metricName: string, extra: Record<string, string>, stat: string, returnData: boolean): MetricQuery => ({
-    id, returnData, metric: { namespace: SERVER_METRIC_NAMESPACE, metricName, dimensions: { ...dims, ...extra }, period: PERIOD, stat },
+    id,
+    returnData,
+    metric: { namespace: SERVER_METRIC_NAMESPACE, metricName, dimensions: { ...dims, ...extra }, period: PERIOD, stat },
   });
   const common = { comparisonOperator: "GreaterThanThreshold" as const, evaluationPeriods: evaluationMinutes, treatMissingData: "notBreaching" as const };
   return [

@@ -33,21 +33,40 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
     const clusterName = args.clusterName;
     const asgName = args.fleetGroup.nodeGroup.resources.apply((resources) => resources[0]!.autoscalingGroups[0]!.name!);
     const tags = { ...discoveryTags(clusterName), ...nodeTemplateTags(args.fleetPlan, args.neuronDevicesPerPod) };
-    const tagged = Object.entries(tags).map(([key, value], i) => new aws.autoscaling.Tag(`${name}-tag-${i}`, {
-      autoscalingGroupName: asgName,
-      tag: { key, value, propagateAtLaunch: false },
-    }, { parent: this }));
-    const { ready } = workloadRole(`${name}-role`, {
-      clusterName, clusterArn: args.clusterArn, namespace: ca.namespace, serviceAccount: ca.serviceAccount, policy: clusterAutoscalerPolicy(clusterName),
-    }, this);
-    new k8s.helm.v3.Release(name, {
-      name: ca.chart,
-      chart: ca.chart,
-      version: ca.version,
-      repositoryOpts: { repo: ca.repository },
-      namespace: ca.namespace,
-      values: clusterAutoscalerValues(clusterName, args.region),
-    }, { parent: this, provider: args.provider, dependsOn: [...ready, ...tagged, ...args.nodes] });
+    const tagged = Object.entries(tags).map(
+      ([key, value], i) =>
+        new aws.autoscaling.Tag(
+          `${name}-tag-${i}`,
+          {
+            autoscalingGroupName: asgName,
+            tag: { key, value, propagateAtLaunch: false },
+          },
+          { parent: this },
+        ),
+    );
+    const { ready } = workloadRole(
+      `${name}-role`,
+      {
+        clusterName,
+        clusterArn: args.clusterArn,
+        namespace: ca.namespace,
+        serviceAccount: ca.serviceAccount,
+        policy: clusterAutoscalerPolicy(clusterName),
+      },
+      this,
+    );
+    new k8s.helm.v3.Release(
+      name,
+      {
+        name: ca.chart,
+        chart: ca.chart,
+        version: ca.version,
+        repositoryOpts: { repo: ca.repository },
+        namespace: ca.namespace,
+        values: clusterAutoscalerValues(clusterName, args.region),
+      },
+      { parent: this, provider: args.provider, dependsOn: [...ready, ...tagged, ...args.nodes] },
+    );
     this.registerOutputs({});
   }
 }

@@ -50,67 +50,102 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-fleet:infra:Cluster", name, {}, opts);
     const { config } = args;
-    const secretsKey = new aws.kms.Key(`${name}-secrets`, {
-      description: `Envelope encryption of Kubernetes secrets in ${name}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 7,
-    }, { parent: this });
+    const secretsKey = new aws.kms.Key(
+      `${name}-secrets`,
+      {
+        description: `Envelope encryption of Kubernetes secrets in ${name}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 7,
+      },
+      { parent: this },
+    );
 
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
-      name: controlPlaneLogGroupName(name),
-      retentionInDays: config.cluster.logRetentionDays,
-    }, { parent: this });
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane`,
+      {
+        name: controlPlaneLogGroupName(name),
+        retentionInDays: config.cluster.logRetentionDays,
+      },
+      { parent: this },
+    );
     const admins = buildAdminAccessEntries(config.cluster.adminPrincipals, args.deployerArn);
     for (const arn of admins.skipped) {
-      pulumi.log.info(`cluster.adminPrincipals: ${arn} is the identity running this deployment, which EKS makes cluster admin itself; no access entry is added for it.`, this);
+      pulumi.log.info(
+        `cluster.adminPrincipals: ${arn} is the identity running this deployment, which EKS makes cluster admin itself; no access entry is added for it.`,
+        this,
+      );
     }
 
-    const cluster = new eks.Cluster(name, {
+    const cluster = new eks.Cluster(
       name,
-      version: config.cluster.kubernetesVersion,
-      vpcId: args.vpcId,
-      privateSubnetIds: args.privateSubnetIds,
-      publicSubnetIds: args.publicSubnetIds,
-      nodeAssociatePublicIpAddress: false,
-      endpointPrivateAccess: true,
-      endpointPublicAccess: config.cluster.endpointPublicAccess,
-      publicAccessCidrs: config.cluster.endpointPublicAccess ? config.cluster.publicAccessCidrs : undefined,
-      encryptionConfigKeyArn: secretsKey.arn,
-      enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
-      authenticationMode: "API",
-      accessEntries: admins.entries,
-      skipDefaultNodeGroup: true,
-      createOidcProvider: false,
-      useDefaultVpcCni: false,
-      // NetworkPolicy objects are only enforced when the VPC CNI's policy agent is on.
-      vpcCniOptions: { enableNetworkPolicy: true },
-    }, { parent: this, dependsOn: [logGroup] });
+      {
+        name,
+        version: config.cluster.kubernetesVersion,
+        vpcId: args.vpcId,
+        privateSubnetIds: args.privateSubnetIds,
+        publicSubnetIds: args.publicSubnetIds,
+        nodeAssociatePublicIpAddress: false,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: config.cluster.endpointPublicAccess,
+        publicAccessCidrs: config.cluster.endpointPublicAccess ? config.cluster.publicAccessCidrs : undefined,
+        encryptionConfigKeyArn: secretsKey.arn,
+        enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+        authenticationMode: "API",
+        accessEntries: admins.entries,
+        skipDefaultNodeGroup: true,
+        createOidcProvider: false,
+        useDefaultVpcCni: false,
+        // NetworkPolicy objects are only enforced when the VPC CNI's policy agent is on.
+        vpcCniOptions: { enableNetworkPolicy: true },
+      },
+      { parent: this, dependsOn: [logGroup] },
+    );
     this.clusterName = cluster.eksCluster.apply((c) => c.name);
     this.clusterArn = cluster.eksCluster.apply((c) => c.arn);
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
 
-    new aws.eks.Addon(`${name}-pod-identity-agent`, {
-      clusterName: this.clusterName,
-      addonName: "eks-pod-identity-agent",
-      resolveConflictsOnCreate: "OVERWRITE",
-    }, { parent: this });
+    new aws.eks.Addon(
+      `${name}-pod-identity-agent`,
+      {
+        clusterName: this.clusterName,
+        addonName: "eks-pod-identity-agent",
+        resolveConflictsOnCreate: "OVERWRITE",
+      },
+      { parent: this },
+    );
 
-    const nodeRole = new aws.iam.Role(`${name}-node`, {
-      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
-    }, { parent: this });
-    const attachments = NODE_ROLE_POLICIES.map((policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }));
+    const nodeRole = new aws.iam.Role(
+      `${name}-node`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      },
+      { parent: this },
+    );
+    const attachments = NODE_ROLE_POLICIES.map(
+      (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }),
+    );
 
     const groups = new Map<string, eks.ManagedNodeGroup>();
     for (const plan of planNodeGroups(config)) {
       const template = new aws.ec2.LaunchTemplate(`${name}-${plan.role}`, buildLaunchTemplateArgs(plan), { parent: this });
-      groups.set(plan.role, new eks.ManagedNodeGroup(`${name}-${plan.role}`, {
-        ...buildNodeGroupArgs(plan),
-        cluster,
-        nodeRole,
-        subnetIds: args.privateSubnetIds,
-        launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
-        // Nodes join only with these policies, and on destroy the policies must outlive the nodes.
-      }, { parent: this, dependsOn: attachments }));
+      groups.set(
+        plan.role,
+        new eks.ManagedNodeGroup(
+          `${name}-${plan.role}`,
+          {
+            ...buildNodeGroupArgs(plan),
+            cluster,
+            nodeRole,
+            subnetIds: args.privateSubnetIds,
+            launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+            // Nodes join only with these policies, and on destroy the policies must outlive the nodes.
+          },
+          { parent: this, dependsOn: attachments },
+        ),
+      );
     }
 
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
@@ -129,9 +164,17 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
     }
     const fleetPlan = planNodeGroups(config).find((plan) => plan.role === "fleet")!;
     if (fleetPlan.autoscaled) {
-      new ClusterAutoscaler(`${name}-autoscaler`, {
-        ...cluster, clusterName: name, fleetGroup, fleetPlan, neuronDevicesPerPod: config.server.resources.neuronDevices,
-      }, { parent: this });
+      new ClusterAutoscaler(
+        `${name}-autoscaler`,
+        {
+          ...cluster,
+          clusterName: name,
+          fleetGroup,
+          fleetPlan,
+          neuronDevicesPerPod: config.server.resources.neuronDevices,
+        },
+        { parent: this },
+      );
     }
   }
 
@@ -143,11 +186,15 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
       const metadata = { name: serviceAccountName, namespace: "kube-system" };
       new k8s.core.v1.ServiceAccount(`${name}-neuron-plugin`, { metadata }, opts);
       new k8s.rbac.v1.ClusterRole(`${name}-neuron-plugin`, { metadata: { name: serviceAccountName }, rules: NEURON_PLUGIN_RULES }, opts);
-      new k8s.rbac.v1.ClusterRoleBinding(`${name}-neuron-plugin`, {
-        metadata: { name: serviceAccountName },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: serviceAccountName },
-        subjects: [{ kind: "ServiceAccount", ...metadata }],
-      }, opts);
+      new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-neuron-plugin`,
+        {
+          metadata: { name: serviceAccountName },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: serviceAccountName },
+          subjects: [{ kind: "ServiceAccount", ...metadata }],
+        },
+        opts,
+      );
     }
     new k8s.apps.v1.DaemonSet(`${name}-${accelerator}-device-plugin`, buildDevicePluginDaemonSet(accelerator, serviceAccountName), opts);
   }

@@ -14,10 +14,18 @@ export function eksKubeconfig(clusterName: string, endpoint: string, certificate
     clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": certificateAuthority } }],
     contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
     "current-context": clusterName,
-    users: [{
-      name: clusterName,
-      user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region] } },
-    }],
+    users: [
+      {
+        name: clusterName,
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region],
+          },
+        },
+      },
+    ],
   });
 }
 
@@ -26,7 +34,9 @@ function kubeconfigText(setting: string, repoRoot: string): string {
   const file = path.resolve(repoRoot, setting);
   if (!setting.includes("\n") && existsSync(file)) return readFileSync(file, "utf8");
   if (/apiVersion|clusters/.test(setting)) return setting;
-  throw new Error(`cluster.existing.kubeconfig "${setting}" is neither a readable file nor kubeconfig text: give a path (relative to the repo root) or paste the kubeconfig.`);
+  throw new Error(
+    `cluster.existing.kubeconfig "${setting}" is neither a readable file nor kubeconfig text: give a path (relative to the repo root) or paste the kubeconfig.`,
+  );
 }
 
 /** Bring-your-own cluster: no Network and no Cluster are created, only a provider for the one given. */
@@ -38,9 +48,11 @@ export function existingClusterTarget(config: FleetConfig, repoRoot: string, opt
     return { kubeconfig, provider: new k8s.Provider("existing-cluster", { kubeconfig, enableServerSideApply: true }, opts) };
   }
   const found = aws.eks.getClusterOutput({ name: existing.clusterName! });
-  const kubeconfig = pulumi.secret(pulumi.all([found.name, found.endpoint, found.certificateAuthorities]).apply(
-    ([name, endpoint, authorities]) => eksKubeconfig(name, endpoint, authorities[0]?.data ?? "", config.region),
-  ));
+  const kubeconfig = pulumi.secret(
+    pulumi
+      .all([found.name, found.endpoint, found.certificateAuthorities])
+      .apply(([name, endpoint, authorities]) => eksKubeconfig(name, endpoint, authorities[0]?.data ?? "", config.region)),
+  );
   return {
     kubeconfig,
     clusterName: found.name,

@@ -1,7 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig } from "@inference-fleet/fleet-config";
-import { buildFleetDeployment, buildNamespace, buildPodDisruptionBudget, buildPrePullDaemonSet, buildServerService, serverUrl } from "../builders/fleet-objects.js";
+import {
+  buildFleetDeployment,
+  buildNamespace,
+  buildPodDisruptionBudget,
+  buildPrePullDaemonSet,
+  buildServerService,
+  serverUrl,
+} from "../builders/fleet-objects.js";
 import { buildAlbObjects, buildNlbService, LOAD_BALANCER_NAME } from "../builders/load-balancer.js";
 import { buildNetworkPolicies } from "../builders/network-policies.js";
 import { OBSERVABILITY_NAMESPACE } from "../builders/observability-agent.js";
@@ -47,25 +54,37 @@ export class Fleet extends pulumi.ComponentResource {
     const loadNs = new k8s.core.v1.Namespace(`${name}-load-test-ns`, buildNamespace(args.loadTestNamespace), k8sOpts);
     const inNamespace = { ...k8sOpts, dependsOn: [fleetNs, loadNs] };
 
-    new k8s.core.v1.ServiceAccount(`${name}-sa`, {
-      metadata: { name: args.serviceAccountName, namespace },
-      automountServiceAccountToken: false,
-    }, inNamespace);
+    new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      {
+        metadata: { name: args.serviceAccountName, namespace },
+        automountServiceAccountToken: false,
+      },
+      inNamespace,
+    );
     const exposed = config.server.expose !== "none";
     buildNetworkPolicies({
-      fleetNamespace: namespace, loadTestNamespace: args.loadTestNamespace, serverPort: config.server.port, serverLabels: serverLabels(config),
+      fleetNamespace: namespace,
+      loadTestNamespace: args.loadTestNamespace,
+      serverPort: config.server.port,
+      serverLabels: serverLabels(config),
       metricsScraperNamespaces: config.observability.enabled ? [OBSERVABILITY_NAMESPACE] : [],
       loadBalancerCidr: exposed ? VPC_CIDR : undefined,
-    })
-      .forEach((policy) => new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata.namespace}-${policy.metadata.name}`, policy, inNamespace));
+    }).forEach((policy) => new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata.namespace}-${policy.metadata.name}`, policy, inNamespace));
 
     const deployed = pulumi.all([args.image, args.modelSource]);
     for (let i = 0; i < config.server.numServers; i++) {
-      const deployment = deployed.apply(([image, modelSource]) => buildFleetDeployment(config, namespace, i, { image, modelSource, serviceAccountName: args.serviceAccountName }));
-      new k8s.apps.v1.Deployment(`${name}-${serverName(i)}`, { metadata: deployment.metadata, spec: deployment.spec }, {
-        ...inNamespace,
-        dependsOn: [...inNamespace.dependsOn, ...(args.prerequisites ?? [])],
-      });
+      const deployment = deployed.apply(([image, modelSource]) =>
+        buildFleetDeployment(config, namespace, i, { image, modelSource, serviceAccountName: args.serviceAccountName }),
+      );
+      new k8s.apps.v1.Deployment(
+        `${name}-${serverName(i)}`,
+        { metadata: deployment.metadata, spec: deployment.spec },
+        {
+          ...inNamespace,
+          dependsOn: [...inNamespace.dependsOn, ...(args.prerequisites ?? [])],
+        },
+      );
       new k8s.core.v1.Service(`${name}-${serverName(i)}`, buildServerService(config, namespace, i), inNamespace);
     }
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, buildPodDisruptionBudget(config, namespace), inNamespace);

@@ -21,18 +21,29 @@ export class LoadBalancerController extends pulumi.ComponentResource {
   constructor(name: string, args: LoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-fleet:infra:LoadBalancerController", name, {}, opts);
     const lbc = LOAD_BALANCER_CONTROLLER;
-    const { ready } = workloadRole(`${name}-role`, {
-      clusterName: args.clusterName, clusterArn: args.clusterArn, namespace: lbc.namespace, serviceAccount: lbc.serviceAccount,
-      policy: loadBalancerControllerPolicy(lbc.policyVersion),
-    }, this);
-    this.release = new k8s.helm.v3.Release(name, {
-      name: lbc.chart,
-      chart: lbc.chart,
-      version: lbc.version,
-      repositoryOpts: { repo: lbc.repository },
-      namespace: lbc.namespace,
-      values: pulumi.all([args.clusterName, args.vpcId]).apply(([cluster, vpcId]) => loadBalancerControllerValues(cluster, args.region, vpcId)),
-    }, { parent: this, provider: args.provider, dependsOn: [...ready, ...args.nodes] });
+    const { ready } = workloadRole(
+      `${name}-role`,
+      {
+        clusterName: args.clusterName,
+        clusterArn: args.clusterArn,
+        namespace: lbc.namespace,
+        serviceAccount: lbc.serviceAccount,
+        policy: loadBalancerControllerPolicy(lbc.policyVersion),
+      },
+      this,
+    );
+    this.release = new k8s.helm.v3.Release(
+      name,
+      {
+        name: lbc.chart,
+        chart: lbc.chart,
+        version: lbc.version,
+        repositoryOpts: { repo: lbc.repository },
+        namespace: lbc.namespace,
+        values: pulumi.all([args.clusterName, args.vpcId]).apply(([cluster, vpcId]) => loadBalancerControllerValues(cluster, args.region, vpcId)),
+      },
+      { parent: this, provider: args.provider, dependsOn: [...ready, ...args.nodes] },
+    );
     this.registerOutputs({});
   }
 }

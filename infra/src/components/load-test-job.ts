@@ -28,7 +28,9 @@ export interface LoadTestJobArgs {
  * script), so a changed run is a new Job with its own results prefix, never an overwrite.
  */
 export function runNameFor(config: FleetConfig, targets: readonly string[], script: string): string {
-  const hash = createHash("sha256").update(JSON.stringify({ loadTest: config.loadTest, server: config.server, targets })).update(script);
+  const hash = createHash("sha256")
+    .update(JSON.stringify({ loadTest: config.loadTest, server: config.server, targets }))
+    .update(script);
   return `k6-${hash.digest("hex").slice(0, 10)}`;
 }
 
@@ -48,13 +50,25 @@ export class LoadTestJob extends pulumi.ComponentResource {
     this.resultsUri = pulumi.interpolate`${args.resultsRootUri}${config.stack}/${this.jobName}/`;
 
     new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: args.serviceAccountName, namespace }, automountServiceAccountToken: false }, k8sOpts);
-    const scriptMap = new k8s.core.v1.ConfigMap(`${name}-script`, {
-      metadata: { name: this.jobName.apply((job) => `${job}-script`), namespace },
-      data: { [K6_SCRIPT_KEY]: script },
-    }, k8sOpts);
-    const job = pulumi.all([this.jobName, this.resultsUri, scriptMap.metadata.name, targets]).apply(([jobName, resultsUri, configMapName, urls]) => buildK6Job(config, {
-      jobName, namespace, configMapName, serviceAccountName: args.serviceAccountName, targets: urls, models: args.models, resultsUri,
-    }));
+    const scriptMap = new k8s.core.v1.ConfigMap(
+      `${name}-script`,
+      {
+        metadata: { name: this.jobName.apply((job) => `${job}-script`), namespace },
+        data: { [K6_SCRIPT_KEY]: script },
+      },
+      k8sOpts,
+    );
+    const job = pulumi.all([this.jobName, this.resultsUri, scriptMap.metadata.name, targets]).apply(([jobName, resultsUri, configMapName, urls]) =>
+      buildK6Job(config, {
+        jobName,
+        namespace,
+        configMapName,
+        serviceAccountName: args.serviceAccountName,
+        targets: urls,
+        models: args.models,
+        resultsUri,
+      }),
+    );
     new k8s.batch.v1.Job(name, { metadata: job.metadata, spec: job.spec }, { ...k8sOpts, dependsOn: args.prerequisites ?? [] });
     this.registerOutputs({ jobName: this.jobName, resultsUri: this.resultsUri });
   }

@@ -50,15 +50,31 @@ export class ModelStore extends pulumi.ComponentResource {
     const parent = { parent: this };
     const bucket = new aws.s3.Bucket(name, { forceDestroy: true }, parent);
     this.bucketName = bucket.bucket;
-    const blocked = new aws.s3.BucketPublicAccessBlock(name, {
-      bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
-    }, parent);
-    new aws.s3.BucketServerSideEncryptionConfiguration(name, {
-      bucket: bucket.id,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    }, parent);
+    const blocked = new aws.s3.BucketPublicAccessBlock(
+      name,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      parent,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      name,
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+      parent,
+    );
     new aws.s3.BucketVersioning(name, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
-    new aws.s3.BucketPolicy(name, { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) }, { parent: this, dependsOn: [blocked] });
+    new aws.s3.BucketPolicy(
+      name,
+      { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+      { parent: this, dependsOn: [blocked] },
+    );
 
     const source = args.modelSource;
     if (source.kind === "upload") {
@@ -67,43 +83,73 @@ export class ModelStore extends pulumi.ComponentResource {
         const present = OPTIONAL_MODEL_DIR_FILES.filter((file) => existsSync(path.join(source.localDir, model, file)));
         for (const file of [...MODEL_DIR_FILES, ...present]) {
           const key = model ? `${model}/${file}` : file;
-          this.fleetPrerequisites.push(new aws.s3.BucketObject(`${name}-${model ? `${model}-` : ""}${file}`, {
-            bucket: bucket.id,
-            key: `${source.prefix}${key}`,
-            source: new pulumi.asset.FileAsset(path.join(source.localDir, key)),
-          }, parent));
+          this.fleetPrerequisites.push(
+            new aws.s3.BucketObject(
+              `${name}-${model ? `${model}-` : ""}${file}`,
+              {
+                bucket: bucket.id,
+                key: `${source.prefix}${key}`,
+                source: new pulumi.asset.FileAsset(path.join(source.localDir, key)),
+              },
+              parent,
+            ),
+          );
         }
       }
     }
-    this.modelSourceUri = source.kind === "https" ? pulumi.output(source.url)
-      : source.kind === "s3" ? pulumi.output(`s3://${source.bucket}/${source.prefix}`)
-      : pulumi.interpolate`s3://${bucket.bucket}/${source.prefix}`;
+    this.modelSourceUri =
+      source.kind === "https"
+        ? pulumi.output(source.url)
+        : source.kind === "s3"
+          ? pulumi.output(`s3://${source.bucket}/${source.prefix}`)
+          : pulumi.interpolate`s3://${bucket.bucket}/${source.prefix}`;
     this.resultsRootUri = pulumi.interpolate`s3://${bucket.bucket}/${RESULTS_PREFIX}`;
 
     if (args.target.clusterName && args.target.clusterArn) {
-      const readModel = source.kind === "https" ? undefined
-        : source.kind === "s3" ? pulumi.output(readPrefixPolicy(source.bucket, source.prefix, args.serverWritableSubfolder))
-        : bucket.bucket.apply((b) => readPrefixPolicy(b, source.prefix, args.serverWritableSubfolder));
+      const readModel =
+        source.kind === "https"
+          ? undefined
+          : source.kind === "s3"
+            ? pulumi.output(readPrefixPolicy(source.bucket, source.prefix, args.serverWritableSubfolder))
+            : bucket.bucket.apply((b) => readPrefixPolicy(b, source.prefix, args.serverWritableSubfolder));
       if (readModel) this.fleetPrerequisites.push(this.grant(`${name}-fleet`, args.fleet, readModel, args.target));
-      this.loadTestPrerequisites.push(this.grant(`${name}-load-test`, args.loadTest, bucket.bucket.apply((b) => writePrefixPolicy(b, RESULTS_PREFIX)), args.target));
+      this.loadTestPrerequisites.push(
+        this.grant(
+          `${name}-load-test`,
+          args.loadTest,
+          bucket.bucket.apply((b) => writePrefixPolicy(b, RESULTS_PREFIX)),
+          args.target,
+        ),
+      );
     } else {
-      pulumi.log.warn("cluster.existing.kubeconfig gives no EKS cluster name, so no Pod Identity is set up: the servers need a public (https://) model.source, and k6 results stay in the pods. Use cluster.existing.clusterName for S3 access.", this);
+      pulumi.log.warn(
+        "cluster.existing.kubeconfig gives no EKS cluster name, so no Pod Identity is set up: the servers need a public (https://) model.source, and k6 results stay in the pods. Use cluster.existing.clusterName for S3 access.",
+        this,
+      );
     }
     this.registerOutputs({ bucketName: this.bucketName, modelSourceUri: this.modelSourceUri, resultsRootUri: this.resultsRootUri });
   }
 
   /** A role only this ServiceAccount in this cluster can assume, with one inline policy. */
   private grant(name: string, identity: WorkloadIdentity, policy: pulumi.Output<PolicyDocument>, target: KubernetesTarget): aws.eks.PodIdentityAssociation {
-    const role = new aws.iam.Role(name, {
-      assumeRolePolicy: target.clusterArn!.apply((arn) => JSON.stringify(podIdentityTrustPolicy(arn, identity.namespace, identity.serviceAccount))),
-    }, { parent: this });
+    const role = new aws.iam.Role(
+      name,
+      {
+        assumeRolePolicy: target.clusterArn!.apply((arn) => JSON.stringify(podIdentityTrustPolicy(arn, identity.namespace, identity.serviceAccount))),
+      },
+      { parent: this },
+    );
     const rolePolicy = new aws.iam.RolePolicy(name, { role: role.name, policy: policy.apply((doc) => JSON.stringify(doc)) }, { parent: this });
-    return new aws.eks.PodIdentityAssociation(name, {
-      clusterName: target.clusterName!,
-      namespace: identity.namespace,
-      serviceAccount: identity.serviceAccount,
-      roleArn: role.arn,
-      // The role must be able to read before a pod gets its credentials.
-    }, { parent: this, dependsOn: [rolePolicy] });
+    return new aws.eks.PodIdentityAssociation(
+      name,
+      {
+        clusterName: target.clusterName!,
+        namespace: identity.namespace,
+        serviceAccount: identity.serviceAccount,
+        roleArn: role.arn,
+        // The role must be able to read before a pod gets its credentials.
+      },
+      { parent: this, dependsOn: [rolePolicy] },
+    );
   }
 }

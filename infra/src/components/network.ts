@@ -25,20 +25,28 @@ export class Network extends pulumi.ComponentResource {
     this.privateSubnetIds = vpc.privateSubnetIds;
     this.publicSubnetIds = vpc.publicSubnetIds;
 
-    const endpointGroup = new aws.ec2.SecurityGroup(`${name}-endpoints`, {
-      vpcId: vpc.vpcId,
-      description: "HTTPS from inside the VPC to AWS interface endpoints",
-      ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [VPC_CIDR], description: "HTTPS from the VPC" }],
-    }, { parent: this });
-    for (const service of INTERFACE_ENDPOINT_SERVICES) {
-      new aws.ec2.VpcEndpoint(`${name}-${service.replace(".", "-")}`, {
+    const endpointGroup = new aws.ec2.SecurityGroup(
+      `${name}-endpoints`,
+      {
         vpcId: vpc.vpcId,
-        serviceName: `com.amazonaws.${args.region}.${service}`,
-        vpcEndpointType: "Interface",
-        privateDnsEnabled: true,
-        subnetIds: vpc.privateSubnetIds,
-        securityGroupIds: [endpointGroup.id],
-      }, { parent: this });
+        description: "HTTPS from inside the VPC to AWS interface endpoints",
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [VPC_CIDR], description: "HTTPS from the VPC" }],
+      },
+      { parent: this },
+    );
+    for (const service of INTERFACE_ENDPOINT_SERVICES) {
+      new aws.ec2.VpcEndpoint(
+        `${name}-${service.replace(".", "-")}`,
+        {
+          vpcId: vpc.vpcId,
+          serviceName: `com.amazonaws.${args.region}.${service}`,
+          vpcEndpointType: "Interface",
+          privateDnsEnabled: true,
+          subnetIds: vpc.privateSubnetIds,
+          securityGroupIds: [endpointGroup.id],
+        },
+        { parent: this },
+      );
     }
     this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
   }

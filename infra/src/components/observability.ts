@@ -2,7 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { buildDashboardBody } from "../builders/dashboard.js";
-import { CLOUDWATCH_AGENT_SERVICE_ACCOUNT, OBSERVABILITY_NAMESPACE, observabilityAddonValues, prometheusLogGroupName } from "../builders/observability-agent.js";
+import {
+  CLOUDWATCH_AGENT_SERVICE_ACCOUNT,
+  OBSERVABILITY_NAMESPACE,
+  observabilityAddonValues,
+  prometheusLogGroupName,
+} from "../builders/observability-agent.js";
 import { buildSloAlarms } from "../builders/slo-alarms.js";
 import { workloadRole } from "./workload-role.js";
 
@@ -34,21 +39,38 @@ export class Observability extends pulumi.ComponentResource {
 
     if (args.clusterArn) {
       // The EMF log group is ours, so it has a retention and goes with destroy.
-      const logGroup = new aws.cloudwatch.LogGroup(`${name}-prometheus`, {
-        name: clusterName.apply(prometheusLogGroupName), retentionInDays: config.observability.logRetentionDays,
-      }, parent);
-      const agent = workloadRole(`${name}-cloudwatch-agent`, {
-        clusterName, clusterArn: args.clusterArn, namespace: OBSERVABILITY_NAMESPACE, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT,
-        managedPolicyArns: [CLOUDWATCH_AGENT_POLICY_ARN], associate: false,
-      }, this);
-      new aws.eks.Addon(`${name}-observability`, {
-        clusterName,
-        addonName: OBSERVABILITY_ADDON,
-        podIdentityAssociations: [{ roleArn: agent.role.arn, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT }],
-        configurationValues: clusterName.apply((cluster) => JSON.stringify(observabilityAddonValues(config, cluster))),
-        resolveConflictsOnCreate: "OVERWRITE",
-        resolveConflictsOnUpdate: "OVERWRITE",
-      }, { parent: this, dependsOn: [...agent.ready, logGroup] });
+      const logGroup = new aws.cloudwatch.LogGroup(
+        `${name}-prometheus`,
+        {
+          name: clusterName.apply(prometheusLogGroupName),
+          retentionInDays: config.observability.logRetentionDays,
+        },
+        parent,
+      );
+      const agent = workloadRole(
+        `${name}-cloudwatch-agent`,
+        {
+          clusterName,
+          clusterArn: args.clusterArn,
+          namespace: OBSERVABILITY_NAMESPACE,
+          serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT,
+          managedPolicyArns: [CLOUDWATCH_AGENT_POLICY_ARN],
+          associate: false,
+        },
+        this,
+      );
+      new aws.eks.Addon(
+        `${name}-observability`,
+        {
+          clusterName,
+          addonName: OBSERVABILITY_ADDON,
+          podIdentityAssociations: [{ roleArn: agent.role.arn, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT }],
+          configurationValues: clusterName.apply((cluster) => JSON.stringify(observabilityAddonValues(config, cluster))),
+          resolveConflictsOnCreate: "OVERWRITE",
+          resolveConflictsOnUpdate: "OVERWRITE",
+        },
+        { parent: this, dependsOn: [...agent.ready, logGroup] },
+      );
     }
 
     const actions: pulumi.Input<string>[] = [];
@@ -61,23 +83,31 @@ export class Observability extends pulumi.ComponentResource {
     if (snsTopicArn) actions.push(snsTopicArn);
 
     for (const alarm of buildSloAlarms(config, "placeholder")) {
-      const created = new aws.cloudwatch.MetricAlarm(`${name}-${alarm.term}`, {
-        alarmDescription: alarm.description,
-        comparisonOperator: alarm.comparisonOperator,
-        evaluationPeriods: alarm.evaluationPeriods,
-        threshold: alarm.threshold,
-        treatMissingData: alarm.treatMissingData,
-        metricQueries: clusterName.apply((cluster) => buildSloAlarms(config, cluster).find((a) => a.term === alarm.term)!.metricQueries),
-        alarmActions: actions,
-        okActions: actions,
-        tags: { "inference-fleet:stack": config.stack, "inference-fleet:slo-term": alarm.term },
-      }, parent);
+      const created = new aws.cloudwatch.MetricAlarm(
+        `${name}-${alarm.term}`,
+        {
+          alarmDescription: alarm.description,
+          comparisonOperator: alarm.comparisonOperator,
+          evaluationPeriods: alarm.evaluationPeriods,
+          threshold: alarm.threshold,
+          treatMissingData: alarm.treatMissingData,
+          metricQueries: clusterName.apply((cluster) => buildSloAlarms(config, cluster).find((a) => a.term === alarm.term)!.metricQueries),
+          alarmActions: actions,
+          okActions: actions,
+          tags: { "inference-fleet:stack": config.stack, "inference-fleet:slo-term": alarm.term },
+        },
+        parent,
+      );
       this.alarmNames.push(created.name);
     }
-    const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
-      dashboardName: `inference-fleet-${config.stack}`,
-      dashboardBody: clusterName.apply((cluster) => JSON.stringify(buildDashboardBody(config, cluster, config.region))),
-    }, parent);
+    const dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      {
+        dashboardName: `inference-fleet-${config.stack}`,
+        dashboardBody: clusterName.apply((cluster) => JSON.stringify(buildDashboardBody(config, cluster, config.region))),
+      },
+      parent,
+    );
     this.dashboardName = dashboard.dashboardName;
     this.registerOutputs({ dashboardName: this.dashboardName });
   }

@@ -35,13 +35,17 @@ export class Registry extends pulumi.ComponentResource {
       this.serverImage = pulumi.output(plan.image);
     } else {
       const repository = new awsx.ecr.Repository(name, buildRepositoryArgs(), { parent: this });
-      const image = new awsx.ecr.Image(`${name}-${plan.variant}`, {
-        repositoryUrl: repository.url,
-        context: repoRoot,
-        dockerfile: path.join(repoRoot, plan.dockerfile),
-        platform: plan.platform,
-        imageTag: args.imageTag ?? contentTag(repoRoot, imageInputFiles(repoRoot, plan.dockerfile), plan.variant),
-      }, { parent: this });
+      const image = new awsx.ecr.Image(
+        `${name}-${plan.variant}`,
+        {
+          repositoryUrl: repository.url,
+          context: repoRoot,
+          dockerfile: path.join(repoRoot, plan.dockerfile),
+          platform: plan.platform,
+          imageTag: args.imageTag ?? contentTag(repoRoot, imageInputFiles(repoRoot, plan.dockerfile), plan.variant),
+        },
+        { parent: this },
+      );
       this.repositoryUrl = repository.url;
       this.serverImage = image.imageUri;
     }

@@ -21,16 +21,29 @@ export interface WorkloadRoleArgs {
  */
 export function workloadRole(name: string, args: WorkloadRoleArgs, parent: pulumi.Resource): { role: aws.iam.Role; ready: pulumi.Resource[] } {
   const opts = { parent };
-  const role = new aws.iam.Role(name, {
-    assumeRolePolicy: pulumi.output(args.clusterArn).apply((arn) => JSON.stringify(podIdentityTrustPolicy(arn, args.namespace, args.serviceAccount))),
-  }, opts);
+  const role = new aws.iam.Role(
+    name,
+    {
+      assumeRolePolicy: pulumi.output(args.clusterArn).apply((arn) => JSON.stringify(podIdentityTrustPolicy(arn, args.namespace, args.serviceAccount))),
+    },
+    opts,
+  );
   const ready: pulumi.Resource[] = [];
   if (args.policy) ready.push(new aws.iam.RolePolicy(name, { role: role.name, policy: pulumi.output(args.policy).apply((doc) => JSON.stringify(doc)) }, opts));
   (args.managedPolicyArns ?? []).forEach((policyArn, i) => ready.push(new aws.iam.RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn }, opts)));
   if (args.associate !== false) {
-    ready.push(new aws.eks.PodIdentityAssociation(name, {
-      clusterName: args.clusterName, namespace: args.namespace, serviceAccount: args.serviceAccount, roleArn: role.arn,
-    }, { parent, dependsOn: [...ready] }));
+    ready.push(
+      new aws.eks.PodIdentityAssociation(
+        name,
+        {
+          clusterName: args.clusterName,
+          namespace: args.namespace,
+          serviceAccount: args.serviceAccount,
+          roleArn: role.arn,
+        },
+        { parent, dependsOn: [...ready] },
+      ),
+    );
   }
   return { role, ready };
 }

@@ -9,10 +9,12 @@ export const imdsV2HopLimitOne: ResourceValidationPolicy = {
     forTypes([TYPES.launchTemplate], (props, report) => {
       const options = props.metadataOptions ?? {};
       if (options.httpTokens !== "required") report('IMDSv2 is not required: set metadataOptions.httpTokens to "required".');
-      if (options.httpPutResponseHopLimit !== 1) report(`The metadata hop limit is ${options.httpPutResponseHopLimit ?? "unset"}: set metadataOptions.httpPutResponseHopLimit to 1.`);
+      if (options.httpPutResponseHopLimit !== 1)
+        report(`The metadata hop limit is ${options.httpPutResponseHopLimit ?? "unset"}: set metadataOptions.httpPutResponseHopLimit to 1.`);
     }),
     forTypes(TYPES.nodeGroup, (props, report) => {
-      if (!props.launchTemplate) report("The node group has no launch template, so its nodes get the default metadata settings: give it one that requires IMDSv2 with hop limit 1.");
+      if (!props.launchTemplate)
+        report("The node group has no launch template, so its nodes get the default metadata settings: give it one that requires IMDSv2 with hop limit 1.");
     }),
   ],
 };
@@ -29,7 +31,8 @@ export const nodeGroupsInPrivateSubnets: StackValidationPolicy = {
     }
     for (const group of args.resources.filter((resource) => (TYPES.nodeGroup as readonly string[]).includes(resource.type))) {
       const subnets: string[] = group.props.subnetIds ?? [];
-      if (subnets.length === 0) report(`Node group ${group.name} names no subnets, so it could land in public ones: give it the private subnet IDs.`, group.urn);
+      if (subnets.length === 0)
+        report(`Node group ${group.name} names no subnets, so it could land in public ones: give it the private subnet IDs.`, group.urn);
       const exposed = subnets.filter((id) => publicSubnets.has(id));
       if (exposed.length > 0) report(`Node group ${group.name} uses public subnets ${exposed.join(", ")}: use the private subnets only.`, group.urn);
     }

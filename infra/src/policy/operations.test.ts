@@ -6,7 +6,10 @@ const nlb = (annotations: Record<string, string>, loadBalancerClass = "service.k
   type: "kubernetes:core/v1:Service",
   props: { metadata: { name: "model-servers", annotations }, spec: { type: "LoadBalancer", ...(loadBalancerClass ? { loadBalancerClass } : {}) } },
 });
-const ingress = (annotations: Record<string, string>) => ({ type: "kubernetes:networking.k8s.io/v1:Ingress", props: { metadata: { name: "model-servers", annotations } } });
+const ingress = (annotations: Record<string, string>) => ({
+  type: "kubernetes:networking.k8s.io/v1:Ingress",
+  props: { metadata: { name: "model-servers", annotations } },
+});
 const scheme = "service.beta.kubernetes.io/aws-load-balancer-scheme";
 const allowed = { "inference-fleet.io/internet-facing-allowed-by": "server.internetFacing" };
 

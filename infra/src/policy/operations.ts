@@ -28,7 +28,9 @@ export const noInternetFacingLoadBalancer: ResourceValidationPolicy = {
     if (requestedScheme(type, props) !== "internet-facing") return;
     if (props.metadata?.annotations?.[INTERNET_FACING_ALLOWED]) return;
     const name = props.metadata?.name ?? "This load balancer";
-    report(`${name} would be internet-facing: keep it internal (the default), or set server.internetFacing: true in the stack config if the internet must reach it.`);
+    report(
+      `${name} would be internet-facing: keep it internal (the default), or set server.internetFacing: true in the stack config if the internet must reach it.`,
+    );
   }),
 };
 

@@ -39,7 +39,10 @@ export async function loadSchemaValidator(): Promise<SchemaValidator | string> {
       classes.set(type, loaded[className]!);
     }
   } catch (error) {
-    return `kubernetes-models cannot load (${(error as Error).message.split("\n")[0]}): run \`npm install\` so its dependencies (ajv, ajv-i18n, ajv-formats-draft2019, is-plain-object, ip-regex) are installed.`;
+    return (
+      `kubernetes-models cannot load (${(error as Error).message.split("\n")[0]}): run \`npm install\` so its dependencies (ajv, ajv-i18n, ` +
+      `ajv-formats-draft2019, is-plain-object, ip-regex) are installed.`
+    );
   }
   return (resource) => {
     const Model = classes.get(resource.type);

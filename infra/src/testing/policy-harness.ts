@@ -1,5 +1,13 @@
 /** Runs policy-pack rules on plain resources (no engine), collecting the violations they report. Test-only. */
-import type { Policies, PolicyResource, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  Policies,
+  PolicyResource,
+  ResourceValidation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import type { RecordedResource } from "./pulumi-harness.js";
 
 export interface FakeResource {
@@ -61,7 +69,10 @@ export async function programViolations(policies: Policies, resources: readonly 
         violations.push(...found.map((message) => `${policy.name} on ${resource.type} ${resource.name}: ${message}`));
       }
     } else if ("validateStack" in policy) {
-      const found = await stackViolations(policy, resources.map((resource) => ({ type: resource.type, name: resource.name, props: { id: `${resource.name}-id`, ...resource.state } })));
+      const found = await stackViolations(
+        policy,
+        resources.map((resource) => ({ type: resource.type, name: resource.name, props: { id: `${resource.name}-id`, ...resource.state } })),
+      );
       violations.push(...found.map((message) => `${policy.name}: ${message}`));
     }
   }

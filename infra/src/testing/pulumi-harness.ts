@@ -54,7 +54,12 @@ function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
 function callResult(args: pulumi.runtime.MockCallArgs): Record<string, any> {
   if (args.token === "aws:eks/getCluster:getCluster") {
     const name = (args.inputs as { name: string }).name;
-    return { name, arn: `arn:aws:eks:us-east-1:${FAKE_ACCOUNT}:cluster/${name}`, endpoint: "https://example.eks.amazonaws.com", certificateAuthorities: [{ data: "Q0E=" }] };
+    return {
+      name,
+      arn: `arn:aws:eks:us-east-1:${FAKE_ACCOUNT}:cluster/${name}`,
+      endpoint: "https://example.eks.amazonaws.com",
+      certificateAuthorities: [{ data: "Q0E=" }],
+    };
   }
   return args.inputs as Record<string, any>;
 }
@@ -62,15 +67,22 @@ function callResult(args: pulumi.runtime.MockCallArgs): Record<string, any> {
 /** Installs mocks for a stack with these (namespaced) config values; returns what gets registered. */
 export async function mockStack(stack: string, config: Record<string, unknown>): Promise<RecordedResource[]> {
   const recorded: RecordedResource[] = [];
-  await pulumi.runtime.setMocks({
-    newResource(args) {
-      const state = stateFor(args);
-      recorded.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, any>, state });
-      return { id: `${args.name}-id`, state };
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const state = stateFor(args);
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, any>, state });
+        return { id: `${args.name}-id`, state };
+      },
+      call: callResult,
     },
-    call: callResult,
-  }, PROJECT, stack, false);
-  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])));
+    PROJECT,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])),
+  );
   return recorded;
 }
 

@@ -37,7 +37,8 @@ function recordDependencies(): () => Map<string, string[]> {
     if (!args.opts.urn) raw.push([key, args.opts.dependsOn]);
     return undefined;
   });
-  return () => new Map(raw.map(([key, dependsOn]) => [key, ([] as unknown[]).concat(dependsOn ?? []).map((r) => keys.get(r as pulumi.Resource) ?? "(unknown)")]));
+  return () =>
+    new Map(raw.map(([key, dependsOn]) => [key, ([] as unknown[]).concat(dependsOn ?? []).map((r) => keys.get(r as pulumi.Resource) ?? "(unknown)")]));
 }
 
 /**

@@ -10,7 +10,10 @@ import { freePort, PACKAGE_DIR, PYTHON, pythonMissing, runPythonJson, startPytho
 
 const missing = pythonMissing();
 if (missing !== undefined) {
-  console.warn(`neuron-server: skipping the Python server's tests: ${missing}. Install them with: apt-get install -y python3-torch python3-onnx python3-fastapi python3-uvicorn python3-pytest python3-httpx python3-multipart python3-prometheus-client`);
+  console.warn(
+    `neuron-server: skipping the Python server's tests: ${missing}. Install them with: apt-get install -y python3-torch python3-onnx python3-fastapi ` +
+      `python3-uvicorn python3-pytest python3-httpx python3-multipart python3-prometheus-client`,
+  );
 }
 
 /** Seeded PRNG (mulberry32), so a failing input can be found again. */
@@ -25,7 +28,16 @@ function random(seed: number): () => number {
   };
 }
 
-const silentLogger = { info() {}, warn() {}, error() {}, debug() {}, flush() {}, child() { return silentLogger; } } as unknown as NonNullable<Parameters<typeof startServer>[1]>;
+const silentLogger = {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  flush() {},
+  child() {
+    return silentLogger;
+  },
+} as unknown as NonNullable<Parameters<typeof startServer>[1]>;
 
 describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () => {
   let root: string;
@@ -57,8 +69,38 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
   it("gives the ids of the TypeScript tokenizer for random text", async () => {
     const tokenizer = await WordPieceTokenizer.fromFile(join(dir, "tokenizer.json"));
     const next = random(11);
-    const pieces = ["hello", "World", "naïve", "café", "中国", "[SEP]", "[CLS]", "don't", "unaffable", "!", ",", "...", "\u00a0", "\t", "\u0007", "Ünïcödé", "x".repeat(120), "é", "ﬁne", "👍", "α-β", "42", "3.14", "e-mail", "\u200b", "İstanbul", "ΣΟΦΙΑ"];
-    const texts = Array.from({ length: 200 }, () => Array.from({ length: 1 + Math.floor(next() * 12) }, () => pieces[Math.floor(next() * pieces.length)]!).join(next() < 0.7 ? " " : ""));
+    const pieces = [
+      "hello",
+      "World",
+      "naïve",
+      "café",
+      "中国",
+      "[SEP]",
+      "[CLS]",
+      "don't",
+      "unaffable",
+      "!",
+      ",",
+      "...",
+      "\u00a0",
+      "\t",
+      "\u0007",
+      "Ünïcödé",
+      "x".repeat(120),
+      "é",
+      "ﬁne",
+      "👍",
+      "α-β",
+      "42",
+      "3.14",
+      "e-mail",
+      "\u200b",
+      "İstanbul",
+      "ΣΟΦΙΑ",
+    ];
+    const texts = Array.from({ length: 200 }, () =>
+      Array.from({ length: 1 + Math.floor(next() * 12) }, () => pieces[Math.floor(next() * pieces.length)]!).join(next() < 0.7 ? " " : ""),
+    );
     const ids = runPythonJson<number[][]>(
       "import json, sys\nfrom pathlib import Path\nfrom neuron_server.tokenizer import WordPieceTokenizer\n" +
         "data = json.load(sys.stdin)\nt = WordPieceTokenizer.from_file(Path(data['path']))\nprint(json.dumps([t.encode_text(s) for s in data['texts']]))",
@@ -75,7 +117,12 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
     beforeAll(async () => {
       [python, onnx, session] = await Promise.all([
         startPythonServer({ MODEL_DIR: dir, MAX_BATCH: "4", CACHE_DIR: join(root, "cache") }),
-        freePort().then((port) => startServer(resolveServerSettings({ env: { MODEL_DIR: dir, PORT: String(port), HOST: "127.0.0.1", QUIET: "true", INFERENCE_WORKERS: "0" } }), silentLogger)),
+        freePort().then((port) =>
+          startServer(
+            resolveServerSettings({ env: { MODEL_DIR: dir, PORT: String(port), HOST: "127.0.0.1", QUIET: "true", INFERENCE_WORKERS: "0" } }),
+            silentLogger,
+          ),
+        ),
         ort.InferenceSession.create(join(dir, "model.onnx")),
       ]);
     });
@@ -96,17 +143,25 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
         return { ids, types, mask };
       });
       // All at once, so the server batches rows of different lengths together (dynamic padding) as it would under load.
-      const answers = await Promise.all(inputs.map(async ({ ids, types, mask }) => {
-        const shape = [1, ids.length];
-        const body = { inputs: [
-          { name: "input_ids", shape, datatype: "INT64", data: ids },
-          { name: "attention_mask", shape, datatype: "INT64", data: mask },
-          { name: "token_type_ids", shape, datatype: "INT64", data: types },
-        ] };
-        const response = await fetch(`${python.url}/v2/models/model0/infer`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-        expect(response.status).toBe(200);
-        return ((await response.json()) as { outputs: Array<{ name: string; data: number[] }> }).outputs;
-      }));
+      const answers = await Promise.all(
+        inputs.map(async ({ ids, types, mask }) => {
+          const shape = [1, ids.length];
+          const body = {
+            inputs: [
+              { name: "input_ids", shape, datatype: "INT64", data: ids },
+              { name: "attention_mask", shape, datatype: "INT64", data: mask },
+              { name: "token_type_ids", shape, datatype: "INT64", data: types },
+            ],
+          };
+          const response = await fetch(`${python.url}/v2/models/model0/infer`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+          expect(response.status).toBe(200);
+          return ((await response.json()) as { outputs: Array<{ name: string; data: number[] }> }).outputs;
+        }),
+      );
       let maxDiff = 0;
       for (const [index, { ids, types, mask }] of inputs.entries()) {
         const tensor = (values: number[]) => new ort.Tensor("int64", BigInt64Array.from(values.map(BigInt)), [1, values.length]);
@@ -136,7 +191,11 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
       expect(ours).toEqual(theirs);
     });
 
-    const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    const json = (body: unknown): RequestInit => ({
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
     const tokens = (data: unknown[], shape = [1, 2]) => ({ inputs: [{ name: "input_ids", shape, datatype: "INT64", data }] });
     // [what, path, request, status, exact body (or a prefix of its one message), Allow]. Run against both servers: one contract.
     const contract: Array<[string, string, RequestInit | undefined, number, Record<string, unknown> | [string, string], string | null]> = [
@@ -148,22 +207,88 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
       ["unknown v2 model", "/v2/models/nope", undefined, 404, { error: "Model nope does not exist. Try one of: model0." }, null],
       ["unknown route", "/nothing", undefined, 404, ["error", "There is no route GET /nothing. Routes: GET /, GET|POST /predictions/{model}"], null],
       ["wrong method", "/v2/health/ready", { method: "POST" }, 405, { error: "POST is not allowed on /v2/health/ready; use GET, HEAD." }, "GET, HEAD"],
-      ["JSON body not an object", "/predictions/model0", json([1]), 400, { detail: 'The body must be a JSON object such as {"seq_0": "question", "seq_1": "context"}.' }, null],
+      [
+        "JSON body not an object",
+        "/predictions/model0",
+        json([1]),
+        400,
+        { detail: 'The body must be a JSON object such as {"seq_0": "question", "seq_1": "context"}.' },
+        null,
+      ],
       ["seq_0 not a string", "/predictions/model0", json({ seq_0: 5 }), 400, { detail: "seq_0 must be a string, got number." }, null],
-      ["question too long", "/predictions/model0", json({ seq_0: "word ".repeat(200) }), 400, { detail: "seq_0 (the question) is too long: with [CLS] and two [SEP] it must leave room for the context within 128 tokens; shorten the question." }, null],
-      ["wrong content type", "/v2/models/model0/infer", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" }, 415, { error: 'Send the body as JSON with Content-Type: application/json (got "text/plain").' }, null],
+      [
+        "question too long",
+        "/predictions/model0",
+        json({ seq_0: "word ".repeat(200) }),
+        400,
+        { detail: "seq_0 (the question) is too long: with [CLS] and two [SEP] it must leave room for the context within 128 tokens; shorten the question." },
+        null,
+      ],
+      [
+        "wrong content type",
+        "/v2/models/model0/infer",
+        { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" },
+        415,
+        { error: 'Send the body as JSON with Content-Type: application/json (got "text/plain").' },
+        null,
+      ],
       ["bad JSON", "/v2/models/model0/infer", json("{"), 400, ["error", "The body is not valid JSON"], null],
-      ["no inputs", "/v2/models/model0/infer", json({}), 400, { error: 'The body must be a JSON object with a non-empty "inputs" array of tensors (name, shape, datatype, data).' }, null],
-      ["data short of the shape", "/v2/models/model0/infer", json(tokens([1])), 400, { error: "Input input_ids: shape [1,2] needs 2 values, but data has 1." }, null],
-      ["id out of range", "/v2/models/model0/infer", json(tokens([1, 99_999])), 400, { error: "Input input_ids: value 99999 at position 1 is not a token id from 0 to 30521." }, null],
-      ["too many sequences", "/v2/models/model0/infer", json(tokens(Array(65).fill(1), [65, 1])), 400, { error: "At most 64 sequences per request, got 65; split the request." }, null],
-      ["sequence too long", "/v2/models/model0/infer", json(tokens(Array(200).fill(1), [1, 200])), 400, { error: "Sequences may be at most 128 tokens, got 200." }, null],
+      [
+        "no inputs",
+        "/v2/models/model0/infer",
+        json({}),
+        400,
+        { error: 'The body must be a JSON object with a non-empty "inputs" array of tensors (name, shape, datatype, data).' },
+        null,
+      ],
+      [
+        "data short of the shape",
+        "/v2/models/model0/infer",
+        json(tokens([1])),
+        400,
+        { error: "Input input_ids: shape [1,2] needs 2 values, but data has 1." },
+        null,
+      ],
+      [
+        "id out of range",
+        "/v2/models/model0/infer",
+        json(tokens([1, 99_999])),
+        400,
+        { error: "Input input_ids: value 99999 at position 1 is not a token id from 0 to 30521." },
+        null,
+      ],
+      [
+        "too many sequences",
+        "/v2/models/model0/infer",
+        json(tokens(Array(65).fill(1), [65, 1])),
+        400,
+        { error: "At most 64 sequences per request, got 65; split the request." },
+        null,
+      ],
+      [
+        "sequence too long",
+        "/v2/models/model0/infer",
+        json(tokens(Array(200).fill(1), [1, 200])),
+        400,
+        { error: "Sequences may be at most 128 tokens, got 200." },
+        null,
+      ],
       // Last: the ONNX Runtime server answers 413 with keep-alive and then closes the socket, so a request after it on the
       // same pooled connection fails ("other side closed"); this server sends Connection: close with its 413.
-      ["too big", "/v2/models/model0/infer", json("x".repeat(300_000)), 413, { error: "The body is larger than 262144 bytes; send less text or fewer sequences per request." }, null],
+      [
+        "too big",
+        "/v2/models/model0/infer",
+        json("x".repeat(300_000)),
+        413,
+        { error: "The body is larger than 262144 bytes; send less text or fewer sequences per request." },
+        null,
+      ],
     ];
 
-    describe.each([["ONNX Runtime", () => onnx.url], ["Neuron (CPU mode)", () => python.url]] as const)("the %s server", (_, url) => {
+    describe.each([
+      ["ONNX Runtime", () => onnx.url],
+      ["Neuron (CPU mode)", () => python.url],
+    ] as const)("the %s server", (_, url) => {
       it.each(contract)("answers %s as the contract says", async (_what, path, init, status, body, allow) => {
         const response = await fetch(`${url()}${path}`, init);
         const answer = (await response.json()) as Record<string, unknown>;

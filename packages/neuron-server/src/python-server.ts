@@ -52,7 +52,13 @@ export async function startPythonServer(env: Record<string, string>, timeoutMs =
   void exited.then(() => (gone = true));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !gone) {
-    if (await fetch(`${server.url}/v2/health/ready`).then((r) => r.ok, () => false)) return server;
+    if (
+      await fetch(`${server.url}/v2/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return server;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill("SIGKILL");
@@ -61,7 +67,14 @@ export async function startPythonServer(env: Record<string, string>, timeoutMs =
 
 /** Runs PYTHON with a script that reads JSON on stdin and prints JSON, from the package folder. */
 export function runPythonJson<T>(script: string, input: unknown): T {
-  const result = spawnSync(PYTHON, ["-c", script], { cwd: PACKAGE_DIR, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" }, input: JSON.stringify(input), encoding: "utf8", timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(PYTHON, ["-c", script], {
+    cwd: PACKAGE_DIR,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+    input: JSON.stringify(input),
+    encoding: "utf8",
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.status !== 0) throw new Error(`${PYTHON} failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }

@@ -23,7 +23,14 @@ export interface StackSummary {
   readonly slo?: Slo;
 }
 
-export function summarizeStack(stack: string, instanceType: string, instances: number, merged: LoadTestResult, sloBreachReported = false, slo?: Slo): StackSummary {
+export function summarizeStack(
+  stack: string,
+  instanceType: string,
+  instances: number,
+  merged: LoadTestResult,
+  sloBreachReported = false,
+  slo?: Slo,
+): StackSummary {
   return {
     stack,
     instanceType,
@@ -65,23 +72,34 @@ export interface StackFailure {
 export function renderComparisonMarkdown(summaries: readonly StackSummary[], failures: readonly StackFailure[], slo: Slo): string {
   const mixed = summaries.some((s) => !sameSlo(s.slo ?? slo, slo));
   const sloLine = mixed ? "SLO: each stack is judged against its own (SLO column)." : `SLO: ${describeSlo(slo)}.`;
-  const lines = [`# Instance-type comparison`, "", `${sloLine} Prices: on-demand Linux in ${PRICE_SOURCE.region} as of ${PRICE_SOURCE.date} (${PRICE_SOURCE.source}).`, ""];
+  const lines = [
+    `# Instance-type comparison`,
+    "",
+    `${sloLine} Prices: on-demand Linux in ${PRICE_SOURCE.region} as of ${PRICE_SOURCE.date} (${PRICE_SOURCE.source}).`,
+    "",
+  ];
   if (summaries.length > 0) {
     lines.push(
-      `| Instance type | Stack | Nodes | Throughput (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | Errors | USD/hour | USD per 1M inferences |${mixed ? " SLO |" : ""} Meets SLO |`,
+      `| Instance type | Stack | Nodes | Throughput (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | Errors | USD/hour | USD per 1M inferences ` +
+        `|${mixed ? " SLO |" : ""} Meets SLO |`,
       `|---|---|--:|--:|--:|--:|--:|--:|--:|--:|${mixed ? "---|" : ""}---|`,
     );
     for (const s of [...summaries].sort((a, b) => a.usdPerMillionInferences - b.usdPerMillionInferences)) {
       const verdict = meetsSlo(s, slo) ? "yes" : s.sloBreachReported ? "no (k6 thresholds failed)" : "no";
-      lines.push(`| ${s.instanceType} | ${s.stack} | ${s.instances} | ${s.throughput.toFixed(1)} | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p90)} | ${ms(s.latencyMs.p99)} | ` +
-        `${(s.errorRate * 100).toFixed(2)}% | ${usd(s.usdPerHour)} | ${usd(s.usdPerMillionInferences)} |${mixed ? ` ${describeSlo(s.slo ?? slo)} |` : ""} ${verdict} |`);
+      lines.push(
+        `| ${s.instanceType} | ${s.stack} | ${s.instances} | ${s.throughput.toFixed(1)} | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p90)} | ` +
+          `${ms(s.latencyMs.p99)} | ` +
+          `${(s.errorRate * 100).toFixed(2)}% | ${usd(s.usdPerHour)} | ${usd(s.usdPerMillionInferences)} |${mixed ? ` ${describeSlo(s.slo ?? slo)} |` : ""} ` +
+          `${verdict} |`,
+      );
     }
     lines.push("");
   }
   const best = pickCheapestMeetingSlo(summaries, slo);
   lines.push(
     best
-      ? `**Cheapest meeting the SLO: ${best.instanceType}** (stack ${best.stack}) at ${usd(best.usdPerMillionInferences)} per million inferences, ${best.throughput.toFixed(1)} req/s on ${best.instances} node(s).`
+      ? `**Cheapest meeting the SLO: ${best.instanceType}** (stack ${best.stack}) at ${usd(best.usdPerMillionInferences)} per million inferences, ` +
+          `${best.throughput.toFixed(1)} req/s on ${best.instances} node(s).`
       : "**No stack met the SLO.** Try more servers or copies per node, batching, or a larger instance type.",
   );
   if (failures.length > 0) {

@@ -13,7 +13,9 @@ describe("endpointAccessOverrides", () => {
   });
 
   it("takes a given CIDR without a lookup", async () => {
-    const overrides = await endpointAccessOverrides([open], "192.0.2.0/28", async () => { throw new Error("no lookup expected"); });
+    const overrides = await endpointAccessOverrides([open], "192.0.2.0/28", async () => {
+      throw new Error("no lookup expected");
+    });
     expect(overrides.get("a")).toEqual({ FLEET_CLUSTER_PUBLIC_ACCESS_CIDRS: '["192.0.2.0/28"]' });
   });
 
@@ -24,7 +26,13 @@ describe("endpointAccessOverrides", () => {
   it.each([
     ["0.0.0.0/0", async () => "1.2.3.4", /whole internet/],
     ["auto", async () => "<html>captive portal</html>", /not an IPv4 address.*--endpoint-cidr/],
-    ["auto", async () => { throw new Error("getaddrinfo ENOTFOUND"); }, /Could not find this machine's public address \(getaddrinfo ENOTFOUND\).*--endpoint-cidr/],
+    [
+      "auto",
+      async () => {
+        throw new Error("getaddrinfo ENOTFOUND");
+      },
+      /Could not find this machine's public address \(getaddrinfo ENOTFOUND\).*--endpoint-cidr/,
+    ],
     ["10.0.0.1", async () => "1.2.3.4", /not an IPv4 CIDR/],
   ])("refuses %s (lookup answering badly) with what to do", async (cidr, lookup, message) => {
     await expect(endpointAccessOverrides([open], cidr, lookup)).rejects.toThrow(message);

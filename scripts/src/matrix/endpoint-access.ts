@@ -32,9 +32,14 @@ export async function endpointAccessOverrides(
     try {
       ip = (await lookup()).trim();
     } catch (error) {
-      throw new Error(`Could not find this machine's public address (${(error as Error).message}) for the cluster endpoint: pass --endpoint-cidr <ip>/32, or set cluster.publicAccessCidrs in the stack file.`);
+      throw new Error(
+        `Could not find this machine's public address (${(error as Error).message}) for the cluster endpoint: pass --endpoint-cidr <ip>/32, or set ` +
+          `cluster.publicAccessCidrs in the stack file.`,
+        { cause: error },
+      );
     }
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw new Error(`${CHECK_IP_URL} answered "${ip.slice(0, 60)}", not an IPv4 address: pass --endpoint-cidr <ip>/32.`);
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip))
+      throw new Error(`${CHECK_IP_URL} answered "${ip.slice(0, 60)}", not an IPv4 address: pass --endpoint-cidr <ip>/32.`);
     value = `${ip}/32`;
   }
   if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(value)) throw new Error(`--endpoint-cidr "${value}" is not an IPv4 CIDR such as 203.0.113.7/32.`);

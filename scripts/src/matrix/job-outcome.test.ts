@@ -8,10 +8,17 @@ function pod(name: string, status: PodJson["status"]): PodJson {
   return { metadata: { name }, status };
 }
 const running = pod("k6-0", { phase: "Running", containerStatuses: [{ name: "k6", restartCount: 0, state: { running: {} } }] });
-const exited = (code: number, name = "k6-0") => pod(name, { phase: code === 0 ? "Succeeded" : "Failed", containerStatuses: [{ name: "k6", restartCount: 0, state: { terminated: { exitCode: code } } }] });
+const exited = (code: number, name = "k6-0") =>
+  pod(name, { phase: code === 0 ? "Succeeded" : "Failed", containerStatuses: [{ name: "k6", restartCount: 0, state: { terminated: { exitCode: code } } }] });
 const activeJob: JobJson = { spec: { completions: 2 }, status: { active: 2 } };
 const completeJob: JobJson = { spec: { completions: 2 }, status: { succeeded: 2, conditions: [{ type: "Complete", status: "True" }] } };
-const failedJob: JobJson = { spec: { completions: 2 }, status: { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] } };
+const failedJob: JobJson = {
+  spec: { completions: 2 },
+  status: {
+    failed: 1,
+    conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }],
+  },
+};
 
 describe("assessJob", () => {
   it("is running while pods run", () => {
@@ -36,8 +43,13 @@ describe("assessJob", () => {
   });
 
   it("fails on a restarted runner, naming the last exit", () => {
-    const restarted = pod("k6-1", { containerStatuses: [{ name: "k6", restartCount: 1, state: { running: {} }, lastState: { terminated: { exitCode: 1, reason: "Error" } } }] });
-    expect(assessJob(activeJob, [restarted], early)).toMatchObject({ status: "failed", reason: expect.stringMatching(/k6-1 restarted 1 time\(s\), last exit code 1 \(Error\)/) });
+    const restarted = pod("k6-1", {
+      containerStatuses: [{ name: "k6", restartCount: 1, state: { running: {} }, lastState: { terminated: { exitCode: 1, reason: "Error" } } }],
+    });
+    expect(assessJob(activeJob, [restarted], early)).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/k6-1 restarted 1 time\(s\), last exit code 1 \(Error\)/),
+    });
   });
 
   it("fails on a crash with another exit code", () => {
@@ -45,18 +57,33 @@ describe("assessJob", () => {
   });
 
   it("fails at once on an image that cannot be pulled", () => {
-    const stuck = pod("k6-0", { phase: "Pending", containerStatuses: [{ name: "k6", state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image grafana/k6:nope" } } }] });
-    expect(assessJob(activeJob, [stuck], early)).toMatchObject({ status: "failed", reason: expect.stringMatching(/never started: ImagePullBackOff: Back-off pulling image/) });
+    const stuck = pod("k6-0", {
+      phase: "Pending",
+      containerStatuses: [{ name: "k6", state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image grafana/k6:nope" } } }],
+    });
+    expect(assessJob(activeJob, [stuck], early)).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/never started: ImagePullBackOff: Back-off pulling image/),
+    });
   });
 
   it("fails when pods never start within the start timeout, with the scheduler's reason", () => {
-    const pending = pod("k6-0", { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/2 nodes are available: 2 Insufficient cpu." }] });
+    const pending = pod("k6-0", {
+      phase: "Pending",
+      conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/2 nodes are available: 2 Insufficient cpu." }],
+    });
     expect(assessJob(activeJob, [pending], { ...early, elapsedMs: 100_000 }).status).toBe("running");
-    expect(assessJob(activeJob, [pending], { ...early, elapsedMs: 600_000 })).toMatchObject({ status: "failed", reason: expect.stringMatching(/never started within 10 min: Unschedulable: 0\/2 nodes/) });
+    expect(assessJob(activeJob, [pending], { ...early, elapsedMs: 600_000 })).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/never started within 10 min: Unschedulable: 0\/2 nodes/),
+    });
   });
 
   it("fails when the Job outlives the wait timeout", () => {
-    expect(assessJob(activeJob, [running], { ...early, elapsedMs: 1_800_000, startedBefore: true })).toMatchObject({ status: "failed", reason: expect.stringContaining("did not finish within 30 min") });
+    expect(assessJob(activeJob, [running], { ...early, elapsedMs: 1_800_000, startedBefore: true })).toMatchObject({
+      status: "failed",
+      reason: expect.stringContaining("did not finish within 30 min"),
+    });
   });
 
   it("passes on the Job's own failure reason", () => {
@@ -75,7 +102,10 @@ describe("pollingJobWatcher", () => {
     let clock = 0;
     const progress: string[] = [];
     const watcher = pollingJobWatcher(async () => snapshots.shift()!, { pollMs: 5_000, now: () => clock, sleep: async (ms) => void (clock += ms) });
-    const outcome = await watcher.waitForJob({ kubeconfig: "", namespace: "load-test", jobName: "k6", resultsUri: "" }, { timeoutMs: 60_000, onProgress: (line) => progress.push(line) });
+    const outcome = await watcher.waitForJob(
+      { kubeconfig: "", namespace: "load-test", jobName: "k6", resultsUri: "" },
+      { timeoutMs: 60_000, onProgress: (line) => progress.push(line) },
+    );
     expect(outcome).toEqual({ status: "succeeded" });
     expect(snapshots).toEqual([]);
     expect(progress).toEqual(["load-test Job load-test/k6: waiting for pods to start (no pod was created)", "load-test Job load-test/k6: 2 active, 0/2 done"]);
@@ -83,7 +113,11 @@ describe("pollingJobWatcher", () => {
 
   it("times out with the fake clock", async () => {
     let clock = 0;
-    const watcher = pollingJobWatcher(async () => ({ job: activeJob, pods: [running] }), { pollMs: 10_000, now: () => clock, sleep: async (ms) => void (clock += ms) });
+    const watcher = pollingJobWatcher(async () => ({ job: activeJob, pods: [running] }), {
+      pollMs: 10_000,
+      now: () => clock,
+      sleep: async (ms) => void (clock += ms),
+    });
     const outcome = await watcher.waitForJob({ kubeconfig: "", namespace: "n", jobName: "k6", resultsUri: "" }, { timeoutMs: 30_000 });
     expect(outcome).toMatchObject({ status: "failed", reason: expect.stringContaining("did not finish within 30 s") });
   });

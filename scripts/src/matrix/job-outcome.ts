@@ -2,9 +2,7 @@
 
 /** How a load-test Job ended. A k6 threshold failure (exit code 99) is an SLO breach, not a crash. */
 export type JobOutcome =
-  | { readonly status: "succeeded" }
-  | { readonly status: "slo-breach"; readonly reason: string }
-  | { readonly status: "failed"; readonly reason: string };
+  { readonly status: "succeeded" } | { readonly status: "slo-breach"; readonly reason: string } | { readonly status: "failed"; readonly reason: string };
 
 export type JobAssessment = JobOutcome | { readonly status: "running"; readonly started: boolean; readonly detail: string };
 
@@ -45,7 +43,15 @@ export interface JobJson {
 export const K6_THRESHOLDS_FAILED_EXIT_CODE = 99;
 
 /** Waiting reasons that will not resolve by waiting longer. */
-const STUCK_WAITING_REASONS = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError", "RunContainerError"]);
+const STUCK_WAITING_REASONS = new Set([
+  "ErrImagePull",
+  "ImagePullBackOff",
+  "InvalidImageName",
+  "CrashLoopBackOff",
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "RunContainerError",
+]);
 
 function describeTermination(terminated: NonNullable<ContainerState["terminated"]>): string {
   return `exit code ${terminated.exitCode ?? "?"}${terminated.reason ? ` (${terminated.reason})` : ""}`;
@@ -62,7 +68,10 @@ function podFailure(pod: PodJson): string | undefined {
     }
     if ((container.restartCount ?? 0) > 0) {
       const last = container.lastState?.terminated;
-      return `${where} restarted ${container.restartCount} time(s)${last ? `, last ${describeTermination(last)}` : ""}: a restarted runner loses its measurements, so the run is void.`;
+      return (
+        `${where} restarted ${container.restartCount} time(s)${last ? `, last ${describeTermination(last)}` : ""}: a restarted runner loses its ` +
+        `measurements, so the run is void.`
+      );
     }
     const waiting = container.state?.waiting;
     if (waiting?.reason && STUCK_WAITING_REASONS.has(waiting.reason)) {
@@ -121,7 +130,10 @@ export function assessJob(job: JobJson, pods: PodJson[], options: AssessOptions)
   const failed = isTrue("Failed");
   const breached = breachedPods(pods);
   if ((complete || failed) && breached.length > 0) {
-    return { status: "slo-breach", reason: `k6 thresholds failed (exit code ${K6_THRESHOLDS_FAILED_EXIT_CODE}) in ${breached.join(", ")}: the fleet missed the SLO at this load.` };
+    return {
+      status: "slo-breach",
+      reason: `k6 thresholds failed (exit code ${K6_THRESHOLDS_FAILED_EXIT_CODE}) in ${breached.join(", ")}: the fleet missed the SLO at this load.`,
+    };
   }
   if (complete) return { status: "succeeded" };
   if (failed) return { status: "failed", reason: `load-test Job failed: ${failed.reason ?? "unknown reason"}${failed.message ? `: ${failed.message}` : ""}.` };
@@ -130,9 +142,18 @@ export function assessJob(job: JobJson, pods: PodJson[], options: AssessOptions)
     return { status: "failed", reason: `load-test pods never started within ${formatMinutes(options.startTimeoutMs)}: ${pendingReason(pods)}.` };
   }
   if (options.elapsedMs >= options.timeoutMs) {
-    return { status: "failed", reason: `load-test Job did not finish within ${formatMinutes(options.timeoutMs)} (--wait-timeout); ${job.status?.active ?? 0} pod(s) still active.` };
+    return {
+      status: "failed",
+      reason: `load-test Job did not finish within ${formatMinutes(options.timeoutMs)} (--wait-timeout); ${job.status?.active ?? 0} pod(s) still active.`,
+    };
   }
-  return { status: "running", started, detail: started ? `${job.status?.active ?? 0} active, ${job.status?.succeeded ?? 0}/${completions} done` : `waiting for pods to start (${pendingReason(pods)})` };
+  return {
+    status: "running",
+    started,
+    detail: started
+      ? `${job.status?.active ?? 0} active, ${job.status?.succeeded ?? 0}/${completions} done`
+      : `waiting for pods to start (${pendingReason(pods)})`,
+  };
 }
 
 function formatMinutes(ms: number): string {

@@ -17,7 +17,7 @@ async function kubectlJson<T>(kubeconfigFile: string, args: string[]): Promise<T
     return JSON.parse(stdout) as T;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`kubectl ${args.join(" ")} failed: ${stderr || (error as Error).message}`);
+    throw new Error(`kubectl ${args.join(" ")} failed: ${stderr || (error as Error).message}`, { cause: error });
   }
 }
 

@@ -28,7 +28,10 @@ export interface MatrixMainDependencies {
 }
 
 function parseStackList(list: string, known: readonly string[]): string[] {
-  const stacks = list.split(",").map((s) => s.trim()).filter(Boolean);
+  const stacks = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (stacks.length === 0) throw new UsageError("--stacks needs at least one stack, e.g. --stacks c7i,c7g.");
   const unknown = stacks.filter((s) => !known.includes(s));
   if (unknown.length > 0) throw new UsageError(`Unknown stack(s) ${unknown.join(", ")}: stacks/ has ${known.join(", ")}.`);
@@ -41,7 +44,10 @@ function parsePositiveInt(value: string, option: string): number {
   return parsed;
 }
 
-async function productionDependencies(repoRoot: string, envFor: (stack: string) => Record<string, string>): Promise<Omit<MatrixDependencies, "log" | "loadConfig">> {
+async function productionDependencies(
+  repoRoot: string,
+  envFor: (stack: string) => Record<string, string>,
+): Promise<Omit<MatrixDependencies, "log" | "loadConfig">> {
   // Loaded only here: the Pulumi SDK and the AWS SDK take a while to import and no other command needs them.
   const [{ pulumiWorkspace }, { kubectlJobWatcher }, { s3ResultsCollector }] = await Promise.all([
     import("./pulumi-workspace.js"),
@@ -77,7 +83,8 @@ export async function matrixMain(options: MatrixCommandOptions, deps: MatrixMain
   const endpointEnv = await endpointAccessOverrides(asWritten, options.endpointCidr, deps.lookupIp);
   const envFor = (stack: string) => endpointEnv.get(stack) ?? {};
   const configs = new Map(stacks.map((stack) => [stack, loadStackConfig(stack, { stacksDir, env: { ...environment.env, ...envFor(stack) } })]));
-  for (const [stack, env] of endpointEnv) console.log(`[${stack}] cluster API endpoint open to ${JSON.parse(Object.values(env)[0]!).join(", ")} only (this machine; --endpoint-cidr to choose)`);
+  for (const [stack, env] of endpointEnv)
+    console.log(`[${stack}] cluster API endpoint open to ${JSON.parse(Object.values(env)[0]!).join(", ")} only (this machine; --endpoint-cidr to choose)`);
   {
     const quotaValues = options.checkQuotas ? await readQuotaValues([...configs.values()], parallel) : undefined;
     problems.push(...matrixPlanProblems([...configs.values()], parallel, quotaValues));

@@ -11,14 +11,23 @@ const slo = { percentile: "p90", thresholdMs: 100, maxErrorRate: 0.01 } as const
 const merged = { ...fakeResult({ requests: 5000 }), labels: { stack: "c7g", instanceType: "c7g.4xlarge", servers: "1" } };
 const runs: StackRun[] = [
   { stack: "c7g", status: "measured", merged, summary: summarizeStack("c7g", "c7g.4xlarge", 1, merged) },
-  { stack: "g5", status: "failed", step: "wait", reason: "load-test pod k6-0 was OOMKilled.", destroyError: "destroy failed, resources are still up: timeout. Run `pulumi destroy --stack g5`." },
+  {
+    stack: "g5",
+    status: "failed",
+    step: "wait",
+    reason: "load-test pod k6-0 was OOMKilled.",
+    destroyError: "destroy failed, resources are still up: timeout. Run `pulumi destroy --stack g5`.",
+  },
 ];
 
 describe("matrix report", () => {
   it("lists a failed step and a failed destroy as failures, and writes every file", () => {
     const report = buildMatrixReport(runs, slo);
     expect(report.summaries.map((s) => s.stack)).toEqual(["c7g"]);
-    expect(report.failures.map((f) => f.reason)).toEqual([expect.stringMatching(/^wait failed: .*OOMKilled/), expect.stringMatching(/pulumi destroy --stack g5/)]);
+    expect(report.failures.map((f) => f.reason)).toEqual([
+      expect.stringMatching(/^wait failed: .*OOMKilled/),
+      expect.stringMatching(/pulumi destroy --stack g5/),
+    ]);
     const dir = mkdtempSync(path.join(tmpdir(), "matrix-report-"));
     writeMatrixReport(dir, runs, report);
     expect(readFileSync(path.join(dir, "comparison.md"), "utf8")).toContain("Cheapest meeting the SLO: c7g.4xlarge");
@@ -28,6 +37,8 @@ describe("matrix report", () => {
   });
 
   it("summarizes a preview-only run", () => {
-    expect(renderPreviewSummary([{ stack: "c7i", status: "previewed", changes: { create: 42 } }, runs[1]!])).toBe("c7i: preview ok (42 create)\ng5: wait failed: load-test pod k6-0 was OOMKilled.");
+    expect(renderPreviewSummary([{ stack: "c7i", status: "previewed", changes: { create: 42 } }, runs[1]!])).toBe(
+      "c7i: preview ok (42 create)\ng5: wait failed: load-test pod k6-0 was OOMKilled.",
+    );
   });
 });

@@ -35,7 +35,14 @@ export function writeMatrixReport(outDir: string, runs: readonly StackRun[], rep
   write("comparison.json", `${JSON.stringify({ summaries: report.summaries, failures: report.failures }, null, 2)}\n`);
   const measured = runs.flatMap((run) => (run.status === "measured" ? [run] : []));
   for (const run of measured) write(`${run.stack}.json`, `${JSON.stringify(run.merged, null, 2)}\n`);
-  if (measured.length > 0) write("report.html", renderHtml(measured.map((run) => run.merged), "Instance-type comparison"));
+  if (measured.length > 0)
+    write(
+      "report.html",
+      renderHtml(
+        measured.map((run) => run.merged),
+        "Instance-type comparison",
+      ),
+    );
   return written;
 }
 
@@ -44,7 +51,9 @@ export function renderPreviewSummary(runs: readonly StackRun[]): string {
   return runs
     .map((run) => {
       if (run.status === "previewed") {
-        const changes = Object.entries(run.changes).map(([op, count]) => `${count} ${op}`).join(", ");
+        const changes = Object.entries(run.changes)
+          .map(([op, count]) => `${count} ${op}`)
+          .join(", ");
         return `${run.stack}: preview ok (${changes || "no changes"})`;
       }
       return `${run.stack}: ${run.status === "failed" ? `${run.step} failed: ${run.reason}` : run.status}`;

@@ -20,13 +20,20 @@ describe("findAwsCredentialSource", () => {
     ["access keys", { AWS_ACCESS_KEY_ID: "AKIA", AWS_SECRET_ACCESS_KEY: "s" }, {}, /AWS_ACCESS_KEY_ID/],
     ["OIDC web identity", { AWS_WEB_IDENTITY_TOKEN_FILE: "/t", AWS_ROLE_ARN: "arn:aws:iam::1:role/ci" }, {}, /web identity/],
     ["the default profile", {}, { "/home/u/.aws/credentials": "[default]\naws_access_key_id=x\n" }, /profile "default"/],
-    ["an SSO profile in config", { AWS_PROFILE: "dev" }, { "/home/u/.aws/config": "[profile dev]\nsso_session=x\n" }, /profile "dev" in \/home\/u\/.aws\/config/],
+    [
+      "an SSO profile in config",
+      { AWS_PROFILE: "dev" },
+      { "/home/u/.aws/config": "[profile dev]\nsso_session=x\n" },
+      /profile "dev" in \/home\/u\/.aws\/config/,
+    ],
   ])("finds %s", (_name, env, files, expected) => {
     expect(findAwsCredentialSource(environment(env, files))).toMatch(expected);
   });
 
   it("does not take a secret key alone or another profile", () => {
-    expect(findAwsCredentialSource(environment({ AWS_SECRET_ACCESS_KEY: "s", AWS_PROFILE: "prod" }, { "/home/u/.aws/credentials": "[default]\n" }))).toBeUndefined();
+    expect(
+      findAwsCredentialSource(environment({ AWS_SECRET_ACCESS_KEY: "s", AWS_PROFILE: "prod" }, { "/home/u/.aws/credentials": "[default]\n" })),
+    ).toBeUndefined();
   });
 });
 
@@ -59,11 +66,25 @@ describe("fleet matrix preflight through the CLI, with real processes", () => {
     const root = mkdtempSync(path.join(tmpdir(), "fleet-preflight-"));
     const bin = path.join(root, "bin");
     mkdirSync(bin);
-    writeFileSync(path.join(bin, "docker"), "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n");
+    writeFileSync(
+      path.join(bin, "docker"),
+      "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n",
+    );
     chmodSync(path.join(bin, "docker"), 0o755);
     vi.stubEnv("PATH", bin);
     vi.stubEnv("HOME", root);
-    for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"]) {
+    for (const name of [
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_PROFILE",
+      "AWS_DEFAULT_PROFILE",
+      "AWS_WEB_IDENTITY_TOKEN_FILE",
+      "AWS_ROLE_ARN",
+      "AWS_SHARED_CREDENTIALS_FILE",
+      "AWS_CONFIG_FILE",
+      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ]) {
       vi.stubEnv(name, undefined);
     }
     const err: string[] = [];

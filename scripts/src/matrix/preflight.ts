@@ -5,7 +5,8 @@ import { homedir } from "node:os";
 import path from "node:path";
 
 /** Result of running a probe command: `missing` when the binary is not on PATH at all. */
-export type ProbeResult = { readonly status: "ok"; readonly output: string } | { readonly status: "missing" } | { readonly status: "failed"; readonly output: string };
+export type ProbeResult =
+  { readonly status: "ok"; readonly output: string } | { readonly status: "missing" } | { readonly status: "failed"; readonly output: string };
 
 export type Probe = (command: string, args: readonly string[]) => Promise<ProbeResult>;
 
@@ -46,7 +47,12 @@ export function processEnvironment(env: NodeJS.ProcessEnv = process.env): Prefli
 }
 
 function firstLine(text: string): string {
-  return text.split("\n").find((line) => line.trim())?.trim() ?? "";
+  return (
+    text
+      .split("\n")
+      .find((line) => line.trim())
+      ?.trim() ?? ""
+  );
 }
 
 async function checkPulumi({ probe }: PreflightEnvironment): Promise<PreflightProblem | undefined> {
@@ -54,7 +60,9 @@ async function checkPulumi({ probe }: PreflightEnvironment): Promise<PreflightPr
   if (result.status === "ok") return undefined;
   return {
     what: result.status === "missing" ? "Pulumi CLI: `pulumi` is not on PATH." : `Pulumi CLI: \`pulumi version\` failed: ${firstLine(result.output)}`,
-    fix: "Install it (curl -fsSL https://get.pulumi.com | sh, or brew install pulumi/tap/pulumi; see https://www.pulumi.com/docs/install/), then `pulumi login` (or set PULUMI_ACCESS_TOKEN).",
+    fix:
+      "Install it (curl -fsSL https://get.pulumi.com | sh, or brew install pulumi/tap/pulumi; see https://www.pulumi.com/docs/install/), then `pulumi " +
+      "login` (or set PULUMI_ACCESS_TOKEN).",
   };
 }
 
@@ -83,8 +91,12 @@ function checkAwsCredentials(environment: PreflightEnvironment): PreflightProble
   if (findAwsCredentialSource(environment)) return undefined;
   const profile = environment.env.AWS_PROFILE;
   return {
-    what: profile ? `AWS credentials: AWS_PROFILE=${profile} is not in ~/.aws/credentials or ~/.aws/config.` : "AWS credentials: none found (no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, shared credentials file or web identity token).",
-    fix: "Run `aws configure` or `aws sso login --profile NAME` and export AWS_PROFILE=NAME; in CI, assume a role through OIDC (aws-actions/configure-aws-credentials).",
+    what: profile
+      ? `AWS credentials: AWS_PROFILE=${profile} is not in ~/.aws/credentials or ~/.aws/config.`
+      : "AWS credentials: none found (no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, shared credentials file or web identity token).",
+    fix:
+      "Run `aws configure` or `aws sso login --profile NAME` and export AWS_PROFILE=NAME; in CI, assume a role through OIDC " +
+      "(aws-actions/configure-aws-credentials).",
   };
 }
 
@@ -93,12 +105,17 @@ async function checkDocker({ probe }: PreflightEnvironment): Promise<PreflightPr
   const result = await probe("docker", ["info", "--format", "{{.ServerVersion}}"]);
   if (result.status === "ok" && result.output && !/error/i.test(result.output)) return undefined;
   if (result.status === "missing") {
-    return { what: "Docker: `docker` is not on PATH.", fix: "Install Docker Engine with buildx (https://docs.docker.com/engine/install/) or Docker Desktop: infra builds the model-server images with it." };
+    return {
+      what: "Docker: `docker` is not on PATH.",
+      fix: "Install Docker Engine with buildx (https://docs.docker.com/engine/install/) or Docker Desktop: infra builds the model-server images with it.",
+    };
   }
   const detail = result.status === "failed" || result.output ? ` (${firstLine(result.output)})` : "";
   return {
     what: `Docker: the client is installed but the engine is not reachable${detail}.`,
-    fix: "Start the Docker engine (`sudo systemctl start docker`, or open Docker Desktop) and check `docker info` works: infra builds the model-server images with it.",
+    fix:
+      "Start the Docker engine (`sudo systemctl start docker`, or open Docker Desktop) and check `docker info` works: infra builds the model-server " +
+      "images with it.",
   };
 }
 
@@ -113,7 +130,10 @@ async function checkKubectl({ probe }: PreflightEnvironment): Promise<PreflightP
 
 function checkInfraBuilt({ exists }: PreflightEnvironment, infraEntry: string | undefined): PreflightProblem | undefined {
   if (!infraEntry || exists(infraEntry)) return undefined;
-  return { what: `The infra program is not built: ${infraEntry} is missing.`, fix: "Run `npm run build`: Pulumi runs the infra program from its build output (infra/dist)." };
+  return {
+    what: `The infra program is not built: ${infraEntry} is missing.`,
+    fix: "Run `npm run build`: Pulumi runs the infra program from its build output (infra/dist).",
+  };
 }
 
 export interface PreflightOptions {

@@ -73,7 +73,13 @@ function fakes(behaviour: FakeBehaviour = {}) {
     },
   };
   const lines: string[] = [];
-  const deps: MatrixDependencies = { workspace, jobWatcher, collector, loadConfig: (stack) => loadStackConfig(stack, { env: {} }), log: (line) => lines.push(line) };
+  const deps: MatrixDependencies = {
+    workspace,
+    jobWatcher,
+    collector,
+    loadConfig: (stack) => loadStackConfig(stack, { env: {} }),
+    log: (line) => lines.push(line),
+  };
   return { deps, events, lines, envs, maxRunning: () => maxRunning };
 }
 
@@ -106,7 +112,11 @@ describe("runMatrix", () => {
     const { deps, events } = fakes({ results: () => [fakeResult({ pod: "0" })] });
     const [run] = await runMatrix(deps, oneStack);
     expect(events).toEqual(["up c7g", "wait c7g", "collect c7g", "destroy c7g"]);
-    expect(run).toMatchObject({ status: "failed", step: "collect", reason: expect.stringMatching(/^1 result file\(s\) under s3:\/\/results\/c7g\/run-1\/ for 2 k6 pods/) });
+    expect(run).toMatchObject({
+      status: "failed",
+      step: "collect",
+      reason: expect.stringMatching(/^1 result file\(s\) under s3:\/\/results\/c7g\/run-1\/ for 2 k6 pods/),
+    });
   });
 
   it("fails a GPU stack whose servers report cpu, so a CPU result is never priced as a GPU one", async () => {

@@ -75,8 +75,10 @@ async function keepIdle(deps: MatrixDependencies, stack: string, config: FleetCo
     await scaleToIdle(deps.workspace, stack, deps.log);
     say(`idle: only the control plane, NAT and system nodes cost money now; \`pulumi destroy --stack ${stack}\` removes the rest.`);
   } catch (error) {
-    say(`scaling to zero failed, the fleet nodes still run: ${message(error)} ` +
-      `Run \`pulumi destroy --stack ${stack}\` or retry with FLEET_CLUSTER_IDLE=true pulumi up.`);
+    say(
+      `scaling to zero failed, the fleet nodes still run: ${message(error)} ` +
+        `Run \`pulumi destroy --stack ${stack}\` or retry with FLEET_CLUSTER_IDLE=true pulumi up.`,
+    );
   }
   return run;
 }
@@ -98,8 +100,11 @@ async function measureStack(deps: MatrixDependencies, stack: string, config: Fle
     step = "collect";
     const results = await deps.collector.collect(location.resultsUri);
     if (results.length < config.loadTest.pods) {
-      throw new Error(`${results.length} result file(s) under ${location.resultsUri} for ${config.loadTest.pods} k6 pods: a pod's results are missing (its upload failed or it never ran), ` +
-        "so the merged figures would count only part of the load. Check the Job's pods with kubectl logs.");
+      throw new Error(
+        `${results.length} result file(s) under ${location.resultsUri} for ${config.loadTest.pods} k6 pods: a pod's results are missing (its upload failed ` +
+          `or it never ran), ` +
+          "so the merged figures would count only part of the load. Check the Job's pods with kubectl logs.",
+      );
     }
     // The labels name the run in the HTML report and price it there: servers = nodes billed.
     const labels = { stack, instanceType: config.instanceType, servers: String(config.cluster.fleetNodes) };

@@ -4,7 +4,12 @@ import { readLoadTestLocation } from "./stack-outputs.js";
 
 describe("readLoadTestLocation", () => {
   it("reads the outputs infra exports, turning a kubeconfig object into text", () => {
-    const location = readLoadTestLocation("c7g", { kubeconfig: { apiVersion: "v1" }, loadTestNamespace: "load-test", loadTestJobName: "k6-abc", resultsUri: "s3://b/c7g/k6-abc/" });
+    const location = readLoadTestLocation("c7g", {
+      kubeconfig: { apiVersion: "v1" },
+      loadTestNamespace: "load-test",
+      loadTestJobName: "k6-abc",
+      resultsUri: "s3://b/c7g/k6-abc/",
+    });
     expect(location).toEqual({ kubeconfig: '{"apiVersion":"v1"}', namespace: "load-test", jobName: "k6-abc", resultsUri: "s3://b/c7g/k6-abc/" });
   });
 

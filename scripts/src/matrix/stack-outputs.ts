@@ -37,7 +37,10 @@ export function readLoadTestLocation(stackName: string, outputs: StackOutputs): 
     resultsUri: text(LOAD_TEST_OUTPUT_NAMES.resultsUri),
   };
   if (missing.length > 0) {
-    throw new Error(`Stack ${stackName} has no output ${missing.join(", ")}: the matrix needs ${Object.values(LOAD_TEST_OUTPUT_NAMES).join(", ")} from infra/ (run \`pulumi stack output --stack ${stackName}\` to see what it has).`);
+    throw new Error(
+      `Stack ${stackName} has no output ${missing.join(", ")}: the matrix needs ${Object.values(LOAD_TEST_OUTPUT_NAMES).join(", ")} from infra/ (run ` +
+        `\`pulumi stack output --stack ${stackName}\` to see what it has).`,
+    );
   }
   return location;
 }

@@ -24,8 +24,17 @@ describe("matrixPlanProblems", () => {
   });
 
   it("checks the account's own values when read, e.g. a G and VT vCPU quota of 0", () => {
-    const problems = matrixPlanProblems(shipped, 2, new Map([["L-DB2E81BA", 0], ["L-1216C47A", 640]]));
-    expect(problems.map((p) => p.what)).toEqual([expect.stringMatching(/Running On-Demand G and VT instances \(vCPUs\): 2 stack\(s\) at once need 4, over the account's quota of 0/)]);
+    const problems = matrixPlanProblems(
+      shipped,
+      2,
+      new Map([
+        ["L-DB2E81BA", 0],
+        ["L-1216C47A", 640],
+      ]),
+    );
+    expect(problems.map((p) => p.what)).toEqual([
+      expect.stringMatching(/Running On-Demand G and VT instances \(vCPUs\): 2 stack\(s\) at once need 4, over the account's quota of 0/),
+    ]);
   });
 
   it("names a stack that does not fit, with fleet plan's numbers", () => {

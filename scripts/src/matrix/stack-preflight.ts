@@ -10,7 +10,10 @@ export function concurrentQuotaNeeds(configs: readonly FleetConfig[], parallel: 
   const byCode = new Map<string, QuotaNeed[]>();
   for (const config of configs) for (const need of planStack(config).quotas) byCode.set(need.quotaCode, [...(byCode.get(need.quotaCode) ?? []), need]);
   return [...byCode.values()].map((needs) => {
-    const largest = needs.map((n) => n.need).sort((a, b) => b - a).slice(0, parallel);
+    const largest = needs
+      .map((n) => n.need)
+      .sort((a, b) => b - a)
+      .slice(0, parallel);
     return { ...needs[0]!, need: largest.reduce((sum, n) => sum + n, 0) };
   });
 }
@@ -24,7 +27,10 @@ export function matrixPlanProblems(configs: readonly FleetConfig[], parallel: nu
   const problems: PreflightProblem[] = [];
   for (const config of configs) {
     for (const problem of planStack(config).problems) {
-      problems.push({ what: `Stack ${config.stack} would not run: ${problem.path} ${problem.message}.`, fix: `See \`fleet plan --stack ${config.stack}\`, fix stacks/Pulumi.${config.stack}.yaml, and run again.` });
+      problems.push({
+        what: `Stack ${config.stack} would not run: ${problem.path} ${problem.message}.`,
+        fix: `See \`fleet plan --stack ${config.stack}\`, fix stacks/Pulumi.${config.stack}.yaml, and run again.`,
+      });
     }
   }
   const region = configs[0]?.region ?? "us-east-1";

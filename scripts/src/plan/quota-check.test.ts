@@ -23,12 +23,17 @@ describe("checkQuotas", () => {
     const missing = Object.assign(new Error("no applied quota"), { name: "NoSuchResourceException" });
     sdk.on(GetServiceQuotaCommand).rejects(missing);
     sdk.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
-    const checks = await checkQuotas(needs.filter((need) => need.quotaCode === "L-0263D0A3"), new ServiceQuotasClient({ region: "us-east-1" }));
+    const checks = await checkQuotas(
+      needs.filter((need) => need.quotaCode === "L-0263D0A3"),
+      new ServiceQuotasClient({ region: "us-east-1" }),
+    );
     expect(checks).toEqual([expect.objectContaining({ value: 5, ok: true })]);
   });
 
   it("passes other errors through (e.g. missing permissions)", async () => {
-    sdk.on(GetServiceQuotaCommand).rejects(Object.assign(new Error("not authorized to perform servicequotas:GetServiceQuota"), { name: "AccessDeniedException" }));
+    sdk
+      .on(GetServiceQuotaCommand)
+      .rejects(Object.assign(new Error("not authorized to perform servicequotas:GetServiceQuota"), { name: "AccessDeniedException" }));
     await expect(checkQuotas(needs, new ServiceQuotasClient({ region: "us-east-1" }))).rejects.toThrow(/servicequotas:GetServiceQuota/);
   });
 });

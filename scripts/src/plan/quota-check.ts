@@ -31,8 +31,12 @@ export async function checkQuotas(needs: readonly QuotaNeed[], client: ServiceQu
 export function describeQuotaShortfalls(checks: readonly QuotaCheck[], region: string): string[] {
   return checks
     .filter((check) => !check.ok)
-    .map((check) => `${check.quota.name} (${check.quota.serviceCode} ${check.quota.quotaCode}) is ${check.value} in ${region}, the stack(s) need ${check.quota.need} ` +
-      `(instances already running count too). Raise it: ${raiseQuotaCommand(check.quota, region)} (or in the Service Quotas console; G and Inf requests can take a day).`);
+    .map(
+      (check) =>
+        `${check.quota.name} (${check.quota.serviceCode} ${check.quota.quotaCode}) is ${check.value} in ${region}, the stack(s) need ${check.quota.need} ` +
+        `(instances already running count too). Raise it: ${raiseQuotaCommand(check.quota, region)} (or in the Service Quotas console; G and Inf requests ` +
+        `can take a day).`,
+    );
 }
 
 export function serviceQuotasClient(region: string): ServiceQuotasClient {

@@ -1,16 +1,31 @@
 // `fleet plan` as text: node groups with allocatable resources and the pods on each node, images, quotas, cost.
-import { formatCpu, formatMemory, KERNEL_RESERVED_MEMORY_FRACTION, NETWORK_SOURCE, PRICE_SOURCE, type NodeGroupPlan, type PodRequest, type StackPlan } from "@inference-fleet/fleet-config";
+import {
+  formatCpu,
+  formatMemory,
+  KERNEL_RESERVED_MEMORY_FRACTION,
+  NETWORK_SOURCE,
+  PRICE_SOURCE,
+  type NodeGroupPlan,
+  type PodRequest,
+  type StackPlan,
+} from "@inference-fleet/fleet-config";
 
 const usd = (value: number) => `$${value.toFixed(3)}`;
-const podText = (pod: PodRequest) => `${pod.name} (${formatCpu(pod.cpuMillis)} CPU, ${formatMemory(pod.memoryMiB)}${Object.entries(pod.devices).map(([r, n]) => `, ${n} ${r}`).join("")})`;
+const podText = (pod: PodRequest) =>
+  `${pod.name} (${formatCpu(pod.cpuMillis)} CPU, ${formatMemory(pod.memoryMiB)}${Object.entries(pod.devices)
+    .map(([r, n]) => `, ${n} ${r}`)
+    .join("")})`;
 
 function renderGroup(group: NodeGroupPlan): string[] {
   const a = group.allocatable;
-  const devices = Object.entries(a.devices).map(([resource, count]) => `, ${count} ${resource}`).join("");
+  const devices = Object.entries(a.devices)
+    .map(([resource, count]) => `, ${count} ${resource}`)
+    .join("");
   const lines = [
     `  ${group.role}: ${group.count} x ${group.instanceType} (${group.arch}, ${group.amiType})`,
     `    allocatable per node: ${formatCpu(a.cpuMillis)} CPU, ${formatMemory(a.memoryMiB)} memory, ${a.pods} pods${devices}`,
-    `      = capacity ${formatCpu(a.capacity.cpuMillis)} CPU, ${formatMemory(a.capacity.memoryMiB)} - kube-reserved ${formatCpu(a.kubeReserved.cpuMillis)} CPU, ` +
+    `      = capacity ${formatCpu(a.capacity.cpuMillis)} CPU, ${formatMemory(a.capacity.memoryMiB)} - kube-reserved ${formatCpu(a.kubeReserved.cpuMillis)} ` +
+      `CPU, ` +
       `${formatMemory(a.kubeReserved.memoryMiB)} - eviction threshold ${formatMemory(a.evictionMemoryMiB)}`,
   ];
   for (const node of group.nodes) {
@@ -20,7 +35,9 @@ function renderGroup(group: NodeGroupPlan): string[] {
       `    node ${node.index + 1}: DaemonSets ${node.daemonSets.map((d) => d.name).join(", ")} (${formatCpu(daemonCpu)} CPU, ${formatMemory(daemonMemory)})`,
       `      pods: ${node.pods.map(podText).join(", ") || "none"}`,
       `      left: ${formatCpu(node.free.cpuMillis)} CPU, ${formatMemory(node.free.memoryMiB)}, ${node.free.pods} pods` +
-        Object.entries(node.free.devices).map(([resource, count]) => `, ${count} ${resource}`).join(""),
+        Object.entries(node.free.devices)
+          .map(([resource, count]) => `, ${count} ${resource}`)
+          .join(""),
     );
   }
   return lines;
@@ -36,12 +53,16 @@ export function renderPlan(plan: StackPlan): string {
   lines.push("", "Images:", ...plan.images.map((image) => `  ${image.role}: ${image.image} (${image.platform})`));
   if (plan.quotas.length > 0) {
     lines.push("", "Service Quotas used while up (`--check-quotas` compares them with the account's):");
-    for (const quota of plan.quotas) lines.push(`  ${quota.name} [${quota.serviceCode} ${quota.quotaCode}]: ${quota.need}${quota.awsDefault !== undefined ? ` (AWS default ${quota.awsDefault})` : ""}`);
+    for (const quota of plan.quotas)
+      lines.push(
+        `  ${quota.name} [${quota.serviceCode} ${quota.quotaCode}]: ${quota.need}${quota.awsDefault !== undefined ? ` (AWS default ${quota.awsDefault})` : ""}`,
+      );
   }
   const cost = plan.usdPerHour;
   lines.push(
     "",
-    `Estimated cost while up: ${usd(cost.total)}/h (nodes ${usd(cost.nodes)}, EKS control plane ${usd(cost.controlPlane)}, NAT gateways ${usd(cost.natGateways)}; ` +
+    `Estimated cost while up: ${usd(cost.total)}/h (nodes ${usd(cost.nodes)}, EKS control plane ${usd(cost.controlPlane)}, NAT gateways ` +
+      `${usd(cost.natGateways)}; ` +
       `on-demand ${PRICE_SOURCE.region} prices of ${PRICE_SOURCE.date}; data transfer, EBS, S3, logs, CloudWatch and load balancers not included).`,
     `Estimated cost per hour: running ${usd(cost.total)}, idle ${usd(cost.idle.total)} (idle: nodes ${usd(cost.idle.nodes)}` +
       `${cost.idle.nodes < cost.nodes ? "; the autoscaler has removed the fleet nodes" : "; the fleet nodes stay without cluster.autoscaler"}).`,

@@ -11,9 +11,15 @@ describe("add-on pods in the plan", () => {
     const { system, fleet } = clusterWorkloads(config);
     expect(fleet.daemonSets.map((d) => d.name)).toEqual(expect.arrayContaining(["cloudwatch-agent", "dcgm-exporter"]));
     expect(system.daemonSets.map((d) => d.name)).toContain("cloudwatch-agent");
-    expect(system.pods.map((p) => p.name)).toEqual(expect.arrayContaining([
-      "cloudwatch-operator", "cloudwatch-agent-prometheus", "aws-load-balancer-controller-0", "aws-load-balancer-controller-1", "cluster-autoscaler",
-    ]));
+    expect(system.pods.map((p) => p.name)).toEqual(
+      expect.arrayContaining([
+        "cloudwatch-operator",
+        "cloudwatch-agent-prometheus",
+        "aws-load-balancer-controller-0",
+        "aws-load-balancer-controller-1",
+        "cluster-autoscaler",
+      ]),
+    );
     expect(fleet.pods.every((p) => p.name.startsWith("server"))).toBe(true);
   });
 

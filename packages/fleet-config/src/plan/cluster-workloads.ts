@@ -32,7 +32,12 @@ export interface PodRequest {
   readonly devices: Readonly<Record<string, number>>;
 }
 
-const pod = (name: string, cpu: string, memory: string, devices: Record<string, number> = {}): PodRequest => ({ name, cpuMillis: cpuMillis(cpu), memoryMiB: memoryMiB(memory), devices });
+const pod = (name: string, cpu: string, memory: string, devices: Record<string, number> = {}): PodRequest => ({
+  name,
+  cpuMillis: cpuMillis(cpu),
+  memoryMiB: memoryMiB(memory),
+  devices,
+});
 const requestsOf = (name: string, resources: ContainerResources) => pod(name, resources.requests.cpu ?? "0", resources.requests.memory ?? "0");
 
 /**
@@ -50,7 +55,12 @@ function podOf(name: string, init: ContainerResources[], containers: ContainerRe
   const main = containers.map((r) => requestsOf(name, r));
   const sum = (list: PodRequest[], key: "cpuMillis" | "memoryMiB") => list.reduce((total, p) => total + p[key], 0);
   const max = (list: PodRequest[], key: "cpuMillis" | "memoryMiB") => Math.max(0, ...list.map((p) => p[key]));
-  return { name, cpuMillis: Math.max(max(inits, "cpuMillis"), sum(main, "cpuMillis")), memoryMiB: Math.max(max(inits, "memoryMiB"), sum(main, "memoryMiB")), devices: {} };
+  return {
+    name,
+    cpuMillis: Math.max(max(inits, "cpuMillis"), sum(main, "cpuMillis")),
+    memoryMiB: Math.max(max(inits, "memoryMiB"), sum(main, "memoryMiB")),
+    devices: {},
+  };
 }
 
 /** The server pod's devices: GPUs, Neuron devices. */

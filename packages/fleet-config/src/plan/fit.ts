@@ -63,7 +63,9 @@ export function placePods(allocatable: NodeAllocatable, nodeCount: number, daemo
   const unplaced: UnplacedPod[] = [];
   const overcommitted = nodes[0] && (nodes[0].free.cpuMillis < 0 || nodes[0].free.memoryMiB < 0 || nodes[0].free.pods < 0);
   if (overcommitted) {
-    const reason = `the DaemonSets (${daemonSets.map((d) => d.name).join(", ")}) alone need more than a ${allocatable.instanceType} node's allocatable ${describe(allocatable)}`;
+    const reason =
+      `the DaemonSets (${daemonSets.map((d) => d.name).join(", ")}) alone need more than a ${allocatable.instanceType} node's allocatable ` +
+      `${describe(allocatable)}`;
     return { nodes, unplaced: [...daemonSets, ...pods].map((pod) => ({ pod, reason })) };
   }
   const mostCpuLeft = (list: typeof nodes) => list.reduce((a, b) => (b.free.cpuMillis > a.free.cpuMillis ? b : a));

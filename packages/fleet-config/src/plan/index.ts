@@ -1,18 +1,58 @@
 export {
-  ADD_ON_SOURCES, addOnPods, CLUSTER_AUTOSCALER_RESOURCES, LOAD_BALANCER_CONTROLLER_REPLICAS, LOAD_BALANCER_CONTROLLER_RESOURCES,
-  OBSERVABILITY_RESOURCES, PROMETHEUS_AGENT_RESOURCES, type AddOnPod,
+  ADD_ON_SOURCES,
+  addOnPods,
+  CLUSTER_AUTOSCALER_RESOURCES,
+  LOAD_BALANCER_CONTROLLER_REPLICAS,
+  LOAD_BALANCER_CONTROLLER_RESOURCES,
+  OBSERVABILITY_RESOURCES,
+  PROMETHEUS_AGENT_RESOURCES,
+  type AddOnPod,
 } from "./add-on-workloads.js";
-export { clusterWorkloads, COREDNS_PODS, DEVICE_PLUGIN_RESOURCES, EKS_DAEMONSETS, K6_RESOURCES, PRE_PULL_RESOURCES, RESULTS_UPLOAD_RESOURCES, serverDeviceRequests } from "./cluster-workloads.js";
+export {
+  clusterWorkloads,
+  COREDNS_PODS,
+  DEVICE_PLUGIN_RESOURCES,
+  EKS_DAEMONSETS,
+  K6_RESOURCES,
+  PRE_PULL_RESOURCES,
+  RESULTS_UPLOAD_RESOURCES,
+  serverDeviceRequests,
+} from "./cluster-workloads.js";
 export type { ContainerResources, NodeGroupWorkloads, PodRequest } from "./cluster-workloads.js";
 export { EKS_CONTROL_PLANE_USD_PER_HOUR, estimateUsdPerHour, NAT_GATEWAY_USD_PER_HOUR, type HourlyCost } from "./cost.js";
 export { placePods, type GroupPlacement, type NodeFree, type NodePlacement, type UnplacedPod } from "./fit.js";
-export { amiTypeFor, IMAGES, isPlaceholderImage, platformFor, SERVER_DOCKERFILES, serverImagePlan, type AcceleratorKind, type Arch, type ServerImagePlan } from "./images.js";
 export {
-  DEVICE_RESOURCE, eniMaxPods, EVICTION_HARD_MEMORY_MIB, KERNEL_RESERVED_MEMORY_FRACTION, kubeReservedCpuMillis, kubeReservedMemoryMiB,
-  managedNodeGroupPodCap, nodeAllocatable, type NodeAllocatable,
+  amiTypeFor,
+  IMAGES,
+  isPlaceholderImage,
+  platformFor,
+  SERVER_DOCKERFILES,
+  serverImagePlan,
+  type AcceleratorKind,
+  type Arch,
+  type ServerImagePlan,
+} from "./images.js";
+export {
+  DEVICE_RESOURCE,
+  eniMaxPods,
+  EVICTION_HARD_MEMORY_MIB,
+  KERNEL_RESERVED_MEMORY_FRACTION,
+  kubeReservedCpuMillis,
+  kubeReservedMemoryMiB,
+  managedNodeGroupPodCap,
+  nodeAllocatable,
+  type NodeAllocatable,
 } from "./node-capacity.js";
 export { cpuMillis, formatCpu, formatMemory, memoryMiB } from "./quantity.js";
 export {
-  ELASTIC_IP_QUOTA, INTERNET_GATEWAY_QUOTA, natGatewayCount, quotaNeeds, raiseQuotaCommand, sumQuotaNeeds, VCPU_QUOTAS, VPC_QUOTA, type QuotaNeed,
+  ELASTIC_IP_QUOTA,
+  INTERNET_GATEWAY_QUOTA,
+  natGatewayCount,
+  quotaNeeds,
+  raiseQuotaCommand,
+  sumQuotaNeeds,
+  VCPU_QUOTAS,
+  VPC_QUOTA,
+  type QuotaNeed,
 } from "./quotas.js";
 export { assertStackRuns, planStack, type ImagePlan, type NodeGroupPlan, type StackPlan } from "./stack-plan.js";

@@ -27,7 +27,12 @@ export function eniMaxPods(facts: InstanceTypeFacts): number {
 /** nodeadm's kube-reserved CPU: 6% of the first core, 1% of the second, 0.5% of the next two, 0.25% of the rest. */
 export function kubeReservedCpuMillis(vcpu: number): number {
   const total = vcpu * 1000;
-  const ranges: Array<[start: number, end: number, basisPoints: number]> = [[0, 1000, 600], [1000, 2000, 100], [2000, 4000, 50], [4000, total, 25]];
+  const ranges: Array<[start: number, end: number, basisPoints: number]> = [
+    [0, 1000, 600],
+    [1000, 2000, 100],
+    [2000, 4000, 50],
+    [4000, total, 25],
+  ];
   return ranges.reduce((sum, [start, end, bp]) => (total <= start ? sum : sum + ((Math.min(total, end) - start) * bp) / 10_000), 0);
 }
 

@@ -1,8 +1,15 @@
 /** Kubernetes resource quantities as numbers: CPU in millicores, memory in MiB. */
 
 const MEMORY_UNITS: Record<string, number> = {
-  "": 1 / 2 ** 20, k: 1e3 / 2 ** 20, M: 1e6 / 2 ** 20, G: 1e9 / 2 ** 20, T: 1e12 / 2 ** 20,
-  Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024,
+  "": 1 / 2 ** 20,
+  k: 1e3 / 2 ** 20,
+  M: 1e6 / 2 ** 20,
+  G: 1e9 / 2 ** 20,
+  T: 1e12 / 2 ** 20,
+  Ki: 1 / 1024,
+  Mi: 1,
+  Gi: 1024,
+  Ti: 1024 * 1024,
 };
 
 /** "4" -> 4000, "500m" -> 500, "1.5" -> 1500. */

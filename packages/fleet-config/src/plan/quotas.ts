@@ -39,7 +39,12 @@ export function quotaNeeds(config: FleetConfig): QuotaNeed[] {
   };
   add(config.instanceType, config.cluster.fleetNodes);
   add(config.loadTest.instanceType, config.cluster.systemNodes);
-  const needs: QuotaNeed[] = [...vcpus].map(([family, need]) => ({ serviceCode: "ec2", quotaCode: VCPU_QUOTAS[family].code, name: VCPU_QUOTAS[family].name, need }));
+  const needs: QuotaNeed[] = [...vcpus].map(([family, need]) => ({
+    serviceCode: "ec2",
+    quotaCode: VCPU_QUOTAS[family].code,
+    name: VCPU_QUOTAS[family].name,
+    need,
+  }));
   needs.push({ ...ELASTIC_IP_QUOTA, need: natGatewayCount(config) }, { ...VPC_QUOTA, need: 1 }, { ...INTERNET_GATEWAY_QUOTA, need: 1 });
   return needs;
 }
@@ -56,5 +61,8 @@ export function sumQuotaNeeds(perStack: readonly (readonly QuotaNeed[])[]): Quot
 
 /** How to raise a quota, as a command a person can run. */
 export function raiseQuotaCommand(need: QuotaNeed, region: string): string {
-  return `aws service-quotas request-service-quota-increase --service-code ${need.serviceCode} --quota-code ${need.quotaCode} --desired-value ${need.need} --region ${region}`;
+  return (
+    `aws service-quotas request-service-quota-increase --service-code ${need.serviceCode} --quota-code ${need.quotaCode} --desired-value ${need.need} ` +
+    `--region ${region}`
+  );
 }

@@ -16,20 +16,35 @@ describe("planStack", () => {
   });
 
   it("finds that four 4-CPU servers do not fit one c7i.4xlarge, naming the pod, the node and the shortfall", () => {
-    const config = parseFleetConfig({ instanceType: "c7i.4xlarge", server: { numServers: 4, resources: { cpu: "4", memory: "6Gi" } }, cluster: { prePullImages: true } });
+    const config = parseFleetConfig({
+      instanceType: "c7i.4xlarge",
+      server: { numServers: 4, resources: { cpu: "4", memory: "6Gi" } },
+      cluster: { prePullImages: true },
+    });
     const plan = planStack(config);
     expect(plan.fits).toBe(false);
-    expect(plan.problems).toEqual([expect.objectContaining({
-      path: "server.numServers",
-      message: expect.stringMatching(/^does not fit: server3 needs 4 CPU, 6 GiB memory; 3\.505 CPU, 9\.4 GiB memory left on c7i\.4xlarge node 1 of 1 after 3 pod\(s\) \(server0, server1, server2\): not enough CPU\./),
-    })]);
+    expect(plan.problems).toEqual([
+      expect.objectContaining({
+        path: "server.numServers",
+        message: expect.stringMatching(
+          /^does not fit: server3 needs 4 CPU, 6 GiB memory; 3\.505 CPU, 9\.4 GiB memory left on c7i\.4xlarge node 1 of 1 after 3 pod\(s\) \(server0, server1, server2\): not enough CPU\./,
+        ),
+      }),
+    ]);
     expect(() => assertStackRuns(config, "test")).toThrow(ConfigError);
   });
 
   it("spreads servers over the fleet's nodes, so more nodes make room", () => {
-    const config = parseFleetConfig({ instanceType: "c7i.4xlarge", server: { numServers: 4, resources: { cpu: "4", memory: "6Gi" } }, cluster: { fleetNodes: 2 } });
+    const config = parseFleetConfig({
+      instanceType: "c7i.4xlarge",
+      server: { numServers: 4, resources: { cpu: "4", memory: "6Gi" } },
+      cluster: { fleetNodes: 2 },
+    });
     const fleet = planStack(config).nodeGroups.find((group) => group.role === "fleet")!;
-    expect(fleet.nodes.map((node) => node.pods.map((pod) => pod.name))).toEqual([["server0", "server2"], ["server1", "server3"]]);
+    expect(fleet.nodes.map((node) => node.pods.map((pod) => pod.name))).toEqual([
+      ["server0", "server2"],
+      ["server1", "server3"],
+    ]);
   });
 
   it("needs a GPU per gpu server: two servers on one g5.xlarge do not fit", () => {
@@ -68,8 +83,16 @@ describe("placePods", () => {
 describe("quotaNeeds", () => {
   it("counts vCPUs per quota family, one Elastic IP per NAT gateway, the VPC and its internet gateway", () => {
     const needs = quotaNeeds(loadStackConfig("g5", { env: {} }));
-    expect(Object.fromEntries(needs.map((n) => [n.quotaCode, n.need]))).toEqual({ "L-DB2E81BA": 4, "L-1216C47A": 16, "L-0263D0A3": 1, "L-F678F1CE": 1, "L-A4707A72": 1 });
-    const inf = quotaNeeds(parseFleetConfig({ instanceType: "inf2.xlarge", server: { image: "registry.example.org/neuron:1" }, cluster: { natGateways: "onePerAz" } }));
+    expect(Object.fromEntries(needs.map((n) => [n.quotaCode, n.need]))).toEqual({
+      "L-DB2E81BA": 4,
+      "L-1216C47A": 16,
+      "L-0263D0A3": 1,
+      "L-F678F1CE": 1,
+      "L-A4707A72": 1,
+    });
+    const inf = quotaNeeds(
+      parseFleetConfig({ instanceType: "inf2.xlarge", server: { image: "registry.example.org/neuron:1" }, cluster: { natGateways: "onePerAz" } }),
+    );
     expect(Object.fromEntries(inf.map((n) => [n.quotaCode, n.need]))).toMatchObject({ "L-1945791B": 4, "L-0263D0A3": 3 });
     expect(sumQuotaNeeds([needs, needs]).find((n) => n.quotaCode === "L-0263D0A3")!.need).toBe(2);
   });

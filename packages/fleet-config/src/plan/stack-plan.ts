@@ -66,7 +66,11 @@ export function planStack(config: FleetConfig): StackPlan {
   const problems: ConfigProblem[] = [];
   const serverImage = serverImagePlan(config);
   if (serverImage.kind === "external" && isPlaceholderImage(serverImage.image)) {
-    problems.push({ path: "server.image", value: serverImage.image, message: "is a placeholder that no registry serves: push your server image and name it here, or remove server.image to build ours" });
+    problems.push({
+      path: "server.image",
+      value: serverImage.image,
+      message: "is a placeholder that no registry serves: push your server image and name it here, or remove server.image to build ours",
+    });
   }
   const systemFacts = getInstanceType(config.loadTest.instanceType);
   const images: ImagePlan[] = [
@@ -87,10 +91,27 @@ export function planStack(config: FleetConfig): StackPlan {
       const placement = placePods(allocatable, group.count, daemonSets, pods);
       for (const { pod, reason } of placement.unplaced) problems.push(unplacedProblem(config, group.role, pod, reason));
       const accelerator = group.role === "fleet" ? facts.accelerator?.kind : undefined;
-      nodeGroups.push({ role: group.role, instanceType: group.instanceType, count: group.count, arch: facts.arch, amiType: amiTypeFor(facts.arch, accelerator), allocatable, nodes: placement.nodes });
+      nodeGroups.push({
+        role: group.role,
+        instanceType: group.instanceType,
+        count: group.count,
+        arch: facts.arch,
+        amiType: amiTypeFor(facts.arch, accelerator),
+        allocatable,
+        nodes: placement.nodes,
+      });
     }
   }
-  return { stack: config.stack, region: config.region, nodeGroups, images, quotas: quotaNeeds(config), usdPerHour: estimateUsdPerHour(config), problems, fits: problems.length === 0 };
+  return {
+    stack: config.stack,
+    region: config.region,
+    nodeGroups,
+    images,
+    quotas: quotaNeeds(config),
+    usdPerHour: estimateUsdPerHour(config),
+    problems,
+    fits: problems.length === 0,
+  };
 }
 
 /** Throws ConfigError naming each field whose value makes the stack unrunnable (pods that do not fit, a placeholder image). */
