@@ -11,12 +11,19 @@ describe("acceleratorFallback", () => {
   });
 
   it("fails a gpu stack with a server that fell back to cpu, naming it", () => {
-    const servers = [{ target: targets[0]!, executionProvider: "cuda" }, { target: targets[1]!, executionProvider: "cpu" }];
-    expect(acceleratorFallback(gpu, { targets, servers })).toMatch(/asked for cuda .* but http:\/\/server1:8080 ran on cpu: .*CPU result priced as an accelerator.*allowCpuFallback/);
+    const servers = [
+      { target: targets[0]!, executionProvider: "cuda" },
+      { target: targets[1]!, executionProvider: "cpu" },
+    ];
+    expect(acceleratorFallback(gpu, { targets, servers })).toMatch(
+      /asked for cuda .* but http:\/\/server1:8080 ran on cpu: .*CPU result priced as an accelerator.*allowCpuFallback/,
+    );
   });
 
   it("fails when a server did not say which provider it used", () => {
-    expect(acceleratorFallback(gpu, { targets, servers: [{ target: targets[0]!, executionProvider: "cuda" }] })).toMatch(/server1:8080 did not report its execution provider/);
+    expect(acceleratorFallback(gpu, { targets, servers: [{ target: targets[0]!, executionProvider: "cuda" }] })).toMatch(
+      /server1:8080 did not report its execution provider/,
+    );
   });
 
   it("lets a stack keep a fallback run when it says so, and asks nothing of cpu stacks", () => {

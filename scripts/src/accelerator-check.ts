@@ -19,6 +19,9 @@ export function acceleratorFallback(config: FleetConfig, result: Pick<LoadTestRe
   const wrong = result.targets.filter((target) => reported.get(target) !== expected);
   if (wrong.length === 0) return undefined;
   const said = wrong.map((target) => `${target} ${reported.get(target) ? `ran on ${reported.get(target)}` : "did not report its execution provider"}`);
-  return `stack ${config.stack} asked for ${expected} (server.processor ${config.server.processor}), but ${said.join("; ")}: ` +
-    "the figures would be a CPU result priced as an accelerator's. Check the node's device plugin and driver and the server log, or set server.allowCpuFallback: true to keep such a run.";
+  return (
+    `stack ${config.stack} asked for ${expected} (server.processor ${config.server.processor}), but ${said.join("; ")}: ` +
+    "the figures would be a CPU result priced as an accelerator's. Check the node's device plugin and driver and the server log, or set " +
+    "server.allowCpuFallback: true to keep such a run."
+  );
 }

@@ -29,7 +29,11 @@ describe("ci.yml", () => {
   it("runs npm ci and npm test on Node 20 for pushes and pull requests", () => {
     expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
     expect(steps(ci).find((s) => s.uses?.startsWith("actions/setup-node"))?.with?.["node-version"]).toBe(20);
-    expect(steps(ci).map((s) => s.run).filter(Boolean)).toEqual(["npm ci", "npm test"]);
+    expect(
+      steps(ci)
+        .map((s) => s.run)
+        .filter(Boolean),
+    ).toEqual(["npm ci", "npm test"]);
   });
 });
 
@@ -53,9 +57,13 @@ describe("bench.yml", () => {
   });
 
   it("runs only commands that exist here, with the flags they take", () => {
-    const scripts = (JSON.parse(readFileSync(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const scripts = (JSON.parse(readFileSync(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { scripts: Record<string, string> })
+      .scripts;
     for (const step of steps(bench).filter((s) => s.run)) {
-      for (const line of step.run!.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))) {
+      for (const line of step
+        .run!.split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith("#"))) {
         const words = line.replace(/"\$\w+"/g, "VALUE").split(/\s+/);
         if (words[0] === "npx" && words[1] === "fleet") {
           const command = commands.find((c) => c.path.every((word, i) => words[i + 2] === word));
@@ -97,7 +105,10 @@ describe("bench.yml", () => {
   it("calls fleet commands with options that exist", () => {
     expect(fleetRuns.length).toBeGreaterThan(0);
     for (const step of fleetRuns) {
-      const words = step.run!.replace(/"\$\w+"/g, "VALUE").split(/\s+/).slice(2);
+      const words = step
+        .run!.replace(/"\$\w+"/g, "VALUE")
+        .split(/\s+/)
+        .slice(2);
       const command = commands.find((c) => c.path.every((word, i) => words[i] === word));
       expect(command, step.run).toBeDefined();
       expect(() => parseCommandArgs(command!, words.slice(command!.path.length)), step.run).not.toThrow();

@@ -29,13 +29,25 @@ describe("bundleK6Script", () => {
   });
 
   it("type-checks against @types/k6", async () => {
-    const tsc = promisify(execFile)(process.execPath, [`${repoRoot}node_modules/typescript/bin/tsc`, "--noEmit", "-p", "packages/load-test/src/k6/tsconfig.json"], { cwd: repoRoot });
+    const tsc = promisify(execFile)(
+      process.execPath,
+      [`${repoRoot}node_modules/typescript/bin/tsc`, "--noEmit", "-p", "packages/load-test/src/k6/tsconfig.json"],
+      { cwd: repoRoot },
+    );
     await expect(tsc).resolves.toBeDefined();
   }, 30_000);
 });
 
 describe("the bundled script on a stand-in k6 runtime", () => {
-  const env = { TARGETS: "http://s0:8080,http://s1:8080/", MODELS: "model0,model1", MODE: "seq", DURATION: "30s", POD_INDEX: "3", LABELS: "stack=c7g", RESULTS_PATH: "/results/out.json" };
+  const env = {
+    TARGETS: "http://s0:8080,http://s1:8080/",
+    MODELS: "model0,model1",
+    MODE: "seq",
+    DURATION: "30s",
+    POD_INDEX: "3",
+    LABELS: "stack=c7g",
+    RESULTS_PATH: "/results/out.json",
+  };
   const latencies = [2, 4, 8, 16, 32, 64, 128, 256];
   /** s0 reports cuda; s1 is an older server that does not say. */
   const metadata = (url: string): FakeResponse | undefined => {
@@ -47,7 +59,12 @@ describe("the bundled script on a stand-in k6 runtime", () => {
   it("cycles servers and models in seq mode and writes the results format in handleSummary", async () => {
     let n = 0;
     const outcomes: FakeResponse[] = latencies.map((ms) => ({ status: 200, durationMs: ms }));
-    outcomes.push({ status: 503, durationMs: 1 }, { status: 0, durationMs: 0, errorCode: 1050 }, { status: 0, durationMs: 0, errorCode: 1211 }, { status: 418, durationMs: 3 });
+    outcomes.push(
+      { status: 503, durationMs: 1 },
+      { status: 0, durationMs: 0, errorCode: 1050 },
+      { status: 0, durationMs: 0, errorCode: 1211 },
+      { status: 418, durationMs: 3 },
+    );
     const script = await loadBundledScript(bundle, env, (url) => metadata(url) ?? outcomes[n++]!);
     const setupData = script.setup();
     for (let i = 0; i < outcomes.length; i++) script.default(setupData);
@@ -76,7 +93,12 @@ describe("the bundled script on a stand-in k6 runtime", () => {
     script.default(setupData);
     const result = parseResult(JSON.parse(script.handleSummary(script.summaryData(setupData))["/results/out.json"]!));
     expect(result.servers).toEqual([{ target: "http://s0:8080", executionProvider: "cuda" }, { target: "http://s1:8080/" }]);
-    expect(executionProvidersOf(result)).toEqual(new Map([["http://s0:8080", "cuda"], ["http://s1:8080/", undefined]]));
+    expect(executionProvidersOf(result)).toEqual(
+      new Map([
+        ["http://s0:8080", "cuda"],
+        ["http://s1:8080/", undefined],
+      ]),
+    );
     // The metadata requests are k6 requests too, but not load: only the one inference counts.
     expect(result.requests).toBe(1);
   });

@@ -6,15 +6,19 @@ import { chooseIndex, createPicker, cumulativeWeights } from "./choice.js";
 /** A seeded random source so counts are reproducible. */
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe("createPicker", () => {
   it("visits every (server, model) pair in order in seq mode", () => {
     const pick = createPicker({ targetCount: 2, modelCount: 3, sequential: true });
     expect([0, 1, 2, 3, 4, 5, 6].map((i) => pick(i, Math.random))).toEqual([
-      { target: 0, model: 0 }, { target: 0, model: 1 }, { target: 0, model: 2 },
-      { target: 1, model: 0 }, { target: 1, model: 1 }, { target: 1, model: 2 },
+      { target: 0, model: 0 },
+      { target: 0, model: 1 },
+      { target: 0, model: 2 },
+      { target: 1, model: 0 },
+      { target: 1, model: 1 },
+      { target: 1, model: 2 },
       { target: 0, model: 0 },
     ]);
   });
@@ -47,14 +51,19 @@ describe("createPicker", () => {
 describe("chooseIndex", () => {
   it("always returns a valid index whose cumulative weight exceeds u", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true }), (n, u, s) => {
-        const cumulative = cumulativeWeights(n, "zipf", s);
-        const k = chooseIndex(cumulative, u);
-        expect(k).toBeGreaterThanOrEqual(0);
-        expect(k).toBeLessThan(n);
-        expect(u).toBeLessThan(cumulative[k]!);
-        if (k > 0) expect(u).toBeGreaterThanOrEqual(cumulative[k - 1]!);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.double({ min: 0, max: 3, noNaN: true }),
+        (n, u, s) => {
+          const cumulative = cumulativeWeights(n, "zipf", s);
+          const k = chooseIndex(cumulative, u);
+          expect(k).toBeGreaterThanOrEqual(0);
+          expect(k).toBeLessThan(n);
+          expect(u).toBeLessThan(cumulative[k]!);
+          if (k > 0) expect(u).toBeGreaterThanOrEqual(cumulative[k - 1]!);
+        },
+      ),
     );
   });
 });

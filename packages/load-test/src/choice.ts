@@ -77,7 +77,8 @@ export function createPicker(options: PickerOptions): (index: number, random: ()
  */
 function createShardPicker(options: PickerOptions): (index: number, random: () => number) => Pick {
   const models = options.models;
-  if (models === undefined || models.length !== options.modelCount) throw new Error("Shard routing needs the model names (MODELS) to find each model's server.");
+  if (models === undefined || models.length !== options.modelCount)
+    throw new Error("Shard routing needs the model names (MODELS) to find each model's server.");
   const owners = models.map((model) => shardOwner(model, options.targetCount));
   if (options.sequential) return (index) => ({ target: owners[index % owners.length]!, model: index % owners.length });
   const modelWeights = cumulativeWeights(options.modelCount, options.distribution, options.zipfS);

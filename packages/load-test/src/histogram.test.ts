@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bucketIndex, bucketValueMs, HISTOGRAM_BUCKETS, HISTOGRAM_HIGHEST_MS, HISTOGRAM_LOWEST_MS, LatencyHistogram, percentilesFromHistogram } from "./histogram.js";
+import {
+  bucketIndex,
+  bucketValueMs,
+  HISTOGRAM_BUCKETS,
+  HISTOGRAM_HIGHEST_MS,
+  HISTOGRAM_LOWEST_MS,
+  LatencyHistogram,
+  percentilesFromHistogram,
+} from "./histogram.js";
 
 function exactPercentile(sorted: number[], q: number): number {
   return sorted[Math.max(1, Math.ceil((q / 100) * sorted.length)) - 1]!;

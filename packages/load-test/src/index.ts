@@ -1,4 +1,13 @@
-export { bucketIndex, bucketValueMs, HISTOGRAM_BUCKETS, HISTOGRAM_GROWTH, HISTOGRAM_HIGHEST_MS, HISTOGRAM_LOWEST_MS, LatencyHistogram, percentilesFromHistogram } from "./histogram.js";
+export {
+  bucketIndex,
+  bucketValueMs,
+  HISTOGRAM_BUCKETS,
+  HISTOGRAM_GROWTH,
+  HISTOGRAM_HIGHEST_MS,
+  HISTOGRAM_LOWEST_MS,
+  LatencyHistogram,
+  percentilesFromHistogram,
+} from "./histogram.js";
 export type { HistogramData, LatencyPercentiles } from "./histogram.js";
 export { histogramSchema, loadTestResultSchema, parseResult, seriesPointSchema, serverInfoSchema } from "./results-schema.js";
 export { buildResult, LOAD_MODES, totalErrors } from "./results.js";

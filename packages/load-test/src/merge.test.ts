@@ -11,7 +11,11 @@ const END = START + 20_000;
 type Outcome = { atMs: number; latencyMs: number; status: number } | { atMs: number; failure: "timeout" | "connection" };
 
 const outcome: fc.Arbitrary<Outcome> = fc.oneof(
-  fc.record({ atMs: fc.integer({ min: START, max: END }), latencyMs: fc.double({ min: 0.01, max: 70_000, noNaN: true }), status: fc.constantFrom(200, 200, 200, 500, 503) }),
+  fc.record({
+    atMs: fc.integer({ min: START, max: END }),
+    latencyMs: fc.double({ min: 0.01, max: 70_000, noNaN: true }),
+    status: fc.constantFrom(200, 200, 200, 500, 503),
+  }),
   fc.record({ atMs: fc.integer({ min: START, max: END }), failure: fc.constantFrom("timeout" as const, "connection" as const) }),
 );
 
@@ -28,8 +32,16 @@ describe("mergeResults", () => {
   it("merging a run split at random equals the result of the whole run", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(outcome, fc.nat(4)), { maxLength: 400 }), (tagged) => {
-        const whole = record(tagged.map(([o]) => o), 3);
-        const parts = [0, 1, 2, 3, 4].map((part) => record(tagged.filter(([, p]) => p === part).map(([o]) => o), 3));
+        const whole = record(
+          tagged.map(([o]) => o),
+          3,
+        );
+        const parts = [0, 1, 2, 3, 4].map((part) =>
+          record(
+            tagged.filter(([, p]) => p === part).map(([o]) => o),
+            3,
+          ),
+        );
         const merged = mergeResults(parts.map((p) => parseResult(JSON.parse(JSON.stringify(p)))));
         expect(merged).toEqual({ ...whole, sources: 5 });
       }),

@@ -38,7 +38,9 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
   const list = [...results];
   const modes = new Set(list.map((r) => r.mode));
   if (modes.size > 1) {
-    throw new Error(`Cannot merge results of different modes (${[...modes].join(", ")}): merge the pods of one test run, and compare runs with \`fleet report\` instead.`);
+    throw new Error(
+      `Cannot merge results of different modes (${[...modes].join(", ")}): merge the pods of one test run, and compare runs with \`fleet report\` instead.`,
+    );
   }
   const generators = new Set(list.map((r) => r.generator));
   const errors: Record<string, number> = {};

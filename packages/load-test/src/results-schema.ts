@@ -85,7 +85,9 @@ export function parseResult(json: unknown, origin = "results"): LoadTestResult {
   const parsed = loadTestResultSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(top level)"}: ${i.message}`);
-    throw new Error(`${origin} is not a load-test results file (${problems.join("; ")}). Pass files written by \`fleet load\`, \`fleet merge\` or the k6 script.`);
+    throw new Error(
+      `${origin} is not a load-test results file (${problems.join("; ")}). Pass files written by \`fleet load\`, \`fleet merge\` or the k6 script.`,
+    );
   }
   return parsed.data;
 }

@@ -59,4 +59,3 @@ export function buildResult(parts: ResultParts): LoadTestResult {
     servers: parts.servers ?? [],
   };
 }
-

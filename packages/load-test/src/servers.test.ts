@@ -43,15 +43,30 @@ describe("executionProviderFromMetadata", () => {
 describe("executionProvidersOf and describeExecutionProviders", () => {
   it("maps each target to its provider, undefined where unknown", () => {
     const servers = [{ target: "http://a", executionProvider: "cuda" }, { target: "http://b" }];
-    expect(executionProvidersOf({ servers })).toEqual(new Map([["http://a", "cuda"], ["http://b", undefined]]));
+    expect(executionProvidersOf({ servers })).toEqual(
+      new Map([
+        ["http://a", "cuda"],
+        ["http://b", undefined],
+      ]),
+    );
   });
 
   it.each([
     [[], "not recorded"],
     [[{ target: "a", executionProvider: "cpu" }], "cpu on 1 of 1 server"],
-    [[{ target: "a", executionProvider: "cuda" }, { target: "b", executionProvider: "cuda" }], "cuda on 2 of 2 servers"],
     [
-      [{ target: "a", executionProvider: "cpu" }, { target: "b", executionProvider: "cuda" }, { target: "c", executionProvider: "cuda" }],
+      [
+        { target: "a", executionProvider: "cuda" },
+        { target: "b", executionProvider: "cuda" },
+      ],
+      "cuda on 2 of 2 servers",
+    ],
+    [
+      [
+        { target: "a", executionProvider: "cpu" },
+        { target: "b", executionProvider: "cuda" },
+        { target: "c", executionProvider: "cuda" },
+      ],
       "cuda on 2 of 3 servers, cpu on 1 of 3 servers",
     ],
     [[{ target: "a" }, { target: "b", executionProvider: "cuda" }], "unknown on 1 of 2 servers, cuda on 1 of 2 servers"],

@@ -60,5 +60,8 @@ export function describeExecutionProviders(result: Pick<LoadTestResult, "servers
   const counts = new Map<string, number>();
   for (const provider of providers) counts.set(provider ?? "unknown", (counts.get(provider ?? "unknown") ?? 0) + 1);
   const of = `of ${providers.length} server${providers.length === 1 ? "" : "s"}`;
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([provider, n]) => `${provider} on ${n} ${of}`).join(", ");
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([provider, n]) => `${provider} on ${n} ${of}`)
+    .join(", ");
 }

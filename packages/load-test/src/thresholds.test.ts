@@ -11,7 +11,19 @@ const slo: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
 function run(latencyMs: number, failed: number): LoadTestResult {
   const histogram = new LatencyHistogram();
   for (let i = 0; i < 1000; i++) histogram.record(latencyMs);
-  return buildResult({ generator: "local", mode: "bmk", targets: [], models: [], labels: {}, startMs: 0, endMs: 10_000, requests: 1000, errors: failed ? { http_503: failed } : {}, histogram: histogram.toJSON(), series: [] });
+  return buildResult({
+    generator: "local",
+    mode: "bmk",
+    targets: [],
+    models: [],
+    labels: {},
+    startMs: 0,
+    endMs: 10_000,
+    requests: 1000,
+    errors: failed ? { http_503: failed } : {},
+    histogram: histogram.toJSON(),
+    series: [],
+  });
 }
 
 describe("buildThresholds", () => {
@@ -80,6 +92,10 @@ describe("evaluateThresholds", () => {
   it("reads the script's measured metrics like the built-ins they stand for", () => {
     const thresholds = { [SLO_LATENCY_METRIC]: ["avg<10", "p(99)<10"], [SLO_FAILED_METRIC]: ["rate<0.01"], fleet_requests: ["count>=1000"] };
     expect(evaluateThresholds(thresholds, run(5, 0)).every((t) => t.passed)).toBe(true);
-    expect(evaluateThresholds(thresholds, run(50, 100)).filter((t) => !t.passed).map((t) => t.expression)).toEqual(["avg<10", "p(99)<10", "rate<0.01"]);
+    expect(
+      evaluateThresholds(thresholds, run(50, 100))
+        .filter((t) => !t.passed)
+        .map((t) => t.expression),
+    ).toEqual(["avg<10", "p(99)<10", "rate<0.01"]);
   });
 });

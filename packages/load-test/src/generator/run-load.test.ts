@@ -39,7 +39,7 @@ describe("runLoad against a real HTTP server that answers after 50 ms", () => {
     // due at once would wait for each other here, which they would not on a separate server; the bench
     // checks 32 connections against wrk with the server in its own process.)
     expect(result.throughput).toBeGreaterThan(15);
-    expect(result.throughput).toBeLessThan(1000 / DELAY_MS * 1.05);
+    expect(result.throughput).toBeLessThan((1000 / DELAY_MS) * 1.05);
     expect(result.errors).toEqual({});
     expect(result.requests).toBe(server.requests() - requestsBefore);
     expect(result.series.reduce((n, p) => n + p.requests, 0)).toBe(result.requests);
@@ -188,7 +188,15 @@ describe("runLoad control", () => {
   it("reports progress while running", async () => {
     server = await startDelayServer({ delayMs: 5 });
     const reports: LoadProgress[] = [];
-    await runLoad({ targets: [server.url], models: ["model0"], mode: "bmk", concurrency: 2, durationSeconds: 0.55, progressIntervalMs: 100, onProgress: (p) => reports.push(p) });
+    await runLoad({
+      targets: [server.url],
+      models: ["model0"],
+      mode: "bmk",
+      concurrency: 2,
+      durationSeconds: 0.55,
+      progressIntervalMs: 100,
+      onProgress: (p) => reports.push(p),
+    });
     expect(reports.length).toBeGreaterThanOrEqual(4);
     const last = reports.at(-1)!;
     expect(last.requests).toBeGreaterThan(0);

@@ -63,8 +63,10 @@ function validate(options: RunLoadOptions): void {
   if (options.models.length === 0) throw new Error("Give at least one model name, e.g. --models model0.");
   if (options.mode === "ramp") throw new Error("Mode ramp runs in k6 only; locally, run mode rate at a few rates instead.");
   if (options.mode === "rate" && !(options.rate! > 0)) throw new Error("Mode rate needs a rate in requests per second, e.g. --rate 200.");
-  if (options.mode !== "rate" && options.rate !== undefined) throw new Error(`--rate applies to mode rate only; mode ${options.mode} is closed loop and takes --concurrency.`);
-  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency > 0)) throw new Error(`Concurrency must be a positive whole number, got ${options.concurrency}.`);
+  if (options.mode !== "rate" && options.rate !== undefined)
+    throw new Error(`--rate applies to mode rate only; mode ${options.mode} is closed loop and takes --concurrency.`);
+  if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency > 0))
+    throw new Error(`Concurrency must be a positive whole number, got ${options.concurrency}.`);
   if (options.maxRequests !== undefined && !(Number.isInteger(options.maxRequests) && options.maxRequests > 0)) {
     throw new Error(`The request cap must be a positive whole number, got ${options.maxRequests}.`);
   }
@@ -75,7 +77,8 @@ function validate(options: RunLoadOptions): void {
   }
   for (const target of options.targets) {
     const url = URL.parse(target);
-    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw new Error(`Target "${target}" is not an http(s) URL; write e.g. http://127.0.0.1:8080.`);
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
+      throw new Error(`Target "${target}" is not an http(s) URL; write e.g. http://127.0.0.1:8080.`);
   }
 }
 
@@ -92,7 +95,14 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
   const servers = await probeServers(options.targets, options.models, { routing: options.routing, signal: options.signal });
 
   const pools = options.targets.map(
-    (target) => new Pool(new URL(target).origin, { connections: concurrency, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 60_000 }),
+    (target) =>
+      new Pool(new URL(target).origin, {
+        connections: concurrency,
+        pipelining: 1,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        keepAliveTimeout: 60_000,
+      }),
   );
   // Request options are built once per (server, model): nothing is allocated for them per request.
   const requestOptions: Dispatcher.RequestOptions[][] = options.targets.map((target) =>
@@ -102,7 +112,15 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
       return { path: url.pathname + url.search, method: request.method, headers: request.headers, body: request.body };
     }),
   );
-  const pick = createPicker({ targetCount: pools.length, modelCount: options.models.length, sequential: options.mode === "seq", distribution: options.distribution, zipfS: options.zipfS, routing: options.routing, models: options.models });
+  const pick = createPicker({
+    targetCount: pools.length,
+    modelCount: options.models.length,
+    sequential: options.mode === "seq",
+    distribution: options.distribution,
+    zipfS: options.zipfS,
+    routing: options.routing,
+    models: options.models,
+  });
 
   const epochOffset = performance.timeOrigin;
   const startPerf = performance.now();

@@ -3,14 +3,24 @@ import { describe, expect, it } from "vitest";
 import { k6ConfigFromEnv } from "./config.js";
 import { k6EnvFromConfig } from "./env.js";
 
-const inputs = { targets: ["http://server0:8080", "http://server1:8080"], models: ["model0", "model1"], resultsPath: "/results/result.json", labels: { stack: "x", servers: "2" }, generators: 1 };
+const inputs = {
+  targets: ["http://server0:8080", "http://server1:8080"],
+  models: ["model0", "model1"],
+  resultsPath: "/results/result.json",
+  labels: { stack: "x", servers: "2" },
+  generators: 1,
+};
 
 describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
   it.each(listStacks())("the %s stack's environment is accepted by the k6 script", (stack) => {
     const config = loadStackConfig(stack, { env: {} });
     const run = k6ConfigFromEnv(k6EnvFromConfig(config, { ...inputs, generators: config.loadTest.pods }));
     expect(run.mode).toBe(config.loadTest.mode);
-    expect(run.slo).toEqual({ percentile: Number(config.loadTest.slo.percentile.slice(1)), latencyMs: config.loadTest.slo.thresholdMs, maxErrorRate: config.loadTest.slo.maxErrorRate });
+    expect(run.slo).toEqual({
+      percentile: Number(config.loadTest.slo.percentile.slice(1)),
+      latencyMs: config.loadTest.slo.thresholdMs,
+      maxErrorRate: config.loadTest.slo.maxErrorRate,
+    });
     expect(run.targets).toEqual(inputs.targets);
     expect(run.resultsPath).toBe(inputs.resultsPath);
     expect(run.labels).toMatchObject(inputs.labels);

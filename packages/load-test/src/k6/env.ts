@@ -39,7 +39,9 @@ export function k6EnvFromConfig(config: FleetConfig, inputs: K6EnvInputs): Recor
     ZIPF_S: String(loadTest.modelChoice.s),
     // Repository mode: each server holds only its shard, so requests must go to the model's owner.
     MODEL_ROUTING: config.model.repository ? "shard" : "any",
-    LABELS: Object.entries(inputs.labels).map(([key, value]) => `${key}=${value}`).join(","),
+    LABELS: Object.entries(inputs.labels)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(","),
     RESULTS_PATH: inputs.resultsPath,
   };
   if (loadTest.maxRequests !== undefined) env.MAX_REQUESTS = String(loadTest.maxRequests);

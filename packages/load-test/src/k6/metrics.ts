@@ -4,7 +4,20 @@ import { HISTOGRAM_BUCKETS } from "../histogram.js";
 import { errorKind } from "../request.js";
 
 /** Error kinds with their own k6 counter; any other HTTP error status counts as http_other. */
-export const K6_ERROR_KINDS = ["http_400", "http_404", "http_408", "http_413", "http_429", "http_500", "http_502", "http_503", "http_504", "http_other", "timeout", "connection"] as const;
+export const K6_ERROR_KINDS = [
+  "http_400",
+  "http_404",
+  "http_408",
+  "http_413",
+  "http_429",
+  "http_500",
+  "http_502",
+  "http_503",
+  "http_504",
+  "http_other",
+  "timeout",
+  "connection",
+] as const;
 export type K6ErrorKind = (typeof K6_ERROR_KINDS)[number];
 
 /** k6 reports a request timeout with this error code (https://grafana.com/docs/k6/latest/javascript-api/error-codes/). */

@@ -77,7 +77,13 @@ export function resultFromK6Summary(data: K6SummaryData, config: K6RunConfig, en
 
 /** One line for the pod log, next to the JSON. */
 export function summaryLine(result: LoadTestResult): string {
-  const errors = Object.entries(result.errors).map(([k, n]) => `${k}=${n}`).join(" ") || "none";
+  const errors =
+    Object.entries(result.errors)
+      .map(([k, n]) => `${k}=${n}`)
+      .join(" ") || "none";
   const l = result.latencyMs;
-  return `requests=${result.requests} throughput=${result.throughput.toFixed(1)}/s p50=${l.p50.toFixed(2)}ms p90=${l.p90.toFixed(2)}ms p99=${l.p99.toFixed(2)}ms errors: ${errors}`;
+  return (
+    `requests=${result.requests} throughput=${result.throughput.toFixed(1)}/s p50=${l.p50.toFixed(2)}ms p90=${l.p90.toFixed(2)}ms ` +
+    `p99=${l.p99.toFixed(2)}ms errors: ${errors}`
+  );
 }

@@ -24,7 +24,8 @@ th, td { padding: 8px 10px; border-bottom: 1px solid var(--line); text-align: ri
 th:first-child, td:first-child { text-align: left; white-space: normal; min-width: 12em; } th { background: #f1f5f9; font-weight: 600; }
 .note { color: var(--muted); font-size: 12px; margin-top: 12px; }
 svg text { font-family: inherit; } .chart-title { font-size: 14px; font-weight: 600; fill: var(--ink); }
-.tick, .axis { font-size: 11px; fill: var(--muted); } .legend, .bar-label { font-size: 12px; fill: var(--ink); } .bar-value { font-size: 12px; fill: var(--muted); }
+.tick, .axis { font-size: 11px; fill: var(--muted); }
+.legend, .bar-label { font-size: 12px; fill: var(--ink); } .bar-value { font-size: 12px; fill: var(--muted); }
 .grid { stroke: var(--line); stroke-width: 1; }
 `;
 
@@ -47,11 +48,28 @@ ${kpi(`${(run.errorRate * 100).toFixed(2)}%`, `errors (${formatErrors(r.errors)}
 
 function comparison(runs: RunSummary[]): string {
   const bars = (value: (run: RunSummary) => number | undefined, text: (v: number) => string) =>
-    runs.map((run, i) => ({ label: run.name, value: value(run) ?? Number.NaN, text: value(run) === undefined ? "no price" : text(value(run)!), color: PALETTE[i % PALETTE.length]! }));
+    runs.map((run, i) => ({
+      label: run.name,
+      value: value(run) ?? Number.NaN,
+      text: value(run) === undefined ? "no price" : text(value(run)!),
+      color: PALETTE[i % PALETTE.length]!,
+    }));
   return `<h2>Side by side</h2><div class="charts">
-<div class="chart">${barChart({ title: "Throughput per instance (req/s)", bars: bars((r) => r.throughputPerInstance, (v) => `${formatNumber(v)}/s`) })}</div>
+<div class="chart">${barChart({
+    title: "Throughput per instance (req/s)",
+    bars: bars(
+      (r) => r.throughputPerInstance,
+      (v) => `${formatNumber(v)}/s`,
+    ),
+  })}</div>
 <div class="chart">${barChart({ title: "p90 latency", bars: bars((r) => r.result.latencyMs.p90, formatMs) })}</div>
-<div class="chart">${barChart({ title: "USD per million inferences (lower is better)", bars: bars((r) => r.usdPerMillion, (v) => formatUsd(v)) })}</div>
+<div class="chart">${barChart({
+    title: "USD per million inferences (lower is better)",
+    bars: bars(
+      (r) => r.usdPerMillion,
+      (v) => formatUsd(v),
+    ),
+  })}</div>
 </div>`;
 }
 
@@ -99,7 +117,8 @@ export function renderHtml(results: readonly LoadTestResult[], title = "Load tes
   const runs = results.map(summarizeRun);
   const priced = runs.some((run) => run.usdPerMillion !== undefined);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><h1>${escapeHtml(title)}</h1><div class="sub">${runs.length} run(s) · percentiles from merged latency histograms (1% buckets), never averaged</div>
 <div class="cards">${runs.map((run, i) => card(run, PALETTE[i % PALETTE.length]!)).join("")}</div>
 ${runs.length > 1 ? comparison(runs) : ""}

@@ -41,8 +41,14 @@ describe("renderMarkdown", () => {
 });
 
 describe("the execution provider in reports", () => {
-  const gpu = [{ target: "http://a:8080", executionProvider: "cuda" }, { target: "http://b:8080", executionProvider: "cuda" }];
-  const fellBack = [{ target: "http://a:8080", executionProvider: "cuda" }, { target: "http://b:8080", executionProvider: "cpu" }];
+  const gpu = [
+    { target: "http://a:8080", executionProvider: "cuda" },
+    { target: "http://b:8080", executionProvider: "cuda" },
+  ];
+  const fellBack = [
+    { target: "http://a:8080", executionProvider: "cuda" },
+    { target: "http://b:8080", executionProvider: "cpu" },
+  ];
 
   it("says which provider served each run, so a GPU run that fell back to CPU shows", () => {
     const unknown = [{ target: "http://c:8080" }];
@@ -97,7 +103,9 @@ describe("seriesRows", () => {
     const start = START + 500;
     const recorder = new ResultRecorder(start);
     for (let t = 0; t < 2600; t += 10) recorder.recordResponse(1, 200, start + t);
-    const rows = seriesRows(recorder.finish({ generator: "local", mode: "rate", targets: ["http://127.0.0.1:8080"], models: ["model0"], labels: {} }, start + 2600));
+    const rows = seriesRows(
+      recorder.finish({ generator: "local", mode: "rate", targets: ["http://127.0.0.1:8080"], models: ["model0"], labels: {} }, start + 2600),
+    );
     expect(rows.map((row) => row.t)).toEqual([0, 1, 2]);
     for (const row of rows) expect(row.throughput).toBeCloseTo(100, 0);
   });

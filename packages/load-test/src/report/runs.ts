@@ -60,14 +60,16 @@ export function seriesRows(result: LoadTestResult): SeriesRow[] {
   const start = Date.parse(result.startTime) / 1000;
   const end = Date.parse(result.endTime) / 1000;
   const covered = (second: number) => Math.min(second + 1, end) - Math.max(second, start);
-  return result.series.filter((point) => covered(point.second) >= MIN_COVERED_SECONDS).map((point) => {
-    const row: SeriesRow = { t: point.second - first, throughput: (point.requests - point.errors) / Math.min(1, covered(point.second)) };
-    if (point.latency && point.latency.count > 0) {
-      const h = LatencyHistogram.from(point.latency);
-      Object.assign(row, { p50: h.percentile(50), p90: h.percentile(90), p99: h.percentile(99) });
-    }
-    return row;
-  });
+  return result.series
+    .filter((point) => covered(point.second) >= MIN_COVERED_SECONDS)
+    .map((point) => {
+      const row: SeriesRow = { t: point.second - first, throughput: (point.requests - point.errors) / Math.min(1, covered(point.second)) };
+      if (point.latency && point.latency.count > 0) {
+        const h = LatencyHistogram.from(point.latency);
+        Object.assign(row, { p50: h.percentile(50), p90: h.percentile(90), p99: h.percentile(99) });
+      }
+      return row;
+    });
 }
 
 export function priceNote(): string {

@@ -38,7 +38,10 @@ export function lineChart(options: { title: string; yUnit: string; xUnit: string
   const parts: string[] = [`<text x="0" y="18" class="chart-title">${escapeHtml(options.title)}</text>`];
   for (let i = 0; i <= 4; i++) {
     const v = (yMax * i) / 4;
-    parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${m.left - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${tickLabel(v)}</text>`);
+    parts.push(
+      `<line x1="${m.left}" x2="${width - m.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${m.left - 6}" y="${y(v) + 4}" class="tick" ` +
+        `text-anchor="end">${tickLabel(v)}</text>`,
+    );
   }
   for (let i = 0; i <= 5; i++) {
     const v = (xMax * i) / 5;
@@ -49,11 +52,16 @@ export function lineChart(options: { title: string; yUnit: string; xUnit: string
   let legendX = m.left;
   for (const line of options.lines) {
     const path = line.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(" ");
-    parts.push(`<polyline points="${path}" fill="none" stroke="${line.color}" stroke-width="2"${line.dashed ? ' stroke-dasharray="5 3"' : ""} stroke-linejoin="round"/>`);
-    parts.push(`<rect x="${legendX}" y="33" width="12" height="3" fill="${line.color}"/><text x="${legendX + 16}" y="38" class="legend">${escapeHtml(line.name)}</text>`);
+    parts.push(
+      `<polyline points="${path}" fill="none" stroke="${line.color}" stroke-width="2"${line.dashed ? ' stroke-dasharray="5 3"' : ""} stroke-linejoin="round"/>`,
+    );
+    parts.push(
+      `<rect x="${legendX}" y="33" width="12" height="3" fill="${line.color}"/><text x="${legendX + 16}" y="38" class="legend">${escapeHtml(line.name)}</text>`,
+    );
     legendX += 24 + line.name.length * 6.5;
   }
-  if (all.length === 0) parts.push(`<text x="${width / 2}" y="${height / 2}" class="axis" text-anchor="middle">no per-second data (k6 summaries carry totals only)</text>`);
+  if (all.length === 0)
+    parts.push(`<text x="${width / 2}" y="${height / 2}" class="axis" text-anchor="middle">no per-second data (k6 summaries carry totals only)</text>`);
   return `<svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeHtml(options.title)}">${parts.join("")}</svg>`;
 }
 
