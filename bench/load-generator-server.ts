@@ -1,7 +1,7 @@
 // The bench's server process: the load-test package's delay server on a port given by argv.
-// Usage: node --import tsx bench/load-generator-server.ts <delayMs>; prints the URL when listening.
+// Usage: PORT=<port> node --import tsx bench/load-generator-server.ts <delayMs>; prints the URL when listening.
 import { startDelayServer } from "@inference-fleet/load-test";
 
-const server = await startDelayServer({ delayMs: Number(process.argv[2] ?? 0) });
+const server = await startDelayServer({ delayMs: Number(process.argv[2] ?? 0), port: Number(process.env["PORT"] ?? 0) });
 console.log(server.url);
 process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));

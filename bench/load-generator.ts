@@ -5,11 +5,11 @@
 // machine is shared and noisy, so only ratios measured side by side mean anything.
 // Needs wrk (apt-get install -y wrk) and taskset (util-linux): the generator runs pinned to
 // core 0 and the server to core 1, so neither steals the other's CPU.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runLoad } from "@inference-fleet/load-test";
+import { startServerProcess, type ServerProcess } from "@inference-fleet/model-server";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "5" }, concurrency: { type: "string", default: "32" }, "delay-ms": { type: "string", default: "20" } } });
 const seconds = Number(values.seconds);
@@ -30,11 +30,15 @@ if (!has("wrk") || !has("taskset")) {
 // Pin this process (the generator) to core 0.
 execFileSync("taskset", ["-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
 
-async function startServer(delayMs: number): Promise<{ url: string; child: ChildProcess }> {
+/** The delay server on core 1, started and awaited by the workspace's one server-process helper. */
+function startServer(delayMs: number): Promise<ServerProcess> {
   const script = fileURLToPath(new URL("./load-generator-server.ts", import.meta.url));
-  const child = spawn("taskset", ["-c", "1", process.execPath, "--conditions=source", "--import", "tsx", script, String(delayMs)], { stdio: ["ignore", "pipe", "inherit"] });
-  const [line] = (await once(child.stdout!, "data")) as [Buffer];
-  return { url: line.toString().trim(), child };
+  const launch = (env: Record<string, string>) => ({
+    command: "taskset",
+    args: ["-c", "1", process.execPath, "--conditions=source", "--import", "tsx", script, String(delayMs)],
+    env: { ...process.env, ...env },
+  });
+  return startServerProcess({}, { name: "delay server", launch });
 }
 
 function parseWrkLatency(text: string, label: string): number {
@@ -75,6 +79,6 @@ for (const delayMs of [Number(values["delay-ms"]), 0]) {
     }
     console.log(`median ratio generator/wrk: throughput ${median(throughputRatios).toFixed(3)}, p50 ${median(p50Ratios).toFixed(3)}`);
   } finally {
-    server.child.kill("SIGTERM");
+    await server.stop();
   }
 }

@@ -8,14 +8,14 @@
 // The server runs pinned to one core (taskset) with one ORT thread; this process (the load) on the
 // other. Needs taskset (util-linux). The generated repository (~9 GB for 500) is deleted at the end
 // unless --keep.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createPicker } from "@inference-fleet/load-test";
-import { convertModelDirs, ORT_MODEL_FILE, SESSION_OVERHEAD_BYTES } from "@inference-fleet/model-server";
+import { createPicker, LatencyHistogram } from "@inference-fleet/load-test";
+import { convertModelDirs, ORT_MODEL_FILE, SESSION_OVERHEAD_BYTES, startServerProcess, type ServerProcess } from "@inference-fleet/model-server";
 import { generateManyModels } from "@inference-fleet/model-zoo";
 import { Pool } from "undici";
 
@@ -54,24 +54,6 @@ function rssMbOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-async function startServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn("taskset", ["-c", args["server-core"]!, process.execPath, "--conditions=source", "--import", "tsx", "packages/model-server/src/main.ts"], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", THREADS: "1", QUIET: "true", ...env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  for (let i = 0; i < 300; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    if (await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then((r) => r.ok, () => false)) return child;
-  }
-  child.kill("SIGKILL");
-  throw new Error("The server did not become ready within 30 s.");
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  child.kill("SIGTERM");
-  await new Promise((resolve) => child.once("exit", resolve));
-}
-
 interface Phase {
   readonly warm: number[];
   readonly cold: number[];
@@ -83,8 +65,9 @@ interface Phase {
  * Open loop: request i is due at start + i / rate, whatever happened to earlier ones, and its latency
  * counts from when it was due (so a stalled server cannot hide its queue).
  */
-async function openLoop(port: number, pid: number, pickModel: (i: number) => string, durationSeconds: number): Promise<Phase> {
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 128, pipelining: 1 });
+async function openLoop(server: ServerProcess, pickModel: (i: number) => string, durationSeconds: number): Promise<Phase> {
+  const pool = new Pool(server.url, { connections: 128, pipelining: 1 });
+  const pid = server.pid!;
   const warm: number[] = [];
   const cold: number[] = [];
   let errors = 0;
@@ -116,14 +99,16 @@ async function openLoop(port: number, pid: number, pickModel: (i: number) => str
   return { warm, cold, errors, peakRssMb };
 }
 
+/** Percentiles as every result in the workspace reads them: from the load test's latency histogram. */
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  const histogram = new LatencyHistogram();
+  for (const ms of values) histogram.record(ms);
+  return histogram.percentile(p);
 }
 
-async function metric(port: number, name: string): Promise<string> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+async function metric(server: ServerProcess, name: string): Promise<string> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
   return text.split("\n").filter((line) => line.startsWith(name)).join("; ");
 }
 
@@ -146,18 +131,19 @@ async function main(): Promise<void> {
   const fmt = (ms: number) => ms.toFixed(2);
   try {
     // Baseline: one model, every request warm, at the same rate.
-    const single = await startServer(19_501, { MODEL_DIR: join(dir, "model0") });
+    const single = await startServerProcess({ MODEL_DIR: join(dir, "model0"), THREADS: "1" }, { cpus: args["server-core"]! });
     let baseline: Phase;
     try {
-      await openLoop(19_501, single.pid!, () => "model0", 3);
-      baseline = await openLoop(19_501, single.pid!, () => "model0", seconds);
+      await openLoop(single, () => "model0", 3);
+      baseline = await openLoop(single, () => "model0", seconds);
     } finally {
-      await stopServer(single);
+      await single.stop();
     }
 
     // A fresh cache unless --cache-dir: a model without model.ort then pays its conversion inside the measurement.
     const cacheDir = args["cache-dir"] ?? (await mkdtemp(join(tmpdir(), "many-models-cache-")));
-    const repo = await startServer(19_502, { MODEL_REPO: dir, MAX_RESIDENT_MB: String(budgetMb), CACHE_DIR: cacheDir });
+    const repoEnv = { MODEL_REPO: dir, MAX_RESIDENT_MB: String(budgetMb), CACHE_DIR: cacheDir, THREADS: "1" };
+    const repo = await startServerProcess(repoEnv, { cpus: args["server-core"]! });
     const pick = createPicker({ targetCount: 1, modelCount: count, sequential: false, distribution: "zipf", zipfS, routing: "shard", models: names });
     const chooseModel = () => names[pick(0, Math.random).model]!;
     let warmup: Phase;
@@ -165,12 +151,13 @@ async function main(): Promise<void> {
     let serverMetrics: string[];
     let conversions = 0;
     try {
-      warmup = await openLoop(19_502, repo.pid!, chooseModel, warmupSeconds);
-      measured = await openLoop(19_502, repo.pid!, chooseModel, seconds);
-      serverMetrics = await Promise.all(["model_server_repository_loads_total", "model_server_repository_evictions_total", "model_server_resident_models", "model_server_resident_bytes"].map((name) => metric(19_502, name)));
+      warmup = await openLoop(repo, chooseModel, warmupSeconds);
+      measured = await openLoop(repo, chooseModel, seconds);
+      const metricNames = ["repository_loads_total", "repository_evictions_total", "resident_models", "resident_bytes"].map((name) => `model_server_${name}`);
+      serverMetrics = await Promise.all(metricNames.map((name) => metric(repo, name)));
       conversions = (await readdir(join(cacheDir, "ort-format")).catch(() => [])).filter((name) => name.endsWith(".ort")).length;
     } finally {
-      await stopServer(repo);
+      await repo.stop();
       if (args["cache-dir"] === undefined) await rm(cacheDir, { recursive: true, force: true });
     }
 

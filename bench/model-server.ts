@@ -11,13 +11,14 @@
  *
  * Needs wrk and taskset (Debian: apt-get install -y wrk util-linux).
  */
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { generateModel } from "@inference-fleet/model-zoo";
-import { DEFAULT_CONTEXT, DEFAULT_QUESTION, WordPieceTokenizer } from "@inference-fleet/model-server";
+import { LatencyHistogram } from "@inference-fleet/load-test";
+import { DEFAULT_CONTEXT, DEFAULT_QUESTION, startServerProcess, WordPieceTokenizer } from "@inference-fleet/model-server";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 
 const { values: args } = parseArgs({
@@ -46,9 +47,7 @@ interface Row {
   readonly cpuUs: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
+
 
 /** Child mode: session.run in a loop at batch 1, one thread, prebuilt tensors: the ceiling for a server. */
 async function inProcessChild(dir: string, seq: number): Promise<void> {
@@ -56,44 +55,29 @@ async function inProcessChild(dir: string, seq: number): Promise<void> {
   const feed = (value: number) => new Tensor("int64", BigInt64Array.from({ length: seq }, () => BigInt(value)), [1, seq]);
   const feeds = { input_ids: feed(2054), attention_mask: feed(1), token_type_ids: feed(0) };
   for (let i = 0; i < 200; i++) await session.run(feeds);
-  const latencies: number[] = [];
+  const latencies = new LatencyHistogram();
+  let runs = 0;
   const cpuStart = process.cpuUsage();
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
   while (performance.now() < end) {
     const t = performance.now();
     await session.run(feeds, ["start_logits", "end_logits"]);
-    latencies.push(performance.now() - t);
+    latencies.record(performance.now() - t);
+    runs++;
   }
   const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
   const rssMb = process.memoryUsage().rss / 2 ** 20;
   const cpu = process.cpuUsage(cpuStart);
-  const cpuUs = (cpu.user + cpu.system) / latencies.length;
-  process.stdout.write(JSON.stringify({ rps: latencies.length / elapsed, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), rssMb, cpuUs }));
+  const cpuUs = (cpu.user + cpu.system) / runs;
+  // Percentiles as every result in the workspace reads them: from the load test's latency histogram.
+  const [p50, p90, p99] = [50, 90, 99].map((q) => latencies.percentile(q));
+  process.stdout.write(JSON.stringify({ rps: runs / elapsed, p50, p90, p99, rssMb, cpuUs }));
 }
 
 function runInProcess(dir: string, seq: number, name: string): Row {
   const out = execFileSync("taskset", ["-c", args["server-core"]!, process.execPath, "--conditions=source", "--import", "tsx", "bench/model-server.ts", "--child", "inprocess", "--dir", dir, "--seq", String(seq), "--seconds", String(seconds)], { encoding: "utf8" });
   return { name, tokens: seq, ...(JSON.parse(out) as Omit<Row, "name" | "tokens">) };
-}
-
-interface ServerOptions {
-  readonly env: Record<string, string>;
-}
-
-async function startServer(dir: string, port: number, options: ServerOptions): Promise<ChildProcess> {
-  const child = spawn("taskset", ["-c", args["server-core"]!, process.execPath, "--conditions=source", "--import", "tsx", "packages/model-server/src/main.ts"], {
-    env: { ...process.env, MODEL_DIR: dir, PORT: String(port), HOST: "127.0.0.1", THREADS: "1", QUIET: "true", ...options.env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  for (let i = 0; i < 200; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const ok = await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then((r) => r.ok, () => false);
-    if (ok) return child;
-  }
-  child.kill("SIGKILL");
-  throw new Error("The server did not become ready within 20 s.");
 }
 
 function rssOf(pid: number): number {
@@ -112,8 +96,9 @@ function toMs(value: string, unit: string): number {
   return Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
 }
 
-function wrk(port: number, connections: number, script: string, duration = seconds): { rps: number; p50: number; p90: number; p99: number; requests: number } {
-  const out = execFileSync("taskset", ["-c", args["load-core"]!, "wrk", "-t1", `-c${connections}`, `-d${duration}s`, "--latency", "-s", script, `http://127.0.0.1:${port}/`], { encoding: "utf8" });
+function wrk(url: string, connections: number, script: string, duration = seconds): { rps: number; p50: number; p90: number; p99: number; requests: number } {
+  const wrkArgs = ["-t1", `-c${connections}`, `-d${duration}s`, "--latency", "-s", script, `${url}/`];
+  const out = execFileSync("taskset", ["-c", args["load-core"]!, "wrk", ...wrkArgs], { encoding: "utf8" });
   const pct = (p: string) => {
     const match = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
     return match ? toMs(match[1]!, match[2]!) : NaN;
@@ -124,18 +109,16 @@ function wrk(port: number, connections: number, script: string, duration = secon
 }
 
 async function serverPoint(dir: string, name: string, tokens: number, env: Record<string, string>, connections: number, script: string): Promise<Row> {
-  const port = 19_000 + Math.floor(Math.random() * 1000);
-  const server = await startServer(dir, port, { env });
+  const server = await startServerProcess({ MODEL_DIR: dir, THREADS: "1", ...env }, { cpus: args["server-core"]! });
   try {
     // Warm-up: JIT, tensor pool, word cache. After 1 s the server was not yet steady here: a second
     // 3 s round ran 10-25% faster than the first; the in-process loop warms up with 200 runs.
-    wrk(port, connections, script, Number(args["warmup-seconds"]));
+    wrk(server.url, connections, script, Number(args["warmup-seconds"]));
     const cpuBefore = cpuTimeUs(server.pid!);
-    const { requests, ...result } = wrk(port, connections, script);
+    const { requests, ...result } = wrk(server.url, connections, script);
     return { name, tokens, ...result, rssMb: rssOf(server.pid!), cpuUs: (cpuTimeUs(server.pid!) - cpuBefore) / requests };
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((resolve) => server.once("exit", resolve));
+    await server.stop();
   }
 }
 

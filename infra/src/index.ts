@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import { bundleK6Script } from "@inference-fleet/load-test";
-import { assertModelDirReady, planModelSource } from "./builders/model-source.js";
+import { assertModelDirReady, assertModelPrecision, planModelSource } from "./builders/model-source.js";
 import { readFleetConfig } from "./config.js";
 import { findRepoRoot } from "./paths.js";
 import { defineInfra, type InfraOutputs } from "./program.js";
@@ -12,7 +12,9 @@ import { defineInfra, type InfraOutputs } from "./program.js";
 export default async function main(): Promise<InfraOutputs> {
   const config = readFleetConfig();
   const repoRoot = findRepoRoot();
-  assertModelDirReady(planModelSource(config, repoRoot));
+  const modelSource = planModelSource(config, repoRoot);
+  assertModelDirReady(modelSource);
+  assertModelPrecision(modelSource, config.model.precision);
   // The deployer is cluster admin through EKS's bootstrap; knowing it keeps a duplicate access entry (409) out.
   const { arn: deployerArn } = await aws.getCallerIdentity();
   return defineInfra(config, { repoRoot, k6Script: await bundleK6Script(), deployerArn });

@@ -33,6 +33,12 @@ describe("fleet CLI", () => {
     expect(err.join("\n")).toContain('unknown command "fly away"');
   });
 
+  it("names only the command words and suggests the nearest command for a typo", async () => {
+    const { err } = capture();
+    expect(await main(["locl", "--stack", "dev"])).toBe(2);
+    expect(err.join("\n")).toMatch(/fleet: unknown command "locl"\. Did you mean "fleet local"/);
+  });
+
   it("rejects an unknown option with exit code 2 and a pointer to --help", async () => {
     const { err } = capture();
     expect(await main(["config", "check", "--stak", "dev"])).toBe(2);

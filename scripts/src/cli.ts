@@ -1,3 +1,4 @@
+import { didYouMean } from "@inference-fleet/fleet-config";
 import { helpText, parseCommandArgs, UsageError, type Command } from "./command.js";
 import { commands as registered } from "./commands/index.js";
 
@@ -26,9 +27,12 @@ function findCommand(commands: readonly Command[], argv: readonly string[]): Com
 export async function main(argv: string[], commands: readonly Command[] = registered): Promise<number> {
   const command = findCommand(commands, argv);
   if (!command) {
-    const asked = argv.filter((a) => !a.startsWith("-")).join(" ");
+    // The command is the words before the first option: in `fleet locl --stack dev`, "locl", not "locl dev".
+    const firstOption = argv.findIndex((a) => a.startsWith("-"));
+    const asked = (firstOption === -1 ? argv : argv.slice(0, firstOption)).join(" ");
     if (asked && !argv.includes("--help")) {
-      console.error(`fleet: unknown command "${asked}".\n`);
+      const hint = didYouMean(asked, commands.map((c) => c.path.join(" "))).replace(/"([^"]+)"/g, '"fleet $1"');
+      console.error(`fleet: unknown command "${asked}".${hint}\n`);
       console.error(overview(commands));
       return 2;
     }

@@ -8,7 +8,7 @@ import { assertDeployable } from "../config.js";
 import { contentTag, imageInputFiles } from "./image-content.js";
 import { parseS3Uri } from "./iam-documents.js";
 import { buildK6Env } from "./k6-job.js";
-import { assertModelDirReady, planModelSource } from "./model-source.js";
+import { assertModelDirReady, assertModelPrecision, planModelSource } from "./model-source.js";
 import { amiTypeFor, platformFor, taintsFor } from "./node-groups.js";
 import { lifecyclePolicyFor } from "./registry.js";
 import { buildServerEnv, buildServerProbes } from "./server-pod.js";
@@ -214,5 +214,14 @@ describe("imageInputFiles", () => {
       expect.arrayContaining(["tsconfig.base.json", "packages/model-zoo/package.json", "packages/model-server/Dockerfile", "package-lock.json"]),
     );
     expect(files.some((file) => file.includes("node_modules") || file.includes("/dist/"))).toBe(false);
+  });
+});
+
+describe("assertModelPrecision", () => {
+  const plan = { kind: "upload" as const, localDir: "/m", prefix: "m/" };
+  it("refuses to upload a model at another precision than the stack's, saying how to get the right one", () => {
+    expect(() => assertModelPrecision(plan, "int8", () => JSON.stringify({ precision: "fp32" }))).toThrow(/is fp32, but the stack asks for model\.precision int8: .*fleet model quantize/);
+    expect(() => assertModelPrecision(plan, "fp32", () => JSON.stringify({ name: "old model without a precision" }))).not.toThrow();
+    expect(() => assertModelPrecision(plan, "int8", () => JSON.stringify({ precision: "int8" }))).not.toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
 import { parseS3Uri } from "./iam-documents.js";
@@ -49,6 +49,27 @@ export function assertModelDirReady(plan: ModelSourcePlan, exists: (file: string
   if (missing.length > 0) {
     throw new Error(
       `The model dir ${plan.localDir} lacks ${missing.join(", ")}: build it with \`npx fleet model generate --size <size> --seed <seed> --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (the sizes and seeds of model.generate in the stack file), or set model.source to an s3:// or https:// model dir.`,
+    );
+  }
+}
+
+/**
+ * Checks that the model dir about to be uploaded has the stack's model.precision (model.json says so),
+ * so an fp32 model is never measured and priced as the int8 one the stack names (or the reverse).
+ */
+export function assertModelPrecision(plan: ModelSourcePlan, precision: string, readFile: (file: string) => string = (file) => readFileSync(file, "utf8")): void {
+  if (plan.kind !== "upload") return;
+  const dir = plan.models ? path.join(plan.localDir, plan.models[0]!) : plan.localDir;
+  let found = "fp32";
+  try {
+    found = (JSON.parse(readFile(path.join(dir, "model.json"))) as { precision?: string }).precision ?? "fp32";
+  } catch {
+    return; // A missing or unreadable model.json is assertModelDirReady's to report.
+  }
+  if (found !== precision) {
+    throw new Error(
+      `The model in ${dir} is ${found}, but the stack asks for model.precision ${precision}: ` +
+        `point model.source at a ${precision} model dir (\`npx fleet model generate --precision ${precision} ...\` or \`npx fleet model quantize --dir ${dir}\`).`,
     );
   }
 }

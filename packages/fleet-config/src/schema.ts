@@ -37,6 +37,11 @@ export const modelSchema = z.strictObject({
   task: z.enum(["question-answering"]).default("question-answering"),
   /** Longest token sequence; longer contexts are truncated. */
   maxSeqLength: z.int().min(8).max(512).default(128),
+  /**
+   * fp32, or int8: weights quantized per output channel, activations at run time (`fleet model quantize`);
+   * a generated model is built at this precision, and the servers report it.
+   */
+  precision: z.enum(["fp32", "int8"]).default("fp32"),
   /** dynamic pads a batch to its longest request; fixed pads every request to maxSeqLength (the AWS sample). */
   padding: z.enum(["dynamic", "fixed"]).default("dynamic"),
   /** Many unique models served from one repository: each server lazily loads its shard. */

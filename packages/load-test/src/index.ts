@@ -12,7 +12,9 @@ export type { HistogramData, LatencyPercentiles } from "./histogram.js";
 export { histogramSchema, loadTestResultSchema, parseResult, seriesPointSchema, serverInfoSchema } from "./results-schema.js";
 export { buildResult, LOAD_MODES, totalErrors } from "./results.js";
 export type { LoadMode, LoadTestResult, SeriesPoint, ServerInfo } from "./results.js";
-export { describeExecutionProviders, executionProviderFromMetadata, executionProvidersOf, metadataModels, metadataUrl, mergeServers } from "./servers.js";
+export {
+  describeExecutionProviders, describePrecisions, executionProviderFromMetadata, executionProvidersOf, metadataModels, metadataUrl, mergeServers, serverInfoFromMetadata,
+} from "./servers.js";
 export { mergeResults } from "./merge.js";
 export { ResultRecorder } from "./recorder.js";
 export { chooseIndex, createPicker, cumulativeWeights } from "./choice.js";

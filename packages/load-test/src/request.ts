@@ -1,11 +1,8 @@
 // What one inference request looks like: the model server's seed-compatible route.
 
-/** A question and context like the AWS sample's defaults: a short question over a paragraph (about 110 tokens). */
-export const DEFAULT_QUESTION = "What does the little engine say?";
-export const DEFAULT_CONTEXT =
-  "In the children's story about the little engine, a small locomotive is pulled up a steep mountain. " +
-  "Since the train is small and slow, it has to push hard to get over the top. As it climbs, the little engine " +
-  "keeps saying 'I think I can, I think I can' to itself, until at last it reaches the top of the mountain and rolls down the other side.";
+import { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "@inference-fleet/fleet-config";
+
+export { DEFAULT_CONTEXT, DEFAULT_QUESTION };
 
 export type RequestMethod = "GET" | "POST";
 

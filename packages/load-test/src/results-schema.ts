@@ -44,6 +44,8 @@ export const serverInfoSchema = z.object({
   target: z.string(),
   /** What the server reported in GET /v2/models/{model} parameters.execution_provider ("cpu", "cuda", ...); absent when unknown. */
   executionProvider: z.string().optional(),
+  /** The model's precision from the same answer (parameters.precision: "fp32", "int8"); absent when unknown. */
+  precision: z.string().optional(),
 });
 
 export const loadTestResultSchema = z.object({

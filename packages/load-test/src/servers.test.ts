@@ -74,3 +74,16 @@ describe("executionProvidersOf and describeExecutionProviders", () => {
     expect(describeExecutionProviders({ servers })).toBe(text);
   });
 });
+
+describe("the model precision servers report", () => {
+  it("is read from the same metadata answer as the provider, kept through merges, and described", async () => {
+    const { mergeServers, serverInfoFromMetadata, describePrecisions } = await import("./servers.js");
+    const body = JSON.stringify({ name: "model0", parameters: { execution_provider: "cpu", precision: "int8" } });
+    const a = serverInfoFromMetadata("http://a", 200, body);
+    expect(a).toEqual({ target: "http://a", executionProvider: "cpu", precision: "int8" });
+    expect(serverInfoFromMetadata("http://b", 404, body)).toEqual({ target: "http://b" });
+    const merged = mergeServers([[{ target: "http://a" }], [a], [{ target: "http://b", precision: "fp32" }]]);
+    expect(merged).toEqual([a, { target: "http://b", precision: "fp32" }]);
+    expect(describePrecisions({ servers: merged })).toBe("int8 on 1 of 2 servers, fp32 on 1 of 2 servers");
+  });
+});

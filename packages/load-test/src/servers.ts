@@ -26,26 +26,39 @@ export function metadataUrl(target: string, model: string): string {
   return `${normalizeTarget(target)}/v2/models/${encodeURIComponent(model)}`;
 }
 
-/** parameters.execution_provider from a metadata answer; undefined for any other status or body (never an error). */
-export function executionProviderFromMetadata(status: number, body: string | null | undefined): string | undefined {
+/** A string parameter of a metadata answer; undefined for any other status, body or type (never an error). */
+function metadataParameter(status: number, body: string | null | undefined, name: "execution_provider" | "precision"): string | undefined {
   if (status !== 200 || !body) return undefined;
   try {
-    const provider = (JSON.parse(body) as { parameters?: { execution_provider?: unknown } } | null)?.parameters?.execution_provider;
-    return typeof provider === "string" && provider !== "" ? provider : undefined;
+    const value = (JSON.parse(body) as { parameters?: Record<string, unknown> } | null)?.parameters?.[name];
+    return typeof value === "string" && value !== "" ? value : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function serverInfo(target: string, executionProvider: string | undefined): ServerInfo {
-  return executionProvider === undefined ? { target } : { target, executionProvider };
+/** parameters.execution_provider from a metadata answer; undefined for any other status or body (never an error). */
+export function executionProviderFromMetadata(status: number, body: string | null | undefined): string | undefined {
+  return metadataParameter(status, body, "execution_provider");
 }
 
-/** Servers of several results, one entry per target; a known provider wins over an unknown one. */
+/** What one server said about itself (its execution provider and the model's precision), from its metadata answer. */
+export function serverInfoFromMetadata(target: string, status: number, body: string | null | undefined): ServerInfo {
+  return serverInfo(target, executionProviderFromMetadata(status, body), metadataParameter(status, body, "precision"));
+}
+
+export function serverInfo(target: string, executionProvider: string | undefined, precision?: string): ServerInfo {
+  return { target, ...(executionProvider === undefined ? {} : { executionProvider }), ...(precision === undefined ? {} : { precision }) };
+}
+
+/** Servers of several results, one entry per target; a known value wins over an unknown one. */
 export function mergeServers(lists: readonly (readonly ServerInfo[])[]): ServerInfo[] {
-  const byTarget = new Map<string, string | undefined>();
-  for (const server of lists.flat()) byTarget.set(server.target, byTarget.get(server.target) ?? server.executionProvider);
-  return [...byTarget].map(([target, provider]) => serverInfo(target, provider));
+  const byTarget = new Map<string, ServerInfo>();
+  for (const server of lists.flat()) {
+    const seen = byTarget.get(server.target);
+    byTarget.set(server.target, serverInfo(server.target, seen?.executionProvider ?? server.executionProvider, seen?.precision ?? server.precision));
+  }
+  return [...byTarget.values()];
 }
 
 /** Target -> the execution provider it reported (undefined when it did not say), for every server the result knows. */
@@ -53,15 +66,24 @@ export function executionProvidersOf(result: Pick<LoadTestResult, "servers">): M
   return new Map((result.servers ?? []).map((server) => [server.target, server.executionProvider]));
 }
 
-/** "cuda on 2 of 2 servers", "cuda on 1 of 2 servers, cpu on 1 of 2 servers", "unknown on 1 of 1 server"; "not recorded" without servers. */
-export function describeExecutionProviders(result: Pick<LoadTestResult, "servers">): string {
-  const providers = [...executionProvidersOf(result).values()];
-  if (providers.length === 0) return "not recorded";
+/** "int8 on 2 of 2 servers"-style counts of one per-server value; "not recorded" without servers. */
+function describeCounts(values: readonly (string | undefined)[]): string {
+  if (values.length === 0) return "not recorded";
   const counts = new Map<string, number>();
-  for (const provider of providers) counts.set(provider ?? "unknown", (counts.get(provider ?? "unknown") ?? 0) + 1);
-  const of = `of ${providers.length} server${providers.length === 1 ? "" : "s"}`;
+  for (const value of values) counts.set(value ?? "unknown", (counts.get(value ?? "unknown") ?? 0) + 1);
+  const of = `of ${values.length} server${values.length === 1 ? "" : "s"}`;
   return [...counts]
     .sort((a, b) => b[1] - a[1])
-    .map(([provider, n]) => `${provider} on ${n} ${of}`)
+    .map(([value, n]) => `${value} on ${n} ${of}`)
     .join(", ");
+}
+
+/** "cuda on 2 of 2 servers", "cuda on 1 of 2 servers, cpu on 1 of 2 servers", "unknown on 1 of 1 server"; "not recorded" without servers. */
+export function describeExecutionProviders(result: Pick<LoadTestResult, "servers">): string {
+  return describeCounts([...executionProvidersOf(result).values()]);
+}
+
+/** The model precision the servers reported: "int8 on 2 of 2 servers"; "not recorded" without servers. */
+export function describePrecisions(result: Pick<LoadTestResult, "servers">): string {
+  return describeCounts((result.servers ?? []).map((server) => server.precision));
 }

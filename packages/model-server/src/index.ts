@@ -2,7 +2,9 @@ export { normalizeBertText } from "./tokenizer/bert-text.js";
 export { parseTokenizerJson, type WordPieceSpec } from "./tokenizer/tokenizer-json.js";
 export { QuestionTooLongError, WordPieceTokenizer, type EncodedPair } from "./tokenizer/wordpiece-tokenizer.js";
 export { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "./sample-defaults.js";
-export { resolveServerSettings, serverSettingsSchema, SETTINGS_ENV, type ServerSettings, type SettingsFlags } from "./config/settings.js";
+export {
+  resolveServerSettings, serverSettingsSchema, SETTINGS_ENV, type ServerSettings, type SettingsFlagNames, type SettingsFlags,
+} from "./config/settings.js";
 export { deriveConcurrency, describeConcurrency, serverConcurrency, type Concurrency, type ConcurrencyInput } from "./config/concurrency.js";
 export { hostCpuProbe, parseCpuMax, readCpuBudget, type CpuBudget, type CpuBudgetSource, type CpuProbe } from "./config/cpu-budget.js";
 export { drainTimeoutMs, fleetServerEnvironment, type ServerPlacement } from "./config/fleet-environment.js";
@@ -19,3 +21,7 @@ export { main as serveFromEnvironment, serveProcess } from "./serve-process.js";
 export { inThreadSessions, type ModelSession, type SessionFactory } from "./inference/model-session.js";
 export { WorkerSessions, sessionFactory } from "./inference/worker-sessions.js";
 export { convertModelDirs, convertToOrtFormat, ORT_MODEL_FILE } from "./inference/ort-format-cache.js";
+export { freePort } from "./process/free-port.js";
+export {
+  modelServerLaunch, ServerProcess, spawnServerProcess, startServerProcess, type ExitStatus, type ServerLaunch, type StartServerProcessOptions,
+} from "./process/server-process.js";

@@ -2,14 +2,15 @@ import { Agent, request } from "node:http";
 import { cp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { residentBytes, spawnServer, waitUntilReady, type ServerProcess } from "./testing/server-process.js";
+import { spawnServerProcess, type ServerProcess } from "./process/server-process.js";
+import { residentBytes } from "./testing/resident-bytes.js";
 import { generateTinyModel } from "./testing/tiny-model.js";
 
 // The real process entry, started as the container starts it: environment variables only.
 let model: Awaited<ReturnType<typeof generateTinyModel>>;
 const started: ServerProcess[] = [];
 const start = async (env: Record<string, string>) => {
-  const server = await spawnServer(env);
+  const server = await spawnServerProcess(env);
   started.push(server);
   return server;
 };
@@ -18,7 +19,7 @@ beforeAll(async () => {
   model = await generateTinyModel();
 });
 afterAll(async () => {
-  for (const server of started) if (server.child.exitCode === null) server.child.kill("SIGKILL");
+  for (const server of started) server.kill("SIGKILL");
   await model?.cleanup();
 });
 
@@ -30,21 +31,21 @@ describe("the server process", { timeout: 30_000 }, () => {
     const [missing, broken] = await Promise.all([start({ MODEL_DIR: join(model.root, "nowhere") }), start({ MODEL_DIR: corrupt })]);
     const [missingExit, brokenExit] = await Promise.all([missing.exited, broken.exited]);
     expect(missingExit.code).toBe(1);
-    expect(missingExit.stderr).toContain(join(model.root, "nowhere", "model.onnx"));
+    expect(missing.output()).toContain(join(model.root, "nowhere", "model.onnx"));
     expect(brokenExit.code).toBe(1);
-    expect(brokenExit.stderr).toContain(`could not load the model file ${join(corrupt, "model.onnx")}`);
+    expect(broken.output()).toContain(`could not load the model file ${join(corrupt, "model.onnx")}`);
   });
 
   it("exits non-zero naming the setting when a setting is bad", async () => {
     const server = await start({ MODEL_DIR: model.dir, NUM_MODELS: "lots" });
-    const { code, stderr } = await server.exited;
+    const { code } = await server.exited;
     expect(code).toBe(1);
-    expect(stderr).toMatch(/numModels \(NUM_MODELS\).*"lots"/);
+    expect(server.output()).toMatch(/numModels \(NUM_MODELS\).*"lots"/);
   });
 
   it("on SIGTERM stops being ready at once, finishes the request in flight and exits 0", async () => {
     const server = await start({ MODEL_DIR: model.dir, DRAIN_TIMEOUT_MS: "10000" });
-    await waitUntilReady(server);
+    await server.waitReady(30_000);
     const body = JSON.stringify({ seq_0: "Who is pulled up the mountain?" });
     const inFlight = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(`${server.url}/predictions/model0`, { method: "POST", headers: { "content-type": "application/json", "content-length": body.length } }, (res) => {
@@ -56,7 +57,7 @@ describe("the server process", { timeout: 30_000 }, () => {
       // Half the body now, the rest after SIGTERM: the request is in flight while the server drains.
       req.write(body.slice(0, 10));
       setTimeout(() => {
-        server.child.kill("SIGTERM");
+        server.kill("SIGTERM");
         setTimeout(async () => {
           const ready = await fetch(`${server.url}/v2/health/ready`).then((r) => r.status, () => "refused");
           expect(ready === 503 || ready === "refused").toBe(true);
@@ -72,18 +73,18 @@ describe("the server process", { timeout: 30_000 }, () => {
 
   it("shares one session among 16 copies: less than 1.2x the memory of one copy", async () => {
     const [one, sixteen] = await Promise.all([start({ MODEL_DIR: model.dir, NUM_MODELS: "1" }), start({ MODEL_DIR: model.dir, NUM_MODELS: "16" })]);
-    await Promise.all([waitUntilReady(one), waitUntilReady(sixteen)]);
+    await Promise.all([one.waitReady(30_000), sixteen.waitReady(30_000)]);
     for (let i = 0; i < 16; i++) expect((await fetch(`${sixteen.url}/predictions/model${i}`)).status).toBe(200);
     expect((await fetch(`${one.url}/predictions/model0`)).status).toBe(200);
     const ratio = (await residentBytes(sixteen)) / (await residentBytes(one));
     expect(ratio).toBeLessThan(1.2);
-    one.child.kill("SIGTERM");
-    sixteen.child.kill("SIGTERM");
+    one.kill("SIGTERM");
+    sixteen.kill("SIGTERM");
   });
 
   it("answers 503 with Retry-After under overload, keeps its memory bounded and recovers", async () => {
     const server = await start({ MODEL_DIR: model.dir, MAX_QUEUE: "2", PADDING: "fixed" });
-    await waitUntilReady(server);
+    await server.waitReady(30_000);
     const before = await residentBytes(server);
     const agent = new Agent({ keepAlive: true, maxSockets: 200 });
     const body = JSON.stringify({ seq_1: "word ".repeat(3000) });
@@ -104,6 +105,6 @@ describe("the server process", { timeout: 30_000 }, () => {
     expect(results.every((r) => r.status === 200 || r.status === 503)).toBe(true);
     expect((await residentBytes(server)) - before).toBeLessThan(150 * 2 ** 20);
     expect((await fetch(`${server.url}/predictions/model0`)).status).toBe(200);
-    server.child.kill("SIGTERM");
+    server.kill("SIGTERM");
   });
 });

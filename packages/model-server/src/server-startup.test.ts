@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CpuBudget } from "./config/cpu-budget.js";
 import { resolveServerSettings, type SettingsFlags } from "./config/settings.js";
 import { startServer, type RunningServer } from "./server.js";
-import { freePort } from "./testing/free-port.js";
+import { freePort } from "./process/free-port.js";
 import { generateTinyRepository } from "./testing/model-repository.js";
 import { generateTinyModel } from "./testing/tiny-model.js";
 

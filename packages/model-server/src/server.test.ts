@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveServerSettings } from "./config/settings.js";
 import { startServer, type RunningServer } from "./server.js";
-import { freePort } from "./testing/free-port.js";
+import { freePort } from "./process/free-port.js";
 import { generateTinyModel, silentLogger } from "./testing/tiny-model.js";
 
 let model: Awaited<ReturnType<typeof generateTinyModel>>;

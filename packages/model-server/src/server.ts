@@ -1,13 +1,15 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { pino, type Logger } from "pino";
 import { describeConcurrency, serverConcurrency, type Concurrency } from "./config/concurrency.js";
 import { readCpuBudget, type CpuBudget } from "./config/cpu-budget.js";
 import type { ServerSettings } from "./config/settings.js";
 import { createApp, metricsHandler, type ServerState } from "./http/app.js";
+import { AbandonedBodies } from "./http/abandoned-bodies.js";
+import { createHealthApp } from "./http/health-app.js";
+import { closeWithin, listen, type ListenerLimits } from "./http/listener.js";
 import { ServerMetrics } from "./http/server-metrics.js";
 import type { SessionFactory } from "./inference/model-session.js";
 import { withOrtFormatCache } from "./inference/ort-format-cache.js";
@@ -29,27 +31,8 @@ export interface RunningServer {
   drain(timeoutMs?: number): Promise<boolean>;
 }
 
-function listen(fetch: Parameters<typeof serve>[0]["fetch"], port: number, hostname: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname }, () => resolve(server as Server)) as Server;
-    server.once("error", reject);
-  });
-}
-
-/** Closes a listener, waiting for in-flight requests; past the deadline, cuts the remaining connections. */
-function closeWithin(server: Server, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const deadline = setTimeout(() => {
-      server.closeAllConnections();
-      resolve(false);
-    }, timeoutMs);
-    server.close(() => {
-      clearTimeout(deadline);
-      resolve(true);
-    });
-    server.closeIdleConnections();
-  });
-}
+/** Probes open a connection each; a few hundred at once is already far more than kubelet sends. */
+const HEALTH_CONNECTIONS = 256;
 
 /** Settings with the workers and threads this server really runs (see serverConcurrency). */
 export type EffectiveSettings = ServerSettings & Concurrency;
@@ -127,6 +110,7 @@ export async function startServer(
     await sessions.close();
     throw error;
   }
+  const abandoned = new AbandonedBodies();
   const app = createApp({
     registry,
     metrics,
@@ -136,13 +120,22 @@ export async function startServer(
     exposeMetrics: settings.metricsPort === undefined,
     errorLog: logger,
     ...(settings.quiet ? {} : { requestLog: logger }),
+    onClientClosed: (bytes) => abandoned.note(bytes),
   });
   const servers: Server[] = [];
+  let metricsServer: Server | undefined;
+  const { headersTimeoutMs, bodyTimeoutMs, maxConnections } = settings;
+  const limits: ListenerLimits = { headersTimeoutMs, bodyTimeoutMs, maxConnections };
   try {
-    servers.push(await listen(app.fetch, settings.port, settings.host));
+    servers.push(await listen(app.fetch, settings.port, settings.host, limits, logger));
     if (settings.metricsPort !== undefined) {
       const metricsApp = new Hono().get("/metrics", metricsHandler(metrics));
-      servers.push(await listen(metricsApp.fetch, settings.metricsPort, settings.metricsHost));
+      metricsServer = await listen(metricsApp.fetch, settings.metricsPort, settings.metricsHost, limits, logger);
+      servers.push(metricsServer);
+    }
+    if (settings.healthPort !== undefined) {
+      const healthApp = createHealthApp(registry, state);
+      servers.push(await listen(healthApp.fetch, settings.healthPort, settings.host, { ...limits, maxConnections: HEALTH_CONNECTIONS }, logger));
     }
   } catch (error) {
     servers.forEach((server) => server.close());
@@ -156,7 +149,7 @@ export async function startServer(
   const running: RunningServer = {
     url: `http://${urlHost}:${port}`,
     port,
-    ...(servers[1] ? { metricsUrl: `http://${settings.metricsHost}:${address(servers[1]).port}/metrics` } : {}),
+    ...(metricsServer ? { metricsUrl: `http://${settings.metricsHost}:${address(metricsServer).port}/metrics` } : {}),
     state,
     registry,
     metrics,

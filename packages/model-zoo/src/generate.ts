@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildBertGraph, OPSET_VERSION } from "./bert-graph.js";
 import { elementCount } from "./graph-builder.js";
@@ -6,6 +6,8 @@ import { buildModelInfo, DEFAULT_MAX_SEQUENCE_LENGTH, GENERATOR_NAME, GENERATOR_
 import { writeOnnxModel } from "./onnx-writer.js";
 import { presetByName, type PresetName } from "./presets.js";
 import { SeededRandom } from "./prng.js";
+import { quantizeModelDir } from "./quantize-dir.js";
+import type { Precision, QuantizeReport } from "./quantize.js";
 import { buildTokenizerJson } from "./tokenizer-json.js";
 
 
@@ -19,6 +21,8 @@ export interface GenerateModelOptions {
   readonly maxSequenceLength?: number;
   /** tokenizer.json bytes to reuse across many models (it is the same for every model). */
   readonly tokenizerJson?: string;
+  /** fp32 (default), or int8: the fp32 model quantized with quantizeModel (model.json says which). */
+  readonly precision?: Precision;
 }
 
 export interface GeneratedModel {
@@ -29,10 +33,33 @@ export interface GeneratedModel {
   readonly parameters: number;
   /** Size of model.onnx in bytes. */
   readonly bytes: number;
+  readonly precision: Precision;
+  /** For int8: what was quantized, and the size of the fp32 model it was made from. */
+  readonly quantization?: { readonly report: QuantizeReport; readonly fromBytes: number };
 }
 
-/** Writes one model directory: model.onnx (seeded random weights), tokenizer.json and model.json. */
+/**
+ * Writes one model directory: model.onnx (seeded random weights), tokenizer.json and model.json. With
+ * precision int8 the fp32 model is written to a scratch folder inside `outDir` first, quantized into
+ * `outDir`, and removed.
+ */
 export async function generateModel(options: GenerateModelOptions): Promise<GeneratedModel> {
+  if (options.precision === undefined || options.precision === "fp32") return generateFloatModel(options);
+  if (options.precision !== "int8") throw new Error(`The precision must be fp32 or int8, got ${JSON.stringify(options.precision)}.`);
+  await mkdir(options.outDir, { recursive: true });
+  const scratch = await mkdtemp(join(options.outDir, ".fp32-"));
+  try {
+    const fp32 = await generateFloatModel({ ...options, outDir: scratch, precision: "fp32" });
+    const name = options.name ?? `${fp32.name}-int8`;
+    const quantized = await quantizeModelDir({ dir: scratch, outDir: options.outDir, name });
+    const files = [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].map((file) => join(options.outDir, file));
+    return { dir: options.outDir, name, files, parameters: fp32.parameters, bytes: quantized.bytes, precision: "int8", quantization: { report: quantized.report, fromBytes: quantized.fromBytes } };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function generateFloatModel(options: GenerateModelOptions): Promise<GeneratedModel> {
   const architecture = presetByName(options.size);
   const maxSequenceLength = options.maxSequenceLength ?? DEFAULT_MAX_SEQUENCE_LENGTH;
   if (!Number.isInteger(maxSequenceLength) || maxSequenceLength < 2 || maxSequenceLength > architecture.maxPositions) {
@@ -61,7 +88,7 @@ export async function generateModel(options: GenerateModelOptions): Promise<Gene
   await writeFile(files[1]!, options.tokenizerJson ?? buildTokenizerJson());
   const info = buildModelInfo({ name, size: options.size, seed: options.seed, maxSequenceLength, parameters, architecture });
   await writeFile(files[2]!, `${JSON.stringify(info, null, 2)}\n`);
-  return { dir: options.outDir, name, files, parameters, bytes };
+  return { dir: options.outDir, name, files, parameters, bytes, precision: "fp32" };
 }
 
 export interface GenerateManyOptions {
@@ -74,6 +101,7 @@ export interface GenerateManyOptions {
   /** Model i is named `<namePrefix><i>` (default "model", giving model0, model1, ...). */
   readonly namePrefix?: string;
   readonly maxSequenceLength?: number;
+  readonly precision?: Precision;
   readonly onProgress?: (done: number, total: number, model: GeneratedModel) => void;
 }
 
@@ -94,6 +122,7 @@ export async function generateManyModels(options: GenerateManyOptions): Promise<
       name,
       maxSequenceLength: options.maxSequenceLength,
       tokenizerJson,
+      precision: options.precision,
     });
     models.push(model);
     options.onProgress?.(i + 1, options.count, model);

@@ -1,5 +1,6 @@
 import { INPUT_NAMES, OUTPUT_NAMES } from "./bert-graph.js";
 import type { BertArchitecture, PresetName } from "./presets.js";
+import type { Precision, QuantizeReport } from "./quantize.js";
 import { VOCABULARY_SOURCE } from "./tokenizer-json.js";
 
 export const MODEL_FILE = "model.onnx";
@@ -21,12 +22,27 @@ export interface ModelInfo {
   readonly seed: number;
   readonly parameters: number;
   readonly architecture: BertArchitecture;
+  /** fp32, or int8 after dynamic quantization (`quantization` then says how); missing in older files means fp32. */
+  readonly precision: Precision;
+  readonly quantization?: QuantizationInfo;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
   readonly files: { readonly model: string; readonly tokenizer: string };
   readonly createdBy: string;
   readonly version: string;
   readonly notice: string;
+}
+
+/** How an int8 model was made from its fp32 original (recorded in model.json). */
+export interface QuantizationInfo {
+  readonly method: "dynamic";
+  readonly weights: string;
+  readonly activations: string;
+  readonly format: QuantizeReport["format"];
+  readonly quantizedNodes: { readonly matMul: number; readonly gemm: number; readonly gather: number };
+  readonly floatNodesKept: number;
+  /** Size of the fp32 model.onnx it was made from, in bytes. */
+  readonly fromBytes: number;
 }
 
 export interface TensorInfo {
@@ -42,6 +58,7 @@ export function buildModelInfo(options: {
   maxSequenceLength: number;
   parameters: number;
   architecture: BertArchitecture;
+  precision?: Precision;
 }): ModelInfo {
   const dims = ["batch", "sequence"];
   return {
@@ -53,6 +70,7 @@ export function buildModelInfo(options: {
     seed: options.seed,
     parameters: options.parameters,
     architecture: options.architecture,
+    precision: options.precision ?? "fp32",
     inputs: INPUT_NAMES.map((name) => ({ name, dataType: "int64", shape: dims })),
     outputs: OUTPUT_NAMES.map((name) => ({ name, dataType: "float32", shape: dims })),
     files: { model: MODEL_FILE, tokenizer: TOKENIZER_FILE },

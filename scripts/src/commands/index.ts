@@ -7,9 +7,11 @@ import { report } from "./report.js";
 import { matrix } from "./matrix.js";
 import { modelGenerate } from "./model-generate.js";
 import { modelConvert } from "./model-convert.js";
+import { modelCompare } from "./model-compare.js";
 import { modelGenerateMany } from "./model-generate-many.js";
+import { modelQuantize } from "./model-quantize.js";
 import { plan } from "./plan.js";
 import { serve } from "./serve.js";
 
 // Each command lives in its own file in this folder; add it to this list to expose it.
-export const commands: Command[] = [configCheck, plan, modelGenerate, modelGenerateMany, modelConvert, matrix, local, load, merge, report, serve];
+export const commands: Command[] = [configCheck, plan, modelGenerate, modelGenerateMany, modelQuantize, modelCompare, modelConvert, matrix, local, load, merge, report, serve];

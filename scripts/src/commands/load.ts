@@ -1,5 +1,7 @@
 import { defaultWarmupSeconds, parseDurationSeconds } from "@inference-fleet/fleet-config";
-import { LOAD_MODES, renderMarkdown, runLoad, writeResultFile, type LoadMode, type LoadProgress } from "@inference-fleet/load-test";
+import {
+  LOAD_MODES, renderMarkdown, runLoad, totalErrors, writeResultFile, type LoadMode, type LoadProgress, type LoadTestResult,
+} from "@inference-fleet/load-test";
 import { defineCommand, UsageError } from "../command.js";
 
 function positiveNumber(value: string | undefined, flag: string): number | undefined {
@@ -11,6 +13,19 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
 
 function progressLine(p: LoadProgress): string {
   return `${p.elapsedSeconds.toFixed(0).padStart(4)} s  ${p.requestsPerSecond.toFixed(0).padStart(7)} req/s  p90 ${p.p90Ms.toFixed(2).padStart(8)} ms  ${p.requests} requests  ${p.errors} errors`;
+}
+
+/** Why a run answered nothing, or undefined when some requests succeeded: then the exit code is 1, not 0. */
+export function nothingAnswered(result: Pick<LoadTestResult, "requests" | "errors" | "targets">): string | undefined {
+  const failed = totalErrors(result.errors);
+  if (result.requests > 0 && failed < result.requests) return undefined;
+  const targets = result.targets.join(", ");
+  if (result.requests === 0) return `No request was sent to ${targets}: give a longer --duration or a --max-requests above 0.`;
+  const kinds = Object.entries(result.errors).map(([kind, count]) => `${count} ${kind}`).join(", ");
+  const hint = (result.errors["connection"] ?? 0) > 0
+    ? ` Is a model server listening at ${targets}? Start one with \`npx fleet serve\`, or fix --target.`
+    : result.errors["http_404"] ? " Check --models against the names the server serves (GET /v2/models/{name})." : "";
+  return `Every one of the ${result.requests} requests failed (${kinds}).${hint}`;
 }
 
 export const load = defineCommand({
@@ -78,7 +93,10 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
       await writeResultFile(out, result);
       console.log(renderMarkdown([result]));
       console.log(`Wrote ${out}.`);
-      return 0;
+      const failure = nothingAnswered(result);
+      if (failure === undefined) return 0;
+      console.error(`fleet load: ${failure}`);
+      return 1;
     } finally {
       process.removeListener("SIGINT", onSigint);
     }

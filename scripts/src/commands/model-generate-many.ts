@@ -1,6 +1,6 @@
 import { generateManyModels } from "@inference-fleet/model-zoo";
 import { defineCommand } from "../command.js";
-import { formatMegabytes, formatSeconds, parseSize, parseWholeNumber, progressPrinter, requireOut, sizeOption } from "./model-options.js";
+import { formatMegabytes, formatSeconds, parsePrecision, parseSize, parseWholeNumber, precisionOption, progressPrinter, requireOut, sizeOption } from "./model-options.js";
 
 export const modelGenerateMany = defineCommand({
   path: ["model", "generate-many"],
@@ -15,12 +15,14 @@ Example: fleet model generate-many --count 500 --size tiny --seed-base 1000 --ou
     "seed-base": { type: "string", valueName: "S", default: "0", description: "Seed of the first model; model i gets S + i." },
     out: { type: "string", valueName: "DIR", description: "Model repository directory (required)." },
     "name-prefix": { type: "string", valueName: "PREFIX", default: "model", description: "Model i is named PREFIX + i." },
+    precision: precisionOption,
   },
   async run({ values }) {
     const count = parseWholeNumber(values.count, "count", 1);
     const size = parseSize(values.size);
     const seedBase = parseWholeNumber(values["seed-base"], "seed-base", 0);
     const outDir = requireOut(values.out);
+    const precision = parsePrecision(values.precision);
     const started = performance.now();
     let bytes = 0;
     const progress = progressPrinter(count);
@@ -30,12 +32,13 @@ Example: fleet model generate-many --count 500 --size tiny --seed-base 1000 --ou
       seedBase,
       outDir,
       namePrefix: values["name-prefix"],
+      precision,
       onProgress(done, total, model) {
         bytes += model.bytes;
         progress(done, `Generated ${done}/${total} models (${model.name}), ${formatSeconds(performance.now() - started)}`);
       },
     });
-    console.log(`Wrote ${count} ${size} models to ${outDir}: ${formatMegabytes(bytes)} of model.onnx in ${formatSeconds(performance.now() - started)}.`);
+    console.log(`Wrote ${count} ${size}${precision === "int8" ? " int8" : ""} models to ${outDir}: ${formatMegabytes(bytes)} of model.onnx in ${formatSeconds(performance.now() - started)}.`);
     return 0;
   },
 });

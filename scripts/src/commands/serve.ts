@@ -1,7 +1,18 @@
-import { serveFromEnvironment, type SettingsFlags } from "@inference-fleet/model-server";
+import { serveFromEnvironment, serverSettingsSchema, type SettingsFlagNames, type SettingsFlags } from "@inference-fleet/model-server";
 import { defineCommand, UsageError } from "../command.js";
 
 const flag = (description: string, valueName?: string) => ({ type: "string" as const, description, ...(valueName ? { valueName } : {}) });
+
+/** Where the server looks when neither --model-dir, MODEL_DIR nor --model-repo says (relative to the current directory). */
+const DEFAULT_MODEL_DIR = serverSettingsSchema.shape.modelSource.parse(undefined);
+
+/** Each setting's option, so a bad value is reported under the name the user typed. */
+const FLAG_NAMES: SettingsFlagNames = {
+  modelRepo: "--model-repo", maxResidentMb: "--max-resident-mb", serverIndex: "--shard", numServers: "--shard", modelSource: "--model-dir",
+  numModels: "--num-models", port: "--port", host: "--host", threads: "--threads", padding: "--padding", maxBatch: "--max-batch",
+  maxQueueDelayMs: "--max-queue-delay-ms", maxQueue: "--max-queue", maxSeqLength: "--max-seq-length", separateSessions: "--separate-sessions",
+  metricsPort: "--metrics-port", quiet: "--quiet", inferenceWorkers: "--inference-workers",
+};
 
 export const serve = defineCommand({
   path: ["serve"],
@@ -12,7 +23,10 @@ export const serve = defineCommand({
   npx fleet serve --model-repo models/many --max-resident-mb 900 --shard 0/2
 Stops on Ctrl-C or SIGTERM after the requests in flight finish.`,
   options: {
-    "model-dir": flag("Model directory: local path, s3://bucket/prefix or https:// URL [MODEL_DIR].", "DIR"),
+    "model-dir": flag(
+      `Model directory: local path, s3://bucket/prefix or https:// URL [MODEL_DIR] (default ${DEFAULT_MODEL_DIR}, from npx fleet model generate).`,
+      "DIR",
+    ),
     "num-models": flag("Copies of the model, named model0..model{N-1} [NUM_MODELS].", "N"),
     port: flag("Port to listen on [PORT] (default 8080).", "P"),
     host: flag("Interface to listen on [HOST] (default 0.0.0.0).", "HOST"),
@@ -53,7 +67,11 @@ Stops on Ctrl-C or SIGTERM after the requests in flight finish.`,
       quiet: values.quiet,
       inferenceWorkers: values["inference-workers"],
     };
-    const server = await serveFromEnvironment(flags);
+    const env = process.env;
+    if (flags.modelSource === undefined && flags.modelRepo === undefined && !env["MODEL_DIR"] && !env["MODEL_SOURCE"] && !env["MODEL_REPO"]) {
+      console.error(`fleet serve: no --model-dir (MODEL_DIR) given: serving ${DEFAULT_MODEL_DIR} (the default).`);
+    }
+    const server = await serveFromEnvironment(flags, env, FLAG_NAMES);
     if (!server) return 1;
     // Keep running until a signal stops the process (serveProcess exits it after draining).
     return new Promise<number>(() => {});

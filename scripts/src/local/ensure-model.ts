@@ -1,10 +1,30 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
 import { convertModelDirs } from "@inference-fleet/model-server";
 import { generateManyModels, generateModel, MODEL_FILE, MODEL_INFO_FILE, TOKENIZER_FILE } from "@inference-fleet/model-zoo";
 
 const isModelDir = (dir: string) => [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].every((file) => existsSync(path.join(dir, file)));
+
+/** The precision a model dir's model.json records (fp32 when it says nothing). */
+function precisionOf(dir: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(dir, MODEL_INFO_FILE), "utf8")) as { precision?: string }).precision ?? "fp32";
+  } catch {
+    return "fp32";
+  }
+}
+
+/** A present model dir at another precision than the stack asks for would be measured as the wrong model. */
+function assertPrecision(config: FleetConfig, dir: string, shown: string): void {
+  const found = precisionOf(dir);
+  if (found === config.model.precision) return;
+  throw new Error(
+    `The model in ${shown} is ${found}, but the stack asks for model.precision ${config.model.precision}: ` +
+      `point model.source at another directory (it is generated there at ${config.model.precision}), ` +
+      (config.model.precision === "int8" ? `or run \`npx fleet model quantize --dir ${shown} --out <dir>\` and use that.` : "or delete the directory to generate it again."),
+  );
+}
 
 function isRemote(source: string): boolean {
   return /^(s3|https):\/\//.test(source);
@@ -19,13 +39,15 @@ export async function ensureModel(config: FleetConfig, repoRoot: string, log: (l
   if (isRemote(source)) return source;
   const dir = path.resolve(repoRoot, source);
   if (config.model.repository) return ensureRepository(config, dir, repoRoot, log);
+  const shown = path.relative(repoRoot, dir) || dir;
   if (isModelDir(dir)) {
-    log(`model: ${path.relative(repoRoot, dir) || dir} (present)`);
+    assertPrecision(config, dir, shown);
+    log(`model: ${shown} (present, ${config.model.precision})`);
     return dir;
   }
-  log(`model: generating ${generate.size} BERT-QA (seed ${generate.seed}) into ${path.relative(repoRoot, dir)} ...`);
+  log(`model: generating ${generate.size} BERT-QA (seed ${generate.seed}, ${config.model.precision}) into ${shown} ...`);
   const started = Date.now();
-  await generateModel({ size: generate.size, seed: generate.seed, outDir: dir, maxSequenceLength: maxSeqLength });
+  await generateModel({ size: generate.size, seed: generate.seed, outDir: dir, maxSequenceLength: maxSeqLength, precision: config.model.precision });
   log(`model: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return dir;
 }
@@ -40,7 +62,7 @@ async function ensureRepository(config: FleetConfig, dir: string, repoRoot: stri
   } else {
     log(`model repository: generating ${count} distinct ${generate.size} BERT-QA models (seeds ${generate.seed}..${generate.seed + count - 1}) into ${shown} ...`);
     const started = Date.now();
-    await generateManyModels({ count, size: generate.size, seedBase: generate.seed, outDir: dir, maxSequenceLength: maxSeqLength });
+    await generateManyModels({ count, size: generate.size, seedBase: generate.seed, outDir: dir, maxSequenceLength: maxSeqLength, precision: config.model.precision });
     log(`model repository: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   await convertAhead(dir, shown, log);

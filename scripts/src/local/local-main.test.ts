@@ -6,7 +6,7 @@ import { parseResult } from "@inference-fleet/load-test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../command.js";
 import { localMain } from "./local-main.js";
-import type { ServerLaunch } from "./server-process.js";
+import type { ServerLaunch } from "@inference-fleet/model-server";
 
 // Ready at once; answers every request with 200 after 2 ms.
 const standIn = (env: Record<string, string>): ServerLaunch => ({

@@ -4,7 +4,7 @@ import path from "node:path";
 import { loadStackConfig } from "@inference-fleet/fleet-config";
 import { describe, expect, it } from "vitest";
 import { serverEnvironment, startServerFleet } from "./server-fleet.js";
-import type { ServerLaunch } from "./server-process.js";
+import type { ServerLaunch } from "@inference-fleet/model-server";
 
 const config = loadStackConfig("dev", { env: {} });
 

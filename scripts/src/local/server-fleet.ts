@@ -2,9 +2,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
-import { fleetServerEnvironment } from "@inference-fleet/model-server";
-import { findFreePort } from "./free-port.js";
-import { ServerProcess, type ServerLaunch } from "./server-process.js";
+import { fleetServerEnvironment, freePort, ServerProcess, type ServerLaunch } from "@inference-fleet/model-server";
 
 const FLEET_BIN = fileURLToPath(new URL("../../bin/fleet.js", import.meta.url));
 
@@ -49,7 +47,7 @@ export async function startServerFleet(config: FleetConfig, options: StartFleetO
   const stop = async () => void (await Promise.all(servers.map((server) => server.stop())));
   try {
     for (let index = 0; index < config.server.numServers; index++) {
-      const port = await findFreePort();
+      const port = await freePort();
       const name = `model-server-${index}`;
       servers.push(new ServerProcess(name, `http://127.0.0.1:${port}`, launch(serverEnvironment(config, path.resolve(options.modelDir), port, index))));
       const serves = config.model.repository ? `shard ${index} of ${config.server.numServers} of ${config.model.repository.count} repository models` : `${config.server.numModels} models`;

@@ -2,7 +2,7 @@
 // that fell back to CPU shows in its results. Never fails the run: no answer means "unknown".
 import type { ModelRouting } from "../choice.js";
 import type { ServerInfo } from "../results.js";
-import { executionProviderFromMetadata, metadataModels, metadataUrl, serverInfo } from "../servers.js";
+import { metadataModels, metadataUrl, serverInfo, serverInfoFromMetadata } from "../servers.js";
 
 export interface ProbeOptions {
   routing?: ModelRouting;
@@ -19,7 +19,7 @@ export async function probeServers(targets: readonly string[], models: readonly 
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       try {
         const response = await fetch(metadataUrl(target, probeModels[i]!), { signal });
-        return serverInfo(target, executionProviderFromMetadata(response.status, await response.text()));
+        return serverInfoFromMetadata(target, response.status, await response.text());
       } catch {
         return serverInfo(target, undefined);
       }

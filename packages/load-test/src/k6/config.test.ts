@@ -9,6 +9,8 @@ describe("k6ConfigFromEnv", () => {
     ["seq", {}, { executor: "constant-vus", vus: 1, duration: "60s" }],
     ["rnd", { VUS: "4", MAX_REQUESTS: "100" }, { executor: "shared-iterations", vus: 4, iterations: 100, maxDuration: "60s" }],
     ["bmk", { DURATION: "5m" }, { executor: "constant-vus", vus: 8, duration: "5m" }],
+    // The fleet config's duration grammar: a bare number is seconds.
+    ["seq", { DURATION: "90" }, { executor: "constant-vus", vus: 1, duration: "90s" }],
     ["rate", { RATE: "250", VUS: "50" }, { executor: "constant-arrival-rate", rate: 250, timeUnit: "1s", duration: "60s", preAllocatedVUs: 50, maxVUs: 100 }],
     ["ramp", { RAMP_START_RATE: "10", RAMP_MAX_RATE: "2000", DURATION: "10m", MAX_VUS: "500" }, { executor: "ramping-arrival-rate", startRate: 10, stages: [{ target: 2000, duration: "10m" }], maxVUs: 500 }],
   ])("builds the %s scenario", (mode, env, scenario) => {
@@ -28,6 +30,7 @@ describe("k6ConfigFromEnv", () => {
     [{ TARGETS: "" }, /Set TARGETS/],
     [{ MODE: "fast" }, /MODE="fast" is not a mode/],
     [{ DURATION: "ten" }, /not a k6 duration/],
+    [{ DURATION: "0s" }, /not a k6 duration/],
     [{ RATE: "-1", MODE: "rate" }, /RATE="-1" is not valid/],
     [{ MODEL_DISTRIBUTION: "pareto" }, /uniform or zipf/],
     [{ WARMUP: "five" }, /WARMUP="five" is not a duration/],

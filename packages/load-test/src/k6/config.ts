@@ -41,10 +41,12 @@ function number(env: Env, name: string, fallback: number, check: (n: number) => 
   return value;
 }
 
+/** DURATION read with the fleet config's one duration grammar; a bare number of seconds gets its unit, as k6 needs one. */
 function duration(env: Env): string {
-  const value = env.DURATION ?? "60s";
-  if (!/^(\d+(ms|s|m|h))+$/.test(value)) throw new Error(`DURATION="${value}" is not a k6 duration: write e.g. 30s, 5m or 1m30s.`);
-  return value;
+  const value = (env.DURATION ?? "60s").trim();
+  const seconds = parseDurationSeconds(value);
+  if (seconds === undefined || seconds <= 0) throw new Error(`DURATION="${value}" is not a k6 duration: write e.g. 30s, 5m or 1m30s.`);
+  return /^\d+(\.\d+)?$/.test(value) ? `${seconds}s` : value;
 }
 
 /** WARMUP: part of DURATION, so it must be shorter. */

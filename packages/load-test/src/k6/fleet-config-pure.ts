@@ -3,3 +3,4 @@
 // package to this file; Node code and tests import the package entry itself.
 export { parseDurationSeconds } from "../../../fleet-config/src/duration.js";
 export { shardOwner } from "../../../fleet-config/src/shard.js";
+export { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "../../../fleet-config/src/sample-request.js";

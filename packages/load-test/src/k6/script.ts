@@ -7,7 +7,7 @@ import { Counter, Rate, Trend } from "k6/metrics";
 import { createPicker } from "../choice.js";
 import { bucketIndex, HISTOGRAM_BUCKETS } from "../histogram.js";
 import { buildRequest } from "../request.js";
-import { executionProviderFromMetadata, metadataModels, metadataUrl, serverInfo } from "../servers.js";
+import { metadataModels, metadataUrl, serverInfoFromMetadata } from "../servers.js";
 import { k6ConfigFromEnv } from "./config.js";
 import {
   errorMetric,
@@ -52,7 +52,7 @@ export function setup(): K6SetupData {
   const responses = http.batch(config.targets.map((target, i) => ({ method: "GET", url: metadataUrl(target, models[i]!), params })));
   const servers = config.targets.map((target, i) => {
     const response = responses[i]!;
-    return serverInfo(target, executionProviderFromMetadata(response.status, typeof response.body === "string" ? response.body : null));
+    return serverInfoFromMetadata(target, response.status, typeof response.body === "string" ? response.body : null);
   });
   return { startMs: Date.now(), servers };
 }

@@ -1,5 +1,5 @@
 import type { LoadTestResult } from "../results.js";
-import { describeExecutionProviders } from "../servers.js";
+import { describeExecutionProviders, describePrecisions } from "../servers.js";
 import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote, seriesRows, summarizeRun, type RunSummary } from "./runs.js";
 import { barChart, escapeHtml, lineChart, PALETTE } from "./svg.js";
@@ -43,7 +43,7 @@ function card(run: RunSummary, color: string): string {
 ${kpi(`${formatNumber(r.throughput)}/s`, "throughput")}${kpi(formatMs(r.latencyMs.p90), "p90 latency")}
 ${kpi(`${(run.errorRate * 100).toFixed(2)}%`, `errors (${formatErrors(r.errors)})`)}${kpi(formatUsd(run.usdPerMillion), "USD per million inferences")}
 </div><div class="note">${escapeHtml(runNote(run))}</div>
-<div class="note">${escapeHtml(`Execution provider: ${describeExecutionProviders(r)}`)}</div></div>`;
+<div class="note">${escapeHtml(`Execution provider: ${describeExecutionProviders(r)}. Model precision: ${describePrecisions(r)}.`)}</div></div>`;
 }
 
 function comparison(runs: RunSummary[]): string {

@@ -1,5 +1,5 @@
 import type { LoadTestResult } from "../results.js";
-import { describeExecutionProviders } from "../servers.js";
+import { describeExecutionProviders, describePrecisions } from "../servers.js";
 import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote, summarizeRun } from "./runs.js";
 
@@ -24,7 +24,7 @@ export function renderMarkdown(results: readonly LoadTestResult[]): string {
     const when = `${r.startTime} to ${r.endTime} (${formatNumber(r.durationSeconds)} s${warmup})`;
     lines.push(
       `- **${run.name}**: ${when}, ${r.generator} generator, ${r.sources} source(s), targets ${r.targets.join(", ")}; models ${r.models.join(", ")}; ` +
-        `errors: ${formatErrors(r.errors)}. Execution provider: ${describeExecutionProviders(r)}.`,
+        `errors: ${formatErrors(r.errors)}. Execution provider: ${describeExecutionProviders(r)}. Model precision: ${describePrecisions(r)}.`,
     );
   }
   if (runs.some((run) => run.usdPerMillion !== undefined)) lines.push("", priceNote());

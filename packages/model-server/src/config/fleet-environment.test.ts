@@ -11,6 +11,13 @@ const loopback = (modelSource: string, port: number, index = 0): ServerPlacement
 const cpuStack = parseFleetConfig({ instanceType: "c7i.xlarge", server: { numModels: 2, requestTimeoutMs: 5000 } });
 
 describe("fleetServerEnvironment", () => {
+  it("passes a probe listener when the placement has one", () => {
+    const env = fleetServerEnvironment(cpuStack, { ...pod(cpuStack, "/models/bert-qa"), healthPort: 8081 });
+    expect(env["HEALTH_PORT"]).toBe("8081");
+    expect(resolveServerSettings({ env }).healthPort).toBe(8081);
+    expect(fleetServerEnvironment(cpuStack, pod(cpuStack, "/models/bert-qa"))).not.toHaveProperty("HEALTH_PORT");
+  });
+
   it("maps a cpu stack's pod to every setting the server reads, and nothing it would derive itself", () => {
     expect(fleetServerEnvironment(cpuStack, pod(cpuStack, "s3://bucket/models/bert-qa"))).toEqual({
       MODEL_DIR: "s3://bucket/models/bert-qa",

@@ -11,6 +11,8 @@ export interface ServerPlacement {
   readonly host?: string;
   readonly metricsPort?: number;
   readonly metricsHost?: string;
+  /** A listener for the probes alone (HEALTH_PORT): kubelet's probes then never queue behind clients' connections. */
+  readonly healthPort?: number;
   readonly cacheDir?: string;
 }
 
@@ -60,6 +62,7 @@ export function fleetServerEnvironment(config: FleetConfig, placement: ServerPla
   set("host", placement.host);
   set("metricsPort", placement.metricsPort);
   set("metricsHost", placement.metricsHost);
+  set("healthPort", placement.healthPort);
   set("cacheDir", placement.cacheDir);
   return env;
 }

@@ -34,6 +34,8 @@ export const serverSettingsSchema = serverSchema
     /** Serve /metrics on this port (bound to metricsHost) instead of the public port; unset keeps it on the public port. */
     metricsPort: z.int().min(1).max(65535).optional(),
     metricsHost: z.string().min(1).default("127.0.0.1"),
+    /** Serve the health routes also on this port (on HOST), outside the public port's connection cap: point probes here. */
+    healthPort: z.int().min(1).max(65535).optional(),
     /** Repository mode: a local dir or s3://bucket/prefix whose subdirectories are models, loaded on first request (MODEL_DIR is then unused). */
     modelRepo: z.string().min(1).optional(),
     /** Repository mode: resident models' model.onnx megabytes stay under this; least recently used models are unloaded. */
@@ -43,6 +45,12 @@ export const serverSettingsSchema = serverSchema
     numServers: serverSchema.shape.numServers,
     /** Largest request body; larger ones get 413 before they are read into memory. */
     maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+    /** A request's headers must arrive within this; slower connections are closed with 408 (Node's default is 60 s). */
+    headersTimeoutMs: z.int().min(1000).max(600_000).default(10_000),
+    /** After its headers, a request's body must arrive within this (a 256 KB body needs milliseconds; a withheld last byte holds memory). */
+    bodyTimeoutMs: z.int().min(1000).max(600_000).default(20_000),
+    /** Open connections this server accepts; more are refused (and logged) so slow clients cannot pile up memory. */
+    maxConnections: z.int().min(16).max(1_000_000).default(2048),
   });
 
 export type ServerSettings = z.output<typeof serverSettingsSchema>;
@@ -69,12 +77,16 @@ export const SETTINGS_ENV: Readonly<Record<keyof ServerSettings, string>> = {
   host: "HOST",
   metricsPort: "METRICS_PORT",
   metricsHost: "METRICS_HOST",
+  healthPort: "HEALTH_PORT",
   maxBodyBytes: "MAX_BODY_BYTES",
   modelRepo: "MODEL_REPO",
   maxResidentMb: "MAX_RESIDENT_MB",
   serverIndex: "SERVER_INDEX",
   numServers: "NUM_SERVERS",
   inferenceWorkers: "INFERENCE_WORKERS",
+  headersTimeoutMs: "HEADERS_TIMEOUT_MS",
+  bodyTimeoutMs: "BODY_TIMEOUT_MS",
+  maxConnections: "MAX_CONNECTIONS",
 };
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, "1": true, yes: true, false: false, "0": false, no: false };
@@ -97,7 +109,10 @@ function fromEnvString(key: keyof ServerSettings, raw: string): unknown {
  */
 export type SettingsFlags = Partial<Record<keyof ServerSettings, unknown>>;
 
-export function resolveServerSettings(options: { env?: NodeJS.ProcessEnv; flags?: SettingsFlags } = {}): ServerSettings {
+/** The command-line name of a setting where a CLI has one (e.g. modelSource: "--model-dir"): errors then name what the user typed. */
+export type SettingsFlagNames = Partial<Record<keyof ServerSettings, string>>;
+
+export function resolveServerSettings(options: { env?: NodeJS.ProcessEnv; flags?: SettingsFlags; flagNames?: SettingsFlagNames } = {}): ServerSettings {
   const env = options.env ?? {};
   const input: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(SETTINGS_ENV) as Array<[keyof ServerSettings, string]>) {
@@ -115,7 +130,8 @@ export function resolveServerSettings(options: { env?: NodeJS.ProcessEnv; flags?
   if (result.success) return result.data;
   const problems: ConfigProblem[] = result.error.issues.map((issue) => {
     const key = issue.path[0] as keyof ServerSettings | undefined;
-    const name = key && SETTINGS_ENV[key] ? `${String(key)} (${SETTINGS_ENV[key]})` : issue.path.join(".");
+    const flag = key && options.flags?.[key] !== undefined ? options.flagNames?.[key] : undefined;
+    const name = flag ? `${flag} (${String(key)})` : key && SETTINGS_ENV[key] ? `${String(key)} (${SETTINGS_ENV[key]})` : issue.path.join(".");
     return { path: name, value: key ? input[key] : undefined, message: issue.message };
   });
   throw new ConfigError("model server settings", problems);

@@ -67,7 +67,7 @@ describe("seed-compatible routes (the AWS sample's API)", () => {
   });
 
   it.each([
-    ["text/plain", "hello", 415, /Content-Type: application\/json/],
+    ["text/plain", "hello", 415, /application\/json.*application\/x-www-form-urlencoded or multipart\/form-data/],
     ["application/json", "{not json", 400, /not valid JSON/],
     ["application/json", "[1, 2]", 400, /JSON object/],
     ["application/json", '{"seq_0": 42}', 400, /seq_0 must be a string, got number/],
@@ -91,6 +91,8 @@ describe("seed-compatible routes (the AWS sample's API)", () => {
     const unknown = await api.app.request("/nothing/here");
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: string }).error).toMatch(/no route GET \/nothing\/here/);
+    const listed = ((await (await api.app.request("/nothing/here")).json()) as { error: string }).error;
+    expect(listed).toContain("GET|POST /predictions/{model}, GET /v2/health/live");
   });
 });
 
@@ -109,10 +111,15 @@ describe("Open Inference Protocol v2", () => {
     expect((await api.app.request("/v2/models/nope/ready")).status).toBe(404);
   });
 
-  it("describes a model's inputs and outputs", async () => {
-    const metadata = (await (await api.app.request("/v2/models/model0")).json()) as { name: string; inputs: { name: string; datatype: string }[] };
+  it("describes a model's own tensors as inputs and outputs, and the text form under parameters", async () => {
+    type Tensor = { name: string; datatype: string };
+    type Metadata = { name: string; inputs: Tensor[]; outputs: Tensor[]; parameters: { text_inputs: Tensor[] } };
+    const metadata = (await (await api.app.request("/v2/models/model0")).json()) as Metadata;
     expect(metadata.name).toBe("model0");
-    expect(metadata.inputs.map((input) => `${input.name}:${input.datatype}`)).toEqual(["seq_0:BYTES", "seq_1:BYTES", "input_ids:INT64", "attention_mask:INT64", "token_type_ids:INT64"]);
+    const named = (tensors: Tensor[]) => tensors.map((tensor) => `${tensor.name}:${tensor.datatype}`);
+    expect(named(metadata.inputs)).toEqual(["input_ids:INT64", "attention_mask:INT64", "token_type_ids:INT64"]);
+    expect(named(metadata.outputs)).toEqual(["start_logits:FP32", "end_logits:FP32"]);
+    expect(named(metadata.parameters.text_inputs)).toEqual(["seq_0:BYTES", "seq_1:BYTES"]);
     const missing = await api.app.request("/v2/models/nope");
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: string }).error).toMatch(/model0, model1/);

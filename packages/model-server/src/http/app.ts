@@ -4,13 +4,18 @@ import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { QueueFullError, RequestTimeoutError } from "../inference/batch-queue.js";
 import { answerQuestion } from "../inference/question-answering.js";
-import type { LoadedModel, ModelDescription, ModelRegistry } from "../model/model-registry.js";
+import type { LoadedModel, ModelRegistry } from "../model/model-registry.js";
 import { ModelUnavailableError } from "../model/model-repository.js";
 import { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "../sample-defaults.js";
 import { QuestionTooLongError } from "../tokenizer/wordpiece-tokenizer.js";
+import { bytesRead, clientClosed, pauseReading } from "./connection.js";
+import { live, readyHandler } from "./health-app.js";
 import { InputError } from "./input-error.js";
+import { modelMetadata } from "./model-metadata.js";
+import { readJsonBody, readPredictionBody } from "./request-body.js";
+import { registerRoutes, type Route } from "./route-table.js";
 import type { ServerMetrics } from "./server-metrics.js";
-import { parseInferInputs, runInfer } from "./v2-infer.js";
+import { parseInferInputs, parseRequestedOutputs, runInfer } from "./v2-infer.js";
 
 /** Whether the process is shutting down: readiness is false and responses close their connection. */
 export interface ServerState {
@@ -29,9 +34,14 @@ export interface AppDeps {
   readonly requestLog?: Logger;
   readonly errorLog: Logger;
   readonly serverVersion?: string;
+  /** Hears of each client that left before its request was complete, with the bytes read of it. */
+  readonly onClientClosed?: (bytesRead: number) => void;
 }
 
 type Env = { Variables: { route: string; model: string; cold: boolean | undefined } };
+
+/** nginx's "client closed request": counted apart from the 5xx an SLO alarm watches. */
+export const CLIENT_CLOSED = 499;
 
 const GENERIC_500 = "The server failed to answer this request; it has been logged. Retry, and if it keeps failing check the server log.";
 
@@ -45,21 +55,6 @@ function unknownModel(c: Context<Env>, registry: ModelRegistry, name: string): R
   const names = registry.names();
   const listed = names.length > 12 ? `${names.slice(0, 12).join(", ")} and ${names.length - 12} more` : names.join(", ");
   return errorJson(c, 404, `Model ${name} does not exist. Try one of: ${listed}.`);
-}
-
-/** Reads a JSON body: no body is undefined; a body that is not JSON is 415; bad JSON is 400. */
-async function readJsonBody(c: Context): Promise<unknown> {
-  const length = c.req.header("content-length");
-  if (!c.req.raw.body || (length === "0" && !c.req.header("transfer-encoding"))) return undefined;
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(type)) throw new InputError(`Send the body as JSON with Content-Type: application/json (got ${type ? JSON.stringify(type) : "none"}).`, 415);
-  const text = await c.req.text();
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`The body is not valid JSON: ${(error as Error).message}.`);
-  }
 }
 
 function textField(body: unknown, query: string | undefined, key: "seq_0" | "seq_1", fallback: string): string {
@@ -92,11 +87,18 @@ export function createApp(deps: AppDeps) {
     return registry.get(name);
   };
 
-  const predict = async (c: Context<Env>, body: unknown) => {
+  /** Rejects before any tokenizing or parsing when the model's queue is full: a rejection costs microseconds. */
+  const admit = (model: LoadedModel) => {
+    if (model.queue.full) throw model.queue.fullError();
+  };
+
+  const predict = async (c: Context<Env>, readBody: boolean) => {
     const name = c.req.param("model") ?? "";
     const model = await lookup(c, name);
     if (model === undefined) return unknownModel(c, registry, name);
     c.set("model", name);
+    admit(model);
+    const body = readBody ? await readPredictionBody(c) : undefined;
     // The common benchmark request has no query string at all: skip parsing it.
     const query = c.req.url.includes("?") ? c.req.query() : undefined;
     const question = textField(body, query?.["seq_0"], "seq_0", DEFAULT_QUESTION);
@@ -124,30 +126,14 @@ export function createApp(deps: AppDeps) {
     deps.requestLog?.info({ method: c.req.method, route, model: c.get("model"), status: c.res.status, ms: Math.round(seconds * 1e6) / 1e3 });
   });
 
-  // Labels the route for metrics and logs without another async middleware layer on the hot path.
-  const route = <R>(path: string, handler: (c: Context<Env>) => R) => (c: Context<Env>) => {
-    c.set("route", path);
-    return handler(c);
-  };
-
-  app.get("/", route("/", (c) => c.json({ Status: "Healthy" })));
-  app.get("/predictions/:model", route("/predictions/:model", (c) => predict(c, undefined)));
-  app.post("/predictions/:model", limitBody, route("/predictions/:model", async (c) => predict(c, await readJsonBody(c))));
-
-  app.get("/v2/health/live", route("/v2/health/live", (c) => c.json({ live: true })));
-  app.get("/v2/health/ready", route("/v2/health/ready", (c) => {
-    const ready = registry.ready() && !state.draining;
-    return c.json({ ready }, ready ? 200 : 503);
-  }));
-  app.get("/v2", route("/v2", (c) => c.json({ name: "inference-fleet-model-server", version: deps.serverVersion ?? "0.1.0", extensions: [] })));
-  app.get("/v2/models/:model", route("/v2/models/:model", async (c) => {
+  const describeModel = (c: Context<Env>) => {
     const name = c.req.param("model") ?? "";
     const model = registry.describe(name);
     if (model === undefined) return unknownModel(c, registry, name);
     c.set("model", name);
     return c.json(modelMetadata(model));
-  }));
-  app.get("/v2/models/:model/ready", route("/v2/models/:model/ready", async (c) => {
+  };
+  const modelReady = (c: Context<Env>) => {
     const name = c.req.param("model") ?? "";
     const status = registry.status(name);
     if (status === undefined) return unknownModel(c, registry, name);
@@ -155,40 +141,56 @@ export function createApp(deps: AppDeps) {
     // Ready only while resident: a repository model that is not loaded yet answers 503 until a request loads it.
     const ready = status.state === "READY" && !state.draining;
     return c.json({ name, ready, ...(status.reason ? { reason: status.reason } : {}) }, ready ? 200 : 503);
-  }));
-  app.post("/v2/repository/index", limitBody, route("/v2/repository/index", async (c) => {
+  };
+  const repositoryIndex = async (c: Context<Env>) => {
     const body = await readJsonBody(c);
     const onlyReady = typeof body === "object" && body !== null && (body as { ready?: unknown }).ready === true;
     return c.json(registry.index().filter((model) => !onlyReady || model.state === "READY"));
-  }));
-  app.post("/v2/models/:model/infer", limitBody, route("/v2/models/:model/infer", async (c) => {
+  };
+  const infer = async (c: Context<Env>) => {
     const name = c.req.param("model") ?? "";
     const model = await lookup(c, name);
     if (model === undefined) return unknownModel(c, registry, name);
     c.set("model", name);
+    admit(model);
     const body = await readJsonBody(c);
     const tensors = parseInferInputs(body);
-    const outputs = await runInfer(model, tensors, postprocess);
+    const outputs = await runInfer(model, tensors, postprocess, parseRequestedOutputs(body));
     const id = typeof body === "object" && body !== null && typeof (body as { id?: unknown }).id === "string" ? (body as { id: string }).id : undefined;
     return c.json({ model_name: name, model_version: "1", ...(id !== undefined ? { id } : {}), outputs });
-  }));
-  if (deps.exposeMetrics) app.get("/metrics", route("/metrics", metricsHandler(metrics)));
+  };
+  const serverMetadata = (c: Context<Env>) => c.json({ name: "inference-fleet-model-server", version: deps.serverVersion ?? "0.1.0", extensions: [] });
+  const serverReady = readyHandler(registry, state);
 
-  // A known path with the wrong method is 405 with Allow; anything else is 404.
-  const allowed: Array<[string, string]> = [
-    ["/", "GET, HEAD"], ["/predictions/:model", "GET, HEAD, POST"], ["/v2/health/live", "GET, HEAD"], ["/v2/health/ready", "GET, HEAD"],
-    ["/v2", "GET, HEAD"], ["/v2/models/:model", "GET, HEAD"], ["/v2/models/:model/ready", "GET, HEAD"], ["/v2/models/:model/infer", "POST"], ["/v2/repository/index", "POST"],
-    ...(deps.exposeMetrics ? [["/metrics", "GET, HEAD"] as [string, string]] : []),
+  // The one list of routes: registration, each path's 405 Allow header and the 404 text all come from it.
+  const routes: Route<Env>[] = [
+    { method: "GET", path: "/", handler: (c) => c.json({ Status: "Healthy" }) },
+    { method: "GET", path: "/predictions/:model", handler: (c) => predict(c, false) },
+    { method: "POST", path: "/predictions/:model", middleware: limitBody, handler: (c) => predict(c, true) },
+    { method: "GET", path: "/v2/health/live", handler: live },
+    { method: "GET", path: "/v2/health/ready", handler: serverReady },
+    { method: "GET", path: "/v2", handler: serverMetadata },
+    { method: "GET", path: "/v2/models/:model", handler: describeModel },
+    { method: "GET", path: "/v2/models/:model/ready", handler: modelReady },
+    { method: "POST", path: "/v2/models/:model/infer", middleware: limitBody, handler: infer },
+    { method: "POST", path: "/v2/repository/index", middleware: limitBody, handler: repositoryIndex },
+    ...(deps.exposeMetrics ? [{ method: "GET", path: "/metrics", listed: false, handler: metricsHandler(metrics) } as const] : []),
   ];
-  for (const [path, allow] of allowed) {
-    app.all(path, route(path, (c) => errorJson(c, 405, `${c.req.method} is not allowed on ${c.req.path}; use ${allow}.`, { Allow: allow })));
-  }
-  app.notFound((c) => errorJson(c, 404, `There is no route ${c.req.method} ${c.req.path}. Routes: GET /, GET|POST /predictions/{model}, /v2/health/live, /v2/health/ready, /v2/models/{model}, /v2/models/{model}/ready, POST /v2/models/{model}/infer, POST /v2/repository/index.`));
+  registerRoutes(app, routes, errorJson);
 
   app.onError((error, c) => {
+    if (clientClosed(c)) {
+      deps.onClientClosed?.(bytesRead(c));
+      // The client hung up (or a read timeout cut it) before sending its whole request: its own outcome, not a server error.
+      deps.errorLog.info({ method: c.req.method, path: c.req.path }, "client closed the connection before its request was complete");
+      return new Response(null, { status: CLIENT_CLOSED });
+    }
     if (error instanceof InputError) return errorJson(c, error.status, error.message);
     if (error instanceof QuestionTooLongError) return errorJson(c, 400, error.message);
-    if (error instanceof QueueFullError) return errorJson(c, 503, error.message, { "Retry-After": String(error.retryAfterSeconds) });
+    if (error instanceof QueueFullError) {
+      pauseReading(c, error.retryAfterSeconds * 1000);
+      return errorJson(c, 503, error.message, { "Retry-After": String(error.retryAfterSeconds) });
+    }
     if (error instanceof RequestTimeoutError) return errorJson(c, 504, error.message);
     if (error instanceof ModelUnavailableError) return errorJson(c, 503, error.message, { "Retry-After": String(error.retryAfterSeconds) });
     if (error instanceof HTTPException && error.status < 500) return errorJson(c, error.status, error.message || "The request could not be read.");
@@ -201,19 +203,4 @@ export function createApp(deps: AppDeps) {
 
 export function metricsHandler(metrics: ServerMetrics) {
   return async (c: Context) => c.body(await metrics.text(), 200, { "Content-Type": metrics.contentType });
-}
-
-/** Open Inference Protocol model metadata: the text and token forms a request may take. */
-function modelMetadata(model: ModelDescription) {
-  const text = (name: string) => ({ name, datatype: "BYTES", shape: [-1] });
-  const tokens = (name: string) => ({ name, datatype: "INT64", shape: [-1, model.maxSeqLength] });
-  return {
-    name: model.name,
-    versions: ["1"],
-    platform: "onnxruntime_onnx",
-    inputs: [text("seq_0"), text("seq_1"), ...model.inputNames.map(tokens)],
-    outputs: [text("answer"), ...model.outputNames.map((name) => ({ name, datatype: "FP32", shape: [-1, -1] }))],
-    // The provider the session really runs on (cpu after a CUDA fallback): load generators record it per server.
-    parameters: { max_sequence_length: model.maxSeqLength, ...(model.executionProvider ? { execution_provider: model.executionProvider } : {}) },
-  };
 }

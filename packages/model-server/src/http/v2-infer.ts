@@ -133,8 +133,29 @@ async function inferTokens(model: LoadedModel, tensors: TensorJson[]): Promise<I
   ];
 }
 
-/** Runs a parsed request: BYTES inputs are questions and contexts, INT64 inputs are token tensors. */
-export function runInfer(model: LoadedModel, tensors: TensorJson[], postprocess: boolean): Promise<InferOutput[]> {
+/** The request's `outputs` list (names the client wants); undefined when absent (every output). */
+export function parseRequestedOutputs(body: unknown): string[] | undefined {
+  if (!isObject(body) || body["outputs"] === undefined) return undefined;
+  const outputs = body["outputs"];
+  if (!Array.isArray(outputs) || !outputs.every((output) => isObject(output) && typeof output["name"] === "string")) {
+    throw new InputError('"outputs" must be an array of objects with a name, such as [{"name": "start_logits"}].');
+  }
+  return outputs.map((output) => (output as { name: string }).name);
+}
+
+/**
+ * Runs a parsed request: BYTES inputs are questions and contexts, INT64 inputs are token tensors.
+ * With `requested`, only those outputs come back, in the order asked (an unknown name is a 400).
+ */
+export async function runInfer(model: LoadedModel, tensors: TensorJson[], postprocess: boolean, requested?: readonly string[]): Promise<InferOutput[]> {
   const isText = tensors.some((tensor) => tensor.datatype === "BYTES" || tensor.name in TEXT_INPUTS);
-  return isText ? inferText(model, tensors, postprocess) : inferTokens(model, tensors);
+  const available = isText ? ["answer"] : ["start_logits", "end_logits"];
+  const unknown = requested?.find((name) => !available.includes(name));
+  if (unknown !== undefined) {
+    const form = isText ? "text" : "token";
+    throw new InputError(`Unknown output ${unknown}: ${form} requests give ${available.join(" and ")}; ask for those or leave "outputs" out.`);
+  }
+  const outputs = isText ? await inferText(model, tensors, postprocess) : await inferTokens(model, tensors);
+  if (requested === undefined || requested.length === 0) return outputs;
+  return requested.map((name) => outputs.find((output) => output.name === name)!);
 }

@@ -51,6 +51,8 @@ export class BatchQueue<I, O> {
   private sameTurn: NodeJS.Immediate | undefined;
   /** Moving average of a run's duration, for Retry-After. */
   private runMs = 5;
+  /** A run started in this turn of the event loop (cleared in the check phase): later submits wait for the next turn. */
+  private ranThisTurn = false;
 
   constructor(
     private readonly runBatch: (inputs: I[]) => Promise<O[]>,
@@ -66,11 +68,18 @@ export class BatchQueue<I, O> {
     return this.running || this.waiting > 0;
   }
 
+  /** Whether another request fits; callers check before tokenizing so a rejection costs almost nothing. */
+  get full(): boolean {
+    return this.waiting >= this.options.maxQueue;
+  }
+
+  /** The 503 a full queue answers, with a Retry-After long enough for the waiting requests to run. */
+  fullError(): QueueFullError {
+    return new QueueFullError(Math.max(1, Math.ceil((this.waiting * this.runMs) / this.options.maxBatch / 1000)));
+  }
+
   submit(input: I): Promise<O> {
-    if (this.waiting >= this.options.maxQueue) {
-      const seconds = Math.max(1, Math.ceil((this.waiting * this.runMs) / this.options.maxBatch / 1000));
-      return Promise.reject(new QueueFullError(seconds));
-    }
+    if (this.full) return Promise.reject(this.fullError());
     return new Promise<O>((resolve, reject) => {
       const item: Item<I, O> = { input, resolve, reject, timer: undefined, settled: false, queued: true };
       item.timer = setTimeout(() => this.expire(item), this.options.requestTimeoutMs);
@@ -85,7 +94,12 @@ export class BatchQueue<I, O> {
   private schedule(): void {
     if (this.running) return;
     const { maxBatch, maxQueueDelayMs } = this.options;
-    if (maxBatch === 1 || this.waiting >= maxBatch) this.flush();
+    // At most one run per turn from here: an in-thread session runs synchronously, and requests read in
+    // one turn running batch after batch would make that turn last (health checks wait behind it).
+    if (maxBatch === 1 || this.waiting >= maxBatch) {
+      if (this.ranThisTurn) this.flushAfterTurns(0);
+      else this.flush();
+    }
     // No delay: run right after this turn's I/O, together with every request that arrived in the same turn.
     else if (maxQueueDelayMs === 0) this.flushAfterTurns(0);
     else this.delayTimer ??= setTimeout(() => this.flush(), maxQueueDelayMs);
@@ -127,6 +141,10 @@ export class BatchQueue<I, O> {
     }
     if (batch.length === 0) return;
     this.running = true;
+    if (!this.ranThisTurn) {
+      this.ranThisTurn = true;
+      setImmediate(() => (this.ranThisTurn = false));
+    }
     const started = performance.now();
     let outcome: Promise<O[]>;
     try {

@@ -27,6 +27,11 @@ export interface ModelInfo {
   readonly [key: string]: unknown;
 }
 
+/** model.json's `precision` ("fp32", "int8" from `fleet model quantize`, ...); fp32 when it says none. */
+export function modelPrecision(info: ModelInfo): string {
+  return typeof info["precision"] === "string" ? info["precision"] : "fp32";
+}
+
 /** The files of one model directory, read and checked; sessions are created from `modelPath`. */
 export interface ModelFiles {
   readonly dir: string;
@@ -45,7 +50,10 @@ export interface SessionSettings {
 
 async function requireFile(path: string, what: string): Promise<void> {
   const facts = await stat(path).catch(() => undefined);
-  if (!facts?.isFile()) throw new ModelLoadError(`The ${what} ${path} is missing. Point MODEL_DIR at a directory with ${MODEL_FILE} and ${TOKENIZER_FILE} (npx fleet model generate makes one).`);
+  if (!facts?.isFile()) {
+    const fix = `Point --model-dir (MODEL_DIR) at a directory with ${MODEL_FILE} and ${TOKENIZER_FILE} (npx fleet model generate makes one).`;
+    throw new ModelLoadError(`The ${what} ${path} is missing. ${fix}`);
+  }
   if (facts.size === 0) throw new ModelLoadError(`The ${what} ${path} is empty; copy or generate it again.`);
 }
 

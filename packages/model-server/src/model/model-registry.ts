@@ -2,7 +2,7 @@ import type { BatchQueue, BatchQueueOptions } from "../inference/batch-queue.js"
 import { inThreadSessions, type ModelSession, type SessionFactory } from "../inference/model-session.js";
 import type { InferenceRow, Padding, RowLogits } from "../inference/session-runner.js";
 import type { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
-import { readModelFiles, servedSeqLength, type ExecutionProvider, type SessionSettings } from "./load-model.js";
+import { modelPrecision, readModelFiles, servedSeqLength, type ExecutionProvider, type SessionSettings } from "./load-model.js";
 import { createModelQueue } from "./model-queue.js";
 
 /** A model ready to answer: its tokenizer and the queue in front of its session (shared by copies that share the session). */
@@ -15,6 +15,8 @@ export interface LoadedModel {
   readonly outputNames: readonly string[];
   /** The execution provider its session really got. */
   readonly executionProvider: ExecutionProvider;
+  /** model.json's precision (fp32 or int8). */
+  readonly precision?: string;
 }
 
 /** What the v2 metadata route tells about a model, known without loading it. */
@@ -25,6 +27,8 @@ export interface ModelDescription {
   readonly outputNames: readonly string[];
   /** Undefined only for a repository model before this server created any session. */
   readonly executionProvider?: ExecutionProvider;
+  /** model.json's precision; undefined for a repository model not loaded yet. */
+  readonly precision?: string;
 }
 
 /** Sessions on one execution provider, under a metrics label ("shared", a model name, or "repository"). */
@@ -168,7 +172,7 @@ export async function loadModelCopies(options: LoadCopiesOptions): Promise<Stati
         shared = { session, queue };
       }
       const { inputNames, outputNames, executionProvider } = shared.session;
-      models.push({ name, tokenizer: files.tokenizer, maxSeqLength, queue: shared.queue, inputNames, outputNames, executionProvider });
+      models.push({ name, tokenizer: files.tokenizer, maxSeqLength, queue: shared.queue, inputNames, outputNames, executionProvider, precision: modelPrecision(files.info) });
       options.onLoaded?.(name, (performance.now() - started) / 1000);
     }
   } catch (error) {

@@ -2,7 +2,7 @@ import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTinyRepository, repositoryApp } from "../testing/model-repository.js";
-import { ModelUnavailableError, SESSION_OVERHEAD_BYTES } from "./model-repository.js";
+import { LOAD_FAILED_REASON, ModelUnavailableError, SESSION_OVERHEAD_BYTES } from "./model-repository.js";
 import { repositorySource } from "./repository-source.js";
 
 let repo: Awaited<ReturnType<typeof generateTinyRepository>>;
@@ -117,7 +117,7 @@ describe("memory budget", () => {
 });
 
 describe("failed loads", () => {
-  it("answers 503 naming the model and file, does not retry before the backoff, then loads once the file is fixed", async () => {
+  it("answers 503 naming the model (the file only in the log), does not retry before the backoff, then loads once the file is fixed", async () => {
     const broken = join(repo.root, "model5", "model.onnx");
     await copyFile(broken, `${broken}.good`);
     await writeFile(broken, "not an onnx model");
@@ -127,8 +127,20 @@ describe("failed loads", () => {
     expect(first.headers.get("retry-after")).toBe("1");
     const { detail } = (await first.json()) as { detail: string };
     expect(detail).toContain("Model model5 could not be loaded");
-    expect(detail).toContain(broken);
-    expect(api.repository.status("model5")).toMatchObject({ state: "UNAVAILABLE", reason: expect.stringContaining(broken) });
+    expect(detail).not.toContain(repo.root);
+    expect(detail).toContain("server log");
+    expect(api.repository.status("model5")).toMatchObject({ state: "UNAVAILABLE", reason: LOAD_FAILED_REASON });
+    // Every route a client can reach about the broken model: no path, no ONNX Runtime or parser message.
+    const reachable = [
+      await api.app.request("/v2/models/model5/ready"),
+      await api.app.request("/v2/repository/index", { method: "POST" }),
+      await api.app.request("/v2/models/model5/infer", { method: "POST", headers: { "content-type": "application/json" }, body: '{"inputs":[]}' }),
+    ];
+    for (const response of reachable) {
+      const text = await response.text();
+      expect(text).not.toContain(repo.root);
+      expect(text).not.toMatch(/model\.onnx|onnx ?runtime|protobuf|\/tmp\//i);
+    }
     // Within the backoff: the same error without another attempt.
     await expect(api.repository.get("model5")).rejects.toBeInstanceOf(ModelUnavailableError);
     expect(api.failures).toEqual(["model5"]);

@@ -1,13 +1,16 @@
-import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import type { BatchQueueOptions } from "../inference/batch-queue.js";
 import { inThreadSessions, type ModelSession, type SessionFactory } from "../inference/model-session.js";
 import type { Padding } from "../inference/session-runner.js";
-import { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
-import { readModelFiles, servedSeqLength, type ExecutionProvider, type SessionSettings } from "./load-model.js";
+import { modelPrecision, readModelFiles, servedSeqLength, type ExecutionProvider, type SessionSettings } from "./load-model.js";
 import { createModelQueue } from "./model-queue.js";
 import type { LoadedModel, ModelDescription, ModelRegistry, ModelStatus, SessionProvider } from "./model-registry.js";
+import { LOAD_FAILED_REASON, nextFailure, secondsUntilRetry, type LoadFailure } from "./load-backoff.js";
 import type { RepositorySource } from "./repository-source.js";
+import { ResidentBudget, SESSION_OVERHEAD_BYTES } from "./resident-budget.js";
+import { SharedTokenizers } from "./shared-tokenizers.js";
+
+export { LOAD_FAILED_REASON, SESSION_OVERHEAD_BYTES };
 
 /** A repository model that could not be loaded: answered with 503 and Retry-After until the next try is due. */
 export class ModelUnavailableError extends Error {
@@ -61,15 +64,8 @@ interface Entry {
   readonly name: string;
   resident?: Resident;
   loading?: Promise<LoadedModel>;
-  failure?: { reason: string; retryAt: number; attempts: number };
+  failure?: LoadFailure;
 }
-
-const MAX_BACKOFF_MS = 60_000;
-/**
- * What a session holds beyond its model.onnx bytes (graph, kernels, arena, tensor pool): measured on
- * the tiny model as 19.5 MB of RSS per session for a 16.7 MB file (bench/many-models.ts).
- */
-export const SESSION_OVERHEAD_BYTES = 3 * 1024 * 1024;
 
 const QA_INPUTS = ["input_ids", "attention_mask", "token_type_ids"];
 const QA_OUTPUTS = ["start_logits", "end_logits"];
@@ -87,21 +83,16 @@ export class ModelRepository implements ModelRegistry {
   private readonly lru = new Map<string, Entry>();
   private readonly described = new Map<string, ModelDescription>();
   private readonly pendingRelease = new Set<Promise<void>>();
-  /** Tokenizers by the SHA-256 of their tokenizer.json: models that share a vocabulary share one tokenizer (and its word cache). */
-  private readonly tokenizers = new Map<string, WordPieceTokenizer>();
-  /** model.onnx bytes and number of the resident and loading models. */
-  private reservedFiles = 0;
-  private reservedCount = 0;
-  /** Bytes counted per model beyond its file: SESSION_OVERHEAD_BYTES, or more as measured. */
-  private overheadBytes = SESSION_OVERHEAD_BYTES;
-  private readonly baseRss: number;
+  private readonly tokenizers = new SharedTokenizers();
+  /** model.onnx bytes and number of the resident and loading models, against maxResidentBytes. */
+  private readonly budget: ResidentBudget;
   /** The provider the latest session got: what a model not loaded yet would most likely get too. */
   private latestProvider: ExecutionProvider | undefined;
 
   constructor(private readonly options: ModelRepositoryOptions) {
     this.nameList = [...options.names];
     this.entries = new Map(this.nameList.map((name) => [name, { name }]));
-    this.baseRss = options.measureRssBytes?.() ?? 0;
+    this.budget = new ResidentBudget(options.maxResidentBytes, options.measureRssBytes);
   }
 
   names(): readonly string[] {
@@ -110,14 +101,13 @@ export class ModelRepository implements ModelRegistry {
 
   /** Bytes counted for resident models plus those being loaded (reserved before the session is created). */
   get residentBytes(): number {
-    return this.reservedFiles + this.reservedCount * this.overheadBytes;
+    return this.budget.bytes;
   }
 
   /** What each model counts beyond its model.onnx size now. */
   get perModelOverheadBytes(): number {
-    return this.overheadBytes;
+    return this.budget.overheadBytes;
   }
-
   get residentCount(): number {
     return this.lru.size;
   }
@@ -155,10 +145,8 @@ export class ModelRepository implements ModelRegistry {
       return Promise.resolve(entry.resident.model);
     }
     if (entry.loading !== undefined) return entry.loading;
-    const failure = entry.failure;
-    if (failure !== undefined && Date.now() < failure.retryAt) {
-      return Promise.reject(new ModelUnavailableError(name, failure.reason, Math.ceil((failure.retryAt - Date.now()) / 1000)));
-    }
+    const waitSeconds = secondsUntilRetry(entry.failure);
+    if (waitSeconds !== undefined) return Promise.reject(new ModelUnavailableError(name, entry.failure!.reason, waitSeconds));
     const loading = this.load(entry).finally(() => {
       entry.loading = undefined;
     });
@@ -202,61 +190,35 @@ export class ModelRepository implements ModelRegistry {
     const started = performance.now();
     let fileBytes: number | undefined;
     try {
-      const files = await readModelFiles(await options.source.modelDir(entry.name), (path) => this.sharedTokenizer(path));
+      const files = await readModelFiles(await options.source.modelDir(entry.name), (path) => this.tokenizers.get(path));
       const maxSeqLength = servedSeqLength(files, options.maxSeqLength);
       const size = (await stat(files.modelPath)).size;
       this.makeRoom(size);
       fileBytes = size;
-      this.reservedFiles += size;
-      this.reservedCount++;
+      this.budget.reserve(size);
       const session = await (options.sessions ?? inThreadSessions).open(files.modelPath, { padding: options.padding, maxSeqLength }, options, options.warn);
       const queue = createModelQueue(session, { queue: options.queue, label: entry.name, onBatch: options.onBatch });
       const { inputNames, outputNames, executionProvider } = session;
-      const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames, outputNames, executionProvider };
+      const precision = modelPrecision(files.info);
+      const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames, outputNames, executionProvider, precision };
       entry.resident = { model, session, fileBytes: size };
       entry.failure = undefined;
       this.lru.set(entry.name, entry);
       this.latestProvider = executionProvider;
-      this.described.set(entry.name, { name: entry.name, maxSeqLength, inputNames, outputNames, executionProvider });
-      this.calibrateOverhead();
+      this.described.set(entry.name, { name: entry.name, maxSeqLength, inputNames, outputNames, executionProvider, precision });
+      this.budget.calibrate();
       // A larger measured overhead counts every resident model for more: unload to fit again.
       this.makeRoom(0, entry);
-      options.events?.onLoad?.(entry.name, (performance.now() - started) / 1000, size + this.overheadBytes);
+      options.events?.onLoad?.(entry.name, (performance.now() - started) / 1000, this.budget.costOf(size));
       return model;
     } catch (error) {
-      if (fileBytes !== undefined) {
-        this.reservedFiles -= fileBytes;
-        this.reservedCount--;
-      }
-      const attempts = (entry.failure?.attempts ?? 0) + 1;
-      const backoffMs = Math.min((options.retryBackoffMs ?? 5_000) * 2 ** (attempts - 1), MAX_BACKOFF_MS);
-      const reason = (error as Error).message;
-      entry.failure = { reason, retryAt: Date.now() + backoffMs, attempts };
-      options.events?.onLoadFailed?.(entry.name, error);
-      throw new ModelUnavailableError(entry.name, reason, Math.ceil(backoffMs / 1000));
+      if (fileBytes !== undefined) this.budget.release(fileBytes);
+      const { waitMs, ...failure } = nextFailure(entry.failure, options.retryBackoffMs ?? 5_000);
+      entry.failure = failure;
+      if (options.events?.onLoadFailed) options.events.onLoadFailed(entry.name, error);
+      else options.warn(`Loading model ${entry.name} failed: ${(error as Error).message}`);
+      throw new ModelUnavailableError(entry.name, failure.reason, Math.ceil(waitMs / 1000));
     }
-  }
-
-  private async sharedTokenizer(path: string): Promise<WordPieceTokenizer> {
-    const text = await readFile(path, "utf8");
-    const key = createHash("sha256").update(text).digest("hex");
-    let tokenizer = this.tokenizers.get(key);
-    if (tokenizer === undefined) {
-      tokenizer = WordPieceTokenizer.fromJson(text, path);
-      this.tokenizers.set(key, tokenizer);
-    }
-    return tokenizer;
-  }
-
-  /**
-   * Measured overhead per model: (RSS now - RSS before any model - model files) / models, smoothed,
-   * never below SESSION_OVERHEAD_BYTES. Measured right after a load, it includes that load's garbage,
-   * which errs on the side of fewer resident models.
-   */
-  private calibrateOverhead(): void {
-    if (this.options.measureRssBytes === undefined || this.reservedCount === 0) return;
-    const measured = (this.options.measureRssBytes() - this.baseRss - this.reservedFiles) / this.reservedCount;
-    this.overheadBytes = Math.max(SESSION_OVERHEAD_BYTES, Math.round(0.8 * this.overheadBytes + 0.2 * measured));
   }
 
   /**
@@ -264,9 +226,9 @@ export class ModelRepository implements ModelRegistry {
    * with `keep`, until what is resident fits, keeping `keep`); one model alone may exceed the budget.
    */
   private makeRoom(fileBytes: number, keep?: Entry): void {
-    const incoming = keep === undefined ? fileBytes + this.overheadBytes : 0;
+    const incoming = keep === undefined ? this.budget.costOf(fileBytes) : 0;
     for (const entry of this.lru.values()) {
-      if (this.residentBytes + incoming <= this.options.maxResidentBytes) return;
+      if (this.budget.fits(incoming)) return;
       if (entry === keep) continue;
       // A model with requests queued or running stays; the next load tries again.
       if (entry.resident!.model.queue.busy) continue;
@@ -278,8 +240,7 @@ export class ModelRepository implements ModelRegistry {
     const resident = entry.resident!;
     entry.resident = undefined;
     this.lru.delete(entry.name);
-    this.reservedFiles -= resident.fileBytes;
-    this.reservedCount--;
+    this.budget.release(resident.fileBytes);
     this.options.events?.onEvict?.(entry.name);
     const release = new Promise<void>((resolve) => {
       const attempt = () => {

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 
 /** A TCP port free on `host` right now (the OS picks it); the caller binds it soon after. */
-export function findFreePort(host = "127.0.0.1"): Promise<number> {
+export function freePort(host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

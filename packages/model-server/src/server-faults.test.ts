@@ -1,0 +1,156 @@
+// Slow, vanishing and too many clients against the real server on loopback (real HTTP, real ONNX Runtime).
+import { Agent, request } from "node:http";
+import { connect, type Socket } from "node:net";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveServerSettings, type SettingsFlags } from "./config/settings.js";
+import { startServer, type RunningServer } from "./server.js";
+import { freePort } from "./process/free-port.js";
+import { startServerProcess, type ServerProcess } from "./process/server-process.js";
+import { generateTinyModel } from "./testing/tiny-model.js";
+
+let model: Awaited<ReturnType<typeof generateTinyModel>>;
+const started: RunningServer[] = [];
+const spawned: ServerProcess[] = [];
+
+beforeAll(async () => {
+  model = await generateTinyModel();
+});
+afterAll(async () => {
+  await Promise.all(started.map((server) => server.drain(1000)));
+  spawned.forEach((server) => server.kill("SIGKILL"));
+  await model?.cleanup();
+});
+
+type LogLine = { level: number; msg: string; err?: unknown; refused?: number };
+
+async function serverWith(flags: SettingsFlags): Promise<{ server: RunningServer; logs: LogLine[] }> {
+  const logs: LogLine[] = [];
+  const logger = pino({ base: undefined }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
+  const settings = resolveServerSettings({ flags: { modelSource: model.dir, port: await freePort(), host: "127.0.0.1", quiet: true, ...flags } });
+  const server = await startServer(settings, logger);
+  started.push(server);
+  return { server, logs };
+}
+
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => resolve(socket));
+    socket.on("error", reject);
+  });
+}
+
+/** Resolves with what the server wrote before it closed the connection, and how long that took. */
+function untilClosed(socket: Socket): Promise<{ answer: string; ms: number }> {
+  const begun = performance.now();
+  return new Promise((resolve) => {
+    let answer = "";
+    socket.on("data", (chunk) => (answer += chunk.toString("latin1")));
+    socket.on("error", () => {});
+    socket.on("close", () => resolve({ answer, ms: performance.now() - begun }));
+  });
+}
+
+const countOf = (metrics: string, status: number) =>
+  [...metrics.matchAll(new RegExp(`^model_server_requests_total\\{[^}]*status="${status}"\\} (\\d+)`, "gm"))].reduce((sum, m) => sum + Number(m[1]), 0);
+
+describe("slow and vanishing clients", () => {
+  it("closes a connection whose body does not arrive within BODY_TIMEOUT_MS, with 408", async () => {
+    const { server } = await serverWith({ headersTimeoutMs: 1000, bodyTimeoutMs: 1000 });
+    const socket = await openSocket(server.port);
+    const closed = untilClosed(socket);
+    socket.write("POST /predictions/model0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"seq_0\": \"");
+    const { answer, ms } = await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    // Deadline 2 s (headers + body), checked every second: generous margins for a shared machine.
+    expect(ms).toBeGreaterThan(1500);
+    expect(ms).toBeLessThan(8000);
+  });
+
+  it("closes a connection whose headers do not arrive within HEADERS_TIMEOUT_MS", async () => {
+    const { server } = await serverWith({ headersTimeoutMs: 1000 });
+    const socket = await openSocket(server.port);
+    const closed = untilClosed(socket);
+    socket.write("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n");
+    const { answer, ms } = await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(ms).toBeLessThan(6000);
+  });
+
+  it("counts a client that hangs up mid-upload as 499, not 5xx, and logs one line without a stack", async () => {
+    const { server, logs } = await serverWith({});
+    const socket = await openSocket(server.port);
+    socket.write("POST /predictions/model0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"seq_0\": \"wh");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.destroy();
+    let metrics = "";
+    for (let i = 0; i < 50 && countOf(metrics, 499) === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      metrics = await (await fetch(`${server.url}/metrics`)).text();
+    }
+    expect(countOf(metrics, 499)).toBe(1);
+    expect(countOf(metrics, 500)).toBe(0);
+    expect(logs.filter((line) => line.level >= 50)).toEqual([]);
+    const closedLine = logs.find((line) => line.msg.startsWith("client closed the connection"));
+    expect(closedLine).toBeDefined();
+    expect(closedLine!.err).toBeUndefined();
+  });
+
+  it("refuses connections past MAX_CONNECTIONS with one clear log line (HEALTH_PORT still answers), and serves again once they leave", async () => {
+    const healthPort = await freePort();
+    const { server, logs } = await serverWith({ maxConnections: 16, healthPort });
+    const held = await Promise.all(Array.from({ length: 16 }, () => openSocket(server.port)));
+    const extra = await openSocket(server.port);
+    const { answer } = await untilClosed(extra);
+    expect(answer).toBe("");
+    // Probes on HEALTH_PORT are not behind the public port's cap.
+    expect(await (await fetch(`http://127.0.0.1:${healthPort}/v2/health/ready`)).json()).toEqual({ ready: true });
+    expect((await fetch(`http://127.0.0.1:${healthPort}/predictions/model0`)).status).toBe(404);
+    const line = logs.find((entry) => entry.msg.startsWith("connection limit reached"));
+    expect(line?.msg).toMatch(/16 connections are open, so new ones are refused; raise MAX_CONNECTIONS if the clients are real, or add servers/);
+    held.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await fetch(`${server.url}/v2/health/live`)).status).toBe(200);
+  });
+});
+
+describe("overload", () => {
+  it("answers 503 with Retry-After past the queue bound, keeps health fast, and reads a rejected client's next request only after Retry-After", async () => {
+    // Its own process: requests from this one would reach a server in it one turn at a time.
+    const server = await startServerProcess({ MODEL_DIR: model.dir, MAX_QUEUE: "1", MAX_BATCH: "1", INFERENCE_WORKERS: "0", THREADS: "1" });
+    spawned.push(server);
+    const send = (agent: Agent, path = "/predictions/model0") =>
+      new Promise<{ status: number; retryAfter: string | undefined; ms: number; at: number }>((resolve, reject) => {
+        const begun = performance.now();
+        const req = request(`${server.url}${path}`, { agent }, (res) => {
+          res.resume();
+          res.on("end", () => {
+            const at = performance.now();
+            resolve({ status: res.statusCode!, retryAfter: res.headers["retry-after"] as string | undefined, ms: at - begun, at });
+          });
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    // Waves of 60 keep-alive clients at once until some are turned away (one wave is enough unless the machine is very busy).
+    let agents: Agent[] = [];
+    let rejected: Array<{ status: number; retryAfter: string | undefined; at: number; agent: Agent }> = [];
+    let health = { status: 0, ms: Number.POSITIVE_INFINITY };
+    for (let wave = 0; wave < 5 && rejected.length === 0; wave++) {
+      agents.forEach((agent) => agent.destroy());
+      agents = Array.from({ length: 60 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+      const [answers, probe] = await Promise.all([Promise.all(agents.map((agent) => send(agent))), send(new Agent(), "/v2/health/live")]);
+      expect(answers.every((answer) => answer.status === 200 || answer.status === 503)).toBe(true);
+      rejected = answers.map((answer, i) => ({ ...answer, agent: agents[i]! })).filter((answer) => answer.status === 503);
+      health = probe;
+    }
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.every((answer) => answer.retryAfter === "1")).toBe(true);
+    expect(health.status).toBe(200);
+    expect(health.ms).toBeLessThan(1000);
+    // The same keep-alive connection: its next request is read once Retry-After has passed.
+    const again = await send(rejected[0]!.agent);
+    expect(again.at - rejected[0]!.at).toBeGreaterThan(950);
+    agents.forEach((agent) => agent.destroy());
+  }, 30_000);
+});

@@ -1,0 +1,85 @@
+// The messages users meet first: each says what went wrong and what to do (real processes and ports).
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "@inference-fleet/model-server";
+import { generateModel } from "@inference-fleet/model-zoo";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../cli.js";
+
+let work: string;
+let modelDir: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "fleet-rough-edges-"));
+  ({ dir: modelDir } = await generateModel({ size: "tiny", seed: 7, outDir: join(work, "tiny") }));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+afterEach(() => vi.restoreAllMocks());
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...args) => void out.push(args.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...args) => void err.push(args.join(" ")));
+  return { out, err };
+}
+
+describe("fleet load", () => {
+  it("exits 1 when every request failed, and says to start a server or fix --target", async () => {
+    const port = await freePort();
+    const { err } = capture();
+    const code = await main(["load", "--target", `http://127.0.0.1:${port}`, "--max-requests", "5", "--out", join(work, "none.json")]);
+    expect(code).toBe(1);
+    const text = err.join("\n");
+    expect(text).toContain(`Every one of the 5 requests failed (5 connection). Is a model server listening at http://127.0.0.1:${port}?`);
+    expect(text).toContain("Start one with `npx fleet serve`, or fix --target.");
+  });
+});
+
+describe("fleet serve", () => {
+  it("on a busy port says so and names --port, without a stack trace", async () => {
+    const busy = createServer();
+    const port = await new Promise<number>((resolve) => busy.listen(0, "127.0.0.1", () => resolve((busy.address() as { port: number }).port)));
+    const { err } = capture();
+    try {
+      const code = await main(["serve", "--port", String(port), "--host", "127.0.0.1", "--model-dir", modelDir, "--quiet"]);
+      expect(code).toBe(1);
+    } finally {
+      busy.close();
+    }
+    const text = err.join("\n");
+    expect(text).toContain(`Port ${port} on 127.0.0.1 is already in use by another process: stop that process, or choose another port with --port (PORT).`);
+    expect(text).not.toMatch(/\n\s+at /);
+  });
+
+  it("names --model-dir, the option the user typed, in errors about it", async () => {
+    const { err } = capture();
+    expect(await main(["serve", "--model-dir", join(work, "nowhere"), "--port", String(await freePort()), "--quiet"])).toBe(1);
+    expect(err.join("\n")).toMatch(/is missing\. Point --model-dir \(MODEL_DIR\) at a directory with model\.onnx and tokenizer\.json/);
+    capture();
+    expect(await main(["serve", "--model-dir", modelDir, "--num-models", "lots"])).toBe(1);
+    expect((console.error as unknown as { mock: { calls: unknown[][] } }).mock.calls.flat().join("\n")).toMatch(/--num-models \(numModels\): .*"lots"/);
+  });
+
+  it("says which model it serves when no --model-dir is given, and --help shows that default", async () => {
+    const { out } = capture();
+    await main(["serve", "--help"]);
+    expect(out.join("\n")).toContain("(default models/bert-qa-tiny, from npx fleet model generate)");
+    const saved = { MODEL_DIR: process.env["MODEL_DIR"], MODEL_SOURCE: process.env["MODEL_SOURCE"], MODEL_REPO: process.env["MODEL_REPO"] };
+    for (const key of Object.keys(saved)) delete process.env[key];
+    const { err } = capture();
+    const cwd = process.cwd();
+    // From an empty directory the default dir does not exist: the notice comes first, then the error naming it.
+    process.chdir(work);
+    try {
+      expect(await main(["serve", "--port", String(await freePort()), "--quiet"])).toBe(1);
+    } finally {
+      process.chdir(cwd);
+      for (const [key, value] of Object.entries(saved)) if (value !== undefined) process.env[key] = value;
+    }
+    expect(err[0]).toBe("fleet serve: no --model-dir (MODEL_DIR) given: serving models/bert-qa-tiny (the default).");
+  });
+});

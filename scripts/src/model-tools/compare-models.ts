@@ -1,0 +1,155 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { inThreadSessions, parseTokenizerJson, WordPieceTokenizer, type ModelSession } from "@inference-fleet/model-server";
+import { SeededRandom } from "@inference-fleet/model-zoo";
+import { answerSpan, spanF1, type Span } from "./answer-span.js";
+import { LogitsAgreement } from "./logits-agreement.js";
+
+export interface CompareOptions {
+  /** The reference model dir (usually fp32). */
+  readonly a: string;
+  /** The model dir compared with it (usually int8). */
+  readonly b: string;
+  /** Random question/context pairs to run (default 1000). */
+  readonly pairs?: number;
+  readonly seed?: number;
+  /** Longest input in tokens (default: model.json's maxSequenceLength of A, else 128). */
+  readonly maxSeqLength?: number;
+  /** ONNX Runtime intra-op threads per session (default 1). */
+  readonly threads?: number;
+  /** Called after each pair, for progress. */
+  readonly onPair?: (done: number, total: number) => void;
+}
+
+export interface CompareReport {
+  readonly a: ModelSummary;
+  readonly b: ModelSummary;
+  readonly pairs: number;
+  readonly seed: number;
+  readonly maxSeqLength: number;
+  /** Mean over pairs of the number of tokens run. */
+  readonly meanTokens: number;
+  /** Share of pairs whose best answer span (start and end token) is the same in both models. */
+  readonly answerAgreement: number;
+  /** Mean SQuAD-style token F1 between the two answers (partial credit for overlapping spans). */
+  readonly answerF1: number;
+  /** Mean over pairs of the cosine similarity of A's and B's logits (start and end logits together). */
+  readonly meanCosine: number;
+  /** The lowest per-pair cosine. */
+  readonly minCosine: number;
+  /** Largest |A - B| over every logit of every pair, and the largest |A| for scale. */
+  readonly maxAbsError: number;
+  readonly maxAbsLogit: number;
+}
+
+export interface ModelSummary {
+  readonly dir: string;
+  readonly name?: string;
+  readonly precision: string;
+  /** Mean session run time per pair (batch 1), in milliseconds: indicative only, not a benchmark. */
+  readonly meanRunMs: number;
+}
+
+async function readInfo(dir: string): Promise<Record<string, unknown>> {
+  const text = await readFile(join(dir, "model.json"), "utf8").catch(() => undefined);
+  if (text === undefined) return {};
+  const parsed = JSON.parse(text) as unknown;
+  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+}
+
+/** Whole lower-case words of the vocabulary (no "##" pieces, no [SPECIAL] tokens), to write random text with. */
+export function vocabularyWords(tokenizerJson: string, source: string): string[] {
+  const spec = parseTokenizerJson(tokenizerJson, source);
+  const words = [...spec.vocab.keys()].filter((token) => /^[a-z]{2,}$/.test(token));
+  if (words.length < 100) throw new Error(`${source} has only ${words.length} whole-word tokens; compare needs a BERT-style WordPiece vocabulary.`);
+  return words;
+}
+
+/** A seeded random question (4-12 words) and context (20-200 words), so every run compares the same pairs. */
+export function randomPair(random: SeededRandom, words: readonly string[]): { question: string; context: string } {
+  const pick = () => words[random.nextUint32() % words.length]!;
+  const count = (min: number, max: number) => min + (random.nextUint32() % (max - min + 1));
+  const sentence = (n: number) => Array.from({ length: n }, pick).join(" ");
+  const question = `${sentence(count(4, 12))}?`;
+  const sentences: string[] = [];
+  for (let total = 0, target = count(20, 200); total < target; ) {
+    const n = count(5, 20);
+    sentences.push(`${sentence(n)}.`);
+    total += n;
+  }
+  return { question, context: sentences.join(" ") };
+}
+
+/**
+ * Runs two question-answering model dirs on the same random question/context pairs through in-process
+ * ONNX Runtime (the model server's own session and runner, batch 1) and measures how far B is from A:
+ * the best answer span's agreement, and the logits' cosine similarity and largest absolute error.
+ */
+export async function compareModels(options: CompareOptions): Promise<CompareReport> {
+  const pairs = options.pairs ?? 1000;
+  const seed = options.seed ?? 1;
+  if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`The number of pairs must be a positive integer, got ${String(pairs)}.`);
+  const [infoA, infoB] = await Promise.all([readInfo(options.a), readInfo(options.b)]);
+  const tokenizerPath = join(options.a, "tokenizer.json");
+  const tokenizerJson = await readFile(tokenizerPath, "utf8").catch(() => {
+    throw new Error(`${tokenizerPath} is missing: compare tokenizes its pairs with model A's tokenizer.json.`);
+  });
+  const otherTokenizer = await readFile(join(options.b, "tokenizer.json"), "utf8").catch(() => undefined);
+  if (otherTokenizer !== undefined && otherTokenizer !== tokenizerJson) {
+    throw new Error(`${options.a} and ${options.b} have different tokenizer.json files; compare runs the same token ids through both, so they must share one.`);
+  }
+  const tokenizer = WordPieceTokenizer.fromJson(tokenizerJson, tokenizerPath);
+  const words = vocabularyWords(tokenizerJson, tokenizerPath);
+  const fromInfo = typeof infoA["maxSequenceLength"] === "number" ? infoA["maxSequenceLength"] : undefined;
+  const maxSeqLength = options.maxSeqLength ?? fromInfo ?? 128;
+  const settings = { threads: options.threads ?? 1, executionProviders: ["cpu" as const] };
+  const shape = { padding: "dynamic" as const, maxSeqLength };
+  const warn = (message: string) => console.error(message);
+
+  const sessions: ModelSession[] = [];
+  try {
+    for (const dir of [options.a, options.b]) sessions.push(await inThreadSessions.open(join(dir, "model.onnx"), shape, settings, warn));
+    const [sessionA, sessionB] = sessions as [ModelSession, ModelSession];
+    const random = new SeededRandom(seed);
+    const logits = new LogitsAgreement();
+    let agreed = 0, f1 = 0, tokens = 0;
+    const runMs = [0, 0];
+    for (let i = 0; i < pairs; i++) {
+      const { question, context } = randomPair(random, words);
+      const pair = tokenizer.encodePair(question, context, maxSeqLength);
+      const row = { ids: pair.ids, contextStart: pair.contextStart };
+      let t = performance.now();
+      const [outA] = await sessionA.run([row]);
+      runMs[0]! += performance.now() - t;
+      t = performance.now();
+      const [outB] = await sessionB.run([row]);
+      runMs[1]! += performance.now() - t;
+      logits.add([outA!.start, outA!.end], [outB!.start, outB!.end]);
+      const spanA: Span | undefined = answerSpan(outA!.start, outA!.end, pair.contextStart, pair.contextEnd);
+      const spanB: Span | undefined = answerSpan(outB!.start, outB!.end, pair.contextStart, pair.contextEnd);
+      if (spanA?.start === spanB?.start && spanA?.end === spanB?.end) agreed++;
+      f1 += spanF1(spanA, spanB);
+      tokens += pair.ids.length;
+      options.onPair?.(i + 1, pairs);
+    }
+    const summary = (dir: string, info: Record<string, unknown>, ms: number): ModelSummary => ({
+      dir,
+      ...(typeof info["name"] === "string" ? { name: info["name"] } : {}),
+      precision: typeof info["precision"] === "string" ? info["precision"] : "fp32",
+      meanRunMs: ms / pairs,
+    });
+    return {
+      a: summary(options.a, infoA, runMs[0]!),
+      b: summary(options.b, infoB, runMs[1]!),
+      pairs,
+      seed,
+      maxSeqLength,
+      meanTokens: tokens / pairs,
+      answerAgreement: agreed / pairs,
+      answerF1: f1 / pairs,
+      ...logits.result(),
+    };
+  } finally {
+    await Promise.all(sessions.map((session) => session.release()));
+  }
+}
