@@ -48,7 +48,12 @@ const SETUPS: readonly Setup[] = [
   { name: "1 CPU, 1 worker x 1 thread", serverCores: "1", loadCores: "0", env: { INFERENCE_WORKERS: "1", THREADS: "1" } },
   { name: "2 CPUs, rule: 1 worker x 1 thread", serverCores: "0,1", env: {} },
   { name: "2 CPUs, main thread x 2 ORT threads", serverCores: "0,1", env: { INFERENCE_WORKERS: "0", THREADS: "2" } },
-  { name: "2 CPUs, 2 workers x 1 thread, 2 sessions", serverCores: "0,1", env: { NUM_MODELS: "2", SEPARATE_SESSIONS: "true", INFERENCE_WORKERS: "2", THREADS: "1" }, twoModels: true },
+  {
+    name: "2 CPUs, 2 workers x 1 thread, 2 sessions",
+    serverCores: "0,1",
+    env: { NUM_MODELS: "2", SEPARATE_SESSIONS: "true", INFERENCE_WORKERS: "2", THREADS: "1" },
+    twoModels: true,
+  },
 ];
 
 interface Point {
@@ -73,7 +78,9 @@ function toMs(value: string, unit: string): number {
 
 function wrk(setup: Setup, port: number, script: string, duration: number): { rps: number; p50: number; p99: number; requests: number } {
   const command = ["wrk", "-t1", `-c${args.connections}`, `-d${duration}s`, "--timeout", "10s", "--latency", "-s", script, `http://127.0.0.1:${port}/`];
-  const out = setup.loadCores ? execFileSync("taskset", ["-c", setup.loadCores, ...command], { encoding: "utf8" }) : execFileSync(command[0]!, command.slice(1), { encoding: "utf8" });
+  const out = setup.loadCores
+    ? execFileSync("taskset", ["-c", setup.loadCores, ...command], { encoding: "utf8" })
+    : execFileSync(command[0]!, command.slice(1), { encoding: "utf8" });
   const pct = (p: string) => {
     const match = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
     return match ? toMs(match[1]!, match[2]!) : Number.NaN;
@@ -96,7 +103,13 @@ async function startServer(dir: string, port: number, setup: Setup, logFile: str
   const startup = () => /cpu budget [^"]*/.exec(readFileSync(logFile, "utf8"))?.[0] ?? "(no cpu budget line)";
   for (let i = 0; i < 300; i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    if (await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then((r) => r.ok, () => false)) return { child, startup };
+    if (
+      await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, startup };
   }
   child.kill("SIGKILL");
   throw new Error("The server did not become ready within 30 s.");
@@ -134,7 +147,8 @@ async function main(): Promise<void> {
     writeFileSync(scripts.two, 'request = function()\n  return wrk.format("GET", "/predictions/model" .. math.random(0, 1))\nend\n');
     const sizes = args.sizes!.split(",") as PresetName[];
     const dirs = new Map<PresetName, string>();
-    for (const size of sizes) dirs.set(size, (await generateModel({ size, seed: 7, outDir: join(work, size), precision: args.precision as "fp32" | "int8" })).dir);
+    for (const size of sizes)
+      dirs.set(size, (await generateModel({ size, seed: 7, outDir: join(work, size), precision: args.precision as "fp32" | "int8" })).dir);
 
     const points = new Map<string, Point[]>();
     for (let round = 1; round <= Number(args.rounds); round++) {
@@ -143,13 +157,22 @@ async function main(): Promise<void> {
           const point = await measure(dirs.get(size)!, setup, scripts, join(work, "server.log"));
           const id = `${size}|${setup.name}`;
           points.set(id, [...(points.get(id) ?? []), point]);
-          console.error(`round ${round}: ${size}, ${setup.name}: ${point.rps.toFixed(0)} req/s, ${point.cpuUs.toFixed(0)} us CPU/req, ${point.coresBusy.toFixed(2)} cores busy (${point.startup})`);
+          console.error(
+            `round ${round}: ${size}, ${setup.name}: ${point.rps.toFixed(0)} req/s, ${point.cpuUs.toFixed(0)} us CPU/req, ${point.coresBusy.toFixed(2)} ` +
+              `cores busy (${point.startup})`,
+          );
         }
       }
     }
 
-    console.log(`\n## Server CPU time per request at 1 and 2 CPUs (${args.precision}, wrk -t1 -c${args.connections}, GET /predictions, ${args["warmup-seconds"]} s warm-up + ${seconds} s, ${args.rounds} interleaved rounds)`);
-    console.log(`${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores shared with other tenants, Node ${process.version}. CPU time: median of rounds; req/s: best round.\n`);
+    console.log(
+      `\n## Server CPU time per request at 1 and 2 CPUs (${args.precision}, wrk -t1 -c${args.connections}, GET /predictions, ${args["warmup-seconds"]} s ` +
+        `warm-up + ${seconds} s, ${args.rounds} interleaved rounds)`,
+    );
+    console.log(
+      `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores shared with other tenants, Node ${process.version}. CPU time: median of rounds; req/s: ` +
+        `best round.\n`,
+    );
     console.log("| model | setup | server start-up line | req/s | CPU us/req | vs 1 CPU rule | cores busy | req/s per busy core | p50 / p99 ms |");
     console.log("|---|---|---|---|---|---|---|---|---|");
     const verdicts: string[] = [];
@@ -160,11 +183,17 @@ async function main(): Promise<void> {
         const best = list.reduce((a, b) => (b.rps > a.rps ? b : a));
         const cpuUs = median(list.map((p) => p.cpuUs));
         const busy = median(list.map((p) => p.coresBusy));
-        console.log(`| ${size} | ${setup.name} | ${best.startup} | ${best.rps.toFixed(0)} | ${cpuUs.toFixed(0)} | ${(cpuUs / base).toFixed(2)} | ${busy.toFixed(2)} | ${(1e6 / cpuUs).toFixed(0)} | ${best.p50.toFixed(1)} / ${best.p99.toFixed(1)} |`);
+        console.log(
+          `| ${size} | ${setup.name} | ${best.startup} | ${best.rps.toFixed(0)} | ${cpuUs.toFixed(0)} | ${(cpuUs / base).toFixed(2)} | ${busy.toFixed(2)} | ` +
+            `${(1e6 / cpuUs).toFixed(0)} | ${best.p50.toFixed(1)} / ${best.p99.toFixed(1)} |`,
+        );
       }
       const rule2 = median(points.get(`${size}|${SETUPS[2]!.name}`)!.map((p) => p.cpuUs));
       const ratio = rule2 / base;
-      verdicts.push(`${size}: CPU time per request at 2 CPUs (rule: 1 worker x 1 thread) / at 1 CPU (rule: main thread) = ${ratio.toFixed(2)}: ${Math.abs(ratio - 1) <= 0.15 ? "within 15%, the rule holds" : "NOT within 15%"}`);
+      verdicts.push(
+        `${size}: CPU time per request at 2 CPUs (rule: 1 worker x 1 thread) / at 1 CPU (rule: main thread) = ${ratio.toFixed(2)}: ` +
+          `${Math.abs(ratio - 1) <= 0.15 ? "within 15%, the rule holds" : "NOT within 15%"}`,
+      );
     }
     console.log(`\n${verdicts.join("\n")}`);
   } finally {

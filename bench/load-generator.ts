@@ -11,7 +11,14 @@ import { parseArgs } from "node:util";
 import { runLoad } from "@inference-fleet/load-test";
 import { startServerProcess, type ServerProcess } from "@inference-fleet/model-server";
 
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "5" }, concurrency: { type: "string", default: "32" }, "delay-ms": { type: "string", default: "20" } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "5" },
+    concurrency: { type: "string", default: "32" },
+    "delay-ms": { type: "string", default: "20" },
+  },
+});
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 
@@ -48,7 +55,9 @@ function parseWrkLatency(text: string, label: string): number {
 }
 
 function runWrk(url: string): { rps: number; p50: number } {
-  const text = execFileSync("taskset", ["-c", "0", "wrk", "-t1", `-c${concurrency}`, `-d${seconds}s`, "--latency", `${url}/predictions/model0`], { encoding: "utf8" });
+  const text = execFileSync("taskset", ["-c", "0", "wrk", "-t1", `-c${concurrency}`, `-d${seconds}s`, "--latency", `${url}/predictions/model0`], {
+    encoding: "utf8",
+  });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
   return { rps, p50: parseWrkLatency(text, "50%") };
 }
@@ -60,7 +69,8 @@ async function runGenerator(url: string): Promise<{ rps: number; p50: number }> 
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const row = (name: string, r: { rps: number; p50: number }) => console.log(`${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(7)} ms`);
+const row = (name: string, r: { rps: number; p50: number }) =>
+  console.log(`${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(7)} ms`);
 
 for (const delayMs of [Number(values["delay-ms"]), 0]) {
   const server = await startServer(delayMs);

@@ -3,7 +3,8 @@
 // against budget + 300 MB, warm p90 against a single-model server at the same rate, cold-load p99 and
 // the hit rate (answers that did not wait for a load, told apart by the X-Model-Load: cold header).
 //
-//   node --conditions=source --import tsx bench/many-models.ts [--count 500] [--budget-models 50] [--rate 20] [--seconds 60] [--convert ahead|on-load] [--cache-dir DIR] [--keep]
+//   node --conditions=source --import tsx bench/many-models.ts [--count 500] [--budget-models 50] [--rate 20] [--seconds 60]
+//        [--convert ahead|on-load] [--cache-dir DIR] [--keep]
 //
 // The server runs pinned to one core (taskset) with one ORT thread; this process (the load) on the
 // other. Needs taskset (util-linux). The generated repository (~9 GB for 500) is deleted at the end
@@ -109,7 +110,10 @@ function percentile(values: number[], p: number): number {
 
 async function metric(server: ServerProcess, name: string): Promise<string> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  return text.split("\n").filter((line) => line.startsWith(name)).join("; ");
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith(name))
+    .join("; ");
 }
 
 async function main(): Promise<void> {
@@ -121,7 +125,8 @@ async function main(): Promise<void> {
   if (args.convert === "ahead") {
     const converting = Date.now();
     const { converted } = await convertModelDirs(dir);
-    if (converted.length > 0) console.error(`converted ${converted.length} models to model.ort ahead of the run in ${((Date.now() - converting) / 1000).toFixed(0)} s`);
+    if (converted.length > 0)
+      console.error(`converted ${converted.length} models to model.ort ahead of the run in ${((Date.now() - converting) / 1000).toFixed(0)} s`);
   } else if (args.convert === "on-load") {
     await Promise.all(names.map((name) => rm(join(dir, name, ORT_MODEL_FILE), { force: true })));
   } else throw new Error(`--convert must be ahead or on-load, got ${args.convert}`);
@@ -163,18 +168,43 @@ async function main(): Promise<void> {
 
     const answered = measured.warm.length + measured.cold.length;
     const peakRss = Math.max(warmup.peakRssMb, measured.peakRssMb);
-    console.log(`\n${count} unique tiny models, ${args.convert === "ahead" ? "model.ort converted ahead (fleet model convert)" : "model.onnx only (converted on first load)"} (${modelMb.toFixed(1)} MB each counted: model.onnx + session overhead), budget ${args["budget-models"]} models = ${budgetMb} MB, Zipf(${zipfS}), open loop ${rate} req/s, ${warmupSeconds} s warm-up + ${seconds} s measured; server on core ${args["server-core"]} (1 ORT thread), load on core ${args["load-core"]}; Node ${process.version}.\n`);
+    console.log(
+      `\n${count} unique tiny models, ` +
+        `${args.convert === "ahead" ? "model.ort converted ahead (fleet model convert)" : "model.onnx only (converted on first load)"} ` +
+        `(${modelMb.toFixed(1)} MB each counted: model.onnx + session overhead), budget ${args["budget-models"]} models = ${budgetMb} MB, Zipf(${zipfS}), ` +
+        `open loop ${rate} req/s, ${warmupSeconds} s warm-up + ${seconds} s measured; server on core ${args["server-core"]} (1 ORT thread), load on core ` +
+        `${args["load-core"]}; Node ${process.version}.\n`,
+    );
     console.log("| server | requests | errors | p50 ms | p90 ms | p99 ms | peak RSS MB |");
     console.log("|---|--:|--:|--:|--:|--:|--:|");
-    console.log(`| single model | ${baseline.warm.length} | ${baseline.errors} | ${fmt(percentile(baseline.warm, 50))} | ${fmt(percentile(baseline.warm, 90))} | ${fmt(percentile(baseline.warm, 99))} | ${baseline.peakRssMb.toFixed(0)} |`);
-    console.log(`| repository, warm answers | ${measured.warm.length} | ${measured.errors} | ${fmt(percentile(measured.warm, 50))} | ${fmt(percentile(measured.warm, 90))} | ${fmt(percentile(measured.warm, 99))} | ${peakRss.toFixed(0)} |`);
-    console.log(`| repository, cold answers (waited for a load) | ${measured.cold.length} | | ${fmt(percentile(measured.cold, 50))} | ${fmt(percentile(measured.cold, 90))} | ${fmt(percentile(measured.cold, 99))} | |`);
-    console.log(`| repository, all answers | ${answered} | ${measured.errors} | ${fmt(percentile([...measured.warm, ...measured.cold], 50))} | ${fmt(percentile([...measured.warm, ...measured.cold], 90))} | ${fmt(percentile([...measured.warm, ...measured.cold], 99))} | |`);
-    console.log(`\nhit rate (answers that found their model resident): ${((measured.warm.length / answered) * 100).toFixed(1)}% (Zipf ideal with the top ${args["budget-models"]} pinned: ${(idealHitRate() * 100).toFixed(1)}%)`);
+    console.log(
+      `| single model | ${baseline.warm.length} | ${baseline.errors} | ${fmt(percentile(baseline.warm, 50))} | ${fmt(percentile(baseline.warm, 90))} | ` +
+        `${fmt(percentile(baseline.warm, 99))} | ${baseline.peakRssMb.toFixed(0)} |`,
+    );
+    console.log(
+      `| repository, warm answers | ${measured.warm.length} | ${measured.errors} | ${fmt(percentile(measured.warm, 50))} | ` +
+        `${fmt(percentile(measured.warm, 90))} | ${fmt(percentile(measured.warm, 99))} | ${peakRss.toFixed(0)} |`,
+    );
+    console.log(
+      `| repository, cold answers (waited for a load) | ${measured.cold.length} | | ${fmt(percentile(measured.cold, 50))} | ` +
+        `${fmt(percentile(measured.cold, 90))} | ${fmt(percentile(measured.cold, 99))} | |`,
+    );
+    console.log(
+      `| repository, all answers | ${answered} | ${measured.errors} | ${fmt(percentile([...measured.warm, ...measured.cold], 50))} | ` +
+        `${fmt(percentile([...measured.warm, ...measured.cold], 90))} | ${fmt(percentile([...measured.warm, ...measured.cold], 99))} | |`,
+    );
+    console.log(
+      `\nhit rate (answers that found their model resident): ${((measured.warm.length / answered) * 100).toFixed(1)}% (Zipf ideal with the top ` +
+        `${args["budget-models"]} pinned: ${(idealHitRate() * 100).toFixed(1)}%)`,
+    );
     console.log(`warm p90 / single-model p90: ${(percentile(measured.warm, 90) / percentile(baseline.warm, 90)).toFixed(2)} (goal <= 1.2)`);
     console.log(`peak RSS ${peakRss.toFixed(0)} MB vs budget + 300 MB = ${(budgetMb + 300).toFixed(0)} MB: ${peakRss <= budgetMb + 300 ? "within" : "OVER"}`);
     console.log(`server metrics at the end: ${serverMetrics.join(" | ")}`);
-    console.log(args["cache-dir"] === undefined ? `conversions on first load, during this run: ${conversions}` : `ORT-format files in ${args["cache-dir"]} (reused) at the end: ${conversions}`);
+    console.log(
+      args["cache-dir"] === undefined
+        ? `conversions on first load, during this run: ${conversions}`
+        : `ORT-format files in ${args["cache-dir"]} (reused) at the end: ${conversions}`,
+    );
     console.log(`bench wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     if (!args.keep) await rm(dir, { recursive: true, force: true });

@@ -47,12 +47,20 @@ interface Row {
   readonly cpuUs: number;
 }
 
-
-
 /** Child mode: session.run in a loop at batch 1, one thread, prebuilt tensors: the ceiling for a server. */
 async function inProcessChild(dir: string, seq: number): Promise<void> {
-  const session = await InferenceSession.create(join(dir, "model.onnx"), { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all", executionMode: "sequential" });
-  const feed = (value: number) => new Tensor("int64", BigInt64Array.from({ length: seq }, () => BigInt(value)), [1, seq]);
+  const session = await InferenceSession.create(join(dir, "model.onnx"), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+  });
+  const feed = (value: number) =>
+    new Tensor(
+      "int64",
+      BigInt64Array.from({ length: seq }, () => BigInt(value)),
+      [1, seq],
+    );
   const feeds = { input_ids: feed(2054), attention_mask: feed(1), token_type_ids: feed(0) };
   for (let i = 0; i < 200; i++) await session.run(feeds);
   const latencies = new LatencyHistogram();
@@ -76,7 +84,27 @@ async function inProcessChild(dir: string, seq: number): Promise<void> {
 }
 
 function runInProcess(dir: string, seq: number, name: string): Row {
-  const out = execFileSync("taskset", ["-c", args["server-core"]!, process.execPath, "--conditions=source", "--import", "tsx", "bench/model-server.ts", "--child", "inprocess", "--dir", dir, "--seq", String(seq), "--seconds", String(seconds)], { encoding: "utf8" });
+  const out = execFileSync(
+    "taskset",
+    [
+      "-c",
+      args["server-core"]!,
+      process.execPath,
+      "--conditions=source",
+      "--import",
+      "tsx",
+      "bench/model-server.ts",
+      "--child",
+      "inprocess",
+      "--dir",
+      dir,
+      "--seq",
+      String(seq),
+      "--seconds",
+      String(seconds),
+    ],
+    { encoding: "utf8" },
+  );
   return { name, tokens: seq, ...(JSON.parse(out) as Omit<Row, "name" | "tokens">) };
 }
 
@@ -105,7 +133,13 @@ function wrk(url: string, connections: number, script: string, duration = second
   };
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   if (errors) throw new Error(`wrk saw ${errors[1]} error responses:\n${out}`);
-  return { requests: Number(/(\d+) requests in/.exec(out)![1]), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]), p50: pct("50"), p90: pct("90"), p99: pct("99") };
+  return {
+    requests: Number(/(\d+) requests in/.exec(out)![1]),
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]),
+    p50: pct("50"),
+    p90: pct("90"),
+    p99: pct("99"),
+  };
 }
 
 async function serverPoint(dir: string, name: string, tokens: number, env: Record<string, string>, connections: number, script: string): Promise<Row> {
@@ -123,11 +157,17 @@ async function serverPoint(dir: string, name: string, tokens: number, env: Recor
 }
 
 function table(rows: Row[], baseline: (row: Row) => Row): string {
-  const lines = ["| setting | tokens | req/s | vs in-process | CPU us/req | vs in-process | p50 ms | p90 ms | p99 ms | RSS MB |", "|---|---|---|---|---|---|---|---|---|---|"];
+  const lines = [
+    "| setting | tokens | req/s | vs in-process | CPU us/req | vs in-process | p50 ms | p90 ms | p99 ms | RSS MB |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  ];
   for (const row of rows) {
     const ratio = row.rps / baseline(row).rps;
     const cpuRatio = baseline(row).cpuUs / row.cpuUs;
-    lines.push(`| ${row.name} | ${row.tokens} | ${row.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${row.cpuUs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ${row.p50.toFixed(2)} | ${row.p90.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.rssMb.toFixed(0)} |`);
+    lines.push(
+      `| ${row.name} | ${row.tokens} | ${row.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${row.cpuUs.toFixed(0)} | ${cpuRatio.toFixed(2)} | ` +
+        `${row.p50.toFixed(2)} | ${row.p90.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.rssMb.toFixed(0)} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -145,7 +185,11 @@ async function main(): Promise<void> {
     writeFileSync(get16, 'request = function()\n  return wrk.format("GET", "/predictions/model" .. math.random(0, 15))\nend\n');
 
     type Point = { name: string; tokens: number; measure: () => Promise<Row> | Row };
-    const server = (name: string, tokens: number, env: Record<string, string>, connections: number, script = get): Point => ({ name, tokens, measure: () => serverPoint(dir, name, tokens, env, connections, script) });
+    const server = (name: string, tokens: number, env: Record<string, string>, connections: number, script = get): Point => ({
+      name,
+      tokens,
+      measure: () => serverPoint(dir, name, tokens, env, connections, script),
+    });
     const points: Point[] = [
       { name: "in-process ORT (the limit)", tokens: dynamicTokens, measure: () => runInProcess(dir, dynamicTokens, "in-process ORT (the limit)") },
       { name: "in-process ORT, fixed 128", tokens: 128, measure: () => runInProcess(dir, 128, "in-process ORT, fixed 128") },
@@ -171,17 +215,28 @@ async function main(): Promise<void> {
       }
     }
     const rows = points.map((point) => best.get(point.name)!);
-    const dynamicLimit = rows[0]!, fixedLimit = rows[1]!;
+    const dynamicLimit = rows[0]!,
+      fixedLimit = rows[1]!;
     const baseline = (row: Row) => (row.tokens === 128 ? fixedLimit : dynamicLimit);
     const byName = (name: string) => rows.find((row) => row.name === name)!;
-    console.log(`Tiny model, server on core ${args["server-core"]} (taskset), 1 ORT thread, wrk on core ${args["load-core"]}, ${args["warmup-seconds"]} s warm-up + ${seconds} s per point, best of ${args.rounds} interleaved rounds, Node ${process.version}.\n`);
+    console.log(
+      `Tiny model, server on core ${args["server-core"]} (taskset), 1 ORT thread, wrk on core ${args["load-core"]}, ${args["warmup-seconds"]} s warm-up + ` +
+        `${seconds} s per point, best of ${args.rounds} interleaved rounds, Node ${process.version}.\n`,
+    );
     console.log(table(rows, baseline));
-    const vsLimit = (name: string) => `${(byName(name).rps / dynamicLimit.rps).toFixed(2)} by throughput, ${(dynamicLimit.cpuUs / byName(name).cpuUs).toFixed(2)} by CPU time per request`;
+    const vsLimit = (name: string) =>
+      `${(byName(name).rps / dynamicLimit.rps).toFixed(2)} by throughput, ${(dynamicLimit.cpuUs / byName(name).cpuUs).toFixed(2)} by CPU time per request`;
     console.log(`\nHTTP c=4 (default: batches what queued while busy) / in-process batch 1: ${vsLimit("HTTP c=4")} (target >= 0.80)`);
     console.log(`HTTP c=4, batching (max 4, 0.5 ms) / in-process batch 1: ${vsLimit("HTTP c=4, batching (max 4, 0.5 ms)")}`);
     console.log(`HTTP c=4, batching off / in-process batch 1: ${vsLimit("HTTP c=4, batching off")}`);
-    console.log(`RSS 16 shared copies / 1 copy: ${(byName("HTTP c=4, 16 copies shared").rssMb / byName("HTTP c=4").rssMb).toFixed(2)} (target < 1.2); 16 separate sessions / 1 copy: ${(byName("HTTP c=4, 16 copies separate sessions").rssMb / byName("HTTP c=4").rssMb).toFixed(2)}`);
-    console.log(`Dynamic (${dynamicTokens} tokens) / fixed (128) padding at c=4: ${(byName("HTTP c=4").rps / byName("HTTP c=4, fixed padding").rps).toFixed(2)}x the throughput`);
+    console.log(
+      `RSS 16 shared copies / 1 copy: ${(byName("HTTP c=4, 16 copies shared").rssMb / byName("HTTP c=4").rssMb).toFixed(2)} (target < 1.2); 16 separate ` +
+        `sessions / 1 copy: ${(byName("HTTP c=4, 16 copies separate sessions").rssMb / byName("HTTP c=4").rssMb).toFixed(2)}`,
+    );
+    console.log(
+      `Dynamic (${dynamicTokens} tokens) / fixed (128) padding at c=4: ${(byName("HTTP c=4").rps / byName("HTTP c=4, fixed padding").rps).toFixed(2)}x the ` +
+        `throughput`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -134,10 +134,12 @@ async function probeUntil(url: string, stop: Promise<unknown>): Promise<ProbeOut
   const started = performance.now();
   for (let i = 0; !done; i++) {
     const at = performance.now();
-    pending.push(probe(url, i % 2 === 0 ? "/v2/health/live" : "/v2/health/ready").then((ms) => {
-      if (process.env["DEBUG_PROBES"] && (ms === "failed" || ms > 30)) console.error(`probe ${i} at +${((at - started) / 1000).toFixed(2)} s: ${ms}`);
-      return ms === "failed" ? void failed++ : histogram.record(ms);
-    }));
+    pending.push(
+      probe(url, i % 2 === 0 ? "/v2/health/live" : "/v2/health/ready").then((ms) => {
+        if (process.env["DEBUG_PROBES"] && (ms === "failed" || ms > 30)) console.error(`probe ${i} at +${((at - started) / 1000).toFixed(2)} s: ${ms}`);
+        return ms === "failed" ? void failed++ : histogram.record(ms);
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await Promise.all(pending);
@@ -199,17 +201,17 @@ function summarize(name: string, rounds: Scenario[]) {
 
 function report(rows: ReturnType<typeof summarize>[]): string {
   const lines = [
-    "| scenario | peak 200/s (c=16) | overload 200/s | / peak (median round; all rounds) | 503/s | other non-2xx | without Retry-After "
-      + "| probe p50 ms | probe p99 ms | probe max ms | probes failed | server max loop lag ms |",
+    "| scenario | peak 200/s (c=16) | overload 200/s | / peak (median round; all rounds) | 503/s | other non-2xx | without Retry-After " +
+      "| probe p50 ms | probe p99 ms | probe max ms | probes failed | server max loop lag ms |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const row of rows) {
     const { peak, overload } = row.median;
     const p = (q: number) => row.probes.percentile(q).toFixed(1);
     lines.push(
-      `| ${row.name} | ${peak.okPerSecond.toFixed(0)} | ${overload.okPerSecond.toFixed(0)} | `
-        + `${row.ratio.toFixed(2)}; ${row.ratios.map((r) => r.toFixed(2)).join(", ")} | ${overload.rejectedPerSecond.toFixed(0)} | `
-        + `${row.other} | ${row.noRetryAfter} | ${p(50)} | ${p(99)} | ${p(100)} | ${row.probesFailed} | ${row.maxLagMs.toFixed(0)} |`,
+      `| ${row.name} | ${peak.okPerSecond.toFixed(0)} | ${overload.okPerSecond.toFixed(0)} | ` +
+        `${row.ratio.toFixed(2)}; ${row.ratios.map((r) => r.toFixed(2)).join(", ")} | ${overload.rejectedPerSecond.toFixed(0)} | ` +
+        `${row.other} | ${row.noRetryAfter} | ${p(50)} | ${p(99)} | ${p(100)} | ${row.probesFailed} | ${row.maxLagMs.toFixed(0)} |`,
     );
   }
   return lines.join("\n");
@@ -235,15 +237,17 @@ async function main(): Promise<void> {
     }
     const rows = [summarize("server core to itself", alone), summarize("contention: server core 50% busy", contended)];
     console.log(
-      `${args.rounds} rounds. Tiny model, default settings (MAX_QUEUE 256, MAX_BATCH 4), server on core ${args["server-core"]} (taskset), `
-        + `wrk -t1 -c${args.connections} `
-        + `and probes (${healthPort ? "HEALTH_PORT" : "public port"}) on core ${args["load-core"]}, ${seconds} s per measurement, Node ${process.version}.\n`,
+      `${args.rounds} rounds. Tiny model, default settings (MAX_QUEUE 256, MAX_BATCH 4), server on core ${args["server-core"]} (taskset), ` +
+        `wrk -t1 -c${args.connections} ` +
+        `and probes (${healthPort ? "HEALTH_PORT" : "public port"}) on core ${args["load-core"]}, ${seconds} s per measurement, Node ${process.version}.\n`,
     );
     console.log(report(rows));
     const worst = Math.min(...rows.map((row) => row.ratio));
     const probeP99 = Math.max(...rows.map((row) => row.probes.percentile(99)));
-    console.log(`\nworst median 200/s under overload / peak: ${worst.toFixed(2)} (goal >= 0.8); `
-      + `probe p99: ${probeP99.toFixed(1)} ms (goal < 100); rejections without Retry-After: ${rows.reduce((sum, row) => sum + row.noRetryAfter, 0)} (goal 0)`);
+    console.log(
+      `\nworst median 200/s under overload / peak: ${worst.toFixed(2)} (goal >= 0.8); ` +
+        `probe p99: ${probeP99.toFixed(1)} ms (goal < 100); rejections without Retry-After: ${rows.reduce((sum, row) => sum + row.noRetryAfter, 0)} (goal 0)`,
+    );
   } finally {
     await server?.stop();
     rmSync(work, { recursive: true, force: true });

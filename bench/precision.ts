@@ -65,12 +65,26 @@ function percentile(sorted: number[], p: number): number {
 
 /** Child: one model, every config, one thread; prints JSON { "<config>": Point }. */
 async function inProcessChild(path: string): Promise<void> {
-  const session = await InferenceSession.create(path, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all", executionMode: "sequential" });
+  const session = await InferenceSession.create(path, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+  });
   const out: Record<string, Point> = {};
   for (const config of CONFIGS) {
     const n = config.batch * config.seq;
-    const tensor = (f: (i: number) => number) => new Tensor("int64", BigInt64Array.from({ length: n }, (_, i) => BigInt(f(i))), [config.batch, config.seq]);
-    const feeds = { input_ids: tensor((i) => 1000 + ((i * 7919) % 29000)), attention_mask: tensor(() => 1), token_type_ids: tensor((i) => (i % config.seq >= 16 ? 1 : 0)) };
+    const tensor = (f: (i: number) => number) =>
+      new Tensor(
+        "int64",
+        BigInt64Array.from({ length: n }, (_, i) => BigInt(f(i))),
+        [config.batch, config.seq],
+      );
+    const feeds = {
+      input_ids: tensor((i) => 1000 + ((i * 7919) % 29000)),
+      attention_mask: tensor(() => 1),
+      token_type_ids: tensor((i) => (i % config.seq >= 16 ? 1 : 0)),
+    };
     const warmUntil = performance.now() + Math.min(1000, seconds * 300);
     for (let i = 0; i < 3 || performance.now() < warmUntil; i++) await session.run(feeds);
     const latencies: number[] = [];
@@ -85,17 +99,40 @@ async function inProcessChild(path: string): Promise<void> {
     const cpu = process.cpuUsage(cpuStart);
     latencies.sort((a, b) => a - b);
     const inferences = latencies.length * config.batch;
-    out[key(config)] = { rate: inferences / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuUs: (cpu.user + cpu.system) / inferences };
+    out[key(config)] = {
+      rate: inferences / elapsed,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      cpuUs: (cpu.user + cpu.system) / inferences,
+    };
   }
   await session.release();
   process.stdout.write(JSON.stringify(out));
 }
 
 function runChild(path: string): Record<string, Point> {
-  const out = execFileSync("taskset", ["-c", args.core!, process.execPath, "--conditions=source", "--import", "tsx", "bench/precision.ts", "--child", "inprocess", "--model", path, "--seconds", String(seconds)], {
-    encoding: "utf8",
-    maxBuffer: 1 << 20,
-  });
+  const out = execFileSync(
+    "taskset",
+    [
+      "-c",
+      args.core!,
+      process.execPath,
+      "--conditions=source",
+      "--import",
+      "tsx",
+      "bench/precision.ts",
+      "--child",
+      "inprocess",
+      "--model",
+      path,
+      "--seconds",
+      String(seconds),
+    ],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    },
+  );
   return JSON.parse(out) as Record<string, Point>;
 }
 
@@ -114,7 +151,13 @@ async function startServer(dir: string, port: number): Promise<ChildProcess> {
   });
   for (let i = 0; i < 600; i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    if (await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then((r) => r.ok, () => false)) return child;
+    if (
+      await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
   }
   child.kill("SIGKILL");
   throw new Error(`The server for ${dir} did not become ready within 60 s.`);
@@ -130,7 +173,11 @@ function toMs(value: string, unit: string): number {
 }
 
 function wrk(port: number, script: string, duration: number): { rps: number; p50: number; p99: number; requests: number } {
-  const out = execFileSync("taskset", ["-c", args["load-core"]!, "wrk", "-t1", "-c4", `-d${duration}s`, "--timeout", "10s", "--latency", "-s", script, `http://127.0.0.1:${port}/`], { encoding: "utf8" });
+  const out = execFileSync(
+    "taskset",
+    ["-c", args["load-core"]!, "wrk", "-t1", "-c4", `-d${duration}s`, "--timeout", "10s", "--latency", "-s", script, `http://127.0.0.1:${port}/`],
+    { encoding: "utf8" },
+  );
   const pct = (p: string) => {
     const match = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
     return match ? toMs(match[1]!, match[2]!) : Number.NaN;
@@ -179,7 +226,10 @@ async function main(): Promise<void> {
       for (const format of ["standard", "fused"] as const) {
         const started = performance.now();
         const q = await quantizeModelDir({ dir: fp32.dir, outDir: join(work, `${size}-int8-${format}`), format });
-        console.error(`${size}: quantized (${format}) in ${((performance.now() - started) / 1000).toFixed(2)} s: ${mb(q.bytes)} = ${((100 * q.bytes) / fp32.bytes).toFixed(1)}% of ${mb(fp32.bytes)}`);
+        console.error(
+          `${size}: quantized (${format}) in ${((performance.now() - started) / 1000).toFixed(2)} s: ${mb(q.bytes)} = ` +
+            `${((100 * q.bytes) / fp32.bytes).toFixed(1)}% of ${mb(fp32.bytes)}`,
+        );
         variants.push({ size, label: format === "standard" ? "int8" : "int8 fused", dir: q.dir, bytes: q.bytes, format });
       }
     }
@@ -201,11 +251,20 @@ async function main(): Promise<void> {
     }
 
     const cpu = cpus()[0]?.model ?? "unknown CPU";
-    console.log(`\n## In-process ONNX Runtime, one core (taskset -c ${args.core}), 1 thread, ${seconds} s per point after warm-up, ${rounds} interleaved rounds`);
-    console.log(`${cpu}, Node ${process.version}, onnxruntime-node 1.30. Rate = inferences (rows) per second; ratio = median over rounds of int8/fp32 within the round.\n`);
-    console.log("| model | batch, seq | fp32 inf/s | int8 inf/s | int8/fp32 (median of rounds) | int8 fused inf/s | fused/fp32 | fp32 p50 ms | int8 p50 ms | fp32 CPU us/inf | int8 CPU us/inf | fp32/int8 CPU time (median) | fp32/fused CPU time |");
+    console.log(
+      `\n## In-process ONNX Runtime, one core (taskset -c ${args.core}), 1 thread, ${seconds} s per point after warm-up, ${rounds} interleaved rounds`,
+    );
+    console.log(
+      `${cpu}, Node ${process.version}, onnxruntime-node 1.30. Rate = inferences (rows) per second; ratio = median over rounds of int8/fp32 within the ` +
+        `round.\n`,
+    );
+    console.log(
+      "| model | batch, seq | fp32 inf/s | int8 inf/s | int8/fp32 (median of rounds) | int8 fused inf/s | fused/fp32 | fp32 p50 ms | int8 p50 ms | fp32 CPU " +
+        "us/inf | int8 CPU us/inf | fp32/int8 CPU time (median) | fp32/fused CPU time |",
+    );
     console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    const best = (id: string, k: string) => results.get(id)!.reduce((a, r) => (r[k]!.rate > a.rate ? r[k]! : a), { rate: 0, p50: 0, p99: 0, cpuUs: 0 } as Point);
+    const best = (id: string, k: string) =>
+      results.get(id)!.reduce((a, r) => (r[k]!.rate > a.rate ? r[k]! : a), { rate: 0, p50: 0, p99: 0, cpuUs: 0 } as Point);
     const ratio = (id: string, base: string, k: string) => median(results.get(id)!.map((r, i) => r[k]!.rate / results.get(base)![i]![k]!.rate));
     // CPU time per inference is what other tenants of the core disturb least (they stretch wall time, not ours).
     const cpuRatio = (id: string, base: string, k: string) => median(results.get(id)!.map((r, i) => results.get(base)![i]![k]!.cpuUs / r[k]!.cpuUs));
@@ -214,7 +273,11 @@ async function main(): Promise<void> {
         const k = key(config);
         const [f, q, fused] = [best(`${size}/fp32`, k), best(`${size}/int8`, k), best(`${size}/int8 fused`, k)];
         console.log(
-          `| ${size} | ${config.batch}, ${config.seq} | ${f.rate.toFixed(1)} | ${q.rate.toFixed(1)} | **${ratio(`${size}/int8`, `${size}/fp32`, k).toFixed(2)}x** | ${fused.rate.toFixed(1)} | ${ratio(`${size}/int8 fused`, `${size}/fp32`, k).toFixed(2)}x | ${f.p50.toFixed(2)} | ${q.p50.toFixed(2)} | ${f.cpuUs.toFixed(0)} | ${q.cpuUs.toFixed(0)} | ${cpuRatio(`${size}/int8`, `${size}/fp32`, k).toFixed(2)}x | ${cpuRatio(`${size}/int8 fused`, `${size}/fp32`, k).toFixed(2)}x |`,
+          `| ${size} | ${config.batch}, ${config.seq} | ${f.rate.toFixed(1)} | ${q.rate.toFixed(1)} | ` +
+            `**${ratio(`${size}/int8`, `${size}/fp32`, k).toFixed(2)}x** | ${fused.rate.toFixed(1)} | ` +
+            `${ratio(`${size}/int8 fused`, `${size}/fp32`, k).toFixed(2)}x | ${f.p50.toFixed(2)} | ${q.p50.toFixed(2)} | ${f.cpuUs.toFixed(0)} | ` +
+            `${q.cpuUs.toFixed(0)} | ${cpuRatio(`${size}/int8`, `${size}/fp32`, k).toFixed(2)}x | ` +
+            `${cpuRatio(`${size}/int8 fused`, `${size}/fp32`, k).toFixed(2)}x |`,
         );
       }
     }
@@ -233,7 +296,10 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const [f, q] = [variants.find((v) => v.size === size && v.label === "fp32")!, variants.find((v) => v.size === size && v.label === "int8")!];
       const report: CompareReport = await compareModels({ a: f.dir, b: q.dir, pairs });
-      console.log(`| ${size} | ${(100 * report.answerAgreement).toFixed(1)}% | ${(100 * report.answerF1).toFixed(1)}% | ${report.meanCosine.toFixed(5)} | ${report.minCosine.toFixed(5)} | ${report.maxAbsError.toPrecision(3)} | ${report.maxAbsLogit.toPrecision(3)} |`);
+      console.log(
+        `| ${size} | ${(100 * report.answerAgreement).toFixed(1)}% | ${(100 * report.answerF1).toFixed(1)}% | ${report.meanCosine.toFixed(5)} | ` +
+          `${report.minCosine.toFixed(5)} | ${report.maxAbsError.toPrecision(3)} | ${report.maxAbsLogit.toPrecision(3)} |`,
+      );
     }
 
     if (!args["no-http"]) {
@@ -249,19 +315,31 @@ async function main(): Promise<void> {
             const variant = variants.find((v) => v.size === size && v.label === label)!;
             const point = await httpPoint(variant.dir, get, httpSeconds);
             http.set(`${size}/${label}`, [...(http.get(`${size}/${label}`) ?? []), point]);
-            console.error(`http round ${round + 1}: ${size}/${label}: ${point.rps.toFixed(1)} req/s, ${point.cpuUs.toFixed(0)} us CPU/req, precision ${String(point.precision)}`);
+            console.error(
+              `http round ${round + 1}: ${size}/${label}: ${point.rps.toFixed(1)} req/s, ${point.cpuUs.toFixed(0)} us CPU/req, precision ` +
+                `${String(point.precision)}`,
+            );
           }
         }
       }
-      console.log(`\n## HTTP server on one core (taskset -c ${args.core}, THREADS=1, default workers), wrk -c4 on core ${args["load-core"]}, GET /predictions/model0 (the sample's pair, ${tokens} tokens), ${httpSeconds} s after warm-up, ${args["http-rounds"]} interleaved rounds\n`);
-      console.log("| model | fp32 req/s | int8 req/s | int8/fp32 (median of rounds) | fp32 CPU us/req | int8 CPU us/req | fp32 p50 / p99 ms | int8 p50 / p99 ms | /v2 precision |");
+      console.log(
+        `\n## HTTP server on one core (taskset -c ${args.core}, THREADS=1, default workers), wrk -c4 on core ${args["load-core"]}, GET /predictions/model0 ` +
+          `(the sample's pair, ${tokens} tokens), ${httpSeconds} s after warm-up, ${args["http-rounds"]} interleaved rounds\n`,
+      );
+      console.log(
+        "| model | fp32 req/s | int8 req/s | int8/fp32 (median of rounds) | fp32 CPU us/req | int8 CPU us/req | fp32 p50 / p99 ms | int8 p50 / p99 ms | /v2 " +
+          "precision |",
+      );
       console.log("|---|---|---|---|---|---|---|---|---|");
       for (const size of sizes) {
         const [f, q] = [http.get(`${size}/fp32`)!, http.get(`${size}/int8`)!];
         const bestOf = (points: HttpPoint[]) => points.reduce((a, b) => (b.rps > a.rps ? b : a));
         const [bf, bq] = [bestOf(f), bestOf(q)];
         const r = median(q.map((p, i) => p.rps / f[i]!.rps));
-        console.log(`| ${size} | ${bf.rps.toFixed(1)} | ${bq.rps.toFixed(1)} | **${r.toFixed(2)}x** | ${bf.cpuUs.toFixed(0)} | ${bq.cpuUs.toFixed(0)} | ${bf.p50.toFixed(1)} / ${bf.p99.toFixed(1)} | ${bq.p50.toFixed(1)} / ${bq.p99.toFixed(1)} | ${String(bf.precision)}, ${String(bq.precision)} |`);
+        console.log(
+          `| ${size} | ${bf.rps.toFixed(1)} | ${bq.rps.toFixed(1)} | **${r.toFixed(2)}x** | ${bf.cpuUs.toFixed(0)} | ${bq.cpuUs.toFixed(0)} | ` +
+            `${bf.p50.toFixed(1)} / ${bf.p99.toFixed(1)} | ${bq.p50.toFixed(1)} / ${bq.p99.toFixed(1)} | ${String(bf.precision)}, ${String(bq.precision)} |`,
+        );
       }
     }
   } finally {

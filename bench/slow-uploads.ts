@@ -81,7 +81,10 @@ async function main(): Promise<void> {
       await sleep(250);
     }
     const openAfterHold = connections - closed.count;
-    const health = await fetch(`${server.url}/v2/health/live`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+    const health = await fetch(`${server.url}/v2/health/live`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
     sockets.forEach((socket) => socket.destroy());
     await sleep(5000);
     const after5 = rssMb(server);
@@ -95,8 +98,10 @@ async function main(): Promise<void> {
     const settings = args["glibc-tunables"] ? `GLIBC_TUNABLES=${args["glibc-tunables"]}` : "default settings";
     const uploads = `${connections} connections x ${args["body-kb"]} KB bodies, last byte withheld, held ${args["hold-seconds"]} s`;
     console.log(`${uploads}; ${settings}, Node ${process.version}.\n`);
-    console.log("| RSS before MB | peak MB | 5 s after they left MB | after 10 s of ordinary traffic MB | after - before MB "
-      + "| closed by then | open at end of hold | health during |");
+    console.log(
+      "| RSS before MB | peak MB | 5 s after they left MB | after 10 s of ordinary traffic MB | after - before MB " +
+        "| closed by then | open at end of hold | health during |",
+    );
     console.log("|---|---|---|---|---|---|---|---|");
     const mb = [start, peak, after5, after15, after15 - start].map((value) => value.toFixed(0));
     console.log(`| ${mb.join(" | ")} | ${refusedAtOnce} | ${openAfterHold} | ${health} |`);

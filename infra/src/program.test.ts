@@ -167,6 +167,17 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
         seccompProfile: { type: "RuntimeDefault" },
       });
       expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(config.server.requestTimeoutMs);
+      // Out of the Service's endpoints before SIGTERM; the grace period covers that sleep and the whole drain.
+      const preStop = container.lifecycle.preStop.sleep.seconds;
+      expect(preStop).toBe(config.server.expose === "none" ? 5 : 20);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(preStop + Math.ceil((config.server.requestTimeoutMs + 1000) / 1000));
+      if (!config.server.image && config.server.processor !== "inf") {
+        expect(container.startupProbe.httpGet.port).toBe("health");
+        expect(container.ports).toContainEqual(expect.objectContaining({ name: "health", containerPort: 8081 }));
+        expect(container.env).toContainEqual({ name: "HEALTH_PORT", value: "8081" });
+      } else {
+        expect(container.startupProbe.httpGet.port).toBe("http");
+      }
     }
     expect(ofType((await run).resources, "kubernetes:core/v1:Service")).toHaveLength(config.server.numServers);
   });

@@ -18,9 +18,7 @@ function overview(commands: readonly Command[]): string {
 
 /** Picks the command whose path is the longest prefix of argv. */
 function findCommand(commands: readonly Command[], argv: readonly string[]): Command | undefined {
-  return [...commands]
-    .sort((a, b) => b.path.length - a.path.length)
-    .find((c) => c.path.every((word, i) => argv[i] === word));
+  return [...commands].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((word, i) => argv[i] === word));
 }
 
 /** Runs the CLI and returns the process exit code; never throws for user errors. */
@@ -31,7 +29,10 @@ export async function main(argv: string[], commands: readonly Command[] = regist
     const firstOption = argv.findIndex((a) => a.startsWith("-"));
     const asked = (firstOption === -1 ? argv : argv.slice(0, firstOption)).join(" ");
     if (asked && !argv.includes("--help")) {
-      const hint = didYouMean(asked, commands.map((c) => c.path.join(" "))).replace(/"([^"]+)"/g, '"fleet $1"');
+      const hint = didYouMean(
+        asked,
+        commands.map((c) => c.path.join(" ")),
+      ).replace(/"([^"]+)"/g, '"fleet $1"');
       console.error(`fleet: unknown command "${asked}".${hint}\n`);
       console.error(overview(commands));
       return 2;

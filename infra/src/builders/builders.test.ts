@@ -96,7 +96,7 @@ describe("the server's configuration", () => {
   });
   it("is the local runner's environment but for where the server listens and caches", () => {
     const local = fleetServerEnvironment(dev, { modelSource: "s3://b/models/x/", index: 0, port: 8080, host: "127.0.0.1" });
-    const placement = ["HOST", "METRICS_PORT", "METRICS_HOST", "CACHE_DIR"];
+    const placement = ["HOST", "METRICS_PORT", "METRICS_HOST", "CACHE_DIR", "HEALTH_PORT"];
     const strip = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([name]) => !placement.includes(name)));
     expect(strip(podEnv(dev))).toEqual(strip(local));
   });
@@ -220,7 +220,9 @@ describe("imageInputFiles", () => {
 describe("assertModelPrecision", () => {
   const plan = { kind: "upload" as const, localDir: "/m", prefix: "m/" };
   it("refuses to upload a model at another precision than the stack's, saying how to get the right one", () => {
-    expect(() => assertModelPrecision(plan, "int8", () => JSON.stringify({ precision: "fp32" }))).toThrow(/is fp32, but the stack asks for model\.precision int8: .*fleet model quantize/);
+    expect(() => assertModelPrecision(plan, "int8", () => JSON.stringify({ precision: "fp32" }))).toThrow(
+      /is fp32, but the stack asks for model\.precision int8: .*fleet model quantize/,
+    );
     expect(() => assertModelPrecision(plan, "fp32", () => JSON.stringify({ name: "old model without a precision" }))).not.toThrow();
     expect(() => assertModelPrecision(plan, "int8", () => JSON.stringify({ precision: "int8" }))).not.toThrow();
   });

@@ -40,7 +40,9 @@ export function assertModelDirReady(plan: ModelSourcePlan, exists: (file: string
     const incomplete = plan.models.filter((model) => MODEL_DIR_FILES.some((file) => !exists(path.join(plan.localDir, model, file))));
     if (incomplete.length > 0) {
       throw new Error(
-        `The model repository ${plan.localDir} lacks ${incomplete.length} of its ${plan.models.length} models (first: ${incomplete[0]}): build it with \`npx fleet model generate-many --count ${plan.models.length} --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (or \`npx fleet local\` with this stack, which generates it), or set model.source to an s3:// prefix holding the models.`,
+        `The model repository ${plan.localDir} lacks ${incomplete.length} of its ${plan.models.length} models (first: ${incomplete[0]}): build it with \`npx ` +
+          `fleet model generate-many --count ${plan.models.length} --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (or \`npx fleet ` +
+          `local\` with this stack, which generates it), or set model.source to an s3:// prefix holding the models.`,
       );
     }
     return;
@@ -48,7 +50,9 @@ export function assertModelDirReady(plan: ModelSourcePlan, exists: (file: string
   const missing = MODEL_DIR_FILES.filter((file) => !exists(path.join(plan.localDir, file)));
   if (missing.length > 0) {
     throw new Error(
-      `The model dir ${plan.localDir} lacks ${missing.join(", ")}: build it with \`npx fleet model generate --size <size> --seed <seed> --out ${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (the sizes and seeds of model.generate in the stack file), or set model.source to an s3:// or https:// model dir.`,
+      `The model dir ${plan.localDir} lacks ${missing.join(", ")}: build it with \`npx fleet model generate --size <size> --seed <seed> --out ` +
+        `${path.relative(process.cwd(), plan.localDir) || plan.localDir}\` (the sizes and seeds of model.generate in the stack file), or set model.source to ` +
+        `an s3:// or https:// model dir.`,
     );
   }
 }
@@ -57,10 +61,14 @@ export function assertModelDirReady(plan: ModelSourcePlan, exists: (file: string
  * Checks that the model dir about to be uploaded has the stack's model.precision (model.json says so),
  * so an fp32 model is never measured and priced as the int8 one the stack names (or the reverse).
  */
-export function assertModelPrecision(plan: ModelSourcePlan, precision: string, readFile: (file: string) => string = (file) => readFileSync(file, "utf8")): void {
+export function assertModelPrecision(
+  plan: ModelSourcePlan,
+  precision: string,
+  readFile: (file: string) => string = (file) => readFileSync(file, "utf8"),
+): void {
   if (plan.kind !== "upload") return;
   const dir = plan.models ? path.join(plan.localDir, plan.models[0]!) : plan.localDir;
-  let found = "fp32";
+  let found: string;
   try {
     found = (JSON.parse(readFile(path.join(dir, "model.json"))) as { precision?: string }).precision ?? "fp32";
   } catch {
@@ -69,7 +77,8 @@ export function assertModelPrecision(plan: ModelSourcePlan, precision: string, r
   if (found !== precision) {
     throw new Error(
       `The model in ${dir} is ${found}, but the stack asks for model.precision ${precision}: ` +
-        `point model.source at a ${precision} model dir (\`npx fleet model generate --precision ${precision} ...\` or \`npx fleet model quantize --dir ${dir}\`).`,
+        `point model.source at a ${precision} model dir (\`npx fleet model generate --precision ${precision} ...\` or \`npx fleet model quantize --dir ` +
+        `${dir}\`).`,
     );
   }
 }

@@ -19,9 +19,28 @@ export function usesOwnImage(config: FleetConfig): boolean {
   return !config.server.image;
 }
 
-/** The pod's grace period: the server's drain timeout plus a margin, so the kubelet never kills a draining server. */
+/**
+ * The ONNX Runtime server's probes listen on a port of their own (HEALTH_PORT): on the public port a burst
+ * of new connections queues the kubelet's probe in the kernel for seconds (packages/model-server README).
+ * The Neuron server and external images answer their probes on the public port.
+ */
+export const HEALTH_PORT = 8081;
+
+function probesOnHealthPort(config: FleetConfig): boolean {
+  return usesOwnImage(config) && config.server.processor !== "inf";
+}
+
+/**
+ * How long a stopping pod keeps serving before SIGTERM: long enough for its endpoint to leave the
+ * Services (5 s), or a load balancer's target group (20 s) when the servers are exposed through one.
+ */
+export function preStopSleepSeconds(config: FleetConfig): number {
+  return config.server.expose === "none" ? 5 : 20;
+}
+
+/** The pod's grace period: the preStop sleep, then the server's drain timeout, plus a margin, so the kubelet never kills a draining server. */
 export function terminationGracePeriodSeconds(config: FleetConfig): number {
-  return Math.ceil(drainTimeoutMs(config) / 1000) + 5;
+  return preStopSleepSeconds(config) + Math.ceil(drainTimeoutMs(config) / 1000) + 5;
 }
 
 /**
@@ -37,6 +56,7 @@ export function buildServerEnv(config: FleetConfig, modelSource: string, index =
     metricsPort: METRICS_PORT,
     metricsHost: "0.0.0.0",
     cacheDir: "/cache",
+    ...(probesOnHealthPort(config) ? { healthPort: HEALTH_PORT } : {}),
   });
   return Object.entries(env).map(([name, value]) => ({ name, value }));
 }
@@ -57,7 +77,7 @@ export function buildServerResources(config: FleetConfig): { requests: Record<st
  */
 export function buildServerProbes(config: FleetConfig): Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> {
   const own = usesOwnImage(config);
-  const get = (path: string) => ({ httpGet: { path, port: "http" } });
+  const get = (path: string) => ({ httpGet: { path, port: probesOnHealthPort(config) ? "health" : "http" } });
   return {
     startupProbe: { ...get(own ? "/v2/health/ready" : "/"), periodSeconds: 5, failureThreshold: startupProbeFailures(config), timeoutSeconds: 2 },
     livenessProbe: { ...get(own ? "/v2/health/live" : "/"), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
@@ -126,6 +146,7 @@ export interface ServerPodInputs {
 export function buildServerPodSpec(config: FleetConfig, index: number, inputs: ServerPodInputs): PodSpec {
   const ports = [{ name: "http", containerPort: config.server.port, protocol: "TCP" }];
   if (usesOwnImage(config)) ports.push({ name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" });
+  if (probesOnHealthPort(config)) ports.push({ name: "health", containerPort: HEALTH_PORT, protocol: "TCP" });
   return {
     serviceAccountName: inputs.serviceAccountName,
     automountServiceAccountToken: false,
@@ -145,6 +166,8 @@ export function buildServerPodSpec(config: FleetConfig, index: number, inputs: S
         env: [...buildServerEnv(config, inputs.modelSource, index), { name: "SERVER_NAME", value: serverName(index) }],
         resources: buildServerResources(config),
         ...buildServerProbes(config),
+        // Endpoints are removed while the pod still serves; SIGTERM (and the drain) come after.
+        lifecycle: { preStop: { sleep: { seconds: preStopSleepSeconds(config) } } },
         securityContext: restrictedContainerSecurityContext(),
         volumeMounts: [
           { name: "cache", mountPath: "/cache" },

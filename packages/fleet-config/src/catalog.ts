@@ -38,7 +38,12 @@ export const NETWORK_SOURCE = "awslabs/amazon-eks-ami nodeadm/internal/kubelet/i
 
 type Row = [name: string, vcpu: number, memoryGiB: number, usdPerHour: number, maxEnis: number, ipv4PerEni: number];
 
-function family(arch: InstanceTypeFacts["arch"], accelerator: Omit<AcceleratorFacts, "count"> | null, rows: Row[], devicesBySize: Record<string, number> = {}): InstanceTypeFacts[] {
+function family(
+  arch: InstanceTypeFacts["arch"],
+  accelerator: Omit<AcceleratorFacts, "count"> | null,
+  rows: Row[],
+  devicesBySize: Record<string, number> = {},
+): InstanceTypeFacts[] {
   return rows.map(([name, vcpu, memoryGiB, onDemandUsdPerHour, maxEnis, ipv4PerEni]) => ({
     name,
     vcpu,
@@ -55,44 +60,100 @@ const neuron = (model: string, memoryGiB: number, coresPerDevice: number) => ({ 
 
 const ALL: InstanceTypeFacts[] = [
   ...family("x86_64", null, [
-    ["c5.large", 2, 4, 0.085, 3, 10], ["c5.xlarge", 4, 8, 0.17, 4, 15], ["c5.2xlarge", 8, 16, 0.34, 4, 15], ["c5.4xlarge", 16, 32, 0.68, 8, 30],
+    ["c5.large", 2, 4, 0.085, 3, 10],
+    ["c5.xlarge", 4, 8, 0.17, 4, 15],
+    ["c5.2xlarge", 8, 16, 0.34, 4, 15],
+    ["c5.4xlarge", 16, 32, 0.68, 8, 30],
     ["c5.9xlarge", 36, 72, 1.53, 8, 30],
   ]),
   ...family("x86_64", null, [
-    ["c6i.large", 2, 4, 0.085, 3, 10], ["c6i.xlarge", 4, 8, 0.17, 4, 15], ["c6i.2xlarge", 8, 16, 0.34, 4, 15], ["c6i.4xlarge", 16, 32, 0.68, 8, 30],
+    ["c6i.large", 2, 4, 0.085, 3, 10],
+    ["c6i.xlarge", 4, 8, 0.17, 4, 15],
+    ["c6i.2xlarge", 8, 16, 0.34, 4, 15],
+    ["c6i.4xlarge", 16, 32, 0.68, 8, 30],
     ["c6i.8xlarge", 32, 64, 1.36, 8, 30],
   ]),
   ...family("x86_64", null, [
-    ["c7i.large", 2, 4, 0.08925, 3, 10], ["c7i.xlarge", 4, 8, 0.1785, 4, 15], ["c7i.2xlarge", 8, 16, 0.357, 4, 15], ["c7i.4xlarge", 16, 32, 0.714, 8, 30],
+    ["c7i.large", 2, 4, 0.08925, 3, 10],
+    ["c7i.xlarge", 4, 8, 0.1785, 4, 15],
+    ["c7i.2xlarge", 8, 16, 0.357, 4, 15],
+    ["c7i.4xlarge", 16, 32, 0.714, 8, 30],
     ["c7i.8xlarge", 32, 64, 1.428, 8, 30],
   ]),
   ...family("arm64", null, [
-    ["c7g.large", 2, 4, 0.0725, 3, 10], ["c7g.xlarge", 4, 8, 0.145, 4, 15], ["c7g.2xlarge", 8, 16, 0.29, 4, 15], ["c7g.4xlarge", 16, 32, 0.58, 8, 30],
+    ["c7g.large", 2, 4, 0.0725, 3, 10],
+    ["c7g.xlarge", 4, 8, 0.145, 4, 15],
+    ["c7g.2xlarge", 8, 16, 0.29, 4, 15],
+    ["c7g.4xlarge", 16, 32, 0.58, 8, 30],
     ["c7g.8xlarge", 32, 64, 1.16, 8, 30],
   ]),
   ...family("arm64", null, [
-    ["c8g.large", 2, 4, 0.07976, 3, 10], ["c8g.xlarge", 4, 8, 0.15952, 4, 15], ["c8g.2xlarge", 8, 16, 0.31904, 4, 15], ["c8g.4xlarge", 16, 32, 0.63808, 8, 30],
+    ["c8g.large", 2, 4, 0.07976, 3, 10],
+    ["c8g.xlarge", 4, 8, 0.15952, 4, 15],
+    ["c8g.2xlarge", 8, 16, 0.31904, 4, 15],
+    ["c8g.4xlarge", 16, 32, 0.63808, 8, 30],
     ["c8g.8xlarge", 32, 64, 1.27616, 8, 30],
   ]),
   ...family("x86_64", null, [
-    ["m7i.large", 2, 8, 0.1008, 3, 10], ["m7i.xlarge", 4, 16, 0.2016, 4, 15], ["m7i.2xlarge", 8, 32, 0.4032, 4, 15], ["m7i.4xlarge", 16, 64, 0.8064, 8, 30],
+    ["m7i.large", 2, 8, 0.1008, 3, 10],
+    ["m7i.xlarge", 4, 16, 0.2016, 4, 15],
+    ["m7i.2xlarge", 8, 32, 0.4032, 4, 15],
+    ["m7i.4xlarge", 16, 64, 0.8064, 8, 30],
   ]),
-  ...family("x86_64", nvidia("T4", 16), [
-    ["g4dn.xlarge", 4, 16, 0.526, 3, 10], ["g4dn.2xlarge", 8, 32, 0.752, 3, 10], ["g4dn.4xlarge", 16, 64, 1.204, 3, 10], ["g4dn.12xlarge", 48, 192, 3.912, 8, 30],
-  ], { "g4dn.12xlarge": 4 }),
-  ...family("x86_64", nvidia("A10G", 24), [
-    ["g5.xlarge", 4, 16, 1.006, 4, 15], ["g5.2xlarge", 8, 32, 1.212, 4, 15], ["g5.4xlarge", 16, 64, 1.624, 8, 30], ["g5.12xlarge", 48, 192, 5.672, 15, 50],
-  ], { "g5.12xlarge": 4 }),
-  ...family("x86_64", nvidia("L4", 24), [
-    ["g6.xlarge", 4, 16, 0.8048, 4, 15], ["g6.2xlarge", 8, 32, 0.9776, 4, 15], ["g6.4xlarge", 16, 64, 1.3232, 8, 30], ["g6.12xlarge", 48, 192, 4.6016, 8, 30],
-  ], { "g6.12xlarge": 4 }),
-  ...family("x86_64", neuron("Inferentia", 8, 4), [
-    ["inf1.xlarge", 4, 8, 0.228, 4, 10], ["inf1.2xlarge", 8, 16, 0.362, 4, 10], ["inf1.6xlarge", 24, 48, 1.18, 8, 30],
-  ], { "inf1.6xlarge": 4 }),
-  ...family("x86_64", neuron("Inferentia2", 32, 2), [
-    ["inf2.xlarge", 4, 16, 0.7582, 4, 15], ["inf2.8xlarge", 32, 128, 1.9679, 8, 30], ["inf2.24xlarge", 96, 384, 6.4906, 15, 50],
-    ["inf2.48xlarge", 192, 768, 12.9813, 15, 50],
-  ], { "inf2.24xlarge": 6, "inf2.48xlarge": 12 }),
+  ...family(
+    "x86_64",
+    nvidia("T4", 16),
+    [
+      ["g4dn.xlarge", 4, 16, 0.526, 3, 10],
+      ["g4dn.2xlarge", 8, 32, 0.752, 3, 10],
+      ["g4dn.4xlarge", 16, 64, 1.204, 3, 10],
+      ["g4dn.12xlarge", 48, 192, 3.912, 8, 30],
+    ],
+    { "g4dn.12xlarge": 4 },
+  ),
+  ...family(
+    "x86_64",
+    nvidia("A10G", 24),
+    [
+      ["g5.xlarge", 4, 16, 1.006, 4, 15],
+      ["g5.2xlarge", 8, 32, 1.212, 4, 15],
+      ["g5.4xlarge", 16, 64, 1.624, 8, 30],
+      ["g5.12xlarge", 48, 192, 5.672, 15, 50],
+    ],
+    { "g5.12xlarge": 4 },
+  ),
+  ...family(
+    "x86_64",
+    nvidia("L4", 24),
+    [
+      ["g6.xlarge", 4, 16, 0.8048, 4, 15],
+      ["g6.2xlarge", 8, 32, 0.9776, 4, 15],
+      ["g6.4xlarge", 16, 64, 1.3232, 8, 30],
+      ["g6.12xlarge", 48, 192, 4.6016, 8, 30],
+    ],
+    { "g6.12xlarge": 4 },
+  ),
+  ...family(
+    "x86_64",
+    neuron("Inferentia", 8, 4),
+    [
+      ["inf1.xlarge", 4, 8, 0.228, 4, 10],
+      ["inf1.2xlarge", 8, 16, 0.362, 4, 10],
+      ["inf1.6xlarge", 24, 48, 1.18, 8, 30],
+    ],
+    { "inf1.6xlarge": 4 },
+  ),
+  ...family(
+    "x86_64",
+    neuron("Inferentia2", 32, 2),
+    [
+      ["inf2.xlarge", 4, 16, 0.7582, 4, 15],
+      ["inf2.8xlarge", 32, 128, 1.9679, 8, 30],
+      ["inf2.24xlarge", 96, 384, 6.4906, 15, 50],
+      ["inf2.48xlarge", 192, 768, 12.9813, 15, 50],
+    ],
+    { "inf2.24xlarge": 6, "inf2.48xlarge": 12 },
+  ),
 ];
 
 const BY_NAME = new Map(ALL.map((facts) => [facts.name, facts]));
@@ -110,7 +171,9 @@ export function isKnownInstanceType(name: string): boolean {
 export function getInstanceType(name: string): InstanceTypeFacts {
   const facts = BY_NAME.get(name);
   if (!facts) {
-    throw new Error(`Unknown instance type "${name}". Known types: ${knownInstanceTypes().join(", ")}. Add it to packages/fleet-config/src/catalog.ts with its price source.`);
+    throw new Error(
+      `Unknown instance type "${name}". Known types: ${knownInstanceTypes().join(", ")}. Add it to packages/fleet-config/src/catalog.ts with its price source.`,
+    );
   }
   return facts;
 }

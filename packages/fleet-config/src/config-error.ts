@@ -9,7 +9,10 @@ export interface ConfigProblem {
 
 /** A config that failed validation; the message lists every problem, one per line. */
 export class ConfigError extends Error {
-  constructor(readonly origin: string, readonly problems: readonly ConfigProblem[]) {
+  constructor(
+    readonly origin: string,
+    readonly problems: readonly ConfigProblem[],
+  ) {
     super(`Invalid fleet config (${origin}):\n${problems.map(formatProblem).join("\n")}`);
     this.name = "ConfigError";
   }

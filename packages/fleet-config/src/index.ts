@@ -1,6 +1,14 @@
 export {
-  getInstanceType, isKnownInstanceType, knownInstanceTypes, NETWORK_SOURCE, PRICE_SOURCE, usdPerMillionInferences, vcpuQuotaFamily,
-  type AcceleratorFacts, type InstanceTypeFacts, type VcpuQuotaFamily,
+  getInstanceType,
+  isKnownInstanceType,
+  knownInstanceTypes,
+  NETWORK_SOURCE,
+  PRICE_SOURCE,
+  usdPerMillionInferences,
+  vcpuQuotaFamily,
+  type AcceleratorFacts,
+  type InstanceTypeFacts,
+  type VcpuQuotaFamily,
 } from "./catalog.js";
 export { closestNames, didYouMean } from "./closest.js";
 export { ConfigError, type ConfigProblem } from "./config-error.js";
@@ -9,8 +17,21 @@ export { applyEnvOverrides, envNameFor, ENV_PREFIX } from "./env-overrides.js";
 export { parseFleetConfig } from "./parse.js";
 export { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "./sample-request.js";
 export {
-  clusterSchema, defaultWarmupSeconds, fleetConfigObjectSchema, fleetConfigSchema, loadTestSchema, modelSchema, PROJECT, serverSchema,
-  type ClusterConfig, type FleetConfig, type FleetConfigInput, type LoadTestConfig, type ModelConfig, type ObservabilityConfig, type ServerConfig,
+  clusterSchema,
+  defaultWarmupSeconds,
+  fleetConfigObjectSchema,
+  fleetConfigSchema,
+  loadTestSchema,
+  modelSchema,
+  PROJECT,
+  serverSchema,
+  type ClusterConfig,
+  type FleetConfig,
+  type FleetConfigInput,
+  type LoadTestConfig,
+  type ModelConfig,
+  type ObservabilityConfig,
+  type ServerConfig,
 } from "./schema.js";
 export { fnv1a32, modelsForShard, repositoryModelNames, shardOwner } from "./shard.js";
 export { defaultStacksDir, fromNamespacedConfig, listStacks, loadStackConfig, type LoadStackOptions } from "./stack-file.js";

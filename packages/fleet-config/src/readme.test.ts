@@ -21,7 +21,9 @@ describe("README config table", () => {
 
   it.each(fieldPaths(fleetConfigObjectSchema))("documents %s", (field) => {
     const last = field.split(".").pop()!;
-    const documented = readme.includes(`\`${field}\``) || readme.split("\n").some((line) => line.startsWith("|") && line.includes(`\`${field.split(".").slice(0, -1).join(".")}.`) && line.includes(`.${last}\``));
+    const documented =
+      readme.includes(`\`${field}\``) ||
+      readme.split("\n").some((line) => line.startsWith("|") && line.includes(`\`${field.split(".").slice(0, -1).join(".")}.`) && line.includes(`.${last}\``));
     expect(documented, `${field} is missing from the README's config table`).toBe(true);
   });
 });

@@ -49,8 +49,12 @@ describe("parseFleetConfig rejects bad values naming the field and the value", (
     [{ instanceType: "c7i.xlarge", server: { processor: "gpu" } }, "server.processor", "gpu", /NVIDIA/],
     [{ instanceType: "c7i.xlarge", server: { processor: "inf" } }, "server.processor", "inf", /Inferentia/],
     [{ loadTest: { duration: "10s", warmup: "10s" } }, "loadTest.warmup", "10s", /shorter than loadTest\.duration/],
-    [{ cluster: { adminPrincipals: ["arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_abc/jane"] } }, "cluster.adminPrincipals.0",
-      "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_abc/jane", /aws iam get-role --role-name AWSReservedSSO_Admin_abc/],
+    [
+      { cluster: { adminPrincipals: ["arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_abc/jane"] } },
+      "cluster.adminPrincipals.0",
+      "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_abc/jane",
+      /aws iam get-role --role-name AWSReservedSSO_Admin_abc/,
+    ],
     [{ cluster: { adminPrincipals: ["jane"] } }, "cluster.adminPrincipals.0", "jane", /IAM role or user ARN/],
     [{ cluster: { logRetentionDays: 10 } }, "cluster.logRetentionDays", 10, /retention periods: 1, 3, 5, 7, 14/],
     [{ instanceType: "c7g.xlarge", server: { cpuArch: "x86_64" } }, "server.cpuArch", "x86_64", /arm64/],
@@ -65,6 +69,8 @@ describe("parseFleetConfig rejects bad values naming the field and the value", (
   });
 
   it("puts path, value and rule in the error message", () => {
-    expect(() => parseFleetConfig({ server: { threads: "four" } }, "stacks/Pulumi.x.yaml")).toThrow(/Pulumi\.x\.yaml[\s\S]*server\.threads: .*number.*\(got "four"\)/);
+    expect(() => parseFleetConfig({ server: { threads: "four" } }, "stacks/Pulumi.x.yaml")).toThrow(
+      /Pulumi\.x\.yaml[\s\S]*server\.threads: .*number.*\(got "four"\)/,
+    );
   });
 });

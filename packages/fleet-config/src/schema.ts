@@ -18,22 +18,32 @@ const instanceType = z.string().refine(isKnownInstanceType, {
   error: () => `must be an instance type from the catalog: ${knownInstanceTypes().join(", ")}`,
 });
 
-const kubernetesQuantity = z.union([z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, "must be a Kubernetes quantity such as \"2\", \"500m\" or \"4Gi\""), z.number().positive()]).transform(String);
+const kubernetesQuantity = z
+  .union([z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'must be a Kubernetes quantity such as "2", "500m" or "4Gi"'), z.number().positive()])
+  .transform(String);
 
-const modelSource = z.string().min(1).refine((source) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^(s3|https):\/\//.test(source), {
-  error: "must be a local directory, an s3://bucket/prefix or an https:// URL",
-});
+const modelSource = z
+  .string()
+  .min(1)
+  .refine((source) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^(s3|https):\/\//.test(source), {
+    error: "must be a local directory, an s3://bucket/prefix or an https:// URL",
+  });
 
 export const modelSchema = z.strictObject({
   /** Name used in reports and image tags. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes").default("bert-qa"),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes")
+    .default("bert-qa"),
   /** Local model dir (relative to the repo root), s3://bucket/prefix or https:// URL of a model dir. */
   source: modelSource.default("models/bert-qa-tiny"),
   /** How to build the model with model-zoo when a local source is missing (nothing is downloaded). */
-  generate: z.strictObject({
-    size: z.enum(["tiny", "mini", "base"]).default("tiny"),
-    seed: z.int().min(0).default(7),
-  }).prefault({}),
+  generate: z
+    .strictObject({
+      size: z.enum(["tiny", "mini", "base"]).default("tiny"),
+      seed: z.int().min(0).default(7),
+    })
+    .prefault({}),
   task: z.enum(["question-answering"]).default("question-answering"),
   /** Longest token sequence; longer contexts are truncated. */
   maxSeqLength: z.int().min(8).max(512).default(128),
@@ -45,12 +55,14 @@ export const modelSchema = z.strictObject({
   /** dynamic pads a batch to its longest request; fixed pads every request to maxSeqLength (the AWS sample). */
   padding: z.enum(["dynamic", "fixed"]).default("dynamic"),
   /** Many unique models served from one repository: each server lazily loads its shard. */
-  repository: z.strictObject({
-    /** How many unique models the repository holds. */
-    count: z.int().min(1).max(100_000),
-    /** Memory budget for resident models per server; least recently used models are unloaded past it. */
-    maxResidentMb: z.int().min(16).default(1024),
-  }).optional(),
+  repository: z
+    .strictObject({
+      /** How many unique models the repository holds. */
+      count: z.int().min(1).max(100_000),
+      /** Memory budget for resident models per server; least recently used models are unloaded past it. */
+      maxResidentMb: z.int().min(16).default(1024),
+    })
+    .optional(),
 });
 
 export const serverSchema = z.strictObject({
@@ -101,14 +113,16 @@ export const serverSchema = z.strictObject({
   /** Make the load balancer internet-facing; the policy pack refuses one unless this is true. */
   internetFacing: z.boolean().default(false),
   /** Kubernetes requests = limits per server pod. */
-  resources: z.strictObject({
-    cpu: kubernetesQuantity.default("1"),
-    memory: kubernetesQuantity.default("2Gi"),
-    /** nvidia.com/gpu per pod; defaults to 1 on gpu. */
-    gpus: z.int().min(0).max(16).optional(),
-    /** aws.amazon.com/neuron devices per pod; defaults to 1 on inf. */
-    neuronDevices: z.int().min(0).max(16).optional(),
-  }).prefault({}),
+  resources: z
+    .strictObject({
+      cpu: kubernetesQuantity.default("1"),
+      memory: kubernetesQuantity.default("2Gi"),
+      /** nvidia.com/gpu per pod; defaults to 1 on gpu. */
+      gpus: z.int().min(0).max(16).optional(),
+      /** aws.amazon.com/neuron devices per pod; defaults to 1 on inf. */
+      neuronDevices: z.int().min(0).max(16).optional(),
+    })
+    .prefault({}),
 });
 
 const sloSchema = z.strictObject({
@@ -128,7 +142,8 @@ const slo = z.preprocess((value, ctx) => {
   const problem = !match
     ? `SLO ${JSON.stringify(value)} is not understood: ${form}.`
     : match[2] === "<"
-      ? `SLO ${JSON.stringify(value)} uses "<": an SLO holds while the percentile is at most the threshold, so write "${match[1]}<=${match[3]}${match[4] ?? "ms"}".`
+      ? `SLO ${JSON.stringify(value)} uses "<": an SLO holds while the percentile is at most the threshold, so write ` +
+        `"${match[1]}<=${match[3]}${match[4] ?? "ms"}".`
       : match[4] === undefined
         ? `SLO ${JSON.stringify(value)} has no unit: write "${match[1]}<=${match[3]}ms" (or s).`
         : undefined;
@@ -142,7 +157,10 @@ const slo = z.preprocess((value, ctx) => {
 export const loadTestSchema = z.strictObject({
   /** Instance type of the system nodes that run k6 pods. */
   instanceType: instanceType.default("c7i.2xlarge"),
-  /** seq cycles servers and models in order; rnd picks at random; bmk holds constant concurrency; rate is open loop; ramp raises the rate to find the SLO limit. */
+  /**
+   * seq cycles servers and models in order; rnd picks at random; bmk holds constant concurrency; rate is open
+   * loop; ramp raises the rate to find the SLO limit.
+   */
   mode: z.enum(["seq", "rnd", "bmk", "rate", "ramp"]).default("bmk"),
   duration: durationSeconds.default(30),
   /**
@@ -155,10 +173,12 @@ export const loadTestSchema = z.strictObject({
   /** Requests per second in total for rate mode (split over pods). */
   rate: z.number().positive().max(1_000_000).default(100),
   /** Ramp mode: arrival rate rises from startRate to maxRate over the duration. */
-  ramp: z.strictObject({
-    startRate: z.number().positive().default(10),
-    maxRate: z.number().positive().default(1000),
-  }).prefault({}),
+  ramp: z
+    .strictObject({
+      startRate: z.number().positive().default(10),
+      maxRate: z.number().positive().default(1000),
+    })
+    .prefault({}),
   /** Load generator pods (k6 Indexed Job completions). */
   pods: z.int().min(1).max(100).default(1),
   /** Stop after this many requests per generator. */
@@ -166,10 +186,12 @@ export const loadTestSchema = z.strictObject({
   /** Per-request timeout. */
   requestTimeout: durationSeconds.default(10),
   /** How requests pick a model: uniform, or Zipf(s) for many-model fleets. */
-  modelChoice: z.strictObject({
-    distribution: z.enum(["uniform", "zipf"]).default("uniform"),
-    s: z.number().positive().default(1.1),
-  }).prefault({}),
+  modelChoice: z
+    .strictObject({
+      distribution: z.enum(["uniform", "zipf"]).default("uniform"),
+      s: z.number().positive().default(1.1),
+    })
+    .prefault({}),
   slo: slo.prefault({}),
   /** What k6 targets: each server's Service, or the load balancer in front of them all (needs server.expose). */
   target: z.enum(["service", "loadBalancer"]).default("service"),
@@ -184,7 +206,10 @@ const adminPrincipal = z.string().superRefine((arn, ctx) => {
   if (assumed) {
     ctx.addIssue({
       code: "custom",
-      message: `is an assumed-role session (what \`aws sts get-caller-identity\` prints for SSO and assumed roles), which EKS access entries refuse: give the role's ARN, \`aws iam get-role --role-name ${assumed[1]} --query Role.Arn --output text\` (the identity running \`pulumi up\` needs no entry: it is admin already)`,
+      message:
+        `is an assumed-role session (what \`aws sts get-caller-identity\` prints for SSO and assumed roles), which EKS access entries refuse: give ` +
+        `the role's ARN, \`aws iam get-role --role-name ${assumed[1]} --query Role.Arn --output text\` (the identity running \`pulumi up\` needs no entry: ` +
+        `it is admin already)`,
     });
   } else if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(arn)) {
     ctx.addIssue({ code: "custom", message: "must be an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admins" });
@@ -193,11 +218,17 @@ const adminPrincipal = z.string().superRefine((arn, ctx) => {
 
 export const clusterSchema = z.strictObject({
   /** Use an existing cluster instead of creating network and cluster: a kubeconfig (path or contents) or an EKS cluster name. */
-  existing: z.strictObject({
-    kubeconfig: z.string().min(1).optional(),
-    clusterName: z.string().min(1).optional(),
-  }).refine((e) => Boolean(e.kubeconfig) !== Boolean(e.clusterName), { error: "give exactly one of kubeconfig or clusterName" }).optional(),
-  kubernetesVersion: z.string().regex(/^1\.\d+$/, 'must look like "1.33"').default("1.33"),
+  existing: z
+    .strictObject({
+      kubeconfig: z.string().min(1).optional(),
+      clusterName: z.string().min(1).optional(),
+    })
+    .refine((e) => Boolean(e.kubeconfig) !== Boolean(e.clusterName), { error: "give exactly one of kubeconfig or clusterName" })
+    .optional(),
+  kubernetesVersion: z
+    .string()
+    .regex(/^1\.\d+$/, 'must look like "1.33"')
+    .default("1.33"),
   /** Reach the API endpoint from the internet (restricted to publicAccessCidrs); private access is always on. */
   endpointPublicAccess: z.boolean().default(true),
   publicAccessCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 203.0.113.0/24")).default([]),
@@ -215,9 +246,11 @@ export const clusterSchema = z.strictObject({
    */
   adminPrincipals: z.array(adminPrincipal).default([]),
   /** Days CloudWatch keeps the control-plane logs (the program owns the log group, so destroy removes it). */
-  logRetentionDays: z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days)) as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], {
-    error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
-  }).default(7),
+  logRetentionDays: z
+    .union(LOG_RETENTION_DAYS.map((days) => z.literal(days)) as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], {
+      error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+    })
+    .default(7),
   /**
    * Cluster Autoscaler on the fleet node group (min 0, max fleetNodes): fleet nodes go away when no
    * server needs them. The system node group stays fixed.
@@ -236,24 +269,35 @@ export const observabilitySchema = z.strictObject({
   scrapeIntervalSeconds: z.int().min(10).max(300).default(30),
   /** Days CloudWatch keeps the Prometheus EMF log group and the Container Insights performance logs. */
   logRetentionDays: z.int().min(1).max(3653).default(7),
-  alarms: z.strictObject({
-    /** Consecutive one-minute periods over the threshold before an alarm fires. */
-    evaluationMinutes: z.int().min(1).max(60).default(3),
-    /** Queue-full rejections (HTTP 503) per minute, summed over servers, that count as sustained. */
-    rejectionsPerMinute: z.number().min(0).default(10),
-    /** An email address subscribed to a new SNS topic that the alarms notify. */
-    email: z.email().optional(),
-    /** An existing SNS topic the alarms notify (instead of, or as well as, the email topic). */
-    snsTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts").optional(),
-  }).prefault({}),
+  alarms: z
+    .strictObject({
+      /** Consecutive one-minute periods over the threshold before an alarm fires. */
+      evaluationMinutes: z.int().min(1).max(60).default(3),
+      /** Queue-full rejections (HTTP 503) per minute, summed over servers, that count as sustained. */
+      rejectionsPerMinute: z.number().min(0).default(10),
+      /** An email address subscribed to a new SNS topic that the alarms notify. */
+      email: z.email().optional(),
+      /** An existing SNS topic the alarms notify (instead of, or as well as, the email topic). */
+      snsTopicArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts")
+        .optional(),
+    })
+    .prefault({}),
 });
 
 const fleetObjectSchema = z.strictObject({
   /** Pulumi stack name this config came from. */
   stack: z.string().default("dev"),
   /** AWS region (the stack's aws:region). */
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as "us-east-1"').default("us-east-1"),
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Kubernetes namespace name (lower-case, digits, dashes)").default("inference-fleet"),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as "us-east-1"')
+    .default("us-east-1"),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Kubernetes namespace name (lower-case, digits, dashes)")
+    .default("inference-fleet"),
   /** Instance type of the fleet's nodes. */
   instanceType: instanceType.default("c7i.xlarge"),
   model: modelSchema.prefault({}),
@@ -274,32 +318,77 @@ export const fleetConfigSchema = fleetObjectSchema
     const facts = getInstanceType(config.instanceType);
     const acceleratorKind = facts.accelerator?.kind;
     if (config.server.cpuArch && config.server.cpuArch !== facts.arch) {
-      ctx.addIssue({ code: "custom", path: ["server", "cpuArch"], input: config.server.cpuArch, message: `must match the instance type ${facts.name}, which is ${facts.arch}; remove it to derive it` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["server", "cpuArch"],
+        input: config.server.cpuArch,
+        message: `must match the instance type ${facts.name}, which is ${facts.arch}; remove it to derive it`,
+      });
     }
     const processor = config.server.processor ?? defaultProcessor(acceleratorKind);
     if (processor === "gpu" && acceleratorKind !== "nvidia") {
-      ctx.addIssue({ code: "custom", path: ["server", "processor"], input: processor, message: `gpu needs an NVIDIA instance type (g4dn, g5, g6), not ${facts.name}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["server", "processor"],
+        input: processor,
+        message: `gpu needs an NVIDIA instance type (g4dn, g5, g6), not ${facts.name}`,
+      });
     }
     if (processor === "inf" && acceleratorKind !== "neuron") {
-      ctx.addIssue({ code: "custom", path: ["server", "processor"], input: processor, message: `inf needs an Inferentia instance type (inf1, inf2), not ${facts.name}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["server", "processor"],
+        input: processor,
+        message: `inf needs an Inferentia instance type (inf1, inf2), not ${facts.name}`,
+      });
     }
     if (config.loadTest.ramp.maxRate <= config.loadTest.ramp.startRate) {
-      ctx.addIssue({ code: "custom", path: ["loadTest", "ramp", "maxRate"], input: config.loadTest.ramp.maxRate, message: `must be greater than startRate (${config.loadTest.ramp.startRate})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["loadTest", "ramp", "maxRate"],
+        input: config.loadTest.ramp.maxRate,
+        message: `must be greater than startRate (${config.loadTest.ramp.startRate})`,
+      });
     }
     if (config.loadTest.warmup !== undefined && config.loadTest.warmup >= config.loadTest.duration) {
-      ctx.addIssue({ code: "custom", path: ["loadTest", "warmup"], input: config.loadTest.warmup, message: `must be shorter than loadTest.duration (${config.loadTest.duration} s), which includes it` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["loadTest", "warmup"],
+        input: config.loadTest.warmup,
+        message: `must be shorter than loadTest.duration (${config.loadTest.duration} s), which includes it`,
+      });
     }
     if (config.loadTest.target === "loadBalancer" && config.server.expose === "none") {
-      ctx.addIssue({ code: "custom", path: ["loadTest", "target"], input: "loadBalancer", message: "needs a load balancer: set server.expose to nlb or alb, or set loadTest.target: service" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["loadTest", "target"],
+        input: "loadBalancer",
+        message: "needs a load balancer: set server.expose to nlb or alb, or set loadTest.target: service",
+      });
     }
     if (config.server.internetFacing && config.server.expose === "none") {
-      ctx.addIssue({ code: "custom", path: ["server", "internetFacing"], input: true, message: "has no load balancer to apply to: set server.expose to nlb or alb, or remove it" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["server", "internetFacing"],
+        input: true,
+        message: "has no load balancer to apply to: set server.expose to nlb or alb, or remove it",
+      });
     }
     if (config.cluster.idle && !config.cluster.autoscaler) {
-      ctx.addIssue({ code: "custom", path: ["cluster", "idle"], input: true, message: "leaves the fleet nodes running (and billed) without the autoscaler: set cluster.autoscaler: true, or destroy the stack" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["cluster", "idle"],
+        input: true,
+        message: "leaves the fleet nodes running (and billed) without the autoscaler: set cluster.autoscaler: true, or destroy the stack",
+      });
     }
     if (config.cluster.endpointPublicAccess && config.cluster.publicAccessCidrs.includes("0.0.0.0/0")) {
-      ctx.addIssue({ code: "custom", path: ["cluster", "publicAccessCidrs"], input: config.cluster.publicAccessCidrs, message: "must not contain 0.0.0.0/0: list your office or CI CIDRs, or set endpointPublicAccess: false" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["cluster", "publicAccessCidrs"],
+        input: config.cluster.publicAccessCidrs,
+        message: "must not contain 0.0.0.0/0: list your office or CI CIDRs, or set endpointPublicAccess: false",
+      });
     }
   })
   .transform((config) => {

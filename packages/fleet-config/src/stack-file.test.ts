@@ -43,7 +43,10 @@ describe("loading a stack file", () => {
   });
 
   it("applies FLEET_* environment overrides through the schema", () => {
-    const config = loadStackConfig("ok", { stacksDir: dir, env: { FLEET_SERVER_NUM_MODELS: "5", FLEET_LOAD_TEST_DURATION: "10s", FLEET_MODEL_PADDING: "fixed" } });
+    const config = loadStackConfig("ok", {
+      stacksDir: dir,
+      env: { FLEET_SERVER_NUM_MODELS: "5", FLEET_LOAD_TEST_DURATION: "10s", FLEET_MODEL_PADDING: "fixed" },
+    });
     expect(config.server.numModels).toBe(5);
     expect(config.loadTest.duration).toBe(10);
     expect(config.model.padding).toBe("fixed");
@@ -56,7 +59,10 @@ describe("loading a stack file", () => {
   });
 
   it("reads Pulumi's allConfig() form, where objects are JSON strings", () => {
-    const config = fromNamespacedConfig({ "inference-fleet:server": '{"numModels":2}', "inference-fleet:instanceType": "c7g.xlarge", "aws:region": "eu-west-1" }, "x");
+    const config = fromNamespacedConfig(
+      { "inference-fleet:server": '{"numModels":2}', "inference-fleet:instanceType": "c7g.xlarge", "aws:region": "eu-west-1" },
+      "x",
+    );
     expect(config).toEqual({ stack: "x", server: { numModels: 2 }, instanceType: "c7g.xlarge", region: "eu-west-1" });
   });
 });

@@ -13,7 +13,14 @@ export { histogramSchema, loadTestResultSchema, parseResult, seriesPointSchema, 
 export { buildResult, LOAD_MODES, totalErrors } from "./results.js";
 export type { LoadMode, LoadTestResult, SeriesPoint, ServerInfo } from "./results.js";
 export {
-  describeExecutionProviders, describePrecisions, executionProviderFromMetadata, executionProvidersOf, metadataModels, metadataUrl, mergeServers, serverInfoFromMetadata,
+  describeExecutionProviders,
+  describePrecisions,
+  executionProviderFromMetadata,
+  executionProvidersOf,
+  metadataModels,
+  metadataUrl,
+  mergeServers,
+  serverInfoFromMetadata,
 } from "./servers.js";
 export { mergeResults } from "./merge.js";
 export { ResultRecorder } from "./recorder.js";

@@ -23,7 +23,13 @@ export function predictionPath(model: string): string {
   return `/predictions/${encodeURIComponent(model)}`;
 }
 
-export function buildRequest(target: string, model: string, method: RequestMethod = "GET", question = DEFAULT_QUESTION, context = DEFAULT_CONTEXT): InferenceRequest {
+export function buildRequest(
+  target: string,
+  model: string,
+  method: RequestMethod = "GET",
+  question = DEFAULT_QUESTION,
+  context = DEFAULT_CONTEXT,
+): InferenceRequest {
   const url = normalizeTarget(target) + predictionPath(model);
   if (method === "GET") return { method, url, body: undefined, headers: {} };
   return { method, url, body: JSON.stringify({ seq_0: question, seq_1: context }), headers: { "content-type": "application/json" } };

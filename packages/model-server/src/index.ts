@@ -3,14 +3,28 @@ export { parseTokenizerJson, type WordPieceSpec } from "./tokenizer/tokenizer-js
 export { QuestionTooLongError, WordPieceTokenizer, type EncodedPair } from "./tokenizer/wordpiece-tokenizer.js";
 export { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "./sample-defaults.js";
 export {
-  resolveServerSettings, serverSettingsSchema, SETTINGS_ENV, type ServerSettings, type SettingsFlagNames, type SettingsFlags,
+  resolveServerSettings,
+  serverSettingsSchema,
+  SETTINGS_ENV,
+  type ServerSettings,
+  type SettingsFlagNames,
+  type SettingsFlags,
 } from "./config/settings.js";
 export { deriveConcurrency, describeConcurrency, serverConcurrency, type Concurrency, type ConcurrencyInput } from "./config/concurrency.js";
 export { hostCpuProbe, parseCpuMax, readCpuBudget, type CpuBudget, type CpuBudgetSource, type CpuProbe } from "./config/cpu-budget.js";
 export { drainTimeoutMs, fleetServerEnvironment, type ServerPlacement } from "./config/fleet-environment.js";
 export { createApp, type AppDeps, type ServerState } from "./http/app.js";
 export { ServerMetrics } from "./http/server-metrics.js";
-export { loadModelCopies, StaticModelRegistry, type LoadedModel, type ModelDescription, type ModelRegistry, type ModelState, type ModelStatus, type SessionProvider } from "./model/model-registry.js";
+export {
+  loadModelCopies,
+  StaticModelRegistry,
+  type LoadedModel,
+  type ModelDescription,
+  type ModelRegistry,
+  type ModelState,
+  type ModelStatus,
+  type SessionProvider,
+} from "./model/model-registry.js";
 export { ModelRepository, ModelUnavailableError, SESSION_OVERHEAD_BYTES, type ModelRepositoryOptions } from "./model/model-repository.js";
 export { isValidModelName, repositorySource, type RepositorySource } from "./model/repository-source.js";
 export { ModelLoadError, type ExecutionProvider } from "./model/load-model.js";
@@ -23,5 +37,11 @@ export { WorkerSessions, sessionFactory } from "./inference/worker-sessions.js";
 export { convertModelDirs, convertToOrtFormat, ORT_MODEL_FILE } from "./inference/ort-format-cache.js";
 export { freePort } from "./process/free-port.js";
 export {
-  modelServerLaunch, ServerProcess, spawnServerProcess, startServerProcess, type ExitStatus, type ServerLaunch, type StartServerProcessOptions,
+  modelServerLaunch,
+  ServerProcess,
+  spawnServerProcess,
+  startServerProcess,
+  type ExitStatus,
+  type ServerLaunch,
+  type StartServerProcessOptions,
 } from "./process/server-process.js";

@@ -48,18 +48,25 @@ describe("the server process", { timeout: 30_000 }, () => {
     await server.waitReady(30_000);
     const body = JSON.stringify({ seq_0: "Who is pulled up the mountain?" });
     const inFlight = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(`${server.url}/predictions/model0`, { method: "POST", headers: { "content-type": "application/json", "content-length": body.length } }, (res) => {
-        let text = "";
-        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-        res.on("end", () => resolve({ status: res.statusCode!, text }));
-      });
+      const req = request(
+        `${server.url}/predictions/model0`,
+        { method: "POST", headers: { "content-type": "application/json", "content-length": body.length } },
+        (res) => {
+          let text = "";
+          res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+          res.on("end", () => resolve({ status: res.statusCode!, text }));
+        },
+      );
       req.on("error", reject);
       // Half the body now, the rest after SIGTERM: the request is in flight while the server drains.
       req.write(body.slice(0, 10));
       setTimeout(() => {
         server.kill("SIGTERM");
         setTimeout(async () => {
-          const ready = await fetch(`${server.url}/v2/health/ready`).then((r) => r.status, () => "refused");
+          const ready = await fetch(`${server.url}/v2/health/ready`).then(
+            (r) => r.status,
+            () => "refused",
+          );
           expect(ready === 503 || ready === "refused").toBe(true);
           req.end(body.slice(10));
         }, 300);
@@ -90,10 +97,14 @@ describe("the server process", { timeout: 30_000 }, () => {
     const body = JSON.stringify({ seq_1: "word ".repeat(3000) });
     const send = () =>
       new Promise<{ status: number; retryAfter: string | undefined }>((resolve, reject) => {
-        const req = request(`${server.url}/predictions/model0`, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": body.length } }, (res) => {
-          res.resume();
-          res.on("end", () => resolve({ status: res.statusCode!, retryAfter: res.headers["retry-after"] }));
-        });
+        const req = request(
+          `${server.url}/predictions/model0`,
+          { method: "POST", agent, headers: { "content-type": "application/json", "content-length": body.length } },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve({ status: res.statusCode!, retryAfter: res.headers["retry-after"] }));
+          },
+        );
         req.on("error", reject);
         req.end(body);
       });

@@ -26,8 +26,15 @@ describe("repository settings", () => {
 
 describe("openModelRepository", () => {
   it("serves only this server's shard, by the fleet's shared hash", async () => {
-    const shards = await Promise.all([0, 1].map((serverIndex) =>
-      openModelRepository({ ...resolveServerSettings({ env: { SERVER_INDEX: String(serverIndex), NUM_SERVERS: "2" } }), threads: 1, modelRepo: repo.root }, new ServerMetrics(), silentLogger)));
+    const shards = await Promise.all(
+      [0, 1].map((serverIndex) =>
+        openModelRepository(
+          { ...resolveServerSettings({ env: { SERVER_INDEX: String(serverIndex), NUM_SERVERS: "2" } }), threads: 1, modelRepo: repo.root },
+          new ServerMetrics(),
+          silentLogger,
+        ),
+      ),
+    );
     expect(shards.map((shard) => shard.names())).toEqual([modelsForShard(repo.names, 0, 2), modelsForShard(repo.names, 1, 2)]);
     expect(shards.flatMap((shard) => shard.names()).sort()).toEqual([...repo.names].sort());
     await Promise.all(shards.map((shard) => shard.close()));

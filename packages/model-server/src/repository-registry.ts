@@ -21,8 +21,21 @@ export async function openModelRepository(
   const source = repositorySource(settings.modelRepo, settings.cacheDir, (message) => logger.info(message));
   const all = await source.list();
   const names = modelsForShard(all, settings.serverIndex, settings.numServers);
-  if (names.length === 0) logger.warn(`Shard ${settings.serverIndex} of ${settings.numServers} owns none of the ${all.length} models in ${source.location}; this server will answer 404 to every model.`);
-  logger.info({ repository: source.location, models: all.length, shard: `${settings.serverIndex}/${settings.numServers}`, served: names.length, maxResidentMb: settings.maxResidentMb }, "model repository listed");
+  if (names.length === 0)
+    logger.warn(
+      `Shard ${settings.serverIndex} of ${settings.numServers} owns none of the ${all.length} models in ${source.location}; this server will answer 404 to ` +
+        `every model.`,
+    );
+  logger.info(
+    {
+      repository: source.location,
+      models: all.length,
+      shard: `${settings.serverIndex}/${settings.numServers}`,
+      served: names.length,
+      maxResidentMb: settings.maxResidentMb,
+    },
+    "model repository listed",
+  );
   return new ModelRepository({
     source,
     names,

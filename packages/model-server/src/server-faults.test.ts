@@ -59,7 +59,7 @@ describe("slow and vanishing clients", () => {
     const { server } = await serverWith({ headersTimeoutMs: 1000, bodyTimeoutMs: 1000 });
     const socket = await openSocket(server.port);
     const closed = untilClosed(socket);
-    socket.write("POST /predictions/model0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"seq_0\": \"");
+    socket.write('POST /predictions/model0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"seq_0": "');
     const { answer, ms } = await closed;
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     // Deadline 2 s (headers + body), checked every second: generous margins for a shared machine.
@@ -80,7 +80,7 @@ describe("slow and vanishing clients", () => {
   it("counts a client that hangs up mid-upload as 499, not 5xx, and logs one line without a stack", async () => {
     const { server, logs } = await serverWith({});
     const socket = await openSocket(server.port);
-    socket.write("POST /predictions/model0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"seq_0\": \"wh");
+    socket.write('POST /predictions/model0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"seq_0": "wh');
     await new Promise((resolve) => setTimeout(resolve, 200));
     socket.destroy();
     let metrics = "";

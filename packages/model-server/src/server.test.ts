@@ -25,7 +25,10 @@ function rawRequest(port: number, text: string | Buffer[]): Promise<number> {
 beforeAll(async () => {
   model = await generateTinyModel();
   const [port, metricsPort] = [await freePort(), await freePort()];
-  server = await startServer(resolveServerSettings({ flags: { modelSource: model.dir, port, host: "127.0.0.1", metricsPort, maxQueue: 4, maxBodyBytes: 16 * 1024, quiet: true } }), silentLogger);
+  server = await startServer(
+    resolveServerSettings({ flags: { modelSource: model.dir, port, host: "127.0.0.1", metricsPort, maxQueue: 4, maxBodyBytes: 16 * 1024, quiet: true } }),
+    silentLogger,
+  );
 });
 afterAll(async () => {
   await server?.drain(1000);

@@ -161,17 +161,20 @@ export async function startServer(
       return drained.every(Boolean);
     },
   };
-  logger.info({
-    url: running.url,
-    metrics: running.metricsUrl ?? `${running.url}/metrics`,
-    models: registry.names().length,
-    dir,
-    separateSessions: settings.separateSessions,
-    maxBatch: settings.maxBatch,
-    padding: settings.padding,
-    ...concurrency,
-    requestedExecutionProviders: settings.executionProviders,
-    executionProviders: providersInUse(registry),
-  }, "model server ready");
+  logger.info(
+    {
+      url: running.url,
+      metrics: running.metricsUrl ?? `${running.url}/metrics`,
+      models: registry.names().length,
+      dir,
+      separateSessions: settings.separateSessions,
+      maxBatch: settings.maxBatch,
+      padding: settings.padding,
+      ...concurrency,
+      requestedExecutionProviders: settings.executionProviders,
+      executionProviders: providersInUse(registry),
+    },
+    "model server ready",
+  );
   return running;
 }

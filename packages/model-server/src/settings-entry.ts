@@ -5,5 +5,10 @@ export { deriveConcurrency, describeConcurrency, serverConcurrency, type Concurr
 export { hostCpuProbe, parseCpuMax, readCpuBudget, type CpuBudget, type CpuBudgetSource, type CpuProbe } from "./config/cpu-budget.js";
 export { drainTimeoutMs, fleetServerEnvironment, type ServerPlacement } from "./config/fleet-environment.js";
 export {
-  resolveServerSettings, serverSettingsSchema, SETTINGS_ENV, type ServerSettings, type ServerSettingsInput, type SettingsFlags,
+  resolveServerSettings,
+  serverSettingsSchema,
+  SETTINGS_ENV,
+  type ServerSettings,
+  type ServerSettingsInput,
+  type SettingsFlags,
 } from "./config/settings.js";

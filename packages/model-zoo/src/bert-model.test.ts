@@ -123,7 +123,10 @@ describe("seeds", () => {
   it("gives a byte-identical model.onnx (and model.json) for the same seed", async () => {
     const first = await model("tiny", 7);
     const again = await generateModel({ size: "tiny", seed: 7, outDir: join(root, "tiny-7-again") });
-    const sha256 = async (path: string) => createHash("sha256").update(await readFile(path)).digest("hex");
+    const sha256 = async (path: string) =>
+      createHash("sha256")
+        .update(await readFile(path))
+        .digest("hex");
     expect(await sha256(again.files[0]!)).toBe(await sha256(first.files[0]!));
     expect(await sha256(again.files[2]!)).toBe(await sha256(first.files[2]!));
     expect(again.bytes).toBe((await readFile(first.files[0]!)).length);

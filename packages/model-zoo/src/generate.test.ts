@@ -13,7 +13,10 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const sha256 = async (path: string) => createHash("sha256").update(await readFile(path)).digest("hex");
+const sha256 = async (path: string) =>
+  createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
 
 describe("generateModel", () => {
   it("writes model.onnx, tokenizer.json and model.json and reports the parameters and bytes", async () => {
@@ -24,7 +27,15 @@ describe("generateModel", () => {
     // tiny: embeddings (30522 + 512 + 2) x 128 + LayerNorm, 2 layers of 198,272, QA head 258.
     expect(result.parameters).toBe(4_369_666);
     const info = JSON.parse(await readFile(join(dir, MODEL_INFO_FILE), "utf8")) as ModelInfo;
-    expect(info).toMatchObject({ name: "squad-tiny", task: "question-answering", maxSequenceLength: 384, source: "model-zoo", size: "tiny", seed: 3, parameters: 4_369_666 });
+    expect(info).toMatchObject({
+      name: "squad-tiny",
+      task: "question-answering",
+      maxSequenceLength: 384,
+      source: "model-zoo",
+      size: "tiny",
+      seed: 3,
+      parameters: 4_369_666,
+    });
     expect(info.architecture).toMatchObject({ layers: 2, hiddenSize: 128, heads: 2, intermediateSize: 512, vocabSize: 30522, maxPositions: 512 });
     expect(info.inputs.map((i) => i.name)).toEqual(["input_ids", "attention_mask", "token_type_ids"]);
     expect(info.outputs.map((o) => o.name)).toEqual(["start_logits", "end_logits"]);
@@ -52,7 +63,13 @@ describe("generateManyModels", () => {
   it("writes a model repository of distinct models named model0..model{N-1}, reporting progress", async () => {
     const repo = join(root, "repo");
     const progress: string[] = [];
-    const models = await generateManyModels({ count: 3, size: "tiny", seedBase: 100, outDir: repo, onProgress: (done, total, m) => progress.push(`${done}/${total} ${m.name}`) });
+    const models = await generateManyModels({
+      count: 3,
+      size: "tiny",
+      seedBase: 100,
+      outDir: repo,
+      onProgress: (done, total, m) => progress.push(`${done}/${total} ${m.name}`),
+    });
     expect((await readdir(repo)).sort()).toEqual(["model0", "model1", "model2"]);
     expect(progress).toEqual(["1/3 model0", "2/3 model1", "3/3 model2"]);
     const modelHashes = await Promise.all(models.map((m) => sha256(m.files[0]!)));

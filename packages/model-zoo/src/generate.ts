@@ -10,7 +10,6 @@ import { quantizeModelDir } from "./quantize-dir.js";
 import type { Precision, QuantizeReport } from "./quantize.js";
 import { buildTokenizerJson } from "./tokenizer-json.js";
 
-
 export interface GenerateModelOptions {
   readonly size: PresetName;
   readonly seed: number;
@@ -53,7 +52,15 @@ export async function generateModel(options: GenerateModelOptions): Promise<Gene
     const name = options.name ?? `${fp32.name}-int8`;
     const quantized = await quantizeModelDir({ dir: scratch, outDir: options.outDir, name });
     const files = [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].map((file) => join(options.outDir, file));
-    return { dir: options.outDir, name, files, parameters: fp32.parameters, bytes: quantized.bytes, precision: "int8", quantization: { report: quantized.report, fromBytes: quantized.fromBytes } };
+    return {
+      dir: options.outDir,
+      name,
+      files,
+      parameters: fp32.parameters,
+      bytes: quantized.bytes,
+      precision: "int8",
+      quantization: { report: quantized.report, fromBytes: quantized.fromBytes },
+    };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

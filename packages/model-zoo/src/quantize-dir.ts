@@ -52,7 +52,7 @@ async function readJsonObject(path: string): Promise<Record<string, unknown> | u
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${path} is not valid JSON (${(error as Error).message}); fix or delete it, then quantize again.`);
+    throw new Error(`${path} is not valid JSON (${(error as Error).message}); fix or delete it, then quantize again.`, { cause: error });
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`${path} must hold a JSON object.`);
   return parsed as Record<string, unknown>;
@@ -66,10 +66,15 @@ async function readJsonObject(path: string): Promise<Record<string, unknown> | u
  */
 export async function quantizeModelDir(options: QuantizeDirOptions): Promise<QuantizedModelDir> {
   const { dir, outDir } = options;
-  if (resolve(dir) === resolve(outDir)) throw new Error(`The output directory must differ from the model directory ${dir}: quantize writes a new model directory (e.g. --out ${dir}-int8).`);
+  if (resolve(dir) === resolve(outDir))
+    throw new Error(`The output directory must differ from the model directory ${dir}: quantize writes a new model directory (e.g. --out ${dir}-int8).`);
   const modelPath = join(dir, MODEL_FILE);
   const source = await readFile(modelPath).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(error.code === "ENOENT" ? `${modelPath} is missing: point --dir at a model directory (npx fleet model generate makes one).` : `Cannot read ${modelPath}: ${error.message}.`);
+    throw new Error(
+      error.code === "ENOENT"
+        ? `${modelPath} is missing: point --dir at a model directory (npx fleet model generate makes one).`
+        : `Cannot read ${modelPath}: ${error.message}.`,
+    );
   });
   const info = await readJsonObject(join(dir, MODEL_INFO_FILE));
   if (info?.["precision"] === "int8") throw new Error(`${join(dir, MODEL_INFO_FILE)} says this model is already int8; quantize its fp32 original instead.`);

@@ -5,7 +5,18 @@ import type { onnx as OnnxTypes } from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLOAT, onnx, tensorValueInfo } from "./graph-builder.js";
-import { generateModel, NothingToQuantizeError, quantizeChannels, quantizeModel, quantizeModelBytes, quantizeModelDir, type GeneratedModel, type ModelInfo, type PresetName, type QuantizedMatMulFormat } from "./index.js";
+import {
+  generateModel,
+  NothingToQuantizeError,
+  quantizeChannels,
+  quantizeModel,
+  quantizeModelBytes,
+  quantizeModelDir,
+  type GeneratedModel,
+  type ModelInfo,
+  type PresetName,
+  type QuantizedMatMulFormat,
+} from "./index.js";
 import { buildHuggingFaceStyleBert } from "./testing/hf-bert-export.js";
 
 // Every quantized model here is run by the real ONNX Runtime (CPU) against its fp32 original.
@@ -26,7 +37,12 @@ const BATCH = 2;
 /** Pseudo-random ids in the vocabulary; the second row is padded for its last 10 tokens. */
 function qaFeeds(vocab: number): Record<string, ort.Tensor> {
   const n = BATCH * SEQUENCE;
-  const tensor = (f: (row: number, col: number) => number) => new ort.Tensor("int64", BigInt64Array.from({ length: n }, (_, i) => BigInt(f(Math.floor(i / SEQUENCE), i % SEQUENCE))), [BATCH, SEQUENCE]);
+  const tensor = (f: (row: number, col: number) => number) =>
+    new ort.Tensor(
+      "int64",
+      BigInt64Array.from({ length: n }, (_, i) => BigInt(f(Math.floor(i / SEQUENCE), i % SEQUENCE))),
+      [BATCH, SEQUENCE],
+    );
   return {
     input_ids: tensor((r, c) => (c === 0 ? 101 : 200 + ((r * 7919 + c * 104729) % (vocab - 200)))),
     attention_mask: tensor((r, c) => (r === 1 && c >= SEQUENCE - 10 ? 0 : 1)),
@@ -46,7 +62,9 @@ async function runQa(model: Uint8Array | string, feeds: Record<string, ort.Tenso
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0, aa = 0, bb = 0;
+  let dot = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i]! * b[i]!;
     aa += a[i]! * a[i]!;
@@ -135,11 +153,14 @@ describe.each<QuantizedMatMulFormat>(["fused", "standard"])("quantizeModel (%s f
     expect(report.gathers).toBe(2);
     const before = opCounts(onnx.ModelProto.decode(fp32));
     const after = opCounts(model);
-    for (const op of ["Shape", "Concat", "Reshape", "Unsqueeze", "Slice", "Softmax", "LayerNormalization", "Split", "Squeeze", "Erf"]) expect(after[op]).toBe(before[op]);
+    for (const op of ["Shape", "Concat", "Reshape", "Unsqueeze", "Slice", "Softmax", "LayerNormalization", "Split", "Squeeze", "Erf"])
+      expect(after[op]).toBe(before[op]);
     expect(after["MatMul"]).toBe(2 * 2 + 1);
     // No float copy of a quantized weight is left behind.
     const names = new Set(model.graph!.initializer!.map((t) => t.name));
-    expect([...names].filter((n) => n!.startsWith("onnx::MatMul_") && !n!.endsWith("_quantized") && !n!.endsWith("_scale") && !n!.endsWith("_zero_point"))).toHaveLength(1); // qa_outputs
+    expect(
+      [...names].filter((n) => n!.startsWith("onnx::MatMul_") && !n!.endsWith("_quantized") && !n!.endsWith("_scale") && !n!.endsWith("_zero_point")),
+    ).toHaveLength(1); // qa_outputs
     await expectFaithful(fp32, bytes, 1000);
   });
 });
@@ -172,7 +193,11 @@ describe("quantizeModel on Gemm", () => {
     const fp32 = gemmModel();
     const { bytes, report } = quantizeModelBytes(fp32, { format });
     expect(report.gemms).toBe(2);
-    const x = new ort.Tensor("float32", Float32Array.from({ length: 4 * 64 }, (_, k) => Math.cos(k)), [4, 64]);
+    const x = new ort.Tensor(
+      "float32",
+      Float32Array.from({ length: 4 * 64 }, (_, k) => Math.cos(k)),
+      [4, 64],
+    );
     const run = async (model: Uint8Array) => {
       const session = await ort.InferenceSession.create(model);
       const y = (await session.run({ x }))["y"]!.data as Float32Array;
@@ -188,7 +213,11 @@ describe("quantizeModelDir", () => {
   it("writes model.onnx, copies the tokenizer, records precision in model.json; ONNX Runtime loads the result", async () => {
     const source = generated.get("tiny")!;
     // Companion files are copied; an ORT-format cache and other ONNX files of the fp32 model are not.
-    await Promise.all([writeFile(join(source.dir, "config.json"), "{}"), writeFile(join(source.dir, "model.ort"), "x"), writeFile(join(source.dir, "model_fp16.onnx"), "x")]);
+    await Promise.all([
+      writeFile(join(source.dir, "config.json"), "{}"),
+      writeFile(join(source.dir, "model.ort"), "x"),
+      writeFile(join(source.dir, "model_fp16.onnx"), "x"),
+    ]);
     const out = join(root, "tiny-int8");
     const result = await quantizeModelDir({ dir: source.dir, outDir: out });
     expect((await readdir(out)).sort()).toEqual(["config.json", "model.json", "model.onnx", "tokenizer.json"]);
@@ -196,13 +225,21 @@ describe("quantizeModelDir", () => {
     expect(result.fromBytes).toBe(source.bytes);
     expect(await readFile(join(out, "tokenizer.json"), "utf8")).toBe(await readFile(source.files[1]!, "utf8"));
     const info = JSON.parse(await readFile(join(out, "model.json"), "utf8")) as ModelInfo;
-    expect(info).toMatchObject({ name: "bert-qa-tiny-seed5-int8", precision: "int8", size: "tiny", maxSequenceLength: 128, quantization: { method: "dynamic", fromBytes: source.bytes } });
+    expect(info).toMatchObject({
+      name: "bert-qa-tiny-seed5-int8",
+      precision: "int8",
+      size: "tiny",
+      maxSequenceLength: 128,
+      quantization: { method: "dynamic", fromBytes: source.bytes },
+    });
     await expectFaithful(source.files[0]!, await readFile(join(out, "model.onnx")), 30522);
   });
 
   it("refuses an int8 model, and writing over its own directory", async () => {
     await expect(quantizeModelDir({ dir: join(root, "tiny-int8"), outDir: join(root, "again") })).rejects.toThrow(/already int8; quantize its fp32 original/);
-    await expect(quantizeModelDir({ dir: generated.get("tiny")!.dir, outDir: generated.get("tiny")!.dir })).rejects.toThrow(/must differ from the model directory/);
+    await expect(quantizeModelDir({ dir: generated.get("tiny")!.dir, outDir: generated.get("tiny")!.dir })).rejects.toThrow(
+      /must differ from the model directory/,
+    );
   });
 
   it("says there is nothing to quantize, and writes nothing, for a model without a MatMul weight", async () => {
@@ -213,7 +250,10 @@ describe("quantizeModelDir", () => {
       opsetImport: [{ domain: "", version: 13 }],
       graph: {
         name: "no_weights",
-        node: [{ opType: "MatMul", name: "product", input: ["a", "b"], output: ["c"] }, { opType: "Relu", name: "relu", input: ["c"], output: ["y"] }],
+        node: [
+          { opType: "MatMul", name: "product", input: ["a", "b"], output: ["c"] },
+          { opType: "Relu", name: "relu", input: ["c"], output: ["y"] },
+        ],
         input: [tensorValueInfo("a", FLOAT, ["m", "k"]), tensorValueInfo("b", FLOAT, ["k", "n"])],
         output: [tensorValueInfo("y", FLOAT, ["m", "n"])],
       },
@@ -221,7 +261,9 @@ describe("quantizeModelDir", () => {
     await writeFile(join(dir, "model.onnx"), model);
     const out = join(root, "no-weights-int8");
     const attempt = quantizeModelDir({ dir, outDir: out });
-    await expect(attempt).rejects.toThrow(/Nothing to quantize: of its 1 MatMul\/Gemm nodes none has a float 2-D initializer weight \(product: its weight is not an initializer/);
+    await expect(attempt).rejects.toThrow(
+      /Nothing to quantize: of its 1 MatMul\/Gemm nodes none has a float 2-D initializer weight \(product: its weight is not an initializer/,
+    );
     await expect(attempt).rejects.toThrow(/no output was written/);
     await expect(stat(out)).rejects.toThrow(/ENOENT/);
     expect(() => quantizeModelBytes(model)).toThrow(NothingToQuantizeError);

@@ -318,7 +318,13 @@ class GraphQuantizer {
     const nodes: NodeProto[] = [
       { name: t("DynamicQuantizeLinear"), opType: "DynamicQuantizeLinear", input: [input], output: [xq, xScale, xZero] },
       { name: t("MatMulInteger"), opType: "MatMulInteger", input: [xq, q.q, xZero, q.zeroPoint], output: [product] },
-      { name: t("Cast"), opType: "Cast", input: [product], output: [asFloat], attribute: [{ name: "to", type: onnx.AttributeProto.AttributeType.INT, i: FLOAT }] },
+      {
+        name: t("Cast"),
+        opType: "Cast",
+        input: [product],
+        output: [asFloat],
+        attribute: [{ name: "to", type: onnx.AttributeProto.AttributeType.INT, i: FLOAT }],
+      },
       { name: t("Mul_scales"), opType: "Mul", input: [xScale, extraScale ?? q.scale], output: [scale] },
       { name: t("Mul"), opType: "Mul", input: [asFloat, scale], output: [output] },
     ];
@@ -356,7 +362,14 @@ class GraphQuantizer {
     if (alpha !== 1) {
       const scales = floatValues(this.added.find((t) => t.name === base.scale)!)!;
       const scale = this.unique(`${base.scale}_alpha`);
-      this.added.push(tensor(scale, FLOAT, [scales.length], Float32Array.from(scales, (s) => s * alpha)));
+      this.added.push(
+        tensor(
+          scale,
+          FLOAT,
+          [scales.length],
+          Float32Array.from(scales, (s) => s * alpha),
+        ),
+      );
       q = { ...base, scale };
     }
     this.counts.gemms++;
@@ -435,22 +448,27 @@ export function quantizeModel(model: ModelProto, options: QuantizeOptions = {}):
   }
   const { report, usesContribOps } = new GraphQuantizer(graph, resolved).run();
   if (report.matMuls + report.gemms === 0) {
-    const why = report.skipped.length === 0 ? "it has no MatMul or Gemm nodes" : `of its ${report.skipped.length} MatMul/Gemm nodes none has a float 2-D initializer weight (${report.skipped[0]!.node}: ${report.skipped[0]!.reason})`;
-    throw new NothingToQuantizeError(`Nothing to quantize: ${why}. Dynamic int8 quantization rewrites MatMul/Gemm nodes whose weight is stored in the model; no output was written.`);
+    const why =
+      report.skipped.length === 0
+        ? "it has no MatMul or Gemm nodes"
+        : `of its ${report.skipped.length} MatMul/Gemm nodes none has a float 2-D initializer weight (${report.skipped[0]!.node}: ` +
+          `${report.skipped[0]!.reason})`;
+    throw new NothingToQuantizeError(
+      `Nothing to quantize: ${why}. Dynamic int8 quantization rewrites MatMul/Gemm nodes whose weight is stored in the model; no output was written.`,
+    );
   }
   const defaultOpset = Number((model.opsetImport ?? []).find((o) => !o.domain)?.version ?? 0);
   if (resolved.format === "standard" && defaultOpset < 11) {
-    throw new Error(`The model imports ONNX opset ${defaultOpset}; DynamicQuantizeLinear needs opset 11 or later. Re-export at opset 11+ or use the fused format.`);
+    throw new Error(
+      `The model imports ONNX opset ${defaultOpset}; DynamicQuantizeLinear needs opset 11 or later. Re-export at opset 11+ or use the fused format.`,
+    );
   }
   const opsetImport = [...(model.opsetImport ?? [])];
   if (usesContribOps && !opsetImport.some((o) => o.domain === CONTRIB_DOMAIN)) opsetImport.push({ domain: CONTRIB_DOMAIN, version: 1 });
   const quantized: ModelProto = {
     ...model,
     opsetImport,
-    metadataProps: [
-      ...metadata.filter((p) => p.key !== PRECISION_METADATA_KEY),
-      { key: PRECISION_METADATA_KEY, value: "int8" },
-    ],
+    metadataProps: [...metadata.filter((p) => p.key !== PRECISION_METADATA_KEY), { key: PRECISION_METADATA_KEY, value: "int8" }],
   };
   return { model: quantized, report };
 }

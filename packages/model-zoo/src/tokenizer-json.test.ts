@@ -62,7 +62,11 @@ describe("tokenizer.json", () => {
   it("templates a pair as [CLS] A [SEP] B [SEP] with segment ids 0 then 1", () => {
     const { post_processor: post } = tokenizer;
     expect(post.type).toBe("TemplateProcessing");
-    expect(post.single).toEqual([{ SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "[SEP]", type_id: 0 } }]);
+    expect(post.single).toEqual([
+      { SpecialToken: { id: "[CLS]", type_id: 0 } },
+      { Sequence: { id: "A", type_id: 0 } },
+      { SpecialToken: { id: "[SEP]", type_id: 0 } },
+    ]);
     expect(post.pair).toEqual([
       { SpecialToken: { id: "[CLS]", type_id: 0 } },
       { Sequence: { id: "A", type_id: 0 } },

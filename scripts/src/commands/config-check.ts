@@ -17,7 +17,10 @@ Exit code 0 when valid and it fits, 1 with every bad field named when not.`,
       const config = loadStackConfig(values.stack);
       const { problems } = planStack(config);
       if (problems.length > 0) {
-        console.error(`Stack ${config.stack} is valid but would not run (see \`fleet plan --stack ${config.stack}\`):\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n")}`);
+        console.error(
+          `Stack ${config.stack} is valid but would not run (see \`fleet plan --stack ` +
+            `${config.stack}\`):\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n")}`,
+        );
         return 1;
       }
       if (values.json) {
@@ -26,7 +29,11 @@ Exit code 0 when valid and it fits, 1 with every bad field named when not.`,
       }
       const facts = getInstanceType(config.instanceType);
       console.log(`Stack ${config.stack}: valid, and it fits its nodes.`);
-      console.log(`  ${config.server.numServers} x ${config.instanceType} (${facts.vcpu} vCPU, ${facts.memoryGiB} GiB, ${facts.arch}${facts.accelerator ? `, ${facts.accelerator.count} x ${facts.accelerator.model}` : ""}) at $${facts.onDemandUsdPerHour}/h on demand in ${PRICE_SOURCE.region} (prices of ${PRICE_SOURCE.date})`);
+      console.log(
+        `  ${config.server.numServers} x ${config.instanceType} (${facts.vcpu} vCPU, ${facts.memoryGiB} GiB, ` +
+          `${facts.arch}${facts.accelerator ? `, ${facts.accelerator.count} x ${facts.accelerator.model}` : ""}) at $${facts.onDemandUsdPerHour}/h on demand ` +
+          `in ${PRICE_SOURCE.region} (prices of ${PRICE_SOURCE.date})`,
+      );
       console.log(JSON.stringify(config, null, 2));
       return 0;
     } catch (error) {

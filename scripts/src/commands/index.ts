@@ -14,4 +14,18 @@ import { plan } from "./plan.js";
 import { serve } from "./serve.js";
 
 // Each command lives in its own file in this folder; add it to this list to expose it.
-export const commands: Command[] = [configCheck, plan, modelGenerate, modelGenerateMany, modelQuantize, modelCompare, modelConvert, matrix, local, load, merge, report, serve];
+export const commands: Command[] = [
+  configCheck,
+  plan,
+  modelGenerate,
+  modelGenerateMany,
+  modelQuantize,
+  modelCompare,
+  modelConvert,
+  matrix,
+  local,
+  load,
+  merge,
+  report,
+  serve,
+];

@@ -1,6 +1,13 @@
 import { defaultWarmupSeconds, parseDurationSeconds } from "@inference-fleet/fleet-config";
 import {
-  LOAD_MODES, renderMarkdown, runLoad, totalErrors, writeResultFile, type LoadMode, type LoadProgress, type LoadTestResult,
+  LOAD_MODES,
+  renderMarkdown,
+  runLoad,
+  totalErrors,
+  writeResultFile,
+  type LoadMode,
+  type LoadProgress,
+  type LoadTestResult,
 } from "@inference-fleet/load-test";
 import { defineCommand, UsageError } from "../command.js";
 
@@ -12,7 +19,10 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
 }
 
 function progressLine(p: LoadProgress): string {
-  return `${p.elapsedSeconds.toFixed(0).padStart(4)} s  ${p.requestsPerSecond.toFixed(0).padStart(7)} req/s  p90 ${p.p90Ms.toFixed(2).padStart(8)} ms  ${p.requests} requests  ${p.errors} errors`;
+  return (
+    `${p.elapsedSeconds.toFixed(0).padStart(4)} s  ${p.requestsPerSecond.toFixed(0).padStart(7)} req/s  p90 ${p.p90Ms.toFixed(2).padStart(8)} ms  ` +
+    `${p.requests} requests  ${p.errors} errors`
+  );
 }
 
 /** Why a run answered nothing, or undefined when some requests succeeded: then the exit code is 1, not 0. */
@@ -21,10 +31,15 @@ export function nothingAnswered(result: Pick<LoadTestResult, "requests" | "error
   if (result.requests > 0 && failed < result.requests) return undefined;
   const targets = result.targets.join(", ");
   if (result.requests === 0) return `No request was sent to ${targets}: give a longer --duration or a --max-requests above 0.`;
-  const kinds = Object.entries(result.errors).map(([kind, count]) => `${count} ${kind}`).join(", ");
-  const hint = (result.errors["connection"] ?? 0) > 0
-    ? ` Is a model server listening at ${targets}? Start one with \`npx fleet serve\`, or fix --target.`
-    : result.errors["http_404"] ? " Check --models against the names the server serves (GET /v2/models/{name})." : "";
+  const kinds = Object.entries(result.errors)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(", ");
+  const hint =
+    (result.errors["connection"] ?? 0) > 0
+      ? ` Is a model server listening at ${targets}? Start one with \`npx fleet serve\`, or fix --target.`
+      : result.errors["http_404"]
+        ? " Check --models against the names the server serves (GET /v2/models/{name})."
+        : "";
   return `Every one of the ${result.requests} requests failed (${kinds}).${hint}`;
 }
 
@@ -43,10 +58,19 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
     rate: { type: "string", valueName: "R", description: "Requests per second for --mode rate." },
     duration: { type: "string", valueName: "TIME", description: "How long to send, e.g. 30s or 2m (default 30s unless --max-requests)." },
     "max-requests": { type: "string", valueName: "M", description: "Stop after this many requests." },
-    warmup: { type: "string", valueName: "TIME", description: "Load sent first and left out of the figures (default 5s, or a fifth of a shorter --duration; 0 with only --max-requests)." },
+    warmup: {
+      type: "string",
+      valueName: "TIME",
+      description: "Load sent first and left out of the figures (default 5s, or a fifth of a shorter --duration; 0 with only --max-requests).",
+    },
     timeout: { type: "string", valueName: "TIME", description: "Per-request timeout (resolution about 1 s).", default: "10s" },
     distribution: { type: "string", valueName: "uniform|zipf", description: "How models are chosen in random modes.", default: "uniform" },
-    label: { type: "string", multiple: true, valueName: "KEY=VALUE", description: "Label for the result (repeatable), e.g. --label instanceType=c7g.xlarge --label servers=2." },
+    label: {
+      type: "string",
+      multiple: true,
+      valueName: "KEY=VALUE",
+      description: "Label for the result (repeatable), e.g. --label instanceType=c7g.xlarge --label servers=2.",
+    },
     out: { type: "string", valueName: "FILE", description: "Where to write the results JSON.", default: "results/results.json" },
   },
   async run({ values }) {
@@ -74,13 +98,21 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
     const tty = process.stderr.isTTY;
     try {
       const result = await runLoad({
-        targets: values.target.split(",").map((t) => t.trim()).filter(Boolean),
-        models: (values.models ?? "model0").split(",").map((m) => m.trim()).filter(Boolean),
+        targets: values.target
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean),
+        models: (values.models ?? "model0")
+          .split(",")
+          .map((m) => m.trim())
+          .filter(Boolean),
         mode,
         concurrency: positiveNumber(values.concurrency, "--concurrency"),
         rate: positiveNumber(values.rate, "--rate"),
         durationSeconds: seconds("--duration", values.duration),
-        warmupSeconds: seconds("--warmup", values.warmup) ?? (values.duration ? defaultWarmupSeconds(seconds("--duration", values.duration)!) : values["max-requests"] ? 0 : defaultWarmupSeconds(30)),
+        warmupSeconds:
+          seconds("--warmup", values.warmup) ??
+          (values.duration ? defaultWarmupSeconds(seconds("--duration", values.duration)!) : values["max-requests"] ? 0 : defaultWarmupSeconds(30)),
         maxRequests: positiveNumber(values["max-requests"], "--max-requests"),
         timeoutMs: (seconds("--timeout", values.timeout) ?? 10) * 1000,
         distribution: values.distribution === "zipf" ? "zipf" : "uniform",

@@ -4,7 +4,9 @@ import { defineCommand, UsageError } from "../command.js";
 export const merge = defineCommand({
   path: ["merge"],
   summary: "Merge results files of one test run (k6 pods, several generators) into one, exactly.",
-  details: "Counts add up and latency histograms add up bucket by bucket; percentiles are read from the merged histogram.\nExample: fleet merge results/pod-*.json --out results/merged.json",
+  details:
+    "Counts add up and latency histograms add up bucket by bucket; percentiles are read from the merged histogram.\nExample: fleet merge results/pod-*.json " +
+    "--out results/merged.json",
   options: {
     out: { type: "string", valueName: "FILE", description: "Where to write the merged results JSON.", default: "results/merged.json" },
   },

@@ -29,7 +29,15 @@ Example: fleet model compare models/base models/base-int8 --pairs 1000`,
     const maxSeqLength = values["max-seq-length"] === undefined ? undefined : parseWholeNumber(values["max-seq-length"], "max-seq-length", 8);
     const started = performance.now();
     const progress = values.json ? undefined : progressPrinter(pairs);
-    const report = await compareModels({ a, b, pairs, seed, threads, maxSeqLength, onPair: (done, total) => progress?.(done, `Compared ${done}/${total} pairs`) });
+    const report = await compareModels({
+      a,
+      b,
+      pairs,
+      seed,
+      threads,
+      maxSeqLength,
+      onPair: (done, total) => progress?.(done, `Compared ${done}/${total} pairs`),
+    });
     if (values.json) console.log(JSON.stringify(report, null, 2));
     else console.log(formatCompareReport(report, performance.now() - started));
     return 0;
@@ -40,7 +48,8 @@ export function formatCompareReport(report: CompareReport, elapsedMs?: number): 
   const model = (label: string, m: CompareReport["a"]) => `  ${label}: ${m.dir} (${m.name ?? "unnamed"}, ${m.precision}), ${m.meanRunMs.toFixed(2)} ms per run`;
   const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
   return [
-    `${report.pairs} pairs (seed ${report.seed}, ${report.meanTokens.toFixed(0)} tokens on average, at most ${report.maxSeqLength})${elapsedMs === undefined ? "" : ` in ${formatSeconds(elapsedMs)}`}:`,
+    `${report.pairs} pairs (seed ${report.seed}, ${report.meanTokens.toFixed(0)} tokens on average, at most ` +
+      `${report.maxSeqLength})${elapsedMs === undefined ? "" : ` in ${formatSeconds(elapsedMs)}`}:`,
     model("A", report.a),
     model("B", report.b),
     `  answer span agreement  ${percent(report.answerAgreement)} (token F1 ${percent(report.answerF1)})`,

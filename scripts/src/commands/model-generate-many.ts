@@ -1,6 +1,16 @@
 import { generateManyModels } from "@inference-fleet/model-zoo";
 import { defineCommand } from "../command.js";
-import { formatMegabytes, formatSeconds, parsePrecision, parseSize, parseWholeNumber, precisionOption, progressPrinter, requireOut, sizeOption } from "./model-options.js";
+import {
+  formatMegabytes,
+  formatSeconds,
+  parsePrecision,
+  parseSize,
+  parseWholeNumber,
+  precisionOption,
+  progressPrinter,
+  requireOut,
+  sizeOption,
+} from "./model-options.js";
 
 export const modelGenerateMany = defineCommand({
   path: ["model", "generate-many"],
@@ -38,7 +48,10 @@ Example: fleet model generate-many --count 500 --size tiny --seed-base 1000 --ou
         progress(done, `Generated ${done}/${total} models (${model.name}), ${formatSeconds(performance.now() - started)}`);
       },
     });
-    console.log(`Wrote ${count} ${size}${precision === "int8" ? " int8" : ""} models to ${outDir}: ${formatMegabytes(bytes)} of model.onnx in ${formatSeconds(performance.now() - started)}.`);
+    console.log(
+      `Wrote ${count} ${size}${precision === "int8" ? " int8" : ""} models to ${outDir}: ${formatMegabytes(bytes)} of model.onnx in ` +
+        `${formatSeconds(performance.now() - started)}.`,
+    );
     return 0;
   },
 });

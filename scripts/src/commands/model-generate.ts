@@ -35,7 +35,9 @@ Example: fleet model generate --size tiny --seed 7 --out models/tiny`,
     const elapsed = performance.now() - started;
     console.log(`Wrote ${model.name} (${size}, seed ${seed}${precision === "int8" ? ", int8" : ""}) to ${model.dir}:`);
     for (const file of model.files) console.log(`  ${file}`);
-    const fromFp32 = model.quantization ? ` (${((100 * model.bytes) / model.quantization.fromBytes).toFixed(1)}% of fp32's ${formatMegabytes(model.quantization.fromBytes)})` : "";
+    const fromFp32 = model.quantization
+      ? ` (${((100 * model.bytes) / model.quantization.fromBytes).toFixed(1)}% of fp32's ${formatMegabytes(model.quantization.fromBytes)})`
+      : "";
     console.log(`${model.parameters.toLocaleString("en-US")} parameters, model.onnx ${formatMegabytes(model.bytes)}${fromFp32}, in ${formatSeconds(elapsed)}.`);
     return 0;
   },

@@ -34,7 +34,11 @@ describe("fleet model quantize", () => {
     expect(await main(["model", "quantize", "--dir", join(root, "tiny")], withQuantize)).toBe(0);
     const out = join(root, "tiny-int8");
     expect((await readdir(out)).sort()).toEqual(["model.json", "model.onnx", "tokenizer.json"]);
-    expect(JSON.parse(await readFile(join(out, "model.json"), "utf8"))).toMatchObject({ name: "bert-qa-tiny-seed9-int8", precision: "int8", quantization: { format: "standard" } });
+    expect(JSON.parse(await readFile(join(out, "model.json"), "utf8"))).toMatchObject({
+      name: "bert-qa-tiny-seed9-int8",
+      precision: "int8",
+      quantization: { format: "standard" },
+    });
     expect(io.out()).toMatch(/Quantized 12 MatMul, 0 Gemm and 2 embedding tables \(standard\); 5 MatMul\/Gemm kept float/);
     expect(io.out()).toMatch(/model\.onnx 4\.\d MB, 2\d\.\d% of 17\.5 MB, in \d+\.\d\d s\./);
   });

@@ -48,7 +48,10 @@ Example: fleet model quantize --dir models/base --out models/base-int8`,
       `Quantized ${report.matMuls} MatMul, ${report.gemms} Gemm and ${report.gathers} embedding tables (${report.format}); ` +
         `${report.skipped.length} MatMul/Gemm kept float (no stored weight or too small).`,
     );
-    console.log(`model.onnx ${formatMegabytes(result.bytes)}, ${((100 * result.bytes) / result.fromBytes).toFixed(1)}% of ${formatMegabytes(result.fromBytes)}, in ${formatSeconds(performance.now() - started)}.`);
+    console.log(
+      `model.onnx ${formatMegabytes(result.bytes)}, ${((100 * result.bytes) / result.fromBytes).toFixed(1)}% of ${formatMegabytes(result.fromBytes)}, in ` +
+        `${formatSeconds(performance.now() - started)}.`,
+    );
     return 0;
   },
 });

@@ -37,7 +37,9 @@ Examples:
     let quotaChecks: unknown;
     if (values["check-quotas"]) {
       if (!findAwsCredentialSource(processEnvironment())) {
-        throw new Error("--check-quotas needs AWS credentials and found none: run `aws configure` or `aws sso login` and export AWS_PROFILE, or drop --check-quotas.");
+        throw new Error(
+          "--check-quotas needs AWS credentials and found none: run `aws configure` or `aws sso login` and export AWS_PROFILE, or drop --check-quotas.",
+        );
       }
       const { checkQuotas, describeQuotaShortfalls, serviceQuotasClient } = await import("../plan/quota-check.js");
       const checks = await checkQuotas(result.quotas, serviceQuotasClient(config.region));
@@ -48,7 +50,12 @@ Examples:
       console.log(JSON.stringify({ ...result, ...(quotaChecks ? { quotaChecks } : {}) }, null, 2));
     } else {
       console.log(renderPlan(result));
-      if (values["check-quotas"]) console.log(quotaProblems.length === 0 ? "\nService Quotas: every one is high enough." : `\nService Quotas too low:\n${quotaProblems.map((p) => `  - ${p}`).join("\n")}`);
+      if (values["check-quotas"])
+        console.log(
+          quotaProblems.length === 0
+            ? "\nService Quotas: every one is high enough."
+            : `\nService Quotas too low:\n${quotaProblems.map((p) => `  - ${p}`).join("\n")}`,
+        );
     }
     return result.fits && quotaProblems.length === 0 ? 0 : 1;
   },

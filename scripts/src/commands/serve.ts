@@ -8,10 +8,24 @@ const DEFAULT_MODEL_DIR = serverSettingsSchema.shape.modelSource.parse(undefined
 
 /** Each setting's option, so a bad value is reported under the name the user typed. */
 const FLAG_NAMES: SettingsFlagNames = {
-  modelRepo: "--model-repo", maxResidentMb: "--max-resident-mb", serverIndex: "--shard", numServers: "--shard", modelSource: "--model-dir",
-  numModels: "--num-models", port: "--port", host: "--host", threads: "--threads", padding: "--padding", maxBatch: "--max-batch",
-  maxQueueDelayMs: "--max-queue-delay-ms", maxQueue: "--max-queue", maxSeqLength: "--max-seq-length", separateSessions: "--separate-sessions",
-  metricsPort: "--metrics-port", quiet: "--quiet", inferenceWorkers: "--inference-workers",
+  modelRepo: "--model-repo",
+  maxResidentMb: "--max-resident-mb",
+  serverIndex: "--shard",
+  numServers: "--shard",
+  modelSource: "--model-dir",
+  numModels: "--num-models",
+  port: "--port",
+  host: "--host",
+  threads: "--threads",
+  padding: "--padding",
+  maxBatch: "--max-batch",
+  maxQueueDelayMs: "--max-queue-delay-ms",
+  maxQueue: "--max-queue",
+  maxSeqLength: "--max-seq-length",
+  separateSessions: "--separate-sessions",
+  metricsPort: "--metrics-port",
+  quiet: "--quiet",
+  inferenceWorkers: "--inference-workers",
 };
 
 export const serve = defineCommand({
@@ -46,7 +60,8 @@ Stops on Ctrl-C or SIGTERM after the requests in flight finish.`,
   },
   async run({ values }) {
     const shard = values.shard === undefined ? undefined : /^(\d+)\/(\d+)$/.exec(values.shard);
-    if (values.shard !== undefined && !shard) throw new UsageError(`--shard must look like 0/2 (this server's index / the number of servers), got ${JSON.stringify(values.shard)}.`);
+    if (values.shard !== undefined && !shard)
+      throw new UsageError(`--shard must look like 0/2 (this server's index / the number of servers), got ${JSON.stringify(values.shard)}.`);
     const flags: SettingsFlags = {
       modelRepo: values["model-repo"],
       maxResidentMb: values["max-resident-mb"],

@@ -22,7 +22,9 @@ function assertPrecision(config: FleetConfig, dir: string, shown: string): void 
   throw new Error(
     `The model in ${shown} is ${found}, but the stack asks for model.precision ${config.model.precision}: ` +
       `point model.source at another directory (it is generated there at ${config.model.precision}), ` +
-      (config.model.precision === "int8" ? `or run \`npx fleet model quantize --dir ${shown} --out <dir>\` and use that.` : "or delete the directory to generate it again."),
+      (config.model.precision === "int8"
+        ? `or run \`npx fleet model quantize --dir ${shown} --out <dir>\` and use that.`
+        : "or delete the directory to generate it again."),
   );
 }
 
@@ -60,9 +62,18 @@ async function ensureRepository(config: FleetConfig, dir: string, repoRoot: stri
   if (repositoryModelNames(count).every((name) => isModelDir(path.join(dir, name)))) {
     log(`model repository: ${shown} (${count} models present)`);
   } else {
-    log(`model repository: generating ${count} distinct ${generate.size} BERT-QA models (seeds ${generate.seed}..${generate.seed + count - 1}) into ${shown} ...`);
+    log(
+      `model repository: generating ${count} distinct ${generate.size} BERT-QA models (seeds ${generate.seed}..${generate.seed + count - 1}) into ${shown} ...`,
+    );
     const started = Date.now();
-    await generateManyModels({ count, size: generate.size, seedBase: generate.seed, outDir: dir, maxSequenceLength: maxSeqLength, precision: config.model.precision });
+    await generateManyModels({
+      count,
+      size: generate.size,
+      seedBase: generate.seed,
+      outDir: dir,
+      maxSequenceLength: maxSeqLength,
+      precision: config.model.precision,
+    });
     log(`model repository: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   await convertAhead(dir, shown, log);

@@ -26,7 +26,11 @@ describe("fleet local with a gpu stack on a machine without a GPU", () => {
     vi.spyOn(console, "log").mockImplementation((...args) => void printed.push(args.join(" ")));
     const code = await main(["local", "--stack", "g5", "--generator", "local", "--out", out]);
     vi.mocked(console.log).mockRestore();
-    return { code, printed: printed.join("\n"), result: existsSync(path.join(out, "results.json")) ? parseResult(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8"))) : undefined };
+    return {
+      code,
+      printed: printed.join("\n"),
+      result: existsSync(path.join(out, "results.json")) ? parseResult(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8"))) : undefined,
+    };
   };
 
   it("writes results.json showing cpu and fails the stack, naming the server and the fix", { timeout: 90_000 }, async () => {

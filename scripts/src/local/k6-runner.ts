@@ -10,7 +10,14 @@ import { linePrefixer } from "../line-prefixer.js";
 /** k6 exits with 99 when a threshold (the SLO) failed; its summary, and so the results, are still written. */
 const K6_THRESHOLDS_FAILED = 99;
 
-export async function runK6(k6Path: string, config: FleetConfig, targets: readonly string[], models: readonly string[], labels: Record<string, string>, options: { signal?: AbortSignal; log: (line: string) => void }): Promise<{ result: LoadTestResult; sloBreached: boolean }> {
+export async function runK6(
+  k6Path: string,
+  config: FleetConfig,
+  targets: readonly string[],
+  models: readonly string[],
+  labels: Record<string, string>,
+  options: { signal?: AbortSignal; log: (line: string) => void },
+): Promise<{ result: LoadTestResult; sloBreached: boolean }> {
   const dir = await mkdtemp(path.join(tmpdir(), "fleet-k6-"));
   try {
     const script = path.join(dir, "fleet.js");
@@ -18,7 +25,10 @@ export async function runK6(k6Path: string, config: FleetConfig, targets: readon
     await writeFile(script, await bundleK6Script());
     const out = linePrefixer("k6", options.log);
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(k6Path, ["run", "--quiet", script], { env: { ...process.env, ...k6EnvFromConfig(config, { targets, models, labels, resultsPath, generators: 1 }) }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(k6Path, ["run", "--quiet", script], {
+        env: { ...process.env, ...k6EnvFromConfig(config, { targets, models, labels, resultsPath, generators: 1 }) },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       child.stdout.setEncoding("utf8").on("data", out.write);
       child.stderr.setEncoding("utf8").on("data", out.write);
       // k6 stops gracefully on SIGINT and still writes its summary.
@@ -32,7 +42,9 @@ export async function runK6(k6Path: string, config: FleetConfig, targets: readon
       });
     });
     if (code !== 0 && code !== K6_THRESHOLDS_FAILED && !options.signal?.aborted) {
-      throw new Error(`k6 exited with code ${code}; its output is above. Unset the k6 binary from PATH or pass --generator local to use the built-in generator.`);
+      throw new Error(
+        `k6 exited with code ${code}; its output is above. Unset the k6 binary from PATH or pass --generator local to use the built-in generator.`,
+      );
     }
     const result = parseResult(JSON.parse(await readFile(resultsPath, "utf8")), "k6 results");
     return { result, sloBreached: code === K6_THRESHOLDS_FAILED };

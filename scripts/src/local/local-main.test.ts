@@ -11,7 +11,11 @@ import type { ServerLaunch } from "@inference-fleet/model-server";
 // Ready at once; answers every request with 200 after 2 ms.
 const standIn = (env: Record<string, string>): ServerLaunch => ({
   command: process.execPath,
-  args: ["-e", `require("node:http").createServer((q, s) => setTimeout(() => s.end('{"detail":"x"}'), 2)).listen(Number(process.env.PORT), process.env.HOST); process.on("SIGTERM", () => process.exit(0));`],
+  args: [
+    "-e",
+    `require("node:http").createServer((q, s) => setTimeout(() => s.end('{"detail":"x"}'), 2)).listen(Number(process.env.PORT), process.env.HOST); ` +
+      `process.on("SIGTERM", () => process.exit(0));`,
+  ],
   env: { ...process.env, ...env },
 });
 
@@ -39,7 +43,12 @@ describe("localMain", () => {
     expect(summary).toMatch(/- dev: meets the SLO[\s\S]*- c7i: meets the SLO/);
     expect(existsSync(path.join(out, "report.html"))).toBe(true);
     const order = lines.filter((line) => /stopping servers|load test:/.test(line));
-    expect(order).toEqual([expect.stringMatching(/^\[dev\] load test/), "[dev] stopping servers ...", expect.stringMatching(/^\[c7i\] load test/), "[c7i] stopping servers ..."]);
+    expect(order).toEqual([
+      expect.stringMatching(/^\[dev\] load test/),
+      "[dev] stopping servers ...",
+      expect.stringMatching(/^\[c7i\] load test/),
+      "[c7i] stopping servers ...",
+    ]);
   });
 
   it("on interrupt stops the load test, stops the servers and writes the partial results", { timeout: 30_000 }, async () => {

@@ -18,7 +18,10 @@ function stacksToRun(options: LocalCommandOptions): string[] {
   if (options.stack && options.compare) throw new UsageError("Give --stack NAME or --compare A,B, not both.");
   if (options.stack) return [options.stack];
   if (!options.compare) throw new UsageError("Give --stack NAME (e.g. --stack dev) or --compare A,B.");
-  const stacks = options.compare.split(",").map((s) => s.trim()).filter(Boolean);
+  const stacks = options.compare
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (stacks.length < 2) throw new UsageError("--compare needs at least two stacks, e.g. --compare dev,dev-batching.");
   if (new Set(stacks).size !== stacks.length) throw new UsageError(`--compare lists a stack twice (${stacks.join(",")}).`);
   return stacks;

@@ -13,7 +13,10 @@ describe("fleet local in repository mode (the many stack)", () => {
       ["/models/many-tiny", "1", "2", "200"],
     ]);
     const settings = envs.map((env) => resolveServerSettings({ env }));
-    expect(settings.map((s) => [s.modelRepo, s.serverIndex, s.numServers])).toEqual([["/models/many-tiny", 0, 2], ["/models/many-tiny", 1, 2]]);
+    expect(settings.map((s) => [s.modelRepo, s.serverIndex, s.numServers])).toEqual([
+      ["/models/many-tiny", 0, 2],
+      ["/models/many-tiny", 1, 2],
+    ]);
   });
 
   it("sends the load to every repository model, each one owned by exactly one server", () => {

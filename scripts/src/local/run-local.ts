@@ -48,7 +48,8 @@ function pickGenerator(choice: GeneratorChoice): { kind: "local" } | { kind: "k6
   if (choice === "local") return { kind: "local" };
   const k6 = findBinary("k6");
   if (k6) return { kind: "k6", path: k6 };
-  if (choice === "k6") throw new Error("--generator k6: no `k6` binary on PATH. Install it (https://grafana.com/docs/k6/latest/set-up/install-k6/) or use --generator local.");
+  if (choice === "k6")
+    throw new Error("--generator k6: no `k6` binary on PATH. Install it (https://grafana.com/docs/k6/latest/set-up/install-k6/) or use --generator local.");
   return { kind: "local" };
 }
 
@@ -71,7 +72,10 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
     const { loadTest } = config;
     const labels = runLabels(config);
     const concurrency = loadTest.concurrency * loadTest.pods;
-    say(`load test: ${generator.kind === "k6" ? "k6" : "built-in generator"}, mode ${loadTest.mode}, ${loadTest.mode === "rate" ? `${loadTest.rate} req/s` : `concurrency ${concurrency}`}, ${loadTest.duration} s`);
+    say(
+      `load test: ${generator.kind === "k6" ? "k6" : "built-in generator"}, mode ${loadTest.mode}, ` +
+        `${loadTest.mode === "rate" ? `${loadTest.rate} req/s` : `concurrency ${concurrency}`}, ${loadTest.duration} s`,
+    );
     if (generator.kind === "k6") {
       const { result, sloBreached } = await runK6(generator.path, config, fleet.targets, fleet.models, labels, { signal: options.signal, log: say });
       return withFailure({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached }, config);
@@ -93,7 +97,11 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
       labels,
       signal: options.signal,
       progressIntervalMs: 3000,
-      onProgress: (p) => say(`${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requests} requests, ${p.requestsPerSecond.toFixed(0)} req/s, p90 ${p.p90Ms.toFixed(1)} ms, ${p.errors} errors`),
+      onProgress: (p) =>
+        say(
+          `${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requests} requests, ${p.requestsPerSecond.toFixed(0)} req/s, p90 ` +
+            `${p.p90Ms.toFixed(1)} ms, ${p.errors} errors`,
+        ),
     });
     return withFailure({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false }, config);
   } finally {

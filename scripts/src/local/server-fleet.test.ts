@@ -34,13 +34,20 @@ describe("startServerFleet", () => {
 
   it("fails with the server's own output when it exits before it is ready", async () => {
     const crash = nodeScript(`console.error("Model directory /models/x has no model.onnx: run fleet model generate."); process.exit(3);`);
-    await expect(startServerFleet(config, { modelDir: "/models/x", launch: crash })).rejects.toThrow(/model-server-\d exited \(exit code 3\) before it was ready\. Its output:\nModel directory \/models\/x has no model\.onnx/);
+    await expect(startServerFleet(config, { modelDir: "/models/x", launch: crash })).rejects.toThrow(
+      /model-server-\d exited \(exit code 3\) before it was ready\. Its output:\nModel directory \/models\/x has no model\.onnx/,
+    );
   });
 
   it("fails after the readiness timeout and stops the servers it started", async () => {
     const pidDir = mkdtempSync(path.join(tmpdir(), "fleet-pids-"));
-    const neverReady = nodeScript(`require("node:fs").writeFileSync(${JSON.stringify(pidDir)} + "/" + process.pid, ""); console.log("loading ..."); setInterval(() => {}, 1000); process.on("SIGTERM", () => process.exit(0));`);
-    await expect(startServerFleet(config, { modelDir: "/m", readyTimeoutMs: 2000, launch: neverReady })).rejects.toThrow(/was not ready at http:\/\/127\.0\.0\.1:\d+\/v2\/health\/ready within 2 s\. Its output:\nloading/);
+    const neverReady = nodeScript(
+      `require("node:fs").writeFileSync(${JSON.stringify(pidDir)} + "/" + process.pid, ""); console.log("loading ..."); setInterval(() => {}, 1000); ` +
+        `process.on("SIGTERM", () => process.exit(0));`,
+    );
+    await expect(startServerFleet(config, { modelDir: "/m", readyTimeoutMs: 2000, launch: neverReady })).rejects.toThrow(
+      /was not ready at http:\/\/127\.0\.0\.1:\d+\/v2\/health\/ready within 2 s\. Its output:\nloading/,
+    );
     const pids = readdirSync(pidDir).map(Number);
     expect(pids).toHaveLength(config.server.numServers);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
@@ -50,8 +57,16 @@ describe("startServerFleet", () => {
 describe("serverEnvironment", () => {
   it("passes the stack's server settings under the model server's variable names, on loopback and quiet", () => {
     expect(serverEnvironment(config, "/m", 9000)).toMatchObject({
-      MODEL_DIR: "/m", NUM_MODELS: "2", PORT: "9000", HOST: "127.0.0.1", MAX_BATCH: String(config.server.maxBatch),
-      MAX_QUEUE_DELAY_MS: String(config.server.maxQueueDelayMs), MAX_SEQ_LENGTH: "128", PADDING: "dynamic", QUIET: "true", EXECUTION_PROVIDERS: "cpu",
+      MODEL_DIR: "/m",
+      NUM_MODELS: "2",
+      PORT: "9000",
+      HOST: "127.0.0.1",
+      MAX_BATCH: String(config.server.maxBatch),
+      MAX_QUEUE_DELAY_MS: String(config.server.maxQueueDelayMs),
+      MAX_SEQ_LENGTH: "128",
+      PADDING: "dynamic",
+      QUIET: "true",
+      EXECUTION_PROVIDERS: "cpu",
     });
     // Threads and inference workers are left to each server's own CPU budget unless the stack sets them.
     expect(serverEnvironment(config, "/m", 9000)).not.toHaveProperty("THREADS");

@@ -50,7 +50,9 @@ export async function startServerFleet(config: FleetConfig, options: StartFleetO
       const port = await freePort();
       const name = `model-server-${index}`;
       servers.push(new ServerProcess(name, `http://127.0.0.1:${port}`, launch(serverEnvironment(config, path.resolve(options.modelDir), port, index))));
-      const serves = config.model.repository ? `shard ${index} of ${config.server.numServers} of ${config.model.repository.count} repository models` : `${config.server.numModels} models`;
+      const serves = config.model.repository
+        ? `shard ${index} of ${config.server.numServers} of ${config.model.repository.count} repository models`
+        : `${config.server.numModels} models`;
       options.log?.(`started ${name} on 127.0.0.1:${port} (${serves})`);
     }
     await Promise.all(servers.map((server) => server.waitReady(options.readyTimeoutMs ?? 60_000, options.signal)));

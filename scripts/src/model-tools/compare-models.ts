@@ -72,7 +72,7 @@ export function randomPair(random: SeededRandom, words: readonly string[]): { qu
   const sentence = (n: number) => Array.from({ length: n }, pick).join(" ");
   const question = `${sentence(count(4, 12))}?`;
   const sentences: string[] = [];
-  for (let total = 0, target = count(20, 200); total < target; ) {
+  for (let total = 0, target = count(20, 200); total < target;) {
     const n = count(5, 20);
     sentences.push(`${sentence(n)}.`);
     total += n;
@@ -112,7 +112,9 @@ export async function compareModels(options: CompareOptions): Promise<CompareRep
     const [sessionA, sessionB] = sessions as [ModelSession, ModelSession];
     const random = new SeededRandom(seed);
     const logits = new LogitsAgreement();
-    let agreed = 0, f1 = 0, tokens = 0;
+    let agreed = 0,
+      f1 = 0,
+      tokens = 0;
     const runMs = [0, 0];
     for (let i = 0; i < pairs; i++) {
       const { question, context } = randomPair(random, words);

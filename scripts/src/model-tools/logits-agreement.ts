@@ -10,12 +10,15 @@ export class LogitsAgreement {
   private maxAbsLogit = 0;
 
   add(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]): void {
-    let dot = 0, normA = 0, normB = 0;
+    let dot = 0,
+      normA = 0,
+      normB = 0;
     a.forEach((valuesA, t) => {
       const valuesB = b[t]!;
       if (valuesA.length !== valuesB.length) throw new Error(`The models returned ${valuesA.length} and ${valuesB.length} logits for the same input.`);
       for (let i = 0; i < valuesA.length; i++) {
-        const x = valuesA[i]!, y = valuesB[i]!;
+        const x = valuesA[i]!,
+          y = valuesB[i]!;
         dot += x * y;
         normA += x * x;
         normB += y * y;

@@ -12,7 +12,11 @@ describe("k6ConfigFromEnv", () => {
     // The fleet config's duration grammar: a bare number is seconds.
     ["seq", { DURATION: "90" }, { executor: "constant-vus", vus: 1, duration: "90s" }],
     ["rate", { RATE: "250", VUS: "50" }, { executor: "constant-arrival-rate", rate: 250, timeUnit: "1s", duration: "60s", preAllocatedVUs: 50, maxVUs: 100 }],
-    ["ramp", { RAMP_START_RATE: "10", RAMP_MAX_RATE: "2000", DURATION: "10m", MAX_VUS: "500" }, { executor: "ramping-arrival-rate", startRate: 10, stages: [{ target: 2000, duration: "10m" }], maxVUs: 500 }],
+    [
+      "ramp",
+      { RAMP_START_RATE: "10", RAMP_MAX_RATE: "2000", DURATION: "10m", MAX_VUS: "500" },
+      { executor: "ramping-arrival-rate", startRate: 10, stages: [{ target: 2000, duration: "10m" }], maxVUs: 500 },
+    ],
   ])("builds the %s scenario", (mode, env, scenario) => {
     const config = k6ConfigFromEnv({ ...base, MODE: mode, ...env });
     expect(config.options.scenarios![mode]).toMatchObject(scenario);
@@ -20,7 +24,14 @@ describe("k6ConfigFromEnv", () => {
   });
 
   it("reads the SLO, labels and pod index", () => {
-    const config = k6ConfigFromEnv({ ...base, SLO_PERCENTILE: "99", SLO_MS: "250", MAX_ERROR_RATE: "0.05", LABELS: "stack=g5,instanceType=g5.xlarge", POD_INDEX: "2" });
+    const config = k6ConfigFromEnv({
+      ...base,
+      SLO_PERCENTILE: "99",
+      SLO_MS: "250",
+      MAX_ERROR_RATE: "0.05",
+      LABELS: "stack=g5,instanceType=g5.xlarge",
+      POD_INDEX: "2",
+    });
     expect(config.options.thresholds![SLO_LATENCY_METRIC]).toEqual(["p(99)<=250"]);
     expect(config.labels).toEqual({ stack: "g5", instanceType: "g5.xlarge", pod: "2", generator: "k6" });
     expect(config.resultsPath).toBe("/results/results-2.json");

@@ -28,7 +28,10 @@ export interface K6RunConfig {
 type Env = Record<string, string | undefined>;
 
 function list(env: Env, name: string, example: string): string[] {
-  const items = (env[name] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const items = (env[name] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new Error(`Set ${name} to a comma-separated list, e.g. ${name}=${example}.`);
   return items;
 }
@@ -63,7 +66,10 @@ function warmup(env: Env): number {
 /** LABELS="stack=c7g,instanceType=c7g.xlarge" -> { stack: "c7g", instanceType: "c7g.xlarge" }. */
 export function parseLabels(text: string | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const pair of (text ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of (text ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new Error(`LABELS entry "${pair}" is not key=value; write e.g. LABELS=stack=c7g,instanceType=c7g.xlarge.`);
     labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
@@ -117,7 +123,8 @@ export function k6ConfigFromEnv(env: Env): K6RunConfig {
   const distribution = (env.MODEL_DISTRIBUTION ?? "uniform") as ModelDistribution;
   if (distribution !== "uniform" && distribution !== "zipf") throw new Error(`MODEL_DISTRIBUTION="${distribution}" must be uniform or zipf.`);
   const routing = (env.MODEL_ROUTING ?? "any") as ModelRouting;
-  if (!MODEL_ROUTINGS.includes(routing)) throw new Error(`MODEL_ROUTING="${routing}" must be any (every server serves every model) or shard (each model goes to the server that owns it).`);
+  if (!MODEL_ROUTINGS.includes(routing))
+    throw new Error(`MODEL_ROUTING="${routing}" must be any (every server serves every model) or shard (each model goes to the server that owns it).`);
   const method = (env.METHOD ?? "GET").toUpperCase() as RequestMethod;
   if (method !== "GET" && method !== "POST") throw new Error(`METHOD="${env.METHOD}" must be GET or POST.`);
   const slo: Slo = {

@@ -4,8 +4,15 @@ import { drainTimeoutMs, fleetServerEnvironment, type ServerPlacement } from "./
 import { resolveServerSettings } from "./settings.js";
 
 // What infra passes for a pod, and what fleet local passes for a loopback server.
-const pod = (config: ReturnType<typeof parseFleetConfig>, modelSource: string, index = 0): ServerPlacement =>
-  ({ modelSource, index, port: config.server.port, host: "0.0.0.0", metricsPort: 9090, metricsHost: "0.0.0.0", cacheDir: "/cache" });
+const pod = (config: ReturnType<typeof parseFleetConfig>, modelSource: string, index = 0): ServerPlacement => ({
+  modelSource,
+  index,
+  port: config.server.port,
+  host: "0.0.0.0",
+  metricsPort: 9090,
+  metricsHost: "0.0.0.0",
+  cacheDir: "/cache",
+});
 const loopback = (modelSource: string, port: number, index = 0): ServerPlacement => ({ modelSource, index, port, host: "127.0.0.1" });
 
 const cpuStack = parseFleetConfig({ instanceType: "c7i.xlarge", server: { numModels: 2, requestTimeoutMs: 5000 } });
@@ -109,14 +116,16 @@ describe("fleetServerEnvironment", () => {
       expect([settings.threads, settings.inferenceWorkers]).toEqual([config.server.threads, config.server.inferenceWorkers]);
       if (config.model.repository) {
         expect(settings).toMatchObject({ modelRepo: "s3://bucket/repo", maxResidentMb: config.model.repository.maxResidentMb, serverIndex: 2, numServers: 3 });
-      }
-      else expect(settings).toMatchObject({ modelSource: "s3://bucket/repo", numModels: config.server.numModels });
+      } else expect(settings).toMatchObject({ modelSource: "s3://bucket/repo", numModels: config.server.numModels });
     });
   });
 });
 
 describe("drainTimeoutMs", () => {
-  it.each([[10_000, 11_000], [100, 1100]])("requestTimeoutMs %i -> %i ms", (requestTimeoutMs, drain) => {
+  it.each([
+    [10_000, 11_000],
+    [100, 1100],
+  ])("requestTimeoutMs %i -> %i ms", (requestTimeoutMs, drain) => {
     expect(drainTimeoutMs(parseFleetConfig({ server: { requestTimeoutMs } }))).toBe(drain);
   });
 });

@@ -12,8 +12,16 @@ import { z } from "zod";
  */
 export const serverSettingsSchema = serverSchema
   .pick({
-    numModels: true, threads: true, inferenceWorkers: true, maxBatch: true, maxQueueDelayMs: true, maxQueue: true, requestTimeoutMs: true,
-    separateSessions: true, postprocess: true, port: true,
+    numModels: true,
+    threads: true,
+    inferenceWorkers: true,
+    maxBatch: true,
+    maxQueueDelayMs: true,
+    maxQueue: true,
+    requestTimeoutMs: true,
+    separateSessions: true,
+    postprocess: true,
+    port: true,
   })
   .extend({
     /** Model directory: local path, s3://bucket/prefix or https:// URL (MODEL_DIR or MODEL_SOURCE). */
@@ -24,7 +32,10 @@ export const serverSettingsSchema = serverSchema
     /** No per-request log lines (start-up, errors and shutdown are still logged). */
     quiet: z.boolean().default(false),
     /** ONNX Runtime execution providers in order of preference; cpu is always the fallback. */
-    executionProviders: z.array(z.enum(["cpu", "cuda"])).min(1).default(["cpu"]),
+    executionProviders: z
+      .array(z.enum(["cpu", "cuda"]))
+      .min(1)
+      .default(["cpu"]),
     /** Where s3:// and https:// model sources are cached (a writable emptyDir in a read-only container). */
     cacheDir: z.string().min(1).default(join(tmpdir(), "inference-fleet-models")),
     /** After SIGTERM, how long in-flight requests may take before the process exits anyway. */
@@ -44,7 +55,11 @@ export const serverSettingsSchema = serverSchema
     serverIndex: z.int().min(0).max(999).default(0),
     numServers: serverSchema.shape.numServers,
     /** Largest request body; larger ones get 413 before they are read into memory. */
-    maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+    maxBodyBytes: z
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(256 * 1024),
     /** A request's headers must arrive within this; slower connections are closed with 408 (Node's default is 60 s). */
     headersTimeoutMs: z.int().min(1000).max(600_000).default(10_000),
     /** After its headers, a request's body must arrive within this (a 256 KB body needs milliseconds; a withheld last byte holds memory). */
@@ -96,7 +111,11 @@ function fromEnvString(key: keyof ServerSettings, raw: string): unknown {
   const shape = serverSettingsSchema.shape[key];
   const probe = (value: unknown) => shape.safeParse(value).success;
   const trimmed = raw.trim();
-  if (key === "executionProviders") return trimmed.split(",").map((p) => p.trim()).filter(Boolean);
+  if (key === "executionProviders")
+    return trimmed
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean);
   const asBoolean = BOOLEAN_WORDS[trimmed.toLowerCase()];
   if (asBoolean !== undefined && probe(asBoolean)) return asBoolean;
   if (/^-?\d+(\.\d+)?$/.test(trimmed) && !probe(trimmed)) return Number(trimmed);
@@ -125,7 +144,13 @@ export function resolveServerSettings(options: { env?: NodeJS.ProcessEnv; flags?
   }
   const result = serverSettingsSchema.safeParse(input);
   if (result.success && result.data.serverIndex >= result.data.numServers) {
-    throw new ConfigError("model server settings", [{ path: "serverIndex (SERVER_INDEX)", value: result.data.serverIndex, message: `must be less than numServers (NUM_SERVERS) ${result.data.numServers}: shards are numbered 0 to ${result.data.numServers - 1}` }]);
+    throw new ConfigError("model server settings", [
+      {
+        path: "serverIndex (SERVER_INDEX)",
+        value: result.data.serverIndex,
+        message: `must be less than numServers (NUM_SERVERS) ${result.data.numServers}: shards are numbered 0 to ${result.data.numServers - 1}`,
+      },
+    ]);
   }
   if (result.success) return result.data;
   const problems: ConfigProblem[] = result.error.issues.map((issue) => {

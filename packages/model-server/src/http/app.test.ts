@@ -26,7 +26,13 @@ const query = (question: string, context: string) => `?seq_0=${encodeURIComponen
 
 /** Whether `answer`'s tokens appear, in order and together, in the context's tokens. */
 function isSpanOfContext(answer: string, context: string): boolean {
-  const words = (text: string) => text.toLowerCase().replace(/([^\w\s])/g, " $1 ").split(/\s+/).filter(Boolean).join(" ");
+  const words = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/([^\w\s])/g, " $1 ")
+      .split(/\s+/)
+      .filter(Boolean)
+      .join(" ");
   return words(context).includes(words(answer.replace(/ ##/g, "")));
 }
 
@@ -127,22 +133,41 @@ describe("Open Inference Protocol v2", () => {
 
   it("answers BYTES inputs with the same answers as /predictions, one per row", async () => {
     const questions = [DEFAULT_QUESTION, "Who repeats it?"];
-    const body = { id: "r1", inputs: [{ name: "seq_0", shape: [2], datatype: "BYTES", data: questions }, { name: "seq_1", shape: [2], datatype: "BYTES", data: [DEFAULT_CONTEXT, DEFAULT_CONTEXT] }] };
+    const body = {
+      id: "r1",
+      inputs: [
+        { name: "seq_0", shape: [2], datatype: "BYTES", data: questions },
+        { name: "seq_1", shape: [2], datatype: "BYTES", data: [DEFAULT_CONTEXT, DEFAULT_CONTEXT] },
+      ],
+    };
     const response = await api.app.request("/v2/models/model0/infer", json(body));
     expect(response.status).toBe(200);
     const result = (await response.json()) as { id: string; outputs: { name: string; shape: number[]; data: string[] }[] };
     expect(result.id).toBe("r1");
-    const expected = await Promise.all(questions.map(async (q) => ((await (await api.app.request(`/predictions/model0${query(q, DEFAULT_CONTEXT)}`)).json()) as { detail: string }).detail));
+    const expected = await Promise.all(
+      questions.map(async (q) => ((await (await api.app.request(`/predictions/model0${query(q, DEFAULT_CONTEXT)}`)).json()) as { detail: string }).detail),
+    );
     expect(result.outputs).toEqual([{ name: "answer", datatype: "BYTES", shape: [2], data: expected }]);
   });
 
   it("runs INT64 token tensors and returns start and end logits of the same shape", async () => {
-    const ids = [[101, 7592, 102, 2088, 102], [101, 2054, 102, 2088, 102]];
-    const body = { inputs: [{ name: "input_ids", shape: [2, 5], datatype: "INT64", data: ids }, { name: "token_type_ids", shape: [2, 5], datatype: "INT64", data: [0, 0, 0, 1, 1, 0, 0, 0, 1, 1] }] };
+    const ids = [
+      [101, 7592, 102, 2088, 102],
+      [101, 2054, 102, 2088, 102],
+    ];
+    const body = {
+      inputs: [
+        { name: "input_ids", shape: [2, 5], datatype: "INT64", data: ids },
+        { name: "token_type_ids", shape: [2, 5], datatype: "INT64", data: [0, 0, 0, 1, 1, 0, 0, 0, 1, 1] },
+      ],
+    };
     const response = await api.app.request("/v2/models/model0/infer", json(body));
     expect(response.status).toBe(200);
     const { outputs } = (await response.json()) as { outputs: { name: string; shape: number[]; data: number[] }[] };
-    expect(outputs.map((o) => [o.name, o.shape, o.data.length])).toEqual([["start_logits", [2, 5], 10], ["end_logits", [2, 5], 10]]);
+    expect(outputs.map((o) => [o.name, o.shape, o.data.length])).toEqual([
+      ["start_logits", [2, 5], 10],
+      ["end_logits", [2, 5], 10],
+    ]);
     expect(outputs[0]!.data.every(Number.isFinite)).toBe(true);
   });
 
@@ -153,11 +178,27 @@ describe("Open Inference Protocol v2", () => {
     [{ inputs: [{ name: "input_ids", shape: [1, 2], datatype: "INT64", data: [1, "NaN"] }] }, /"NaN" at position 1 is not a token id/],
     [{ inputs: [{ name: "input_ids", shape: [1, 2], datatype: "INT64", data: [1, 1.5] }] }, /1\.5 at position 1/],
     [{ inputs: [{ name: "input_ids", shape: [1, 2], datatype: "INT64", data: [1, 1e300] }] }, /is not a token id from 0 to 30521/],
-    [{ inputs: [{ name: "input_ids", shape: [1, 2], datatype: "INT64", data: [1, 2] }, { name: "attention_mask", shape: [2, 1], datatype: "INT64", data: [1, 1] }] }, /attention_mask must have the shape of input_ids/],
+    [
+      {
+        inputs: [
+          { name: "input_ids", shape: [1, 2], datatype: "INT64", data: [1, 2] },
+          { name: "attention_mask", shape: [2, 1], datatype: "INT64", data: [1, 1] },
+        ],
+      },
+      /attention_mask must have the shape of input_ids/,
+    ],
     [{ inputs: [{ name: "input_ids", shape: [1, 200], datatype: "INT64", data: Array(200).fill(1) }] }, /at most 128 tokens/],
     [{ inputs: [{ name: "pixels", shape: [1], datatype: "INT64", data: [1] }] }, /Unknown input pixels/],
     [{ inputs: [{ name: "seq_0", shape: [1], datatype: "BYTES", data: [7] }] }, /must be a string/],
-    [{ inputs: [{ name: "seq_0", shape: [2], datatype: "BYTES", data: ["a", "b"] }, { name: "seq_1", shape: [1], datatype: "BYTES", data: ["c"] }] }, /same count/],
+    [
+      {
+        inputs: [
+          { name: "seq_0", shape: [2], datatype: "BYTES", data: ["a", "b"] },
+          { name: "seq_1", shape: [1], datatype: "BYTES", data: ["c"] },
+        ],
+      },
+      /same count/,
+    ],
   ])("rejects a bad tensor with 400 saying what was expected (%#)", async (body, message) => {
     const response = await api.app.request("/v2/models/model0/infer", json(body));
     expect(response.status).toBe(400);
@@ -179,7 +220,13 @@ describe("metrics", () => {
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toMatch(/model_server_requests_total\{route="\/predictions\/:model",model="model1",status="200"\} \d+/);
-    for (const name of ["model_server_request_duration_seconds_bucket", "model_server_batch_size_bucket", "model_server_inference_duration_seconds_bucket", "model_server_queue_depth", "model_server_process_resident_memory_bytes"]) {
+    for (const name of [
+      "model_server_request_duration_seconds_bucket",
+      "model_server_batch_size_bucket",
+      "model_server_inference_duration_seconds_bucket",
+      "model_server_queue_depth",
+      "model_server_process_resident_memory_bytes",
+    ]) {
       expect(text).toContain(name);
     }
   });
@@ -193,7 +240,9 @@ describe("metrics", () => {
 describe("padding and batching", () => {
   const questions = ["What does the little engine say?", "What is steep?", "Who is pulled up?", "What is hard?", "What repeats?", "Where is the engine?"];
   const answersOf = async (app: typeof api.app) =>
-    Promise.all(questions.map(async (q) => ((await (await app.request(`/predictions/model0${query(q, DEFAULT_CONTEXT)}`)).json()) as { detail: string }).detail));
+    Promise.all(
+      questions.map(async (q) => ((await (await app.request(`/predictions/model0${query(q, DEFAULT_CONTEXT)}`)).json()) as { detail: string }).detail),
+    );
 
   it("gives the same answers with fixed padding as with dynamic padding", async () => {
     const fixed = await appFor(model.dir, { padding: "fixed" });
@@ -242,19 +291,33 @@ describe("failures", () => {
   it("never answers 5xx to random paths, queries and bodies (property)", async () => {
     const text = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.constant(""), fc.string({ minLength: 3000, maxLength: 6000 }));
     await fc.assert(
-      fc.asyncProperty(text, text, fc.uint8Array({ maxLength: 2000 }), fc.constantFrom("model0", "model1", "x", "%zz", ""), async (question, context, bytes, name) => {
-        const responses = await Promise.all([
-          api.app.request(`/predictions/${name}${query(question, context)}`),
-          api.app.request(`/predictions/${name}`, json({ seq_0: question, seq_1: context })),
-          api.app.request(`/predictions/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: bytes }),
-          api.app.request(`/v2/models/${name}/infer`, { method: "POST", headers: { "content-type": "application/json" }, body: bytes }),
-          api.app.request(`/v2/models/model0/infer`, json({ inputs: [{ name: "seq_0", shape: [1], datatype: "BYTES", data: [question] }, { name: "seq_1", shape: [1], datatype: "BYTES", data: [context] }] })),
-        ]);
-        for (const response of responses) {
-          expect(response.status).toBeLessThan(500);
-          expect(response.headers.get("content-type")).toMatch(/application\/json/);
-        }
-      }),
+      fc.asyncProperty(
+        text,
+        text,
+        fc.uint8Array({ maxLength: 2000 }),
+        fc.constantFrom("model0", "model1", "x", "%zz", ""),
+        async (question, context, bytes, name) => {
+          const responses = await Promise.all([
+            api.app.request(`/predictions/${name}${query(question, context)}`),
+            api.app.request(`/predictions/${name}`, json({ seq_0: question, seq_1: context })),
+            api.app.request(`/predictions/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: bytes }),
+            api.app.request(`/v2/models/${name}/infer`, { method: "POST", headers: { "content-type": "application/json" }, body: bytes }),
+            api.app.request(
+              `/v2/models/model0/infer`,
+              json({
+                inputs: [
+                  { name: "seq_0", shape: [1], datatype: "BYTES", data: [question] },
+                  { name: "seq_1", shape: [1], datatype: "BYTES", data: [context] },
+                ],
+              }),
+            ),
+          ]);
+          for (const response of responses) {
+            expect(response.status).toBeLessThan(500);
+            expect(response.headers.get("content-type")).toMatch(/application\/json/);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -59,7 +59,8 @@ function unknownModel(c: Context<Env>, registry: ModelRegistry, name: string): R
 
 function textField(body: unknown, query: string | undefined, key: "seq_0" | "seq_1", fallback: string): string {
   if (body !== undefined) {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new InputError('The body must be a JSON object such as {"seq_0": "question", "seq_1": "context"}.');
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw new InputError('The body must be a JSON object such as {"seq_0": "question", "seq_1": "context"}.');
     const value = (body as Record<string, unknown>)[key];
     if (value !== undefined && value !== null) {
       if (typeof value !== "string") throw new InputError(`${key} must be a string, got ${typeof value}.`);

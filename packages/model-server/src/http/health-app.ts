@@ -18,5 +18,8 @@ export function readyHandler(registry: Pick<ModelRegistry, "ready">, state: Serv
  * the public port's connection cap, accept queue or slow clients, and no inference is reachable there.
  */
 export function createHealthApp(registry: Pick<ModelRegistry, "ready">, state: ServerState) {
-  return new Hono().get("/v2/health/live", live).get("/v2/health/ready", readyHandler(registry, state)).get("/", (c) => c.json({ Status: "Healthy" }));
+  return new Hono()
+    .get("/v2/health/live", live)
+    .get("/v2/health/ready", readyHandler(registry, state))
+    .get("/", (c) => c.json({ Status: "Healthy" }));
 }

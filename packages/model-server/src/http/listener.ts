@@ -40,8 +40,8 @@ export function listen(fetch: Parameters<typeof serve>[0]["fetch"], port: number
       lastLog = Date.now();
       logger.warn(
         { maxConnections: limits.maxConnections, refused: dropped },
-        `connection limit reached: ${limits.maxConnections} connections are open, so new ones are refused; `
-          + "raise MAX_CONNECTIONS if the clients are real, or add servers",
+        `connection limit reached: ${limits.maxConnections} connections are open, so new ones are refused; ` +
+          "raise MAX_CONNECTIONS if the clients are real, or add servers",
       );
       dropped = 0;
     });

@@ -56,8 +56,8 @@ export async function readPredictionBody(c: Context): Promise<unknown> {
   if (JSON_TYPE.test(type)) return parseJson(await c.req.text());
   if (FORM_TYPE.test(type) || MULTIPART_TYPE.test(type)) return formFields(c, type);
   throw new InputError(
-    "Send seq_0 and seq_1 as JSON (Content-Type: application/json) or as form fields "
-      + `(application/x-www-form-urlencoded or multipart/form-data); got ${describeType(type)}.`,
+    "Send seq_0 and seq_1 as JSON (Content-Type: application/json) or as form fields " +
+      `(application/x-www-form-urlencoded or multipart/form-data); got ${describeType(type)}.`,
     415,
   );
 }

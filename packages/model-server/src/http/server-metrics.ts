@@ -35,7 +35,12 @@ export class ServerMetrics {
     sessionProviders: () => Iterable<SessionProvider> = () => [],
   ) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: "model_server_requests_total", help: "Requests answered, by route, model and HTTP status.", labelNames: ["route", "model", "status"], registers });
+    this.requests = new Counter({
+      name: "model_server_requests_total",
+      help: "Requests answered, by route, model and HTTP status.",
+      labelNames: ["route", "model", "status"],
+      registers,
+    });
     // CloudWatch's agent drops Prometheus histograms but keeps summaries: the SLO alarms read these quantiles.
     this.inferenceLatency = new Summary({
       name: "model_server_request_latency_seconds",
@@ -45,9 +50,27 @@ export class ServerMetrics {
       ageBuckets: 6,
       registers,
     });
-    this.latency = new Histogram({ name: "model_server_request_duration_seconds", help: "Time from request to answer, by route.", labelNames: ["route"], buckets: LATENCY_BUCKETS, registers });
-    this.batchSize = new Histogram({ name: "model_server_batch_size", help: "Requests per ONNX Runtime run, by session.", labelNames: ["session"], buckets: BATCH_BUCKETS, registers });
-    this.inference = new Histogram({ name: "model_server_inference_duration_seconds", help: "Duration of one ONNX Runtime run (one batch), by session.", labelNames: ["session"], buckets: LATENCY_BUCKETS, registers });
+    this.latency = new Histogram({
+      name: "model_server_request_duration_seconds",
+      help: "Time from request to answer, by route.",
+      labelNames: ["route"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: "model_server_batch_size",
+      help: "Requests per ONNX Runtime run, by session.",
+      labelNames: ["session"],
+      buckets: BATCH_BUCKETS,
+      registers,
+    });
+    this.inference = new Histogram({
+      name: "model_server_inference_duration_seconds",
+      help: "Duration of one ONNX Runtime run (one batch), by session.",
+      labelNames: ["session"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     this.modelLoad = new Gauge({ name: "model_server_model_load_seconds", help: "Time to load each model at start-up.", labelNames: ["model"], registers });
     new Gauge({
       name: "model_server_queue_depth",
@@ -59,16 +82,51 @@ export class ServerMetrics {
         for (const [session, depth] of queueDepths()) this.set({ session }, depth);
       },
     });
-    this.repositoryLoads = new Counter({ name: "model_server_repository_loads_total", help: "Repository model loads, by result (success or failure).", labelNames: ["result"], registers });
-    this.evictions = new Counter({ name: "model_server_repository_evictions_total", help: "Repository models unloaded to stay under the resident budget.", registers });
-    this.loadDuration = new Histogram({ name: "model_server_repository_load_duration_seconds", help: "Time to load one repository model (fetch, read, create the session).", buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
-    this.residencyLatency = new Histogram({ name: "model_server_repository_request_duration_seconds", help: "Request latency in repository mode: cold (the model loaded first) or warm (resident).", labelNames: ["residency"], buckets: LATENCY_BUCKETS, registers });
-    new Gauge({ name: "model_server_resident_models", help: "Repository models resident now.", registers, collect() { this.set(resident().models); } });
-    new Gauge({ name: "model_server_resident_bytes", help: "Bytes counted for resident (and loading) repository models: model.onnx size plus a fixed per-session overhead.", registers, collect() { this.set(resident().bytes); } });
+    this.repositoryLoads = new Counter({
+      name: "model_server_repository_loads_total",
+      help: "Repository model loads, by result (success or failure).",
+      labelNames: ["result"],
+      registers,
+    });
+    this.evictions = new Counter({
+      name: "model_server_repository_evictions_total",
+      help: "Repository models unloaded to stay under the resident budget.",
+      registers,
+    });
+    this.loadDuration = new Histogram({
+      name: "model_server_repository_load_duration_seconds",
+      help: "Time to load one repository model (fetch, read, create the session).",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.residencyLatency = new Histogram({
+      name: "model_server_repository_request_duration_seconds",
+      help: "Request latency in repository mode: cold (the model loaded first) or warm (resident).",
+      labelNames: ["residency"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: "model_server_resident_models",
+      help: "Repository models resident now.",
+      registers,
+      collect() {
+        this.set(resident().models);
+      },
+    });
+    new Gauge({
+      name: "model_server_resident_bytes",
+      help: "Bytes counted for resident (and loading) repository models: model.onnx size plus a fixed per-session overhead.",
+      registers,
+      collect() {
+        this.set(resident().bytes);
+      },
+    });
     new Gauge({
       name: "model_server_session_info",
-      help: "1 per ONNX Runtime session, labelled with the execution provider it really got (cpu after a fallback); "
-        + "in repository mode, resident sessions per provider.",
+      help:
+        "1 per ONNX Runtime session, labelled with the execution provider it really got (cpu after a fallback); " +
+        "in repository mode, resident sessions per provider.",
       labelNames: ["session", "execution_provider"],
       registers,
       collect() {

@@ -78,7 +78,9 @@ async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess:
   }
   if (rows > MAX_INFER_BATCH) throw new InputError(`At most ${MAX_INFER_BATCH} sequences per request, got ${rows}; split the request.`);
   const answers = await Promise.all(
-    Array.from({ length: rows }, (_, i) => answerQuestion(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i] ?? DEFAULT_CONTEXT, postprocess)),
+    Array.from({ length: rows }, (_, i) =>
+      answerQuestion(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i] ?? DEFAULT_CONTEXT, postprocess),
+    ),
   );
   return [{ name: "answer", datatype: "BYTES", shape: [rows], data: answers }];
 }

@@ -13,15 +13,19 @@ describe("BatchQueue", () => {
   });
 
   it("never runs two batches at once and caps each at maxBatch", async () => {
-    let running = 0, most = 0;
+    let running = 0,
+      most = 0;
     const sizes: number[] = [];
-    const queue = new BatchQueue<number, number>(async (inputs) => {
-      most = Math.max(most, ++running);
-      sizes.push(inputs.length);
-      await sleep(5);
-      running--;
-      return inputs;
-    }, { ...options, maxQueue: 100 });
+    const queue = new BatchQueue<number, number>(
+      async (inputs) => {
+        most = Math.max(most, ++running);
+        sizes.push(inputs.length);
+        await sleep(5);
+        running--;
+        return inputs;
+      },
+      { ...options, maxQueue: 100 },
+    );
     await Promise.all(Array.from({ length: 10 }, (_, i) => queue.submit(i)));
     expect(most).toBe(1);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
@@ -42,11 +46,14 @@ describe("BatchQueue", () => {
     const batches: number[][] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const queue = new BatchQueue<number, number>(async (inputs) => {
-      batches.push(inputs);
-      if (batches.length === 1) await gate;
-      return inputs;
-    }, { ...options, maxQueueDelayMs: 0 });
+    const queue = new BatchQueue<number, number>(
+      async (inputs) => {
+        batches.push(inputs);
+        if (batches.length === 1) await gate;
+        return inputs;
+      },
+      { ...options, maxQueueDelayMs: 0 },
+    );
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     // Three callers in a closed loop: each sends its next request one turn after its answer (the network).
     const loops = [1, 2, 3].map((first) => queue.submit(first).then(async () => (await nextTurn(), queue.submit(first + 10))));
@@ -54,7 +61,10 @@ describe("BatchQueue", () => {
     const late = queue.submit(4); // arrives while [1, 2, 3] runs
     release();
     await Promise.all([...loops, late]);
-    expect(batches).toEqual([[1, 2, 3], [4, 11, 12, 13]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 11, 12, 13],
+    ]);
   });
 
   it("runs at once with maxBatch 1 (no timer)", async () => {
@@ -81,7 +91,11 @@ describe("BatchQueue", () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const ran: number[] = [];
-    const queue = new BatchQueue<number, number>(async (inputs) => (ran.push(...inputs), await gate, inputs), { ...options, maxBatch: 1, requestTimeoutMs: 30 });
+    const queue = new BatchQueue<number, number>(async (inputs) => (ran.push(...inputs), await gate, inputs), {
+      ...options,
+      maxBatch: 1,
+      requestTimeoutMs: 30,
+    });
     const first = queue.submit(1);
     const second = queue.submit(2);
     const outcomes = await Promise.allSettled([first, second]);

@@ -30,7 +30,12 @@ export interface SessionFactory {
  * INFERENCE_WORKERS=0). An ORT-format file (see ort-format-cache.ts) is read off the event loop and
  * used in place, so creating its session takes a few milliseconds instead of a full ONNX load.
  */
-export async function openLocalSession(modelPath: string, shape: RunnerShape, settings: SessionSettings, warn: (message: string) => void): Promise<ModelSession> {
+export async function openLocalSession(
+  modelPath: string,
+  shape: RunnerShape,
+  settings: SessionSettings,
+  warn: (message: string) => void,
+): Promise<ModelSession> {
   const inPlace = modelPath.endsWith(ORT_FORMAT_EXTENSION) ? await readModelBytes(modelPath) : undefined;
   let session: NativeSession;
   try {

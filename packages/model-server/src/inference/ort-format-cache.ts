@@ -79,7 +79,11 @@ export function ortFormatApplies(settings: SessionSettings): boolean {
  * thread for 10-150 ms per tiny model here). A model that cannot be converted opens as it is, so its
  * error names the original file.
  */
-export function withOrtFormatCache(inner: SessionFactory, dir: string, onWorkerExit?: (error: Error) => void): SessionFactory & { readonly conversions: number } {
+export function withOrtFormatCache(
+  inner: SessionFactory,
+  dir: string,
+  onWorkerExit?: (error: Error) => void,
+): SessionFactory & { readonly conversions: number } {
   let converter: WorkerSessions | undefined;
   const converting = new Map<string, Promise<string>>();
   let conversions = 0;
@@ -89,7 +93,13 @@ export function withOrtFormatCache(inner: SessionFactory, dir: string, onWorkerE
     const beside = await currentOrtBeside(dirname(onnxPath), onnxFacts);
     if (beside !== undefined) return beside;
     const ortPath = join(dir, `${await cacheKey(onnxPath, onnxFacts)}${ORT_FORMAT_EXTENSION}`);
-    if (await stat(ortPath).then((facts) => facts.isFile(), () => false)) return ortPath;
+    if (
+      await stat(ortPath).then(
+        (facts) => facts.isFile(),
+        () => false,
+      )
+    )
+      return ortPath;
     let pending = converting.get(ortPath);
     if (pending === undefined) {
       converter ??= new WorkerSessions(1, onWorkerExit);
@@ -122,7 +132,11 @@ export function withOrtFormatCache(inner: SessionFactory, dir: string, onWorkerE
 
 /** `dir` itself when it is a model dir, else its subdirectories that are, sorted. */
 async function modelDirsIn(dir: string): Promise<string[]> {
-  const isModelDir = (path: string) => stat(join(path, MODEL_FILE)).then((facts) => facts.isFile(), () => false);
+  const isModelDir = (path: string) =>
+    stat(join(path, MODEL_FILE)).then(
+      (facts) => facts.isFile(),
+      () => false,
+    );
   if (await isModelDir(dir)) return [dir];
   const subdirs = (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => join(dir, entry.name));
   const found = await Promise.all(subdirs.map(async (path) => ((await isModelDir(path)) ? path : undefined)));
@@ -140,7 +154,8 @@ export async function convertModelDirs(
   // One thread and the CPU provider: ORT-format files are for CPU sessions (see ortFormatApplies).
   const { settings = { threads: 1, executionProviders: ["cpu"] }, onConverted } = options;
   const modelDirs = await modelDirsIn(dir);
-  if (modelDirs.length === 0) throw new ModelLoadError(`${dir} has no ${MODEL_FILE}, and no subdirectory with one: point --dir at a model dir or a model repository.`);
+  if (modelDirs.length === 0)
+    throw new ModelLoadError(`${dir} has no ${MODEL_FILE}, and no subdirectory with one: point --dir at a model dir or a model repository.`);
   const converted: string[] = [];
   const upToDate: string[] = [];
   for (const [index, modelDir] of modelDirs.entries()) {

@@ -21,6 +21,7 @@ function argmax(values: Float32Array): number {
 }
 
 function summarizeLogits(start: Float32Array, end: Float32Array): string {
-  const s = argmax(start), e = argmax(end);
+  const s = argmax(start),
+    e = argmax(end);
   return `start_logits argmax ${s} (${start[s]!.toFixed(4)}), end_logits argmax ${e} (${end[e]!.toFixed(4)}), ${start.length} tokens`;
 }

@@ -80,7 +80,9 @@ export class SessionRunner {
 function createInputSet(batch: number, seq: number, feedsTypeIds: boolean): InputSet {
   const dims = [batch, seq];
   const int64 = () => new BigInt64Array(batch * seq);
-  const ids = int64(), mask = int64(), types = int64();
+  const ids = int64(),
+    mask = int64(),
+    types = int64();
   const feeds: Record<string, Tensor> = { input_ids: new Tensor("int64", ids, dims), attention_mask: new Tensor("int64", mask, dims) };
   if (feedsTypeIds) feeds["token_type_ids"] = new Tensor("int64", types, dims);
   const view = (array: BigInt64Array) => new Int32Array(array.buffer, array.byteOffset, array.length * 2);
@@ -99,7 +101,8 @@ function fillRow(inputs: InputSet, row: InferenceRow, base: number, seq: number)
     types[at] = typeIds ? typeIds[i]! : i >= row.contextStart ? 1 : 0;
   }
   // Padding: everything after the row is 0 (it may hold a longer row from an earlier run).
-  const padFrom = (base + length) * 2, padTo = (base + seq) * 2;
+  const padFrom = (base + length) * 2,
+    padTo = (base + seq) * 2;
   ids.fill(0, padFrom, padTo);
   mask.fill(0, padFrom, padTo);
   types.fill(0, padFrom, padTo);

@@ -4,7 +4,14 @@ import type { InferenceRow, RowLogits } from "./session-runner.js";
 
 /** Messages from the main thread to an inference worker; `id` pairs each with its reply. */
 export type WorkerRequest =
-  | { readonly id: number; readonly type: "open"; readonly session: number; readonly modelPath: string; readonly shape: RunnerShape; readonly settings: SessionSettings }
+  | {
+      readonly id: number;
+      readonly type: "open";
+      readonly session: number;
+      readonly modelPath: string;
+      readonly shape: RunnerShape;
+      readonly settings: SessionSettings;
+    }
   | { readonly id: number; readonly type: "run"; readonly session: number; readonly rows: readonly InferenceRow[] }
   | { readonly id: number; readonly type: "release"; readonly session: number }
   | { readonly id: number; readonly type: "convert"; readonly modelPath: string; readonly ortPath: string; readonly settings: SessionSettings };

@@ -30,7 +30,12 @@ afterAll(async () => {
 const rows: InferenceRow[] = [
   { ids: Int32Array.from([101, 2040, 2003, 102, 1996, 3899, 102]), contextStart: 4 },
   { ids: Int32Array.from([101, 2054, 102, 2009, 2001, 1037, 2204, 2154, 102]), contextStart: 3 },
-  { ids: Int32Array.from([101, 7592, 102, 2088, 102]), contextStart: 0, typeIds: Int32Array.from([0, 0, 0, 1, 1]), attentionMask: Int32Array.from([1, 1, 1, 1, 0]) },
+  {
+    ids: Int32Array.from([101, 7592, 102, 2088, 102]),
+    contextStart: 0,
+    typeIds: Int32Array.from([0, 0, 0, 1, 1]),
+    attentionMask: Int32Array.from([1, 1, 1, 1, 0]),
+  },
 ];
 
 describe("sessions in inference worker threads", { timeout: 30_000 }, () => {

@@ -15,7 +15,11 @@ type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<
 function startWorker(): Worker {
   if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./session-worker.js", import.meta.url));
   const entry = new URL("./session-worker.ts", import.meta.url).href;
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+  const tsx = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve("tsx/esm/api")
+      .replace(/\.cjs$/, ".mjs"),
+  ).href;
   const bootstrap = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
 }

@@ -9,7 +9,7 @@ export async function fetchHttpsFile(source: string, file: string): Promise<Remo
   try {
     response = await fetch(url, { redirect: "follow" });
   } catch (error) {
-    throw new Error(`Could not fetch ${url}: ${(error as Error).message}. Check the URL and that the server can reach it.`);
+    throw new Error(`Could not fetch ${url}: ${(error as Error).message}. Check the URL and that the server can reach it.`, { cause: error });
   }
   if (response.status === 404) return undefined;
   if (!response.ok || !response.body) throw new Error(`Fetching ${url} answered HTTP ${response.status}; check the URL and its access rights.`);

@@ -79,7 +79,10 @@ async function readModelInfo(dir: string): Promise<ModelInfo> {
  * Reads and checks model.onnx, tokenizer.json and model.json; throws ModelLoadError naming the bad file.
  * `loadTokenizer` lets a repository share one tokenizer among models with the same tokenizer.json.
  */
-export async function readModelFiles(dir: string, loadTokenizer: (path: string) => Promise<WordPieceTokenizer> = (path) => WordPieceTokenizer.fromFile(path)): Promise<ModelFiles> {
+export async function readModelFiles(
+  dir: string,
+  loadTokenizer: (path: string) => Promise<WordPieceTokenizer> = (path) => WordPieceTokenizer.fromFile(path),
+): Promise<ModelFiles> {
   const modelPath = join(dir, MODEL_FILE);
   const tokenizerPath = join(dir, TOKENIZER_FILE);
   await requireFile(modelPath, "model file");
@@ -99,7 +102,9 @@ export function servedSeqLength(files: ModelFiles, setting: number | undefined):
   const fromModel = files.info.maxSequenceLength;
   const chosen = setting ?? fromModel ?? DEFAULT_MAX_SEQ_LENGTH;
   if (fromModel !== undefined && chosen > fromModel) {
-    throw new ModelLoadError(`MAX_SEQ_LENGTH ${chosen} is more than the model's maxSequenceLength ${fromModel} (${join(files.dir, MODEL_INFO_FILE)}); use at most ${fromModel}.`);
+    throw new ModelLoadError(
+      `MAX_SEQ_LENGTH ${chosen} is more than the model's maxSequenceLength ${fromModel} (${join(files.dir, MODEL_INFO_FILE)}); use at most ${fromModel}.`,
+    );
   }
   return chosen;
 }
@@ -128,7 +133,12 @@ function sessionOptions(settings: SessionSettings, inPlace: boolean): InferenceS
  * saying so through `warn`) when an accelerator provider cannot start. The session's
  * `executionProvider` says which one it got. Checks the QA inputs and outputs.
  */
-export async function createSession(model: string | Uint8Array, settings: SessionSettings, warn: (message: string) => void, modelPath = String(model)): Promise<NativeSession> {
+export async function createSession(
+  model: string | Uint8Array,
+  settings: SessionSettings,
+  warn: (message: string) => void,
+  modelPath = String(model),
+): Promise<NativeSession> {
   const asked = settings.executionProviders;
   const providers: readonly ExecutionProvider[] = asked.includes("cpu") ? asked : [...asked, "cpu"];
   const options = sessionOptions(settings, typeof model !== "string");
@@ -140,7 +150,10 @@ export async function createSession(model: string | Uint8Array, settings: Sessio
       warn(`ONNX Runtime could not start the ${providers.join(",")} execution providers (${(error as Error).message}); falling back to cpu.`);
       session = await createSession(model, { ...settings, executionProviders: ["cpu"] }, warn, modelPath);
     } else {
-      throw new ModelLoadError(`ONNX Runtime could not load the model file ${modelPath}: ${(error as Error).message}. Check that it is a complete ONNX model (copy or generate it again).`);
+      throw new ModelLoadError(
+        `ONNX Runtime could not load the model file ${modelPath}: ${(error as Error).message}. Check that it is a complete ONNX model (copy or generate it ` +
+          `again).`,
+      );
     }
   }
   const missingInputs = REQUIRED_INPUTS.filter((name) => !session.inputNames.includes(name));
@@ -148,7 +161,8 @@ export async function createSession(model: string | Uint8Array, settings: Sessio
   if (missingInputs.length > 0 || missingOutputs.length > 0) {
     await session.release();
     throw new ModelLoadError(
-      `The model file ${modelPath} is not a question-answering model: it needs inputs ${REQUIRED_INPUTS.join(", ")} and outputs ${REQUIRED_OUTPUTS.join(", ")}, ` +
+      `The model file ${modelPath} is not a question-answering model: it needs inputs ${REQUIRED_INPUTS.join(", ")} and outputs ` +
+        `${REQUIRED_OUTPUTS.join(", ")}, ` +
         `but has inputs ${session.inputNames.join(", ")} and outputs ${session.outputNames.join(", ")}.`,
     );
   }

@@ -76,7 +76,10 @@ export class StaticModelRegistry implements ModelRegistry {
   private readonly byName: Map<string, LoadedModel>;
   private readonly nameList: string[];
 
-  constructor(models: readonly LoadedModel[], private readonly sessions: readonly ModelSession[]) {
+  constructor(
+    models: readonly LoadedModel[],
+    private readonly sessions: readonly ModelSession[],
+  ) {
     this.byName = new Map(models.map((model) => [model.name, model]));
     this.nameList = models.map((model) => model.name);
   }
@@ -172,7 +175,16 @@ export async function loadModelCopies(options: LoadCopiesOptions): Promise<Stati
         shared = { session, queue };
       }
       const { inputNames, outputNames, executionProvider } = shared.session;
-      models.push({ name, tokenizer: files.tokenizer, maxSeqLength, queue: shared.queue, inputNames, outputNames, executionProvider, precision: modelPrecision(files.info) });
+      models.push({
+        name,
+        tokenizer: files.tokenizer,
+        maxSeqLength,
+        queue: shared.queue,
+        inputNames,
+        outputNames,
+        executionProvider,
+        precision: modelPrecision(files.info),
+      });
       options.onLoaded?.(name, (performance.now() - started) / 1000);
     }
   } catch (error) {

@@ -161,7 +161,16 @@ describe("v2 routes in repository mode", () => {
     expect(metadata.status).toBe(200);
     expect(((await metadata.json()) as { name: string }).name).toBe("model4");
     expect(api.loads).toEqual([]);
-    await api.app.request("/v2/models/model4/infer", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ inputs: [{ name: "seq_0", datatype: "BYTES", shape: [1], data: ["What?"] }, { name: "seq_1", datatype: "BYTES", shape: [1], data: ["Nothing."] }] }) });
+    await api.app.request("/v2/models/model4/infer", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        inputs: [
+          { name: "seq_0", datatype: "BYTES", shape: [1], data: ["What?"] },
+          { name: "seq_1", datatype: "BYTES", shape: [1], data: ["Nothing."] },
+        ],
+      }),
+    });
     expect((await api.app.request("/v2/models/model4/ready")).status).toBe(200);
     const index = await api.app.request("/v2/repository/index", { method: "POST" });
     expect(index.status).toBe(200);
@@ -169,7 +178,11 @@ describe("v2 routes in repository mode", () => {
     expect(models).toHaveLength(6);
     expect(models.find((model) => model.name === "model4")).toEqual({ name: "model4", state: "READY", reason: "" });
     expect(models.find((model) => model.name === "model0")).toMatchObject({ state: "UNAVAILABLE", reason: expect.stringContaining("first request") });
-    const onlyReady = await api.app.request("/v2/repository/index", { method: "POST", headers: { "content-type": "application/json" }, body: '{"ready":true}' });
+    const onlyReady = await api.app.request("/v2/repository/index", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"ready":true}',
+    });
     expect(((await onlyReady.json()) as unknown[]).length).toBe(1);
   });
 

@@ -14,7 +14,11 @@ export { LOAD_FAILED_REASON, SESSION_OVERHEAD_BYTES };
 
 /** A repository model that could not be loaded: answered with 503 and Retry-After until the next try is due. */
 export class ModelUnavailableError extends Error {
-  constructor(readonly model: string, readonly reason: string, readonly retryAfterSeconds: number) {
+  constructor(
+    readonly model: string,
+    readonly reason: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(`Model ${model} could not be loaded: ${reason} The server tries again on a request after ${retryAfterSeconds} s.`);
     this.name = "ModelUnavailableError";
   }
@@ -245,7 +249,10 @@ export class ModelRepository implements ModelRegistry {
     const release = new Promise<void>((resolve) => {
       const attempt = () => {
         if (resident.model.queue.busy) return void setTimeout(attempt, 10);
-        resident.session.release().catch((error: unknown) => this.options.warn(`Releasing the session of ${entry.name} failed: ${(error as Error).message}`)).finally(resolve);
+        resident.session
+          .release()
+          .catch((error: unknown) => this.options.warn(`Releasing the session of ${entry.name} failed: ${(error as Error).message}`))
+          .finally(resolve);
       };
       setTimeout(attempt, this.options.releaseGraceMs ?? 50);
     });

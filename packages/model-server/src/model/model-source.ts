@@ -47,7 +47,12 @@ const defaultFetch: RemoteFetch = (source, file) => (source.startsWith("s3://") 
  * fetched once into cacheDir (downloaded to a temporary directory, size and checksums checked,
  * manifest written, then renamed into place, so a half-finished download is never used).
  */
-export async function resolveModelSource(source: string, cacheDir: string, log: (message: string) => void, fetchRemote: RemoteFetch = defaultFetch): Promise<string> {
+export async function resolveModelSource(
+  source: string,
+  cacheDir: string,
+  log: (message: string) => void,
+  fetchRemote: RemoteFetch = defaultFetch,
+): Promise<string> {
   if (!isRemoteSource(source)) return resolve(source);
   const dir = join(cacheDir, createHash("sha256").update(source).digest("hex").slice(0, 24));
   if (await cacheIsValid(dir, source)) {
@@ -63,7 +68,10 @@ export async function resolveModelSource(source: string, cacheDir: string, log: 
     for (const { name, required } of FILES) {
       const remote = await fetchRemote(source, name);
       if (remote === undefined) {
-        if (required) throw new ModelLoadError(`The model source ${source} has no ${name}; upload the model directory (${MODEL_FILE}, ${TOKENIZER_FILE}, ${MODEL_INFO_FILE}) there.`);
+        if (required)
+          throw new ModelLoadError(
+            `The model source ${source} has no ${name}; upload the model directory (${MODEL_FILE}, ${TOKENIZER_FILE}, ${MODEL_INFO_FILE}) there.`,
+          );
         continue;
       }
       files[name] = await download(remote, join(partial, name), `${source}/${name}`);
@@ -103,7 +111,8 @@ async function download(remote: RemoteFile, path: string, label: string): Promis
   if (remote.bytes !== undefined && remote.bytes !== bytes) problems.push(`got ${bytes} bytes but the store announced ${remote.bytes}`);
   if (remote.sha256Base64 !== undefined && remote.sha256Base64 !== digest.toString("base64")) problems.push("its SHA-256 does not match the store's checksum");
   if (remote.md5Hex !== undefined && remote.md5Hex !== md5.digest("hex")) problems.push("its MD5 does not match the store's ETag");
-  if (problems.length > 0) throw new ModelLoadError(`The download of ${label} is corrupt: ${problems.join("; ")}. Start again; if it persists, upload the file again.`);
+  if (problems.length > 0)
+    throw new ModelLoadError(`The download of ${label} is corrupt: ${problems.join("; ")}. Start again; if it persists, upload the file again.`);
   return { bytes, sha256: digest.toString("hex") };
 }
 

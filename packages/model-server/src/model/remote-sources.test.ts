@@ -10,7 +10,11 @@ import { ModelLoadError } from "./load-model.js";
 import { resolveModelSource, type RemoteFetch } from "./model-source.js";
 
 // A real S3 API on loopback (s3rver) and the real AWS SDK, through the server's own s3:// source.
-const files = { "model.onnx": randomBytes(300_000), "tokenizer.json": Buffer.from('{"model":{"type":"WordPiece"}}'), "model.json": Buffer.from('{"name":"x"}') };
+const files = {
+  "model.onnx": randomBytes(300_000),
+  "tokenizer.json": Buffer.from('{"model":{"type":"WordPiece"}}'),
+  "model.json": Buffer.from('{"name":"x"}'),
+};
 let s3: Awaited<ReturnType<typeof startS3rver>>;
 
 beforeAll(async () => {
@@ -54,7 +58,9 @@ describe("s3:// model sources", () => {
 });
 
 describe("download checks", () => {
-  const announcing = (overrides: object): RemoteFetch => async (_source, file) => ({ body: Readable.from([files[file as keyof typeof files]]), ...overrides });
+  const announcing =
+    (overrides: object): RemoteFetch =>
+    async (_source, file) => ({ body: Readable.from([files[file as keyof typeof files]]), ...overrides });
 
   it.each([
     [{ bytes: 12 }, /got 300000 bytes but the store announced 12/],

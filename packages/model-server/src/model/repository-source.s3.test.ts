@@ -13,7 +13,8 @@ let s3: Awaited<ReturnType<typeof startS3rver>>;
 beforeAll(async () => {
   s3 = await startS3rver("fleet");
   for (const model of ["model10", "model2", "model1"]) {
-    for (const [name, body] of Object.entries(files)) await s3.client.send(new PutObjectCommand({ Bucket: "fleet", Key: `models/many/${model}/${name}`, Body: body }));
+    for (const [name, body] of Object.entries(files))
+      await s3.client.send(new PutObjectCommand({ Bucket: "fleet", Key: `models/many/${model}/${name}`, Body: body }));
   }
   await s3.client.send(new PutObjectCommand({ Bucket: "fleet", Key: "models/many/README.txt", Body: "not a model" }));
 });

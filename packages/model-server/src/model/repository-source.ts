@@ -24,7 +24,8 @@ export interface RepositorySource {
  */
 export function repositorySource(location: string, cacheDir: string, log: (message: string) => void): RepositorySource {
   const remote = location.startsWith("s3://");
-  if (/^https:\/\//.test(location)) throw new ModelLoadError(`MODEL_REPO ${location} is an https:// URL, which cannot be listed; use a local directory or an s3://bucket/prefix.`);
+  if (/^https:\/\//.test(location))
+    throw new ModelLoadError(`MODEL_REPO ${location} is an https:// URL, which cannot be listed; use a local directory or an s3://bucket/prefix.`);
   const root = remote ? location.replace(/\/+$/, "") : resolve(location);
   return {
     location: root,
@@ -33,12 +34,18 @@ export function repositorySource(location: string, cacheDir: string, log: (messa
       if (remote) entries = await listS3Subdirectories(`${root}/`);
       else {
         const dirents = await readdir(root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-          throw new ModelLoadError(`The model repository ${root} cannot be read (${error.code ?? error.message}); point MODEL_REPO at a directory of model directories (npx fleet model generate-many makes one).`);
+          throw new ModelLoadError(
+            `The model repository ${root} cannot be read (${error.code ?? error.message}); point MODEL_REPO at a directory of model directories (npx fleet ` +
+              `model generate-many makes one).`,
+          );
         });
         entries = dirents.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
       }
       const names = entries.filter(isValidModelName).sort(byNaturalOrder);
-      if (names.length === 0) throw new ModelLoadError(`The model repository ${root} has no model subdirectories; put one directory per model there (npx fleet model generate-many makes them).`);
+      if (names.length === 0)
+        throw new ModelLoadError(
+          `The model repository ${root} has no model subdirectories; put one directory per model there (npx fleet model generate-many makes them).`,
+        );
       return names;
     },
     modelDir(name) {

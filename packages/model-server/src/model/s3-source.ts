@@ -39,7 +39,10 @@ export async function fetchS3File(source: string, file: string): Promise<RemoteF
     };
   } catch (error) {
     if (error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey") return undefined;
-    throw new Error(`Could not read s3://${bucket}/${key}: ${(error as Error).message}. Check the bucket, the prefix and the credentials (AWS_PROFILE, IRSA or instance role).`);
+    throw new Error(
+      `Could not read s3://${bucket}/${key}: ${(error as Error).message}. Check the bucket, the prefix and the credentials (AWS_PROFILE, IRSA or instance role).`,
+      { cause: error },
+    );
   }
 }
 
@@ -50,12 +53,17 @@ export async function listS3Subdirectories(source: string): Promise<string[]> {
   let token: string | undefined;
   try {
     do {
-      const page = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, Delimiter: "/", ...(token ? { ContinuationToken: token } : {}) }));
+      const page = await s3Client().send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: key, Delimiter: "/", ...(token ? { ContinuationToken: token } : {}) }),
+      );
       for (const common of page.CommonPrefixes ?? []) if (common.Prefix) names.push(common.Prefix.slice(key.length).replace(/\/$/, ""));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   } catch (error) {
-    throw new Error(`Could not list s3://${bucket}/${key}: ${(error as Error).message}. Check the bucket, the prefix and the credentials (AWS_PROFILE, IRSA or instance role).`);
+    throw new Error(
+      `Could not list s3://${bucket}/${key}: ${(error as Error).message}. Check the bucket, the prefix and the credentials (AWS_PROFILE, IRSA or instance role).`,
+      { cause: error },
+    );
   }
   return names;
 }

@@ -114,9 +114,8 @@ const WORKSPACE_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
  */
 export function modelServerLaunch(env: Record<string, string>, options: { cpus?: string } = {}): ServerLaunch {
   const node = [...(FROM_SOURCE ? ["--conditions=source", "--import", "tsx"] : []), ENTRY];
-  const pinned = options.cpus === undefined
-    ? { command: process.execPath, args: node }
-    : { command: "taskset", args: ["-c", options.cpus, process.execPath, ...node] };
+  const pinned =
+    options.cpus === undefined ? { command: process.execPath, args: node } : { command: "taskset", args: ["-c", options.cpus, process.execPath, ...node] };
   return { ...pinned, env: { ...process.env, ...env }, cwd: WORKSPACE_ROOT };
 }
 

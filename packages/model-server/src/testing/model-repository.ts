@@ -13,7 +13,12 @@ export async function generateTinyRepository(count: number): Promise<{ root: str
   const root = await mkdtemp(join(tmpdir(), "model-repo-test-"));
   const models = await generateManyModels({ count, size: "tiny", seedBase: 100, outDir: root });
   // What the repository counts per resident model.
-  return { root, modelBytes: models[0]!.bytes + SESSION_OVERHEAD_BYTES, names: models.map((model) => model.name), cleanup: () => rm(root, { recursive: true, force: true }) };
+  return {
+    root,
+    modelBytes: models[0]!.bytes + SESSION_OVERHEAD_BYTES,
+    names: models.map((model) => model.name),
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
 }
 
 /** A repository over real ORT sessions with a counter of each event, and a Hono app in front of it. */
@@ -46,6 +51,14 @@ export function repositoryApp(root: string, overrides: Partial<ModelRepositoryOp
     warn: () => {},
     ...overrides,
   });
-  const app = createApp({ registry: repository, metrics, state: { draining: false }, postprocess: true, maxBodyBytes: 64 * 1024, exposeMetrics: true, errorLog: silentLogger });
+  const app = createApp({
+    registry: repository,
+    metrics,
+    state: { draining: false },
+    postprocess: true,
+    maxBodyBytes: 64 * 1024,
+    exposeMetrics: true,
+    errorLog: silentLogger,
+  });
   return { app, repository, metrics, loads, failures, evictions };
 }

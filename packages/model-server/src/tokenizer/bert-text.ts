@@ -6,7 +6,11 @@
 
 /** What to do with each ASCII code: 0 keep, 1 drop (control), 2 break (whitespace), 3 punctuation, 4 upper case. */
 const ASCII_CLASS = new Uint8Array(128);
-const KEEP = 0, DROP = 1, BREAK = 2, PUNCT = 3, UPPER = 4;
+const KEEP = 0,
+  DROP = 1,
+  BREAK = 2,
+  PUNCT = 3,
+  UPPER = 4;
 for (let code = 0; code < 128; code++) {
   if (code === 9 || code === 10 || code === 13 || code === 32) ASCII_CLASS[code] = BREAK;
   else if (code < 32 || code === 127) ASCII_CLASS[code] = DROP;
@@ -15,6 +19,8 @@ for (let code = 0; code < 128; code++) {
   else ASCII_CLASS[code] = KEEP;
 }
 
+// Any code unit past 0x7f: the range starts at NUL on purpose (every ASCII character is allowed).
+// eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Calls onWord for each word of BERT-normalized (lower-cased, accent-stripped) text, in order; stops when it returns false. */
@@ -59,20 +65,15 @@ const CONTROL = /(?![\t\n\r])[\p{C}\ufffd]/gu;
 // Whitespace after cleaning: \t \n \r and the space separators (Zs, Zl, Zp).
 const WHITESPACE = /[\t\n\r\p{Zs}\p{Zl}\p{Zp}]/gu;
 // The CJK Unified Ideographs blocks BERT treats as one word each.
-const CJK = /[\u{4E00}-\u{9FFF}\u{3400}-\u{4DBF}\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\u{F900}-\u{FAFF}\u{2F800}-\u{2FA1F}]/gu;
+const CJK =
+  /[\u{4E00}-\u{9FFF}\u{3400}-\u{4DBF}\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\u{F900}-\u{FAFF}\u{2F800}-\u{2FA1F}]/gu;
 const NONSPACING_MARK = /\p{Mn}/gu;
 // Words are runs of non-space, non-punctuation characters; each punctuation character is a word of its own.
 const WORD_OR_PUNCT = /[!-/:-@[-`{-~\p{P}]|[^\s!-/:-@[-`{-~\p{P}]+/gu;
 
 /** BertNormalizer: clean text, space out CJK ideographs, strip accents (NFD, drop Mn), lower-case; in the reference's order. */
 export function normalizeBertText(text: string): string {
-  return text
-    .replace(CONTROL, "")
-    .replace(WHITESPACE, " ")
-    .replace(CJK, " $& ")
-    .normalize("NFD")
-    .replace(NONSPACING_MARK, "")
-    .toLowerCase();
+  return text.replace(CONTROL, "").replace(WHITESPACE, " ").replace(CJK, " $& ").normalize("NFD").replace(NONSPACING_MARK, "").toLowerCase();
 }
 
 function forEachUnicodeWord(text: string, onWord: (word: string) => boolean): void {

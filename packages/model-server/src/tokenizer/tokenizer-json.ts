@@ -15,7 +15,10 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function fail(source: string, problem: string): never {
-  throw new Error(`${source} is not a BERT WordPiece tokenizer.json: ${problem}. Export the tokenizer with Hugging Face tokenizers (tokenizer.save) or generate the model with model-zoo.`);
+  throw new Error(
+    `${source} is not a BERT WordPiece tokenizer.json: ${problem}. Export the tokenizer with Hugging Face tokenizers (tokenizer.save) or generate the model ` +
+      `with model-zoo.`,
+  );
 }
 
 /** Parses tokenizer.json text; `source` names the file in error messages. */
@@ -28,7 +31,8 @@ export function parseTokenizerJson(text: string, source = "tokenizer.json"): Wor
   }
   if (!isObject(root)) fail(source, "the top level is not an object");
   const model = root["model"];
-  if (!isObject(model) || model["type"] !== "WordPiece") fail(source, `model.type is ${JSON.stringify(isObject(model) ? model["type"] : undefined)}, expected "WordPiece"`);
+  if (!isObject(model) || model["type"] !== "WordPiece")
+    fail(source, `model.type is ${JSON.stringify(isObject(model) ? model["type"] : undefined)}, expected "WordPiece"`);
   const rawVocab = model["vocab"];
   if (!isObject(rawVocab)) fail(source, "model.vocab is not an object of token -> id");
   const vocab = new Map<string, number>();

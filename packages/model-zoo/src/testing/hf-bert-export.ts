@@ -13,7 +13,9 @@ type TensorProto = OnnxTypes.ITensorProto;
  * `(1 - mask) * float32.min`, LayerNormalization ops, and Split/Squeeze with their axes as inputs. For
  * tests of graph rewrites that must work on a user's export, not only on this zoo's own graphs.
  */
-export function buildHuggingFaceStyleBert(options: { layers?: number; hidden?: number; heads?: number; vocab?: number; seed?: number } = {}): OnnxTypes.ModelProto {
+export function buildHuggingFaceStyleBert(
+  options: { layers?: number; hidden?: number; heads?: number; vocab?: number; seed?: number } = {},
+): OnnxTypes.ModelProto {
   const layers = options.layers ?? 2;
   const H = options.hidden ?? 64;
   const heads = options.heads ?? 4;
@@ -33,8 +35,15 @@ export function buildHuggingFaceStyleBert(options: { layers?: number; hidden?: n
   const constant = (dataType: number, values: number[], dims: number[] = []): string => {
     const output = `/Constant_${counter++}_output_0`;
     const value: TensorProto =
-      dataType === FLOAT ? { dims, dataType, rawData: new Uint8Array(Float32Array.from(values).buffer) } : { dims, dataType, rawData: new Uint8Array(BigInt64Array.from(values, BigInt).buffer) };
-    nodes.push({ opType: "Constant", name: output.replace("_output_0", ""), output: [output], attribute: [{ name: "value", type: onnx.AttributeProto.AttributeType.TENSOR, t: value }] });
+      dataType === FLOAT
+        ? { dims, dataType, rawData: new Uint8Array(Float32Array.from(values).buffer) }
+        : { dims, dataType, rawData: new Uint8Array(BigInt64Array.from(values, BigInt).buffer) };
+    nodes.push({
+      opType: "Constant",
+      name: output.replace("_output_0", ""),
+      output: [output],
+      attribute: [{ name: "value", type: onnx.AttributeProto.AttributeType.TENSOR, t: value }],
+    });
     return output;
   };
   const op = (opType: string, inputs: string[], name: string, attributes: OnnxTypes.IAttributeProto[] = [], outputs = 1): string[] => {
@@ -66,12 +75,33 @@ export function buildHuggingFaceStyleBert(options: { layers?: number; hidden?: n
 
   // Embeddings.
   const positionIds = "bert.embeddings.position_ids";
-  initializers.push({ name: positionIds, dims: [1, 512], dataType: INT64, rawData: new Uint8Array(BigInt64Array.from({ length: 512 }, (_, i) => BigInt(i)).buffer) });
-  const words = one("Gather", [floatTensor("bert.embeddings.word_embeddings.weight", [vocab, H], "normal"), "input_ids"], "/bert/embeddings/word_embeddings/Gather");
-  const types = one("Gather", [floatTensor("bert.embeddings.token_type_embeddings.weight", [2, H], "normal"), "token_type_ids"], "/bert/embeddings/token_type_embeddings/Gather");
+  initializers.push({
+    name: positionIds,
+    dims: [1, 512],
+    dataType: INT64,
+    rawData: new Uint8Array(BigInt64Array.from({ length: 512 }, (_, i) => BigInt(i)).buffer),
+  });
+  const words = one(
+    "Gather",
+    [floatTensor("bert.embeddings.word_embeddings.weight", [vocab, H], "normal"), "input_ids"],
+    "/bert/embeddings/word_embeddings/Gather",
+  );
+  const types = one(
+    "Gather",
+    [floatTensor("bert.embeddings.token_type_embeddings.weight", [2, H], "normal"), "token_type_ids"],
+    "/bert/embeddings/token_type_embeddings/Gather",
+  );
   const sequence = dimOf("input_ids", 1, "/bert/embeddings");
-  const slicedIds = one("Slice", [positionIds, constant(INT64, [0], [1]), sequence, constant(INT64, [1], [1]), constant(INT64, [1], [1])], "/bert/embeddings/Slice");
-  const positions = one("Gather", [floatTensor("bert.embeddings.position_embeddings.weight", [512, H], "normal"), slicedIds], "/bert/embeddings/position_embeddings/Gather");
+  const slicedIds = one(
+    "Slice",
+    [positionIds, constant(INT64, [0], [1]), sequence, constant(INT64, [1], [1]), constant(INT64, [1], [1])],
+    "/bert/embeddings/Slice",
+  );
+  const positions = one(
+    "Gather",
+    [floatTensor("bert.embeddings.position_embeddings.weight", [512, H], "normal"), slicedIds],
+    "/bert/embeddings/position_embeddings/Gather",
+  );
   const summed = one("Add", [one("Add", [words, types], "/bert/embeddings/Add"), positions], "/bert/embeddings/Add_1");
   let hidden = layerNorm(summed, "/bert/embeddings/LayerNorm");
 
@@ -86,7 +116,17 @@ export function buildHuggingFaceStyleBert(options: { layers?: number; hidden?: n
   for (let layer = 0; layer < layers; layer++) {
     const p = `/bert/encoder/layer.${layer}`;
     const split = (x: string, name: string): string => {
-      const shape = one("Concat", [dimOf(x, 0, `${p}/attention/self/${name}`), dimOf(x, 1, `${p}/attention/self/${name}`), constant(INT64, [heads], [1]), constant(INT64, [headSize], [1])], `${p}/attention/self/${name}/Concat`, [int("axis", 0)]);
+      const shape = one(
+        "Concat",
+        [
+          dimOf(x, 0, `${p}/attention/self/${name}`),
+          dimOf(x, 1, `${p}/attention/self/${name}`),
+          constant(INT64, [heads], [1]),
+          constant(INT64, [headSize], [1]),
+        ],
+        `${p}/attention/self/${name}/Concat`,
+        [int("axis", 0)],
+      );
       const reshaped = one("Reshape", [x, shape], `${p}/attention/self/${name}/Reshape`);
       return one("Transpose", [reshaped], `${p}/attention/self/${name}/Transpose`, [ints("perm", [0, 2, 1, 3])]);
     };
@@ -100,12 +140,31 @@ export function buildHuggingFaceStyleBert(options: { layers?: number; hidden?: n
     const probabilities = one("Softmax", [masked], `${p}/attention/self/Softmax`, [int("axis", -1)]);
     const context = one("MatMul", [probabilities, v], `${p}/attention/self/MatMul_1`);
     const merged = one("Transpose", [context], `${p}/attention/self/Transpose_4`, [ints("perm", [0, 2, 1, 3])]);
-    const flatShape = one("Concat", [dimOf(merged, 0, `${p}/attention/self/merge`), dimOf(merged, 1, `${p}/attention/self/merge`), constant(INT64, [H], [1])], `${p}/attention/self/Concat_3`, [int("axis", 0)]);
+    const flatShape = one(
+      "Concat",
+      [dimOf(merged, 0, `${p}/attention/self/merge`), dimOf(merged, 1, `${p}/attention/self/merge`), constant(INT64, [H], [1])],
+      `${p}/attention/self/Concat_3`,
+      [int("axis", 0)],
+    );
     const flat = one("Reshape", [merged, flatShape], `${p}/attention/self/Reshape_3`);
-    const attended = layerNorm(one("Add", [linear(flat, `${p}/attention/output/dense`, H, H), hidden], `${p}/attention/output/Add_1`), `${p}/attention/output/LayerNorm`);
+    const attended = layerNorm(
+      one("Add", [linear(flat, `${p}/attention/output/dense`, H, H), hidden], `${p}/attention/output/Add_1`),
+      `${p}/attention/output/LayerNorm`,
+    );
     const up = linear(attended, `${p}/intermediate/dense`, H, 4 * H);
-    const erf = one("Erf", [one("Div", [up, constant(FLOAT, [Math.SQRT2])], `${p}/intermediate/intermediate_act_fn/Div`)], `${p}/intermediate/intermediate_act_fn/Erf`);
-    const gelu = one("Mul", [one("Mul", [up, one("Add", [erf, constant(FLOAT, [1])], `${p}/intermediate/intermediate_act_fn/Add`)], `${p}/intermediate/intermediate_act_fn/Mul`), constant(FLOAT, [0.5])], `${p}/intermediate/intermediate_act_fn/Mul_1`);
+    const erf = one(
+      "Erf",
+      [one("Div", [up, constant(FLOAT, [Math.SQRT2])], `${p}/intermediate/intermediate_act_fn/Div`)],
+      `${p}/intermediate/intermediate_act_fn/Erf`,
+    );
+    const gelu = one(
+      "Mul",
+      [
+        one("Mul", [up, one("Add", [erf, constant(FLOAT, [1])], `${p}/intermediate/intermediate_act_fn/Add`)], `${p}/intermediate/intermediate_act_fn/Mul`),
+        constant(FLOAT, [0.5]),
+      ],
+      `${p}/intermediate/intermediate_act_fn/Mul_1`,
+    );
     hidden = layerNorm(one("Add", [linear(gelu, `${p}/output/dense`, 4 * H, H), attended], `${p}/output/Add_1`), `${p}/output/LayerNorm`);
   }
 
