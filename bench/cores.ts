@@ -18,6 +18,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { generateModel, isPrecision, type PresetName } from "@inference-fleet/model-zoo";
+import { cpuTimeUs, parseWrkOutput } from "./wrk.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -67,27 +68,12 @@ interface Point {
   readonly startup: string;
 }
 
-function cpuTimeUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-}
-
-function toMs(value: string, unit: string): number {
-  return Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
-}
-
 function wrk(setup: Setup, port: number, script: string, duration: number): { rps: number; p50: number; p99: number; requests: number } {
   const command = ["wrk", "-t1", `-c${args.connections}`, `-d${duration}s`, "--timeout", "10s", "--latency", "-s", script, `http://127.0.0.1:${port}/`];
   const out = setup.loadCores
     ? execFileSync("taskset", ["-c", setup.loadCores, ...command], { encoding: "utf8" })
     : execFileSync(command[0]!, command.slice(1), { encoding: "utf8" });
-  const pct = (p: string) => {
-    const match = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    return match ? toMs(match[1]!, match[2]!) : Number.NaN;
-  };
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  if (errors) throw new Error(`wrk saw ${errors[1]} error responses:\n${out}`);
-  return { requests: Number(/(\d+) requests in/.exec(out)![1]), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]), p50: pct("50"), p99: pct("99") };
+  return parseWrkOutput(out);
 }
 
 async function startServer(dir: string, port: number, setup: Setup, logFile: string): Promise<{ child: ChildProcess; startup: () => string }> {

@@ -20,6 +20,7 @@ import { generateModel } from "@inference-fleet/model-zoo";
 import { LatencyHistogram } from "@inference-fleet/load-test";
 import { DEFAULT_CONTEXT, DEFAULT_QUESTION, startServerProcess, WordPieceTokenizer } from "@inference-fleet/model-server";
 import { InferenceSession, Tensor } from "onnxruntime-node";
+import { cpuTimeUs, parseWrkOutput } from "./wrk.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -114,32 +115,10 @@ function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-/** utime + stime of a process in microseconds (all its threads). */
-function cpuTimeUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-}
-
-function toMs(value: string, unit: string): number {
-  return Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
-}
-
 function wrk(url: string, connections: number, script: string, duration = seconds): { rps: number; p50: number; p90: number; p99: number; requests: number } {
   const wrkArgs = ["-t1", `-c${connections}`, `-d${duration}s`, "--latency", "-s", script, `${url}/`];
   const out = execFileSync("taskset", ["-c", args["load-core"]!, "wrk", ...wrkArgs], { encoding: "utf8" });
-  const pct = (p: string) => {
-    const match = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    return match ? toMs(match[1]!, match[2]!) : NaN;
-  };
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  if (errors) throw new Error(`wrk saw ${errors[1]} error responses:\n${out}`);
-  return {
-    requests: Number(/(\d+) requests in/.exec(out)![1]),
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]),
-    p50: pct("50"),
-    p90: pct("90"),
-    p99: pct("99"),
-  };
+  return parseWrkOutput(out);
 }
 
 async function serverPoint(dir: string, name: string, tokens: number, env: Record<string, string>, connections: number, script: string): Promise<Row> {

@@ -15,7 +15,7 @@
  * Needs taskset, and wrk for the HTTP part (Debian: apt-get install -y wrk util-linux).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +23,7 @@ import { DEFAULT_CONTEXT, DEFAULT_QUESTION, WordPieceTokenizer } from "@inferenc
 import { generateModel, quantizeModelDir, type PresetName, type QuantizedMatMulFormat } from "@inference-fleet/model-zoo";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { compareModels, type CompareReport } from "../scripts/src/model-tools/compare-models.js";
+import { cpuTimeUs, parseWrkOutput } from "./wrk.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -163,28 +164,13 @@ async function startServer(dir: string, port: number): Promise<ChildProcess> {
   throw new Error(`The server for ${dir} did not become ready within 60 s.`);
 }
 
-function cpuTimeUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-}
-
-function toMs(value: string, unit: string): number {
-  return Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
-}
-
 function wrk(port: number, script: string, duration: number): { rps: number; p50: number; p99: number; requests: number } {
   const out = execFileSync(
     "taskset",
     ["-c", args["load-core"]!, "wrk", "-t1", "-c4", `-d${duration}s`, "--timeout", "10s", "--latency", "-s", script, `http://127.0.0.1:${port}/`],
     { encoding: "utf8" },
   );
-  const pct = (p: string) => {
-    const match = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    return match ? toMs(match[1]!, match[2]!) : Number.NaN;
-  };
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  if (errors) throw new Error(`wrk saw ${errors[1]} error responses:\n${out}`);
-  return { requests: Number(/(\d+) requests in/.exec(out)![1]), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]), p50: pct("50"), p99: pct("99") };
+  return parseWrkOutput(out);
 }
 
 interface HttpPoint {

@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "./cli.js";
 import { commands } from "./commands/index.js";
+import { captureConsole } from "./testing/capture-console.js";
 
 function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...args) => void out.push(args.join(" ")));
-  vi.spyOn(console, "error").mockImplementation((...args) => void err.push(args.join(" ")));
-  return { out, err };
+  const { outLines, errLines } = captureConsole();
+  return { out: outLines, err: errLines };
 }
 
 afterEach(() => vi.restoreAllMocks());

@@ -7,6 +7,7 @@ import { main } from "../cli.js";
 import type { CompareReport } from "../model-tools/compare-models.js";
 import { commands } from "./index.js";
 import { modelCompare } from "./model-compare.js";
+import { captureConsole } from "../testing/capture-console.js";
 
 const withCompare = commands.some((c) => c.path.join(" ") === "model compare") ? commands : [...commands, modelCompare];
 
@@ -23,13 +24,7 @@ afterAll(async () => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...args) => void out.push(args.join(" ")));
-  vi.spyOn(console, "error").mockImplementation((...args) => void err.push(args.join(" ")));
-  return { out: () => out.join("\n"), err: () => err.join("\n") };
-}
+const capture = captureConsole;
 
 async function compare(a: string, b: string, ...args: string[]): Promise<CompareReport> {
   const io = capture();

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../cli.js";
+import { captureConsole } from "../testing/capture-console.js";
 
 let root: string;
 beforeAll(async () => {
@@ -13,13 +14,7 @@ afterAll(async () => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...args) => void out.push(args.join(" ")));
-  vi.spyOn(console, "error").mockImplementation((...args) => void err.push(args.join(" ")));
-  return { out: () => out.join("\n"), err: () => err.join("\n") };
-}
+const capture = captureConsole;
 
 describe("fleet model generate", () => {
   it("writes the three files and prints them with the parameter count and the time taken", async () => {

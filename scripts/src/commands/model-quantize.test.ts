@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { main } from "../cli.js";
 import { commands } from "./index.js";
 import { modelQuantize } from "./model-quantize.js";
+import { captureConsole } from "../testing/capture-console.js";
 
 // Until the command is registered in index.ts, the tests hand it to main() themselves.
 const withQuantize = commands.some((c) => c.path.join(" ") === "model quantize") ? commands : [...commands, modelQuantize];
@@ -20,13 +21,7 @@ afterAll(async () => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...args) => void out.push(args.join(" ")));
-  vi.spyOn(console, "error").mockImplementation((...args) => void err.push(args.join(" ")));
-  return { out: () => out.join("\n"), err: () => err.join("\n") };
-}
+const capture = captureConsole;
 
 describe("fleet model quantize", () => {
   it("writes DIR-int8 by default and prints what it quantized and the size against fp32", async () => {

@@ -7,6 +7,7 @@ import { freePort } from "@inference-fleet/model-server";
 import { generateModel } from "@inference-fleet/model-zoo";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../cli.js";
+import { captureConsole } from "../testing/capture-console.js";
 
 let work: string;
 let modelDir: string;
@@ -20,11 +21,8 @@ afterAll(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...args) => void out.push(args.join(" ")));
-  vi.spyOn(console, "error").mockImplementation((...args) => void err.push(args.join(" ")));
-  return { out, err };
+  const { outLines, errLines } = captureConsole();
+  return { out: outLines, err: errLines };
 }
 
 describe("fleet load", () => {
