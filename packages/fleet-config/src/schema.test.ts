@@ -29,6 +29,17 @@ describe("parseFleetConfig defaults", () => {
     expect(config.server).toMatchObject({ processor, cpuArch, resources: { gpus, neuronDevices } });
   });
 
+  it("fills the capacity search's settings and parses their durations", () => {
+    expect(parseFleetConfig({ loadTest: { mode: "capacity" } }).loadTest).toMatchObject({
+      mode: "capacity",
+      capacity: { startRate: 50, precision: 0.05, stepSeconds: 8, warmupSeconds: 2, budget: 150 },
+    });
+    const config = parseFleetConfig({ loadTest: { capacity: { stepSeconds: "5s", warmupSeconds: "500ms", budget: "3m", startRate: 200 } } });
+    expect(config.loadTest.capacity).toEqual({ startRate: 200, precision: 0.05, stepSeconds: 5, warmupSeconds: 0.5, budget: 180 });
+    expect(problemsOf({ loadTest: { capacity: { precision: 1.5 } } })[0]).toMatchObject({ path: "loadTest.capacity.precision" });
+    expect(problemsOf({ loadTest: { capacity: { budget: "0s" } } })[0]).toMatchObject({ path: "loadTest.capacity.budget" });
+  });
+
   it("parses durations and the SLO shorthand", () => {
     const config = parseFleetConfig({ loadTest: { duration: "1m30s", requestTimeout: "500ms", slo: "p99 <= 250ms" } });
     expect(config.loadTest.duration).toBe(90);

@@ -159,9 +159,10 @@ export const loadTestSchema = z.strictObject({
   instanceType: instanceType.default("c7i.2xlarge"),
   /**
    * seq cycles servers and models in order; rnd picks at random; bmk holds constant concurrency; rate is open
-   * loop; ramp raises the rate to find the SLO limit.
+   * loop; ramp raises the rate to find the SLO limit; capacity searches the arrival rate for the largest one at
+   * which the SLO holds (open-loop steps, then bisection; see `capacity`).
    */
-  mode: z.enum(["seq", "rnd", "bmk", "rate", "ramp"]).default("bmk"),
+  mode: z.enum(["seq", "rnd", "bmk", "rate", "ramp", "capacity"]).default("bmk"),
   duration: durationSeconds.default(30),
   /**
    * The first seconds of a run (connections, caches, JIT, autotuning) are load but not figures.
@@ -177,6 +178,21 @@ export const loadTestSchema = z.strictObject({
     .strictObject({
       startRate: z.number().positive().default(10),
       maxRate: z.number().positive().default(1000),
+    })
+    .prefault({}),
+  /** Capacity mode: the open-loop search over arrival rate for the capacity at the SLO. */
+  capacity: z
+    .strictObject({
+      /** The first rate offered (req/s in total); the search doubles it until the SLO breaks, then bisects. */
+      startRate: z.number().positive().max(1_000_000).default(50),
+      /** Stop once the rate that breaks is within this share of the rate that holds (0.05 = 5%). */
+      precision: z.number().gt(0).lt(1).default(0.05),
+      /** Each step's measured window. */
+      stepSeconds: durationSeconds.pipe(z.number().positive()).default(8),
+      /** Each step's warm-up before its window: load is sent, nothing is counted. */
+      warmupSeconds: durationSeconds.default(2),
+      /** The whole search (servers' start included locally) never runs past this. */
+      budget: durationSeconds.pipe(z.number().positive()).default(150),
     })
     .prefault({}),
   /** Load generator pods (k6 Indexed Job completions). */

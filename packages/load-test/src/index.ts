@@ -9,7 +9,16 @@ export {
   percentilesFromHistogram,
 } from "./histogram.js";
 export type { HistogramData, LatencyPercentiles } from "./histogram.js";
-export { histogramSchema, loadTestResultSchema, parseResult, seriesPointSchema, serverInfoSchema } from "./results-schema.js";
+export {
+  capacitySchema,
+  capacityStepSchema,
+  histogramSchema,
+  loadTestResultSchema,
+  parseResult,
+  seriesPointSchema,
+  serverInfoSchema,
+} from "./results-schema.js";
+export type { CapacityRecord } from "./results-schema.js";
 export { buildResult, LOAD_MODES, totalErrors } from "./results.js";
 export type { LoadMode, LoadTestResult, SeriesPoint, ServerInfo } from "./results.js";
 export {
@@ -23,6 +32,7 @@ export {
   serverInfoFromMetadata,
 } from "./servers.js";
 export { mergeResults } from "./merge.js";
+export * from "./capacity/index.js";
 export { ResultRecorder } from "./recorder.js";
 export { chooseIndex, createPicker, cumulativeWeights } from "./choice.js";
 export type { ModelDistribution, ModelRouting } from "./choice.js";

@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { CapacityStep } from "./capacity/step.js";
+import { LatencyHistogram } from "./histogram.js";
 import { mergeResults } from "./merge.js";
 import { ResultRecorder, type ResultMeta } from "./recorder.js";
 import { parseResult } from "./results-schema.js";
@@ -70,6 +72,40 @@ describe("mergeResults", () => {
     expect(parsed).toMatchObject({ warmupSeconds: 0, servers: [] });
     const servers = [{ target: "http://a", executionProvider: "cpu" }];
     expect(mergeResults([parsed, { ...record([]), servers }]).servers).toEqual(servers);
+  });
+
+  it("merges capacity searches step by step (same offered rate) and computes the capacity again", () => {
+    const slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
+    const capacityStep = (offeredRate: number, ms: number[], achievedRate: number): CapacityStep => {
+      const histogram = new LatencyHistogram();
+      for (const m of ms) histogram.record(m);
+      const data = histogram.toJSON();
+      return {
+        offeredRate,
+        achievedRate,
+        durationSeconds: 8,
+        warmupSeconds: 2,
+        requests: ms.length,
+        errors: {},
+        histogram: data,
+        latencyMs: histogram.summary(),
+      };
+    };
+    // Pod A alone holds 200 req/s (its p90 reads 20 ms), but the merged step's p90 is 150 ms: only the merged steps tell.
+    const podA = [capacityStep(100, [10, 10, 10, 10, 10, 10, 10, 10, 10, 10], 50), capacityStep(200, [...Array<number>(9).fill(20), 150], 100)];
+    const podB = [capacityStep(100, [12, 12, 12, 12, 12, 12, 12, 12, 12, 12], 50), capacityStep(200, [...Array<number>(8).fill(20), 150, 150], 100)];
+    const a = { ...record([]), capacity: { capacityAtSlo: 200, slo, steps: podA } };
+    const b = { ...record([]), capacity: { capacityAtSlo: 100, slo, steps: podB } };
+    const merged = mergeResults([a, b].map((r) => parseResult(JSON.parse(JSON.stringify(r)))));
+    expect(merged.capacity!.steps.map((s) => [s.offeredRate, s.achievedRate, s.requests])).toEqual([
+      [100, 100, 20],
+      [200, 200, 20],
+    ]);
+    expect(merged.capacity!.steps[1]!.histogram).toEqual(LatencyHistogram.from(podA[1]!.histogram).merge(podB[1]!.histogram).toJSON());
+    expect(merged.capacity).toMatchObject({ capacityAtSlo: 100, slo });
+    expect(() => mergeResults([a, record([])])).toThrow(/capacity search and some do not/);
+    expect(() => mergeResults([a, { ...b, capacity: { ...b.capacity, slo: { ...slo, latencyMs: 50 } } }])).toThrow(/different SLOs/);
+    expect("capacity" in mergeResults([record([]), record([])])).toBe(false);
   });
 
   it("refuses to merge different modes and empty input", () => {

@@ -1,4 +1,7 @@
+import { capacityFromSteps } from "./capacity/curve.js";
+import { mergeSteps } from "./capacity/merge-steps.js";
 import { LatencyHistogram } from "./histogram.js";
+import type { CapacityRecord } from "./results-schema.js";
 import { buildResult, type LoadTestResult, type SeriesPoint } from "./results.js";
 import { mergeServers } from "./servers.js";
 
@@ -27,6 +30,22 @@ function mergeSeries(results: LoadTestResult[]): SeriesPoint[] {
   return [...bySecond].map(([second, p]) => ({ second, requests: p.requests, errors: p.errors, ...(p.latency ? { latency: p.latency.toJSON() } : {}) }));
 }
 
+/** The capacity searches of generators that ran side by side: steps of one offered rate merge exactly, and the capacity is computed again. */
+function mergeCapacity(results: LoadTestResult[]): CapacityRecord | undefined {
+  const records = results.flatMap((r) => (r.capacity ? [r.capacity] : []));
+  if (records.length === 0) return undefined;
+  if (records.length < results.length) {
+    throw new Error("Some of these results hold a capacity search and some do not: merge the generators of one run, and compare runs with `fleet report`.");
+  }
+  const slo = records[0]!.slo;
+  const key = (s: CapacityRecord["slo"]) => `${s.percentile}/${s.latencyMs}/${s.maxErrorRate}`;
+  if (records.some((r) => key(r.slo) !== key(slo))) {
+    throw new Error("These capacity searches were judged against different SLOs: merge the generators of one run only.");
+  }
+  const steps = mergeSteps(records.flatMap((r) => r.steps));
+  return { capacityAtSlo: capacityFromSteps(steps, slo).capacityAtSlo, slo, steps };
+}
+
 /**
  * Merges results of generators that ran at the same time against one fleet (k6 pods, local
  * workers) into one result: counts add up, histograms add up bucket by bucket, and the
@@ -47,7 +66,8 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
   for (const r of list) for (const [kind, n] of Object.entries(r.errors)) errors[kind] = (errors[kind] ?? 0) + n;
   const histogram = new LatencyHistogram();
   for (const r of list) histogram.merge(r.histogram);
-  return buildResult({
+  const capacity = mergeCapacity(list);
+  const merged = buildResult({
     generator: generators.size === 1 ? list[0]!.generator : "mixed",
     mode: list[0]!.mode,
     targets: union(list.map((r) => r.targets)),
@@ -64,4 +84,5 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
     warmupSeconds: Math.max(...list.map((r) => r.warmupSeconds ?? 0)),
     servers: mergeServers(list.map((r) => r.servers ?? [])),
   });
+  return capacity ? { ...merged, capacity } : merged;
 }

@@ -2,7 +2,9 @@
 // schema. Kept apart from results.ts so the k6 bundle does not carry zod.
 import { z } from "zod";
 import { HISTOGRAM_BUCKETS, type HistogramData, type LatencyPercentiles } from "./histogram.js";
+import type { CapacityStep } from "./capacity/step.js";
 import { LOAD_MODES } from "./results.js";
+import type { Slo } from "./thresholds.js";
 
 const count = z.number().int().nonnegative();
 
@@ -48,6 +50,34 @@ export const serverInfoSchema = z.object({
   precision: z.string().optional(),
 });
 
+export const capacityStepSchema = z.object({
+  /** Requests per second offered by all generators together. */
+  offeredRate: z.number().positive(),
+  /** Successful requests per second over the measured window. */
+  achievedRate: z.number().nonnegative(),
+  durationSeconds: z.number().nonnegative(),
+  warmupSeconds: z.number().nonnegative(),
+  requests: count,
+  errors: z.record(z.string(), count),
+  histogram: histogramSchema,
+  latencyMs: latencySummarySchema,
+  /** Cut short after a clear breach of the SLO. */
+  stoppedEarly: z.boolean().optional(),
+}) satisfies z.ZodType<CapacityStep>;
+
+export const capacitySchema = z.object({
+  /** The largest offered rate (req/s) whose step held the SLO; 0 when none did. */
+  capacityAtSlo: z.number().nonnegative(),
+  /** The SLO the steps were judged against. */
+  slo: z.object({
+    percentile: z.number().gt(0).max(100),
+    latencyMs: z.number().positive(),
+    maxErrorRate: z.number().min(0).max(1),
+  }) satisfies z.ZodType<Slo>,
+  /** Every step of the search, each with its histogram, so the capacity can be computed again (and merged). */
+  steps: z.array(capacityStepSchema),
+});
+
 export const loadTestResultSchema = z.object({
   schemaVersion: z.literal(1),
   generator: z.enum(["local", "k6", "mixed"]),
@@ -76,11 +106,14 @@ export const loadTestResultSchema = z.object({
   sources: z.number().int().positive(),
   /** What each target said it runs on, asked before the load started (older files have none). */
   servers: z.array(serverInfoSchema).default([]),
+  /** A capacity search's answer and curve (runs of other modes, and older files, have none). */
+  capacity: capacitySchema.optional(),
 });
 
 export type LoadTestResult = z.infer<typeof loadTestResultSchema>;
 export type SeriesPoint = z.infer<typeof seriesPointSchema>;
 export type ServerInfo = z.infer<typeof serverInfoSchema>;
+export type CapacityRecord = z.infer<typeof capacitySchema>;
 
 /** Parses a results file's JSON; the error names the file and the fields that are wrong. */
 export function parseResult(json: unknown, origin = "results"): LoadTestResult {

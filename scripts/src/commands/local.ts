@@ -11,16 +11,34 @@ stops the servers, and writes results.json, summary.md (also printed) and report
 Ctrl-C stops the load test and the servers; the results so far are written.
 Environment variables override fields, e.g. ${envNameFor("loadTest.duration")}=5s ${envNameFor("server.numServers")}=1.
 
+--capacity searches the arrival rate for the capacity at the stack's SLO instead (like loadTest.mode: capacity):
+open-loop steps of the built-in generator (each with a warm-up left out), doubling from loadTest.capacity.startRate
+until the SLO breaks (percentile over the threshold, errors over the budget, or achieved < 95% of offered), then
+bisecting to --precision, never past --budget (server start-up included). results.json holds capacityAtSlo and every
+step's histogram; the summary prices USD per million inferences at the capacity.
+
 Examples:
   fleet local --stack dev              (what \`npm start\` runs)
-  fleet local --compare dev,c7g        (one after another, one comparison report)`,
+  fleet local --compare dev,c7g        (one after another, one comparison report)
+  fleet local --stack dev --capacity --budget 3m`,
   options: {
     stack: { type: "string", valueName: "NAME", description: "Stack to run (dev, c7i, c7g, ...)." },
     compare: { type: "string", valueName: "LIST", description: "Comma-separated stacks to run one after another and compare." },
     generator: { type: "string", valueName: "KIND", default: "auto", description: "auto (k6 when on PATH, else built-in), local or k6." },
     out: { type: "string", valueName: "DIR", description: "Results folder (default: results/<stack>-<timestamp>)." },
+    capacity: { type: "boolean", description: "Search the arrival rate for the capacity at the SLO (built-in generator)." },
+    budget: { type: "string", valueName: "DURATION", description: "Capacity search: time budget, e.g. 3m (default loadTest.capacity.budget, 2m30s)." },
+    precision: { type: "string", valueName: "SHARE", description: "Capacity search: stop when the bracket is within this share (default 0.05)." },
   },
   async run({ values }) {
-    return localMain({ stack: values.stack, compare: values.compare, generator: values.generator, out: values.out });
+    return localMain({
+      stack: values.stack,
+      compare: values.compare,
+      generator: values.generator,
+      out: values.out,
+      capacity: values.capacity,
+      budget: values.budget,
+      precision: values.precision,
+    });
   },
 });

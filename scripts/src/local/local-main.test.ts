@@ -72,12 +72,48 @@ describe("localMain", () => {
     expect(readFileSync(path.join(out, "summary.md"), "utf8")).toContain("interrupted by Ctrl-C: partial results");
   });
 
+  it("--capacity searches the rate up to a server's known capacity within the budget", { timeout: 40_000 }, async () => {
+    // One request at a time, 5 ms each: 200 req/s, past which the queue (and the latency) grows without bound.
+    const serial = (env: Record<string, string>): ServerLaunch => ({
+      ...standIn(env),
+      args: [
+        "-e",
+        `let busyUntil = 0; require("node:http").createServer((q, s) => { const now = Date.now(); busyUntil = Math.max(now, busyUntil) + 5; ` +
+          `setTimeout(() => s.end('{"detail":"x"}'), busyUntil - now); }).listen(Number(process.env.PORT), process.env.HOST); ` +
+          `process.on("SIGTERM", () => process.exit(0));`,
+      ],
+    });
+    vi.stubEnv("FLEET_LOAD_TEST_CAPACITY_STEP_SECONDS", "1");
+    vi.stubEnv("FLEET_LOAD_TEST_CAPACITY_WARMUP_SECONDS", "0.5");
+    const lines: string[] = [];
+    const out = path.join(work, "out");
+    const started = Date.now();
+    expect(await localMain({ stack: "dev", capacity: true, budget: "16s", precision: "0.1", out }, { launch: serial, log: (line) => lines.push(line) })).toBe(
+      0,
+    );
+    expect(Date.now() - started).toBeLessThan(16_000 + 3_000);
+    expect(lines.find((line) => line.includes("step 1:"))).toMatch(/^\[dev\] step 1: 50 req\/s offered, \d+ achieved, p90 [\d.]+ ms -> holds$/);
+    const result = parseResult(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")), "results.json");
+    expect(result.capacity!.capacityAtSlo).toBeGreaterThanOrEqual(90);
+    expect(result.capacity!.capacityAtSlo).toBeLessThanOrEqual(215);
+    expect(result.capacity!.steps.length).toBeGreaterThanOrEqual(4);
+    expect(result.capacity!.slo).toEqual({ percentile: 90, latencyMs: 100, maxErrorRate: 0.01 });
+    const summary = readFileSync(path.join(out, "summary.md"), "utf8");
+    expect(summary).toContain(`dev: capacity ${result.capacity!.capacityAtSlo} req/s at p90 <= 100 ms`);
+    expect(summary).toMatch(/per million inferences, this machine priced as 1 x c7i\.xlarge/);
+  });
+
   it.each([
     [{ stack: "dev", compare: "dev,c7i" }, /not both/],
     [{}, /Give --stack NAME/],
     [{ compare: "dev" }, /at least two stacks/],
     [{ compare: "dev,dev" }, /lists a stack twice/],
     [{ stack: "dev", generator: "wrk" }, /--generator must be one of auto, local, k6/],
+    [{ stack: "dev", budget: "3m" }, /add --capacity/],
+    [{ stack: "dev", capacity: true, budget: "15s" }, /leaves no room for a search/],
+    [{ stack: "dev", capacity: true, budget: "soon" }, /--budget must be a duration/],
+    [{ stack: "dev", capacity: true, precision: "5" }, /--precision must be a share/],
+    [{ stack: "dev", capacity: true, generator: "k6" }, /built-in generator/],
   ])("rejects %o", async (options, message) => {
     await expect(localMain(options)).rejects.toThrow(UsageError);
     await expect(localMain(options)).rejects.toThrow(message);

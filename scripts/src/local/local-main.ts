@@ -2,6 +2,7 @@
 import path from "node:path";
 import { defaultStacksDir, loadStackConfig, type FleetConfig } from "@inference-fleet/fleet-config";
 import { UsageError } from "../command.js";
+import { capacitySettings } from "./capacity-run.js";
 import { timestampedDir, writeLocalResults } from "./local-report.js";
 import { runLocalStack, type GeneratorChoice, type LocalRun, type LocalRunOptions } from "./run-local.js";
 
@@ -10,6 +11,12 @@ export interface LocalCommandOptions {
   readonly compare?: string;
   readonly generator?: string;
   readonly out?: string;
+  /** Search the capacity at the SLO instead of running the stacks' configured load tests. */
+  readonly capacity?: boolean;
+  /** The capacity search's time budget (default loadTest.capacity.budget), e.g. "3m". */
+  readonly budget?: string;
+  /** The capacity search's precision (default loadTest.capacity.precision), e.g. "0.05". */
+  readonly precision?: string;
 }
 
 const GENERATORS: readonly GeneratorChoice[] = ["auto", "local", "k6"];
@@ -44,6 +51,16 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   const repoRoot = path.dirname(stacksDir);
   // Every config is checked before anything starts, so a typo in the last stack does not waste the first run.
   const configs: FleetConfig[] = stacks.map((stack) => loadStackConfig(stack, { stacksDir }));
+  if (!options.capacity && (options.budget !== undefined || options.precision !== undefined) && !configs.every((c) => c.loadTest.mode === "capacity")) {
+    throw new UsageError("--budget and --precision apply to the capacity search: add --capacity.");
+  }
+  const capacityOf = (config: FleetConfig) =>
+    options.capacity || config.loadTest.mode === "capacity" ? capacitySettings(config, { budget: options.budget, precision: options.precision }) : undefined;
+  // Checked before anything starts, like the configs.
+  const capacities = configs.map(capacityOf);
+  if (generator === "k6" && capacities.some(Boolean)) {
+    throw new UsageError("The capacity search runs with the built-in generator locally (the k6 staircase runs in the cluster): drop --generator k6.");
+  }
   const log = deps.log ?? ((line: string) => console.log(line));
 
   const abort = new AbortController();
@@ -55,10 +72,11 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   deps.interrupt?.addEventListener("abort", onSigint, { once: true });
   const runs: { run: LocalRun; slo: FleetConfig["loadTest"]["slo"] }[] = [];
   try {
-    for (const config of configs) {
+    for (const [index, config] of configs.entries()) {
       if (abort.signal.aborted) break;
       try {
-        const run = await runLocalStack(config, { repoRoot, generator, signal: abort.signal, log, launch: deps.launch });
+        const capacity = capacities[index];
+        const run = await runLocalStack(config, { repoRoot, generator, signal: abort.signal, log, launch: deps.launch, ...(capacity ? { capacity } : {}) });
         runs.push({ run, slo: config.loadTest.slo });
       } catch (error) {
         // Ctrl-C during model generation or server start-up: nothing measured for this stack.
@@ -75,7 +93,9 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   }
   const name = stacks.length === 1 ? stacks[0]! : `compare-${stacks.join("-")}`;
   const dir = path.resolve(options.out ?? timestampedDir(path.join(repoRoot, "results"), name));
-  const summary = writeLocalResults(dir, runs, stacks.length === 1 ? `fleet local --stack ${stacks[0]}` : `fleet local --compare ${stacks.join(",")}`);
+  const title =
+    (stacks.length === 1 ? `fleet local --stack ${stacks[0]}` : `fleet local --compare ${stacks.join(",")}`) + (options.capacity ? " --capacity" : "");
+  const summary = writeLocalResults(dir, runs, title);
   log(`\n${summary}\nWritten: ${path.relative(process.cwd(), dir) || dir}/ (results${stacks.length === 1 ? "" : "-<stack>"}.json, summary.md, report.html)`);
   const failures = runs.flatMap(({ run }) => (run.failure ? [`[${run.stack}] ${run.failure}`] : []));
   for (const failure of failures) log(`\nFAILED: ${failure}`);

@@ -2,6 +2,7 @@
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { runLoad, type LoadTestResult } from "@inference-fleet/load-test";
 import { acceleratorFallback } from "../accelerator-check.js";
+import { capacitySettings, runCapacitySearch, type CapacityOutcome, type CapacitySettings } from "./capacity-run.js";
 import { ensureModel } from "./ensure-model.js";
 import { findBinary } from "./find-binary.js";
 import { runK6 } from "./k6-runner.js";
@@ -20,6 +21,8 @@ export interface LocalRunOptions {
   readonly readyTimeoutMs?: number;
   /** Overridable for tests; production runs `fleet serve`. */
   readonly launch?: StartFleetOptions["launch"];
+  /** Search the capacity at the SLO with these settings instead of running the configured load test. */
+  readonly capacity?: CapacitySettings;
 }
 
 export interface LocalRun {
@@ -31,6 +34,8 @@ export interface LocalRun {
   readonly sloBreachReported: boolean;
   /** Why the measurement must not count although it was written (e.g. a GPU stack served by CPU). */
   readonly failure?: string;
+  /** A capacity search's answer and price (its steps are in result.capacity). */
+  readonly capacity?: CapacityOutcome;
 }
 
 /** How a run is named in reports: the stack and what distinguishes its fleet. */
@@ -61,7 +66,11 @@ function withFailure(run: LocalRun, config: FleetConfig): LocalRun {
 
 export async function runLocalStack(config: FleetConfig, options: LocalRunOptions): Promise<LocalRun> {
   const say = (line: string) => options.log(`[${config.stack}] ${line}`);
-  const generator = pickGenerator(options.generator ?? "auto");
+  if ((options.capacity || config.loadTest.mode === "capacity") && options.generator === "k6") {
+    throw new Error("The capacity search runs with the built-in generator locally (the k6 staircase runs in the cluster): drop --generator k6.");
+  }
+  const capacity = options.capacity ?? (config.loadTest.mode === "capacity" ? capacitySettings(config) : undefined);
+  const generator = capacity ? { kind: "local" as const } : pickGenerator(options.generator ?? "auto");
   const modelDir = await ensureModel(config, options.repoRoot, say);
   options.signal?.throwIfAborted();
   say(`starting ${config.server.numServers} model server(s) x ${config.server.numModels} model(s) on loopback ...`);
@@ -71,6 +80,19 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
     say(`all servers ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     const { loadTest } = config;
     const labels = runLabels(config);
+    if (capacity) {
+      const { result, outcome } = await runCapacitySearch(config, {
+        targets: fleet.targets,
+        models: fleet.models,
+        labels,
+        settings: capacity,
+        startedAtMs: startedAt,
+        signal: options.signal,
+        say,
+      });
+      const run = { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false, capacity: outcome };
+      return withFailure(run, config);
+    }
     const concurrency = loadTest.concurrency * loadTest.pods;
     say(
       `load test: ${generator.kind === "k6" ? "k6" : "built-in generator"}, mode ${loadTest.mode}, ` +
@@ -83,7 +105,8 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
     const result = await runLoad({
       targets: [...fleet.targets],
       models: [...fleet.models],
-      mode: loadTest.mode,
+      // (Capacity mode took the branch above.)
+      mode: loadTest.mode === "capacity" ? "rate" : loadTest.mode,
       concurrency: loadTest.mode === "rate" ? undefined : concurrency,
       rate: loadTest.mode === "rate" ? loadTest.rate : undefined,
       durationSeconds: loadTest.duration,

@@ -27,6 +27,10 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
     expect(run.warmupSeconds).toBe(config.loadTest.warmup);
   });
 
+  it("refuses capacity mode, which k6 does not run yet, before anything is deployed", () => {
+    expect(() => k6EnvFromConfig(parseFleetConfig({ loadTest: { mode: "capacity" } }), inputs)).toThrow(/runs locally only for now/);
+  });
+
   it("passes the warm-up as WARMUP, part of DURATION", () => {
     const env = k6EnvFromConfig(parseFleetConfig({ loadTest: { duration: "1m", warmup: "10s" } }), inputs);
     expect(env).toMatchObject({ DURATION: "60s", WARMUP: "10s" });

@@ -19,6 +19,13 @@ export interface K6EnvInputs {
 
 export function k6EnvFromConfig(config: FleetConfig, inputs: K6EnvInputs): Record<string, string> {
   const { loadTest } = config;
+  if (loadTest.mode === "capacity") {
+    // Said here, before anything is deployed, rather than by the k6 script in the cluster.
+    throw new Error(
+      `Stack ${config.stack}: loadTest.mode capacity runs locally only for now (\`fleet local --stack ${config.stack} --capacity\`); ` +
+        "the k6 staircase for the cluster is not built yet. Use mode rate or ramp for k6.",
+    );
+  }
   const share = (total: number) => String(total / inputs.generators);
   const env: Record<string, string> = {
     TARGETS: inputs.targets.join(","),

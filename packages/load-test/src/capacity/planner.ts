@@ -1,0 +1,97 @@
+// The capacity search's plan: which rate to offer next, given the steps so far. Grow the rate
+// geometrically until a step breaks the SLO, then bisect between the last rate that held and the
+// first that broke until the two are within the precision, never past the time budget. Pure: the
+// local driver runs the steps, and a k6 staircase can be planned with the same function.
+import type { Slo } from "../thresholds.js";
+import { judgeStep, type CapacityStep } from "./step.js";
+
+export interface PlannerOptions {
+  readonly slo: Slo;
+  /** The first rate offered, requests per second. */
+  readonly startRate: number;
+  /** Each growth step offers this many times the last (default 2). */
+  readonly growth?: number;
+  /** Stop once (first bad - last good) / last good is at most this (default 0.05). */
+  readonly precision?: number;
+  /** No step starts that would end after this many seconds. */
+  readonly budgetSeconds: number;
+  /** Seconds one step takes, its warm-up included. */
+  readonly stepSeconds: number;
+  /** Seconds spent so far, when the caller measures it (start-up, drains); default: the steps' warm-ups and windows. */
+  readonly elapsedSeconds?: number;
+  /** Never offer more than this (default 1,000,000 req/s). */
+  readonly maxRate?: number;
+  /** When even this rate breaks the SLO, the capacity is 0 (default 1 req/s). */
+  readonly minRate?: number;
+}
+
+export type PlannerDecision =
+  { readonly kind: "step"; readonly rate: number; readonly phase: "grow" | "shrink" | "bisect" } | { readonly kind: "done"; readonly reason: string };
+
+export const DEFAULT_PRECISION = 0.05;
+export const DEFAULT_GROWTH = 2;
+
+/** Three significant digits: rates people can read, and fine enough for any precision above 1%. */
+export function roundRate(rate: number): number {
+  return Number(rate.toPrecision(3));
+}
+
+function validate(options: PlannerOptions): void {
+  if (!(options.startRate > 0)) throw new Error(`The capacity search's start rate must be a positive number of req/s, got ${options.startRate}.`);
+  if (!((options.growth ?? DEFAULT_GROWTH) > 1)) throw new Error(`The growth factor must be over 1, got ${options.growth}.`);
+  const precision = options.precision ?? DEFAULT_PRECISION;
+  if (!(precision > 0 && precision < 1)) throw new Error(`The precision must be between 0 and 1 (0.05 is 5%), got ${precision}.`);
+  if (!(options.stepSeconds > 0)) throw new Error(`A step must last a positive number of seconds, got ${options.stepSeconds}.`);
+}
+
+/** The next rate to offer, or "done" with the reason. */
+export function nextRate(steps: readonly CapacityStep[], options: PlannerOptions): PlannerDecision {
+  validate(options);
+  const growth = options.growth ?? DEFAULT_GROWTH;
+  const precision = options.precision ?? DEFAULT_PRECISION;
+  const maxRate = options.maxRate ?? 1_000_000;
+  const minRate = options.minRate ?? 1;
+  const elapsed = options.elapsedSeconds ?? steps.reduce((sum, s) => sum + s.durationSeconds + s.warmupSeconds, 0);
+  if (elapsed + options.stepSeconds > options.budgetSeconds) {
+    return {
+      kind: "done",
+      reason: `time budget: another ${options.stepSeconds} s step would end after ${options.budgetSeconds} s (${elapsed.toFixed(0)} s spent)`,
+    };
+  }
+  if (steps.length === 0) return { kind: "step", rate: roundRate(Math.min(options.startRate, maxRate)), phase: "grow" };
+
+  const judged = steps.map((step) => ({ step, verdict: judgeStep(step, options.slo) }));
+  const breaking = judged.filter((j) => !j.verdict.holds).sort((a, b) => a.step.offeredRate - b.step.offeredRate);
+  const bad = breaking[0];
+  // A step that held above one that broke is noise; the bracket ends at the lowest rate that broke.
+  const good = judged
+    .filter((j) => j.verdict.holds && (!bad || j.step.offeredRate < bad.step.offeredRate))
+    .sort((a, b) => b.step.offeredRate - a.step.offeredRate)[0];
+  const tested = new Set(steps.map((s) => s.offeredRate));
+
+  if (!bad) {
+    const highest = Math.max(...steps.map((s) => s.offeredRate));
+    if (highest >= maxRate) return { kind: "done", reason: `every step held up to the highest rate allowed, ${maxRate} req/s` };
+    return { kind: "step", rate: roundRate(Math.min(highest * growth, maxRate)), phase: "grow" };
+  }
+  if (!good) {
+    const lower = roundRate(bad.step.offeredRate / growth);
+    if (lower < minRate) return { kind: "done", reason: `even ${bad.step.offeredRate} req/s breaks the SLO` };
+    return { kind: "step", rate: lower, phase: "shrink" };
+  }
+  const goodRate = good.step.offeredRate;
+  const badRate = bad.step.offeredRate;
+  if ((badRate - goodRate) / goodRate <= precision) {
+    return { kind: "done", reason: `${goodRate} req/s holds and ${badRate} req/s breaks: within ${(precision * 100).toFixed(0)}%` };
+  }
+  let next = (goodRate + badRate) / 2;
+  // A clear breach means the fleet saturated: it served about what it achieved, so the capacity is
+  // below that, and probing there narrows the bracket faster than the midpoint.
+  const achieved = bad.verdict.achievedRate;
+  if (bad.verdict.clearBreach && achieved > goodRate * (1 + precision) && achieved < next) next = achieved;
+  const rate = roundRate(next);
+  if (rate <= goodRate || rate >= badRate || tested.has(rate)) {
+    return { kind: "done", reason: `${goodRate} req/s holds and ${badRate} req/s breaks: no rate left between them at this resolution` };
+  }
+  return { kind: "step", rate, phase: "bisect" };
+}

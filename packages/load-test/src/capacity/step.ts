@@ -1,0 +1,109 @@
+// One step of a capacity search: an open-loop run at one offered rate, and whether it holds the SLO.
+// Pure and free of zod and Node APIs, so the k6 script can bundle it and `fleet matrix` can judge
+// k6 staircase steps exactly as the local search judges its own.
+import { LatencyHistogram, type HistogramData, type LatencyPercentiles } from "../histogram.js";
+import { totalErrors, type LoadTestResult } from "../results.js";
+import type { Slo } from "../thresholds.js";
+
+/** A step's figures as results files keep them (the measured window only; the warm-up counts nowhere). */
+export interface CapacityStep {
+  /** Requests per second the generators sent, all of them together. */
+  offeredRate: number;
+  /** Successful requests per second over the measured window. */
+  achievedRate: number;
+  /** The measured window, seconds. */
+  durationSeconds: number;
+  /** Seconds of load before the measured window that count nowhere. */
+  warmupSeconds: number;
+  /** Requests that finished in the measured window, failed ones included. */
+  requests: number;
+  /** Failed requests by kind (http_<status>, timeout, connection). */
+  errors: Record<string, number>;
+  histogram: HistogramData;
+  /** Read from `histogram`; kept for people reading the file. */
+  latencyMs: LatencyPercentiles;
+  /** The step was cut short because it clearly broke the SLO (see isClearBreach). */
+  stoppedEarly?: boolean;
+}
+
+/** Achieved under this share of offered means the fleet is not keeping up, whatever the latency says. */
+export const MIN_ACHIEVED_SHARE = 0.95;
+/** A clear breach: achieved under this share of offered ... */
+export const CLEAR_BREACH_ACHIEVED_SHARE = 0.8;
+/** ... or the SLO percentile over this many times its threshold. */
+export const CLEAR_BREACH_LATENCY_FACTOR = 3;
+
+/** The figures a verdict reads: a finished step, or a step still running. */
+export interface StepFigures {
+  offeredRate: number;
+  achievedRate: number;
+  /** The SLO percentile's latency, ms. */
+  percentileMs: number;
+  errorRate: number;
+}
+
+export interface StepVerdict extends StepFigures {
+  holds: boolean;
+  /** So far over the SLO that a step showing it may be cut short, and bisection may skip past it. */
+  clearBreach: boolean;
+  /** Why the step breaks the SLO, in words (empty when it holds). */
+  reasons: string[];
+}
+
+/** A step from the result of an open-loop run at `offeredRate` (its warm-up already left out). */
+export function stepFromResult(result: LoadTestResult, offeredRate: number, stoppedEarly = false): CapacityStep {
+  return {
+    offeredRate,
+    achievedRate: result.throughput,
+    durationSeconds: result.durationSeconds,
+    warmupSeconds: result.warmupSeconds,
+    requests: result.requests,
+    errors: result.errors,
+    histogram: result.histogram,
+    latencyMs: result.latencyMs,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+  };
+}
+
+/** The figures of a finished step, as judged against an SLO. */
+export function stepFigures(step: CapacityStep, slo: Slo): StepFigures {
+  return {
+    offeredRate: step.offeredRate,
+    achievedRate: step.achievedRate,
+    percentileMs: LatencyHistogram.from(step.histogram).percentile(slo.percentile),
+    errorRate: step.requests > 0 ? totalErrors(step.errors) / step.requests : 1,
+  };
+}
+
+/** Whether figures are so far over the SLO that waiting for the rest of the step would tell nothing new. */
+export function isClearBreach(figures: StepFigures, slo: Slo): boolean {
+  return (
+    figures.achievedRate < CLEAR_BREACH_ACHIEVED_SHARE * figures.offeredRate ||
+    figures.percentileMs > CLEAR_BREACH_LATENCY_FACTOR * slo.latencyMs ||
+    // Half the requests failing is no near miss, whatever the error budget.
+    figures.errorRate >= 0.5
+  );
+}
+
+/** Judges figures (a finished step's, or a running step's so far) against the SLO. */
+export function judgeFigures(figures: StepFigures, slo: Slo): StepVerdict {
+  const reasons: string[] = [];
+  if (figures.percentileMs > slo.latencyMs) reasons.push(`p${slo.percentile} ${figures.percentileMs.toFixed(1)} ms > ${slo.latencyMs} ms`);
+  if (figures.errorRate > slo.maxErrorRate) reasons.push(`${(figures.errorRate * 100).toFixed(2)}% errors > ${(slo.maxErrorRate * 100).toFixed(2)}%`);
+  if (figures.achievedRate < MIN_ACHIEVED_SHARE * figures.offeredRate) {
+    reasons.push(`achieved ${figures.achievedRate.toFixed(1)} < ${MIN_ACHIEVED_SHARE * 100}% of ${figures.offeredRate} req/s offered`);
+  }
+  return { ...figures, holds: reasons.length === 0, clearBreach: isClearBreach(figures, slo), reasons };
+}
+
+/**
+ * Whether a step holds the SLO: its percentile (read from its histogram) at most the threshold, its
+ * error rate at most the budget, and its achieved rate at least 95% of the offered rate. A step that
+ * served nothing, or was cut short for a clear breach, breaks it.
+ */
+export function judgeStep(step: CapacityStep, slo: Slo): StepVerdict {
+  const verdict = judgeFigures(stepFigures(step, slo), slo);
+  if (step.requests === 0 && verdict.holds) return { ...verdict, holds: false, reasons: ["no request finished in the measured window"] };
+  if (step.stoppedEarly && verdict.holds) return { ...verdict, holds: false, clearBreach: true, reasons: ["cut short after a clear breach"] };
+  return verdict;
+}
