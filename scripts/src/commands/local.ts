@@ -19,7 +19,7 @@ step's histogram; the summary prices USD per million inferences at the capacity.
 
 Examples:
   fleet local --stack dev              (what \`npm start\` runs)
-  fleet local --compare dev,c7g        (one after another, one comparison report)
+  fleet local --compare dev,dev-no-batching,dev-fixed-padding   (batching and padding on this machine, one report)
   fleet local --stack dev --capacity --budget 3m`,
   options: {
     stack: { type: "string", valueName: "NAME", description: "Stack to run (dev, c7i, c7g, ...)." },

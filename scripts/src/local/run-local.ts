@@ -7,6 +7,7 @@ import { ensureModel } from "./ensure-model.js";
 import { findBinary } from "./find-binary.js";
 import { runK6 } from "./k6-runner.js";
 import { startServerFleet, type StartFleetOptions } from "./server-fleet.js";
+import { localSizeWarning } from "./size-warning.js";
 
 /** auto: k6 when a `k6` binary is on PATH, else the built-in generator. */
 export type GeneratorChoice = "auto" | "local" | "k6";
@@ -73,6 +74,8 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
   const generator = capacity ? { kind: "local" as const } : pickGenerator(options.generator ?? "auto");
   const modelDir = await ensureModel(config, options.repoRoot, say);
   options.signal?.throwIfAborted();
+  const sizeWarning = localSizeWarning(config);
+  if (sizeWarning) say(sizeWarning);
   say(`starting ${config.server.numServers} model server(s) x ${config.server.numModels} model(s) on loopback ...`);
   const startedAt = Date.now();
   const fleet = await startServerFleet(config, { modelDir, readyTimeoutMs: options.readyTimeoutMs, signal: options.signal, log: say, launch: options.launch });
