@@ -45,3 +45,4 @@ export {
   type ServerLaunch,
   type StartServerProcessOptions,
 } from "./process/server-process.js";
+export { bestAnswerSpan, MAX_ANSWER_TOKENS, type AnswerSpan } from "./inference/answer-span.js";

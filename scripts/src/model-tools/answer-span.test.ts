@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { answerSpan, spanF1 } from "./answer-span.js";
+import { bestAnswerSpan } from "@inference-fleet/model-server";
+import { spanF1 } from "./answer-span.js";
 import { LogitsAgreement } from "./logits-agreement.js";
 
-describe("answerSpan", () => {
+describe("bestAnswerSpan, as fleet model compare uses it", () => {
   it("picks the best start + end inside the context, start <= end, at most 30 tokens", () => {
     const start = [9, 0, 1, 5, 0, 0];
     const end = [9, 0, 3, 0, 0, 2];
     // Index 0 ([CLS]) is outside the context [1, 6); start 3 + end 5 beats start 2 + end 2.
-    expect(answerSpan(start, end, 1, 6)).toEqual({ start: 3, end: 5 });
-    expect(answerSpan(start, end, 3, 3)).toBeUndefined();
+    expect(bestAnswerSpan(start, end, 1, 6)).toMatchObject({ start: 3, end: 5 });
+    expect(bestAnswerSpan(start, end, 3, 3)).toBeUndefined();
   });
 });
 

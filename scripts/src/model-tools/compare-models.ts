@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { inThreadSessions, parseTokenizerJson, WordPieceTokenizer, type ModelSession } from "@inference-fleet/model-server";
+import { bestAnswerSpan, inThreadSessions, parseTokenizerJson, WordPieceTokenizer, type ModelSession } from "@inference-fleet/model-server";
 import { SeededRandom } from "@inference-fleet/model-zoo";
-import { answerSpan, spanF1, type Span } from "./answer-span.js";
+import { spanF1, type Span } from "./answer-span.js";
 import { LogitsAgreement } from "./logits-agreement.js";
 
 export interface CompareOptions {
@@ -127,8 +127,8 @@ export async function compareModels(options: CompareOptions): Promise<CompareRep
       const [outB] = await sessionB.run([row]);
       runMs[1]! += performance.now() - t;
       logits.add([outA!.start, outA!.end], [outB!.start, outB!.end]);
-      const spanA: Span | undefined = answerSpan(outA!.start, outA!.end, pair.contextStart, pair.contextEnd);
-      const spanB: Span | undefined = answerSpan(outB!.start, outB!.end, pair.contextStart, pair.contextEnd);
+      const spanA: Span | undefined = bestAnswerSpan(outA!.start, outA!.end, pair.contextStart, pair.contextEnd);
+      const spanB: Span | undefined = bestAnswerSpan(outB!.start, outB!.end, pair.contextStart, pair.contextEnd);
       if (spanA?.start === spanB?.start && spanA?.end === spanB?.end) agreed++;
       f1 += spanF1(spanA, spanB);
       tokens += pair.ids.length;
