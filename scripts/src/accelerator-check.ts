@@ -1,6 +1,6 @@
 // A GPU stack must be measured on the GPU: a server that fell back to CPU turns the verdict into a CPU result priced as a GPU one.
 import type { FleetConfig } from "@inference-fleet/fleet-config";
-import type { LoadTestResult } from "@inference-fleet/load-test";
+import { executionProvidersOf, type LoadTestResult } from "@inference-fleet/load-test";
 
 /** The provider a stack's processor needs its servers to report. */
 function expectedProvider(config: FleetConfig): string | undefined {
@@ -15,7 +15,7 @@ function expectedProvider(config: FleetConfig): string | undefined {
 export function acceleratorFallback(config: FleetConfig, result: Pick<LoadTestResult, "servers" | "targets">): string | undefined {
   const expected = expectedProvider(config);
   if (!expected || config.server.allowCpuFallback) return undefined;
-  const reported = new Map((result.servers ?? []).map((server) => [server.target, server.executionProvider]));
+  const reported = executionProvidersOf(result);
   const wrong = result.targets.filter((target) => reported.get(target) !== expected);
   if (wrong.length === 0) return undefined;
   const said = wrong.map((target) => `${target} ${reported.get(target) ? `ran on ${reported.get(target)}` : "did not report its execution provider"}`);
