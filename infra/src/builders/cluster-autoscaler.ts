@@ -3,7 +3,7 @@
  * image v1.35.0; cloudprovider/aws/README.md): auto-discovery by ASG tags, and node-template tags so it
  * can scale the group up from zero nodes (it then reads labels, taints and extended resources from them).
  */
-import { CLUSTER_AUTOSCALER_RESOURCES } from "@inference-fleet/fleet-config";
+import { CLUSTER_AUTOSCALER_RESOURCES, getInstanceType, nodeAllocatable } from "@inference-fleet/fleet-config";
 import { LABELS } from "../constants.js";
 import type { NodeGroupPlan } from "./node-groups.js";
 
@@ -26,16 +26,19 @@ export function discoveryTags(clusterName: string): Record<string, string> {
 
 /**
  * The node-template tags for a node group at zero nodes: its labels, its taints (value:Effect) and the
- * extended resources the autoscaler cannot derive from the instance type (Neuron devices).
+ * extended resources the autoscaler cannot derive from the instance type (Neuron devices and cores),
+ * with what one node offers, as `fleet plan` computes it.
  */
-export function nodeTemplateTags(plan: NodeGroupPlan, neuronDevices: number): Record<string, string> {
+export function nodeTemplateTags(plan: NodeGroupPlan): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...plan.labels, [LABELS.instanceType]: plan.instanceType })) {
     tags[`k8s.io/cluster-autoscaler/node-template/label/${key}`] = value;
   }
   for (const taint of plan.taints) tags[`k8s.io/cluster-autoscaler/node-template/taint/${taint.key}`] = `${taint.value}:NoSchedule`;
-  if (plan.accelerator === "neuron" && neuronDevices > 0) {
-    tags["k8s.io/cluster-autoscaler/node-template/resources/aws.amazon.com/neuron"] = String(neuronDevices);
+  if (plan.accelerator === "neuron") {
+    for (const [resource, count] of Object.entries(nodeAllocatable(getInstanceType(plan.instanceType)).devices)) {
+      tags[`k8s.io/cluster-autoscaler/node-template/resources/${resource}`] = String(count);
+    }
   }
   return tags;
 }

@@ -63,12 +63,19 @@ describe("node-template tags for scaling up from zero", () => {
   it("carry the fleet's labels, taints and, on inf2, the Neuron devices the autoscaler cannot derive", () => {
     const config = loadStackConfig("inf2", { env: {} });
     const fleet = planNodeGroups(config).find((p) => p.role === "fleet")!;
-    const tags = nodeTemplateTags(fleet, 1);
+    const tags = nodeTemplateTags(fleet);
     expect(tags).toMatchObject({
       "k8s.io/cluster-autoscaler/node-template/label/node.kubernetes.io/instance-type": "inf2.xlarge",
       "k8s.io/cluster-autoscaler/node-template/taint/inference-fleet.io/dedicated": "fleet:NoSchedule",
       "k8s.io/cluster-autoscaler/node-template/taint/aws.amazon.com/neuron": "true:NoSchedule",
       "k8s.io/cluster-autoscaler/node-template/resources/aws.amazon.com/neuron": "1",
+      "k8s.io/cluster-autoscaler/node-template/resources/aws.amazon.com/neuroncore": "2",
     });
+  });
+
+  it("give what one node offers, not what one pod asks for (an inf2.48xlarge has 12 Neuron devices)", () => {
+    const config = loadStackConfig("inf2", { env: { FLEET_INSTANCE_TYPE: "inf2.48xlarge" } });
+    const fleet = planNodeGroups(config).find((p) => p.role === "fleet")!;
+    expect(nodeTemplateTags(fleet)["k8s.io/cluster-autoscaler/node-template/resources/aws.amazon.com/neuron"]).toBe("12");
   });
 });

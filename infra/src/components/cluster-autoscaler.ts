@@ -16,7 +16,6 @@ export interface ClusterAutoscalerArgs {
   /** The fleet node group (min 0) and its plan: its ASG gets the discovery and node-template tags. */
   readonly fleetGroup: eks.ManagedNodeGroup;
   readonly fleetPlan: NodeGroupPlan;
-  readonly neuronDevicesPerPod: number;
   /** The node groups: the autoscaler's pod needs a system node. */
   readonly nodes: pulumi.Resource[];
 }
@@ -32,7 +31,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
     const ca = CLUSTER_AUTOSCALER;
     const clusterName = args.clusterName;
     const asgName = args.fleetGroup.nodeGroup.resources.apply((resources) => resources[0]!.autoscalingGroups[0]!.name!);
-    const tags = { ...discoveryTags(clusterName), ...nodeTemplateTags(args.fleetPlan, args.neuronDevicesPerPod) };
+    const tags = { ...discoveryTags(clusterName), ...nodeTemplateTags(args.fleetPlan) };
     const tagged = Object.entries(tags).map(
       ([key, value], i) =>
         new aws.autoscaling.Tag(

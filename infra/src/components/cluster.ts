@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { buildAdminAccessEntries } from "../builders/access-entries.js";
 import { buildDevicePluginDaemonSet, NEURON_PLUGIN_RULES } from "../builders/device-plugins.js";
-import { buildLaunchTemplateArgs, buildNodeGroupArgs, planNodeGroups } from "../builders/node-groups.js";
+import { buildLaunchTemplateArgs, buildNodeGroupArgs, planNodeGroups, type NodeGroupPlan } from "../builders/node-groups.js";
 import { ClusterAutoscaler } from "./cluster-autoscaler.js";
 import type { KubernetesTarget } from "./kubernetes-target.js";
 import { LoadBalancerController } from "./load-balancer-controller.js";
@@ -128,8 +128,10 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
       (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }),
     );
 
+    const plans = planNodeGroups(config);
+    const fleetPlan = plans.find((plan) => plan.role === "fleet")!;
     const groups = new Map<string, eks.ManagedNodeGroup>();
-    for (const plan of planNodeGroups(config)) {
+    for (const plan of plans) {
       const template = new aws.ec2.LaunchTemplate(`${name}-${plan.role}`, buildLaunchTemplateArgs(plan), { parent: this });
       groups.set(
         plan.role,
@@ -149,20 +151,18 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
     }
 
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
-    const accelerator = planNodeGroups(config).find((plan) => plan.role === "fleet")?.accelerator;
-    if (accelerator) this.installDevicePlugin(name, accelerator);
-    this.installOperations(name, args, [...groups.values()], groups.get("fleet")!);
+    if (fleetPlan.accelerator) this.installDevicePlugin(name, fleetPlan.accelerator);
+    this.installOperations(name, args, [...groups.values()], groups.get("fleet")!, fleetPlan);
     this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
   }
 
   /** The load balancer controller (server.expose) and the Cluster Autoscaler (cluster.autoscaler), on the system nodes. */
-  private installOperations(name: string, args: ClusterArgs, nodes: pulumi.Resource[], fleetGroup: eks.ManagedNodeGroup): void {
+  private installOperations(name: string, args: ClusterArgs, nodes: pulumi.Resource[], fleetGroup: eks.ManagedNodeGroup, fleetPlan: NodeGroupPlan): void {
     const { config } = args;
     const cluster = { clusterArn: this.clusterArn, region: config.region, provider: this.provider, nodes };
     if (config.server.expose !== "none") {
       new LoadBalancerController(`${name}-lb-controller`, { ...cluster, clusterName: this.clusterName, vpcId: args.vpcId }, { parent: this });
     }
-    const fleetPlan = planNodeGroups(config).find((plan) => plan.role === "fleet")!;
     if (fleetPlan.autoscaled) {
       new ClusterAutoscaler(
         `${name}-autoscaler`,
@@ -171,7 +171,6 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
           clusterName: name,
           fleetGroup,
           fleetPlan,
-          neuronDevicesPerPod: config.server.resources.neuronDevices,
         },
         { parent: this },
       );

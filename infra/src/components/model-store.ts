@@ -2,9 +2,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { podIdentityTrustPolicy, readPrefixPolicy, tlsOnlyBucketPolicy, writePrefixPolicy, type PolicyDocument } from "../builders/iam-documents.js";
+import { readPrefixPolicy, tlsOnlyBucketPolicy, writePrefixPolicy, type PolicyDocument } from "../builders/iam-documents.js";
 import { MODEL_DIR_FILES, OPTIONAL_MODEL_DIR_FILES, type ModelSourcePlan } from "../builders/model-source.js";
 import type { KubernetesTarget } from "./kubernetes-target.js";
+import { workloadRole } from "./workload-role.js";
 
 /** A Kubernetes ServiceAccount that gets AWS access through Pod Identity. */
 export interface WorkloadIdentity {
@@ -112,9 +113,9 @@ export class ModelStore extends pulumi.ComponentResource {
           : source.kind === "s3"
             ? pulumi.output(readPrefixPolicy(source.bucket, source.prefix, args.serverWritableSubfolder))
             : bucket.bucket.apply((b) => readPrefixPolicy(b, source.prefix, args.serverWritableSubfolder));
-      if (readModel) this.fleetPrerequisites.push(this.grant(`${name}-fleet`, args.fleet, readModel, args.target));
+      if (readModel) this.fleetPrerequisites.push(...this.grant(`${name}-fleet`, args.fleet, readModel, args.target));
       this.loadTestPrerequisites.push(
-        this.grant(
+        ...this.grant(
           `${name}-load-test`,
           args.loadTest,
           bucket.bucket.apply((b) => writePrefixPolicy(b, RESULTS_PREFIX)),
@@ -130,26 +131,8 @@ export class ModelStore extends pulumi.ComponentResource {
     this.registerOutputs({ bucketName: this.bucketName, modelSourceUri: this.modelSourceUri, resultsRootUri: this.resultsRootUri });
   }
 
-  /** A role only this ServiceAccount in this cluster can assume, with one inline policy. */
-  private grant(name: string, identity: WorkloadIdentity, policy: pulumi.Output<PolicyDocument>, target: KubernetesTarget): aws.eks.PodIdentityAssociation {
-    const role = new aws.iam.Role(
-      name,
-      {
-        assumeRolePolicy: target.clusterArn!.apply((arn) => JSON.stringify(podIdentityTrustPolicy(arn, identity.namespace, identity.serviceAccount))),
-      },
-      { parent: this },
-    );
-    const rolePolicy = new aws.iam.RolePolicy(name, { role: role.name, policy: policy.apply((doc) => JSON.stringify(doc)) }, { parent: this });
-    return new aws.eks.PodIdentityAssociation(
-      name,
-      {
-        clusterName: target.clusterName!,
-        namespace: identity.namespace,
-        serviceAccount: identity.serviceAccount,
-        roleArn: role.arn,
-        // The role must be able to read before a pod gets its credentials.
-      },
-      { parent: this, dependsOn: [rolePolicy] },
-    );
+  /** A role only this ServiceAccount in this cluster can assume, with one inline policy; what its pods must wait for. */
+  private grant(name: string, identity: WorkloadIdentity, policy: pulumi.Output<PolicyDocument>, target: KubernetesTarget): pulumi.Resource[] {
+    return workloadRole(name, { clusterName: target.clusterName!, clusterArn: target.clusterArn!, ...identity, policy }, this).ready;
   }
 }

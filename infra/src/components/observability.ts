@@ -82,7 +82,9 @@ export class Observability extends pulumi.ComponentResource {
     }
     if (snsTopicArn) actions.push(snsTopicArn);
 
-    for (const alarm of buildSloAlarms(config, "placeholder")) {
+    // The alarms' shape does not depend on the cluster; only their metric dimensions name it.
+    const withCluster = clusterName.apply((cluster) => buildSloAlarms(config, cluster));
+    buildSloAlarms(config, "").forEach((alarm, index) => {
       const created = new aws.cloudwatch.MetricAlarm(
         `${name}-${alarm.term}`,
         {
@@ -91,7 +93,7 @@ export class Observability extends pulumi.ComponentResource {
           evaluationPeriods: alarm.evaluationPeriods,
           threshold: alarm.threshold,
           treatMissingData: alarm.treatMissingData,
-          metricQueries: clusterName.apply((cluster) => buildSloAlarms(config, cluster).find((a) => a.term === alarm.term)!.metricQueries),
+          metricQueries: withCluster.apply((alarms) => alarms[index]!.metricQueries),
           alarmActions: actions,
           okActions: actions,
           tags: { "inference-fleet:stack": config.stack, "inference-fleet:slo-term": alarm.term },
@@ -99,7 +101,7 @@ export class Observability extends pulumi.ComponentResource {
         parent,
       );
       this.alarmNames.push(created.name);
-    }
+    });
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {

@@ -1,6 +1,6 @@
 // `fleet matrix` wiring: preflight, production dependencies, Ctrl-C handling, report. The logic lives in run-matrix.ts.
 import path from "node:path";
-import { defaultStacksDir, listStacks, loadStackConfig, parseDurationSeconds, type FleetConfig } from "@inference-fleet/fleet-config";
+import { defaultStacksDir, listStacks, loadStackConfig, parseDurationSeconds, planStack, type StackPlan } from "@inference-fleet/fleet-config";
 import { UsageError } from "../command.js";
 import { ensureModel } from "../local/ensure-model.js";
 import { endpointAccessOverrides, type PublicIpLookup } from "./endpoint-access.js";
@@ -58,9 +58,9 @@ async function productionDependencies(
 }
 
 /** The account's applied values of the quotas the concurrent stacks need (--check-quotas). */
-async function readQuotaValues(configs: readonly FleetConfig[], parallel: number): Promise<Map<string, number>> {
+async function readQuotaValues(plans: readonly StackPlan[], parallel: number): Promise<Map<string, number>> {
   const { checkQuotas, serviceQuotasClient } = await import("../plan/quota-check.js");
-  const checks = await checkQuotas(concurrentQuotaNeeds(configs, parallel), serviceQuotasClient(configs[0]!.region));
+  const checks = await checkQuotas(concurrentQuotaNeeds(plans, parallel), serviceQuotasClient(plans[0]!.region));
   return new Map(checks.map((check) => [check.quota.quotaCode, check.value]));
 }
 
@@ -86,8 +86,9 @@ export async function matrixMain(options: MatrixCommandOptions, deps: MatrixMain
   for (const [stack, env] of endpointEnv)
     console.log(`[${stack}] cluster API endpoint open to ${JSON.parse(Object.values(env)[0]!).join(", ")} only (this machine; --endpoint-cidr to choose)`);
   {
-    const quotaValues = options.checkQuotas ? await readQuotaValues([...configs.values()], parallel) : undefined;
-    problems.push(...matrixPlanProblems([...configs.values()], parallel, quotaValues));
+    const plans = [...configs.values()].map(planStack);
+    const quotaValues = options.checkQuotas ? await readQuotaValues(plans, parallel) : undefined;
+    problems.push(...matrixPlanProblems(plans, parallel, quotaValues));
   }
   if (problems.length > 0) {
     console.error(formatPreflightProblems(problems));

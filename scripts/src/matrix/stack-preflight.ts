@@ -1,14 +1,14 @@
 // Before the matrix creates anything: does every stack fit its nodes, and do the stacks that run at once fit the account's quotas?
-import { planStack, raiseQuotaCommand, type FleetConfig, type QuotaNeed } from "@inference-fleet/fleet-config";
+import { raiseQuotaCommand, type QuotaNeed, type StackPlan } from "@inference-fleet/fleet-config";
 import type { PreflightProblem } from "./preflight.js";
 
 /**
  * What `parallel` stacks need at most at one time: per quota, the sum of the `parallel` largest needs
  * among the stacks (which ones overlap depends on timing, so assume the worst).
  */
-export function concurrentQuotaNeeds(configs: readonly FleetConfig[], parallel: number): QuotaNeed[] {
+export function concurrentQuotaNeeds(plans: readonly StackPlan[], parallel: number): QuotaNeed[] {
   const byCode = new Map<string, QuotaNeed[]>();
-  for (const config of configs) for (const need of planStack(config).quotas) byCode.set(need.quotaCode, [...(byCode.get(need.quotaCode) ?? []), need]);
+  for (const plan of plans) for (const need of plan.quotas) byCode.set(need.quotaCode, [...(byCode.get(need.quotaCode) ?? []), need]);
   return [...byCode.values()].map((needs) => {
     const largest = needs
       .map((n) => n.need)
@@ -19,27 +19,27 @@ export function concurrentQuotaNeeds(configs: readonly FleetConfig[], parallel: 
 }
 
 /**
- * Every stack's plan problems, and every quota the concurrent stacks would exceed: against the
+ * Every stack's plan problems (each stack planned once, by the caller), and every quota the concurrent stacks would exceed: against the
  * account's values when they were read (`--check-quotas`), else against AWS's defaults where those are
  * the same for every account (Elastic IPs, VPCs, internet gateways).
  */
-export function matrixPlanProblems(configs: readonly FleetConfig[], parallel: number, quotaValues?: ReadonlyMap<string, number>): PreflightProblem[] {
+export function matrixPlanProblems(plans: readonly StackPlan[], parallel: number, quotaValues?: ReadonlyMap<string, number>): PreflightProblem[] {
   const problems: PreflightProblem[] = [];
-  for (const config of configs) {
-    for (const problem of planStack(config).problems) {
+  for (const plan of plans) {
+    for (const problem of plan.problems) {
       problems.push({
-        what: `Stack ${config.stack} would not run: ${problem.path} ${problem.message}.`,
-        fix: `See \`fleet plan --stack ${config.stack}\`, fix stacks/Pulumi.${config.stack}.yaml, and run again.`,
+        what: `Stack ${plan.stack} would not run: ${problem.path} ${problem.message}.`,
+        fix: `See \`fleet plan --stack ${plan.stack}\`, fix stacks/Pulumi.${plan.stack}.yaml, and run again.`,
       });
     }
   }
-  const region = configs[0]?.region ?? "us-east-1";
-  for (const need of concurrentQuotaNeeds(configs, parallel)) {
+  const region = plans[0]?.region ?? "us-east-1";
+  for (const need of concurrentQuotaNeeds(plans, parallel)) {
     const limit = quotaValues?.get(need.quotaCode) ?? need.awsDefault;
     if (limit === undefined || need.need <= limit) continue;
     const source = quotaValues?.has(need.quotaCode) ? "the account's quota" : "AWS's default quota (run with --check-quotas to read the account's)";
     problems.push({
-      what: `${need.name}: ${Math.min(parallel, configs.length)} stack(s) at once need ${need.need}, over ${source} of ${limit}.`,
+      what: `${need.name}: ${Math.min(parallel, plans.length)} stack(s) at once need ${need.need}, over ${source} of ${limit}.`,
       fix: `Lower --parallel, or raise the quota: ${raiseQuotaCommand(need, region)}.`,
     });
   }
