@@ -58,11 +58,7 @@ export function planNodeGroups(config: FleetConfig): NodeGroupPlan[] {
   const plan = (role: NodeGroupRole, instanceType: string, nodes: number): NodeGroupPlan => {
     const facts = getInstanceType(instanceType);
     const accelerator = role === "fleet" ? facts.accelerator?.kind : undefined;
-    if (role === "system" && facts.accelerator) {
-      throw new Error(
-        `loadTest.instanceType ${instanceType} has accelerators; the system node group runs add-ons and k6, so pick a CPU type such as c7i.2xlarge.`,
-      );
-    }
+    // A system type with accelerators is refused by the config schema (loadTest.instanceType), so fleet plan sees it too.
     return {
       role,
       instanceType,

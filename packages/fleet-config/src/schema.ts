@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { getInstanceType, isKnownInstanceType, knownInstanceTypes } from "./catalog.js";
 import { parseDurationSeconds } from "./duration.js";
+import { cpuMillis, memoryMiB } from "./plan/quantity.js";
 
 /** The Pulumi project name; stack config keys are namespaced with it ("inference-fleet:model"). */
 export const PROJECT = "inference-fleet";
@@ -17,6 +18,16 @@ const durationSeconds = z.union([z.string(), z.number()]).transform((value, ctx)
 const instanceType = z.string().refine(isKnownInstanceType, {
   error: () => `must be an instance type from the catalog: ${knownInstanceTypes().join(", ")}`,
 });
+
+/** A quantity the given parser (plan/quantity.ts, which `fleet plan` reads them with) accepts; one grammar for both. */
+const parsesWith = (parse: (quantity: string) => number) => (quantity: string) => {
+  try {
+    parse(quantity);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const kubernetesQuantity = z
   .union([z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'must be a Kubernetes quantity such as "2", "500m" or "4Gi"'), z.number().positive()])
@@ -115,8 +126,8 @@ export const serverSchema = z.strictObject({
   /** Kubernetes requests = limits per server pod. */
   resources: z
     .strictObject({
-      cpu: kubernetesQuantity.default("1"),
-      memory: kubernetesQuantity.default("2Gi"),
+      cpu: kubernetesQuantity.refine(parsesWith(cpuMillis), 'must be a CPU quantity such as "2", "1.5" or "500m"').default("1"),
+      memory: kubernetesQuantity.refine(parsesWith(memoryMiB), 'must be a memory quantity such as "512Mi" or "4Gi"').default("2Gi"),
       /** nvidia.com/gpu per pod; defaults to 1 on gpu. */
       gpus: z.int().min(0).max(16).optional(),
       /** aws.amazon.com/neuron devices per pod; defaults to 1 on inf. */
@@ -339,6 +350,14 @@ export const fleetConfigSchema = fleetObjectSchema
         path: ["server", "cpuArch"],
         input: config.server.cpuArch,
         message: `must match the instance type ${facts.name}, which is ${facts.arch}; remove it to derive it`,
+      });
+    }
+    if (isKnownInstanceType(config.loadTest.instanceType) && getInstanceType(config.loadTest.instanceType).accelerator) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["loadTest", "instanceType"],
+        input: config.loadTest.instanceType,
+        message: "has accelerators; the system node group runs add-ons and k6, so pick a CPU type such as c7i.2xlarge",
       });
     }
     const processor = config.server.processor ?? defaultProcessor(acceleratorKind);
