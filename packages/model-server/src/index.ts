@@ -2,17 +2,9 @@ export { normalizeBertText } from "./tokenizer/bert-text.js";
 export { parseTokenizerJson, type WordPieceSpec } from "./tokenizer/tokenizer-json.js";
 export { QuestionTooLongError, WordPieceTokenizer, type EncodedPair } from "./tokenizer/wordpiece-tokenizer.js";
 export { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "./sample-defaults.js";
-export {
-  resolveServerSettings,
-  serverSettingsSchema,
-  SETTINGS_ENV,
-  type ServerSettings,
-  type SettingsFlagNames,
-  type SettingsFlags,
-} from "./config/settings.js";
-export { deriveConcurrency, describeConcurrency, serverConcurrency, type Concurrency, type ConcurrencyInput } from "./config/concurrency.js";
-export { hostCpuProbe, parseCpuMax, readCpuBudget, type CpuBudget, type CpuBudgetSource, type CpuProbe } from "./config/cpu-budget.js";
-export { drainTimeoutMs, fleetServerEnvironment, type ServerPlacement } from "./config/fleet-environment.js";
+// Settings, CPU budget and the fleet -> environment mapping: the light ./settings entry, listed once.
+export * from "./settings-entry.js";
+export { type SettingsFlagNames } from "./config/settings.js";
 export { createApp, type AppDeps, type ServerState } from "./http/app.js";
 export { ServerMetrics } from "./http/server-metrics.js";
 export {

@@ -8,11 +8,13 @@ import {
   isClearBreach,
   judgeStep,
   nextRate,
+  probeServers,
   runLoad,
   stepFromResult,
   type CapacityStep,
   type CapacityVerdict,
   type LoadTestResult,
+  type ServerInfo,
   type Slo as LoadSlo,
 } from "@inference-fleet/load-test";
 import { UsageError } from "../command.js";
@@ -78,6 +80,8 @@ export interface CapacityRunOptions {
   readonly startedAtMs: number;
   readonly signal?: AbortSignal;
   readonly say: (line: string) => void;
+  /** What each server runs on, asked once for the whole search (not again before every step). */
+  readonly servers?: ServerInfo[];
 }
 
 export function describeStep(index: number, step: CapacityStep, slo: LoadSlo): string {
@@ -117,6 +121,7 @@ export async function runCapacityStep(
     zipfS: loadTest.modelChoice.s,
     routing: config.model.repository ? "shard" : "any",
     labels: { ...options.labels, offeredRate: String(rate) },
+    ...(options.servers ? { servers: options.servers } : {}),
     signal,
     progressIntervalMs: 1000,
     onProgress: (p) => {
@@ -152,6 +157,8 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
     `capacity search: start ${settings.startRate} req/s, steps of ${settings.warmupSeconds} s warm-up + ${settings.stepSeconds} s, ` +
       `precision ${(settings.precision * 100).toFixed(0)}%, budget ${settings.budgetSeconds} s, SLO p${slo.percentile} <= ${slo.latencyMs} ms`,
   );
+  const servers =
+    options.servers ?? (await probeServers(options.targets, options.models, { routing: config.model.repository ? "shard" : "any", signal: options.signal }));
   for (;;) {
     if (options.signal?.aborted) break;
     const decision = nextRate(steps, {
@@ -166,7 +173,7 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
       say(`search done: ${decision.reason}`);
       break;
     }
-    const { result, step } = await runCapacityStep(config, options, decision.rate);
+    const { result, step } = await runCapacityStep(config, { ...options, servers }, decision.rate);
     // Ctrl-C: a step stopped half-way is not judged.
     if (options.signal?.aborted) break;
     steps.push(step);

@@ -1,5 +1,5 @@
 // The benchmark matrix: per stack up, wait for the load test, collect and merge results, destroy; stacks in parallel up to a bound.
-import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { envNameFor, type FleetConfig } from "@inference-fleet/fleet-config";
 import { mergeResults, type LoadTestResult } from "@inference-fleet/load-test";
 import { acceleratorFallback } from "../accelerator-check.js";
 import { summarizeStack, type StackSummary } from "./comparison.js";
@@ -77,7 +77,7 @@ async function keepIdle(deps: MatrixDependencies, stack: string, config: FleetCo
   } catch (error) {
     say(
       `scaling to zero failed, the fleet nodes still run: ${message(error)} ` +
-        `Run \`pulumi destroy --stack ${stack}\` or retry with FLEET_CLUSTER_IDLE=true pulumi up.`,
+        `Run \`pulumi destroy --stack ${stack}\` or retry with ${envNameFor("cluster.idle")}=true pulumi up.`,
     );
   }
   return run;

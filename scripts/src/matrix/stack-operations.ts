@@ -1,6 +1,7 @@
 // The Automation API operations the matrix runs, as plain functions over an injected workspace.
 import { linePrefixer } from "../line-prefixer.js";
 import type { ChangeSummary, MatrixStack, MatrixWorkspace, OutputSink, StackOutputs } from "./workspace.js";
+import { envNameFor } from "@inference-fleet/fleet-config";
 
 /** Where prefixed output lines go (stdout in the CLI, an array in tests). */
 export type LineLog = (line: string) => void;
@@ -26,7 +27,7 @@ export async function deploy(workspace: MatrixWorkspace, stackName: string, log:
 }
 
 /** The override that scales a stack's servers to zero; the Cluster Autoscaler then removes its fleet nodes. */
-export const IDLE_ENV = { FLEET_CLUSTER_IDLE: "true" } as const;
+export const IDLE_ENV = { [envNameFor("cluster.idle")]: "true" };
 
 /** `pulumi up` with cluster.idle: the cluster, system nodes and add-ons stay; servers go to zero, and so do fleet nodes. */
 export async function scaleToIdle(workspace: MatrixWorkspace, stackName: string, log: LineLog): Promise<void> {

@@ -9,7 +9,7 @@ import { Pool, type Dispatcher } from "undici";
 import { createPicker, type ModelDistribution, type ModelRouting } from "../choice.js";
 import { ResultRecorder, type FailureKind } from "../recorder.js";
 import { buildRequest, type RequestMethod } from "../request.js";
-import type { LoadMode, LoadTestResult } from "../results.js";
+import type { LoadMode, LoadTestResult, ServerInfo } from "../results.js";
 import { probeServers } from "./probe-servers.js";
 
 export interface RunLoadOptions {
@@ -39,6 +39,8 @@ export interface RunLoadOptions {
   signal?: AbortSignal;
   onProgress?: (progress: LoadProgress) => void;
   progressIntervalMs?: number;
+  /** What each server runs on, when the caller already asked (a capacity search asks once for all its steps). */
+  servers?: ServerInfo[];
 }
 
 export interface LoadProgress {
@@ -92,7 +94,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
   const maxRequests = options.maxRequests ?? Infinity;
   const warmupSeconds = options.warmupSeconds ?? 0;
   // Asked before the load starts, so the answers cost the load nothing.
-  const servers = await probeServers(options.targets, options.models, { routing: options.routing, signal: options.signal });
+  const servers = options.servers ?? (await probeServers(options.targets, options.models, { routing: options.routing, signal: options.signal }));
 
   const pools = options.targets.map(
     (target) =>
