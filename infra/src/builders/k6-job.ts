@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { K6_RESOURCES, RESULTS_UPLOAD_RESOURCES, type FleetConfig } from "@inference-fleet/fleet-config";
-import { k6EnvFromConfig } from "@inference-fleet/load-test";
+import { k6EnvFromConfig, k6RunSeconds } from "@inference-fleet/load-test";
 import { IMAGES, LABELS, LOAD_TEST_APP, NON_ROOT_UID, PART_OF } from "../constants.js";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./server-pod.js";
 
@@ -57,8 +57,8 @@ export function buildK6Job(config: FleetConfig, inputs: K6JobInputs): { metadata
   const upload =
     `aws s3 cp ${RESULTS_FILE} "${inputs.resultsUri}pod-$POD_INDEX.json" && aws s3 cp ${EXIT_CODE_FILE} ` +
     `"${inputs.resultsUri}pod-$POD_INDEX.exit-code" && exit "$(cat ${EXIT_CODE_FILE})"`;
-  // Long enough for the run, k6's graceful stop, and the upload.
-  const deadlineSeconds = config.loadTest.duration + 600;
+  // Long enough for the run (a capacity staircase's steps, or the duration), k6's graceful stop, and the upload.
+  const deadlineSeconds = k6RunSeconds(config) + 600;
   return {
     metadata: {
       name: inputs.jobName,

@@ -41,7 +41,7 @@ export { buildThresholds, DEFAULT_SLO, evaluateThresholds, K6_BUILTIN_METRICS, T
 export { REQUESTS_METRIC, SLO_FAILED_METRIC, SLO_LATENCY_METRIC, WARMUP_SCENARIO } from "./k6/metrics.js";
 export type { Slo, Thresholds, ThresholdOutcome } from "./thresholds.js";
 export { k6ConfigFromEnv } from "./k6/config.js";
-export { k6EnvFromConfig, type K6EnvInputs } from "./k6/env.js";
+export { k6EnvFromConfig, k6RunSeconds, sloOfConfig, staircaseOptionsOf, staircaseRatesOf, type K6EnvInputs } from "./k6/env.js";
 export { bundleK6Script } from "./bundle.js";
 export { runLoad } from "./generator/run-load.js";
 export { probeServers } from "./generator/probe-servers.js";
@@ -55,4 +55,8 @@ export { writeReport } from "./report/write.js";
 export type { WrittenReport } from "./report/write.js";
 export { summarizeRun } from "./report/runs.js";
 export type { RunSummary } from "./report/runs.js";
+export { buildVerdict } from "./report/verdict.js";
+export type { Verdict } from "./report/verdict.js";
+export { checkInstanceType, parseUsdPerHour, pricingLabels, priceNote } from "./report/pricing.js";
+export { describeSlo, parseSloLabel, SLO_LABEL, sloLabel } from "./report/slo.js";
 export { readResultFiles, writeResultFile } from "./files.js";

@@ -103,6 +103,9 @@ describe("mergeResults", () => {
     ]);
     expect(merged.capacity!.steps[1]!.histogram).toEqual(LatencyHistogram.from(podA[1]!.histogram).merge(podB[1]!.histogram).toJSON());
     expect(merged.capacity).toMatchObject({ capacityAtSlo: 100, slo });
+    // The pods led with different steps (200 and 100); the merged result leads with the merged step at the capacity.
+    expect(merged).toMatchObject({ requests: 20, throughput: 100, durationSeconds: 8, warmupSeconds: 2, histogram: merged.capacity!.steps[0]!.histogram });
+    expect(merged.latencyMs.p90).toBeCloseTo(12, 0);
     expect(() => mergeResults([a, record([])])).toThrow(/capacity search and some do not/);
     expect(() => mergeResults([a, { ...b, capacity: { ...b.capacity, slo: { ...slo, latencyMs: 50 } } }])).toThrow(/different SLOs/);
     expect("capacity" in mergeResults([record([]), record([])])).toBe(false);

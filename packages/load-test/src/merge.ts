@@ -1,6 +1,8 @@
+import { stepAtCapacity, withFiguresOfStep } from "./capacity/at-capacity.js";
 import { capacityFromSteps } from "./capacity/curve.js";
 import { mergeSteps } from "./capacity/merge-steps.js";
 import { LatencyHistogram } from "./histogram.js";
+import { mergeCounts } from "./merge-counts.js";
 import type { CapacityRecord } from "./results-schema.js";
 import { buildResult, type LoadTestResult, type SeriesPoint } from "./results.js";
 import { mergeServers } from "./servers.js";
@@ -50,7 +52,8 @@ function mergeCapacity(results: LoadTestResult[]): CapacityRecord | undefined {
  * Merges results of generators that ran at the same time against one fleet (k6 pods, local
  * workers) into one result: counts add up, histograms add up bucket by bucket, and the
  * percentiles are read from the merged histogram. Exact: merging the parts of a run gives the
- * same result as recording the whole run in one place.
+ * same result as recording the whole run in one place. A capacity search's merged result leads with
+ * the figures of its merged step at the capacity (see stepAtCapacity).
  */
 export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult {
   if (results.length === 0) throw new Error("Nothing to merge: pass at least one results file.");
@@ -62,10 +65,7 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
     );
   }
   const generators = new Set(list.map((r) => r.generator));
-  const errors: Record<string, number> = {};
-  for (const r of list) for (const [kind, n] of Object.entries(r.errors)) errors[kind] = (errors[kind] ?? 0) + n;
-  const histogram = new LatencyHistogram();
-  for (const r of list) histogram.merge(r.histogram);
+  const { requests, errors, histogram } = mergeCounts(list);
   const capacity = mergeCapacity(list);
   const merged = buildResult({
     generator: generators.size === 1 ? list[0]!.generator : "mixed",
@@ -75,14 +75,17 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
     labels: commonLabels(list),
     startMs: Math.min(...list.map((r) => Date.parse(r.startTime))),
     endMs: Math.max(...list.map((r) => Date.parse(r.endTime))),
-    requests: list.reduce((sum, r) => sum + r.requests, 0),
+    requests,
     errors,
-    histogram: histogram.toJSON(),
+    histogram,
     series: mergeSeries(list),
     sources: list.reduce((sum, r) => sum + r.sources, 0),
     // Pods of one run share the warm-up; the longest is the one to report if they did not.
     warmupSeconds: Math.max(...list.map((r) => r.warmupSeconds ?? 0)),
     servers: mergeServers(list.map((r) => r.servers ?? [])),
   });
-  return capacity ? { ...merged, capacity } : merged;
+  if (!capacity) return merged;
+  // The generators' own top-level figures may name different steps; the merged steps decide.
+  const at = stepAtCapacity(capacity.steps, capacity.capacityAtSlo);
+  return { ...(at ? withFiguresOfStep(merged, at, Date.parse(merged.startTime)) : merged), capacity };
 }

@@ -61,3 +61,23 @@ describe("stacks with their own SLOs", () => {
     expect(markdown).toMatch(/\| g5 \|.*\| p90 <= 5 ms with at most 1\.0% errors \| no \|/);
   });
 });
+
+describe("a capacity search's summary", () => {
+  const SLO = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
+  const capacityOf = (capacityAtSlo: number) => ({ ...fakeResult({ requests: 5_000, latencyMs: 30 }), capacity: { capacityAtSlo, slo: SLO, steps: [] } });
+
+  it("is priced at the capacity, not at the throughput of the step the file leads with", () => {
+    const summary = summarizeStack("c7g", "c7g.4xlarge", 1, capacityOf(800));
+    // c7g.4xlarge at $0.58/h serving 800 req/s: 0.58 / (800 * 3600 / 1e6) = $0.201 per million.
+    expect(summary).toMatchObject({ capacityAtSlo: 800, throughput: 800 });
+    expect(summary.usdPerMillionInferences).toBeCloseTo(0.58 / 2.88, 6);
+    expect(meetsSlo(summary, slo)).toBe(true);
+    expect(renderComparisonMarkdown([summary], [], slo)).toMatch(/\| c7g\.4xlarge \| c7g \| 1 \| 800\.0 \(capacity at SLO\) \| 30\.\d \|/);
+  });
+
+  it("meets no SLO when no step held (capacity 0)", () => {
+    const summary = summarizeStack("c7g", "c7g.4xlarge", 1, capacityOf(0));
+    expect(meetsSlo(summary, slo)).toBe(false);
+    expect(pickCheapestMeetingSlo([summary, c7i], slo)?.stack).toBe("c7i");
+  });
+});

@@ -11,8 +11,10 @@ export interface StackSummary {
   readonly instanceType: string;
   /** Fleet nodes the servers ran on: what the bill counts. */
   readonly instances: number;
-  /** Successful requests per second the fleet sustained at the configured load. */
+  /** Successful requests per second the fleet sustained at the configured load; in a capacity search, the capacity at the SLO. */
   readonly throughput: number;
+  /** A capacity search's answer (req/s at which the SLO holds), which the price is per; absent for other modes. */
+  readonly capacityAtSlo?: number;
   readonly latencyMs: LoadTestResult["latencyMs"];
   readonly errorRate: number;
   readonly usdPerHour: number;
@@ -31,15 +33,20 @@ export function summarizeStack(
   sloBreachReported = false,
   slo?: Slo,
 ): StackSummary {
+  // A capacity search is priced at its capacity (mergeResults computed it from the merged steps with
+  // capacityFromSteps, as the local search does); its top-level figures are those of the step there.
+  const capacityAtSlo = merged.capacity?.capacityAtSlo;
+  const throughput = capacityAtSlo ?? merged.throughput;
   return {
     stack,
     instanceType,
     instances,
-    throughput: merged.throughput,
+    throughput,
+    ...(capacityAtSlo !== undefined ? { capacityAtSlo } : {}),
     latencyMs: merged.latencyMs,
     errorRate: merged.requests > 0 ? totalErrors(merged.errors) / merged.requests : 1,
     usdPerHour: getInstanceType(instanceType).onDemandUsdPerHour * instances,
-    usdPerMillionInferences: usdPerMillionInferences(instanceType, merged.throughput, instances),
+    usdPerMillionInferences: usdPerMillionInferences(instanceType, throughput, instances),
     sloBreachReported,
     ...(slo ? { slo } : {}),
   };
@@ -87,7 +94,8 @@ export function renderComparisonMarkdown(summaries: readonly StackSummary[], fai
     for (const s of [...summaries].sort((a, b) => a.usdPerMillionInferences - b.usdPerMillionInferences)) {
       const verdict = meetsSlo(s, slo) ? "yes" : s.sloBreachReported ? "no (k6 thresholds failed)" : "no";
       lines.push(
-        `| ${s.instanceType} | ${s.stack} | ${s.instances} | ${s.throughput.toFixed(1)} | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p90)} | ` +
+        `| ${s.instanceType} | ${s.stack} | ${s.instances} | ${s.throughput.toFixed(1)}${s.capacityAtSlo !== undefined ? " (capacity at SLO)" : ""} | ` +
+          `${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p90)} | ` +
           `${ms(s.latencyMs.p99)} | ` +
           `${(s.errorRate * 100).toFixed(2)}% | ${usd(s.usdPerHour)} | ${usd(s.usdPerMillionInferences)} |${mixed ? ` ${describeSlo(s.slo ?? slo)} |` : ""} ` +
           `${verdict} |`,

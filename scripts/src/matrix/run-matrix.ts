@@ -4,6 +4,7 @@ import { mergeResults, type LoadTestResult } from "@inference-fleet/load-test";
 import { acceleratorFallback } from "../accelerator-check.js";
 import { summarizeStack, type StackSummary } from "./comparison.js";
 import { mapWithConcurrency } from "./concurrency.js";
+import { refineCapacity } from "./capacity-passes.js";
 import type { JobWatcher } from "./job-watcher.js";
 import type { ResultsCollector } from "./results-collector.js";
 import { deploy, destroy, preview, scaleToIdle, type LineLog } from "./stack-operations.js";
@@ -64,7 +65,7 @@ async function previewStack(deps: MatrixDependencies, stack: string, signal?: Ab
  * nodes), so it costs only the control plane, NAT and system nodes; the next run's `pulumi up` (without
  * the override) scales it up again.
  */
-async function keepIdle(deps: MatrixDependencies, stack: string, config: FleetConfig, run: StackRun): Promise<StackRun> {
+async function keepIdle(deps: MatrixDependencies, stack: string, config: FleetConfig, run: StackRun, lastEnv: Record<string, string>): Promise<StackRun> {
   const say = (line: string) => deps.log(`[${stack}] ${line}`);
   if (!config.cluster.autoscaler || config.cluster.existing) {
     say(`kept (--keep) with its fleet nodes running (no cluster.autoscaler): run \`pulumi destroy --stack ${stack}\` when done, it costs money while up.`);
@@ -72,7 +73,7 @@ async function keepIdle(deps: MatrixDependencies, stack: string, config: FleetCo
   }
   try {
     say("kept (--keep): scaling the fleet to zero (cluster.idle); the next run scales it up again");
-    await scaleToIdle(deps.workspace, stack, deps.log);
+    await scaleToIdle(deps.workspace, stack, deps.log, lastEnv);
     say(`idle: only the control plane, NAT and system nodes cost money now; \`pulumi destroy --stack ${stack}\` removes the rest.`);
   } catch (error) {
     say(
@@ -83,20 +84,39 @@ async function keepIdle(deps: MatrixDependencies, stack: string, config: FleetCo
   return run;
 }
 
-/** up -> wait -> collect, then destroy unless kept, whatever happened before. */
-async function measureStack(deps: MatrixDependencies, stack: string, config: FleetConfig, options: MatrixOptions): Promise<StackRun> {
+/** The stack's own failure at a step, so the matrix can say where the run stopped. */
+class StepFailure extends Error {
+  constructor(
+    readonly step: MatrixStep,
+    cause: unknown,
+  ) {
+    super(message(cause));
+  }
+}
+
+/**
+ * One run of the load-test Job: `pulumi up` (with `env`, FLEET_* overrides of this up only), wait for
+ * the Job, collect one result file per k6 pod. In a capacity search, k6 stopping at a step that broke
+ * the SLO (exit 99) is how the staircase ends, not a breach to report.
+ */
+async function runLoadTestJob(
+  deps: MatrixDependencies,
+  stack: string,
+  config: FleetConfig,
+  options: MatrixOptions,
+  env: Record<string, string>,
+): Promise<{ results: LoadTestResult[]; sloBreach: boolean }> {
   const say = (line: string) => deps.log(`[${stack}] ${line}`);
+  const capacity = config.loadTest.mode === "capacity";
   let step: MatrixStep = "up";
-  let run: StackRun;
   try {
     options.signal?.throwIfAborted();
-    say(`pulumi up (${config.server.numServers} servers x ${config.server.numModels} models on ${config.cluster.fleetNodes} x ${config.instanceType})`);
-    const location = readLoadTestLocation(stack, await deploy(deps.workspace, stack, deps.log, options.signal));
+    const location = readLoadTestLocation(stack, await deploy(deps.workspace, stack, deps.log, options.signal, env));
     step = "wait";
     say(`waiting for load-test Job ${location.namespace}/${location.jobName} (timeout ${Math.round(options.waitTimeoutMs / 60_000)} min)`);
     const outcome = await deps.jobWatcher.waitForJob(location, { timeoutMs: options.waitTimeoutMs, signal: options.signal, onProgress: say });
     if (outcome.status === "failed") throw new Error(outcome.reason);
-    if (outcome.status === "slo-breach") say(outcome.reason);
+    if (outcome.status === "slo-breach") say(capacity ? "k6 stopped the staircase at a step that broke the SLO (how a capacity pass ends)" : outcome.reason);
     step = "collect";
     const results = await deps.collector.collect(location.resultsUri);
     if (results.length < config.loadTest.pods) {
@@ -106,19 +126,44 @@ async function measureStack(deps: MatrixDependencies, stack: string, config: Fle
           "so the merged figures would count only part of the load. Check the Job's pods with kubectl logs.",
       );
     }
+    return { results, sloBreach: outcome.status === "slo-breach" && !capacity };
+  } catch (error) {
+    throw new StepFailure(step, error);
+  }
+}
+
+/** up -> wait -> collect (again for each refine pass of a capacity search), then destroy unless kept, whatever happened before. */
+async function measureStack(deps: MatrixDependencies, stack: string, config: FleetConfig, options: MatrixOptions): Promise<StackRun> {
+  const say = (line: string) => deps.log(`[${stack}] ${line}`);
+  let run: StackRun;
+  let lastEnv: Record<string, string> = {};
+  try {
+    say(`pulumi up (${config.server.numServers} servers x ${config.server.numModels} models on ${config.cluster.fleetNodes} x ${config.instanceType})`);
+    const first = await runLoadTestJob(deps, stack, config, options, {});
+    let results = first.results;
+    if (config.loadTest.mode === "capacity") {
+      const passes = await refineCapacity(config, first.results, async (env) => (await runLoadTestJob(deps, stack, config, options, env)).results, say);
+      results = passes.results;
+      lastEnv = passes.lastEnv;
+    }
     // The labels name the run in the HTML report and price it there: servers = nodes billed.
     const labels = { stack, instanceType: config.instanceType, servers: String(config.cluster.fleetNodes) };
     const merged = mergeResults(results.map((r) => ({ ...r, labels: { ...r.labels, ...labels } })));
     const fallback = acceleratorFallback(config, merged);
-    if (fallback) throw new Error(fallback);
-    const summary = summarizeStack(stack, config.instanceType, config.cluster.fleetNodes, merged, outcome.status === "slo-breach", config.loadTest.slo);
-    say(`collected ${results.length} result file(s): ${summary.throughput.toFixed(1)} req/s, p90 ${summary.latencyMs.p90.toFixed(1)} ms`);
+    if (fallback) throw new StepFailure("collect", fallback);
+    const summary = summarizeStack(stack, config.instanceType, config.cluster.fleetNodes, merged, first.sloBreach, config.loadTest.slo);
+    say(
+      `collected ${results.length} result file(s): ` +
+        (summary.capacityAtSlo !== undefined ? `capacity ${summary.capacityAtSlo} req/s at the SLO, ` : `${summary.throughput.toFixed(1)} req/s, `) +
+        `p90 ${summary.latencyMs.p90.toFixed(1)} ms`,
+    );
     run = { stack, status: "measured", merged, summary };
   } catch (error) {
+    const step = error instanceof StepFailure ? error.step : "collect";
     say(`${step} failed: ${message(error)}`);
     run = { stack, status: "failed", step, reason: message(error) };
   }
-  if (options.keep) return keepIdle(deps, stack, config, run);
+  if (options.keep) return keepIdle(deps, stack, config, run, lastEnv);
   try {
     say("pulumi destroy");
     await destroy(deps.workspace, stack, deps.log);

@@ -20,18 +20,27 @@ export async function preview(workspace: MatrixWorkspace, stackName: string, log
   return withPrefixedOutput(stackName, log, (onOutput) => stack.preview(onOutput, signal));
 }
 
-/** `pulumi up` for one stack; returns its outputs. */
-export async function deploy(workspace: MatrixWorkspace, stackName: string, log: LineLog, signal?: AbortSignal): Promise<StackOutputs> {
-  const stack = await workspace.selectStack(stackName);
+/** `pulumi up` for one stack, with FLEET_* overrides of this up only (e.g. a capacity search's refine rates); returns its outputs. */
+export async function deploy(
+  workspace: MatrixWorkspace,
+  stackName: string,
+  log: LineLog,
+  signal?: AbortSignal,
+  env: Readonly<Record<string, string>> = {},
+): Promise<StackOutputs> {
+  const stack = await workspace.selectStack(stackName, env);
   return withPrefixedOutput(stackName, log, (onOutput) => stack.up(onOutput, signal));
 }
 
 /** The override that scales a stack's servers to zero; the Cluster Autoscaler then removes its fleet nodes. */
 export const IDLE_ENV = { [envNameFor("cluster.idle")]: "true" };
 
-/** `pulumi up` with cluster.idle: the cluster, system nodes and add-ons stay; servers go to zero, and so do fleet nodes. */
-export async function scaleToIdle(workspace: MatrixWorkspace, stackName: string, log: LineLog): Promise<void> {
-  const stack = await workspace.selectStack(stackName, IDLE_ENV);
+/**
+ * `pulumi up` with cluster.idle: the cluster, system nodes and add-ons stay; servers go to zero, and so do fleet nodes.
+ * `env`: the overrides of the last up, so its load-test Job stays as it is instead of running again.
+ */
+export async function scaleToIdle(workspace: MatrixWorkspace, stackName: string, log: LineLog, env: Readonly<Record<string, string>> = {}): Promise<void> {
+  const stack = await workspace.selectStack(stackName, { ...env, ...IDLE_ENV });
   await withPrefixedOutput(stackName, log, (onOutput) => stack.up(onOutput));
 }
 

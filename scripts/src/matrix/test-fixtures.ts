@@ -1,5 +1,13 @@
-// Shared by the matrix tests: load-test results with chosen throughput and latency.
-import { buildResult, LatencyHistogram, type LoadTestResult } from "@inference-fleet/load-test";
+// Shared by the matrix tests: load-test results with chosen throughput and latency, and fakes of the
+// matrix's three injected interfaces.
+import { loadStackConfig, type FleetConfig } from "@inference-fleet/fleet-config";
+import { buildResult, LatencyHistogram, staircaseRatesOf, type CapacityStep, type LoadTestResult } from "@inference-fleet/load-test";
+import type { JobOutcome } from "./job-outcome.js";
+import type { JobWatcher } from "./job-watcher.js";
+import type { ResultsCollector } from "./results-collector.js";
+import type { MatrixDependencies } from "./run-matrix.js";
+import { LOAD_TEST_OUTPUT_NAMES } from "./stack-outputs.js";
+import type { MatrixWorkspace } from "./workspace.js";
 
 /** A result of `requests` requests over 10 s, all answered in `latencyMs`, `errors` of them failed. */
 export function fakeResult(options: { requests?: number; latencyMs?: number; errors?: number; pod?: string } = {}): LoadTestResult {
@@ -20,4 +28,127 @@ export function fakeResult(options: { requests?: number; latencyMs?: number; err
     histogram: histogram.toJSON(),
     series: [],
   });
+}
+
+export interface FakeBehaviour {
+  failUp?: string[];
+  jobOutcome?: Record<string, JobOutcome>;
+  /** Milliseconds each up takes, to observe overlap. */
+  upMs?: number;
+  /** The result files a stack's run left (default: two pods' worth); `env`: the FLEET_* overrides of the up that made the Job. */
+  results?: (stack: string, env: Record<string, string>) => LoadTestResult[];
+  /** The stack's config (default: the stack file as it is). */
+  loadConfig?: (stack: string) => FleetConfig;
+}
+
+/** Fakes for the three injected interfaces, recording every call as "<step> <stack>" in order. */
+export function fakes(behaviour: FakeBehaviour = {}) {
+  const events: string[] = [];
+  const envs: Array<Record<string, string>> = [];
+  /** Per stack, the overrides of its last up and how many ups it had: each up's Job writes under run-<n>/. */
+  const lastUp = new Map<string, { env: Record<string, string>; count: number }>();
+  let running = 0;
+  let maxRunning = 0;
+  const workspace: MatrixWorkspace = {
+    async selectStack(name, env = {}) {
+      envs.push({ ...env });
+      const selected = { ...env };
+      return {
+        name,
+        async preview(onOutput) {
+          events.push(`preview ${name}`);
+          onOutput("Previewing update\n+ 3 to create\n");
+          return { create: 3 };
+        },
+        async up(onOutput) {
+          events.push(`up ${name}`);
+          const count = (lastUp.get(name)?.count ?? 0) + 1;
+          lastUp.set(name, { env: selected, count });
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          await new Promise((resolve) => setTimeout(resolve, behaviour.upMs ?? 0));
+          running--;
+          onOutput("Updating (dev)\n");
+          if (behaviour.failUp?.includes(name)) throw new Error("creating EKS cluster: AccessDenied");
+          return {
+            [LOAD_TEST_OUTPUT_NAMES.kubeconfig]: "apiVersion: v1",
+            [LOAD_TEST_OUTPUT_NAMES.namespace]: "load-test",
+            [LOAD_TEST_OUTPUT_NAMES.jobName]: `k6-${name}`,
+            [LOAD_TEST_OUTPUT_NAMES.resultsUri]: `s3://results/${name}/run-${count}/`,
+          };
+        },
+        async destroy() {
+          events.push(`destroy ${name}`);
+        },
+        async outputs() {
+          return {};
+        },
+      };
+    },
+  };
+  const jobWatcher: JobWatcher = {
+    async waitForJob(location) {
+      const stack = location.jobName.replace("k6-", "");
+      events.push(`wait ${stack}`);
+      return behaviour.jobOutcome?.[stack] ?? { status: "succeeded" };
+    },
+  };
+  const collector: ResultsCollector = {
+    async collect(uri) {
+      const stack = uri.split("/")[3]!;
+      events.push(`collect ${stack}`);
+      return behaviour.results?.(stack, lastUp.get(stack)?.env ?? {}) ?? [fakeResult({ requests: 1000, pod: "0" }), fakeResult({ requests: 3000, pod: "1" })];
+    },
+  };
+  const lines: string[] = [];
+  const deps: MatrixDependencies = {
+    workspace,
+    jobWatcher,
+    collector,
+    loadConfig: behaviour.loadConfig ?? ((stack) => loadStackConfig(stack, { env: {} })),
+    log: (line) => lines.push(line),
+  };
+  return { deps, events, lines, envs, maxRunning: () => maxRunning };
+}
+
+/** A capacity-mode config of a stack, with FLEET_* overrides such as the matrix's refine rates. */
+export function capacityConfig(stack: string, env: Record<string, string> = {}): FleetConfig {
+  return loadStackConfig(stack, { env: { FLEET_LOAD_TEST_MODE: "capacity", ...env } });
+}
+
+/**
+ * The result files of one pass of a capacity Job on a fleet whose p90 holds 20 ms up to `knee` req/s and
+ * reads 150 ms above it: the rates the Job's config asks for (the stack file with the up's overrides,
+ * as the Pulumi program reads them), each pod offering its share, stopping after the first step that
+ * breaks, as the k6 thresholds stop the pods.
+ */
+export function fakeCapacityPass(stack: string, env: Record<string, string>, knee: number): LoadTestResult[] {
+  const config = capacityConfig(stack, env);
+  const { pods, capacity, slo } = config.loadTest;
+  const pod = (index: number): LoadTestResult => {
+    const steps: CapacityStep[] = [];
+    for (const rate of staircaseRatesOf(config)) {
+      const share = rate / pods;
+      const requests = Math.round(share * capacity.stepSeconds);
+      const histogram = new LatencyHistogram();
+      for (let i = 0; i < requests; i++) histogram.record(rate <= knee || i % 2 === 0 ? 20 + index : 150);
+      steps.push({
+        offeredRate: rate,
+        achievedRate: requests / capacity.stepSeconds,
+        durationSeconds: capacity.stepSeconds,
+        warmupSeconds: capacity.warmupSeconds,
+        requests,
+        errors: {},
+        histogram: histogram.toJSON(),
+        latencyMs: histogram.summary(),
+      });
+      if (rate > knee) break;
+    }
+    const result = { ...fakeResult({ pod: String(index) }), mode: "rate" as const };
+    return {
+      ...result,
+      capacity: { capacityAtSlo: 0, slo: { percentile: Number(slo.percentile.slice(1)), latencyMs: slo.thresholdMs, maxErrorRate: slo.maxErrorRate }, steps },
+    };
+  };
+  return Array.from({ length: pods }, (_, i) => pod(i));
 }

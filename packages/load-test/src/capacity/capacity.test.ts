@@ -1,46 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { LatencyHistogram } from "../histogram.js";
-import type { Slo } from "../thresholds.js";
 import { capacityFromSteps } from "./curve.js";
 import { mergeSteps } from "./merge-steps.js";
 import { nextRate, type PlannerOptions } from "./planner.js";
 import { isClearBreach, judgeStep, type CapacityStep } from "./step.js";
-
-const SLO: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
-const STEP_SECONDS = 10;
-
-/** A step whose latencies are `latencies` (ms, each once), `failures` of them http_503. */
-function step(offeredRate: number, latencies: number[], options: { achievedRate?: number; failures?: number; stoppedEarly?: boolean } = {}): CapacityStep {
-  const histogram = new LatencyHistogram();
-  for (const ms of latencies) histogram.record(ms);
-  const failures = options.failures ?? 0;
-  return {
-    offeredRate,
-    achievedRate: options.achievedRate ?? offeredRate,
-    durationSeconds: STEP_SECONDS - 2,
-    warmupSeconds: 2,
-    requests: latencies.length,
-    errors: failures > 0 ? { http_503: failures } : {},
-    histogram: histogram.toJSON(),
-    latencyMs: histogram.summary(),
-    ...(options.stoppedEarly ? { stoppedEarly: true } : {}),
-  };
-}
-
-/** `n` latencies of which the first share is `fast` ms and the rest `slow` ms. */
-function latencies(n: number, fastShare: number, fast: number, slow: number): number[] {
-  return Array.from({ length: n }, (_, i) => (i < n * fastShare ? fast : slow));
-}
-
-/** A fleet with a queue: p90 grows like 1/(1 - load) up to `serviceRate`, past which it falls behind. */
-function queueingFleet(serviceRate: number) {
-  return (rate: number): CapacityStep => {
-    const load = rate / serviceRate;
-    if (load >= 1) return step(rate, latencies(200, 0, 0, 2000), { achievedRate: serviceRate });
-    const p90 = 5 / (1 - load);
-    return step(rate, latencies(200, 0.85, 4, p90));
-  };
-}
+import { latencies, queueingFleet, SLO, STEP_SECONDS, step } from "./synthetic.test-helper.js";
 
 /** Runs the planner against a synthetic fleet until it says done. */
 function search(fleet: (rate: number) => CapacityStep, options: Partial<PlannerOptions> = {}) {

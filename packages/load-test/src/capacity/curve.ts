@@ -3,7 +3,8 @@
 import { percentilesFromHistogram, type LatencyPercentiles } from "../histogram.js";
 import { totalErrors } from "../results.js";
 import type { Slo } from "../thresholds.js";
-import { judgeStep, type CapacityStep } from "./step.js";
+import { bracketOf } from "./bracket.js";
+import type { CapacityStep } from "./step.js";
 
 export interface CurvePoint {
   offeredRate: number;
@@ -28,16 +29,9 @@ export interface CapacityVerdict {
   curve: CurvePoint[];
 }
 
-/**
- * The capacity at the SLO and the curve. A step that held above a rate that broke is taken for
- * noise: the capacity is the highest holding rate below the lowest breaking one, the rate a fleet
- * can be trusted with.
- */
+/** The capacity at the SLO (the bracket's rate that holds, see bracketOf) and the curve. */
 export function capacityFromSteps(steps: readonly CapacityStep[], slo: Slo): CapacityVerdict {
-  const sorted = [...steps].sort((a, b) => a.offeredRate - b.offeredRate);
-  const judged = sorted.map((step) => ({ step, verdict: judgeStep(step, slo) }));
-  const firstBad = judged.find((j) => !j.verdict.holds)?.step.offeredRate ?? Infinity;
-  const best = judged.filter((j) => j.verdict.holds && j.step.offeredRate < firstBad).pop();
+  const { judged, good: best } = bracketOf(steps, slo);
   const curve = judged.map(({ step, verdict }) => {
     const latency = percentilesFromHistogram(step.histogram);
     return {

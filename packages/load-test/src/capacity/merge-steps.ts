@@ -1,6 +1,7 @@
 // Steps of one capacity search written by several generators at once (local workers, k6 pods):
 // each offered its share of the same step, so steps with the same offered rate add up exactly.
-import { LatencyHistogram } from "../histogram.js";
+import { percentilesFromHistogram } from "../histogram.js";
+import { mergeCounts } from "../merge-counts.js";
 import type { CapacityStep } from "./step.js";
 
 /**
@@ -14,21 +15,14 @@ export function mergeSteps(steps: readonly CapacityStep[]): CapacityStep[] {
   return [...byRate.entries()]
     .sort(([a], [b]) => a - b)
     .map(([offeredRate, group]) => {
-      const histogram = new LatencyHistogram();
-      const errors: Record<string, number> = {};
-      for (const step of group) {
-        histogram.merge(step.histogram);
-        for (const [kind, n] of Object.entries(step.errors)) errors[kind] = (errors[kind] ?? 0) + n;
-      }
+      const counts = mergeCounts(group);
       return {
         offeredRate,
         achievedRate: group.reduce((sum, s) => sum + s.achievedRate, 0),
         durationSeconds: Math.max(...group.map((s) => s.durationSeconds)),
         warmupSeconds: Math.max(...group.map((s) => s.warmupSeconds)),
-        requests: group.reduce((sum, s) => sum + s.requests, 0),
-        errors,
-        histogram: histogram.toJSON(),
-        latencyMs: histogram.summary(),
+        ...counts,
+        latencyMs: percentilesFromHistogram(counts.histogram),
         ...(group.some((s) => s.stoppedEarly) ? { stoppedEarly: true } : {}),
       };
     });

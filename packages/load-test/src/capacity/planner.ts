@@ -3,7 +3,8 @@
 // first that broke until the two are within the precision, never past the time budget. Pure: the
 // local driver runs the steps, and a k6 staircase can be planned with the same function.
 import type { Slo } from "../thresholds.js";
-import { judgeStep, type CapacityStep } from "./step.js";
+import { bracketOf } from "./bracket.js";
+import type { CapacityStep } from "./step.js";
 
 export interface PlannerOptions {
   readonly slo: Slo;
@@ -36,7 +37,8 @@ export function roundRate(rate: number): number {
   return Number(rate.toPrecision(3));
 }
 
-function validate(options: PlannerOptions): void {
+/** Refuses options no search can run with, in words that say what to give instead. */
+function validatePlannerOptions(options: PlannerOptions): void {
   if (!(options.startRate > 0)) throw new Error(`The capacity search's start rate must be a positive number of req/s, got ${options.startRate}.`);
   if (!((options.growth ?? DEFAULT_GROWTH) > 1)) throw new Error(`The growth factor must be over 1, got ${options.growth}.`);
   const precision = options.precision ?? DEFAULT_PRECISION;
@@ -44,29 +46,35 @@ function validate(options: PlannerOptions): void {
   if (!(options.stepSeconds > 0)) throw new Error(`A step must last a positive number of seconds, got ${options.stepSeconds}.`);
 }
 
+/** The options with their defaults filled in, once validated: what both planners read. */
+export function plannerSettings(options: PlannerOptions): { growth: number; precision: number; maxRate: number; minRate: number } {
+  validatePlannerOptions(options);
+  return {
+    growth: options.growth ?? DEFAULT_GROWTH,
+    precision: options.precision ?? DEFAULT_PRECISION,
+    maxRate: options.maxRate ?? 1_000_000,
+    minRate: options.minRate ?? 1,
+  };
+}
+
+/** Seconds of the budget spent: what the caller measured, else the steps' warm-ups and windows. */
+export function spentSeconds(steps: readonly CapacityStep[], options: Pick<PlannerOptions, "elapsedSeconds">): number {
+  return options.elapsedSeconds ?? steps.reduce((sum, s) => sum + s.durationSeconds + s.warmupSeconds, 0);
+}
+
+/** Why a search stops for time. */
+export function budgetReason(elapsed: number, options: Pick<PlannerOptions, "stepSeconds" | "budgetSeconds">): string {
+  return `time budget: another ${options.stepSeconds} s step would end after ${options.budgetSeconds} s (${elapsed.toFixed(0)} s spent)`;
+}
+
 /** The next rate to offer, or "done" with the reason. */
 export function nextRate(steps: readonly CapacityStep[], options: PlannerOptions): PlannerDecision {
-  validate(options);
-  const growth = options.growth ?? DEFAULT_GROWTH;
-  const precision = options.precision ?? DEFAULT_PRECISION;
-  const maxRate = options.maxRate ?? 1_000_000;
-  const minRate = options.minRate ?? 1;
-  const elapsed = options.elapsedSeconds ?? steps.reduce((sum, s) => sum + s.durationSeconds + s.warmupSeconds, 0);
-  if (elapsed + options.stepSeconds > options.budgetSeconds) {
-    return {
-      kind: "done",
-      reason: `time budget: another ${options.stepSeconds} s step would end after ${options.budgetSeconds} s (${elapsed.toFixed(0)} s spent)`,
-    };
-  }
+  const { growth, precision, maxRate, minRate } = plannerSettings(options);
+  const elapsed = spentSeconds(steps, options);
+  if (elapsed + options.stepSeconds > options.budgetSeconds) return { kind: "done", reason: budgetReason(elapsed, options) };
   if (steps.length === 0) return { kind: "step", rate: roundRate(Math.min(options.startRate, maxRate)), phase: "grow" };
 
-  const judged = steps.map((step) => ({ step, verdict: judgeStep(step, options.slo) }));
-  const breaking = judged.filter((j) => !j.verdict.holds).sort((a, b) => a.step.offeredRate - b.step.offeredRate);
-  const bad = breaking[0];
-  // A step that held above one that broke is noise; the bracket ends at the lowest rate that broke.
-  const good = judged
-    .filter((j) => j.verdict.holds && (!bad || j.step.offeredRate < bad.step.offeredRate))
-    .sort((a, b) => b.step.offeredRate - a.step.offeredRate)[0];
+  const { good, bad } = bracketOf(steps, options.slo);
   const tested = new Set(steps.map((s) => s.offeredRate));
 
   if (!bad) {

@@ -32,6 +32,8 @@ export const MIN_ACHIEVED_SHARE = 0.95;
 export const CLEAR_BREACH_ACHIEVED_SHARE = 0.8;
 /** ... or the SLO percentile over this many times its threshold. */
 export const CLEAR_BREACH_LATENCY_FACTOR = 3;
+/** Seconds of a step's measured window before a clear breach may cut it short: a few slow first responses are no verdict. */
+export const CLEAR_BREACH_MIN_SECONDS = 3;
 
 /** The figures a verdict reads: a finished step, or a step still running. */
 export interface StepFigures {

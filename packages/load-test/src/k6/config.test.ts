@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { HISTOGRAM_BUCKETS } from "../histogram.js";
 import { k6ConfigFromEnv, parseLabels } from "./config.js";
-import { SLO_LATENCY_METRIC } from "./metrics.js";
+import { errorMetric, LATENCY_SUM_METRIC, latencyBucketMetric, REQUESTS_METRIC, SLO_FAILED_METRIC, SLO_LATENCY_METRIC } from "./metrics.js";
 
 const base = { TARGETS: "http://s0:8080, http://s1:8080", MODELS: "model0,model1" };
 
@@ -79,5 +80,90 @@ describe("k6ConfigFromEnv", () => {
 
   it("rejects a label without a value", () => {
     expect(() => parseLabels("stack")).toThrow(/key=value/);
+  });
+});
+
+describe("k6ConfigFromEnv: the capacity staircase", () => {
+  const staircase = {
+    ...base,
+    MODE: "capacity",
+    CAPACITY_RATES: "50,100,200,400",
+    CAPACITY_WARMUP: "2s",
+    CAPACITY_WINDOW: "8s",
+    GENERATORS: "2",
+    SLO_MS: "100",
+  };
+
+  it("runs one constant-arrival-rate scenario per step, each starting when the one before ends, tagged by step", () => {
+    const config = k6ConfigFromEnv(staircase);
+    expect(config.mode).toBe("rate");
+    expect(config.warmupSeconds).toBe(2);
+    expect(config.staircase!.totalSeconds).toBe(40);
+    const scenarios = config.options.scenarios!;
+    expect(Object.keys(scenarios)).toEqual(["step_00", "step_01", "step_02", "step_03"]);
+    // Each of the 2 pods offers half of the step's total rate.
+    expect(scenarios.step_00).toEqual({
+      executor: "constant-arrival-rate",
+      rate: 25,
+      timeUnit: "1s",
+      startTime: "0s",
+      duration: "10s",
+      // Little's law at 100 ms: 2.5 in flight at the SLO, twice the clear breach's 3x at most.
+      preAllocatedVUs: 4,
+      maxVUs: 16,
+      gracefulStop: "10s",
+      tags: { step: "0" },
+    });
+    expect(Object.values(scenarios).map((s) => [(s as { rate: number }).rate, s.startTime, (s as { duration: string }).duration, s.tags])).toEqual([
+      [25, "0s", "10s", { step: "0" }],
+      [50, "10s", "10s", { step: "1" }],
+      [100, "20s", "10s", { step: "2" }],
+      [200, "30s", "10s", { step: "3" }],
+    ]);
+    expect(config.staircase!.steps.map((s) => s.offeredRate)).toEqual([50, 100, 200, 400]);
+  });
+
+  it("caps each step's VUs (MAX_VUS, else 300 per pod) and counts a fractional share per 1000 s", () => {
+    const config = k6ConfigFromEnv({ ...staircase, CAPACITY_RATES: "100,20000", GENERATORS: "3" });
+    expect(config.options.scenarios!.step_00).toMatchObject({ rate: 33333, timeUnit: "1000s" });
+    expect(config.options.scenarios!.step_01).toMatchObject({ preAllocatedVUs: 300, maxVUs: 300 });
+    expect(k6ConfigFromEnv({ ...staircase, MAX_VUS: "40" }).options.scenarios!.step_03).toMatchObject({ preAllocatedVUs: 21, maxVUs: 40 });
+  });
+
+  it("declares a threshold on every per-step submetric the summary reads, and none that judges the SLO", () => {
+    const thresholds = k6ConfigFromEnv(staircase).options.thresholds!;
+    for (const step of [0, 1, 2, 3]) {
+      for (const metric of [latencyBucketMetric(0), latencyBucketMetric(HISTOGRAM_BUCKETS - 1), LATENCY_SUM_METRIC, REQUESTS_METRIC, errorMetric("http_503")]) {
+        expect(thresholds[`${metric}{step:${step}}`]).toEqual(["count>=0"]);
+      }
+    }
+    // The staircase breaks the SLO on purpose: no whole-run SLO threshold.
+    expect(thresholds[SLO_LATENCY_METRIC]).toBeUndefined();
+    expect(thresholds[SLO_FAILED_METRIC]).toBeUndefined();
+    expect(Object.keys(thresholds)).toHaveLength(4 * (HISTOGRAM_BUCKETS + 2 + 12 + 2));
+  });
+
+  it("stops a pod on a clear breach 3 s into a step's window, and after a step that ended over the SLO", () => {
+    const thresholds = k6ConfigFromEnv({ ...staircase, SLO_PERCENTILE: "99", MAX_ERROR_RATE: "0.02" }).options.thresholds!;
+    // Step 2 starts at 20 s; its window runs from 22 s to 30 s.
+    expect(thresholds[`${SLO_LATENCY_METRIC}{step:2}`]).toEqual([
+      { threshold: "p(99)<=300", abortOnFail: true, delayAbortEval: "25s" },
+      { threshold: "p(99)<=100", abortOnFail: true, delayAbortEval: "31s" },
+    ]);
+    expect(thresholds[`${SLO_FAILED_METRIC}{step:0}`]).toEqual([
+      { threshold: "rate<0.5", abortOnFail: true, delayAbortEval: "5s" },
+      { threshold: "rate<=0.02", abortOnFail: true, delayAbortEval: "11s" },
+    ]);
+  });
+
+  it.each([
+    [{ CAPACITY_RATES: "" }, /CAPACITY_RATES="" must list the steps' total rates/],
+    [{ CAPACITY_RATES: "50,fast" }, /CAPACITY_RATES="50,fast"/],
+    [{ CAPACITY_RATES: "50,-1" }, /CAPACITY_RATES="50,-1"/],
+    [{ CAPACITY_WINDOW: "0s" }, /CAPACITY_WINDOW="0s" must be longer than 0 s/],
+    [{ CAPACITY_WARMUP: "soon" }, /CAPACITY_WARMUP="soon" is not a duration/],
+    [{ GENERATORS: "0" }, /GENERATORS="0" must be the number of k6 pods/],
+  ])("explains a bad staircase %o", (env, message) => {
+    expect(() => k6ConfigFromEnv({ ...staircase, ...env })).toThrow(message);
   });
 });

@@ -7,10 +7,15 @@ import type { RequestMethod } from "../request.js";
 import { LOAD_MODES, type LoadMode } from "../results.js";
 import { buildThresholds, type Slo } from "../thresholds.js";
 import { WARMUP_SCENARIO } from "./metrics.js";
+import { arrivalRate, staircaseFromEnv, staircaseScenarios, staircaseThresholds, type K6Staircase } from "./staircase.js";
+
+/** MODE=capacity: the staircase of a capacity search (results say mode rate, with the steps under `capacity`). */
+export const CAPACITY_MODE = "capacity";
 
 export interface K6RunConfig {
   targets: string[];
   models: string[];
+  /** What the results file says: a capacity staircase is open loop, so "rate". */
   mode: LoadMode;
   method: RequestMethod;
   distribution: ModelDistribution;
@@ -18,8 +23,10 @@ export interface K6RunConfig {
   routing: ModelRouting;
   slo: Slo;
   timeout: string;
-  /** Seconds at the start of DURATION whose responses count nowhere. */
+  /** Seconds at the start of DURATION (of each step, for a staircase) whose responses count nowhere. */
   warmupSeconds: number;
+  /** MODE=capacity: the steps this pass runs. */
+  staircase?: K6Staircase;
   labels: Record<string, string>;
   resultsPath: string;
   options: Options;
@@ -84,7 +91,7 @@ function scenario(mode: LoadMode, env: Env): NonNullable<Options["scenarios"]>[s
   const maxVUs = number(env, "MAX_VUS", Math.max(vus, 100));
   switch (mode) {
     case "rate":
-      return { executor: "constant-arrival-rate", rate: number(env, "RATE", 10), timeUnit: "1s", duration: time, preAllocatedVUs: vus, maxVUs };
+      return { executor: "constant-arrival-rate", ...arrivalRate(number(env, "RATE", 10)), duration: time, preAllocatedVUs: vus, maxVUs };
     case "ramp":
       return {
         executor: "ramping-arrival-rate",
@@ -100,6 +107,11 @@ function scenario(mode: LoadMode, env: Env): NonNullable<Options["scenarios"]>[s
         ? { executor: "shared-iterations", vus: Math.min(vus, maxRequests), iterations: maxRequests, maxDuration: time }
         : { executor: "constant-vus", vus, duration: time };
   }
+}
+
+/** MAX_VUS when set: a staircase's cap on each step's VUs per pod. */
+function maxVUs(env: Env): { maxVUs?: number } {
+  return env.MAX_VUS ? { maxVUs: number(env, "MAX_VUS", 1) } : {};
 }
 
 /**
@@ -118,8 +130,9 @@ function scenarios(mode: LoadMode, env: Env, warmupSeconds: number): NonNullable
 }
 
 export function k6ConfigFromEnv(env: Env): K6RunConfig {
-  const mode = (env.MODE ?? "bmk") as LoadMode;
-  if (!LOAD_MODES.includes(mode)) throw new Error(`MODE="${env.MODE}" is not a mode: use one of ${LOAD_MODES.join(", ")}.`);
+  const staircase = env.MODE === CAPACITY_MODE ? staircaseFromEnv(env) : undefined;
+  const mode = staircase ? "rate" : ((env.MODE ?? "bmk") as LoadMode);
+  if (!LOAD_MODES.includes(mode)) throw new Error(`MODE="${env.MODE}" is not a mode: use one of ${[...LOAD_MODES, CAPACITY_MODE].join(", ")}.`);
   const distribution = (env.MODEL_DISTRIBUTION ?? "uniform") as ModelDistribution;
   if (distribution !== "uniform" && distribution !== "zipf") throw new Error(`MODEL_DISTRIBUTION="${distribution}" must be uniform or zipf.`);
   const routing = (env.MODEL_ROUTING ?? "any") as ModelRouting;
@@ -136,7 +149,8 @@ export function k6ConfigFromEnv(env: Env): K6RunConfig {
   const pod = env.POD_INDEX ?? env.JOB_COMPLETION_INDEX;
   if (pod !== undefined && pod !== "") labels.pod = pod;
   labels.generator = "k6";
-  const warmupSeconds = warmup(env);
+  const warmupSeconds = staircase ? (staircase.steps[0]?.warmupSeconds ?? 0) : warmup(env);
+  const timeout = env.TIMEOUT ?? "10s";
   return {
     targets: list(env, "TARGETS", "http://model-server-0:8080,http://model-server-1:8080"),
     models: list(env, "MODELS", "model0,model1"),
@@ -146,13 +160,15 @@ export function k6ConfigFromEnv(env: Env): K6RunConfig {
     zipfS: number(env, "ZIPF_S", 1, (n) => n >= 0),
     routing,
     slo,
-    timeout: env.TIMEOUT ?? "10s",
+    timeout,
     warmupSeconds,
+    ...(staircase ? { staircase } : {}),
     labels,
     resultsPath: env.RESULTS_PATH ?? `/results/results-${pod ?? "0"}.json`,
     options: {
-      scenarios: scenarios(mode, env, warmupSeconds),
-      thresholds: buildThresholds(slo, { abortOnLatency: mode === "ramp", warmupSeconds }),
+      // A staircase climbs until the SLO breaks: its thresholds expose each step and stop a clear breach, they judge nothing.
+      scenarios: staircase ? staircaseScenarios(staircase, slo, { timeout, ...maxVUs(env) }) : scenarios(mode, env, warmupSeconds),
+      thresholds: staircase ? staircaseThresholds(staircase, slo) : buildThresholds(slo, { abortOnLatency: mode === "ramp", warmupSeconds }),
       // The summary needs no per-request trends beyond these; the histogram counters carry the rest.
       summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"],
       discardResponseBodies: true,

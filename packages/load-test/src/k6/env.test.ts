@@ -1,7 +1,7 @@
 import { listStacks, loadStackConfig, parseFleetConfig } from "@inference-fleet/fleet-config";
 import { describe, expect, it } from "vitest";
 import { k6ConfigFromEnv } from "./config.js";
-import { k6EnvFromConfig } from "./env.js";
+import { k6EnvFromConfig, k6RunSeconds, staircaseOptionsOf, staircaseRatesOf } from "./env.js";
 
 const inputs = {
   targets: ["http://server0:8080", "http://server1:8080"],
@@ -27,8 +27,45 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
     expect(run.warmupSeconds).toBe(config.loadTest.warmup);
   });
 
-  it("refuses capacity mode, which k6 does not run yet, before anything is deployed", () => {
-    expect(() => k6EnvFromConfig(parseFleetConfig({ loadTest: { mode: "capacity" } }), inputs)).toThrow(/runs locally only for now/);
+  it("runs capacity mode as the search's first staircase: doubling from startRate for as many steps as the budget holds", () => {
+    const config = parseFleetConfig({ loadTest: { mode: "capacity", capacity: { startRate: 40, budget: "1m", stepSeconds: "8s", warmupSeconds: "2s" } } });
+    const env = k6EnvFromConfig(config, { ...inputs, generators: 2 });
+    expect(env).toMatchObject({ MODE: "capacity", CAPACITY_RATES: "40,80,160,320,640,1280", CAPACITY_WARMUP: "2s", CAPACITY_WINDOW: "8s", GENERATORS: "2" });
+    expect(env.DURATION).toBeUndefined();
+    const run = k6ConfigFromEnv(env);
+    expect(run.staircase!.steps.map((s) => [s.offeredRate, s.startSeconds])).toEqual([
+      [40, 0],
+      [80, 10],
+      [160, 20],
+      [320, 30],
+      [640, 40],
+      [1280, 50],
+    ]);
+    expect(run.options.scenarios!.step_05).toMatchObject({ rate: 640, startTime: "50s", duration: "10s" });
+    expect(k6RunSeconds(config)).toBe(60);
+  });
+
+  it("offers loadTest.capacity.rates as given: the matrix's refine pass", () => {
+    const config = parseFleetConfig({ loadTest: { mode: "capacity", capacity: { rates: [700, 740, 790] } } });
+    expect(k6ConfigFromEnv(k6EnvFromConfig(config, inputs)).staircase!.steps.map((s) => s.offeredRate)).toEqual([700, 740, 790]);
+    expect(k6RunSeconds(config)).toBe(30);
+    expect(staircaseRatesOf(config)).toEqual([700, 740, 790]);
+  });
+
+  it("refuses a budget that holds no step, before anything is deployed", () => {
+    const config = parseFleetConfig({ loadTest: { mode: "capacity", capacity: { budget: "5s" } } });
+    expect(() => k6EnvFromConfig(config, inputs)).toThrow(/budget \(5 s\) leaves no room for one step of 10 s/);
+  });
+
+  it("gives the planner the stack's SLO, start rate, precision and budget", () => {
+    const config = parseFleetConfig({ loadTest: { slo: "p99<=50ms", capacity: { startRate: 20, precision: 0.1, budget: "3m" } } });
+    expect(staircaseOptionsOf(config)).toEqual({
+      slo: { percentile: 99, latencyMs: 50, maxErrorRate: config.loadTest.slo.maxErrorRate },
+      startRate: 20,
+      precision: 0.1,
+      budgetSeconds: 180,
+      stepSeconds: 10,
+    });
   });
 
   it("passes the warm-up as WARMUP, part of DURATION", () => {

@@ -26,21 +26,27 @@ export interface LoadedScript {
   metrics: Map<string, string>;
   /** Values added to a trend or rate metric (rates as 1 and 0), in order. */
   samples(name: string): number[];
-  /** The scenario exec.scenario.name reports from now on (at first the first one in options). */
-  setScenario(name: string): void;
+  /** The scenario exec.scenario.name (and startTime, Unix ms) reports from now on (at first the first one in options, started at 0). */
+  setScenario(name: string, startTimeMs?: number): void;
+  /** k6's summary: every metric that got samples, and the submetrics (name{tag:value}) that a threshold names, as k6 keeps only those. */
   summaryData(setupData: unknown): K6SummaryData;
 }
 
 const FAKE_MODULES = `
 const state = globalThis.__fakeK6;
 function metric(name, type) { state.metrics.set(name, type); state.counters.set(name, 0); state.samples.set(name, []); }
+// A sample counts in its metric and in the submetric of each of its tags, name{tag:value}, as k6 keeps them.
+function names(name, tags) { return [name, ...Object.entries(tags ?? {}).map(([k, v]) => name + "{" + k + ":" + v + "}")]; }
 export class Counter {
   constructor(name) { this.name = name; metric(name, "counter"); }
-  add(v) { state.counters.set(this.name, state.counters.get(this.name) + v); }
+  add(v, tags) { for (const n of names(this.name, tags)) state.counters.set(n, (state.counters.get(n) ?? 0) + v); }
 }
-export class Trend { constructor(name) { this.name = name; metric(name, "trend"); } add(v) { state.samples.get(this.name).push(v); } }
-export class Rate { constructor(name) { this.name = name; metric(name, "rate"); } add(v) { state.samples.get(this.name).push(v ? 1 : 0); } }
-export const exec = { scenario: { get iterationInTest() { return state.iteration; }, get name() { return state.scenario; } } };
+function sample(name, v, tags) { for (const n of names(name, tags)) { if (!state.samples.has(n)) state.samples.set(n, []); state.samples.get(n).push(v); } }
+export class Trend { constructor(name) { this.name = name; metric(name, "trend"); } add(v, tags) { sample(this.name, v, tags); } }
+export class Rate { constructor(name) { this.name = name; metric(name, "rate"); } add(v, tags) { sample(this.name, v ? 1 : 0, tags); } }
+export const exec = {
+  scenario: { get iterationInTest() { return state.iteration; }, get name() { return state.scenario; }, get startTime() { return state.scenarioStartMs; } },
+};
 function send(method, url, params) {
   state.calls.push(method + " " + url);
   state.counters.set("http_reqs", (state.counters.get("http_reqs") ?? 0) + 1);
@@ -63,6 +69,7 @@ export async function loadBundledScript(bundle: string, env: Record<string, stri
     calls: [] as string[],
     iteration: 0,
     scenario: "",
+    scenarioStartMs: 0,
     discardBodies: false,
     respond,
   };
@@ -81,18 +88,24 @@ export async function loadBundledScript(bundle: string, env: Record<string, stri
   const module = (await import(pathToFileURL(script).href)) as Pick<LoadedScript, "options">;
   state.discardBodies = module.options.discardResponseBodies === true;
   state.scenario = Object.keys(module.options.scenarios)[0] ?? "default";
-  const counters = () => [...state.counters].filter(([name, n]) => n > 0 && (state.metrics.get(name) ?? "counter") === "counter");
-  const sampled = () => [...state.samples].filter(([, values]) => values.length > 0);
+  const declared = new Set(Object.keys(module.options.thresholds ?? {}));
+  const kept = (name: string) => !name.includes("{") || declared.has(name);
+  const typeOf = (name: string) => state.metrics.get(name.replace(/\{.*$/, ""));
+  const counters = () => [...state.counters].filter(([name, n]) => n > 0 && (typeOf(name) ?? "counter") === "counter" && kept(name));
+  const sampled = () => [...state.samples].filter(([name, values]) => values.length > 0 && kept(name));
   return {
     ...(module as LoadedScript),
     calls: state.calls,
     metrics: state.metrics,
     samples: (name) => state.samples.get(name) ?? [],
-    setScenario: (name) => (state.scenario = name),
+    setScenario: (name, startTimeMs = 0) => {
+      state.scenario = name;
+      state.scenarioStartMs = startTimeMs;
+    },
     summaryData: (setupData) => ({
       metrics: Object.fromEntries([
         ...counters().map(([name, count]) => [name, { type: "counter", values: { count, rate: 0 } }] as const),
-        ...sampled().map(([name, values]) => [name, { type: state.metrics.get(name)!, values: summaryValues(state.metrics.get(name)!, values) }] as const),
+        ...sampled().map(([name, values]) => [name, { type: typeOf(name)!, values: summaryValues(typeOf(name)!, values) }] as const),
       ]),
       setup_data: setupData as K6SummaryData["setup_data"],
     }),

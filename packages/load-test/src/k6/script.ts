@@ -20,6 +20,7 @@ import {
   SLO_LATENCY_METRIC,
   WARMUP_SCENARIO,
 } from "./metrics.js";
+import { STEP_TAG } from "./staircase.js";
 import { resultFromK6Summary, summaryLine, type K6SetupData, type K6SummaryData } from "./summary.js";
 
 const config = k6ConfigFromEnv(__ENV);
@@ -44,6 +45,16 @@ const requests = config.targets.map((target) => config.models.map((model) => bui
 const warmupMs = config.warmupSeconds * 1000;
 // A request-capped run warms up in a scenario of its own: there the scenario decides, not the clock.
 const warmupByScenario = WARMUP_SCENARIO in config.options.scenarios!;
+// A capacity staircase: each step (scenario) warms up from its own start, and its samples carry its tag.
+const stepOf = new Map(
+  (config.staircase?.steps ?? []).map((step) => [step.scenario, { warmupMs: step.warmupSeconds * 1000, tags: { [STEP_TAG]: String(step.index) } }]),
+);
+
+/** Whether a response that arrives now falls in a warm-up, whose load counts but whose figures do not. */
+function warmingUp(data?: K6SetupData): boolean {
+  if (config.staircase) return Date.now() < exec.scenario.startTime + (stepOf.get(exec.scenario.name)?.warmupMs ?? 0);
+  return warmupByScenario ? exec.scenario.name === WARMUP_SCENARIO : Date.now() < (data?.startMs ?? 0) + warmupMs;
+}
 
 /** Asks every target, at once, what it runs on; a server that does not say is "unknown", never a failure. */
 export function setup(): K6SetupData {
@@ -65,17 +76,18 @@ export default function (data?: K6SetupData): void {
     timeout: config.timeout,
     tags: { name: "predictions" },
   });
-  // Warm-up: the load counts, its figures do not.
-  if (warmupByScenario ? exec.scenario.name === WARMUP_SCENARIO : Date.now() < (data?.startMs ?? 0) + warmupMs) return;
-  measuredRequests.add(1);
+  if (warmingUp(data)) return;
+  // Tagged samples count in the metric and in the step's submetric alike.
+  const tags = stepOf.get(exec.scenario.name)?.tags;
+  measuredRequests.add(1, tags);
   if (response.status !== 0) {
-    latencyBuckets[bucketIndex(response.timings.duration)]!.add(1);
-    latencySumUs.add(Math.round(response.timings.duration * 1000));
-    sloLatency.add(response.timings.duration);
+    latencyBuckets[bucketIndex(response.timings.duration)]!.add(1, tags);
+    latencySumUs.add(Math.round(response.timings.duration * 1000), tags);
+    sloLatency.add(response.timings.duration, tags);
   }
   const kind = k6ErrorKind(response.status, response.error_code);
-  if (kind) errorCounters[kind]!.add(1);
-  sloFailed.add(kind !== null);
+  if (kind) errorCounters[kind]!.add(1, tags);
+  sloFailed.add(kind !== null, tags);
 }
 
 export function handleSummary(data: K6SummaryData): Record<string, string> {

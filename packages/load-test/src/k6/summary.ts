@@ -1,9 +1,21 @@
 // Turns k6's end-of-test summary into the shared results format. Pure: the k6 script's
 // handleSummary is a thin call of this.
-import { bucketValueMs, HISTOGRAM_BUCKETS, HISTOGRAM_GROWTH, HISTOGRAM_HIGHEST_MS, HISTOGRAM_LOWEST_MS, type HistogramData } from "../histogram.js";
-import { buildResult, type LoadTestResult, type ServerInfo } from "../results.js";
+import { stepAtCapacity, withFiguresOfStep } from "../capacity/at-capacity.js";
+import { capacityFromSteps } from "../capacity/curve.js";
+import type { CapacityStep } from "../capacity/step.js";
+import {
+  bucketValueMs,
+  HISTOGRAM_BUCKETS,
+  HISTOGRAM_GROWTH,
+  HISTOGRAM_HIGHEST_MS,
+  HISTOGRAM_LOWEST_MS,
+  percentilesFromHistogram,
+  type HistogramData,
+} from "../histogram.js";
+import { buildResult, totalErrors, type LoadTestResult, type ServerInfo } from "../results.js";
 import type { K6RunConfig } from "./config.js";
 import { errorMetric, K6_ERROR_KINDS, LATENCY_SUM_METRIC, latencyBucketMetric, REQUESTS_METRIC } from "./metrics.js";
+import { stepMetric, type K6Staircase } from "./staircase.js";
 
 /** What the script's setup() hands every VU and handleSummary. */
 export interface K6SetupData {
@@ -19,18 +31,22 @@ export interface K6SummaryData {
   setup_data?: Partial<K6SetupData> | null;
 }
 
+/** A metric's name, or (with `step`) its submetric for that staircase step. */
+type MetricName = (metric: string) => string;
+const whole: MetricName = (metric) => metric;
+
 function counter(data: K6SummaryData, name: string): number {
   return Math.round(data.metrics[name]?.values.count ?? 0);
 }
 
-/** The histogram from the per-bucket counters; min and max are the outermost buckets' values (within 1%). */
-export function histogramFromCounters(data: K6SummaryData): HistogramData {
+/** The histogram from the per-bucket counters (of one step with `named`); min and max are the outermost buckets' values (within 1%). */
+export function histogramFromCounters(data: K6SummaryData, named: MetricName = whole): HistogramData {
   const buckets: Record<string, number> = {};
   let count = 0;
   let lowest = -1;
   let highest = -1;
   for (let i = 0; i < HISTOGRAM_BUCKETS; i++) {
-    const n = counter(data, latencyBucketMetric(i));
+    const n = counter(data, named(latencyBucketMetric(i)));
     if (n === 0) continue;
     buckets[String(i)] = n;
     count += n;
@@ -44,19 +60,71 @@ export function histogramFromCounters(data: K6SummaryData): HistogramData {
     count,
     minMs: count > 0 ? bucketValueMs(lowest) : 0,
     maxMs: count > 0 ? bucketValueMs(highest) : 0,
-    sumUs: counter(data, LATENCY_SUM_METRIC),
+    sumUs: counter(data, named(LATENCY_SUM_METRIC)),
     buckets,
   };
 }
 
-export function resultFromK6Summary(data: K6SummaryData, config: K6RunConfig, endMs: number): LoadTestResult {
+function errorsFromCounters(data: K6SummaryData, named: MetricName = whole): Record<string, number> {
   const errors: Record<string, number> = {};
   for (const kind of K6_ERROR_KINDS) {
-    const n = counter(data, errorMetric(kind));
+    const n = counter(data, named(errorMetric(kind)));
     if (n > 0) errors[kind] = n;
   }
+  return errors;
+}
+
+/** A staircase step's measured window as scheduled from the load's start, cut where the pod stopped. */
+function stepWindow(step: K6Staircase["steps"][number], startMs: number, endMs: number) {
+  const fromMs = startMs + (step.startSeconds + step.warmupSeconds) * 1000;
+  const scheduledEndMs = fromMs + step.windowSeconds * 1000;
+  return { fromMs, seconds: (Math.min(endMs, scheduledEndMs) - fromMs) / 1000, stoppedEarly: endMs < scheduledEndMs };
+}
+
+/**
+ * The staircase's steps as this pod measured them, each with its own histogram and errors (read from
+ * the step's submetrics). A step the pod never measured (it stopped before) is left out; a step it
+ * stopped in (a clear breach) is marked stoppedEarly. offeredRate is the total of all pods, the key
+ * their steps merge by; achievedRate is this pod's.
+ */
+export function stepsFromK6Summary(data: K6SummaryData, staircase: K6Staircase, startMs: number, endMs: number): { step: CapacityStep; fromMs: number }[] {
+  return staircase.steps.flatMap((planned) => {
+    const window = stepWindow(planned, startMs, endMs);
+    if (!(window.seconds > 0)) return [];
+    const named: MetricName = (metric) => stepMetric(metric, planned.index);
+    const histogram = histogramFromCounters(data, named);
+    const errors = errorsFromCounters(data, named);
+    const requests = counter(data, named(REQUESTS_METRIC));
+    const step: CapacityStep = {
+      offeredRate: planned.offeredRate,
+      achievedRate: Math.max(0, requests - totalErrors(errors)) / window.seconds,
+      durationSeconds: window.seconds,
+      warmupSeconds: planned.warmupSeconds,
+      requests,
+      errors,
+      histogram,
+      latencyMs: percentilesFromHistogram(histogram),
+      ...(window.stoppedEarly ? { stoppedEarly: true } : {}),
+    };
+    return [{ step, fromMs: window.fromMs }];
+  });
+}
+
+/**
+ * A pod's capacity: its steps judged by its share of each offered rate (what it offered, against what
+ * it achieved), named by the total rate. Merging the pods' results judges the merged steps again.
+ */
+function podCapacity(steps: readonly CapacityStep[], generators: number, config: K6RunConfig): number {
+  const shares = steps.map((s) => ({ ...s, offeredRate: s.offeredRate / generators }));
+  const { capacityAtSlo } = capacityFromSteps(shares, config.slo);
+  const at = shares.findIndex((s) => capacityAtSlo > 0 && s.offeredRate === capacityAtSlo);
+  return at >= 0 ? steps[at]!.offeredRate : 0;
+}
+
+export function resultFromK6Summary(data: K6SummaryData, config: K6RunConfig, endMs: number): LoadTestResult {
+  const errors = errorsFromCounters(data);
   const startMs = data.setup_data?.startMs;
-  return buildResult({
+  const result = buildResult({
     generator: "k6",
     mode: config.mode,
     targets: config.targets,
@@ -73,6 +141,15 @@ export function resultFromK6Summary(data: K6SummaryData, config: K6RunConfig, en
     series: [],
     servers: data.setup_data?.servers ?? [],
   });
+  const { staircase } = config;
+  if (!staircase) return result;
+  // A staircase's result leads with its step at the capacity, as the local search's does.
+  const measured = startMs === undefined ? [] : stepsFromK6Summary(data, staircase, startMs, endMs);
+  const steps = measured.map((m) => m.step);
+  const capacityAtSlo = podCapacity(steps, staircase.generators, config);
+  const at = stepAtCapacity(steps, capacityAtSlo);
+  const figures = at ? withFiguresOfStep(result, at, measured.find((m) => m.step === at)!.fromMs) : result;
+  return { ...figures, capacity: { capacityAtSlo, slo: config.slo, steps } };
 }
 
 /** One line for the pod log, next to the JSON. */
@@ -82,7 +159,9 @@ export function summaryLine(result: LoadTestResult): string {
       .map(([k, n]) => `${k}=${n}`)
       .join(" ") || "none";
   const l = result.latencyMs;
+  const capacity = result.capacity ? `capacity=${result.capacity.capacityAtSlo}/s (${result.capacity.steps.length} steps; this pod's share judged) at ` : "";
   return (
+    capacity +
     `requests=${result.requests} throughput=${result.throughput.toFixed(1)}/s p50=${l.p50.toFixed(2)}ms p90=${l.p90.toFixed(2)}ms ` +
     `p99=${l.p99.toFixed(2)}ms errors: ${errors}`
   );
