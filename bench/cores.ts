@@ -12,11 +12,12 @@
  * The rule holds when CPU time per request at 2 CPUs is within 15% of 1 CPU (see the last lines).
  * Needs taskset and wrk (Debian: apt-get install -y wrk util-linux).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { startServerProcess } from "@inference-fleet/model-server";
 import { generateModel, isPrecision, type PresetName } from "@inference-fleet/model-zoo";
 import { cpuTimeUs, parseWrkOutput } from "./wrk.js";
 
@@ -76,46 +77,23 @@ function wrk(setup: Setup, port: number, script: string, duration: number): { rp
   return parseWrkOutput(out);
 }
 
-async function startServer(dir: string, port: number, setup: Setup, logFile: string): Promise<{ child: ChildProcess; startup: () => string }> {
-  // The server's log goes to a file: a pipe would fill while this process sits in execFileSync(wrk), and
-  // a server blocked on its log would look idle. QUIET drops the per-request log, as in the other benches.
-  const log = openSync(logFile, "w");
-  const child = spawn("taskset", ["-c", setup.serverCores, process.execPath, "--conditions=source", "--import", "tsx", "packages/model-server/src/main.ts"], {
-    // THREADS and INFERENCE_WORKERS unset unless the setup names them: the server derives them from its budget.
-    env: { ...process.env, MODEL_DIR: dir, PORT: String(port), HOST: "127.0.0.1", QUIET: "true", ...setup.env },
-    stdio: ["ignore", log, "inherit"],
-  });
-  closeSync(log);
-  const startup = () => /cpu budget [^"]*/.exec(readFileSync(logFile, "utf8"))?.[0] ?? "(no cpu budget line)";
-  for (let i = 0; i < 300; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    if (
-      await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { child, startup };
-  }
-  child.kill("SIGKILL");
-  throw new Error("The server did not become ready within 30 s.");
-}
-
 async function measure(dir: string, setup: Setup, scripts: { one: string; two: string }, logFile: string): Promise<Point> {
-  const port = 21_000 + Math.floor(Math.random() * 1000);
-  const { child, startup } = await startServer(dir, port, setup, logFile);
+  // The server's log goes to a file: a pipe would fill while this process sits in execFileSync(wrk), and
+  // a server blocked on its log would look idle. THREADS and INFERENCE_WORKERS unset unless the setup names
+  // them: the server derives them from its budget.
+  const server = await startServerProcess({ MODEL_DIR: dir, ...setup.env }, { cpus: setup.serverCores, logFile, readyTimeoutMs: 30_000 });
   const script = setup.twoModels ? scripts.two : scripts.one;
   try {
-    wrk(setup, port, script, Number(args["warmup-seconds"]));
-    const cpuBefore = cpuTimeUs(child.pid!);
+    wrk(setup, server.port, script, Number(args["warmup-seconds"]));
+    const cpuBefore = cpuTimeUs(server.pid!);
     const started = performance.now();
-    const { requests, ...result } = wrk(setup, port, script, seconds);
+    const { requests, ...result } = wrk(setup, server.port, script, seconds);
     const wall = (performance.now() - started) / 1000;
-    const cpuUs = cpuTimeUs(child.pid!) - cpuBefore;
-    return { ...result, cpuUs: cpuUs / Math.max(1, requests), coresBusy: cpuUs / 1e6 / wall, startup: startup() };
+    const cpuUs = cpuTimeUs(server.pid!) - cpuBefore;
+    const startup = /cpu budget [^"]*/.exec(readFileSync(logFile, "utf8"))?.[0] ?? "(no cpu budget line)";
+    return { ...result, cpuUs: cpuUs / Math.max(1, requests), coresBusy: cpuUs / 1e6 / wall, startup };
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
+    await server.stop();
   }
 }
 

@@ -14,12 +14,12 @@
  *
  * Needs taskset, and wrk for the HTTP part (Debian: apt-get install -y wrk util-linux).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_CONTEXT, DEFAULT_QUESTION, WordPieceTokenizer } from "@inference-fleet/model-server";
+import { DEFAULT_CONTEXT, DEFAULT_QUESTION, startServerProcess, WordPieceTokenizer } from "@inference-fleet/model-server";
 import { generateModel, quantizeModelDir, type PresetName, type QuantizedMatMulFormat } from "@inference-fleet/model-zoo";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { compareModels, type CompareReport } from "../scripts/src/model-tools/compare-models.js";
@@ -145,25 +145,6 @@ function median(values: number[]): number {
 
 // ---------------------------------------------------------------- HTTP
 
-async function startServer(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn("taskset", ["-c", args.core!, process.execPath, "--conditions=source", "--import", "tsx", "packages/model-server/src/main.ts"], {
-    env: { ...process.env, MODEL_DIR: dir, PORT: String(port), HOST: "127.0.0.1", THREADS: "1", QUIET: "true" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  for (let i = 0; i < 600; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    if (
-      await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return child;
-  }
-  child.kill("SIGKILL");
-  throw new Error(`The server for ${dir} did not become ready within 60 s.`);
-}
-
 function wrk(port: number, script: string, duration: number): { rps: number; p50: number; p99: number; requests: number } {
   const out = execFileSync(
     "taskset",
@@ -181,18 +162,17 @@ interface HttpPoint {
   readonly precision: unknown;
 }
 
-async function httpPoint(dir: string, script: string, duration: number): Promise<HttpPoint> {
-  const port = 20_000 + Math.floor(Math.random() * 1000);
-  const server = await startServer(dir, port);
+/** The server logs to `logFile`: wrk runs in execFileSync, and an undrained pipe would stall the server meanwhile. */
+async function httpPoint(dir: string, script: string, duration: number, logFile: string): Promise<HttpPoint> {
+  const server = await startServerProcess({ MODEL_DIR: dir, THREADS: "1" }, { name: `the server for ${dir}`, cpus: args.core!, logFile });
   try {
-    const metadata = (await (await fetch(`http://127.0.0.1:${port}/v2/models/model0`)).json()) as { parameters?: Record<string, unknown> };
-    wrk(port, script, Math.max(2, Math.round(duration / 2)));
+    const metadata = (await (await fetch(`${server.url}/v2/models/model0`)).json()) as { parameters?: Record<string, unknown> };
+    wrk(server.port, script, Math.max(2, Math.round(duration / 2)));
     const before = cpuTimeUs(server.pid!);
-    const { requests, ...result } = wrk(port, script, duration);
+    const { requests, ...result } = wrk(server.port, script, duration);
     return { ...result, cpuUs: (cpuTimeUs(server.pid!) - before) / Math.max(1, requests), precision: metadata.parameters?.["precision"] };
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((resolve) => server.once("exit", resolve));
+    await server.stop();
   }
 }
 
@@ -299,7 +279,7 @@ async function main(): Promise<void> {
         for (const size of sizes) {
           for (const label of round % 2 ? ["int8", "fp32"] : ["fp32", "int8"]) {
             const variant = variants.find((v) => v.size === size && v.label === label)!;
-            const point = await httpPoint(variant.dir, get, httpSeconds);
+            const point = await httpPoint(variant.dir, get, httpSeconds, join(work, "server.log"));
             http.set(`${size}/${label}`, [...(http.get(`${size}/${label}`) ?? []), point]);
             console.error(
               `http round ${round + 1}: ${size}/${label}: ${point.rps.toFixed(1)} req/s, ${point.cpuUs.toFixed(0)} us CPU/req, precision ` +

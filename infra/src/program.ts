@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { serverImagePlan, type FleetConfig } from "@inference-fleet/fleet-config";
 import { planModelSource } from "./builders/model-source.js";
 import { Cluster } from "./components/cluster.js";
 import { existingClusterTarget } from "./components/existing-cluster.js";
@@ -54,6 +54,7 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
         });
       })();
   const loadTestNamespace = `${config.namespace}-load-test`;
+  const serverImage = serverImagePlan(config);
   const registry = new Registry(name, { config, repoRoot: options.repoRoot, imageTag: options.imageTag });
   const store = new ModelStore(name, {
     modelSource: planModelSource(config, options.repoRoot),
@@ -61,7 +62,7 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
     fleet: { namespace: config.namespace, serviceAccount: FLEET_SERVICE_ACCOUNT },
     loadTest: { namespace: loadTestNamespace, serviceAccount: LOAD_TEST_SERVICE_ACCOUNT },
     // The Neuron server caches compiled models next to the model (packages/neuron-server README).
-    serverWritableSubfolder: config.server.processor === "inf" && !config.server.image ? "neuron/" : undefined,
+    serverWritableSubfolder: serverImage.kind === "build" && serverImage.variant === "neuron" ? "neuron/" : undefined,
   });
   const fleet = new Fleet(name, {
     config,

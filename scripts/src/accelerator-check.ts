@@ -1,10 +1,11 @@
 // A GPU stack must be measured on the GPU: a server that fell back to CPU turns the verdict into a CPU result priced as a GPU one.
-import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { executionProviderFor, type FleetConfig } from "@inference-fleet/fleet-config";
 import { executionProvidersOf, type LoadTestResult } from "@inference-fleet/load-test";
 
-/** The provider a stack's processor needs its servers to report. */
+/** The accelerator provider a stack's processor needs its servers to report; undefined for cpu. */
 function expectedProvider(config: FleetConfig): string | undefined {
-  return config.server.processor === "gpu" ? "cuda" : config.server.processor === "inf" ? "neuron" : undefined;
+  const provider = executionProviderFor(config.server.processor);
+  return provider === "cpu" ? undefined : provider;
 }
 
 /**

@@ -1,9 +1,10 @@
 /** EKS access entries for extra admins, leaving out the identity that deploys (EKS already made it admin). */
+import { parseAssumedRoleArn } from "@inference-fleet/fleet-config";
 
 /** Account and name of an IAM role or user, from its ARN or from an STS assumed-role session ARN. */
 function principalKey(arn: string): string | undefined {
-  const assumed = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(arn);
-  if (assumed) return `${assumed[1]}:role/${assumed[2]}`;
+  const assumed = parseAssumedRoleArn(arn);
+  if (assumed) return `${assumed.account}:role/${assumed.role}`;
   const iam = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(arn);
   return iam ? `${iam[1]}:${iam[2]}/${iam[3]}` : undefined;
 }

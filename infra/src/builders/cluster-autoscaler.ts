@@ -6,6 +6,7 @@
 import { CLUSTER_AUTOSCALER_RESOURCES, getInstanceType, nodeAllocatable } from "@inference-fleet/fleet-config";
 import { LABELS } from "../constants.js";
 import type { NodeGroupPlan } from "./node-groups.js";
+import { containerResources } from "./container-resources.js";
 
 export const CLUSTER_AUTOSCALER = {
   chart: "cluster-autoscaler",
@@ -52,7 +53,7 @@ export function clusterAutoscalerValues(clusterName: string, region: string): Re
     image: { tag: CLUSTER_AUTOSCALER.image },
     rbac: { serviceAccount: { create: true, name: CLUSTER_AUTOSCALER.serviceAccount } },
     nodeSelector: { [LABELS.nodeRole]: "system" },
-    resources: { requests: { ...CLUSTER_AUTOSCALER_RESOURCES.requests }, limits: { ...CLUSTER_AUTOSCALER_RESOURCES.limits } },
+    resources: containerResources(CLUSTER_AUTOSCALER_RESOURCES),
     extraArgs: {
       "scale-down-unneeded-time": SCALE_DOWN_UNNEEDED_TIME,
       "skip-nodes-with-system-pods": false,

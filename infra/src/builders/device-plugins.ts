@@ -2,6 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { DEVICE_PLUGIN_RESOURCES } from "@inference-fleet/fleet-config";
 import { IMAGES, LABELS, PART_OF } from "../constants.js";
 import { taintsFor, tolerationsFor, type AcceleratorKind } from "./node-groups.js";
+import { containerResources } from "./container-resources.js";
 
 type Metadata = k8s.types.input.meta.v1.ObjectMeta;
 export type DaemonSetObject = { metadata: Metadata; spec: k8s.types.input.apps.v1.DaemonSetSpec };
@@ -58,7 +59,7 @@ export function buildDevicePluginDaemonSet(accelerator: AcceleratorKind, service
           // Only where the accelerator is: the fleet node group labels the instance type's nodes.
           nodeSelector: { [LABELS.nodeRole]: "fleet" },
           tolerations: [...tolerationsFor(taintsFor("fleet", accelerator)), { key: "CriticalAddonsOnly", operator: "Exists" }],
-          containers: [{ ...container, resources: { requests: { ...DEVICE_PLUGIN_RESOURCES.requests }, limits: { ...DEVICE_PLUGIN_RESOURCES.limits } } }],
+          containers: [{ ...container, resources: containerResources(DEVICE_PLUGIN_RESOURCES) }],
           volumes,
         },
       },

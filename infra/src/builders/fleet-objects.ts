@@ -11,6 +11,7 @@ import {
   usesOwnImage,
   type ServerPodInputs,
 } from "./server-pod.js";
+import { containerResources } from "./container-resources.js";
 
 type Metadata = k8s.types.input.meta.v1.ObjectMeta;
 
@@ -99,7 +100,7 @@ export function buildPrePullDaemonSet(
   const plan = serverImagePlan(config);
   const exitAtOnce = plan.kind === "external" ? ["sh", "-c", "true"] : plan.variant === "neuron" ? ["python3", "--version"] : ["node", "--version"];
   // The figures `fleet plan` counts on every fleet node.
-  const tiny = { requests: { ...PRE_PULL_RESOURCES.requests }, limits: { ...PRE_PULL_RESOURCES.limits } };
+  const tiny = containerResources(PRE_PULL_RESOURCES);
   return {
     metadata: { name: "image-pre-pull", namespace, labels },
     spec: {

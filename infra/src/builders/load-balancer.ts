@@ -6,7 +6,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { LOAD_BALANCER_CONTROLLER_REPLICAS, LOAD_BALANCER_CONTROLLER_RESOURCES, type FleetConfig } from "@inference-fleet/fleet-config";
 import { LABELS, PART_OF } from "../constants.js";
-import { serverLabels } from "./server-pod.js";
+import { serverLabels, usesOwnImage } from "./server-pod.js";
+import { containerResources } from "./container-resources.js";
 
 type Metadata = k8s.types.input.meta.v1.ObjectMeta;
 
@@ -41,7 +42,7 @@ export function loadBalancerControllerValues(clusterName: string, region: string
     replicaCount: LOAD_BALANCER_CONTROLLER_REPLICAS,
     serviceAccount: { create: true, name: LOAD_BALANCER_CONTROLLER.serviceAccount },
     nodeSelector: { [LABELS.nodeRole]: "system" },
-    resources: { requests: { ...LOAD_BALANCER_CONTROLLER_RESOURCES.requests }, limits: { ...LOAD_BALANCER_CONTROLLER_RESOURCES.limits } },
+    resources: containerResources(LOAD_BALANCER_CONTROLLER_RESOURCES),
     defaultLoadBalancerScheme: "internal",
     defaultTargetType: "ip",
   };
@@ -54,7 +55,7 @@ const allServers = (config: FleetConfig) => serverLabels(config);
 
 /** The readiness route the load balancer health-checks (the servers' own, or `/` for an external seed-compatible image). */
 function healthPath(config: FleetConfig): string {
-  return config.server.image ? "/" : "/v2/health/ready";
+  return usesOwnImage(config) ? "/v2/health/ready" : "/";
 }
 
 /** nlb: a LoadBalancer Service the controller serves (loadBalancerClass), IP targets, health checks on readiness. */

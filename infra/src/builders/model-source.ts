@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
+import { modelPrecision } from "@inference-fleet/model-server/settings";
 import { parseS3Uri } from "./iam-documents.js";
 
 /** The files of a model dir (the model contract in DESIGN.md). */
@@ -70,7 +71,7 @@ export function assertModelPrecision(
   const dir = plan.models ? path.join(plan.localDir, plan.models[0]!) : plan.localDir;
   let found: string;
   try {
-    found = (JSON.parse(readFile(path.join(dir, "model.json"))) as { precision?: string }).precision ?? "fp32";
+    found = modelPrecision(JSON.parse(readFile(path.join(dir, "model.json"))) as Record<string, unknown>);
   } catch {
     return; // A missing or unreadable model.json is assertModelDirReady's to report.
   }

@@ -12,6 +12,7 @@
 import { OBSERVABILITY_RESOURCES, PROMETHEUS_AGENT_RESOURCES, type FleetConfig } from "@inference-fleet/fleet-config";
 import { LABELS, METRICS_PORT, SERVER_APP } from "../constants.js";
 import { SERVER_LABEL } from "./server-pod.js";
+import { containerResources } from "./container-resources.js";
 
 /** The add-on's namespace and the agents' ServiceAccount (the chart's defaults). */
 export const OBSERVABILITY_NAMESPACE = "amazon-cloudwatch";
@@ -114,10 +115,9 @@ export function prometheusLogGroupName(clusterName: string): string {
 
 /** The add-on's configurationValues (the chart's values): Container Insights agents, logs on or off, our scraping agent. */
 export function observabilityAddonValues(config: FleetConfig, clusterName: string): Record<string, unknown> {
-  const { requests, limits } = PROMETHEUS_AGENT_RESOURCES;
   return {
     containerLogs: { enabled: config.observability.containerLogs },
-    agent: { resources: { requests: { ...OBSERVABILITY_RESOURCES.agent.requests }, limits: { ...OBSERVABILITY_RESOURCES.agent.limits } } },
+    agent: { resources: containerResources(OBSERVABILITY_RESOURCES.agent) },
     agents: [
       { name: CLOUDWATCH_AGENT_SERVICE_ACCOUNT },
       {
@@ -127,7 +127,7 @@ export function observabilityAddonValues(config: FleetConfig, clusterName: strin
         // On the pod network, so the fleet's NetworkPolicy can admit it by namespace.
         hostNetwork: false,
         nodeSelector: { [LABELS.nodeRole]: "system" },
-        resources: { requests: { ...requests }, limits: { ...limits } },
+        resources: containerResources(PROMETHEUS_AGENT_RESOURCES),
         config: prometheusAgentConfig(config, clusterName),
         prometheus: { config: serverScrapeConfig(config) },
       },

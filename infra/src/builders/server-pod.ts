@@ -1,8 +1,9 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { getInstanceType, repositoryModelNames, serverDeviceRequests, type FleetConfig } from "@inference-fleet/fleet-config";
+import { getInstanceType, repositoryModelNames, serverDeviceRequests, serverImagePlan, type FleetConfig } from "@inference-fleet/fleet-config";
 import { drainTimeoutMs, fleetServerEnvironment } from "@inference-fleet/model-server/settings";
 import { LABELS, METRICS_PORT, NON_ROOT_UID, PART_OF, SERVER_APP } from "../constants.js";
 import { taintsFor, tolerationsFor } from "./node-groups.js";
+import { containerResources } from "./container-resources.js";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -16,7 +17,7 @@ export function modelNamesFor(config: FleetConfig): string[] {
 
 /** Our image speaks the Open Inference Protocol; a seed-compatible external image only has `GET /`. */
 export function usesOwnImage(config: FleetConfig): boolean {
-  return !config.server.image;
+  return serverImagePlan(config).kind === "build";
 }
 
 /**
@@ -27,7 +28,8 @@ export function usesOwnImage(config: FleetConfig): boolean {
 export const HEALTH_PORT = 8081;
 
 function probesOnHealthPort(config: FleetConfig): boolean {
-  return usesOwnImage(config) && config.server.processor !== "inf";
+  const plan = serverImagePlan(config);
+  return plan.kind === "build" && plan.variant !== "neuron";
 }
 
 /**
@@ -67,7 +69,7 @@ export function buildServerResources(config: FleetConfig): { requests: Record<st
   // The device requests `fleet plan` fits on the node (nvidia.com/gpu, aws.amazon.com/neuron).
   const devices = Object.entries(serverDeviceRequests(config)).map(([resource, count]) => [resource, String(count)]);
   const amounts: Record<string, string> = { cpu: resources.cpu, memory: resources.memory, ...Object.fromEntries(devices) };
-  return { requests: { ...amounts }, limits: { ...amounts } };
+  return containerResources({ requests: amounts, limits: amounts });
 }
 
 /**

@@ -10,6 +10,7 @@ export {
   type InstanceTypeFacts,
   type VcpuQuotaFamily,
 } from "./catalog.js";
+export { parseAssumedRoleArn } from "./arn.js";
 export { closestNames, didYouMean } from "./closest.js";
 export { ConfigError, type ConfigProblem } from "./config-error.js";
 export { parseDurationSeconds } from "./duration.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAssumedRoleArn } from "./arn.js";
 import { getInstanceType, isKnownInstanceType, knownInstanceTypes } from "./catalog.js";
 import { parseDurationSeconds } from "./duration.js";
 import { cpuMillis, memoryMiB } from "./plan/quantity.js";
@@ -202,8 +203,13 @@ export const loadTestSchema = z.strictObject({
       stepSeconds: durationSeconds.pipe(z.number().positive()).default(8),
       /** Each step's warm-up before its window: load is sent, nothing is counted. */
       warmupSeconds: durationSeconds.default(2),
-      /** The whole search (servers' start included locally) never runs past this. */
+      /** The whole search (servers' start included locally; in the cluster, the k6 passes' load) never runs past this. */
       budget: durationSeconds.pipe(z.number().positive()).default(150),
+      /**
+       * In the cluster only: the k6 staircase offers exactly these rates (req/s in total, run in this order) instead of
+       * doubling from startRate. `fleet matrix` sets it for each refine pass; a list of your own runs a fixed sweep.
+       */
+      rates: z.array(z.number().positive().max(1_000_000)).min(1).max(100).optional(),
     })
     .prefault({}),
   /** Load generator pods (k6 Indexed Job completions). */
@@ -229,13 +235,13 @@ const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400,
 
 /** An access-entry principal: an IAM role or user ARN, never an STS session. */
 const adminPrincipal = z.string().superRefine((arn, ctx) => {
-  const assumed = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/([^/]+)\//.exec(arn);
+  const assumed = parseAssumedRoleArn(arn);
   if (assumed) {
     ctx.addIssue({
       code: "custom",
       message:
         `is an assumed-role session (what \`aws sts get-caller-identity\` prints for SSO and assumed roles), which EKS access entries refuse: give ` +
-        `the role's ARN, \`aws iam get-role --role-name ${assumed[1]} --query Role.Arn --output text\` (the identity running \`pulumi up\` needs no entry: ` +
+        `the role's ARN, \`aws iam get-role --role-name ${assumed.role} --query Role.Arn --output text\` (the identity running \`pulumi up\` needs no entry: ` +
         `it is admin already)`,
     });
   } else if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(arn)) {

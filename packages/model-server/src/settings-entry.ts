@@ -12,3 +12,4 @@ export {
   type ServerSettingsInput,
   type SettingsFlags,
 } from "./config/settings.js";
+export { modelPrecision } from "./model/model-precision.js";

@@ -1,13 +1,22 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildBertGraph, OPSET_VERSION } from "./bert-graph.js";
-import { elementCount } from "./graph-builder.js";
-import { buildModelInfo, DEFAULT_MAX_SEQUENCE_LENGTH, GENERATOR_NAME, GENERATOR_VERSION, MODEL_FILE, MODEL_INFO_FILE, TOKENIZER_FILE } from "./model-info.js";
-import { writeOnnxModel } from "./onnx-writer.js";
+import { elementCount, type GraphProto, type InitializerSpec } from "./graph-builder.js";
+import {
+  buildModelInfo,
+  DEFAULT_MAX_SEQUENCE_LENGTH,
+  GENERATOR_NAME,
+  GENERATOR_VERSION,
+  MODEL_FILE,
+  MODEL_INFO_FILE,
+  TOKENIZER_FILE,
+  type ModelInfo,
+} from "./model-info.js";
+import { encodeOnnxModel, writeOnnxModel, type ModelHeader } from "./onnx-writer.js";
 import { presetByName, type PresetName } from "./presets.js";
 import { SeededRandom } from "./prng.js";
-import { quantizeModelDir } from "./quantize-dir.js";
-import type { Precision, QuantizeReport } from "./quantize.js";
+import { quantizedModelInfo } from "./quantize-dir.js";
+import { quantizeModelBytes, type Precision, type QuantizeReport } from "./quantize.js";
 import { buildTokenizerJson } from "./tokenizer-json.js";
 
 export interface GenerateModelOptions {
@@ -39,34 +48,39 @@ export interface GeneratedModel {
 
 /**
  * Writes one model directory: model.onnx (seeded random weights), tokenizer.json and model.json. With
- * precision int8 the fp32 model is written to a scratch folder inside `outDir` first, quantized into
- * `outDir`, and removed.
+ * precision int8 the fp32 model is made in memory and quantized (quantizeModelBytes) before anything is
+ * written; fp32 is streamed to disk a slice at a time.
  */
 export async function generateModel(options: GenerateModelOptions): Promise<GeneratedModel> {
-  if (options.precision === undefined || options.precision === "fp32") return generateFloatModel(options);
-  if (options.precision !== "int8") throw new Error(`The precision must be fp32 or int8, got ${JSON.stringify(options.precision)}.`);
+  const precision = options.precision ?? "fp32";
+  if (precision !== "fp32" && precision !== "int8") throw new Error(`The precision must be fp32 or int8, got ${JSON.stringify(options.precision)}.`);
+  const model = planModel(options);
   await mkdir(options.outDir, { recursive: true });
-  const scratch = await mkdtemp(join(options.outDir, ".fp32-"));
-  try {
-    const fp32 = await generateFloatModel({ ...options, outDir: scratch, precision: "fp32" });
-    const name = options.name ?? `${fp32.name}-int8`;
-    const quantized = await quantizeModelDir({ dir: scratch, outDir: options.outDir, name });
-    const files = [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].map((file) => join(options.outDir, file));
-    return {
-      dir: options.outDir,
-      name,
-      files,
-      parameters: fp32.parameters,
-      bytes: quantized.bytes,
-      precision: "int8",
-      quantization: { report: quantized.report, fromBytes: quantized.fromBytes },
-    };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  const files = [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].map((file) => join(options.outDir, file));
+  const written = precision === "int8" ? await writeInt8Model(files[0]!, model, options.name) : await writeFloatModel(files[0]!, model);
+  await writeFile(files[1]!, options.tokenizerJson ?? buildTokenizerJson());
+  await writeFile(files[2]!, `${JSON.stringify(written.info, null, 2)}\n`);
+  return { dir: options.outDir, files, parameters: model.parameters, precision, ...written };
 }
 
-async function generateFloatModel(options: GenerateModelOptions): Promise<GeneratedModel> {
+/** One fp32 model before it is written: its graph, weights to draw, and model.json. */
+interface ModelPlan {
+  readonly header: ModelHeader;
+  readonly graph: GraphProto;
+  readonly initializers: readonly InitializerSpec[];
+  readonly random: SeededRandom;
+  readonly parameters: number;
+  readonly info: ModelInfo;
+}
+
+interface WrittenModel {
+  readonly name: string;
+  readonly bytes: number;
+  readonly info: object;
+  readonly quantization?: GeneratedModel["quantization"];
+}
+
+function planModel(options: GenerateModelOptions): ModelPlan {
   const architecture = presetByName(options.size);
   const maxSequenceLength = options.maxSequenceLength ?? DEFAULT_MAX_SEQUENCE_LENGTH;
   if (!Number.isInteger(maxSequenceLength) || maxSequenceLength < 2 || maxSequenceLength > architecture.maxPositions) {
@@ -76,26 +90,34 @@ async function generateFloatModel(options: GenerateModelOptions): Promise<Genera
   const name = options.name ?? `bert-qa-${options.size}-seed${options.seed}`;
   const { graph, initializers } = buildBertGraph(architecture);
   const parameters = initializers.filter((spec) => spec.trainable).reduce((total, spec) => total + elementCount(spec.dims), 0);
-
-  await mkdir(options.outDir, { recursive: true });
-  const files = [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].map((file) => join(options.outDir, file));
-  const { bytes } = await writeOnnxModel(
-    files[0]!,
-    {
-      opsetVersion: OPSET_VERSION,
-      producerName: GENERATOR_NAME,
-      producerVersion: GENERATOR_VERSION,
-      docString: `BERT question answering (${options.size}) with random weights from seed ${options.seed}; not a trained model.`,
-      metadata: { size: options.size, seed: String(options.seed) },
-    },
-    graph,
-    initializers,
-    random,
-  );
-  await writeFile(files[1]!, options.tokenizerJson ?? buildTokenizerJson());
+  const header = {
+    opsetVersion: OPSET_VERSION,
+    producerName: GENERATOR_NAME,
+    producerVersion: GENERATOR_VERSION,
+    docString: `BERT question answering (${options.size}) with random weights from seed ${options.seed}; not a trained model.`,
+    metadata: { size: options.size, seed: String(options.seed) },
+  };
   const info = buildModelInfo({ name, size: options.size, seed: options.seed, maxSequenceLength, parameters, architecture });
-  await writeFile(files[2]!, `${JSON.stringify(info, null, 2)}\n`);
-  return { dir: options.outDir, name, files, parameters, bytes, precision: "fp32" };
+  return { header, graph, initializers, random, parameters, info };
+}
+
+async function writeFloatModel(path: string, model: ModelPlan): Promise<WrittenModel> {
+  const { bytes } = await writeOnnxModel(path, model.header, model.graph, model.initializers, model.random);
+  return { name: model.info.name, bytes, info: model.info };
+}
+
+/** Named `<fp32 name>-int8` unless the caller named it. */
+async function writeInt8Model(path: string, model: ModelPlan, name: string | undefined): Promise<WrittenModel> {
+  const fp32 = await encodeOnnxModel(model.header, model.graph, model.initializers, model.random);
+  const { bytes, report } = quantizeModelBytes(fp32);
+  await writeFile(path, bytes);
+  const int8Name = name ?? `${model.info.name}-int8`;
+  return {
+    name: int8Name,
+    bytes: bytes.length,
+    info: quantizedModelInfo(model.info, int8Name, report, fp32.length),
+    quantization: { report, fromBytes: fp32.length },
+  };
 }
 
 export interface GenerateManyOptions {

@@ -19,6 +19,11 @@ export interface ModelHeader {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/** Where the encoded model goes, a piece at a time; each write completes before the next piece is made. */
+interface ByteSink {
+  write(bytes: Uint8Array): Promise<void>;
+}
+
 /**
  * Writes an ONNX ModelProto to `path`, streaming the initializers: the message skeleton (nodes, inputs,
  * outputs, opset) is encoded by onnx-proto, and each weight's raw bytes are generated and appended a
@@ -33,6 +38,53 @@ export async function writeOnnxModel(
   initializers: readonly InitializerSpec[],
   random: SeededRandom,
 ): Promise<{ bytes: number }> {
+  const layout = modelLayout(header, graph, initializers);
+  const file = await open(path, "w");
+  try {
+    const out = new BufferedFile(file);
+    await writeModel(out, layout, initializers, random);
+    await out.flush();
+    return { bytes: layout.bytes };
+  } finally {
+    await file.close();
+  }
+}
+
+/** The same bytes as writeOnnxModel, in memory (one buffer of the model's exact size): for a model that is transformed before it is written. */
+export async function encodeOnnxModel(
+  header: ModelHeader,
+  graph: GraphProto,
+  initializers: readonly InitializerSpec[],
+  random: SeededRandom,
+): Promise<Uint8Array> {
+  const layout = modelLayout(header, graph, initializers);
+  const model = new Uint8Array(layout.bytes);
+  let used = 0;
+  await writeModel(
+    {
+      write: (bytes) => {
+        model.set(bytes, used);
+        used += bytes.length;
+        return Promise.resolve();
+      },
+    },
+    layout,
+    initializers,
+    random,
+  );
+  return model;
+}
+
+interface ModelLayout {
+  readonly modelSkeleton: Uint8Array;
+  readonly graphSkeleton: Uint8Array;
+  readonly graphLength: number;
+  readonly tensorHeads: ReadonlyArray<{ head: Uint8Array; length: number }>;
+  /** The whole model's size. */
+  readonly bytes: number;
+}
+
+function modelLayout(header: ModelHeader, graph: GraphProto, initializers: readonly InitializerSpec[]): ModelLayout {
   const graphSkeleton = onnx.GraphProto.encode(graph).finish();
   const tensorHeads = initializers.map((spec) => tensorHead(spec));
   const graphLength = tensorHeads.reduce((total, head) => total + fieldLength(head.length), graphSkeleton.length);
@@ -44,22 +96,17 @@ export async function writeOnnxModel(
     docString: header.docString,
     metadataProps: Object.entries(header.metadata).map(([key, value]) => ({ key, value })),
   }).finish();
+  return { modelSkeleton, graphSkeleton, graphLength, tensorHeads, bytes: modelSkeleton.length + fieldLength(graphLength) };
+}
 
-  const file = await open(path, "w");
-  try {
-    const out = new BufferedFile(file);
-    await out.write(modelSkeleton);
-    await out.write(fieldPrefix(MODEL_GRAPH_TAG, graphLength));
-    await out.write(graphSkeleton);
-    for (let i = 0; i < initializers.length; i++) {
-      await out.write(fieldPrefix(GRAPH_INITIALIZER_TAG, tensorHeads[i]!.length));
-      await out.write(tensorHeads[i]!.head);
-      await writeTensorData(out, initializers[i]!, random);
-    }
-    await out.flush();
-    return { bytes: modelSkeleton.length + fieldLength(graphLength) };
-  } finally {
-    await file.close();
+async function writeModel(out: ByteSink, layout: ModelLayout, initializers: readonly InitializerSpec[], random: SeededRandom): Promise<void> {
+  await out.write(layout.modelSkeleton);
+  await out.write(fieldPrefix(MODEL_GRAPH_TAG, layout.graphLength));
+  await out.write(layout.graphSkeleton);
+  for (let i = 0; i < initializers.length; i++) {
+    await out.write(fieldPrefix(GRAPH_INITIALIZER_TAG, layout.tensorHeads[i]!.length));
+    await out.write(layout.tensorHeads[i]!.head);
+    await writeTensorData(out, initializers[i]!, random);
   }
 }
 
@@ -75,7 +122,7 @@ function tensorHead(spec: InitializerSpec): { head: Uint8Array; length: number }
 }
 
 /** Raw data is little-endian, as ONNX requires; typed arrays are little-endian on every platform Node supports. */
-async function writeTensorData(out: BufferedFile, spec: InitializerSpec, random: SeededRandom): Promise<void> {
+async function writeTensorData(out: ByteSink, spec: InitializerSpec, random: SeededRandom): Promise<void> {
   const count = elementCount(spec.dims);
   const { fill } = spec;
   if (fill.kind === "values") {
@@ -115,7 +162,7 @@ function fieldLength(contentLength: number): number {
 }
 
 /** Groups small writes (tags, tensor headers, small tensors) into large ones. */
-class BufferedFile {
+class BufferedFile implements ByteSink {
   private readonly buffer = Buffer.allocUnsafe(1 << 22);
   private used = 0;
 

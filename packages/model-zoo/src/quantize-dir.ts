@@ -45,6 +45,11 @@ function describe(report: QuantizeReport, fromBytes: number): QuantizationInfo {
   };
 }
 
+/** model.json of an int8 model: its fp32 original's (when it had one) renamed, with the precision and how it was quantized. */
+export function quantizedModelInfo(info: object | undefined, name: string | undefined, report: QuantizeReport, fromBytes: number): Record<string, unknown> {
+  return { ...(info ?? {}), ...(name === undefined ? {} : { name }), precision: "int8", quantization: describe(report, fromBytes) };
+}
+
 async function readJsonObject(path: string): Promise<Record<string, unknown> | undefined> {
   const text = await readFile(path, "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
@@ -96,7 +101,7 @@ export async function quantizeModelDir(options: QuantizeDirOptions): Promise<Qua
   }
   const oldName = typeof info?.["name"] === "string" ? info["name"] : undefined;
   const name = options.name ?? (oldName === undefined ? undefined : oldName.endsWith("-int8") ? oldName : `${oldName}-int8`);
-  const newInfo = { ...(info ?? {}), ...(name === undefined ? {} : { name }), precision: "int8", quantization: describe(quantized.report, source.length) };
+  const newInfo = quantizedModelInfo(info, name, quantized.report, source.length);
   const infoPath = join(outDir, MODEL_INFO_FILE);
   await writeFile(infoPath, `${JSON.stringify(newInfo, null, 2)}\n`);
   files.push(infoPath);

@@ -282,6 +282,8 @@ describe("generateModel with precision int8", () => {
     expect(info.precision).toBe("int8");
     // Same seed, same fp32 weights: the int8 file is the tiny seed-5 model quantized.
     expect((await readFile(model.files[0]!)).equals(await readFile(join(root, "tiny-int8", "model.onnx")))).toBe(true);
+    expect(await readFile(model.files[2]!, "utf8")).toBe(await readFile(join(root, "tiny-int8", "model.json"), "utf8"));
+    expect(model.quantization?.fromBytes).toBe(generated.get("tiny")!.bytes);
   });
 
   it("records fp32 in model.json by default", async () => {

@@ -163,14 +163,14 @@ def _example_inputs(batch: int, seq: int) -> tuple[torch.Tensor, torch.Tensor, t
     return ids, torch.ones((batch, seq), dtype=torch.int64), torch.zeros((batch, seq), dtype=torch.int64)
 
 
-def compile_for_neuron(
-    torch_neuronx: ModuleType, module: torch.nn.Module, files: ModelFiles, settings: Settings, seq: int, log: logging.Logger
-) -> dict[int, Path]:
+def compile_for_neuron(torch_neuronx: ModuleType, files: ModelFiles, settings: Settings, seq: int, log: logging.Logger) -> dict[int, Path]:
     """The compiled artifact for each batch size: found in the cache, or compiled with torch_neuronx.trace and saved
-    (atomically: a temporary file renamed into place) next to the model, else in CACHE_DIR; uploaded next to an s3:// model."""
+    (atomically: a temporary file renamed into place) next to the model, else in CACHE_DIR; uploaded next to an s3:// model.
+    The torch module is built only when something must be compiled: a pod whose artifacts are cached never reads the weights."""
     model_hash = files.content_hash()
     compiler = compiler_version(torch_neuronx)
     paths: dict[int, Path] = {}
+    module: Optional[torch.nn.Module] = None
     for batch in compiled_batch_sizes(settings.max_batch):
         name = artifact_name(model_hash, batch, seq, compiler, settings.neuron_compiler_args)
         cached = next((d / name for d in artifact_dirs(files, settings.cache_dir) if (d / name).is_file()), None)
@@ -179,6 +179,8 @@ def compile_for_neuron(
             paths[batch] = cached
             continue
         target_dir = _writable_dir(artifact_dirs(files, settings.cache_dir))
+        if module is None:
+            module = build_torch_module(files)
         started = time.perf_counter()
         log.info("compiling for Neuron at batch %d, sequence %d (%s); this takes minutes for bert-base", batch, seq, compiler)
         with tempfile.TemporaryDirectory(dir=target_dir, prefix=".compile-") as workdir:
@@ -265,9 +267,8 @@ def create_runners(files: ModelFiles, settings: Settings, seq: int, log: logging
         if "cpu" not in providers:
             raise ModelLoadError("EXECUTION_PROVIDERS is neuron, but torch_neuronx does not import here; run in the AWS Neuron container on inf2/trn1, or add cpu.")
         log.warning("torch_neuronx is not installed (not an inf2/trn1 Neuron container): running on CPU with TorchScript")
-    module = build_torch_module(files)
     if torch_neuronx is not None:
-        paths = compile_for_neuron(torch_neuronx, module, files, settings, seq, log)
+        paths = compile_for_neuron(torch_neuronx, files, settings, seq, log)
         cores = neuron_core_count()
         runners = []
         for copy in range(settings.num_models):
@@ -276,7 +277,7 @@ def create_runners(files: ModelFiles, settings: Settings, seq: int, log: logging
             runners.append(ModelRunner(f"model{copy}", "neuron", seq, "fixed", modules, core, tuple(sorted(paths))))
         log.info("placed %d copies on %d NeuronCores (round robin)", settings.num_models, cores)
         return runners
-    traced = trace_for_cpu(module)
+    traced = trace_for_cpu(build_torch_module(files))
     count = settings.num_models if settings.separate_sessions else 1
     labels = [f"model{i}" for i in range(count)] if settings.separate_sessions else ["shared"]
     return [ModelRunner(label, "cpu", seq, settings.padding, {0: traced}) for label in labels]

@@ -2,11 +2,20 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_CONTEXT, DEFAULT_QUESTION, resolveServerSettings, startServer, WordPieceTokenizer, type RunningServer } from "@inference-fleet/model-server";
+import {
+  DEFAULT_CONTEXT,
+  DEFAULT_QUESTION,
+  freePort,
+  resolveServerSettings,
+  startServer,
+  WordPieceTokenizer,
+  type RunningServer,
+  type ServerProcess,
+} from "@inference-fleet/model-server";
 import { generateModel } from "@inference-fleet/model-zoo";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, PACKAGE_DIR, PYTHON, pythonMissing, runPythonJson, startPythonServer, type PythonServer } from "./python-server.js";
+import { PACKAGE_DIR, PYTHON, pythonMissing, runPythonJson, startPythonServer } from "./python-server.js";
 
 const missing = pythonMissing();
 if (missing !== undefined) {
@@ -110,7 +119,7 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
   });
 
   describe("served next to the ONNX Runtime server", () => {
-    let python: PythonServer;
+    let python: ServerProcess;
     let onnx: RunningServer;
     let session: ort.InferenceSession;
 
@@ -127,8 +136,7 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
       ]);
     });
     afterAll(async () => {
-      python?.child.kill("SIGTERM");
-      await Promise.all([python?.exited, onnx?.drain(2000), session?.release()]);
+      await Promise.all([python?.stop(), onnx?.drain(2000), session?.release()]);
     });
 
     it("gives ONNX Runtime's start and end logits within 1e-3 for 50 random inputs (batched together, mixed lengths)", async () => {

@@ -1,6 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { startServerProcess, type ServerProcess } from "@inference-fleet/model-server";
 
 /** The package folder: `python -m neuron_server` and pytest run from here. */
 export const PACKAGE_DIR = fileURLToPath(new URL("../", import.meta.url));
@@ -19,50 +19,19 @@ export function pythonMissing(): string | undefined {
   return undefined;
 }
 
-/** A loopback port free right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
-
-export interface PythonServer {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<{ code: number | null; stderr: string }>;
-}
-
-/** Starts `python -m neuron_server` on loopback, configured by environment variables only, and waits for readiness. */
-export async function startPythonServer(env: Record<string, string>, timeoutMs = 60_000): Promise<PythonServer> {
-  const port = await freePort();
-  const child = spawn(PYTHON, ["-m", "neuron_server"], {
-    cwd: PACKAGE_DIR,
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PORT: String(port), HOST: "127.0.0.1", QUIET: "true", EXECUTION_PROVIDERS: "cpu", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.once("exit", (code) => resolve({ code, stderr })));
-  const server = { child, url: `http://127.0.0.1:${port}`, exited };
-  let gone = false;
-  void exited.then(() => (gone = true));
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !gone) {
-    if (
-      await fetch(`${server.url}/v2/health/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return server;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`The Python server did not become ready: ${stderr}`);
+/**
+ * Starts `python -m neuron_server` on a free loopback port, configured by environment variables only
+ * (CPU execution), and waits for readiness through model-server's one spawn-and-wait helper.
+ */
+export function startPythonServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+  return startServerProcess(
+    { PYTHONDONTWRITEBYTECODE: "1", EXECUTION_PROVIDERS: "cpu", ...env },
+    {
+      name: "the Python Neuron server",
+      readyTimeoutMs: timeoutMs,
+      launch: (settings) => ({ command: PYTHON, args: ["-m", "neuron_server"], env: { ...process.env, ...settings }, cwd: PACKAGE_DIR }),
+    },
+  );
 }
 
 /** Runs PYTHON with a script that reads JSON on stdin and prints JSON, from the package folder. */

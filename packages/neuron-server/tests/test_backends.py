@@ -101,6 +101,18 @@ def test_compiles_each_batch_size_once_caches_next_to_the_model_and_places_copie
     assert fake.traces == []
 
 
+def test_a_cached_start_never_builds_the_torch_module(fake: FakeTorchNeuronx, model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings(model_copy, tmp_path, num_models=1, max_batch=2)
+    builds: list[Path] = []
+    build = backends.build_torch_module
+    monkeypatch.setattr(backends, "build_torch_module", lambda files: builds.append(files.dir) or build(files))
+    create_runners(read_model_files(str(model_copy), settings.cache_dir, LOG), settings, 32, LOG)
+    assert builds == [model_copy]  # one build serves every batch size compiled
+    builds.clear()
+    runners = create_runners(read_model_files(str(model_copy), settings.cache_dir, LOG), settings, 32, LOG)
+    assert builds == [] and fake.traces and [r.execution_provider for r in runners] == ["neuron"]
+
+
 def test_a_read_only_model_dir_caches_in_cache_dir(fake: FakeTorchNeuronx, model_copy: Path, tmp_path: Path) -> None:
     (model_copy / "neuron").write_text("not a directory")  # mkdir fails as it would on a read-only volume (tests run as root)
     settings = _settings(model_copy, tmp_path, num_models=1, max_batch=1)

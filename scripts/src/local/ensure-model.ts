@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
-import { convertModelDirs } from "@inference-fleet/model-server";
+import { convertModelDirs, modelPrecision } from "@inference-fleet/model-server";
 import { generateManyModels, generateModel, MODEL_FILE, MODEL_INFO_FILE, TOKENIZER_FILE } from "@inference-fleet/model-zoo";
 
 const isModelDir = (dir: string) => [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].every((file) => existsSync(path.join(dir, file)));
 
-/** The precision a model dir's model.json records (fp32 when it says nothing). */
+/** The precision a model dir's model.json records (model-server's reading: fp32 when it says nothing or cannot be read). */
 function precisionOf(dir: string): string {
   try {
-    return (JSON.parse(readFileSync(path.join(dir, MODEL_INFO_FILE), "utf8")) as { precision?: string }).precision ?? "fp32";
+    return modelPrecision(JSON.parse(readFileSync(path.join(dir, MODEL_INFO_FILE), "utf8")) as Record<string, unknown>);
   } catch {
     return "fp32";
   }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bestAnswerSpan, inThreadSessions, parseTokenizerJson, WordPieceTokenizer, type ModelSession } from "@inference-fleet/model-server";
+import { bestAnswerSpan, inThreadSessions, modelPrecision, parseTokenizerJson, WordPieceTokenizer, type ModelSession } from "@inference-fleet/model-server";
 import { SeededRandom } from "@inference-fleet/model-zoo";
 import { spanF1, type Span } from "./answer-span.js";
 import { LogitsAgreement } from "./logits-agreement.js";
@@ -137,7 +137,7 @@ export async function compareModels(options: CompareOptions): Promise<CompareRep
     const summary = (dir: string, info: Record<string, unknown>, ms: number): ModelSummary => ({
       dir,
       ...(typeof info["name"] === "string" ? { name: info["name"] } : {}),
-      precision: typeof info["precision"] === "string" ? info["precision"] : "fp32",
+      precision: modelPrecision(info),
       meanRunMs: ms / pairs,
     });
     return {

@@ -1,6 +1,7 @@
 /** Which images a stack runs, for which platform, and the node AMI each node group boots. */
 import { getInstanceType, type InstanceTypeFacts } from "../catalog.js";
 import type { FleetConfig } from "../schema.js";
+import { serverImageVariantFor } from "./processor.js";
 
 export type Arch = InstanceTypeFacts["arch"];
 export type AcceleratorKind = NonNullable<InstanceTypeFacts["accelerator"]>["kind"];
@@ -51,7 +52,7 @@ export const SERVER_DOCKERFILES = {
 export function serverImagePlan(config: FleetConfig): ServerImagePlan {
   const platform = platformFor(getInstanceType(config.instanceType).arch);
   if (config.server.image) return { kind: "external", image: config.server.image, platform };
-  const variant = config.server.processor === "gpu" ? "gpu" : config.server.processor === "inf" ? "neuron" : "cpu";
+  const variant = serverImageVariantFor(config.server.processor);
   return { kind: "build", dockerfile: SERVER_DOCKERFILES[variant], variant, platform };
 }
 

@@ -43,6 +43,7 @@ export {
   nodeAllocatable,
   type NodeAllocatable,
 } from "./node-capacity.js";
+export { executionProviderFor, serverImageVariantFor, type ExecutionProvider, type Processor } from "./processor.js";
 export { cpuMillis, formatCpu, formatMemory, memoryMiB } from "./quantity.js";
 export {
   ELASTIC_IP_QUOTA,

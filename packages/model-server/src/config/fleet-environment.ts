@@ -1,4 +1,4 @@
-import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { executionProviderFor, type FleetConfig } from "@inference-fleet/fleet-config";
 import { SETTINGS_ENV, type ServerSettings } from "./settings.js";
 
 /** What differs between a server in a pod and one on loopback. */
@@ -54,7 +54,8 @@ export function fleetServerEnvironment(config: FleetConfig, placement: ServerPla
   set("postprocess", server.postprocess);
   // cpu stays last: a GPU server that cannot start CUDA still answers, and reports cpu (model_server_session_info).
   // inf is the Neuron server's (packages/neuron-server), which reads the same variables.
-  set("executionProviders", server.processor === "gpu" ? "cuda,cpu" : server.processor === "inf" ? "neuron" : "cpu");
+  const provider = executionProviderFor(server.processor);
+  set("executionProviders", provider === "cuda" ? "cuda,cpu" : provider);
   // One log line per request would drown both the pod logs and fleet local's progress output.
   set("quiet", true);
   set("drainTimeoutMs", drainTimeoutMs(config));

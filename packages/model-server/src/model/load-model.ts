@@ -27,10 +27,7 @@ export interface ModelInfo {
   readonly [key: string]: unknown;
 }
 
-/** model.json's `precision` ("fp32", "int8" from `fleet model quantize`, ...); fp32 when it says none. */
-export function modelPrecision(info: ModelInfo): string {
-  return typeof info["precision"] === "string" ? info["precision"] : "fp32";
-}
+export { modelPrecision } from "./model-precision.js";
 
 /** The files of one model directory, read and checked; sessions are created from `modelPath`. */
 export interface ModelFiles {

@@ -1,6 +1,8 @@
-// One model-server child process: start, wait for readiness, stop with SIGTERM. The one helper for
-// this in the workspace: tests, `fleet local` and the bench scripts all start servers through it.
+// One server child process (the model server, or another command such as the Python Neuron server): start,
+// wait for readiness, stop with SIGTERM. The one helper for this in the workspace: tests, `fleet local` and
+// the bench scripts all start servers through it.
 import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.js";
@@ -12,6 +14,11 @@ export interface ServerLaunch {
   readonly env: NodeJS.ProcessEnv;
   /** Working directory (default: this process's). */
   readonly cwd?: string;
+  /**
+   * Write stdout and stderr to this file instead of a pipe: for a caller that blocks its event loop while
+   * the server runs (execFileSync of a load generator), where an undrained pipe would fill and stall the server.
+   */
+  readonly logFile?: string;
 }
 
 export interface ExitStatus {
@@ -24,6 +31,7 @@ const OUTPUT_TAIL_LINES = 40;
 export class ServerProcess {
   private readonly child: ChildProcess;
   private readonly tail: string[] = [];
+  private readonly logFile: string | undefined;
   /** Resolves when the process has exited. */
   readonly exited: Promise<ExitStatus>;
   private exitStatus: ExitStatus | undefined;
@@ -33,10 +41,16 @@ export class ServerProcess {
     readonly url: string,
     launch: ServerLaunch,
   ) {
-    this.child = spawn(launch.command, launch.args, { env: launch.env, cwd: launch.cwd, stdio: ["ignore", "pipe", "pipe"] });
-    for (const stream of [this.child.stdout!, this.child.stderr!]) {
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk: string) => this.remember(chunk));
+    this.logFile = launch.logFile;
+    const log = launch.logFile === undefined ? undefined : openSync(launch.logFile, "w");
+    try {
+      this.child = spawn(launch.command, launch.args, { env: launch.env, cwd: launch.cwd, stdio: ["ignore", log ?? "pipe", log ?? "pipe"] });
+    } finally {
+      if (log !== undefined) closeSync(log);
+    }
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      stream?.setEncoding("utf8");
+      stream?.on("data", (chunk: string) => this.remember(chunk));
     }
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => resolve((this.exitStatus = { code, signal })));
@@ -63,6 +77,10 @@ export class ServerProcess {
 
   /** The server's last output lines, for error messages. */
   output(): string {
+    if (this.logFile !== undefined) {
+      this.tail.length = 0;
+      this.remember(readFileSync(this.logFile, "utf8"));
+    }
     return this.tail.join("\n");
   }
 
@@ -127,6 +145,8 @@ export interface StartServerProcessOptions {
   readonly readyTimeoutMs?: number;
   /** Defaults to the model server's own entry. */
   readonly launch?: (env: Record<string, string>) => ServerLaunch;
+  /** See ServerLaunch.logFile. */
+  readonly logFile?: string;
 }
 
 /** Starts a server on a free loopback port (PORT and HOST are set here; QUIET by default) without waiting for it. */
@@ -134,7 +154,12 @@ export async function spawnServerProcess(env: Record<string, string>, options: S
   const port = await freePort();
   const settings = { QUIET: "true", ...env, PORT: String(port), HOST: "127.0.0.1" };
   const launch = options.launch ?? ((values) => modelServerLaunch(values, options.cpus === undefined ? {} : { cpus: options.cpus }));
-  return new ServerProcess(options.name ?? "model-server", `http://127.0.0.1:${port}`, launch(settings));
+  const spec = launch(settings);
+  return new ServerProcess(
+    options.name ?? "model-server",
+    `http://127.0.0.1:${port}`,
+    options.logFile === undefined ? spec : { ...spec, logFile: options.logFile },
+  );
 }
 
 /** spawnServerProcess, then waits until it is ready; if it exits or is not ready in time, it is killed and the error carries its output. */
