@@ -2,6 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { K6_RESOURCES, RESULTS_UPLOAD_RESOURCES, type FleetConfig } from "@inference-fleet/fleet-config";
 import { k6EnvFromConfig, k6RunSeconds } from "@inference-fleet/load-test";
 import { IMAGES, LABELS, LOAD_TEST_APP, NON_ROOT_UID, PART_OF } from "../constants.js";
+import { containerResources } from "./container-resources.js";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./server-pod.js";
 
 type Metadata = k8s.types.input.meta.v1.ObjectMeta;
@@ -91,7 +92,7 @@ export function buildK6Job(config: FleetConfig, inputs: K6JobInputs): { metadata
               image: IMAGES.k6,
               command: ["sh", "-c", `k6 run --quiet ${SCRIPT_DIR}/${K6_SCRIPT_KEY}; echo $? > ${EXIT_CODE_FILE}`],
               env: buildK6Env(config, inputs),
-              resources: { requests: { ...K6_RESOURCES.requests }, limits: { ...K6_RESOURCES.limits } },
+              resources: containerResources(K6_RESOURCES),
               securityContext: restrictedContainerSecurityContext(),
               volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }, results, { name: "tmp", mountPath: "/tmp" }],
             },
@@ -105,7 +106,7 @@ export function buildK6Job(config: FleetConfig, inputs: K6JobInputs): { metadata
                 { name: "HOME", value: "/tmp" },
                 { name: "POD_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
               ],
-              resources: { requests: { ...RESULTS_UPLOAD_RESOURCES.requests }, limits: { ...RESULTS_UPLOAD_RESOURCES.limits } },
+              resources: containerResources(RESULTS_UPLOAD_RESOURCES),
               securityContext: { ...restrictedContainerSecurityContext(), runAsUser: NON_ROOT_UID },
               volumeMounts: [results, { name: "tmp", mountPath: "/tmp" }],
             },
