@@ -1,6 +1,7 @@
 import { envNameFor } from "@inference-fleet/fleet-config";
 import { defineCommand } from "../command.js";
 import { localMain } from "../local/local-main.js";
+import { priceOptions } from "./price-options.js";
 
 export const local = defineCommand({
   path: ["local"],
@@ -15,12 +16,16 @@ Environment variables override fields, e.g. ${envNameFor("loadTest.duration")}=5
 open-loop steps of the built-in generator (each with a warm-up left out), doubling from loadTest.capacity.startRate
 until the SLO breaks (percentile over the threshold, errors over the budget, or achieved < 95% of offered), then
 bisecting to --precision, never past --budget (server start-up included). results.json holds capacityAtSlo and every
-step's histogram; the summary prices USD per million inferences at the capacity.
+step's histogram; the summary and report.html lead with the verdict and draw the curve with the SLO line.
+
+Cost: this machine is no EC2 instance, so a local run is priced only when you say what it stands for:
+--as c7i.large (the catalog's on-demand price) or --usd-per-hour 0.17; USD per million inferences is then
+priced at the capacity (or the measured throughput). Without either the report says why there is no cost.
 
 Examples:
   fleet local --stack dev              (what \`npm start\` runs)
   fleet local --compare dev,dev-no-batching,dev-fixed-padding   (batching and padding on this machine, one report)
-  fleet local --stack dev --capacity --budget 3m`,
+  fleet local --stack dev --capacity --budget 3m --as c7i.large`,
   options: {
     stack: { type: "string", valueName: "NAME", description: "Stack to run (dev, c7i, c7g, ...)." },
     compare: { type: "string", valueName: "LIST", description: "Comma-separated stacks to run one after another and compare." },
@@ -29,6 +34,7 @@ Examples:
     capacity: { type: "boolean", description: "Search the arrival rate for the capacity at the SLO (built-in generator)." },
     budget: { type: "string", valueName: "DURATION", description: "Capacity search: time budget, e.g. 3m (default loadTest.capacity.budget, 2m30s)." },
     precision: { type: "string", valueName: "SHARE", description: "Capacity search: stop when the bracket is within this share (default 0.05)." },
+    ...priceOptions,
   },
   async run({ values }) {
     return localMain({
@@ -39,6 +45,8 @@ Examples:
       capacity: values.capacity,
       budget: values.budget,
       precision: values.precision,
+      as: values.as,
+      usdPerHour: values["usd-per-hour"],
     });
   },
 });

@@ -41,6 +41,8 @@ describe("localMain", () => {
     expect(stacks).toEqual(["dev", "c7i"]);
     const summary = readFileSync(path.join(out, "summary.md"), "utf8");
     expect(summary).toMatch(/- dev: meets the SLO[\s\S]*- c7i: meets the SLO/);
+    // Not priced: this machine stands for no instance type unless told.
+    expect(summary).toContain("> No cost for dev, c7i: a local run does not know which instance type this machine stands for: run `fleet local` with --as");
     expect(existsSync(path.join(out, "report.html"))).toBe(true);
     const order = lines.filter((line) => /stopping servers|load test:/.test(line));
     expect(order).toEqual([
@@ -88,9 +90,8 @@ describe("localMain", () => {
     const lines: string[] = [];
     const out = path.join(work, "out");
     const started = Date.now();
-    expect(await localMain({ stack: "dev", capacity: true, budget: "16s", precision: "0.1", out }, { launch: serial, log: (line) => lines.push(line) })).toBe(
-      0,
-    );
+    const options = { stack: "dev", capacity: true, budget: "16s", precision: "0.1", out, as: "c7i.large" };
+    expect(await localMain(options, { launch: serial, log: (line) => lines.push(line) })).toBe(0);
     expect(Date.now() - started).toBeLessThan(16_000 + 3_000);
     expect(lines.find((line) => line.includes("step 1:"))).toMatch(/^\[dev\] step 1: 50 req\/s offered, \d+ achieved, p90 [\d.]+ ms -> holds$/);
     const result = parseResult(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")), "results.json");
@@ -99,8 +100,15 @@ describe("localMain", () => {
     expect(result.capacity!.steps.length).toBeGreaterThanOrEqual(4);
     expect(result.capacity!.slo).toEqual({ percentile: 90, latencyMs: 100, maxErrorRate: 0.01 });
     const summary = readFileSync(path.join(out, "summary.md"), "utf8");
-    expect(summary).toContain(`dev: capacity ${result.capacity!.capacityAtSlo} req/s at p90 <= 100 ms`);
-    expect(summary).toMatch(/per million inferences, this machine priced as 1 x c7i\.xlarge/);
+    const capacity = result.capacity!.capacityAtSlo;
+    const usd = ((0.08925 * 1e6) / (capacity * 3600)).toFixed(4);
+    // The answer first, priced as the declared instance type at the capacity; the same answer in report.html.
+    const headline = `dev: ${capacity} req/s per node at p90 <= 100 ms, $${usd} per million inferences`;
+    expect(summary.split("\n")[2]).toBe(`**Verdict: ${headline}**`);
+    expect(readFileSync(path.join(out, "report.html"), "utf8")).toContain(`<p class="headline">${headline.replace("<", "&lt;")}</p>`);
+    expect(summary).toContain(`**dev**: capacity ${capacity} req/s at p90 <= 100 ms, at most 1% errors`);
+    expect(summary).toContain("Cost: this machine priced as c7i.large ($0.08925/h on-demand, us-east-1).");
+    expect(result.labels).toMatchObject({ stack: "dev", where: "local", servers: "1", instanceType: "c7i.large", slo: "p90<=100ms errors<=1%" });
   });
 
   it.each([
@@ -114,6 +122,8 @@ describe("localMain", () => {
     [{ stack: "dev", capacity: true, budget: "soon" }, /--budget must be a duration/],
     [{ stack: "dev", capacity: true, precision: "5" }, /--precision must be a share/],
     [{ stack: "dev", capacity: true, generator: "k6" }, /built-in generator/],
+    [{ stack: "dev", as: "c7i.larg" }, /--as: unknown instance type "c7i.larg". Did you mean "c7i.large"/],
+    [{ stack: "dev", usdPerHour: "free" }, /--usd-per-hour must be a price in US dollars per hour per instance, e.g. 0.17, got "free"/],
   ])("rejects %o", async (options, message) => {
     await expect(localMain(options)).rejects.toThrow(UsageError);
     await expect(localMain(options)).rejects.toThrow(message);

@@ -1,8 +1,10 @@
 // `fleet local` wiring: stack configs, Ctrl-C, one stack or a comparison of several, results written and printed.
 import path from "node:path";
 import { defaultStacksDir, loadStackConfig, type FleetConfig } from "@inference-fleet/fleet-config";
+import { sloLabel } from "@inference-fleet/load-test";
 import { UsageError } from "../command.js";
-import { capacitySettings } from "./capacity-run.js";
+import { priceLabelsFrom } from "../commands/price-options.js";
+import { capacitySettings, loadSloOf } from "./capacity-run.js";
 import { timestampedDir, writeLocalResults } from "./local-report.js";
 import { runLocalStack, type GeneratorChoice, type LocalRun, type LocalRunOptions } from "./run-local.js";
 
@@ -17,6 +19,10 @@ export interface LocalCommandOptions {
   readonly budget?: string;
   /** The capacity search's precision (default loadTest.capacity.precision), e.g. "0.05". */
   readonly precision?: string;
+  /** The EC2 instance type this machine stands for, to price the runs (--as). */
+  readonly as?: string;
+  /** A price per hour for this machine, to price the runs (--usd-per-hour). */
+  readonly usdPerHour?: string;
 }
 
 const GENERATORS: readonly GeneratorChoice[] = ["auto", "local", "k6"];
@@ -42,6 +48,15 @@ export interface LocalMainDependencies {
   readonly interrupt?: AbortSignal;
 }
 
+/**
+ * What the report needs to know about a local run that the run itself does not say: the stack's SLO,
+ * the price this machine stands for (if given), and that it is one node, whatever number of servers it runs.
+ */
+function withReportLabels(run: LocalRun, config: FleetConfig, pricing: Record<string, string>): LocalRun {
+  const labels = { ...run.result.labels, servers: "1", slo: sloLabel(loadSloOf(config)), ...pricing };
+  return { ...run, result: { ...run.result, labels } };
+}
+
 /** Runs `fleet local`; returns the exit code: 0, or 130 when Ctrl-C stopped it (partial results are still written). */
 export async function localMain(options: LocalCommandOptions, deps: LocalMainDependencies = {}): Promise<number> {
   const stacks = stacksToRun(options);
@@ -61,6 +76,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   if (generator === "k6" && capacities.some(Boolean)) {
     throw new UsageError("The capacity search runs with the built-in generator locally (the k6 staircase runs in the cluster): drop --generator k6.");
   }
+  const pricing = priceLabelsFrom({ as: options.as, "usd-per-hour": options.usdPerHour });
   const log = deps.log ?? ((line: string) => console.log(line));
 
   const abort = new AbortController();
@@ -77,7 +93,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
       try {
         const capacity = capacities[index];
         const run = await runLocalStack(config, { repoRoot, generator, signal: abort.signal, log, launch: deps.launch, ...(capacity ? { capacity } : {}) });
-        runs.push({ run, slo: config.loadTest.slo });
+        runs.push({ run: withReportLabels(run, config, pricing), slo: config.loadTest.slo });
       } catch (error) {
         // Ctrl-C during model generation or server start-up: nothing measured for this stack.
         if (!abort.signal.aborted) throw error;
@@ -93,8 +109,11 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   }
   const name = stacks.length === 1 ? stacks[0]! : `compare-${stacks.join("-")}`;
   const dir = path.resolve(options.out ?? timestampedDir(path.join(repoRoot, "results"), name));
+  const priced = [options.as && `--as ${options.as}`, options.usdPerHour && `--usd-per-hour ${options.usdPerHour}`].filter(Boolean).join(" ");
   const title =
-    (stacks.length === 1 ? `fleet local --stack ${stacks[0]}` : `fleet local --compare ${stacks.join(",")}`) + (options.capacity ? " --capacity" : "");
+    (stacks.length === 1 ? `fleet local --stack ${stacks[0]}` : `fleet local --compare ${stacks.join(",")}`) +
+    (options.capacity ? " --capacity" : "") +
+    (priced ? ` ${priced}` : "");
   const summary = writeLocalResults(dir, runs, title);
   log(`\n${summary}\nWritten: ${path.relative(process.cwd(), dir) || dir}/ (results${stacks.length === 1 ? "" : "-<stack>"}.json, summary.md, report.html)`);
   const failures = runs.flatMap(({ run }) => (run.failure ? [`[${run.stack}] ${run.failure}`] : []));

@@ -21,42 +21,13 @@ function verdict(run: LocalRun, slo: Slo): string {
   );
 }
 
-const ms = (value: number) => value.toFixed(1);
-
-/** A capacity search's answer, its price, and its curve (one row per step, by offered rate). */
-function capacitySection(run: LocalRun, slo: Slo): string {
-  const { verdict, instanceType, instances, usdPerHour, usdPerMillionInferences } = run.capacity!;
-  const at = verdict.atCapacity;
-  const answer = at
-    ? `${verdict.capacityAtSlo} req/s at ${describeSlo(slo)} (there: ${at.achievedRate.toFixed(1)} req/s achieved, ${slo.percentile} ` +
-      `${ms(at.latencyMs[slo.percentile])} ms, ${(at.errorRate * 100).toFixed(2)}% errors)`
-    : `no step held the SLO (${describeSlo(slo)})`;
-  const cost =
-    usdPerMillionInferences !== undefined && usdPerHour !== undefined
-      ? `; $${usdPerMillionInferences.toPrecision(3)} per million inferences, this machine priced as ${instances} x ${instanceType} ` +
-        `($${usdPerHour.toFixed(4)}/h on-demand)`
-      : at
-        ? `; no cost: ${instanceType} has no on-demand price in the catalog`
-        : "";
-  const rows = verdict.curve.map((p) => {
-    const outcome = p.holds ? "holds" : `breaks: ${p.reasons.join("; ")}`;
-    return `| ${p.offeredRate} | ${p.achievedRate.toFixed(1)} | ${ms(p.p50)} | ${ms(p.p90)} | ${ms(p.p99)} | ${p.errors} | ${outcome} |`;
-  });
-  return [
-    `- ${run.stack}: capacity ${answer}${cost}`,
-    "",
-    "| offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | errors | SLO |",
-    "|---:|---:|---:|---:|---:|---:|---|",
-    ...rows,
-  ].join("\n");
-}
-
-/** Summary of one or more local runs: the load-test table, then the capacity (searches only), then the SLO verdict per stack. */
+/**
+ * Summary of one or more local runs: the report's Markdown (the verdict, the table, each capacity
+ * search's curve), then whether each stack's measured figures met its SLO.
+ */
 export function renderLocalSummary(runs: readonly { run: LocalRun; slo: Slo }[]): string {
-  const searches = runs.filter(({ run }) => run.capacity);
-  const capacity = searches.length > 0 ? `\n\n## Capacity at the SLO\n\n${searches.map(({ run, slo }) => capacitySection(run, slo)).join("\n\n")}` : "";
-  const table = renderMarkdown(runs.map(({ run }) => run.result)).trimEnd();
-  return `${table}${capacity}\n\n## SLO\n\n${runs.map(({ run, slo }) => verdict(run, slo)).join("\n")}\n`;
+  const report = renderMarkdown(runs.map(({ run }) => run.result)).trimEnd();
+  return `${report}\n\n## SLO\n\n${runs.map(({ run, slo }) => verdict(run, slo)).join("\n")}\n`;
 }
 
 /**

@@ -1,11 +1,12 @@
+import { usdPerMillionInferences } from "@inference-fleet/fleet-config";
 import { describe, expect, it } from "vitest";
 import { ResultRecorder } from "../recorder.js";
 import type { LoadTestResult, ServerInfo } from "../results.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { seriesRows, summarizeRun } from "./runs.js";
-
-const START = Date.UTC(2025, 5, 1, 10, 0, 0);
+import { escapeHtml } from "./svg.js";
+import { capacityRun, FIXTURE_START as START } from "./test-fixtures.js";
 
 /** Ten seconds at `rps` successful requests per second, each `ms` long. */
 function run(labels: Record<string, string>, rps: number, ms: number, servers: ServerInfo[] = []): LoadTestResult {
@@ -21,22 +22,105 @@ describe("summarizeRun", () => {
     expect(summary.result.throughput).toBe(100);
     expect(summary.throughputPerInstance).toBe(50);
     expect(summary.usdPerMillion).toBeCloseTo((0.145 * 2 * 1e6) / (100 * 3600), 10);
+    expect(summary.price!.description).toBe("priced as 2 x c7g.xlarge ($0.145/h each on-demand, us-east-1)");
   });
 
-  it("leaves a run without an instance type unpriced and rejects an unknown one", () => {
-    expect(summarizeRun(run({}, 10, 5), 0).usdPerMillion).toBeUndefined();
-    expect(() => summarizeRun(run({ instanceType: "c99.huge" }, 10, 5), 0)).toThrow(/Unknown instance type "c99.huge"/);
+  it("leaves a run without an instance type unpriced, saying why, and rejects an unknown one with the nearest names", () => {
+    const unpriced = summarizeRun(run({}, 10, 5), 0);
+    expect(unpriced.usdPerMillion).toBeUndefined();
+    expect(unpriced.costAbsent).toMatch(/the results name no instance type: label them/);
+    expect(() => summarizeRun(run({ instanceType: "c7g.xlarg" }, 10, 5), 0)).toThrow(/Unknown instance type "c7g.xlarg". Did you mean "c7g.xlarge"/);
+  });
+
+  it("tells a local run how to get a cost, and prices it as the declared instance type or price", () => {
+    expect(summarizeRun(run({ where: "local" }, 10, 5), 0).costAbsent).toMatch(/--as INSTANCE_TYPE \(e\.g\. --as c7i\.large\) or --usd-per-hour N/);
+    const asType = summarizeRun(run({ where: "local", instanceType: "c7i.large" }, 100, 5), 0);
+    expect(asType.price!.description).toBe("this machine priced as c7i.large ($0.08925/h on-demand, us-east-1)");
+    const declared = summarizeRun(run({ where: "local", usdPerHour: "0.5" }, 100, 5), 0);
+    expect(declared.price!.description).toBe("this machine priced at $0.5/h (declared)");
+    expect(declared.usdPerMillion).toBeCloseTo((0.5 * 1e6) / (100 * 3600), 10);
+  });
+
+  it("prices a capacity search at its capacity, found at the knee of a synthetic queueing curve", () => {
+    // p90 = 5 ms + an exponential wait of mean 5 ms x load / (1 - load): 100 ms at load 0.892, 1,784 req/s of 2,000.
+    const summary = summarizeRun(capacityRun({ instanceType: "c7g.2xlarge" }, { serviceRate: 2000 }), 0);
+    expect(summary.capacity!.capacityAtSlo).toBeGreaterThan(1500);
+    expect(summary.capacity!.capacityAtSlo).toBeLessThanOrEqual(1784);
+    expect(summary.rate).toBe(summary.capacity!.capacityAtSlo);
+    expect(summary.latencyAtRateMs).toBeLessThanOrEqual(100);
+    expect(summary.usdPerMillion).toBeCloseTo(usdPerMillionInferences("c7g.2xlarge", summary.capacity!.capacityAtSlo), 12);
+    expect(summary.meetsSlo).toBe(true);
+  });
+
+  it("calls a search's capacity a lower bound when no step broke the SLO", () => {
+    const full = capacityRun({ stack: "dev", instanceType: "c7g.2xlarge" }, { serviceRate: 2000 });
+    const cut = { ...full, capacity: { ...full.capacity!, steps: full.capacity!.steps.filter((step) => step.offeredRate <= 1000) } };
+    const summary = summarizeRun(cut, 0);
+    expect(summary.capacityIsLowerBound).toBe(true);
+    expect(summarizeRun(full, 0).capacityIsLowerBound).toBe(false);
+    expect(renderMarkdown([cut])).toContain(
+      "**Verdict: c7g.2xlarge: at least 1,000 req/s per node at p90 <= 100 ms (no step broke it within the search's budget)",
+    );
+  });
+
+  it("does not price a search in which no step held the SLO", () => {
+    const none = summarizeRun(capacityRun({ instanceType: "c7g.2xlarge" }, { serviceRate: 2000, baseMs: 150 }), 0);
+    expect(none.capacity!.capacityAtSlo).toBe(0);
+    expect(none.usdPerMillion).toBeUndefined();
+    expect(none.costAbsent).toBe("no step held the SLO, so there is no capacity to price");
+  });
+
+  it("judges a plain run against its slo label", () => {
+    expect(summarizeRun(run({ slo: "p90<=10ms errors<=1%" }, 100, 5), 0).meetsSlo).toBe(true);
+    expect(summarizeRun(run({ slo: "p90<=4ms" }, 100, 5), 0).meetsSlo).toBe(false);
+    expect(summarizeRun(run({}, 100, 5), 0).meetsSlo).toBeUndefined();
+    expect(() => summarizeRun(run({ slo: "fast" }, 100, 5), 0)).toThrow(/Label slo="fast" is not understood/);
+  });
+});
+
+describe("the verdict", () => {
+  const c7g = capacityRun({ stack: "c7g", instanceType: "c7g.2xlarge", servers: "1" }, { serviceRate: 2000 });
+  const c7i = capacityRun({ stack: "c7i", instanceType: "c7i.2xlarge", servers: "1" }, { serviceRate: 1500 });
+
+  it("leads the Markdown and the HTML with the same answer: capacity per node, SLO, cost, and how much cheaper than the next", () => {
+    const headline = "c7g.2xlarge: 1,750 req/s per node at p90 <= 100 ms, $0.0460 per million inferences; 1.6x cheaper than c7i.2xlarge";
+    const markdown = renderMarkdown([c7i, c7g]);
+    expect(markdown.split("\n")[2]).toBe(`**Verdict: ${headline}**`);
+    expect(renderHtml([c7i, c7g])).toContain(`<p class="headline">${escapeHtml(headline)}</p>`);
+  });
+
+  it("ranks unpriced local searches by rate per node and says why there is no cost", () => {
+    const a = capacityRun({ stack: "dev", where: "local" }, { serviceRate: 1000 });
+    const b = capacityRun({ stack: "dev-no-batching", where: "local" }, { serviceRate: 500 });
+    const markdown = renderMarkdown([b, a]);
+    expect(markdown).toMatch(/\*\*Verdict: dev: 875 req\/s per node at p90 <= 100 ms, no cost; 2\.0x the rate per node of dev-no-batching\*\*/);
+    expect(markdown).toContain("> No cost for dev-no-batching, dev: a local run does not know which instance type this machine stands for");
+  });
+
+  it("says when the rate is a measured throughput, not a capacity, and when no run holds its SLO", () => {
+    const measured = renderMarkdown([run({ stack: "g5", slo: "p90<=100ms" }, 100, 5)]);
+    expect(measured).toContain("**Verdict: g5: 100 req/s per node measured (p90 5");
+    expect(measured).toContain("holds p90 <= 100 ms), no cost**");
+    expect(measured).toMatch(/> g5: not a capacity search/);
+    expect(renderMarkdown([run({ stack: "g5", slo: "p90<=1ms" }, 100, 5)])).toContain("**Verdict: No run holds its SLO (p90 <= 1 ms): see each run below.**");
   });
 });
 
 describe("renderMarkdown", () => {
   it("has one row per run with throughput, percentiles, error rate and cost", () => {
     const text = renderMarkdown([run({ stack: "c7g", instanceType: "c7g.xlarge" }, 100, 5), run({ stack: "g5", instanceType: "g5.xlarge" }, 300, 2)]);
-    expect(text).toMatch(/\| c7g \/ c7g.xlarge \| c7g.xlarge \| 1 \| not recorded \| bmk \| 1,001 \| 100 \| 100 \| 5(\.0\d)? ms \|/);
-    expect(text).toMatch(/\| g5 \/ g5.xlarge \| g5.xlarge \| 1 \| not recorded \| bmk \| 3,001 \| 300 \|/);
+    expect(text).toMatch(/\| c7g.xlarge \| c7g.xlarge \| 1 \| not recorded \| bmk \| 1,001 \| 100 \| - \| 100 \| 5(\.0\d)? ms \|/);
+    expect(text).toMatch(/\| g5.xlarge \| g5.xlarge \| 1 \| not recorded \| bmk \| 3,001 \| 300 \| - \| 300 \|/);
     expect(text).toContain("0.10%");
     expect(text).toContain("errors: http_503: 1");
-    expect(text).toMatch(/Prices: on-demand Linux in us-east-1/);
+    expect(text).toMatch(/Catalog prices: on-demand Linux in us-east-1/);
+  });
+
+  it("prints each capacity search's curve, step by step", () => {
+    const text = renderMarkdown([capacityRun({ stack: "c7g", instanceType: "c7g.2xlarge" }, { serviceRate: 2000 })]);
+    expect(text).toContain("## Capacity at the SLO");
+    expect(text).toMatch(/\*\*c7g.2xlarge\*\*: capacity 1,750 req\/s at p90 <= 100 ms, at most 1% errors \(there: 1,750 req\/s achieved, p90 8\d\.\d ms/);
+    expect(text).toMatch(/\| 2,000 \| 2,000 \| 2\.02 s \| 2\.41 s \| 2\.5 s \| 0 \| breaks: p90 2408\.6 ms > 100 ms \|/);
   });
 });
 
@@ -80,11 +164,19 @@ describe("renderHtml", () => {
     expect(html).toMatch(/^<!doctype html>/);
   });
 
-  it("draws time charts and, for several runs, side-by-side bars", () => {
-    expect(html.match(/<svg /g)!.length).toBe(3 + 1 + 2); // 3 bar charts, throughput, latency per run
-    expect(html).toContain("Throughput per instance");
+  it("draws a curve per run, time charts and, for several runs, side-by-side and cost bars", () => {
+    expect(html.match(/<svg viewBox/g)!.length).toBe(2 + 1 + 2); // a curve per run, throughput, latency per run
+    expect(html).toContain("Requests per second per node");
     expect(html).toContain("USD per million inferences");
     expect(html).toMatch(/<polyline points="[\d., ]+"/);
+  });
+
+  it("draws a run with no latencies (0 ms, or none at all) on a one-decade latency axis", () => {
+    const zero = renderHtml([run({ stack: "zero" }, 10, 0)]);
+    expect(zero).toContain(`class="tick" text-anchor="end">10</text>`);
+    const recorder = new ResultRecorder(START);
+    const empty = recorder.finish({ generator: "k6", mode: "bmk", targets: [], models: ["model0"], labels: {} }, START + 1000);
+    expect(renderHtml([empty])).toContain("no per-second latencies");
   });
 
   it("escapes labels", () => {
@@ -92,8 +184,10 @@ describe("renderHtml", () => {
     expect(html).not.toContain("<g5>");
   });
 
-  it("shows no comparison for a single run", () => {
-    expect(renderHtml([run({}, 10, 1)])).not.toContain("Side by side");
+  it("shows no comparison for a single run, and says why a run has no cost", () => {
+    const single = renderHtml([run({ where: "local" }, 10, 1)]);
+    expect(single).not.toContain("Side by side");
+    expect(single).toContain("no cost, a local run does not know which instance type this machine stands for");
   });
 });
 

@@ -1,18 +1,41 @@
-// One row per result for reports: the figures people compare across stacks and instance types.
-import { getInstanceType, PRICE_SOURCE, usdPerMillionInferences } from "@inference-fleet/fleet-config";
-import { LatencyHistogram } from "../histogram.js";
+// One summary per result for reports: the figures people compare across stacks and instance types,
+// the rate a run is judged and priced at, and its SLO.
+import { stepAtCapacity } from "../capacity/at-capacity.js";
+import { capacityFromSteps, type CapacityVerdict } from "../capacity/curve.js";
+import { LatencyHistogram, type HistogramData } from "../histogram.js";
 import { totalErrors, type LoadTestResult } from "../results.js";
+import type { Slo } from "../thresholds.js";
+import { priceFromLabels, usdPerMillionAt, type RunPrice } from "./pricing.js";
+import { sloOf } from "./slo.js";
 
 export interface RunSummary {
   name: string;
   instanceType: string | undefined;
-  /** Servers (instances) behind the targets, from the `servers` label; 1 when absent. */
+  /** Instances (nodes) behind the targets, from the `servers` label; 1 when absent. */
   servers: number;
   result: LoadTestResult;
   errorRate: number;
   throughputPerInstance: number;
+  /** The SLO the run is judged against, when it carries one. */
+  slo: Slo | undefined;
+  /** A capacity search's answer and curve, computed again from its steps. */
+  capacity: CapacityVerdict | undefined;
+  /** Requests per second the run is judged and priced at: the capacity at the SLO, else the measured throughput. */
+  rate: number;
+  ratePerInstance: number;
+  /** A search in which no step broke the SLO (it ran out of budget first): its capacity is a lower bound. */
+  capacityIsLowerBound: boolean;
+  /** Which percentile the run is judged by: its SLO's, else 90. */
+  percentile: number;
+  /** That percentile's latency at `rate`: at the capacity step for a search, else over the whole run. */
+  latencyAtRateMs: number;
+  /** Whether the run holds its SLO at `rate` (undefined: no SLO recorded). */
+  meetsSlo: boolean | undefined;
+  price: RunPrice | undefined;
+  /** Why the run has no cost, when it has none. */
+  costAbsent: string | undefined;
   usdPerHour: number | undefined;
-  /** USD per million successful inferences at the measured throughput; undefined without a known instance type. */
+  /** USD per million successful inferences at `rate`. */
   usdPerMillion: number | undefined;
 }
 
@@ -30,20 +53,50 @@ export function runName(result: LoadTestResult, index: number): string {
   return parts.length ? parts.join(" / ") : `run ${index + 1} (${result.mode})`;
 }
 
+function meets(result: LoadTestResult, slo: Slo | undefined, errorRate: number): boolean | undefined {
+  if (!slo) return undefined;
+  return result.throughput > 0 && percentileMs(result.histogram, slo.percentile) <= slo.latencyMs && errorRate <= slo.maxErrorRate;
+}
+
+const percentileMs = (histogram: HistogramData, percentile: number) => LatencyHistogram.from(histogram).percentile(percentile);
+
+/** The latency a run is judged by at the rate it is judged at: a search's step at its capacity (its lowest step when none held). */
+function latencyAtRate(result: LoadTestResult, capacity: CapacityVerdict | undefined, percentile: number): number {
+  const at = capacity && stepAtCapacity(result.capacity?.steps ?? [], capacity.capacityAtSlo);
+  return percentileMs(at ? at.histogram : result.histogram, percentile);
+}
+
 export function summarizeRun(result: LoadTestResult, index: number): RunSummary {
   const servers = Number(result.labels.servers ?? 1);
   if (!(Number.isInteger(servers) && servers > 0)) throw new Error(`Label servers="${result.labels.servers}" must be a whole number of instances.`);
-  const instanceType = result.labels.instanceType;
-  const usdPerHour = instanceType ? getInstanceType(instanceType).onDemandUsdPerHour * servers : undefined;
+  const errorRate = result.requests > 0 ? totalErrors(result.errors) / result.requests : 0;
+  const slo = sloOf(result);
+  const capacity = result.capacity ? capacityFromSteps(result.capacity.steps, result.capacity.slo) : undefined;
+  const rate = capacity ? capacity.capacityAtSlo : result.throughput;
+  const percentile = slo?.percentile ?? 90;
+  const priced = priceFromLabels(result.labels, servers);
+  const price = "price" in priced ? priced.price : undefined;
+  const usdPerMillion = price ? usdPerMillionAt(price.usdPerHour, rate) : undefined;
+  const unservable = capacity ? "no step held the SLO, so there is no capacity to price" : "nothing was served, so there is nothing to price";
   return {
     name: runName(result, index),
-    instanceType,
+    instanceType: result.labels.instanceType,
     servers,
     result,
-    errorRate: result.requests > 0 ? totalErrors(result.errors) / result.requests : 0,
+    errorRate,
     throughputPerInstance: result.throughput / servers,
-    usdPerHour,
-    usdPerMillion: instanceType ? usdPerMillionInferences(instanceType, result.throughput, servers) : undefined,
+    slo,
+    capacity,
+    rate,
+    ratePerInstance: rate / servers,
+    capacityIsLowerBound: capacity !== undefined && capacity.curve.length > 0 && capacity.curve.every((p) => p.holds),
+    percentile,
+    latencyAtRateMs: latencyAtRate(result, capacity, percentile),
+    meetsSlo: capacity ? capacity.capacityAtSlo > 0 : meets(result, slo, errorRate),
+    price,
+    costAbsent: "absent" in priced ? priced.absent : usdPerMillion === undefined ? unservable : undefined,
+    usdPerHour: price?.usdPerHour,
+    usdPerMillion,
   };
 }
 
@@ -70,8 +123,4 @@ export function seriesRows(result: LoadTestResult): SeriesRow[] {
       }
       return row;
     });
-}
-
-export function priceNote(): string {
-  return `Prices: on-demand Linux in ${PRICE_SOURCE.region} as of ${PRICE_SOURCE.date} (${PRICE_SOURCE.source}).`;
 }

@@ -1,0 +1,79 @@
+// Synthetic results for report tests and for looking at a report: a capacity search over a fleet
+// whose latency grows like a queue's as the offered rate nears its service rate, and a plain run.
+import { capacityFromSteps } from "../capacity/curve.js";
+import type { CapacityStep } from "../capacity/step.js";
+import { LatencyHistogram } from "../histogram.js";
+import { ResultRecorder } from "../recorder.js";
+import type { LoadTestResult } from "../results.js";
+import type { Slo } from "../thresholds.js";
+
+export const FIXTURE_START = Date.UTC(2025, 5, 1, 10, 0, 0);
+export const FIXTURE_SLO: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
+const STEP_SECONDS = 10;
+
+/**
+ * `n` latencies of a fleet serving `serviceRate` req/s at `rate`: a `baseMs` service time plus an
+ * exponential wait whose mean grows like load / (1 - load); past the service rate every request waits ~2 s.
+ */
+export function queueLatencies(rate: number, serviceRate: number, baseMs: number, n = 400): number[] {
+  const load = rate / serviceRate;
+  if (load >= 1) return Array.from({ length: n }, (_, i) => 1500 + (i / n) * 1000);
+  const meanWait = (baseMs * load) / (1 - load);
+  return Array.from({ length: n }, (_, i) => baseMs - meanWait * Math.log(1 - (i + 0.5) / n));
+}
+
+/** A step at `rate`: achieved falls short of offered past the service rate. */
+export function queueStep(rate: number, serviceRate: number, baseMs: number): CapacityStep {
+  const histogram = new LatencyHistogram();
+  for (const ms of queueLatencies(rate, serviceRate, baseMs)) histogram.record(ms);
+  return {
+    offeredRate: rate,
+    achievedRate: Math.min(rate, serviceRate),
+    durationSeconds: STEP_SECONDS,
+    warmupSeconds: 2,
+    requests: Math.round(Math.min(rate, serviceRate) * STEP_SECONDS),
+    errors: {},
+    histogram: histogram.toJSON(),
+    latencyMs: histogram.summary(),
+  };
+}
+
+/** Ten seconds at `rps` requests per second with latencies spread like `latencies` (cycled); per-second series included. */
+export function plainRun(labels: Record<string, string>, rps: number, latencies: number[], failures = 0): LoadTestResult {
+  const recorder = new ResultRecorder(FIXTURE_START);
+  for (let s = 0; s < STEP_SECONDS; s++) {
+    for (let i = 0; i < rps; i++)
+      recorder.recordResponse(latencies[((s * rps + i) * 7919) % latencies.length]!, 200, FIXTURE_START + s * 1000 + (i * 1000) / rps);
+  }
+  for (let i = 0; i < failures; i++) recorder.recordResponse(5, 503, FIXTURE_START + 5000);
+  const meta = { generator: "local" as const, mode: "rate" as const, targets: ["http://127.0.0.1:8080"], models: ["model0"], labels };
+  return recorder.finish(meta, FIXTURE_START + STEP_SECONDS * 1000);
+}
+
+/**
+ * A capacity search's result over a queueing fleet: steps doubling from `startRate` until the SLO
+ * breaks, then bisecting; the top-level figures are those of the step at the capacity, as `fleet local` writes them.
+ */
+export function capacityRun(labels: Record<string, string>, options: { serviceRate: number; baseMs?: number; startRate?: number; slo?: Slo }): LoadTestResult {
+  const { serviceRate } = options;
+  const baseMs = options.baseMs ?? 5;
+  const slo = options.slo ?? FIXTURE_SLO;
+  const rates: number[] = [];
+  for (let rate = options.startRate ?? Math.round(serviceRate / 8); rates.length < 8; rate *= 2) {
+    rates.push(rate);
+    if (!capacityFromSteps([queueStep(rate, serviceRate, baseMs)], slo).atCapacity) break;
+  }
+  // Two bisection steps between the last good and the first bad rate.
+  let [good, bad] = [rates.at(-2) ?? 0, rates.at(-1)!];
+  for (let i = 0; i < 2 && good > 0; i++) {
+    const mid = Math.round((good + bad) / 2);
+    rates.push(mid);
+    if (capacityFromSteps([queueStep(mid, serviceRate, baseMs)], slo).atCapacity) good = mid;
+    else bad = mid;
+  }
+  const steps = rates.map((rate) => queueStep(rate, serviceRate, baseMs));
+  const { capacityAtSlo } = capacityFromSteps(steps, slo);
+  const at = capacityAtSlo > 0 ? capacityAtSlo : rates[0]!;
+  const result = plainRun(labels, Math.round(at), queueLatencies(at, serviceRate, baseMs));
+  return { ...result, capacity: { capacityAtSlo, slo, steps } };
+}
