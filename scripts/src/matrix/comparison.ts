@@ -75,13 +75,14 @@ export interface StackFailure {
   readonly reason: string;
 }
 
-/** The comparison as Markdown: a table per instance type, the verdict, and the stacks that failed. */
-export function renderComparisonMarkdown(summaries: readonly StackSummary[], failures: readonly StackFailure[], slo: Slo): string {
+/** The comparison as Markdown: the report's verdict (when given), a table per instance type, the cheapest meeting the SLO, and the stacks that failed. */
+export function renderComparisonMarkdown(summaries: readonly StackSummary[], failures: readonly StackFailure[], slo: Slo, verdict?: string): string {
   const mixed = summaries.some((s) => !sameSlo(s.slo ?? slo, slo));
   const sloLine = mixed ? "SLO: each stack is judged against its own (SLO column)." : `SLO: ${describeSlo(slo)}.`;
   const lines = [
     `# Instance-type comparison`,
     "",
+    ...(verdict ? [`**Verdict: ${verdict}**`, ""] : []),
     `${sloLine} Prices: on-demand Linux in ${PRICE_SOURCE.region} as of ${PRICE_SOURCE.date} (${PRICE_SOURCE.source}).`,
     "",
   ];

@@ -30,7 +30,12 @@ describe("matrix report", () => {
     ]);
     const dir = mkdtempSync(path.join(tmpdir(), "matrix-report-"));
     writeMatrixReport(dir, runs, report);
-    expect(readFileSync(path.join(dir, "comparison.md"), "utf8")).toContain("Cheapest meeting the SLO: c7g.4xlarge");
+    const markdown = readFileSync(path.join(dir, "comparison.md"), "utf8");
+    expect(markdown).toContain("Cheapest meeting the SLO: c7g.4xlarge");
+    // comparison.md leads with the verdict report.html leads with.
+    const verdict = /\*\*Verdict: (.+)\*\*/.exec(markdown)?.[1];
+    expect(verdict).toMatch(/^c7g\.4xlarge: /);
+    expect(readFileSync(path.join(dir, "report.html"), "utf8")).toContain(verdict!.replaceAll("<", "&lt;").replaceAll(">", "&gt;"));
     expect(JSON.parse(readFileSync(path.join(dir, "c7g.json"), "utf8")).requests).toBe(5000);
     expect(readFileSync(path.join(dir, "report.html"), "utf8")).toContain("c7g");
     expect(existsSync(path.join(dir, "g5.json"))).toBe(false);

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { renderHtml } from "@inference-fleet/load-test";
+import { buildVerdict, renderHtml, summarizeRun } from "@inference-fleet/load-test";
 import { renderComparisonMarkdown, type Slo, type StackFailure, type StackSummary } from "./comparison.js";
 import type { StackRun } from "./run-matrix.js";
 
@@ -19,7 +19,10 @@ export function buildMatrixReport(runs: readonly StackRun[], slo: Slo): MatrixRe
     if (run.status === "failed") failures.push({ stack: run.stack, reason: `${run.step} failed: ${run.reason}` });
     if (run.status !== "previewed" && run.destroyError) failures.push({ stack: run.stack, reason: run.destroyError });
   }
-  return { summaries, failures, markdown: renderComparisonMarkdown(summaries, failures, slo) };
+  // The same verdict report.html leads with, so comparison.md and the page cannot disagree.
+  const measured = runs.flatMap((run) => (run.status === "measured" ? [run.merged] : []));
+  const verdict = measured.length > 0 ? buildVerdict(measured.map((merged, i) => summarizeRun(merged, i))).headline : undefined;
+  return { summaries, failures, markdown: renderComparisonMarkdown(summaries, failures, slo, verdict) };
 }
 
 /** Writes comparison.md, comparison.json, report.html (charts across stacks) and each stack's merged results (<stack>.json) into `outDir`. */

@@ -1,6 +1,6 @@
 // The benchmark matrix: per stack up, wait for the load test, collect and merge results, destroy; stacks in parallel up to a bound.
 import { envNameFor, type FleetConfig } from "@inference-fleet/fleet-config";
-import { mergeResults, type LoadTestResult } from "@inference-fleet/load-test";
+import { mergeResults, sloLabel, sloOfConfig, type LoadTestResult } from "@inference-fleet/load-test";
 import { acceleratorFallback } from "../accelerator-check.js";
 import { summarizeStack, type StackSummary } from "./comparison.js";
 import { mapWithConcurrency } from "./concurrency.js";
@@ -147,7 +147,8 @@ async function measureStack(deps: MatrixDependencies, stack: string, config: Fle
       lastEnv = passes.lastEnv;
     }
     // The labels name the run in the HTML report and price it there: servers = nodes billed.
-    const labels = { stack, instanceType: config.instanceType, servers: String(config.cluster.fleetNodes) };
+    // The slo label lets report.html judge a plain (non-capacity) run against the stack's own SLO.
+    const labels = { stack, instanceType: config.instanceType, servers: String(config.cluster.fleetNodes), slo: sloLabel(sloOfConfig(config)) };
     const merged = mergeResults(results.map((r) => ({ ...r, labels: { ...r.labels, ...labels } })));
     const fallback = acceleratorFallback(config, merged);
     if (fallback) throw new StepFailure("collect", fallback);
