@@ -12,6 +12,7 @@ import { modelGenerateMany } from "./model-generate-many.js";
 import { modelQuantize } from "./model-quantize.js";
 import { plan } from "./plan.js";
 import { serve } from "./serve.js";
+import { tune } from "./tune.js";
 
 // Each command lives in its own file in this folder; add it to this list to expose it.
 export const commands: Command[] = [
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   modelConvert,
   matrix,
   local,
+  tune,
   load,
   merge,
   report,

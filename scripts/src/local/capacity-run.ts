@@ -18,6 +18,7 @@ import {
   type Slo as LoadSlo,
 } from "@inference-fleet/load-test";
 import { UsageError } from "../command.js";
+import { fleetLoadOptions, routingOf } from "./load-options.js";
 
 /** The search's knobs, from the stack's loadTest.capacity with the command line's overrides. */
 export interface CapacitySettings {
@@ -26,6 +27,18 @@ export interface CapacitySettings {
   readonly stepSeconds: number;
   readonly warmupSeconds: number;
   readonly budgetSeconds: number;
+  /** Each growth step offers this many times the last (default: the planner's, 2). */
+  readonly growth?: number;
+}
+
+/** What a caller may set instead of the stack's loadTest.capacity: the command line's strings, or numbers (`fleet tune`'s rungs). */
+export interface CapacityOverrides {
+  readonly budget?: string | number;
+  readonly precision?: string | number;
+  readonly startRate?: number;
+  readonly stepSeconds?: number;
+  readonly warmupSeconds?: number;
+  readonly growth?: number;
 }
 
 /** What a capacity run adds to a local run: the answer, and its price when the instance type has one. */
@@ -42,11 +55,12 @@ const MIN_SECONDS_BEFORE_CUT = 3;
 /** Idle time after a step that broke the SLO. */
 const COOL_DOWN_MS = 1000;
 
-export function capacitySettings(config: FleetConfig, overrides: { budget?: string; precision?: string } = {}): CapacitySettings {
+/** The one builder of a capacity search's settings: the stack's loadTest.capacity with the caller's overrides, checked. */
+export function capacitySettings(config: FleetConfig, overrides: CapacityOverrides = {}): CapacitySettings {
   const { capacity } = config.loadTest;
   let budgetSeconds = capacity.budget;
   if (overrides.budget !== undefined) {
-    const seconds = parseDurationSeconds(overrides.budget);
+    const seconds = typeof overrides.budget === "number" ? overrides.budget : parseDurationSeconds(overrides.budget);
     if (seconds === undefined || !(seconds > 0)) throw new UsageError(`--budget must be a duration such as 3m, 90s or 1m30s, got "${overrides.budget}".`);
     budgetSeconds = seconds;
   }
@@ -55,14 +69,23 @@ export function capacitySettings(config: FleetConfig, overrides: { budget?: stri
     precision = Number(overrides.precision);
     if (!(precision > 0 && precision < 1)) throw new UsageError(`--precision must be a share between 0 and 1 (0.05 is 5%), got "${overrides.precision}".`);
   }
-  const stepTotal = capacity.stepSeconds + capacity.warmupSeconds;
+  const stepSeconds = overrides.stepSeconds ?? capacity.stepSeconds;
+  const warmupSeconds = overrides.warmupSeconds ?? capacity.warmupSeconds;
+  const stepTotal = stepSeconds + warmupSeconds;
   if (budgetSeconds < 2 * stepTotal) {
     throw new UsageError(
       `A budget of ${budgetSeconds} s leaves no room for a search: one step takes ${stepTotal} s (loadTest.capacity.stepSeconds + warmupSeconds). ` +
         `Give --budget ${Math.ceil((6 * stepTotal) / 60)}m or more.`,
     );
   }
-  return { startRate: capacity.startRate, precision, stepSeconds: capacity.stepSeconds, warmupSeconds: capacity.warmupSeconds, budgetSeconds };
+  return {
+    startRate: overrides.startRate ?? capacity.startRate,
+    precision,
+    stepSeconds,
+    warmupSeconds,
+    budgetSeconds,
+    ...(overrides.growth !== undefined ? { growth: overrides.growth } : {}),
+  };
 }
 
 /** The stack config's SLO in the load-test package's terms. */
@@ -104,39 +127,34 @@ export async function runCapacityStep(
   options: Omit<CapacityRunOptions, "startedAtMs" | "say">,
   rate: number,
 ): Promise<{ result: LoadTestResult; step: CapacityStep }> {
-  const { loadTest } = config;
   const { settings } = options;
   const slo = loadSloOf(config);
   const cut = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, cut.signal]) : cut.signal;
-  const result = await runLoad({
-    targets: [...options.targets],
-    models: [...options.models],
-    mode: "rate",
-    rate,
-    durationSeconds: settings.warmupSeconds + settings.stepSeconds,
-    warmupSeconds: settings.warmupSeconds,
-    timeoutMs: loadTest.requestTimeout * 1000,
-    distribution: loadTest.modelChoice.distribution,
-    zipfS: loadTest.modelChoice.s,
-    routing: config.model.repository ? "shard" : "any",
-    labels: { ...options.labels, offeredRate: String(rate) },
-    ...(options.servers ? { servers: options.servers } : {}),
-    signal,
-    progressIntervalMs: 1000,
-    onProgress: (p) => {
-      const measured = p.elapsedSeconds - settings.warmupSeconds;
-      if (p.warmingUp || measured < MIN_SECONDS_BEFORE_CUT) return;
-      const figures = {
-        offeredRate: rate,
-        achievedRate: (p.requests - p.errors) / measured,
-        // The progress reports p90: a lower bound on p95 and p99, so a clear p90 breach is one of theirs too.
-        percentileMs: slo.percentile >= 90 ? p.p90Ms : 0,
-        errorRate: p.requests > 0 ? p.errors / p.requests : 0,
-      };
-      if (isClearBreach(figures, slo)) cut.abort();
-    },
-  });
+  const result = await runLoad(
+    fleetLoadOptions(config, options, {
+      mode: "rate",
+      rate,
+      durationSeconds: settings.warmupSeconds + settings.stepSeconds,
+      warmupSeconds: settings.warmupSeconds,
+      labels: { ...options.labels, offeredRate: String(rate) },
+      ...(options.servers ? { servers: options.servers } : {}),
+      signal,
+      progressIntervalMs: 1000,
+      onProgress: (p) => {
+        const measured = p.elapsedSeconds - settings.warmupSeconds;
+        if (p.warmingUp || measured < MIN_SECONDS_BEFORE_CUT) return;
+        const figures = {
+          offeredRate: rate,
+          achievedRate: (p.requests - p.errors) / measured,
+          // The progress reports p90: a lower bound on p95 and p99, so a clear p90 breach is one of theirs too.
+          percentileMs: slo.percentile >= 90 ? p.p90Ms : 0,
+          errorRate: p.requests > 0 ? p.errors / p.requests : 0,
+        };
+        if (isClearBreach(figures, slo)) cut.abort();
+      },
+    }),
+  );
   const step = stepFromResult(result, rate, cut.signal.aborted && !options.signal?.aborted);
   // A fleet pushed past its capacity still holds a backlog: let it drain so the next step's warm-up starts clean.
   if (!options.signal?.aborted && !judgeStep(step, slo).holds) await new Promise((resolve) => setTimeout(resolve, COOL_DOWN_MS));
@@ -157,14 +175,14 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
     `capacity search: start ${settings.startRate} req/s, steps of ${settings.warmupSeconds} s warm-up + ${settings.stepSeconds} s, ` +
       `precision ${(settings.precision * 100).toFixed(0)}%, budget ${settings.budgetSeconds} s, SLO p${slo.percentile} <= ${slo.latencyMs} ms`,
   );
-  const servers =
-    options.servers ?? (await probeServers(options.targets, options.models, { routing: config.model.repository ? "shard" : "any", signal: options.signal }));
+  const servers = options.servers ?? (await probeServers(options.targets, options.models, { routing: routingOf(config), signal: options.signal }));
   for (;;) {
     if (options.signal?.aborted) break;
     const decision = nextRate(steps, {
       slo,
       startRate: settings.startRate,
       precision: settings.precision,
+      ...(settings.growth !== undefined ? { growth: settings.growth } : {}),
       budgetSeconds: settings.budgetSeconds,
       stepSeconds: settings.stepSeconds + settings.warmupSeconds,
       elapsedSeconds: (Date.now() - options.startedAtMs) / 1000,

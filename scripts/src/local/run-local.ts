@@ -5,6 +5,7 @@ import { acceleratorFallback } from "../accelerator-check.js";
 import { capacitySettings, runCapacitySearch, type CapacityOutcome, type CapacitySettings } from "./capacity-run.js";
 import { ensureModel } from "./ensure-model.js";
 import { findBinary } from "./find-binary.js";
+import { fleetLoadOptions } from "./load-options.js";
 import { runK6 } from "./k6-runner.js";
 import { startServerFleet, type StartFleetOptions } from "./server-fleet.js";
 import { localSizeWarning } from "./size-warning.js";
@@ -105,30 +106,25 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
       const { result, sloBreached } = await runK6(generator.path, config, fleet.targets, fleet.models, labels, { signal: options.signal, log: say });
       return withFailure({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached }, config);
     }
-    const result = await runLoad({
-      targets: [...fleet.targets],
-      models: [...fleet.models],
-      // (Capacity mode took the branch above.)
-      mode: loadTest.mode === "capacity" ? "rate" : loadTest.mode,
-      concurrency: loadTest.mode === "rate" ? undefined : concurrency,
-      rate: loadTest.mode === "rate" ? loadTest.rate : undefined,
-      durationSeconds: loadTest.duration,
-      warmupSeconds: loadTest.warmup,
-      maxRequests: loadTest.maxRequests,
-      timeoutMs: loadTest.requestTimeout * 1000,
-      distribution: loadTest.modelChoice.distribution,
-      zipfS: loadTest.modelChoice.s,
-      // Repository mode: each server holds only its shard, so each request goes to its model's owner.
-      routing: config.model.repository ? "shard" : "any",
-      labels,
-      signal: options.signal,
-      progressIntervalMs: 3000,
-      onProgress: (p) =>
-        say(
-          `${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requests} requests, ${p.requestsPerSecond.toFixed(0)} req/s, p90 ` +
-            `${p.p90Ms.toFixed(1)} ms, ${p.errors} errors`,
-        ),
-    });
+    const result = await runLoad(
+      fleetLoadOptions(config, fleet, {
+        // (Capacity mode took the branch above.)
+        mode: loadTest.mode === "capacity" ? "rate" : loadTest.mode,
+        concurrency: loadTest.mode === "rate" ? undefined : concurrency,
+        rate: loadTest.mode === "rate" ? loadTest.rate : undefined,
+        durationSeconds: loadTest.duration,
+        warmupSeconds: loadTest.warmup,
+        maxRequests: loadTest.maxRequests,
+        labels,
+        signal: options.signal,
+        progressIntervalMs: 3000,
+        onProgress: (p) =>
+          say(
+            `${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requests} requests, ${p.requestsPerSecond.toFixed(0)} req/s, p90 ` +
+              `${p.p90Ms.toFixed(1)} ms, ${p.errors} errors`,
+          ),
+      }),
+    );
     return withFailure({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false }, config);
   } finally {
     say("stopping servers ...");
