@@ -45,11 +45,8 @@ Examples:
     if (values.tune) {
       if (values["preview-only"]) throw new UsageError("--tune deploys and measures: drop --preview-only.");
       return tuneMatrixMain({
-        stacks: values.stacks
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
-        parallel: Number(values.parallel ?? "1"),
+        stacks: values.stacks,
+        parallel: values.parallel ?? "1",
         tuneBudget: values["tune-budget"] ?? DEFAULT_CLUSTER_TUNE_BUDGET,
         keep: values.keep,
         endpointCidr: values["endpoint-cidr"],

@@ -7,6 +7,7 @@ import { priceLabelsFrom } from "../commands/price-options.js";
 import { capacitySettings, loadSloOf } from "./capacity-run.js";
 import { timestampedDir, writeLocalResults } from "./local-report.js";
 import { runLocalStack, type GeneratorChoice, type LocalRun, type LocalRunOptions } from "./run-local.js";
+import { watchCtrlC } from "../ctrl-c.js";
 
 export interface LocalCommandOptions {
   readonly stack?: string;
@@ -79,13 +80,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   const pricing = priceLabelsFrom({ as: options.as, "usd-per-hour": options.usdPerHour });
   const log = deps.log ?? ((line: string) => console.log(line));
 
-  const abort = new AbortController();
-  const onSigint = () => {
-    log("\nCtrl-C: stopping the load test and the servers; results so far will be written.");
-    abort.abort(new Error("Interrupted by Ctrl-C"));
-  };
-  process.on("SIGINT", onSigint);
-  deps.interrupt?.addEventListener("abort", onSigint, { once: true });
+  const abort = watchCtrlC("\nCtrl-C: stopping the load test and the servers; results so far will be written.", log, deps.interrupt);
   const runs: { run: LocalRun; slo: FleetConfig["loadTest"]["slo"] }[] = [];
   try {
     for (const [index, config] of configs.entries()) {
@@ -100,8 +95,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
       }
     }
   } finally {
-    process.off("SIGINT", onSigint);
-    deps.interrupt?.removeEventListener("abort", onSigint);
+    abort.stop();
   }
   if (runs.length === 0) {
     log("Interrupted before any load test finished; nothing was written.");

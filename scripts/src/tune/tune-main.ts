@@ -13,6 +13,7 @@ import { fidelities, plannedSeconds, runTuneSearch, type TuneOutcome } from "./s
 import { tunedStackName, tunedStackPath } from "./stack-patch.js";
 import { writeTunedOutcome } from "./tuned-header.js";
 import { renderRankedTable } from "./tune-table.js";
+import { watchCtrlC } from "../ctrl-c.js";
 
 export interface TuneCommandOptions {
   readonly stack?: string;
@@ -74,13 +75,7 @@ export async function tuneMain(options: TuneCommandOptions, deps: TuneMainDepend
     throw new UsageError(`A budget of ${budgetSeconds} s cannot measure two candidates and then the final two: give --budget ${Math.ceil(least)}s or more.`);
   }
 
-  const abort = new AbortController();
-  const onSigint = () => {
-    log("\nCtrl-C: stopping the measurement and the servers; nothing will be written.");
-    abort.abort(new Error("Interrupted by Ctrl-C"));
-  };
-  process.on("SIGINT", onSigint);
-  deps.interrupt?.addEventListener("abort", onSigint, { once: true });
+  const abort = watchCtrlC("\nCtrl-C: stopping the measurement and the servers; nothing will be written.", log, deps.interrupt);
   let outcome: TuneOutcome;
   try {
     const slo = `${config.loadTest.slo.percentile}<=${config.loadTest.slo.thresholdMs}ms`;
@@ -105,8 +100,7 @@ export async function tuneMain(options: TuneCommandOptions, deps: TuneMainDepend
     log("Interrupted: nothing was written.");
     return 130;
   } finally {
-    process.off("SIGINT", onSigint);
-    deps.interrupt?.removeEventListener("abort", onSigint);
+    abort.stop();
   }
   log(`\n${renderRankedTable(outcome, config.loadTest.slo.percentile)}\n`);
   log(outcome.verdict);
