@@ -14,17 +14,8 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultStacksDir, loadStackConfig } from "@inference-fleet/fleet-config";
-import { capacityFromSteps, type CapacityStep } from "@inference-fleet/load-test";
-import {
-  capacitySettings,
-  describeStep,
-  ensureModel,
-  loadSloOf,
-  runCapacitySearch,
-  runCapacityStep,
-  runLabels,
-  startServerFleet,
-} from "@inference-fleet/scripts";
+import { capacityFromSteps, sloOfConfig, type CapacityStep } from "@inference-fleet/load-test";
+import { capacitySettings, describeStep, ensureModel, runCapacitySearch, runCapacityStep, runLabels, startServerFleet } from "@inference-fleet/scripts";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,7 +33,7 @@ if (!(from > 0 && to > from && stride > 0)) throw new Error("--from, --to and --
 const stacksDir = defaultStacksDir();
 const config = loadStackConfig(args.stack!, { stacksDir });
 const settings = capacitySettings(config, { budget: args.budget, precision: args.precision });
-const slo = loadSloOf(config);
+const slo = sloOfConfig(config);
 const log = (line: string) => console.log(`[${config.stack}] ${line}`);
 const modelDir = await ensureModel(config, path.dirname(stacksDir), log);
 const fleet = await startServerFleet(config, { modelDir, log });

@@ -10,6 +10,7 @@ import {
   nextRate,
   probeServers,
   runLoad,
+  sloOfConfig,
   stepFromResult,
   type CapacityStep,
   type CapacityVerdict,
@@ -88,12 +89,6 @@ export function capacitySettings(config: FleetConfig, overrides: CapacityOverrid
   };
 }
 
-/** The stack config's SLO in the load-test package's terms. */
-export function loadSloOf(config: FleetConfig): LoadSlo {
-  const { slo } = config.loadTest;
-  return { percentile: Number(slo.percentile.slice(1)), latencyMs: slo.thresholdMs, maxErrorRate: slo.maxErrorRate };
-}
-
 export interface CapacityRunOptions {
   readonly targets: readonly string[];
   readonly models: readonly string[];
@@ -128,7 +123,7 @@ export async function runCapacityStep(
   rate: number,
 ): Promise<{ result: LoadTestResult; step: CapacityStep }> {
   const { settings } = options;
-  const slo = loadSloOf(config);
+  const slo = sloOfConfig(config);
   const cut = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, cut.signal]) : cut.signal;
   const result = await runLoad(
@@ -168,7 +163,7 @@ export async function runCapacityStep(
  */
 export async function runCapacitySearch(config: FleetConfig, options: CapacityRunOptions): Promise<{ result: LoadTestResult; outcome: CapacityOutcome }> {
   const { settings, say } = options;
-  const slo = loadSloOf(config);
+  const slo = sloOfConfig(config);
   const steps: CapacityStep[] = [];
   const results: LoadTestResult[] = [];
   say(

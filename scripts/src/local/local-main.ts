@@ -1,10 +1,10 @@
 // `fleet local` wiring: stack configs, Ctrl-C, one stack or a comparison of several, results written and printed.
 import path from "node:path";
 import { defaultStacksDir, loadStackConfig, type FleetConfig } from "@inference-fleet/fleet-config";
-import { sloLabel } from "@inference-fleet/load-test";
+import { sloLabel, sloOfConfig } from "@inference-fleet/load-test";
 import { UsageError } from "../command.js";
 import { priceLabelsFrom } from "../commands/price-options.js";
-import { capacitySettings, loadSloOf } from "./capacity-run.js";
+import { capacitySettings } from "./capacity-run.js";
 import { timestampedDir, writeLocalResults } from "./local-report.js";
 import { runLocalStack, type GeneratorChoice, type LocalRun, type LocalRunOptions } from "./run-local.js";
 import { watchCtrlC } from "../ctrl-c.js";
@@ -54,7 +54,7 @@ export interface LocalMainDependencies {
  * the price this machine stands for (if given), and that it is one node, whatever number of servers it runs.
  */
 function withReportLabels(run: LocalRun, config: FleetConfig, pricing: Record<string, string>): LocalRun {
-  const labels = { ...run.result.labels, servers: "1", slo: sloLabel(loadSloOf(config)), ...pricing };
+  const labels = { ...run.result.labels, servers: "1", slo: sloLabel(sloOfConfig(config)), ...pricing };
   return { ...run, result: { ...run.result, labels } };
 }
 

@@ -10,8 +10,7 @@
 // bill by the number of candidates. Redeploying keeps the cluster and its nodes (only the Deployment
 // rolls, a minute or two), so the search costs one fleet's nodes for its budget.
 import { envNameFor, type FleetConfig } from "@inference-fleet/fleet-config";
-import { capacityFromSteps, mergeSteps, type CapacityVerdict, type LoadTestResult } from "@inference-fleet/load-test";
-import { loadSloOf } from "../local/capacity-run.js";
+import { capacityFromSteps, mergeSteps, sloOfConfig, type CapacityVerdict, type LoadTestResult } from "@inference-fleet/load-test";
 import { linePrefixer } from "../line-prefixer.js";
 import { fieldValues, type TuneCandidate } from "../tune/candidate.js";
 import type { Evaluator, Fidelity } from "../tune/search.js";
@@ -34,7 +33,7 @@ export const capacityOfPodResults: CapacityReader = (results, config) => {
   if (steps.length === 0) {
     throw new Error("The load-test Job wrote no capacity steps: its results have no `capacity` (loadTest.mode must be capacity for a tuning run).");
   }
-  return capacityFromSteps(mergeSteps(steps), loadSloOf(config));
+  return capacityFromSteps(mergeSteps(steps), sloOfConfig(config));
 };
 
 /** The FLEET_* overrides that turn the stack into one candidate measured at one fidelity: the server settings and a k6 capacity search. */
