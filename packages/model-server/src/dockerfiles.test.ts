@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { MALLOC_TUNABLES } from "./process/malloc-tunables.js";
 
 const PACKAGE_DIR = fileURLToPath(new URL("../", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -54,6 +55,10 @@ describe.each(["Dockerfile", "Dockerfile.gpu"])("%s", (file) => {
 
   it("keeps writes in a cache dir that can be a mounted emptyDir (read-only root filesystem)", () => {
     expect(all(runtime, "ENV").join(" ")).toMatch(/CACHE_DIR=\/tmp\/models/);
+  });
+
+  it("sets malloc as every other way of starting the server does (GLIBC_TUNABLES, read only at process start)", () => {
+    expect(all(runtime, "ENV").join(" ")).toContain(`GLIBC_TUNABLES=${MALLOC_TUNABLES}`);
   });
 
   it("copies only paths that exist in the repository (the build context is the repo root)", () => {

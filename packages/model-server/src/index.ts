@@ -28,6 +28,7 @@ export { inThreadSessions, type ModelSession, type SessionFactory } from "./infe
 export { WorkerSessions, sessionFactory } from "./inference/worker-sessions.js";
 export { convertModelDirs, convertToOrtFormat, ORT_MODEL_FILE } from "./inference/ort-format-cache.js";
 export { freePort } from "./process/free-port.js";
+export { hasMallocTunables, MALLOC_TUNABLES, rerunWithMallocTunables, withMallocTunables } from "./process/malloc-tunables.js";
 export {
   modelServerLaunch,
   ServerProcess,

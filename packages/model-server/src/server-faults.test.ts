@@ -96,6 +96,39 @@ describe("slow and vanishing clients", () => {
     expect(closedLine!.err).toBeUndefined();
   });
 
+  it("answers 503 + Retry-After, unread, to bodies beyond MAX_BODY_BYTES_IN_FLIGHT, keeps serving, and takes bodies again once they leave", async () => {
+    const { server } = await serverWith({ maxBodyBytes: 16 * 1024, maxBodyBytesInFlight: 64 * 1024 });
+    const head = (length: number) => `POST /predictions/model0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+    // Four 16 KB uploads fill the budget; each withholds its last byte.
+    const held = await Promise.all(Array.from({ length: 4 }, () => openSocket(server.port)));
+    for (const socket of held) socket.write(head(16 * 1024) + " ".repeat(16 * 1024 - 1));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const socket = await openSocket(server.port);
+        const closed = untilClosed(socket);
+        socket.write(head(16 * 1024) + " ".repeat(1000));
+        return closed;
+      }),
+    );
+    for (const { answer } of refused) {
+      expect(answer).toMatch(/^HTTP\/1\.1 503/);
+      expect(answer).toMatch(/\r\nretry-after: 1\r\n/i);
+      expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+      expect(answer).toContain("as many request bodies as it has room for");
+    }
+    // A request without a body needs no room: it is answered meanwhile.
+    expect((await fetch(`${server.url}/predictions/model0`)).status).toBe(200);
+    held.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const answer = await fetch(`${server.url}/predictions/model0`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ seq_0: "who?", seq_1: "Ann wrote it." }),
+    });
+    expect(answer.status).toBe(200);
+  });
+
   it("refuses connections past MAX_CONNECTIONS with one clear log line (HEALTH_PORT still answers), and serves again once they leave", async () => {
     const healthPort = await freePort();
     const { server, logs } = await serverWith({ maxConnections: 16, healthPort });

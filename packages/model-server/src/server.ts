@@ -8,6 +8,7 @@ import { readCpuBudget, type CpuBudget } from "./config/cpu-budget.js";
 import type { ServerSettings } from "./config/settings.js";
 import { createApp, metricsHandler, type ServerState } from "./http/app.js";
 import { AbandonedBodies } from "./http/abandoned-bodies.js";
+import { BodyBudget } from "./http/body-budget.js";
 import { createHealthApp } from "./http/health-app.js";
 import { closeWithin, listen, type ListenerLimits } from "./http/listener.js";
 import { ServerMetrics } from "./http/server-metrics.js";
@@ -117,10 +118,11 @@ export async function startServer(
     state,
     postprocess: settings.postprocess,
     maxBodyBytes: settings.maxBodyBytes,
+    bodyBudget: new BodyBudget(settings.maxBodyBytesInFlight),
     exposeMetrics: settings.metricsPort === undefined,
     errorLog: logger,
     ...(settings.quiet ? {} : { requestLog: logger }),
-    onClientClosed: (bytes) => abandoned.note(bytes),
+    onBodyAbandoned: (bytes) => abandoned.note(bytes),
   });
   const servers: Server[] = [];
   let metricsServer: Server | undefined;

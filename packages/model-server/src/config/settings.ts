@@ -60,6 +60,15 @@ export const serverSettingsSchema = serverSchema
       .min(1024)
       .max(64 * 1024 * 1024)
       .default(256 * 1024),
+    /**
+     * Request bodies' bytes all connections together may hold while being read (each reserves its Content-Length, MAX_BODY_BYTES
+     * when chunked); a request that does not fit gets 503 + Retry-After before its body is read, so slow uploads cannot pile up memory.
+     */
+    maxBodyBytesInFlight: z
+      .int()
+      .min(64 * 1024)
+      .max(4 * 1024 ** 3)
+      .default(32 * 1024 * 1024),
     /** A request's headers must arrive within this; slower connections are closed with 408 (Node's default is 60 s). */
     headersTimeoutMs: z.int().min(1000).max(600_000).default(10_000),
     /** After its headers, a request's body must arrive within this (a 256 KB body needs milliseconds; a withheld last byte holds memory). */
@@ -94,6 +103,7 @@ export const SETTINGS_ENV: Readonly<Record<keyof ServerSettings, string>> = {
   metricsHost: "METRICS_HOST",
   healthPort: "HEALTH_PORT",
   maxBodyBytes: "MAX_BODY_BYTES",
+  maxBodyBytesInFlight: "MAX_BODY_BYTES_IN_FLIGHT",
   modelRepo: "MODEL_REPO",
   maxResidentMb: "MAX_RESIDENT_MB",
   serverIndex: "SERVER_INDEX",

@@ -1,4 +1,4 @@
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
@@ -8,6 +8,7 @@ import type { LoadedModel, ModelRegistry } from "../model/model-registry.js";
 import { ModelUnavailableError } from "../model/model-repository.js";
 import { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "../sample-defaults.js";
 import { QuestionTooLongError } from "../tokenizer/wordpiece-tokenizer.js";
+import { BodyBudgetError, reserveBody, type BodyBudget } from "./body-budget.js";
 import { bytesRead, clientClosed, pauseReading } from "./connection.js";
 import { live, readyHandler } from "./health-app.js";
 import { InputError } from "./input-error.js";
@@ -28,14 +29,16 @@ export interface AppDeps {
   readonly state: ServerState;
   readonly postprocess: boolean;
   readonly maxBodyBytes: number;
+  /** Bytes of bodies all requests together may hold while read (MAX_BODY_BYTES_IN_FLIGHT); none when undefined. */
+  readonly bodyBudget?: BodyBudget;
   /** Serve GET /metrics on this app (false when it has a port of its own). */
   readonly exposeMetrics: boolean;
   /** Per-request log lines; undefined when QUIET. Errors go to errorLog either way. */
   readonly requestLog?: Logger;
   readonly errorLog: Logger;
   readonly serverVersion?: string;
-  /** Hears of each client that left before its request was complete, with the bytes read of it. */
-  readonly onClientClosed?: (bytesRead: number) => void;
+  /** Hears of each body the server will not finish reading (its client left, or it was refused room), with about the bytes read of it. */
+  readonly onBodyAbandoned?: (bytesRead: number) => void;
 }
 
 type Env = { Variables: { route: string; model: string; cold: boolean | undefined } };
@@ -82,6 +85,15 @@ export function createApp(deps: AppDeps) {
       throw new InputError(`The body is larger than ${deps.maxBodyBytes} bytes; send less text or fewer sequences per request.`, 413);
     },
   });
+  // A body too large is 413 before the budget is asked; one that fits the limit but not the budget is 503.
+  const reserve = deps.bodyBudget === undefined ? undefined : reserveBody(deps.bodyBudget, deps.maxBodyBytes);
+  const guardBody: MiddlewareHandler<Env> =
+    reserve === undefined
+      ? limitBody
+      : (c, next) =>
+          limitBody(c, async () => {
+            await reserve(c, next);
+          });
   const lookup = (c: Context<Env>, name: string): Promise<LoadedModel | undefined> => {
     // A lazy registry: note whether this request waits for a load (cold) or finds the model resident (warm).
     if (registry.isResident !== undefined) c.set("cold", !registry.isResident(name));
@@ -167,21 +179,21 @@ export function createApp(deps: AppDeps) {
   const routes: Route<Env>[] = [
     { method: "GET", path: "/", handler: (c) => c.json({ Status: "Healthy" }) },
     { method: "GET", path: "/predictions/:model", handler: (c) => predict(c, false) },
-    { method: "POST", path: "/predictions/:model", middleware: limitBody, handler: (c) => predict(c, true) },
+    { method: "POST", path: "/predictions/:model", middleware: guardBody, handler: (c) => predict(c, true) },
     { method: "GET", path: "/v2/health/live", handler: live },
     { method: "GET", path: "/v2/health/ready", handler: serverReady },
     { method: "GET", path: "/v2", handler: serverMetadata },
     { method: "GET", path: "/v2/models/:model", handler: describeModel },
     { method: "GET", path: "/v2/models/:model/ready", handler: modelReady },
-    { method: "POST", path: "/v2/models/:model/infer", middleware: limitBody, handler: infer },
-    { method: "POST", path: "/v2/repository/index", middleware: limitBody, handler: repositoryIndex },
+    { method: "POST", path: "/v2/models/:model/infer", middleware: guardBody, handler: infer },
+    { method: "POST", path: "/v2/repository/index", middleware: guardBody, handler: repositoryIndex },
     ...(deps.exposeMetrics ? [{ method: "GET", path: "/metrics", listed: false, handler: metricsHandler(metrics) } as const] : []),
   ];
   registerRoutes(app, routes, errorJson);
 
   app.onError((error, c) => {
     if (clientClosed(c)) {
-      deps.onClientClosed?.(bytesRead(c));
+      deps.onBodyAbandoned?.(bytesRead(c));
       // The client hung up (or a read timeout cut it) before sending its whole request: its own outcome, not a server error.
       deps.errorLog.info({ method: c.req.method, path: c.req.path }, "client closed the connection before its request was complete");
       return new Response(null, { status: CLIENT_CLOSED });
@@ -191,6 +203,12 @@ export function createApp(deps: AppDeps) {
     if (error instanceof QueueFullError) {
       pauseReading(c, error.retryAfterSeconds * 1000);
       return errorJson(c, 503, error.message, { "Retry-After": String(error.retryAfterSeconds) });
+    }
+    // Connection: close, so Node does not read the body it was refused room for.
+    if (error instanceof BodyBudgetError) {
+      // What Node read of it before the refusal (up to ~64 KB a connection) is garbage now: after a burst, collected at once.
+      deps.onBodyAbandoned?.(bytesRead(c));
+      return errorJson(c, 503, error.message, { "Retry-After": String(error.retryAfterSeconds), Connection: "close" });
     }
     if (error instanceof RequestTimeoutError) return errorJson(c, 504, error.message);
     if (error instanceof ModelUnavailableError) return errorJson(c, 503, error.message, { "Retry-After": String(error.retryAfterSeconds) });

@@ -198,6 +198,12 @@ export class ModelRepository implements ModelRegistry {
       const maxSeqLength = servedSeqLength(files, options.maxSeqLength);
       const size = (await stat(files.modelPath)).size;
       this.makeRoom(size);
+      // Evicted sessions are released after a grace period: wait for them, so loads in quick succession
+      // do not hold more sessions (and their model bytes) at once than the budget allows.
+      while (!this.budget.fitsOnceReleased(this.budget.costOf(size)) && this.pendingRelease.size > 0) {
+        await Promise.race(this.pendingRelease);
+        this.makeRoom(size);
+      }
       fileBytes = size;
       this.budget.reserve(size);
       const session = await (options.sessions ?? inThreadSessions).open(files.modelPath, { padding: options.padding, maxSeqLength }, options, options.warn);
@@ -244,7 +250,7 @@ export class ModelRepository implements ModelRegistry {
     const resident = entry.resident!;
     entry.resident = undefined;
     this.lru.delete(entry.name);
-    this.budget.release(resident.fileBytes);
+    this.budget.releasing(resident.fileBytes);
     this.options.events?.onEvict?.(entry.name);
     const release = new Promise<void>((resolve) => {
       const attempt = () => {
@@ -252,7 +258,10 @@ export class ModelRepository implements ModelRegistry {
         resident.session
           .release()
           .catch((error: unknown) => this.options.warn(`Releasing the session of ${entry.name} failed: ${(error as Error).message}`))
-          .finally(resolve);
+          .finally(() => {
+            this.budget.released(resident.fileBytes);
+            resolve();
+          });
       };
       setTimeout(attempt, this.options.releaseGraceMs ?? 50);
     });

@@ -11,6 +11,9 @@ export const SESSION_OVERHEAD_BYTES = 3 * 1024 * 1024;
 export class ResidentBudget {
   private files = 0;
   private count = 0;
+  /** Evicted models whose sessions are not released yet: their memory is still held. */
+  private releasingFiles = 0;
+  private releasingCount = 0;
   private overhead = SESSION_OVERHEAD_BYTES;
   private readonly baseRss: number;
 
@@ -48,6 +51,23 @@ export class ResidentBudget {
   release(fileBytes: number): void {
     this.files -= fileBytes;
     this.count--;
+  }
+
+  /** An evicted model: no longer resident, but counted by fitsOnceReleased until `released`. */
+  releasing(fileBytes: number): void {
+    this.release(fileBytes);
+    this.releasingFiles += fileBytes;
+    this.releasingCount++;
+  }
+
+  released(fileBytes: number): void {
+    this.releasingFiles -= fileBytes;
+    this.releasingCount--;
+  }
+
+  /** Whether `extraBytes` more fit with the sessions still being released counted too: what the process really holds. */
+  fitsOnceReleased(extraBytes: number): boolean {
+    return this.bytes + this.releasingFiles + this.releasingCount * this.overhead + extraBytes <= this.maxBytes;
   }
 
   /**

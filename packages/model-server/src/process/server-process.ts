@@ -6,6 +6,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.js";
+import { withMallocTunables } from "./malloc-tunables.js";
 
 /** How to start one server: a command and the environment the model server reads its settings from. */
 export interface ServerLaunch {
@@ -128,13 +129,14 @@ const WORKSPACE_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
 /**
  * The model server's own entry (src/main.ts through tsx when running from source, dist/main.js when
- * built) with `env` over this process's environment; `cpus` (e.g. "1") pins it with taskset.
+ * built) with `env` over this process's environment, and malloc set as the container sets it
+ * (see malloc-tunables.ts); `cpus` (e.g. "1") pins it with taskset.
  */
 export function modelServerLaunch(env: Record<string, string>, options: { cpus?: string } = {}): ServerLaunch {
   const node = [...(FROM_SOURCE ? ["--conditions=source", "--import", "tsx"] : []), ENTRY];
   const pinned =
     options.cpus === undefined ? { command: process.execPath, args: node } : { command: "taskset", args: ["-c", options.cpus, process.execPath, ...node] };
-  return { ...pinned, env: { ...process.env, ...env }, cwd: WORKSPACE_ROOT };
+  return { ...pinned, env: withMallocTunables({ ...process.env, ...env }), cwd: WORKSPACE_ROOT };
 }
 
 export interface StartServerProcessOptions {
