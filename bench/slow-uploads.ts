@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "3000" },
     "body-kb": { type: "string", default: "250" },
     "hold-seconds": { type: "string", default: "10" },
+    "idle-seconds": { type: "string", default: "20" },
     "server-core": { type: "string", default: "1" },
     /** GLIBC_TUNABLES for the server, e.g. glibc.malloc.mmap_threshold=4096 (bodies' buffers then go back to the OS when freed). */
     "glibc-tunables": { type: "string" },
@@ -98,6 +99,10 @@ async function main(): Promise<void> {
     await sleep(5000);
     const after5 = rssMb(server);
     console.error(`5 s after: RSS ${after5.toFixed(0)} MB, ${await heapMb(server)}`);
+    // Idle: V8's memory reducer and glibc's trimming act when allocation stops, not at once.
+    await sleep(Number(args["idle-seconds"]) * 1000);
+    const afterIdle = rssMb(server);
+    console.error(`${args["idle-seconds"]} s later, idle: RSS ${afterIdle.toFixed(0)} MB, ${await heapMb(server)}`);
     // Ordinary traffic after they left: garbage is collected when the heap is in use, not while idle.
     const trafficUntil = performance.now() + 10_000;
     const answer = () => fetch(`${server!.url}/predictions/model0`).then((r) => r.text());
