@@ -119,6 +119,9 @@ describe("slow and vanishing clients", () => {
     }
     // A request without a body needs no room: it is answered meanwhile.
     expect((await fetch(`${server.url}/predictions/model0`)).status).toBe(200);
+    // The refusals count against their route, where the 5xx alarms look, not as "unmatched".
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/model_server_requests_total\{route="\/predictions\/:model",model="-",status="503"\} 20\b/);
     held.forEach((socket) => socket.destroy());
     await new Promise((resolve) => setTimeout(resolve, 200));
     const answer = await fetch(`${server.url}/predictions/model0`, {

@@ -46,7 +46,17 @@ export function registerRoutes<E extends { Variables: { route: string } }>(
       return route.handler(c);
     };
     const register = route.method === "GET" ? app.get.bind(app) : app.post.bind(app);
-    if (route.middleware) register(route.path, route.middleware, handler);
+    const middleware = route.middleware;
+    // Labelled before the middleware too: a 413 or a body-budget 503 it answers belongs to this route.
+    if (middleware)
+      register(
+        route.path,
+        (c, next) => {
+          c.set("route", route.path);
+          return middleware(c, next);
+        },
+        handler,
+      );
     else register(route.path, handler);
   }
   for (const [path, allow] of allowedMethods(routes)) {
