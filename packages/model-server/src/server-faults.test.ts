@@ -117,11 +117,18 @@ describe("slow and vanishing clients", () => {
       expect(answer).toMatch(/\r\nconnection: close\r\n/i);
       expect(answer).toContain("as many request bodies as it has room for");
     }
+    // A chunked upload asks for MAX_BODY_BYTES before a byte is read: refused too, though it never ends its body.
+    const chunked = await openSocket(server.port);
+    const chunkedClosed = untilClosed(chunked);
+    chunked.write(
+      `POST /predictions/model0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n${" ".repeat(1024)}\r\n`,
+    );
+    expect((await chunkedClosed).answer).toMatch(/^HTTP\/1\.1 503[\s\S]*retry-after: 1\r\n/i);
     // A request without a body needs no room: it is answered meanwhile.
     expect((await fetch(`${server.url}/predictions/model0`)).status).toBe(200);
     // The refusals count against their route, where the 5xx alarms look, not as "unmatched".
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toMatch(/model_server_requests_total\{route="\/predictions\/:model",model="-",status="503"\} 20\b/);
+    expect(metrics).toMatch(/model_server_requests_total\{route="\/predictions\/:model",model="-",status="503"\} 21\b/);
     held.forEach((socket) => socket.destroy());
     await new Promise((resolve) => setTimeout(resolve, 200));
     const answer = await fetch(`${server.url}/predictions/model0`, {

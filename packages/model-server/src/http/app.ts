@@ -85,14 +85,15 @@ export function createApp(deps: AppDeps) {
       throw new InputError(`The body is larger than ${deps.maxBodyBytes} bytes; send less text or fewer sequences per request.`, 413);
     },
   });
-  // A body too large is 413 before the budget is asked; one that fits the limit but not the budget is 503.
+  // The budget is asked before bodyLimit, which reads a chunked body whole before it calls next. A declared
+  // length over the limit asks for nothing and gets bodyLimit's 413; one that fits the limit but not the budget is 503.
   const reserve = deps.bodyBudget === undefined ? undefined : reserveBody(deps.bodyBudget, deps.maxBodyBytes);
   const guardBody: MiddlewareHandler<Env> =
     reserve === undefined
       ? limitBody
       : (c, next) =>
-          limitBody(c, async () => {
-            await reserve(c, next);
+          reserve(c, async () => {
+            await limitBody(c, next);
           });
   const lookup = (c: Context<Env>, name: string): Promise<LoadedModel | undefined> => {
     // A lazy registry: note whether this request waits for a load (cold) or finds the model resident (warm).

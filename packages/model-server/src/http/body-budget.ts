@@ -37,14 +37,17 @@ export class BodyBudget {
   }
 }
 
-/** The bytes a request's body may take: its Content-Length, or `maxBodyBytes` when chunked (bodyLimit cuts it there). */
+/**
+ * The bytes a request's body may take: its Content-Length, or `maxBodyBytes` when chunked (bodyLimit cuts it there);
+ * 0 for a declared length over the limit, which bodyLimit refuses with 413 before reading it.
+ */
 function bodyBytes(contentLength: string | undefined, chunked: boolean, maxBodyBytes: number): number {
   if (chunked) return maxBodyBytes;
   const length = Number(contentLength);
-  return Number.isSafeInteger(length) && length > 0 ? Math.min(length, maxBodyBytes) : 0;
+  return Number.isSafeInteger(length) && length > 0 && length <= maxBodyBytes ? length : 0;
 }
 
-/** Middleware for routes that read a body, after the body limit: reserves the body's bytes for the request's life, or throws BodyBudgetError. */
+/** Middleware for routes that read a body, before the body limit: reserves the body's bytes for the request's life, or throws BodyBudgetError. */
 export function reserveBody(budget: BodyBudget, maxBodyBytes: number): MiddlewareHandler {
   return async (c, next) => {
     const bytes = bodyBytes(c.req.header("content-length"), c.req.header("transfer-encoding") !== undefined, maxBodyBytes);
