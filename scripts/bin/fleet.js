@@ -6,5 +6,12 @@ import { register as registerTsx } from "tsx/esm/api";
 
 register("./source-condition.js", import.meta.url);
 registerTsx();
-const { main } = await import("../src/cli.ts");
-process.exitCode = await main(process.argv.slice(2));
+// malloc reads its settings only at start, so `fleet serve` without them (see MALLOC_TUNABLES) serves from a
+// child that has them, before anything else is loaded here. Programs that call main() themselves serve in place.
+const { hasMallocTunables, rerunWithMallocTunables } = await import("@inference-fleet/model-server/settings");
+if (process.argv[2] === "serve" && !hasMallocTunables(process.env)) {
+  process.exitCode = await rerunWithMallocTunables();
+} else {
+  const { main } = await import("../src/cli.ts");
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -13,3 +13,4 @@ export {
   type SettingsFlags,
 } from "./config/settings.js";
 export { modelPrecision } from "./model/model-precision.js";
+export { hasMallocTunables, MALLOC_TUNABLES, rerunWithMallocTunables, withMallocTunables } from "./process/malloc-tunables.js";

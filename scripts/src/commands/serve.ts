@@ -1,11 +1,4 @@
-import {
-  hasMallocTunables,
-  rerunWithMallocTunables,
-  serveFromEnvironment,
-  serverSettingsSchema,
-  type SettingsFlagNames,
-  type SettingsFlags,
-} from "@inference-fleet/model-server";
+import { serveFromEnvironment, serverSettingsSchema, type SettingsFlagNames, type SettingsFlags } from "@inference-fleet/model-server";
 import { defineCommand, UsageError } from "../command.js";
 
 const flag = (description: string, valueName?: string) => ({ type: "string" as const, description, ...(valueName ? { valueName } : {}) });
@@ -90,9 +83,6 @@ Stops on Ctrl-C or SIGTERM after the requests in flight finish.`,
       inferenceWorkers: values["inference-workers"],
     };
     const env = process.env;
-    // malloc reads its settings only at start: serve from a child that has the container's (see MALLOC_TUNABLES).
-    // Only as the `fleet` command itself; run() called inside another program (tests) serves in place.
-    if (!hasMallocTunables(env) && /(^|[/\\])fleet(\.js)?$/.test(process.argv[1] ?? "")) return rerunWithMallocTunables();
     if (flags.modelSource === undefined && flags.modelRepo === undefined && !env["MODEL_DIR"] && !env["MODEL_SOURCE"] && !env["MODEL_REPO"]) {
       console.error(`fleet serve: no --model-dir (MODEL_DIR) given: serving ${DEFAULT_MODEL_DIR} (the default).`);
     }

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
-import { fleetServerEnvironment, freePort, ServerProcess, type ServerLaunch } from "@inference-fleet/model-server";
+import { fleetServerEnvironment, freePort, ServerProcess, withMallocTunables, type ServerLaunch } from "@inference-fleet/model-server";
 
 const FLEET_BIN = fileURLToPath(new URL("../../bin/fleet.js", import.meta.url));
 
@@ -17,9 +17,12 @@ export function serverEnvironment(config: FleetConfig, modelDir: string, port: n
   return fleetServerEnvironment(config, { modelSource: modelDir, index, port, host: "127.0.0.1" });
 }
 
-/** `node scripts/bin/fleet.js serve`, the same entry as `npx fleet serve`, with the settings in its environment. */
+/**
+ * `node scripts/bin/fleet.js serve`, the same entry as `npx fleet serve`, with the settings in its environment and
+ * malloc set as the container sets it, so `fleet serve` serves in place instead of starting itself again.
+ */
 export function fleetServeLaunch(env: Record<string, string>): ServerLaunch {
-  return { command: process.execPath, args: [FLEET_BIN, "serve"], env: { ...process.env, ...env } };
+  return { command: process.execPath, args: [FLEET_BIN, "serve"], env: withMallocTunables({ ...process.env, ...env }) };
 }
 
 export interface ServerFleet {
