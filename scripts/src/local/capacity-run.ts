@@ -2,7 +2,7 @@
 // are already up. Each step is one run of the built-in generator in rate mode (its warm-up left
 // out); which rate comes next, and whether a step holds, is decided by the pure planner and judge
 // in @inference-fleet/load-test, the same functions that read k6 staircases.
-import { getInstanceType, parseDurationSeconds, usdPerMillionInferences, type FleetConfig } from "@inference-fleet/fleet-config";
+import { parseDurationSeconds, type FleetConfig } from "@inference-fleet/fleet-config";
 import {
   capacityFromSteps,
   isClearBreach,
@@ -11,6 +11,7 @@ import {
   probeServers,
   runLoad,
   sloOfConfig,
+  stepAtCapacity,
   stepFromResult,
   type CapacityStep,
   type CapacityVerdict,
@@ -42,15 +43,6 @@ export interface CapacityOverrides {
   readonly growth?: number;
 }
 
-/** What a capacity run adds to a local run: the answer, and its price when the instance type has one. */
-export interface CapacityOutcome {
-  readonly verdict: CapacityVerdict;
-  readonly instanceType: string;
-  readonly instances: number;
-  readonly usdPerHour?: number;
-  readonly usdPerMillionInferences?: number;
-}
-
 /** A step needs this much of its measured window before it may be cut short: a few slow first responses are no verdict. */
 const MIN_SECONDS_BEFORE_CUT = 3;
 /** Idle time after a step that broke the SLO. */
@@ -61,7 +53,7 @@ export function capacitySettings(config: FleetConfig, overrides: CapacityOverrid
   const { capacity } = config.loadTest;
   let budgetSeconds = capacity.budget;
   if (overrides.budget !== undefined) {
-    const seconds = typeof overrides.budget === "number" ? overrides.budget : parseDurationSeconds(overrides.budget);
+    const seconds = parseDurationSeconds(overrides.budget);
     if (seconds === undefined || !(seconds > 0)) throw new UsageError(`--budget must be a duration such as 3m, 90s or 1m30s, got "${overrides.budget}".`);
     budgetSeconds = seconds;
   }
@@ -161,7 +153,7 @@ export async function runCapacityStep(
  * figures are those of the step at the capacity (the lowest step when none held), with the
  * capacity and every step's histogram under `capacity`.
  */
-export async function runCapacitySearch(config: FleetConfig, options: CapacityRunOptions): Promise<{ result: LoadTestResult; outcome: CapacityOutcome }> {
+export async function runCapacitySearch(config: FleetConfig, options: CapacityRunOptions): Promise<{ result: LoadTestResult; verdict: CapacityVerdict }> {
   const { settings, say } = options;
   const slo = sloOfConfig(config);
   const steps: CapacityStep[] = [];
@@ -199,21 +191,7 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
     );
   }
   const verdict = capacityFromSteps(steps, slo);
-  const at = steps.indexOf(steps.find((s) => s.offeredRate === verdict.capacityAtSlo) ?? steps.reduce((a, b) => (b.offeredRate < a.offeredRate ? b : a)));
+  const at = steps.indexOf(stepAtCapacity(steps, verdict.capacityAtSlo)!);
   const result: LoadTestResult = { ...results[at]!, labels: { ...options.labels }, capacity: { capacityAtSlo: verdict.capacityAtSlo, slo, steps } };
-  return { result, outcome: price(config, verdict) };
-}
-
-function price(config: FleetConfig, verdict: CapacityVerdict): CapacityOutcome {
-  const instanceType = config.instanceType;
-  const instances = config.cluster.fleetNodes;
-  const perHour = getInstanceType(instanceType).onDemandUsdPerHour;
-  if (!(perHour > 0) || verdict.capacityAtSlo <= 0) return { verdict, instanceType, instances };
-  return {
-    verdict,
-    instanceType,
-    instances,
-    usdPerHour: perHour * instances,
-    usdPerMillionInferences: usdPerMillionInferences(instanceType, verdict.capacityAtSlo, instances),
-  };
+  return { result, verdict };
 }

@@ -2,7 +2,7 @@
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { runLoad, type LoadTestResult } from "@inference-fleet/load-test";
 import { acceleratorFallback } from "../accelerator-check.js";
-import { capacitySettings, runCapacitySearch, type CapacityOutcome, type CapacitySettings } from "./capacity-run.js";
+import { capacitySettings, runCapacitySearch, type CapacitySettings } from "./capacity-run.js";
 import { ensureModel } from "./ensure-model.js";
 import { findBinary } from "./find-binary.js";
 import { fleetLoadOptions } from "./load-options.js";
@@ -36,8 +36,6 @@ export interface LocalRun {
   readonly sloBreachReported: boolean;
   /** Why the measurement must not count although it was written (e.g. a GPU stack served by CPU). */
   readonly failure?: string;
-  /** A capacity search's answer and price (its steps are in result.capacity). */
-  readonly capacity?: CapacityOutcome;
 }
 
 /** How a run is named in reports: the stack and what distinguishes its fleet. */
@@ -85,7 +83,7 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
     const { loadTest } = config;
     const labels = runLabels(config);
     if (capacity) {
-      const { result, outcome } = await runCapacitySearch(config, {
+      const { result } = await runCapacitySearch(config, {
         targets: fleet.targets,
         models: fleet.models,
         labels,
@@ -94,7 +92,7 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
         signal: options.signal,
         say,
       });
-      const run = { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false, capacity: outcome };
+      const run = { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false };
       return withFailure(run, config);
     }
     const concurrency = loadTest.concurrency * loadTest.pods;

@@ -54,7 +54,7 @@ export function localEvaluator(config: FleetConfig, options: LocalEvaluatorOptio
         startRate: Math.max(1, roundRate(start * START_SHARE)),
         growth: GROWTH,
       });
-      const { result, outcome } = await runCapacitySearch(tuned, {
+      const { result, verdict } = await runCapacitySearch(tuned, {
         ...fleet,
         servers,
         labels: runLabels(tuned),
@@ -63,7 +63,6 @@ export function localEvaluator(config: FleetConfig, options: LocalEvaluatorOptio
         signal,
         say: () => {},
       });
-      const { verdict } = outcome;
       const percentile = `p${verdict.slo.percentile}` as const;
       const at = verdict.atCapacity?.latencyMs as Record<string, number> | undefined;
       return {
