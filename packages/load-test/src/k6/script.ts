@@ -77,8 +77,8 @@ export default function (data?: K6SetupData): void {
     tags: { name: "predictions" },
   });
   if (warmingUp(data)) return;
-  // Tagged samples count in the metric and in the step's submetric alike.
-  const tags = stepOf.get(exec.scenario.name)?.tags;
+  // Tagged samples count in the metric and in the step's submetric alike; other modes skip the scenario lookup per request.
+  const tags = config.staircase ? stepOf.get(exec.scenario.name)?.tags : undefined;
   measuredRequests.add(1, tags);
   if (response.status !== 0) {
     latencyBuckets[bucketIndex(response.timings.duration)]!.add(1, tags);
