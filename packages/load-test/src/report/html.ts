@@ -57,7 +57,7 @@ function runNote(run: RunSummary): string {
 
 function card(run: RunSummary, index: number, name: string): string {
   const r = run.result;
-  const slo = run.capacity?.slo ?? run.slo;
+  const slo = run.slo;
   const kpi = (value: string, label: string) => `<div class="kpi"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`;
   const rate = run.capacity ? "capacity at the SLO, per node" : "measured throughput, per node";
   const kpis = [
@@ -92,7 +92,7 @@ function percentileLines(points: Array<{ x: number; p50: number; p90: number; p9
 
 /** The latency-throughput curve of a capacity search, with the SLO line and the capacity marked; one point for other runs. */
 function curve(run: RunSummary, name: string): string {
-  const slo = run.capacity?.slo ?? run.slo;
+  const slo = run.slo;
   const guides: Guide[] = slo ? [{ axis: "y", value: slo.latencyMs, label: `SLO ${describeSlo(slo)}`, kind: "slo" }] : [];
   if (!run.capacity) {
     const l = run.result.latencyMs;
@@ -190,7 +190,7 @@ function timeCharts(runs: RunSummary[], names: string[]): string {
   });
   const latency = runs.map((run, i) => {
     const rows = seriesRows(run.result).filter((p) => p.p50 !== undefined);
-    const slo = run.capacity?.slo ?? run.slo;
+    const slo = run.slo;
     const title = `Latency over time: ${names[i]}${run.capacity ? " (the step at the capacity)" : ""}`;
     const chart = lineChart({
       title,

@@ -57,7 +57,7 @@ export function buildVerdict(runs: readonly RunSummary[]): Verdict {
   let headline: string;
   const [best, second] = ranked;
   if (!best) {
-    const slos = [...new Set(runs.map((run) => (run.capacity?.slo ?? run.slo) && describeSlo((run.capacity?.slo ?? run.slo)!)).filter(Boolean))];
+    const slos = [...new Set(runs.map((run) => run.slo && describeSlo(run.slo)).filter(Boolean))];
     headline = `No run holds its SLO${slos.length === 1 ? ` (${slos[0]})` : ""}: see each run below.`;
   } else {
     headline = `${best.name}: ${rateText(best.run)}, ${costText(best.run)}`;
