@@ -10,6 +10,7 @@ import {
   type LoadTestResult,
 } from "@inference-fleet/load-test";
 import { defineCommand, UsageError } from "../command.js";
+import { watchCtrlC } from "../ctrl-c.js";
 
 function positiveNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -89,12 +90,7 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
       if (eq <= 0) throw new UsageError(`--label "${pair}" is not KEY=VALUE.`);
       labels[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
-    const controller = new AbortController();
-    const onSigint = () => {
-      process.stderr.write("\nStopping: writing the results of the requests that finished.\n");
-      controller.abort();
-    };
-    process.once("SIGINT", onSigint);
+    const ctrlC = watchCtrlC("\nStopping: writing the results of the requests that finished.", (line) => process.stderr.write(`${line}\n`));
     const tty = process.stderr.isTTY;
     try {
       const result = await runLoad({
@@ -117,7 +113,7 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
         timeoutMs: (seconds("--timeout", values.timeout) ?? 10) * 1000,
         distribution: values.distribution === "zipf" ? "zipf" : "uniform",
         labels,
-        signal: controller.signal,
+        signal: ctrlC.signal,
         onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,
       });
       if (tty) process.stderr.write("\n");
@@ -130,7 +126,7 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
       console.error(`fleet load: ${failure}`);
       return 1;
     } finally {
-      process.removeListener("SIGINT", onSigint);
+      ctrlC.stop();
     }
   },
 });
