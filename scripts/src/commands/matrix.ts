@@ -50,6 +50,7 @@ Examples:
         tuneBudget: values["tune-budget"] ?? DEFAULT_CLUSTER_TUNE_BUDGET,
         keep: values.keep,
         endpointCidr: values["endpoint-cidr"],
+        checkQuotas: values["check-quotas"],
       });
     }
     return matrixMain({

@@ -4,17 +4,13 @@ import path from "node:path";
 import { parseDurationSeconds } from "@inference-fleet/fleet-config";
 import { UsageError } from "../command.js";
 import { watchCtrlC } from "../ctrl-c.js";
-import { productionDependencies, setUpMatrix, type MatrixMainDependencies } from "./matrix-setup.js";
+import { productionDependencies, setUpMatrix, type MatrixMainDependencies, type MatrixSetupOptions } from "./matrix-setup.js";
 import { runTuneMatrix } from "./tune-matrix.js";
 
-export interface TuneMatrixCommandOptions {
-  /** Comma-separated stack names, as --stacks takes them. */
-  readonly stacks: string;
-  readonly parallel: string;
+export interface TuneMatrixCommandOptions extends MatrixSetupOptions {
   /** Per stack, the search's budget once the stack is up, e.g. "60m". */
   readonly tuneBudget: string;
   readonly keep?: boolean;
-  readonly endpointCidr?: string;
 }
 
 export const DEFAULT_CLUSTER_TUNE_BUDGET = "60m";
