@@ -94,16 +94,23 @@ class StepFailure extends Error {
   }
 }
 
+/** What running the load-test Job needs: a `fleet matrix` run's or a `fleet matrix --tune` candidate's. */
+export type JobDependencies = Pick<MatrixDependencies, "workspace" | "jobWatcher" | "collector" | "log">;
+export type JobOptions = Pick<MatrixOptions, "waitTimeoutMs" | "signal"> & {
+  /** A capacity search's refine passes after the staircase, at most (default MAX_REFINE_PASSES). */
+  readonly maxRefinePasses?: number;
+};
+
 /**
  * One run of the load-test Job: `pulumi up` (with `env`, FLEET_* overrides of this up only), wait for
  * the Job, collect one result file per k6 pod. In a capacity search, k6 stopping at a step that broke
  * the SLO (exit 99) is how the staircase ends, not a breach to report.
  */
 async function runLoadTestJob(
-  deps: MatrixDependencies,
+  deps: JobDependencies,
   stack: string,
   config: FleetConfig,
-  options: MatrixOptions,
+  options: JobOptions,
   env: Record<string, string>,
 ): Promise<{ results: LoadTestResult[]; sloBreach: boolean }> {
   const say = (line: string) => deps.log(`[${stack}] ${line}`);
@@ -132,6 +139,24 @@ async function runLoadTestJob(
   }
 }
 
+/**
+ * The load-test Job with `env`, and for a capacity search its refine passes (each with `env` too): every pod's
+ * result of every pass, whether k6 reported an SLO breach, and the overrides of the last up.
+ */
+export async function runLoadTestPasses(
+  deps: JobDependencies,
+  stack: string,
+  config: FleetConfig,
+  options: JobOptions,
+  env: Record<string, string> = {},
+): Promise<{ results: LoadTestResult[]; sloBreach: boolean; lastEnv: Record<string, string> }> {
+  const first = await runLoadTestJob(deps, stack, config, options, env);
+  if (config.loadTest.mode !== "capacity") return { ...first, lastEnv: env };
+  const runPass = async (pass: Record<string, string>) => (await runLoadTestJob(deps, stack, config, options, { ...env, ...pass })).results;
+  const passes = await refineCapacity(config, first.results, runPass, (line) => deps.log(`[${stack}] ${line}`), options.maxRefinePasses);
+  return { results: passes.results, sloBreach: first.sloBreach, lastEnv: { ...env, ...passes.lastEnv } };
+}
+
 /** up -> wait -> collect (again for each refine pass of a capacity search), then destroy unless kept, whatever happened before. */
 async function measureStack(deps: MatrixDependencies, stack: string, config: FleetConfig, options: MatrixOptions): Promise<StackRun> {
   const say = (line: string) => deps.log(`[${stack}] ${line}`);
@@ -139,20 +164,16 @@ async function measureStack(deps: MatrixDependencies, stack: string, config: Fle
   let lastEnv: Record<string, string> = {};
   try {
     say(`pulumi up (${config.server.numServers} servers x ${config.server.numModels} models on ${config.cluster.fleetNodes} x ${config.instanceType})`);
-    const first = await runLoadTestJob(deps, stack, config, options, {});
-    let results = first.results;
-    if (config.loadTest.mode === "capacity") {
-      const passes = await refineCapacity(config, first.results, async (env) => (await runLoadTestJob(deps, stack, config, options, env)).results, say);
-      results = passes.results;
-      lastEnv = passes.lastEnv;
-    }
+    const passes = await runLoadTestPasses(deps, stack, config, options);
+    const { results } = passes;
+    lastEnv = passes.lastEnv;
     // The labels name the run in the HTML report and price it there: servers = nodes billed.
     // The slo label lets report.html judge a plain (non-capacity) run against the stack's own SLO.
     const labels = { stack, instanceType: config.instanceType, servers: String(config.cluster.fleetNodes), slo: sloLabel(sloOfConfig(config)) };
     const merged = mergeResults(results.map((r) => ({ ...r, labels: { ...r.labels, ...labels } })));
     const fallback = acceleratorFallback(config, merged);
     if (fallback) throw new StepFailure("collect", fallback);
-    const summary = summarizeStack(stack, config.instanceType, config.cluster.fleetNodes, merged, first.sloBreach, config.loadTest.slo);
+    const summary = summarizeStack(stack, config.instanceType, config.cluster.fleetNodes, merged, passes.sloBreach, config.loadTest.slo);
     say(
       `collected ${results.length} result file(s): ` +
         (summary.capacityAtSlo !== undefined ? `capacity ${summary.capacityAtSlo} req/s at the SLO, ` : `${summary.throughput.toFixed(1)} req/s, `) +

@@ -9,32 +9,23 @@
 // their CPU caches, memory bandwidth and network), or need a node group each, which multiplies the
 // bill by the number of candidates. Redeploying keeps the cluster and its nodes (only the Deployment
 // rolls, a minute or two), so the search costs one fleet's nodes for its budget.
-import { envNameFor, type FleetConfig } from "@inference-fleet/fleet-config";
+import { applyEnvOverrides, envNameFor, parseFleetConfig, type FleetConfig } from "@inference-fleet/fleet-config";
 import { capacityFromSteps, mergeSteps, sloOfConfig, type CapacityVerdict, type LoadTestResult } from "@inference-fleet/load-test";
-import { linePrefixer } from "../line-prefixer.js";
 import { fieldValues, type TuneCandidate } from "../tune/candidate.js";
 import type { Evaluator, Fidelity } from "../tune/search.js";
-import type { JobWatcher } from "./job-watcher.js";
-import type { ResultsCollector } from "./results-collector.js";
-import { readLoadTestLocation } from "./stack-outputs.js";
-import type { MatrixWorkspace } from "./workspace.js";
+import { runLoadTestPasses, type JobDependencies } from "./run-matrix.js";
 
 /** The k6 capacity search starts this far under the best capacity seen so far, as the local one does. */
 const START_SHARE = 0.75;
 
-/**
- * The capacity at the SLO from the result files of one k6 capacity Job (one per pod): the pods' steps
- * merged exactly, then the one capacity function. Injectable: the k6 staircase's own reader plugs in here.
- */
-export type CapacityReader = (results: readonly LoadTestResult[], config: FleetConfig) => CapacityVerdict;
-
-export const capacityOfPodResults: CapacityReader = (results, config) => {
+/** The capacity at the SLO from the result files of a k6 capacity search (one per pod and pass): their steps merged exactly, then the one capacity function. */
+export function capacityOfPodResults(results: readonly LoadTestResult[], config: FleetConfig): CapacityVerdict {
   const steps = results.flatMap((result) => result.capacity?.steps ?? []);
   if (steps.length === 0) {
     throw new Error("The load-test Job wrote no capacity steps: its results have no `capacity` (loadTest.mode must be capacity for a tuning run).");
   }
   return capacityFromSteps(mergeSteps(steps), sloOfConfig(config));
-};
+}
 
 /** The FLEET_* overrides that turn the stack into one candidate measured at one fidelity: the server settings and a k6 capacity search. */
 export function candidateEnvironment(
@@ -57,12 +48,7 @@ export function candidateEnvironment(
   return env;
 }
 
-export interface ClusterEvaluatorDependencies {
-  readonly workspace: MatrixWorkspace;
-  readonly jobWatcher: JobWatcher;
-  readonly collector: ResultsCollector;
-  readonly log: (line: string) => void;
-  readonly readCapacity?: CapacityReader;
+export interface ClusterEvaluatorDependencies extends JobDependencies {
   readonly now?: () => number;
 }
 
@@ -70,24 +56,22 @@ export interface ClusterEvaluatorDependencies {
 export const ROLLOUT_SECONDS = 180;
 
 /**
- * The evaluator for a stack's cluster: `pulumi up` with the candidate's overrides, wait for its k6
- * capacity Job, collect and read the capacity per node. The stack stays up between candidates.
+ * The evaluator for a stack's cluster: `pulumi up` with the candidate's overrides, wait for its k6 capacity Job
+ * and collect (`fleet matrix`'s runLoadTestPasses), and the capacity per node. The stack stays up between candidates.
  */
 export function clusterEvaluator(stack: string, config: FleetConfig, deps: ClusterEvaluatorDependencies): Evaluator {
   const now = deps.now ?? Date.now;
-  const readCapacity = deps.readCapacity ?? capacityOfPodResults;
   return async (candidate, fidelity, { budgetSeconds, hint, signal }) => {
     const startedAt = now();
     const seconds = () => (now() - startedAt) / 1000;
     const env = candidateEnvironment(config, candidate, fidelity, { budgetSeconds: Math.max(1, budgetSeconds - ROLLOUT_SECONDS), hint });
-    const output = linePrefixer(stack, deps.log);
+    // The config the program sees with these overrides (mode capacity: an exit 99 ends the staircase, it is no failure).
+    const candidateConfig = parseFleetConfig(applyEnvOverrides(config as unknown as Record<string, unknown>, env));
     try {
-      const outputs = await (await deps.workspace.selectStack(stack, env)).up(output.write, signal);
-      const location = readLoadTestLocation(stack, outputs);
-      const left = budgetSeconds * 1000 - (now() - startedAt);
-      const outcome = await deps.jobWatcher.waitForJob(location, { timeoutMs: Math.max(1000, left), signal });
-      if (outcome.status === "failed") return { capacity: 0, steps: 0, seconds: seconds(), note: outcome.reason };
-      const verdict = readCapacity(await deps.collector.collect(location.resultsUri), config);
+      // The staircase pass only: a refine pass costs an up and a pod start that the candidate's budget does not plan for.
+      const options = { waitTimeoutMs: Math.max(1000, budgetSeconds * 1000 - (now() - startedAt)), signal, maxRefinePasses: 0 };
+      const { results } = await runLoadTestPasses(deps, stack, candidateConfig, options, env);
+      const verdict = capacityOfPodResults(results, config);
       const percentile = config.loadTest.slo.percentile;
       const at = verdict.atCapacity?.latencyMs[percentile as keyof NonNullable<CapacityVerdict["atCapacity"]>["latencyMs"]];
       return {
@@ -99,8 +83,6 @@ export function clusterEvaluator(stack: string, config: FleetConfig, deps: Clust
     } catch (error) {
       if (signal?.aborted) throw error;
       return { capacity: 0, steps: 0, seconds: seconds(), note: (error as Error).message };
-    } finally {
-      output.flush();
     }
   };
 }

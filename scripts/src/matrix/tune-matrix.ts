@@ -7,7 +7,7 @@ import { fidelities, runTuneSearch, type TuneOutcome } from "../tune/search.js";
 import { renderRankedTable } from "../tune/tune-table.js";
 import { writeTunedOutcome } from "../tune/tuned-header.js";
 import { mapWithConcurrency } from "./concurrency.js";
-import { destroy } from "./stack-operations.js";
+import { deploy, destroy } from "./stack-operations.js";
 import { candidateEnvironment, clusterEvaluator, ROLLOUT_SECONDS, type ClusterEvaluatorDependencies } from "./tune-cluster.js";
 
 /** k6 capacity steps in the cluster: long enough for a rollout's cold caches and k6's own ramp to be a small part. */
@@ -36,12 +36,13 @@ async function tuneStack(deps: TuneMatrixDependencies, stack: string, config: Fl
   const say = (line: string) => deps.log(`[${stack}] ${line}`);
   let run: StackTune;
   try {
-    // Bring-up (cluster, nodes, add-ons: many minutes) is not a candidate's cost: done once, outside the budget.
-    // It deploys the shipped settings at the coarse rung, so the search's first point finds its Job already running.
+    // Bring-up (cluster, nodes, add-ons: many minutes) is not a candidate's cost: done once, outside the budget, with
+    // the shipped settings at the coarse rung. Its k6 Job is replaced by the first candidate's up (the Job's name
+    // hashes loadTest, and the first measurement's budget differs), so its load is not counted anywhere.
     const coarse = fidelities(CLUSTER_STEP_SECONDS, config.loadTest.capacity.precision).coarse;
     say(`pulumi up: bringing the stack up with its shipped settings (not counted in the ${options.budgetSeconds} s budget)`);
     const env = candidateEnvironment(config, shippedCandidate(config), coarse, { budgetSeconds: options.budgetSeconds });
-    await (await deps.workspace.selectStack(stack, env)).up(() => {}, options.signal);
+    await deploy(deps.workspace, stack, () => {}, options.signal, env);
     say(`tuning on ${config.cluster.fleetNodes} x ${config.instanceType}: each candidate is this fleet redeployed with its settings and a k6 capacity Job`);
     const outcome = await runTuneSearch(config, { kind: "cluster" }, clusterEvaluator(stack, config, deps), {
       budgetSeconds: options.budgetSeconds,
