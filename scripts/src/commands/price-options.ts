@@ -22,7 +22,7 @@ export function priceLabelsFrom(values: { as?: string; "usd-per-hour"?: string }
   try {
     return pricingLabels({ as: values.as, usdPerHour: values["usd-per-hour"] });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/^Unknown instance type/, "--as: unknown instance type"));
+    throw new UsageError((error as Error).message);
   }
 }
 

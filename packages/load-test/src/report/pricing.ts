@@ -5,12 +5,12 @@ import { didYouMean, getInstanceType, isKnownInstanceType, knownInstanceTypes, P
 export const INSTANCE_TYPE_LABEL = "instanceType";
 export const USD_PER_HOUR_LABEL = "usdPerHour";
 
-/** The catalog's facts for an instance type; an unknown one is refused with the nearest names. */
-export function checkInstanceType(name: string): ReturnType<typeof getInstanceType> {
+/** The catalog's facts for an instance type; an unknown one is refused with the nearest names (`origin`: the option that gave it). */
+export function checkInstanceType(name: string, origin?: string): ReturnType<typeof getInstanceType> {
   if (!isKnownInstanceType(name)) {
     const near = didYouMean(name, knownInstanceTypes());
     throw new Error(
-      `Unknown instance type "${name}".${near || ` Known types: ${knownInstanceTypes().join(", ")}.`} ` +
+      `${origin ? `${origin}: unknown` : "Unknown"} instance type "${name}".${near || ` Known types: ${knownInstanceTypes().join(", ")}.`} ` +
         "Add it to packages/fleet-config/src/catalog.ts with its price source, or give the price with --usd-per-hour.",
     );
   }
@@ -26,10 +26,10 @@ export function parseUsdPerHour(text: string, origin = "--usd-per-hour"): number
   return value;
 }
 
-/** What a run stands for when it is priced: the labels `fleet local --as`, `--usd-per-hour` (and `fleet report`, `fleet merge`) add. */
+/** What a run stands for when it is priced: the labels `fleet local --as`, `--usd-per-hour` (and `fleet report`, `fleet merge`) add; errors name those options. */
 export function pricingLabels(options: { as?: string; usdPerHour?: string }): Record<string, string> {
   const labels: Record<string, string> = {};
-  if (options.as !== undefined) labels[INSTANCE_TYPE_LABEL] = checkInstanceType(options.as.trim()).name;
+  if (options.as !== undefined) labels[INSTANCE_TYPE_LABEL] = checkInstanceType(options.as.trim(), "--as").name;
   if (options.usdPerHour !== undefined) labels[USD_PER_HOUR_LABEL] = String(parseUsdPerHour(options.usdPerHour));
   return labels;
 }
