@@ -41,11 +41,12 @@ export function staircaseOptionsOf(config: FleetConfig): StaircaseOptions {
 export function staircaseRatesOf(config: FleetConfig): number[] {
   const { rates } = config.loadTest.capacity;
   if (rates) return [...rates];
-  const plan = planStaircase([], staircaseOptionsOf(config));
+  const options = staircaseOptionsOf(config);
+  const plan = planStaircase([], options);
   if (plan.kind === "done") {
     throw new Error(
       `Stack ${config.stack}: loadTest.capacity.budget (${config.loadTest.capacity.budget} s) leaves no room for one step of ` +
-        `${staircaseOptionsOf(config).stepSeconds} s (warmupSeconds + stepSeconds): raise the budget.`,
+        `${options.stepSeconds} s (warmupSeconds + stepSeconds): raise the budget.`,
     );
   }
   return plan.rates;
