@@ -26,7 +26,7 @@ export function parseUsdPerHour(text: string, origin = "--usd-per-hour"): number
   return value;
 }
 
-/** What a run stands for when it is priced: the labels `fleet local --as`, `--usd-per-hour` (and `fleet report`, `fleet merge`) add; errors name those options. */
+/** The labels `fleet local --as`, `--usd-per-hour` (and `fleet report`, `fleet merge`) add to price a run; errors name those options. */
 export function pricingLabels(options: { as?: string; usdPerHour?: string }): Record<string, string> {
   const labels: Record<string, string> = {};
   if (options.as !== undefined) labels[INSTANCE_TYPE_LABEL] = checkInstanceType(options.as.trim(), "--as").name;
