@@ -12,11 +12,8 @@
 import { applyEnvOverrides, envNameFor, parseFleetConfig, type FleetConfig } from "@inference-fleet/fleet-config";
 import { capacityFromSteps, mergeSteps, sloOfConfig, type CapacityVerdict, type LoadTestResult } from "@inference-fleet/load-test";
 import { fieldValues, type TuneCandidate } from "../tune/candidate.js";
-import type { Evaluator, Fidelity } from "../tune/search.js";
+import { measurementOf, START_SHARE, type Evaluator, type Fidelity } from "../tune/search.js";
 import { runLoadTestPasses, type JobDependencies } from "./run-matrix.js";
-
-/** The k6 capacity search starts this far under the best capacity seen so far, as the local one does. */
-const START_SHARE = 0.75;
 
 /** The capacity at the SLO from the result files of a k6 capacity search (one per pod and pass): their steps merged exactly, then the one capacity function. */
 export function capacityOfPodResults(results: readonly LoadTestResult[], config: FleetConfig): CapacityVerdict {
@@ -71,15 +68,7 @@ export function clusterEvaluator(stack: string, config: FleetConfig, deps: Clust
       // The staircase pass only: a refine pass costs an up and a pod start that the candidate's budget does not plan for.
       const options = { waitTimeoutMs: Math.max(1000, budgetSeconds * 1000 - (now() - startedAt)), signal, maxRefinePasses: 0 };
       const { results } = await runLoadTestPasses(deps, stack, candidateConfig, options, env);
-      const verdict = capacityOfPodResults(results, config);
-      const percentile = config.loadTest.slo.percentile;
-      const at = verdict.atCapacity?.latencyMs[percentile as keyof NonNullable<CapacityVerdict["atCapacity"]>["latencyMs"]];
-      return {
-        capacity: verdict.capacityAtSlo / config.cluster.fleetNodes,
-        ...(at !== undefined ? { percentileMs: at } : {}),
-        steps: verdict.curve.length,
-        seconds: seconds(),
-      };
+      return measurementOf(capacityOfPodResults(results, config), config.cluster.fleetNodes, seconds());
     } catch (error) {
       if (signal?.aborted) throw error;
       return { capacity: 0, steps: 0, seconds: seconds(), note: (error as Error).message };

@@ -7,10 +7,9 @@ import { fleetLoadOptions, routingOf } from "../local/load-options.js";
 import { runLabels } from "../local/run-local.js";
 import { startServerFleet, type StartFleetOptions } from "../local/server-fleet.js";
 import { applyCandidate } from "./candidate.js";
-import type { Evaluator } from "./search.js";
+import { measurementOf, START_SHARE, type Evaluator } from "./search.js";
 
-/** The rate search starts this far under the best capacity seen so far, and grows by GROWTH per step. */
-const START_SHARE = 0.75;
+/** The rate search grows by GROWTH per step (from START_SHARE of its hint). */
 const GROWTH = 1.5;
 /** The closed-loop probe that finds where the first search starts: requests in flight per server, and its length. */
 const PROBE_CONCURRENCY_PER_SERVER = 8;
@@ -54,7 +53,7 @@ export function localEvaluator(config: FleetConfig, options: LocalEvaluatorOptio
         startRate: Math.max(1, roundRate(start * START_SHARE)),
         growth: GROWTH,
       });
-      const { result, verdict } = await runCapacitySearch(tuned, {
+      const { verdict } = await runCapacitySearch(tuned, {
         ...fleet,
         servers,
         labels: runLabels(tuned),
@@ -63,14 +62,7 @@ export function localEvaluator(config: FleetConfig, options: LocalEvaluatorOptio
         signal,
         say: () => {},
       });
-      const percentile = `p${verdict.slo.percentile}` as const;
-      const at = verdict.atCapacity?.latencyMs as Record<string, number> | undefined;
-      return {
-        capacity: verdict.capacityAtSlo,
-        ...(at?.[percentile] !== undefined ? { percentileMs: at[percentile] } : {}),
-        steps: result.capacity?.steps.length ?? 0,
-        seconds: seconds(),
-      };
+      return measurementOf(verdict, 1, seconds());
     } catch (error) {
       if (signal?.aborted) throw error;
       return { capacity: 0, steps: 0, seconds: seconds(), note: (error as Error).message };

@@ -4,6 +4,7 @@
 // stack's precision, in the same run, so "beats shipped" compares like with like. The measurements
 // come from an injected evaluator (servers on this machine, or a redeployed cluster fleet).
 import type { FleetConfig } from "@inference-fleet/fleet-config";
+import type { CapacityVerdict } from "@inference-fleet/load-test";
 import { candidateKey, describeCandidate, shippedCandidate, type Placement, type TuneCandidate } from "./candidate.js";
 import { coarseGrid, refineAround, survivors, type Scored } from "./grid.js";
 
@@ -29,6 +30,16 @@ export interface Measurement {
   readonly seconds: number;
   /** Why the measurement is not a full one (e.g. servers failed to start). */
   readonly note?: string;
+}
+
+/** The rate search of a measurement starts this far under its hint (the best capacity seen so far), locally and in the cluster. */
+export const START_SHARE = 0.75;
+
+/** A measurement from a capacity search's verdict over `nodes` nodes: capacity per node, the SLO's percentile there, its steps. */
+export function measurementOf(verdict: CapacityVerdict, nodes: number, seconds: number): Measurement {
+  const at = verdict.atCapacity?.latencyMs as Record<string, number> | undefined;
+  const percentileMs = at?.[`p${verdict.slo.percentile}`];
+  return { capacity: verdict.capacityAtSlo / nodes, ...(percentileMs !== undefined ? { percentileMs } : {}), steps: verdict.curve.length, seconds };
 }
 
 export interface EvaluateOptions {
