@@ -4,6 +4,8 @@ export { DEFAULT_MAX_SEQUENCE_LENGTH, MODEL_FILE, MODEL_INFO_FILE, TOKENIZER_FIL
 export type { ModelInfo, QuantizationInfo, TensorInfo } from "./model-info.js";
 export { floatValues, isPrecision, NothingToQuantizeError, PRECISIONS, quantizeChannels, quantizeModel, quantizeModelBytes } from "./quantize.js";
 export type { Precision, QuantizedMatMulFormat, QuantizeOptions, QuantizeReport } from "./quantize.js";
+export { localInt8Cpu, reduceRangeFor } from "./int8-target.js";
+export type { Int8Cpu } from "./int8-target.js";
 export { quantizeModelDir } from "./quantize-dir.js";
 export type { QuantizeDirOptions, QuantizedModelDir } from "./quantize-dir.js";
 export { SeededRandom } from "./prng.js";

@@ -39,6 +39,9 @@ export interface QuantizationInfo {
   readonly weights: string;
   readonly activations: string;
   readonly format: QuantizeReport["format"];
+  /** 7 ("reduce range", for x86 CPUs without VNNI) or 8, and the CPU it was chosen for. */
+  readonly weightBits: 7 | 8;
+  readonly weightBitsReason: string;
   readonly quantizedNodes: { readonly matMul: number; readonly gemm: number; readonly gather: number };
   readonly floatNodesKept: number;
   /** Size of the fp32 model.onnx it was made from, in bytes. */

@@ -39,6 +39,8 @@ function describe(report: QuantizeReport, fromBytes: number): QuantizationInfo {
     weights: `int8, symmetric, one scale per output channel${report.gathers > 0 ? " (embedding tables: one scale per row)" : ""}`,
     activations: "uint8, one scale and zero point per tensor, computed at run time",
     format: report.format,
+    weightBits: report.reduceRange ? 7 : 8,
+    weightBitsReason: report.reduceRangeReason,
     quantizedNodes: { matMul: report.matMuls, gemm: report.gemms, gather: report.gathers },
     floatNodesKept: report.skipped.length,
     fromBytes,

@@ -1,5 +1,6 @@
 import type { onnx as OnnxTypes } from "onnx-proto";
 import { FLOAT, onnx } from "./graph-builder.js";
+import { localInt8Cpu, reduceRangeFor, type Int8Cpu } from "./int8-target.js";
 
 type ModelProto = OnnxTypes.IModelProto;
 type GraphProto = OnnxTypes.IGraphProto;
@@ -38,14 +39,21 @@ export interface QuantizeOptions {
   readonly minElements?: number;
   /**
    * 7-bit weights (-63..63): avoids the int16 saturation of u8 x s8 products on x86 CPUs with AVX2 but
-   * without VNNI (ONNX Runtime's `reduce_range`). Costs some accuracy; default false.
+   * without VNNI (ONNX Runtime's `reduce_range`). Default: chosen for `target` (reduceRangeFor).
    */
   readonly reduceRange?: boolean;
+  /** The CPU the model will run on, when reduceRange is not given. Default: the CPU quantizing it (localInt8Cpu). */
+  readonly target?: Int8Cpu;
 }
+
+type ResolvedOptions = Required<Omit<QuantizeOptions, "target">> & { readonly reduceRangeReason: string };
 
 /** What a quantization did, for the CLI to print and model.json to record. */
 export interface QuantizeReport {
   readonly format: QuantizedMatMulFormat;
+  /** 7-bit weights or 8-bit, and why (the target CPU, or "asked for"). */
+  readonly reduceRange: boolean;
+  readonly reduceRangeReason: string;
   readonly matMuls: number;
   readonly gemms: number;
   readonly gathers: number;
@@ -168,7 +176,7 @@ class GraphQuantizer {
 
   constructor(
     private readonly graph: GraphProto,
-    private readonly options: Required<QuantizeOptions>,
+    private readonly options: ResolvedOptions,
   ) {
     for (const init of graph.initializer ?? []) if (init.name) this.initializers.set(init.name, init);
     for (const node of graph.node ?? []) {
@@ -198,7 +206,8 @@ class GraphQuantizer {
       else if (!node.domain && node.opType === "Gather" && this.options.embeddings) replacement = this.gather(node);
       nodes.push(...(replacement ?? [node]));
     }
-    const report: QuantizeReport = { format: this.options.format, ...this.counts, skipped: this.skipped };
+    const { format, reduceRange, reduceRangeReason } = this.options;
+    const report: QuantizeReport = { format, reduceRange, reduceRangeReason, ...this.counts, skipped: this.skipped };
     if (report.matMuls + report.gemms === 0) return { report, usesContribOps: false, usesStandardOps: false };
     graph.node = nodes;
     // Float weights no node reads any more are dropped (also from the inputs, where old exporters list initializers).
@@ -434,11 +443,16 @@ export const PRECISION_METADATA_KEY = "precision";
  * Throws NothingToQuantizeError when no MatMul or Gemm has an initializer weight.
  */
 export function quantizeModel(model: ModelProto, options: QuantizeOptions = {}): { model: ModelProto; report: QuantizeReport } {
-  const resolved: Required<QuantizeOptions> = {
+  const target = options.reduceRange === undefined ? (options.target ?? localInt8Cpu()) : undefined;
+  const resolved: ResolvedOptions = {
     format: options.format ?? "standard",
     embeddings: options.embeddings ?? true,
     minElements: options.minElements ?? 1024,
-    reduceRange: options.reduceRange ?? false,
+    reduceRange: options.reduceRange ?? reduceRangeFor(target!),
+    reduceRangeReason:
+      target === undefined
+        ? "asked for"
+        : `for ${target.described}: ${target.int8DotProduct ? "32-bit int8 dot products" : "int8 products can saturate in 16 bits"}`,
   };
   const graph = model.graph;
   if (!graph) throw new NothingToQuantizeError("The model has no graph.");

@@ -4,6 +4,7 @@ from start-up; ready once loaded (and compiled, on Neuron)."""
 from __future__ import annotations
 
 import functools
+import os
 import logging
 import time
 from dataclasses import dataclass
@@ -98,6 +99,17 @@ class ModelRegistry:
             queue.close()
 
 
+def _held(run: Callable[[list[Row]], list[RowLogits]], hold_file: str) -> Callable[[list[Row]], list[RowLogits]]:
+    """`run`, waiting first while `hold_file` exists (TEST_HOLD_INFERENCE_FILE; on the inference thread, as a slow model would)."""
+
+    def held(rows: list[Row]) -> list[RowLogits]:
+        while os.path.exists(hold_file):
+            time.sleep(0.005)
+        return run(rows)
+
+    return held
+
+
 def load_models(settings: Settings, log: logging.Logger, on_loaded: Callable[[str, float], None] | None = None) -> list[LoadedModel]:
     """Reads the model directory, builds (on Neuron: compiles or finds in the cache) the runners, and puts a batch queue in
     front of each; copies share a runner's queue on CPU unless SEPARATE_SESSIONS."""
@@ -106,7 +118,8 @@ def load_models(settings: Settings, log: logging.Logger, on_loaded: Callable[[st
     seq = served_seq_length(files, settings.max_seq_length)
     runners = create_runners(files, settings, seq, log)
     options = QueueOptions(settings.max_batch, settings.max_queue_delay_ms, settings.max_queue, settings.request_timeout_ms)
-    queues: list[BatchQueue[Row, RowLogits]] = [BatchQueue(runner.run, options) for runner in runners]
+    hold = settings.test_hold_inference_file
+    queues: list[BatchQueue[Row, RowLogits]] = [BatchQueue(runner.run if hold is None else _held(runner.run, hold), options) for runner in runners]
     models = []
     for copy in range(settings.num_models):
         index = copy if len(runners) > 1 else 0

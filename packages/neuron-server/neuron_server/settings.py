@@ -49,6 +49,9 @@ class Settings:
     max_body_bytes: int = field(default=256 * 1024, metadata={"env": "MAX_BODY_BYTES", "range": (1024, 64 * 1024 * 1024)})
     neuron_compiler_args: tuple[str, ...] = field(default=(), metadata={"env": "NEURON_COMPILER_ARGS"})
     """Extra neuronx-cc arguments (space-separated), part of the compiled artifact's cache key; e.g. "--auto-cast none"."""
+    test_hold_inference_file: Optional[str] = field(default=None, metadata={"env": "TEST_HOLD_INFERENCE_FILE"})
+    """Tests only: while this file exists, every model run waits before it starts, so a test holds requests in flight
+    for as long as it needs instead of assuming a model is slow."""
 
     @staticmethod
     def from_env(env: Optional[Mapping[str, str]] = None) -> "Settings":

@@ -59,31 +59,50 @@ def _refused_within(url: str, seconds: float) -> bool:
     return False
 
 
-def test_sigterm_drains_in_flight_requests_and_exits_0(model_dir: Path, tmp_path: Path) -> None:
-    # MAX_BATCH 1 and 64 sequences of 128 tokens per request (256 rows queued, under MAX_QUEUE): each request holds the model
-    # for a while, so several are in flight at SIGTERM.
-    process, url = _start(model_dir, tmp_path, MAX_BATCH="1", MAX_QUEUE="512", DRAIN_TIMEOUT_MS="30000")
-    body = {"inputs": [{"name": "input_ids", "shape": [64, 128], "datatype": "INT64", "data": [[101] + [2023] * 126 + [102]] * 64}]}
-    results: list[Any] = []
+_SMALL_REQUEST = {"inputs": [{"name": "input_ids", "shape": [1, 8], "datatype": "INT64", "data": [101, 2023, 2003, 1037, 3231, 1012, 2009, 102]}]}
+
+
+def _queue_depth(url: str) -> int:
+    text = httpx.get(f"{url}/metrics", timeout=2).text
+    return sum(int(float(line.split()[-1])) for line in text.splitlines() if line.startswith("model_server_queue_depth{"))
+
+
+def _hold_requests_in_flight(url: str, count: int, results: list[Any]) -> list[threading.Thread]:
+    """Sends `count` requests while the hold file stops every model run: with MAX_BATCH 1, one is running (held) and
+    the rest wait in the queue. Returns once the queue shows them, so the test never assumes a model is slow."""
 
     def call() -> None:
         try:
-            results.append(httpx.post(f"{url}/v2/models/model0/infer", json=body, timeout=30).status_code)
-        except Exception as error:  # a connection refused or reset here is exactly the failure this test looks for
-            results.append(repr(error))
+            results.append(httpx.post(f"{url}/v2/models/model0/infer", json=_SMALL_REQUEST, timeout=30).status_code)
+        except httpx.TransportError as error:  # a refused or reset connection is exactly what these tests look for
+            results.append(type(error).__name__)
 
-    callers = [threading.Thread(target=call) for _ in range(4)]
+    assert count >= 2, "one request running and at least one queued behind it: the queue depth shows both arrived"
+    callers = [threading.Thread(target=call, daemon=True) for _ in range(count)]
     for caller in callers:
         caller.start()
-    time.sleep(0.3)
-    in_flight = 4 - len(results)
+    deadline = time.monotonic() + 10
+    while _queue_depth(url) < count - 1:
+        assert time.monotonic() < deadline, f"the {count} requests did not reach the server within 10 s"
+        time.sleep(0.02)
+    assert results == [], f"a held request was answered: {results}"
+    return callers
+
+
+def test_sigterm_drains_in_flight_requests_and_exits_0(model_dir: Path, tmp_path: Path) -> None:
+    hold = tmp_path / "hold"
+    hold.touch()
+    process, url = _start(model_dir, tmp_path, MAX_BATCH="1", DRAIN_TIMEOUT_MS="30000", TEST_HOLD_INFERENCE_FILE=str(hold))
+    results: list[Any] = []
+    callers = _hold_requests_in_flight(url, 4, results)
     process.send_signal(signal.SIGTERM)
     assert _refused_within(url, 2.0), "the listener still accepted connections 2 s after SIGTERM"
+    assert process.poll() is None and results == [], "the server stopped before its in-flight requests were answered"
+    hold.unlink()
     for caller in callers:
         caller.join(30)
     code = process.wait(30)
     stderr = process.stderr.read().decode() if process.stderr else ""
-    assert in_flight >= 2, f"only {in_flight} requests were in flight at SIGTERM; the test proves nothing"
     assert results == [200] * 4, stderr
     assert code == 0, stderr
     assert "draining" in stderr and "drained; exiting" in stderr
@@ -103,24 +122,17 @@ def test_bad_settings_exit_1_naming_the_variable(tmp_path: Path) -> None:
 
 
 def test_past_drain_timeout_ms_the_process_exits_1(model_dir: Path, tmp_path: Path) -> None:
-    process, url = _start(model_dir, tmp_path, MAX_BATCH="1", DRAIN_TIMEOUT_MS="100")
-    body = {"inputs": [{"name": "input_ids", "shape": [64, 128], "datatype": "INT64", "data": [[101] + [2023] * 126 + [102]] * 64}]}
+    hold = tmp_path / "hold"
+    hold.touch()  # never removed: the request cannot finish before the 100 ms deadline, on any machine
+    process, url = _start(model_dir, tmp_path, MAX_BATCH="1", DRAIN_TIMEOUT_MS="100", TEST_HOLD_INFERENCE_FILE=str(hold))
     outcome: list[Any] = []
-
-    def call() -> None:
-        try:
-            outcome.append(httpx.post(f"{url}/v2/models/model0/infer", json=body, timeout=30).status_code)
-        except httpx.TransportError as error:  # expected: the request is cut at the deadline
-            outcome.append(type(error).__name__)
-
-    caller = threading.Thread(target=call, daemon=True)
-    caller.start()
-    time.sleep(0.3)
+    callers = _hold_requests_in_flight(url, 2, outcome)
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
     code = process.wait(10)
     stderr = process.stderr.read().decode() if process.stderr else ""
     assert code == 1 and "exiting anyway" in stderr, stderr
     assert time.monotonic() - started < 3
-    caller.join(10)
-    assert outcome and outcome[0] != 200, outcome
+    for caller in callers:
+        caller.join(10)
+    assert len(outcome) == 2 and 200 not in outcome, outcome

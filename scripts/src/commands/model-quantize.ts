@@ -24,7 +24,10 @@ Example: fleet model quantize --dir models/base --out models/base-int8`,
       default: "standard",
       description: "standard: ONNX ops (DynamicQuantizeLinear + MatMulInteger) that ONNX Runtime fuses; fused: ONNX Runtime's DynamicQuantizeMatMul.",
     },
-    "reduce-range": { type: "boolean", description: "7-bit weights, for x86 CPUs with AVX2 but without VNNI, where u8 x s8 products can saturate." },
+    "reduce-range": {
+      type: "boolean",
+      description: "Force 7-bit weights (default: chosen for this CPU: 7-bit on x86 without VNNI, where u8 x s8 products can saturate).",
+    },
     "keep-embeddings": { type: "boolean", description: "Keep embedding tables in float (larger file, embeddings exact)." },
   },
   async run({ values }) {
@@ -38,7 +41,7 @@ Example: fleet model quantize --dir models/base --out models/base-int8`,
       dir,
       outDir,
       format: format as QuantizedMatMulFormat,
-      reduceRange: values["reduce-range"] ?? false,
+      ...(values["reduce-range"] ? { reduceRange: true } : {}),
       embeddings: !(values["keep-embeddings"] ?? false),
     });
     const { report } = result;
@@ -48,6 +51,7 @@ Example: fleet model quantize --dir models/base --out models/base-int8`,
       `Quantized ${report.matMuls} MatMul, ${report.gemms} Gemm and ${report.gathers} embedding tables (${report.format}); ` +
         `${report.skipped.length} MatMul/Gemm kept float (no stored weight or too small).`,
     );
+    console.log(`Weights: ${report.reduceRange ? 7 : 8}-bit (${report.reduceRangeReason}).`);
     console.log(
       `model.onnx ${formatMegabytes(result.bytes)}, ${((100 * result.bytes) / result.fromBytes).toFixed(1)}% of ${formatMegabytes(result.fromBytes)}, in ` +
         `${formatSeconds(performance.now() - started)}.`,
