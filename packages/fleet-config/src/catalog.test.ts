@@ -20,6 +20,19 @@ describe("instance-type catalog", () => {
     expect(getInstanceType("c7i.xlarge").arch).toBe("x86_64");
   });
 
+  it.each([
+    ["c7i.xlarge", true],
+    ["m7i.large", true],
+    ["c6i.large", true],
+    ["c7g.xlarge", true],
+    ["c8g.large", true],
+    ["c5.large", false],
+    ["g5.xlarge", false],
+    ["inf2.xlarge", false],
+  ])("knows whether %s's CPU sums int8 dot products in 32 bits (%s)", (name, expected) => {
+    expect(getInstanceType(name as string).cpu.int8DotProduct).toBe(expected);
+  });
+
   it("prices scale with size within a family", () => {
     expect(getInstanceType("c7i.2xlarge").onDemandUsdPerHour).toBeCloseTo(2 * getInstanceType("c7i.xlarge").onDemandUsdPerHour, 6);
   });

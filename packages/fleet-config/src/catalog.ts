@@ -10,6 +10,17 @@ export interface InstanceTypeFacts {
   readonly onDemandUsdPerHour: number;
   /** Network interfaces on the default card and IPv4 addresses per interface: with the VPC CNI they bound the pods a node may run. */
   readonly network: { readonly maxEnis: number; readonly ipv4PerEni: number };
+  readonly cpu: CpuFacts;
+}
+
+/** The host CPU, as far as int8 inference cares (AWS's instance type pages name the processor). */
+export interface CpuFacts {
+  readonly model: string;
+  /**
+   * Integer dot products summed in 32 bits (x86 AVX512-VNNI/AMX, Arm SDOT/UDOT). Without them (x86 AVX2 only: AMD
+   * Rome/Milan, Skylake) u8 x s8 products saturate in 16 bits, so int8 models for the type use 7-bit weights.
+   */
+  readonly int8DotProduct: boolean;
 }
 
 export interface AcceleratorFacts {
@@ -40,6 +51,7 @@ type Row = [name: string, vcpu: number, memoryGiB: number, usdPerHour: number, m
 
 function family(
   arch: InstanceTypeFacts["arch"],
+  cpu: CpuFacts,
   accelerator: Omit<AcceleratorFacts, "count"> | null,
   rows: Row[],
   devicesBySize: Record<string, number> = {},
@@ -52,49 +64,60 @@ function family(
     accelerator: accelerator && { ...accelerator, count: devicesBySize[name] ?? 1 },
     onDemandUsdPerHour,
     network: { maxEnis, ipv4PerEni },
+    cpu,
   }));
 }
+
+const cpu = (model: string, int8DotProduct: boolean): CpuFacts => ({ model, int8DotProduct });
+const SKYLAKE_OR_CASCADE_LAKE = cpu("Intel Xeon Skylake-SP or Cascade Lake (VNNI not on every host)", false);
+const ICE_LAKE = cpu("Intel Xeon Ice Lake (AVX512-VNNI)", true);
+const SAPPHIRE_RAPIDS = cpu("Intel Xeon Sapphire Rapids (AVX512-VNNI, AMX)", true);
+const CASCADE_LAKE = cpu("Intel Xeon Cascade Lake (AVX512-VNNI)", true);
+const GRAVITON3 = cpu("AWS Graviton3 (Neoverse V1, SDOT/UDOT)", true);
+const GRAVITON4 = cpu("AWS Graviton4 (Neoverse V2, SDOT/UDOT)", true);
+const EPYC_ROME = cpu("AMD EPYC 7R32 Rome (AVX2, no VNNI)", false);
+const EPYC_MILAN = cpu("AMD EPYC 7R13 Milan (AVX2, no VNNI)", false);
 
 const nvidia = (model: string, memoryGiB: number) => ({ kind: "nvidia" as const, model, memoryGiB, coresPerDevice: 1 });
 const neuron = (model: string, memoryGiB: number, coresPerDevice: number) => ({ kind: "neuron" as const, model, memoryGiB, coresPerDevice });
 
 const ALL: InstanceTypeFacts[] = [
-  ...family("x86_64", null, [
+  ...family("x86_64", SKYLAKE_OR_CASCADE_LAKE, null, [
     ["c5.large", 2, 4, 0.085, 3, 10],
     ["c5.xlarge", 4, 8, 0.17, 4, 15],
     ["c5.2xlarge", 8, 16, 0.34, 4, 15],
     ["c5.4xlarge", 16, 32, 0.68, 8, 30],
     ["c5.9xlarge", 36, 72, 1.53, 8, 30],
   ]),
-  ...family("x86_64", null, [
+  ...family("x86_64", ICE_LAKE, null, [
     ["c6i.large", 2, 4, 0.085, 3, 10],
     ["c6i.xlarge", 4, 8, 0.17, 4, 15],
     ["c6i.2xlarge", 8, 16, 0.34, 4, 15],
     ["c6i.4xlarge", 16, 32, 0.68, 8, 30],
     ["c6i.8xlarge", 32, 64, 1.36, 8, 30],
   ]),
-  ...family("x86_64", null, [
+  ...family("x86_64", SAPPHIRE_RAPIDS, null, [
     ["c7i.large", 2, 4, 0.08925, 3, 10],
     ["c7i.xlarge", 4, 8, 0.1785, 4, 15],
     ["c7i.2xlarge", 8, 16, 0.357, 4, 15],
     ["c7i.4xlarge", 16, 32, 0.714, 8, 30],
     ["c7i.8xlarge", 32, 64, 1.428, 8, 30],
   ]),
-  ...family("arm64", null, [
+  ...family("arm64", GRAVITON3, null, [
     ["c7g.large", 2, 4, 0.0725, 3, 10],
     ["c7g.xlarge", 4, 8, 0.145, 4, 15],
     ["c7g.2xlarge", 8, 16, 0.29, 4, 15],
     ["c7g.4xlarge", 16, 32, 0.58, 8, 30],
     ["c7g.8xlarge", 32, 64, 1.16, 8, 30],
   ]),
-  ...family("arm64", null, [
+  ...family("arm64", GRAVITON4, null, [
     ["c8g.large", 2, 4, 0.07976, 3, 10],
     ["c8g.xlarge", 4, 8, 0.15952, 4, 15],
     ["c8g.2xlarge", 8, 16, 0.31904, 4, 15],
     ["c8g.4xlarge", 16, 32, 0.63808, 8, 30],
     ["c8g.8xlarge", 32, 64, 1.27616, 8, 30],
   ]),
-  ...family("x86_64", null, [
+  ...family("x86_64", SAPPHIRE_RAPIDS, null, [
     ["m7i.large", 2, 8, 0.1008, 3, 10],
     ["m7i.xlarge", 4, 16, 0.2016, 4, 15],
     ["m7i.2xlarge", 8, 32, 0.4032, 4, 15],
@@ -102,6 +125,7 @@ const ALL: InstanceTypeFacts[] = [
   ]),
   ...family(
     "x86_64",
+    CASCADE_LAKE,
     nvidia("T4", 16),
     [
       ["g4dn.xlarge", 4, 16, 0.526, 3, 10],
@@ -113,6 +137,7 @@ const ALL: InstanceTypeFacts[] = [
   ),
   ...family(
     "x86_64",
+    EPYC_ROME,
     nvidia("A10G", 24),
     [
       ["g5.xlarge", 4, 16, 1.006, 4, 15],
@@ -124,6 +149,7 @@ const ALL: InstanceTypeFacts[] = [
   ),
   ...family(
     "x86_64",
+    EPYC_MILAN,
     nvidia("L4", 24),
     [
       ["g6.xlarge", 4, 16, 0.8048, 4, 15],
@@ -135,6 +161,7 @@ const ALL: InstanceTypeFacts[] = [
   ),
   ...family(
     "x86_64",
+    CASCADE_LAKE,
     neuron("Inferentia", 8, 4),
     [
       ["inf1.xlarge", 4, 8, 0.228, 4, 10],
@@ -145,6 +172,7 @@ const ALL: InstanceTypeFacts[] = [
   ),
   ...family(
     "x86_64",
+    EPYC_MILAN,
     neuron("Inferentia2", 32, 2),
     [
       ["inf2.xlarge", 4, 16, 0.7582, 4, 15],

@@ -7,6 +7,7 @@ export {
   usdPerMillionInferences,
   vcpuQuotaFamily,
   type AcceleratorFacts,
+  type CpuFacts,
   type InstanceTypeFacts,
   type VcpuQuotaFamily,
 } from "./catalog.js";

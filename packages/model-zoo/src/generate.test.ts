@@ -19,6 +19,17 @@ const sha256 = async (path: string) =>
     .digest("hex");
 
 describe("generateModel", () => {
+  it.each([
+    [{ arch: "x86_64", int8DotProduct: false, described: "g5.xlarge (AMD EPYC 7R32 Rome)" }, 7],
+    [{ arch: "arm64", int8DotProduct: true, described: "c7g.xlarge (AWS Graviton3)" }, 8],
+  ] as const)("int8 for %o: %i-bit weights, recorded in model.json with the target", async (int8Target, bits) => {
+    const dir = join(root, `int8-${bits}`);
+    const result = await generateModel({ size: "tiny", seed: 3, outDir: dir, precision: "int8", int8Target });
+    expect(result.quantization!.report.reduceRange).toBe(bits === 7);
+    const info = JSON.parse(await readFile(join(dir, MODEL_INFO_FILE), "utf8")) as ModelInfo;
+    expect(info.quantization).toMatchObject({ weightBits: bits, weightBitsReason: expect.stringContaining(int8Target.described) as unknown });
+  });
+
   it("writes model.onnx, tokenizer.json and model.json and reports the parameters and bytes", async () => {
     const dir = join(root, "one");
     const result = await generateModel({ size: "tiny", seed: 3, outDir: dir, name: "squad-tiny", maxSequenceLength: 384 });

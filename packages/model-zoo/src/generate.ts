@@ -16,6 +16,7 @@ import { encodeOnnxModel, writeOnnxModel, type ModelHeader } from "./onnx-writer
 import { presetByName, type PresetName } from "./presets.js";
 import { SeededRandom } from "./prng.js";
 import { quantizedModelInfo } from "./quantize-dir.js";
+import type { Int8Cpu } from "./int8-target.js";
 import { quantizeModelBytes, type Precision, type QuantizeReport } from "./quantize.js";
 import { buildTokenizerJson } from "./tokenizer-json.js";
 
@@ -31,6 +32,8 @@ export interface GenerateModelOptions {
   readonly tokenizerJson?: string;
   /** fp32 (default), or int8: the fp32 model quantized with quantizeModel (model.json says which). */
   readonly precision?: Precision;
+  /** For int8: the CPU that will run it (7- or 8-bit weights, see reduceRangeFor). Default: this machine's. */
+  readonly int8Target?: Int8Cpu;
 }
 
 export interface GeneratedModel {
@@ -57,7 +60,7 @@ export async function generateModel(options: GenerateModelOptions): Promise<Gene
   const model = planModel(options);
   await mkdir(options.outDir, { recursive: true });
   const files = [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].map((file) => join(options.outDir, file));
-  const written = precision === "int8" ? await writeInt8Model(files[0]!, model, options.name) : await writeFloatModel(files[0]!, model);
+  const written = precision === "int8" ? await writeInt8Model(files[0]!, model, options) : await writeFloatModel(files[0]!, model);
   await writeFile(files[1]!, options.tokenizerJson ?? buildTokenizerJson());
   await writeFile(files[2]!, `${JSON.stringify(written.info, null, 2)}\n`);
   return { dir: options.outDir, files, parameters: model.parameters, precision, ...written };
@@ -107,11 +110,11 @@ async function writeFloatModel(path: string, model: ModelPlan): Promise<WrittenM
 }
 
 /** Named `<fp32 name>-int8` unless the caller named it. */
-async function writeInt8Model(path: string, model: ModelPlan, name: string | undefined): Promise<WrittenModel> {
+async function writeInt8Model(path: string, model: ModelPlan, options: GenerateModelOptions): Promise<WrittenModel> {
   const fp32 = await encodeOnnxModel(model.header, model.graph, model.initializers, model.random);
-  const { bytes, report } = quantizeModelBytes(fp32);
+  const { bytes, report } = quantizeModelBytes(fp32, options.int8Target === undefined ? {} : { target: options.int8Target });
   await writeFile(path, bytes);
-  const int8Name = name ?? `${model.info.name}-int8`;
+  const int8Name = options.name ?? `${model.info.name}-int8`;
   return {
     name: int8Name,
     bytes: bytes.length,
@@ -131,6 +134,7 @@ export interface GenerateManyOptions {
   readonly namePrefix?: string;
   readonly maxSequenceLength?: number;
   readonly precision?: Precision;
+  readonly int8Target?: Int8Cpu;
   readonly onProgress?: (done: number, total: number, model: GeneratedModel) => void;
 }
 
@@ -152,6 +156,7 @@ export async function generateManyModels(options: GenerateManyOptions): Promise<
       maxSequenceLength: options.maxSequenceLength,
       tokenizerJson,
       precision: options.precision,
+      int8Target: options.int8Target,
     });
     models.push(model);
     options.onProgress?.(i + 1, options.count, model);
