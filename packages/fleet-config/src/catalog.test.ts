@@ -38,7 +38,8 @@ describe("instance-type catalog", () => {
   });
 
   it("rejects an unknown type listing the known ones", () => {
-    expect(() => getInstanceType("c7i.mega")).toThrow(/Unknown instance type "c7i\.mega"\. Known types: .*c7g\.xlarge/);
+    expect(() => getInstanceType("c7i.larg")).toThrow(/Unknown instance type "c7i\.larg"\. Did you mean "c7i\.large", /);
+    expect(() => getInstanceType("z9.mega")).toThrow(/Unknown instance type "z9\.mega"\. Known families: c5 \(large, xlarge, .*\); .*inf2 \(xlarge, 8xlarge/);
   });
 
   it("names where and when prices were taken", () => {

@@ -1,3 +1,5 @@
+import { didYouMean } from "./closest.js";
+
 /** What a fleet needs to know about an EC2 instance type to place and price servers on it. */
 export interface InstanceTypeFacts {
   readonly name: string;
@@ -195,13 +197,23 @@ export function isKnownInstanceType(name: string): boolean {
   return BY_NAME.has(name);
 }
 
-/** Facts of one instance type; an unknown name throws an error that lists the known ones. */
+/** The nearest known names (" Did you mean ...?"), else the families with their sizes: never the whole catalog in one line. */
+export function unknownInstanceTypeHint(name: string): string {
+  const near = didYouMean(name, knownInstanceTypes());
+  if (near) return near;
+  const families = new Map<string, string[]>();
+  for (const type of knownInstanceTypes()) {
+    const [family, size] = type.split(".") as [string, string];
+    families.set(family, [...(families.get(family) ?? []), size]);
+  }
+  return ` Known families: ${[...families].map(([family, sizes]) => `${family} (${sizes.join(", ")})`).join("; ")}.`;
+}
+
+/** Facts of one instance type; an unknown name throws an error with the nearest known ones. */
 export function getInstanceType(name: string): InstanceTypeFacts {
   const facts = BY_NAME.get(name);
   if (!facts) {
-    throw new Error(
-      `Unknown instance type "${name}". Known types: ${knownInstanceTypes().join(", ")}. Add it to packages/fleet-config/src/catalog.ts with its price source.`,
-    );
+    throw new Error(`Unknown instance type "${name}".${unknownInstanceTypeHint(name)} Add it to packages/fleet-config/src/catalog.ts with its price source.`);
   }
   return facts;
 }

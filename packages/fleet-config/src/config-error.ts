@@ -32,6 +32,13 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
+/** zod's wording where a person would say it otherwise ("expected int, received number" for 1.5). */
+export function plainMessage(issue: z.core.$ZodIssue): string {
+  // zod 4 keeps no input on the issue; "received number" is how it says the value was a number, just not whole.
+  if (issue.code === "invalid_type" && issue.expected === "int" && issue.message.endsWith("received number")) return "must be a whole number";
+  return issue.message;
+}
+
 /** Turns zod issues into problems that name the dotted path and the offending value. */
 export function problemsFromZod(error: z.ZodError, input: unknown): ConfigProblem[] {
   return error.issues.flatMap((issue): ConfigProblem[] => {
@@ -43,6 +50,6 @@ export function problemsFromZod(error: z.ZodError, input: unknown): ConfigProble
       }));
     }
     const value = "input" in issue && issue.input !== undefined ? issue.input : valueAt(input, issue.path);
-    return [{ path: issue.path.join("."), value, message: issue.message }];
+    return [{ path: issue.path.join("."), value, message: plainMessage(issue) }];
   });
 }

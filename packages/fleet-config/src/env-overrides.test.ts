@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config-error.js";
 import { applyEnvOverrides } from "./env-overrides.js";
+import { parseFleetConfig } from "./parse.js";
 
 describe("FLEET_* overrides", () => {
   it("names the nearest known overrides for a misspelled one, not all of them", () => {
@@ -31,6 +32,13 @@ describe("FLEET_* overrides", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/^Invalid fleet config \(environment variable FLEET_SERVER_NUM_MODELS\):\n/);
     expect((error as Error).message).toMatch(/ {2}- FLEET_SERVER_NUM_MODELS \(server\.numModels\): .* \(got "lots"\)/);
+  });
+
+  it.each([
+    [{ FLEET_SERVER_NUM_MODELS: "1.5" }, /FLEET_SERVER_NUM_MODELS \(server\.numModels\): must be a whole number \(got "1\.5"\)/],
+    [{ FLEET_INSTANCE_TYPE: "c7i.larg" }, /FLEET_INSTANCE_TYPE \(instanceType\): is not in the instance-type catalog\. Did you mean "c7i\.large"/],
+  ])("says what is wrong with %o in words, not zod's", (env, message) => {
+    expect(() => parseFleetConfig(applyEnvOverrides({}, env), "test")).toThrow(message);
   });
 
   it("takes good values as before", () => {

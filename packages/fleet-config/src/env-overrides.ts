@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { didYouMean } from "./closest.js";
-import { ConfigError } from "./config-error.js";
+import { ConfigError, plainMessage } from "./config-error.js";
 import { fleetConfigObjectSchema } from "./schema.js";
 
 /** Prefix of environment variables that override config fields, e.g. FLEET_SERVER_NUM_MODELS=4. */
@@ -67,7 +67,7 @@ export function applyEnvOverrides(config: Record<string, unknown>, env: NodeJS.P
     const value = parseEnvValue(raw);
     const checked = field.schema.safeParse(value);
     if (!checked.success) {
-      const message = checked.error.issues.map((issue) => issue.message).join("; ");
+      const message = checked.error.issues.map(plainMessage).join("; ");
       throw new ConfigError(`environment variable ${name}`, [{ path: `${name} (${path.join(".")})`, value: raw, message }]);
     }
     let node = result;

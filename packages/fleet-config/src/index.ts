@@ -4,6 +4,7 @@ export {
   knownInstanceTypes,
   NETWORK_SOURCE,
   PRICE_SOURCE,
+  unknownInstanceTypeHint,
   usdPerMillionInferences,
   vcpuQuotaFamily,
   type AcceleratorFacts,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseAssumedRoleArn } from "./arn.js";
-import { getInstanceType, isKnownInstanceType, knownInstanceTypes } from "./catalog.js";
+import { getInstanceType, isKnownInstanceType, unknownInstanceTypeHint } from "./catalog.js";
 import { parseDurationSeconds } from "./duration.js";
 import { cpuMillis, memoryMiB } from "./plan/quantity.js";
 
@@ -17,7 +17,7 @@ const durationSeconds = z.union([z.string(), z.number()]).transform((value, ctx)
 });
 
 const instanceType = z.string().refine(isKnownInstanceType, {
-  error: () => `must be an instance type from the catalog: ${knownInstanceTypes().join(", ")}`,
+  error: (issue) => `is not in the instance-type catalog.${unknownInstanceTypeHint(String(issue.input))}`,
 });
 
 /** A quantity the given parser (plan/quantity.ts, which `fleet plan` reads them with) accepts; one grammar for both. */

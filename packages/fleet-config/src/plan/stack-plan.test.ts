@@ -34,6 +34,12 @@ describe("planStack", () => {
     expect(() => assertStackRuns(config, "test")).toThrow(ConfigError);
   });
 
+  it("says once that forty servers do not fit, with the count of the others, instead of a line per pod", () => {
+    const plan = planStack(parseFleetConfig({ instanceType: "c7i.4xlarge", server: { numServers: 40, resources: { cpu: "3", memory: "4Gi" } } }));
+    expect(plan.problems).toHaveLength(1);
+    expect(plan.problems[0]!.message).toMatch(/^does not fit: server5 needs 3 CPU.*; 34 more pods \(server6 \.\. server39\) fit nowhere either\. Lower/);
+  });
+
   it("spreads servers over the fleet's nodes, so more nodes make room", () => {
     const config = parseFleetConfig({
       instanceType: "c7i.4xlarge",

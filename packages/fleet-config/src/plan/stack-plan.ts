@@ -7,7 +7,7 @@ import { ConfigError, type ConfigProblem } from "../config-error.js";
 import type { FleetConfig } from "../schema.js";
 import { clusterWorkloads, type PodRequest } from "./cluster-workloads.js";
 import { estimateUsdPerHour, type HourlyCost } from "./cost.js";
-import { placePods, type NodePlacement } from "./fit.js";
+import { placePods, type NodePlacement, type UnplacedPod } from "./fit.js";
 import { amiTypeFor, IMAGES, isPlaceholderImage, platformFor, serverImagePlan, type ServerImagePlan } from "./images.js";
 import { nodeAllocatable, type NodeAllocatable } from "./node-capacity.js";
 import { quotaNeeds, type QuotaNeed } from "./quotas.js";
@@ -62,6 +62,13 @@ function unplacedProblem(config: FleetConfig, role: "system" | "fleet", pod: Pod
   };
 }
 
+/** One line for the pods after the first that fit nowhere either: 37 copies of the same reason help nobody. */
+function alsoUnplaced(more: readonly UnplacedPod[]): string {
+  if (more.length === 0) return "";
+  const names = more.length === 1 ? more[0]!.pod.name : `${more[0]!.pod.name} .. ${more.at(-1)!.pod.name}`;
+  return `; ${more.length} more pod${more.length === 1 ? "" : "s"} (${names}) fit nowhere either`;
+}
+
 export function planStack(config: FleetConfig): StackPlan {
   const problems: ConfigProblem[] = [];
   const serverImage = serverImagePlan(config);
@@ -89,7 +96,8 @@ export function planStack(config: FleetConfig): StackPlan {
       const allocatable = nodeAllocatable(facts);
       const { daemonSets, pods } = workloads[group.role];
       const placement = placePods(allocatable, group.count, daemonSets, pods);
-      for (const { pod, reason } of placement.unplaced) problems.push(unplacedProblem(config, group.role, pod, reason));
+      const [first, ...more] = placement.unplaced;
+      if (first) problems.push(unplacedProblem(config, group.role, first.pod, `${first.reason}${alsoUnplaced(more)}`));
       const accelerator = group.role === "fleet" ? facts.accelerator?.kind : undefined;
       nodeGroups.push({
         role: group.role,
