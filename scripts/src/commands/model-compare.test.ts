@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { generateModel, quantizeModelDir } from "@inference-fleet/model-zoo";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../cli.js";
-import type { CompareReport } from "../model-tools/compare-models.js";
+import { compareModels, type CompareReport } from "../model-tools/compare-models.js";
 import { commands } from "./index.js";
 import { modelCompare } from "./model-compare.js";
 import { captureConsole } from "../testing/capture-console.js";
@@ -50,6 +50,22 @@ describe("fleet model compare", () => {
     expect(report.answerF1).toBeGreaterThanOrEqual(report.answerAgreement);
     expect(report.meanTokens).toBeGreaterThan(20);
     expect(report.meanTokens).toBeLessThanOrEqual(128);
+  });
+
+  it("stops starting pairs when its time budget is spent, and reports the pairs it ran", async () => {
+    let clock = 0;
+    const estimates: number[] = [];
+    // Each pair reads the clock twice after the start (loop test, progress): 250 ms a read = 0.5 s a pair, so 4 pairs in 2 s.
+    const report = await compareModels({ a: fp32, b: fp32, seconds: 2, now: () => (clock += 250), onPair: (_d, _m, estimate) => estimates.push(estimate) });
+    expect(report.pairs).toBe(4);
+    expect(estimates.at(-1)).toBe(4);
+  });
+
+  it("runs about 30 s by default, and exactly --pairs when only that is given", async () => {
+    const io = capture();
+    expect(await main(["model", "compare", fp32, fp32, "--seconds", "1"], withCompare)).toBe(0);
+    expect(io.out()).toMatch(/Compared \d+ pairs of about \d+ \(1 s budget\)/);
+    expect(modelCompare.options["seconds"]!.description).toMatch(/default 30/);
   });
 
   it("prints a readable report", async () => {

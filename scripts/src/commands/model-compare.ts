@@ -11,10 +11,14 @@ vocabulary and tokenized with A's tokenizer.json (A and B must share it). Report
 agreement (same best start and end token as the server would answer), its token F1, the mean (and
 lowest) cosine similarity of the logits per pair, and the largest absolute logit error.
 
-Example: fleet model compare models/base models/base-int8 --pairs 1000`,
+By default it runs as many pairs as fit in 30 s (--seconds): about 80 pairs of bert-base on one core, or
+thousands of the tiny model; --pairs N caps the count (alone, it runs exactly N pairs).
+
+Example: fleet model compare models/base models/base-int8 --seconds 120`,
   positionals: "A B",
   options: {
-    pairs: { type: "string", valueName: "N", default: "1000", description: "Question/context pairs to run." },
+    pairs: { type: "string", valueName: "N", description: "Question/context pairs to run at most (alone: exactly N, no time limit)." },
+    seconds: { type: "string", valueName: "S", description: "Stop starting pairs after S seconds (default 30 unless --pairs is given)." },
     seed: { type: "string", valueName: "N", default: "1", description: "Seed of the random pairs." },
     "max-seq-length": { type: "string", valueName: "N", description: "Longest input in tokens (default: A's model.json, else 128)." },
     threads: { type: "string", valueName: "N", default: "1", description: "ONNX Runtime threads per model." },
@@ -23,21 +27,24 @@ Example: fleet model compare models/base models/base-int8 --pairs 1000`,
   async run({ values, positionals }) {
     if (positionals.length !== 2) throw new UsageError(`compare needs two model dirs, A (the reference) and B, got ${positionals.length}.`);
     const [a, b] = positionals as [string, string];
-    const pairs = parseWholeNumber(values.pairs, "pairs", 1);
+    const pairs = values.pairs === undefined ? undefined : parseWholeNumber(values.pairs, "pairs", 1);
+    const seconds = values.seconds !== undefined ? parseWholeNumber(values.seconds, "seconds", 1) : pairs === undefined ? 30 : undefined;
     const seed = parseWholeNumber(values.seed, "seed", 0);
     const threads = parseWholeNumber(values.threads, "threads", 1);
     const maxSeqLength = values["max-seq-length"] === undefined ? undefined : parseWholeNumber(values["max-seq-length"], "max-seq-length", 8);
     const started = performance.now();
-    const progress = values.json ? undefined : progressPrinter(pairs);
+    const progress = values.json ? undefined : progressPrinter();
     const report = await compareModels({
       a,
       b,
-      pairs,
+      ...(pairs === undefined ? {} : { pairs }),
+      ...(seconds === undefined ? {} : { seconds }),
       seed,
       threads,
       maxSeqLength,
-      onPair: (done, total) => progress?.(done, `Compared ${done}/${total} pairs`),
+      onPair: (done, _most, estimate) => progress?.(done, `Compared ${done} pairs of about ${estimate}${seconds === undefined ? "" : ` (${seconds} s budget)`}`, estimate),
     });
+    if (progress && process.stdout.isTTY) process.stdout.write("\n");
     if (values.json) console.log(JSON.stringify(report, null, 2));
     else console.log(formatCompareReport(report, performance.now() - started));
     return 0;

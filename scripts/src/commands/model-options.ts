@@ -53,11 +53,12 @@ export function formatSeconds(ms: number): string {
 
 /**
  * Prints "done/total" progress: every item on a terminal (rewriting one line), one line per tenth of
- * the work otherwise, so logs stay short for thousands of models.
+ * the work otherwise, so logs stay short for thousands of models. A total known only as an estimate
+ * (work bounded by time) is passed with each call.
  */
-export function progressPrinter(total: number): (done: number, line: string) => void {
-  const every = process.stdout.isTTY ? 1 : Math.max(1, Math.floor(total / 10));
-  return (done, line) => {
+export function progressPrinter(fixedTotal?: number): (done: number, line: string, total?: number) => void {
+  return (done, line, total = fixedTotal ?? done) => {
+    const every = process.stdout.isTTY ? 1 : Math.max(1, Math.floor(total / 10));
     if (done % every !== 0 && done !== total) return;
     if (process.stdout.isTTY) process.stdout.write(`\r${line}${done === total ? "\n" : ""}`);
     else console.log(line);

@@ -10,15 +10,19 @@ export interface CompareOptions {
   readonly a: string;
   /** The model dir compared with it (usually int8). */
   readonly b: string;
-  /** Random question/context pairs to run (default 1000). */
+  /** Random question/context pairs to run at most (default: as many as `seconds` allows; 1000 without `seconds`). */
   readonly pairs?: number;
+  /** Stop starting new pairs after this many seconds (the pairs run so far are the report), so bert-base's 4 s per 10 pairs stays bounded. */
+  readonly seconds?: number;
+  /** Milliseconds clock, for tests. */
+  readonly now?: () => number;
   readonly seed?: number;
   /** Longest input in tokens (default: model.json's maxSequenceLength of A, else 128). */
   readonly maxSeqLength?: number;
   /** ONNX Runtime intra-op threads per session (default 1). */
   readonly threads?: number;
-  /** Called after each pair, for progress. */
-  readonly onPair?: (done: number, total: number) => void;
+  /** Called after each pair, for progress: pairs done, the most there will be, and the estimated total at this rate within the time budget. */
+  readonly onPair?: (done: number, total: number, estimate: number) => void;
 }
 
 export interface CompareReport {
@@ -86,9 +90,10 @@ export function randomPair(random: SeededRandom, words: readonly string[]): { qu
  * the best answer span's agreement, and the logits' cosine similarity and largest absolute error.
  */
 export async function compareModels(options: CompareOptions): Promise<CompareReport> {
-  const pairs = options.pairs ?? 1000;
+  const maxPairs = options.pairs ?? (options.seconds === undefined ? 1000 : Number.MAX_SAFE_INTEGER);
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`The number of pairs must be a positive integer, got ${String(pairs)}.`);
+  if (!Number.isInteger(maxPairs) || maxPairs < 1) throw new Error(`The number of pairs must be a positive integer, got ${String(maxPairs)}.`);
+  const now = options.now ?? (() => performance.now());
   const [infoA, infoB] = await Promise.all([readInfo(options.a), readInfo(options.b)]);
   const tokenizerPath = join(options.a, "tokenizer.json");
   const tokenizerJson = await readFile(tokenizerPath, "utf8").catch(() => {
@@ -116,7 +121,10 @@ export async function compareModels(options: CompareOptions): Promise<CompareRep
       f1 = 0,
       tokens = 0;
     const runMs = [0, 0];
-    for (let i = 0; i < pairs; i++) {
+    const started = now();
+    const deadline = options.seconds === undefined ? Number.POSITIVE_INFINITY : started + options.seconds * 1000;
+    let pairs = 0;
+    for (let i = 0; i < maxPairs && (i === 0 || now() < deadline); i++) {
       const { question, context } = randomPair(random, words);
       const pair = tokenizer.encodePair(question, context, maxSeqLength);
       const row = { ids: pair.ids, contextStart: pair.contextStart };
@@ -132,7 +140,10 @@ export async function compareModels(options: CompareOptions): Promise<CompareRep
       if (spanA?.start === spanB?.start && spanA?.end === spanB?.end) agreed++;
       f1 += spanF1(spanA, spanB);
       tokens += pair.ids.length;
-      options.onPair?.(i + 1, pairs);
+      pairs = i + 1;
+      const perPairMs = (now() - started) / pairs;
+      const estimate = Math.min(maxPairs, Number.isFinite(deadline) ? Math.max(pairs, Math.floor((deadline - started) / Math.max(perPairMs, 1e-6))) : maxPairs);
+      options.onPair?.(pairs, maxPairs, estimate);
     }
     const summary = (dir: string, info: Record<string, unknown>, ms: number): ModelSummary => ({
       dir,
