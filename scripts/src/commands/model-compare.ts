@@ -42,7 +42,8 @@ Example: fleet model compare models/base models/base-int8 --seconds 120`,
       seed,
       threads,
       maxSeqLength,
-      onPair: (done, _most, estimate) => progress?.(done, `Compared ${done} pairs of about ${estimate}${seconds === undefined ? "" : ` (${seconds} s budget)`}`, estimate),
+      onPair: (done, _most, estimate) =>
+        progress?.(done, `Compared ${done} pairs of about ${estimate}${seconds === undefined ? "" : ` (${seconds} s budget)`}`, estimate),
     });
     if (progress && process.stdout.isTTY) process.stdout.write("\n");
     if (values.json) console.log(JSON.stringify(report, null, 2));
