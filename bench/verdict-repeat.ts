@@ -1,0 +1,95 @@
+/**
+ * Does the capacity verdict repeat, and does it hold? Runs `fleet local --stack S --capacity` N times on the
+ * default path (the CLI, as a user would), then for each answer an open-loop run of the same stack at the
+ * capacity and one at 1.25x it (`FLEET_LOAD_TEST_MODE=rate`), each for --hold seconds, and prints:
+ * every run's confirmed capacity and wall time, the spread around the median, and whether each open-loop run
+ * held the SLO (p90 within the stack's SLO, achieved >= 95% of offered, errors < 1%).
+ *
+ *   node --conditions=source --import tsx bench/verdict-repeat.ts [--stack dev] [--runs 3] [--hold 60] [--over 1.25]
+ *
+ * The machine must be otherwise quiet: anything else running moves the figures (20% between minutes here).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { defaultStacksDir, loadStackConfig } from "@inference-fleet/fleet-config";
+import { LatencyHistogram, parseResult, sloOfConfig, totalErrors, type LoadTestResult } from "@inference-fleet/load-test";
+
+const { values: args } = parseArgs({
+  options: {
+    stack: { type: "string", default: "dev" },
+    runs: { type: "string", default: "3" },
+    hold: { type: "string", default: "60" },
+    over: { type: "string", default: "1.25" },
+  },
+});
+const runs = Number(args.runs);
+const holdSeconds = Number(args.hold);
+const over = Number(args.over);
+const repoRoot = path.dirname(defaultStacksDir());
+const slo = sloOfConfig(loadStackConfig(args.stack!, { stacksDir: defaultStacksDir() }));
+const work = mkdtempSync(path.join(tmpdir(), "verdict-repeat-"));
+const fleetBin = path.join(repoRoot, "scripts", "bin", "fleet.js");
+
+function fleetLocal(name: string, extraArgs: string[], env: Record<string, string> = {}): { result: LoadTestResult; seconds: number; code: number } {
+  const out = path.join(work, name);
+  const started = Date.now();
+  const child = spawnSync(process.execPath, [fleetBin, "local", "--stack", args.stack!, "--out", out, ...extraArgs], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const last = child.stdout.trim().split("\n").slice(-3).join(" | ");
+  console.log(`  ${name}: exit ${child.status} in ${seconds.toFixed(0)} s: ${last}`);
+  const result = parseResult(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")), name);
+  return { result, seconds, code: child.status ?? -1 };
+}
+
+/** The confirmed capacity where the results have one, else the search's answer. */
+function capacityOf(result: LoadTestResult): number {
+  const capacity = result.capacity as (LoadTestResult["capacity"] & { confirmedRate?: number }) | undefined;
+  if (!capacity) throw new Error("results.json has no capacity: did the run end before its search?");
+  return capacity.confirmedRate ?? capacity.capacityAtSlo;
+}
+
+function held(result: LoadTestResult, offered: number): { holds: boolean; line: string } {
+  const p = LatencyHistogram.from(result.histogram).percentile(slo.percentile);
+  const achieved = result.throughput / offered;
+  const errorShare = result.requests > 0 ? totalErrors(result.errors) / result.requests : 1;
+  const holds = p <= slo.latencyMs && achieved >= 0.95 && errorShare < 0.01;
+  const line = `p${slo.percentile} ${p.toFixed(1)} ms, achieved ${(achieved * 100).toFixed(1)}% of ${offered} req/s, errors ${(errorShare * 100).toFixed(2)}%`;
+  return { holds, line };
+}
+
+console.log(`verdict-repeat: stack ${args.stack}, ${runs} capacity runs, open loop ${holdSeconds} s at 1x and ${over}x (files in ${work})`);
+const rows: { capacity: number; seconds: number; at: string; above: string }[] = [];
+for (let i = 1; i <= runs; i++) {
+  const search = fleetLocal(`capacity-${i}`, ["--capacity"]);
+  const capacity = capacityOf(search.result);
+  const open = (share: number) => {
+    const rate = Math.round(capacity * share);
+    const env = { FLEET_LOAD_TEST_MODE: "rate", FLEET_LOAD_TEST_RATE: String(rate), FLEET_LOAD_TEST_DURATION: `${holdSeconds}s` };
+    const { result } = fleetLocal(`open-${i}-${share}x`, [], env);
+    const { holds, line } = held(result, rate);
+    return `${holds ? "holds" : "misses"} (${line})`;
+  };
+  rows.push({ capacity, seconds: search.seconds, at: open(1), above: open(over) });
+}
+
+const capacities = rows.map((r) => r.capacity).sort((a, b) => a - b);
+const median = capacities[Math.floor(capacities.length / 2)]!;
+console.log("");
+console.log(`| run | confirmed capacity (req/s) | vs median | search wall time | open loop at 1x | open loop at ${over}x |`);
+console.log("|--:|--:|--:|--:|---|---|");
+rows.forEach((r, i) => {
+  const share = ((r.capacity - median) / median) * 100;
+  console.log(`| ${i + 1} | ${r.capacity} | ${share >= 0 ? "+" : ""}${share.toFixed(1)}% | ${r.seconds.toFixed(0)} s | ${r.at} | ${r.above} |`);
+});
+const worst = Math.max(...capacities.map((c) => Math.abs(c - median) / median));
+console.log("");
+console.log(`spread: ${capacities[0]}-${capacities.at(-1)} req/s, at most ${(worst * 100).toFixed(1)}% from the median ${median}`);
