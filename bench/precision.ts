@@ -5,7 +5,10 @@
  * then the HTTP server on one core with each model, wrk on the other.
  *
  *   node --conditions=source --import tsx bench/precision.ts [--sizes tiny,mini,base] [--seconds 2] [--rounds 3]
- *        [--pairs 1000] [--http-seconds 5] [--http-rounds 2] [--no-http] [--core 1] [--load-core 0]
+ *        [--pairs 1000] [--http-seconds 5] [--http-rounds 2] [--no-http] [--core 1] [--load-core 0] [--reduce-range auto|on|off]
+ *
+ * --reduce-range: int8 weights of 7 bits (on), 8 bits (off), or chosen for this CPU (auto, the default: 7 on x86
+ * without VNNI); the first line printed names the CPU and the choice, since int8 speed and accuracy depend on both.
  *
  * The machine is shared and noisy, so each model's points run in their own child process, fp32 and int8
  * one after the other, rounds interleaved; the int8/fp32 ratio is taken within each round, and the table
@@ -20,7 +23,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONTEXT, DEFAULT_QUESTION, startServerProcess, WordPieceTokenizer } from "@inference-fleet/model-server";
-import { generateModel, quantizeModelDir, type PresetName, type QuantizedMatMulFormat } from "@inference-fleet/model-zoo";
+import { generateModel, localInt8Cpu, quantizeModelDir, reduceRangeFor, type PresetName, type QuantizedMatMulFormat } from "@inference-fleet/model-zoo";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { compareModels, type CompareReport } from "../scripts/src/model-tools/compare-models.js";
 import { cpuTimeUs, parseWrkOutput } from "./wrk.js";
@@ -34,6 +37,7 @@ const { values: args } = parseArgs({
     "http-seconds": { type: "string", default: "5" },
     "http-rounds": { type: "string", default: "2" },
     "no-http": { type: "boolean", default: false },
+    "reduce-range": { type: "string", default: "auto" },
     core: { type: "string", default: "1" },
     "load-core": { type: "string", default: "0" },
     child: { type: "string" },
@@ -183,6 +187,11 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 async function main(): Promise<void> {
   if (args.child === "inprocess") return inProcessChild(args.model!);
   const sizes = args.sizes!.split(",") as PresetName[];
+  const reduceRange = { auto: reduceRangeFor(localInt8Cpu()), on: true, off: false }[args["reduce-range"] as "auto" | "on" | "off"];
+  if (reduceRange === undefined) throw new Error(`--reduce-range must be auto, on or off, got "${args["reduce-range"]}".`);
+  console.log(
+    `CPU: ${cpus()[0]?.model ?? "unknown"}, ${localInt8Cpu().described}; int8 weights: ${reduceRange ? 7 : 8}-bit (--reduce-range ${args["reduce-range"]})`,
+  );
   const work = mkdtempSync(join(tmpdir(), "bench-precision-"));
   try {
     const variants: Array<{ size: PresetName; label: string; dir: string; bytes: number; format?: QuantizedMatMulFormat }> = [];
@@ -191,7 +200,7 @@ async function main(): Promise<void> {
       variants.push({ size, label: "fp32", dir: fp32.dir, bytes: fp32.bytes });
       for (const format of ["standard", "fused"] as const) {
         const started = performance.now();
-        const q = await quantizeModelDir({ dir: fp32.dir, outDir: join(work, `${size}-int8-${format}`), format });
+        const q = await quantizeModelDir({ dir: fp32.dir, outDir: join(work, `${size}-int8-${format}`), format, reduceRange });
         console.error(
           `${size}: quantized (${format}) in ${((performance.now() - started) / 1000).toFixed(2)} s: ${mb(q.bytes)} = ` +
             `${((100 * q.bytes) / fp32.bytes).toFixed(1)}% of ${mb(fp32.bytes)}`,
