@@ -40,6 +40,7 @@ describe("loading a stack file", () => {
 
   it("lists the known stacks for a missing one", () => {
     expect(() => loadStackConfig("nope", { stacksDir: dir, env: {} })).toThrow(/Known stacks: bad, ok/);
+    expect(() => loadStackConfig("okk", { stacksDir: dir, env: {} })).toThrow(/\. Did you mean "ok"\? Known stacks: bad, ok\./);
   });
 
   it("applies FLEET_* environment overrides through the schema", () => {

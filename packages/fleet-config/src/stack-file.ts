@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { didYouMean } from "./closest.js";
 import { applyEnvOverrides } from "./env-overrides.js";
 import { parseFleetConfig } from "./parse.js";
 import { PROJECT, type FleetConfig } from "./schema.js";
@@ -60,7 +61,8 @@ export function loadStackConfig(stack: string, options: LoadStackOptions = {}): 
   const stacksDir = options.stacksDir ?? defaultStacksDir();
   const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) {
-    throw new Error(`No stack file ${file}. Known stacks: ${listStacks(stacksDir).join(", ") || "(none)"}.`);
+    const known = listStacks(stacksDir);
+    throw new Error(`No stack file ${file}.${didYouMean(stack, known)} Known stacks: ${known.join(", ") || "(none)"}.`);
   }
   const document = (parseYaml(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const namespaced = fromNamespacedConfig(document.config ?? {}, stack);
