@@ -33,7 +33,15 @@ describe("ci.yml", () => {
       steps(ci)
         .map((s) => s.run)
         .filter(Boolean),
-    ).toEqual(["npm ci", "npm test"]);
+    ).toEqual(["sudo bash .ci/system-packages", "npm ci", "npm test"]);
+  });
+
+  it("runs what .ci/run runs, so GitHub does not skip the Python suite that CI here runs", () => {
+    const ciRun = readFileSync(fileURLToPath(new URL("../../.ci/run", import.meta.url)), "utf8");
+    const commands = ciRun.split("\n").filter((line) => /^(bash|npm) /.test(line));
+    expect(commands).toEqual(["bash .ci/system-packages", "npm ci --no-audit --no-fund", "npm test"]);
+    const ghRuns = steps(ci).flatMap((s) => (s.run ? [s.run.replace(/^sudo /, "")] : []));
+    expect(ghRuns.map((run) => run.split(" ").slice(0, 2).join(" "))).toEqual(commands.map((run) => run.split(" ").slice(0, 2).join(" ")));
   });
 });
 
@@ -54,6 +62,19 @@ describe("bench.yml", () => {
     expect(steps(bench).find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"))?.with?.["role-to-assume"]).toBeTruthy();
     expect(bench.concurrency?.["cancel-in-progress"]).toBe(false);
     expect(steps(bench).some((s) => s.uses?.startsWith("actions/upload-artifact"))).toBe(true);
+  });
+
+  it("keeps its AWS session as long as the job, and the role allows that session", () => {
+    const job = Object.values(bench.jobs)[0] as { "timeout-minutes"?: number; steps: Step[] };
+    const duration = Number(steps(bench).find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"))?.with?.["role-duration-seconds"]);
+    const role = JSON.parse(readFileSync(fileURLToPath(new URL("../../infra/ci-role/role-settings.json", import.meta.url)), "utf8")) as {
+      MaxSessionDuration: number;
+    };
+    expect(job["timeout-minutes"]! * 60).toBeLessThanOrEqual(duration);
+    expect(duration).toBeLessThanOrEqual(role.MaxSessionDuration);
+    expect(role.MaxSessionDuration).toBeLessThanOrEqual(43_200); // IAM's own maximum, 12 hours
+    const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+    expect(readme).toContain(`--max-session-duration ${role.MaxSessionDuration}`);
   });
 
   it("runs only commands that exist here, with the flags they take", () => {
