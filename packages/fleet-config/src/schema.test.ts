@@ -52,6 +52,7 @@ describe("parseFleetConfig rejects bad values naming the field and the value", (
   it.each([
     [{ instanceType: "c9.huge" }, "instanceType", "c9.huge", /Known families: .*c7g \(large, xlarge, 2xlarge, 4xlarge/],
     [{ server: { numModels: 1.5 } }, "server.numModels", 1.5, /^must be a whole number$/],
+    [{ instanceType: "inf1.xlarge" }, "instanceType", "inf1.xlarge", /Inferentia 1, which needs torch-neuron .* use inf2\.xlarge/],
     [{ server: { numModels: 0 } }, "server.numModels", 0, />=1/],
     [{ server: { numModles: 2 } }, "server.numModles", 2, /not a known setting/],
     [{ model: { padding: "left" } }, "model.padding", "left", /dynamic|fixed/],

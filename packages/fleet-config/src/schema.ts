@@ -350,6 +350,18 @@ export const fleetConfigSchema = fleetObjectSchema
     if (!isKnownInstanceType(config.instanceType)) return;
     const facts = getInstanceType(config.instanceType);
     const acceleratorKind = facts.accelerator?.kind;
+    if (facts.accelerator?.model === "Inferentia") {
+      // fleet plan would pass it, and the pod would then crash: the Neuron image is built for inf2/trn1 only.
+      ctx.addIssue({
+        code: "custom",
+        path: ["instanceType"],
+        input: config.instanceType,
+        message:
+          "is Inferentia 1, which needs torch-neuron (NeuronCore-v1); the Neuron server is built on torch-neuronx, which runs on " +
+          "Inferentia2 and Trainium only: use inf2.xlarge",
+      });
+      return;
+    }
     if (config.server.cpuArch && config.server.cpuArch !== facts.arch) {
       ctx.addIssue({
         code: "custom",
