@@ -67,6 +67,8 @@ describe.each(awsStacks)("operations for stack %s, under mocks", (stack) => {
     expect(groups.system!.scalingConfig.minSize).toBe(groups.system!.scalingConfig.maxSize);
     const release = ofType(run.resources, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "cluster-autoscaler")!;
     expect(release.inputs.values.autoDiscovery.clusterName).toBe(`inference-fleet-${stack}`);
+    // The autoscaler supports only its own Kubernetes minor: the image follows the cluster's version.
+    expect(release.inputs.values.image.tag).toMatch(new RegExp(`^v${config.cluster.kubernetesVersion.replace(".", "\\.")}\\.\\d+$`));
     const tags = ofType(run.resources, "aws:autoscaling/tag:Tag").map((t) => t.inputs.tag.key);
     expect(tags).toEqual(
       expect.arrayContaining(["k8s.io/cluster-autoscaler/enabled", "k8s.io/cluster-autoscaler/node-template/taint/inference-fleet.io/dedicated"]),

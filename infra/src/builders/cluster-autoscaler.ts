@@ -1,9 +1,9 @@
 /**
- * Cluster Autoscaler for the fleet node group (kubernetes/autoscaler cluster-autoscaler chart 9.59.0,
- * image v1.35.0; cloudprovider/aws/README.md): auto-discovery by ASG tags, and node-template tags so it
+ * Cluster Autoscaler for the fleet node group (kubernetes/autoscaler cluster-autoscaler chart 9.59.0, the image
+ * of the cluster's Kubernetes minor from fleet-config's version table; cloudprovider/aws/README.md): auto-discovery by ASG tags, and node-template tags so it
  * can scale the group up from zero nodes (it then reads labels, taints and extended resources from them).
  */
-import { CLUSTER_AUTOSCALER_RESOURCES, getInstanceType, nodeAllocatable } from "@inference-fleet/fleet-config";
+import { CLUSTER_AUTOSCALER_RESOURCES, getInstanceType, kubernetesVersionFacts, nodeAllocatable } from "@inference-fleet/fleet-config";
 import { LABELS } from "../constants.js";
 import type { NodeGroupPlan } from "./node-groups.js";
 import { containerResources } from "./container-resources.js";
@@ -12,7 +12,6 @@ export const CLUSTER_AUTOSCALER = {
   chart: "cluster-autoscaler",
   repository: "https://kubernetes.github.io/autoscaler",
   version: "9.59.0",
-  image: "v1.35.0",
   namespace: "kube-system",
   serviceAccount: "cluster-autoscaler",
 } as const;
@@ -45,12 +44,13 @@ export function nodeTemplateTags(plan: NodeGroupPlan): Record<string, string> {
 }
 
 /** The chart's values: AWS auto-discovery for this cluster, on a system node, with the requests `fleet plan` counts. */
-export function clusterAutoscalerValues(clusterName: string, region: string): Record<string, unknown> {
+export function clusterAutoscalerValues(clusterName: string, region: string, kubernetesVersion: string): Record<string, unknown> {
   return {
     cloudProvider: "aws",
     awsRegion: region,
     autoDiscovery: { clusterName },
-    image: { tag: CLUSTER_AUTOSCALER.image },
+    // The autoscaler supports only the Kubernetes minor it was built for.
+    image: { tag: kubernetesVersionFacts(kubernetesVersion).clusterAutoscalerImage },
     rbac: { serviceAccount: { create: true, name: CLUSTER_AUTOSCALER.serviceAccount } },
     nodeSelector: { [LABELS.nodeRole]: "system" },
     resources: containerResources(CLUSTER_AUTOSCALER_RESOURCES),

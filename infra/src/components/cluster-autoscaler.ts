@@ -12,6 +12,8 @@ export interface ClusterAutoscalerArgs {
   readonly clusterName: string;
   readonly clusterArn: pulumi.Input<string>;
   readonly region: string;
+  /** The cluster's Kubernetes minor: the autoscaler image must be of the same minor. */
+  readonly kubernetesVersion: string;
   readonly provider: k8s.Provider;
   /** The fleet node group (min 0) and its plan: its ASG gets the discovery and node-template tags. */
   readonly fleetGroup: eks.ManagedNodeGroup;
@@ -62,7 +64,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
         version: ca.version,
         repositoryOpts: { repo: ca.repository },
         namespace: ca.namespace,
-        values: clusterAutoscalerValues(clusterName, args.region),
+        values: clusterAutoscalerValues(clusterName, args.region, args.kubernetesVersion),
       },
       { parent: this, provider: args.provider, dependsOn: [...ready, ...tagged, ...args.nodes] },
     );

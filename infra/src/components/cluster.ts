@@ -169,6 +169,7 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
         {
           ...cluster,
           clusterName: name,
+          kubernetesVersion: config.cluster.kubernetesVersion,
           fleetGroup,
           fleetPlan,
         },

@@ -52,6 +52,7 @@ describe("parseFleetConfig rejects bad values naming the field and the value", (
   it.each([
     [{ instanceType: "c9.huge" }, "instanceType", "c9.huge", /Known families: .*c7g \(large, xlarge, 2xlarge, 4xlarge/],
     [{ server: { numModels: 1.5 } }, "server.numModels", 1.5, /^must be a whole number$/],
+    [{ observability: { logRetentionDays: 10 } }, "observability.logRetentionDays", 10, /CloudWatch's retention periods: 1, 3, 5, 7, 14/],
     [{ instanceType: "inf1.xlarge" }, "instanceType", "inf1.xlarge", /Inferentia 1, which needs torch-neuron .* use inf2\.xlarge/],
     [{ server: { numModels: 0 } }, "server.numModels", 0, />=1/],
     [{ server: { numModles: 2 } }, "server.numModles", 2, /not a known setting/],

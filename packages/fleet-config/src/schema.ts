@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseAssumedRoleArn } from "./arn.js";
 import { getInstanceType, isKnownInstanceType, unknownInstanceTypeHint } from "./catalog.js";
+import { DEFAULT_KUBERNETES_VERSION, isKnownKubernetesVersion, KUBERNETES_VERSIONS } from "./plan/kubernetes-versions.js";
 import { parseDurationSeconds } from "./duration.js";
 import { cpuMillis, memoryMiB } from "./plan/quantity.js";
 
@@ -232,6 +233,10 @@ export const loadTestSchema = z.strictObject({
 
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+/** CloudWatch Logs refuses any other retention (PutRetentionPolicy): both log-retention fields take only these. */
+const logRetentionDays = z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days)) as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], {
+  error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+});
 
 /** An access-entry principal: an IAM role or user ARN, never an STS session. */
 const adminPrincipal = z.string().superRefine((arn, ctx) => {
@@ -258,10 +263,13 @@ export const clusterSchema = z.strictObject({
     })
     .refine((e) => Boolean(e.kubeconfig) !== Boolean(e.clusterName), { error: "give exactly one of kubeconfig or clusterName" })
     .optional(),
+  /** An EKS minor in plan/kubernetes-versions.ts; the default is in standard support (an older one costs 6x per control-plane hour). */
   kubernetesVersion: z
     .string()
-    .regex(/^1\.\d+$/, 'must look like "1.33"')
-    .default("1.33"),
+    .refine(isKnownKubernetesVersion, {
+      error: () => `must be one of the EKS versions this program knows: ${KUBERNETES_VERSIONS.map((v) => v.minor).join(", ")} (plan/kubernetes-versions.ts)`,
+    })
+    .default(DEFAULT_KUBERNETES_VERSION),
   /** Reach the API endpoint from the internet (restricted to publicAccessCidrs); private access is always on. */
   endpointPublicAccess: z.boolean().default(true),
   publicAccessCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 203.0.113.0/24")).default([]),
@@ -279,11 +287,7 @@ export const clusterSchema = z.strictObject({
    */
   adminPrincipals: z.array(adminPrincipal).default([]),
   /** Days CloudWatch keeps the control-plane logs (the program owns the log group, so destroy removes it). */
-  logRetentionDays: z
-    .union(LOG_RETENTION_DAYS.map((days) => z.literal(days)) as [z.ZodLiteral<number>, ...z.ZodLiteral<number>[]], {
-      error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
-    })
-    .default(7),
+  logRetentionDays: logRetentionDays.default(7),
   /**
    * Cluster Autoscaler on the fleet node group (min 0, max fleetNodes): fleet nodes go away when no
    * server needs them. The system node group stays fixed.
@@ -301,7 +305,7 @@ export const observabilitySchema = z.strictObject({
   /** How often the agent scrapes the servers' /metrics. */
   scrapeIntervalSeconds: z.int().min(10).max(300).default(30),
   /** Days CloudWatch keeps the Prometheus EMF log group and the Container Insights performance logs. */
-  logRetentionDays: z.int().min(1).max(3653).default(7),
+  logRetentionDays: logRetentionDays.default(7),
   alarms: z
     .strictObject({
       /** Consecutive one-minute periods over the threshold before an alarm fires. */

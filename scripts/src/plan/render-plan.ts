@@ -1,5 +1,6 @@
 // `fleet plan` as text: node groups with allocatable resources and the pods on each node, images, quotas, cost.
 import {
+  describeKubernetesSupport,
   formatCpu,
   formatMemory,
   KERNEL_RESERVED_MEMORY_FRACTION,
@@ -59,6 +60,7 @@ export function renderPlan(plan: StackPlan): string {
       );
   }
   const cost = plan.usdPerHour;
+  if (plan.kubernetes) lines.push("", describeKubernetesSupport(plan.kubernetes));
   lines.push(
     "",
     `Estimated cost while up: ${usd(cost.total)}/h (nodes ${usd(cost.nodes)}, EKS control plane ${usd(cost.controlPlane)}, NAT gateways ` +

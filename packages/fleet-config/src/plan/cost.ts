@@ -1,14 +1,15 @@
 import { getInstanceType } from "../catalog.js";
 import type { FleetConfig } from "../schema.js";
+import { kubernetesSupport } from "./kubernetes-versions.js";
 import { natGatewayCount } from "./quotas.js";
 
-/** List prices used for the estimate (us-east-1); EC2 prices come from the catalog. */
-export const EKS_CONTROL_PLANE_USD_PER_HOUR = 0.1;
+/** List prices used for the estimate (us-east-1); EC2 prices come from the catalog, the control plane's from its support status. */
 export const NAT_GATEWAY_USD_PER_HOUR = 0.045;
 
 export interface HourlyCost {
   /** Fleet and system nodes while the fleet runs. */
   readonly nodes: number;
+  /** $0.10/h in standard support, $0.60/h once the stack's Kubernetes version is in extended support. */
   readonly controlPlane: number;
   readonly natGateways: number;
   /** While the fleet runs (what `pulumi up` starts with). */
@@ -27,17 +28,18 @@ export interface HourlyCost {
  * interface endpoints, EBS, S3, logs, CloudWatch metrics, alarms and dashboards, and load balancer
  * hours and capacity units. A bring-your-own cluster costs this program nothing extra.
  */
-export function estimateUsdPerHour(config: FleetConfig): HourlyCost {
+export function estimateUsdPerHour(config: FleetConfig, today?: string): HourlyCost {
   const { cluster } = config;
   if (cluster.existing) return { nodes: 0, controlPlane: 0, natGateways: 0, total: 0, idle: { nodes: 0, total: 0 } };
   const fleetNodes = getInstanceType(config.instanceType).onDemandUsdPerHour * cluster.fleetNodes;
   const systemNodes = getInstanceType(config.loadTest.instanceType).onDemandUsdPerHour * cluster.systemNodes;
   const natGateways = natGatewayCount(config) * NAT_GATEWAY_USD_PER_HOUR;
-  const fixed = EKS_CONTROL_PLANE_USD_PER_HOUR + natGateways;
+  const controlPlane = kubernetesSupport(cluster.kubernetesVersion, today).controlPlaneUsdPerHour;
+  const fixed = controlPlane + natGateways;
   const idleNodes = cluster.autoscaler ? systemNodes : systemNodes + fleetNodes;
   return {
     nodes: fleetNodes + systemNodes,
-    controlPlane: EKS_CONTROL_PLANE_USD_PER_HOUR,
+    controlPlane,
     natGateways,
     total: fleetNodes + systemNodes + fixed,
     idle: { nodes: idleNodes, total: idleNodes + fixed },

@@ -19,7 +19,20 @@ export {
   serverDeviceRequests,
 } from "./cluster-workloads.js";
 export type { ContainerResources, NodeGroupWorkloads, PodRequest } from "./cluster-workloads.js";
-export { EKS_CONTROL_PLANE_USD_PER_HOUR, estimateUsdPerHour, NAT_GATEWAY_USD_PER_HOUR, type HourlyCost } from "./cost.js";
+export { estimateUsdPerHour, NAT_GATEWAY_USD_PER_HOUR, type HourlyCost } from "./cost.js";
+export {
+  DEFAULT_KUBERNETES_VERSION,
+  describeKubernetesSupport,
+  EKS_EXTENDED_SUPPORT_USD_PER_HOUR,
+  EKS_STANDARD_SUPPORT_USD_PER_HOUR,
+  isKnownKubernetesVersion,
+  KUBERNETES_VERSIONS,
+  KUBERNETES_VERSIONS_SOURCE,
+  kubernetesSupport,
+  kubernetesVersionFacts,
+  type KubernetesSupport,
+  type KubernetesVersionFacts,
+} from "./kubernetes-versions.js";
 export { placePods, type GroupPlacement, type NodeFree, type NodePlacement, type UnplacedPod } from "./fit.js";
 export {
   amiTypeFor,

@@ -7,6 +7,7 @@ import { ConfigError, type ConfigProblem } from "../config-error.js";
 import type { FleetConfig } from "../schema.js";
 import { clusterWorkloads, type PodRequest } from "./cluster-workloads.js";
 import { estimateUsdPerHour, type HourlyCost } from "./cost.js";
+import { kubernetesSupport, type KubernetesSupport } from "./kubernetes-versions.js";
 import { placePods, type NodePlacement, type UnplacedPod } from "./fit.js";
 import { amiTypeFor, IMAGES, isPlaceholderImage, platformFor, serverImagePlan, type ServerImagePlan } from "./images.js";
 import { nodeAllocatable, type NodeAllocatable } from "./node-capacity.js";
@@ -40,6 +41,8 @@ export interface StackPlan {
   /** Every reason the stack would not run, each naming the config field to change. */
   readonly problems: readonly ConfigProblem[];
   readonly fits: boolean;
+  /** The cluster's Kubernetes version: support status and what the control plane costs (none for an existing cluster). */
+  readonly kubernetes?: KubernetesSupport;
 }
 
 function describeServerImage(plan: ServerImagePlan): string {
@@ -117,6 +120,7 @@ export function planStack(config: FleetConfig): StackPlan {
     images,
     quotas: quotaNeeds(config),
     usdPerHour: estimateUsdPerHour(config),
+    ...(config.cluster.existing ? {} : { kubernetes: kubernetesSupport(config.cluster.kubernetesVersion) }),
     problems,
     fits: problems.length === 0,
   };
