@@ -151,7 +151,8 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
     for (const deployment of deployments) {
       const pod = deployment.inputs.spec.template.spec;
       const [container] = pod.containers;
-      expect(pod.nodeSelector).toEqual({ "node.kubernetes.io/instance-type": config.instanceType });
+      // The role too: in the dev stacks the system nodes are of the fleet's type, and a server must not land there.
+      expect(pod.nodeSelector).toEqual({ "node.kubernetes.io/instance-type": config.instanceType, "inference-fleet.io/role": "fleet" });
       expect(pod.tolerations.map((t: { key: string }) => t.key)).toContain("inference-fleet.io/dedicated");
       expect(container.resources.requests).toEqual(container.resources.limits);
       expect(container.resources.limits.cpu).toBe(config.server.resources.cpu);

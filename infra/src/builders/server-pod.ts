@@ -129,11 +129,16 @@ export function serverName(index: number): string {
   return `server${index}`;
 }
 
-/** Where servers may run: nodes of the fleet's instance type, tolerating the fleet (and accelerator) taints. */
+/**
+ * Where servers may run: the fleet's nodes, tolerating the fleet (and accelerator) taints. The role label matters
+ * where the system nodes are of the same type (the dev stacks): without it a server could land beside k6 and the
+ * add-ons, and be measured there. A bring-your-own cluster's nodes carry no role label, so there the type alone.
+ */
 export function fleetPlacement(config: FleetConfig): Pick<PodSpec, "nodeSelector" | "tolerations"> {
   const accelerator = getInstanceType(config.instanceType).accelerator?.kind;
+  const role = config.cluster.existing ? {} : { [LABELS.nodeRole]: "fleet" };
   return {
-    nodeSelector: { [LABELS.instanceType]: config.instanceType },
+    nodeSelector: { [LABELS.instanceType]: config.instanceType, ...role },
     tolerations: tolerationsFor(taintsFor("fleet", accelerator)),
   };
 }
