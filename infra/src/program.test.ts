@@ -256,8 +256,13 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
     expect(dependsOn.get(resourceKey(cluster!.type, cluster!.name))).toContain(resourceKey(logGroup!.type, logGroup!.name));
   });
 
-  it("violates none of the policy pack's rules", async () => {
-    expect(await programViolations(POLICIES, (await run).resources)).toEqual([]);
+  it("violates none of the policy pack's rules (with the options the program gives each resource)", async () => {
+    const { resources, customTimeouts } = await run;
+    expect(await programViolations(POLICIES, resources, customTimeouts)).toEqual([]);
+    // The wait for every server covers its startup probe: the class check ran on real Deployments, with their timeouts.
+    const servers = ofType(resources, "kubernetes:apps/v1:Deployment").filter((d) => d.name.includes("-server"));
+    expect(servers.length).toBeGreaterThan(0);
+    for (const server of servers) expect(customTimeouts.get(resourceKey(server.type, server.name))?.createSeconds).toBeGreaterThan(600);
   });
 
   it.skipIf(typeof schemaValidator === "string")("produces Kubernetes objects that validate against the Kubernetes OpenAPI schema", async () => {

@@ -77,11 +77,18 @@ export function buildServerResources(config: FleetConfig): { requests: Record<st
  * server is not draining; the startup probe gives model download and load up to ten minutes
  * before liveness starts counting.
  */
+const STARTUP_PROBE_PERIOD_SECONDS = 5;
+
 export function buildServerProbes(config: FleetConfig): Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> {
   const own = usesOwnImage(config);
   const get = (path: string) => ({ httpGet: { path, port: probesOnHealthPort(config) ? "health" : "http" } });
   return {
-    startupProbe: { ...get(own ? "/v2/health/ready" : "/"), periodSeconds: 5, failureThreshold: startupProbeFailures(config), timeoutSeconds: 2 },
+    startupProbe: {
+      ...get(own ? "/v2/health/ready" : "/"),
+      periodSeconds: STARTUP_PROBE_PERIOD_SECONDS,
+      failureThreshold: startupProbeFailures(config),
+      timeoutSeconds: 2,
+    },
     livenessProbe: { ...get(own ? "/v2/health/live" : "/"), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
     readinessProbe: { ...get(own ? "/v2/health/ready" : "/"), periodSeconds: 2, failureThreshold: 2, timeoutSeconds: 2 },
   };
@@ -93,6 +100,17 @@ export function buildServerProbes(config: FleetConfig): Pick<Container, "livenes
  */
 export function startupProbeFailures(config: FleetConfig): number {
   return config.server.processor === "inf" ? 540 : 120;
+}
+
+/** How long `pulumi up` may wait beyond the startup probe for a server to come up: a fleet node from zero (the autoscaler) and the image pull. */
+export const PROVISIONING_ALLOWANCE_SECONDS = 15 * 60;
+
+/**
+ * How long Pulumi waits for a server Deployment to become ready: its startup probe's whole budget plus the time to get
+ * a node and pull the image. Pulumi's default (10 minutes) timed out the first inf2 `up` while a 45-minute compile ran.
+ */
+export function deploymentWaitSeconds(config: FleetConfig): number {
+  return STARTUP_PROBE_PERIOD_SECONDS * startupProbeFailures(config) + PROVISIONING_ALLOWANCE_SECONDS;
 }
 
 /** /tmp: a small RAM disk, except on Inferentia, where neuronx-cc writes its work files there during a compile. */
@@ -136,7 +154,7 @@ export function serverName(index: number): string {
  */
 export function fleetPlacement(config: FleetConfig): Pick<PodSpec, "nodeSelector" | "tolerations"> {
   const accelerator = getInstanceType(config.instanceType).accelerator?.kind;
-  const role = config.cluster.existing ? {} : { [LABELS.nodeRole]: "fleet" };
+  const role: Record<string, string> = config.cluster.existing ? {} : { [LABELS.nodeRole]: "fleet" };
   return {
     nodeSelector: { [LABELS.instanceType]: config.instanceType, ...role },
     tolerations: tolerationsFor(taintsFor("fleet", accelerator)),

@@ -13,7 +13,7 @@ import { buildAlbObjects, buildNlbService, LOAD_BALANCER_NAME } from "../builder
 import { buildNetworkPolicies } from "../builders/network-policies.js";
 import { OBSERVABILITY_NAMESPACE } from "../builders/observability-agent.js";
 import { VPC_CIDR } from "../constants.js";
-import { modelNamesFor, serverLabels, serverName } from "../builders/server-pod.js";
+import { deploymentWaitSeconds, modelNamesFor, serverLabels, serverName } from "../builders/server-pod.js";
 
 export interface FleetArgs {
   /** The fleet config: servers, models, resources, placement. */
@@ -73,6 +73,7 @@ export class Fleet extends pulumi.ComponentResource {
     }).forEach((policy) => new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata.namespace}-${policy.metadata.name}`, policy, inNamespace));
 
     const deployed = pulumi.all([args.image, args.modelSource]);
+    const waitSeconds = deploymentWaitSeconds(config);
     for (let i = 0; i < config.server.numServers; i++) {
       const deployment = deployed.apply(([image, modelSource]) =>
         buildFleetDeployment(config, namespace, i, { image, modelSource, serviceAccountName: args.serviceAccountName }),
@@ -83,6 +84,8 @@ export class Fleet extends pulumi.ComponentResource {
         {
           ...inNamespace,
           dependsOn: [...inNamespace.dependsOn, ...(args.prerequisites ?? [])],
+          // Pulumi waits for readiness: as long as the startup probe allows (a Neuron compile), not its 10-minute default.
+          customTimeouts: { create: `${waitSeconds}s`, update: `${waitSeconds}s` },
         },
       );
       new k8s.core.v1.Service(`${name}-${serverName(i)}`, buildServerService(config, namespace, i), inNamespace);

@@ -5,6 +5,7 @@ import { ecrScanOnPushAndImmutableTags } from "./ecr.js";
 import { eksEndpointNotOpen, eksSecretsEncrypted } from "./eks.js";
 import { imdsV2HopLimitOne, nodeGroupsInPrivateSubnets } from "./nodes.js";
 import { s3BucketsBlockedAndEncrypted, s3EncryptionByDefault, s3PublicAccessBlocked } from "./s3.js";
+import { workloadWaitCoversStartup } from "./startup-wait.js";
 import { containersNonRootWithLimits } from "./workloads.js";
 
 const secure = { runAsNonRoot: true };
@@ -104,6 +105,16 @@ describe.each<[string, ResourceValidationPolicy, FakeResource, FakeResource, Reg
     deployment({ securityContext: secure, resources: limits }),
     deployment({ securityContext: secure, resources: { limits: { cpu: "1" } } }),
     /no memory limit/,
+  ],
+  [
+    "a Deployment's wait covers its startup probe (a 45-minute Neuron compile)",
+    workloadWaitCoversStartup,
+    {
+      ...deployment({ startupProbe: { periodSeconds: 5, failureThreshold: 540 } }),
+      opts: { customTimeouts: { createSeconds: 3600, updateSeconds: 3600, deleteSeconds: 0 } },
+    },
+    deployment({ startupProbe: { periodSeconds: 5, failureThreshold: 540 } }),
+    /waits 600 s on create but the startup probe allows 2700 s: set customTimeouts\.create to at least 2700s/,
   ],
 ])("policy %s", (_, policy, passing, failing, message) => {
   it("passes a compliant resource", async () => {

@@ -4,6 +4,7 @@ import { eksEndpointNotOpen, eksSecretsEncrypted } from "./eks.js";
 import { addOnRolesWithoutWildcards, alarmOnEveryFleet, noInternetFacingLoadBalancer } from "./operations.js";
 import { imdsV2HopLimitOne, nodeGroupsInPrivateSubnets } from "./nodes.js";
 import { s3BucketsBlockedAndEncrypted, s3EncryptionByDefault, s3PublicAccessBlocked } from "./s3.js";
+import { workloadWaitCoversStartup } from "./startup-wait.js";
 import { containersNonRootWithLimits } from "./workloads.js";
 
 /** Every rule of the inference-fleet policy pack, all mandatory. */
@@ -20,4 +21,5 @@ export const POLICIES: Policies = [
   noInternetFacingLoadBalancer,
   alarmOnEveryFleet,
   addOnRolesWithoutWildcards,
+  workloadWaitCoversStartup,
 ];

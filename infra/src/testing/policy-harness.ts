@@ -14,6 +14,8 @@ export interface FakeResource {
   readonly type: string;
   readonly name?: string;
   readonly props: Record<string, any>;
+  /** Resource options as the policy engine passes them (customTimeouts in seconds). */
+  readonly opts?: Partial<ResourceValidationArgs["opts"]>;
 }
 
 const notApplicable = (reason?: string): never => {
@@ -27,7 +29,7 @@ function resourceArgs(resource: FakeResource): ResourceValidationArgs {
     props: resource.props,
     urn: `urn:pulumi:test::inference-fleet::${resource.type}::${name}`,
     name,
-    opts: {} as ResourceValidationArgs["opts"],
+    opts: (resource.opts ?? {}) as ResourceValidationArgs["opts"],
     stackTags: new Map(),
     isType: () => false,
     asType: () => undefined,
@@ -60,12 +62,18 @@ export async function stackViolations(policy: StackValidationPolicy, resources: 
  * Every violation of every policy for a mocked program run: resource policies see the inputs,
  * stack policies see the outputs (the mocks' state plus the resource's id).
  */
-export async function programViolations(policies: Policies, resources: readonly RecordedResource[]): Promise<string[]> {
+export async function programViolations(
+  policies: Policies,
+  resources: readonly RecordedResource[],
+  customTimeouts: ReadonlyMap<string, ResourceValidationArgs["opts"]["customTimeouts"]> = new Map(),
+): Promise<string[]> {
   const violations: string[] = [];
   for (const policy of policies) {
     if ("validateResource" in policy) {
       for (const resource of resources) {
-        const found = await resourceViolations(policy, { type: resource.type, name: resource.name, props: resource.inputs });
+        const timeouts = customTimeouts.get(`${resource.type}::${resource.name}`);
+        const opts = timeouts ? { customTimeouts: timeouts } : {};
+        const found = await resourceViolations(policy, { type: resource.type, name: resource.name, props: resource.inputs, opts });
         violations.push(...found.map((message) => `${policy.name} on ${resource.type} ${resource.name}: ${message}`));
       }
     } else if ("validateStack" in policy) {
