@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, getInstanceType, loadStackConfig, PROJECT } from "@inference-fleet/fleet-config";
+import { ConfigError, getInstanceType, loadStackConfig, planStack, PROJECT } from "@inference-fleet/fleet-config";
 import { readFleetConfig } from "./config.js";
 import { POLICIES } from "./policy/policies.js";
 import { isKubernetesObject, loadSchemaValidator } from "./testing/kubernetes-schema.js";
@@ -154,6 +154,8 @@ describe.each(stacks)("the program for stack %s, under mocks", (stack) => {
       // The role too: in the dev stacks the system nodes are of the fleet's type, and a server must not land there.
       expect(pod.nodeSelector).toEqual({ "node.kubernetes.io/instance-type": config.instanceType, "inference-fleet.io/role": "fleet" });
       expect(pod.tolerations.map((t: { key: string }) => t.key)).toContain("inference-fleet.io/dedicated");
+      // A surge pod only where fleet plan finds room for it: on a full node it would stay Pending and hang `up`.
+      expect(deployment.inputs.spec.strategy.rollingUpdate.maxSurge).toBe(planStack(config).rollout.strategy === "surge" ? 1 : 0);
       expect(container.resources.requests).toEqual(container.resources.limits);
       expect(container.resources.limits.cpu).toBe(config.server.resources.cpu);
       if (config.server.resources.gpus > 0) expect(container.resources.limits["nvidia.com/gpu"]).toBe(String(config.server.resources.gpus));

@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { PRE_PULL_RESOURCES, serverImagePlan, type FleetConfig } from "@inference-fleet/fleet-config";
+import { planStack, PRE_PULL_RESOURCES, serverImagePlan, type FleetConfig } from "@inference-fleet/fleet-config";
 import { IMAGES, LABELS, METRICS_PORT, PART_OF, SERVER_APP } from "../constants.js";
 import {
   buildServerPodSpec,
@@ -39,6 +39,15 @@ export function buildNamespace(name: string, extraLabels: Record<string, string>
  * Server `index` as its own single-replica Deployment, so each server has a stable name that the
  * load generator addresses (and reports) separately, as the AWS sample does.
  */
+/**
+ * A new server starts before the old one stops (no capacity lost mid-rollout) when a fleet node has room for the
+ * surge pod; on a full node that pod would stay Pending and the rollout hang, so the old server goes first there.
+ */
+export function rolloutStrategy(config: FleetConfig): k8s.types.input.apps.v1.DeploymentStrategy {
+  const surge = planStack(config).rollout.strategy === "surge";
+  return { type: "RollingUpdate", rollingUpdate: surge ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 } };
+}
+
 export function buildFleetDeployment(
   config: FleetConfig,
   namespace: string,
@@ -52,8 +61,7 @@ export function buildFleetDeployment(
       // cluster.idle scales every server to zero; the autoscaler then removes the empty fleet nodes.
       replicas: config.cluster.idle ? 0 : 1,
       selector: { matchLabels: labels },
-      // A new server starts before the old one stops: the benchmark never loses capacity mid-rollout.
-      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      strategy: rolloutStrategy(config),
       // The autoscaler never removes a node that runs a server (it would move a server mid-benchmark).
       template: { metadata: { labels, annotations: { [SAFE_TO_EVICT]: "false" } }, spec: buildServerPodSpec(config, index, inputs) },
     },

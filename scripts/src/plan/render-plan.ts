@@ -61,6 +61,8 @@ export function renderPlan(plan: StackPlan): string {
   }
   const cost = plan.usdPerHour;
   if (plan.kubernetes) lines.push("", describeKubernetesSupport(plan.kubernetes));
+  const rollout = plan.rollout.strategy === "surge" ? "beside the old server (maxSurge 1)" : "in its place, one server at a time (maxUnavailable 1)";
+  lines.push(`Roll-out of a new server image: ${rollout}: ${plan.rollout.reason}.`);
   lines.push(
     "",
     `Estimated cost while up: ${usd(cost.total)}/h (nodes ${usd(cost.nodes)}, EKS control plane ${usd(cost.controlPlane)}, NAT gateways ` +

@@ -40,6 +40,11 @@ function shortages(pod: PodRequest, free: NodeFree): string[] {
   return short;
 }
 
+/** Whether a pod fits in what a node has left. */
+export function fitsIn(pod: PodRequest, free: NodeFree): boolean {
+  return shortages(pod, free).length === 0;
+}
+
 function describe(amounts: { cpuMillis: number; memoryMiB: number; devices: Readonly<Record<string, number>> }): string {
   const parts = [`${formatCpu(amounts.cpuMillis)} CPU`, `${formatMemory(amounts.memoryMiB)} memory`];
   for (const [resource, count] of Object.entries(amounts.devices)) parts.push(`${count} ${resource}`);

@@ -33,7 +33,7 @@ export {
   type KubernetesSupport,
   type KubernetesVersionFacts,
 } from "./kubernetes-versions.js";
-export { placePods, type GroupPlacement, type NodeFree, type NodePlacement, type UnplacedPod } from "./fit.js";
+export { fitsIn, placePods, type GroupPlacement, type NodeFree, type NodePlacement, type UnplacedPod } from "./fit.js";
 export {
   amiTypeFor,
   IMAGES,
@@ -69,4 +69,4 @@ export {
   VPC_QUOTA,
   type QuotaNeed,
 } from "./quotas.js";
-export { assertStackRuns, planStack, type ImagePlan, type NodeGroupPlan, type StackPlan } from "./stack-plan.js";
+export { assertStackRuns, planStack, type ImagePlan, type NodeGroupPlan, type RolloutPlan, type StackPlan } from "./stack-plan.js";

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../config-error.js";
 import { parseFleetConfig } from "../parse.js";
 import { listStacks, loadStackConfig } from "../stack-file.js";
+import { clusterWorkloads } from "./cluster-workloads.js";
 import { placePods } from "./fit.js";
 import { nodeAllocatable } from "./node-capacity.js";
 import { getInstanceType } from "../catalog.js";
@@ -32,6 +33,24 @@ describe("planStack", () => {
       }),
     ]);
     expect(() => assertStackRuns(config, "test")).toThrow(ConfigError);
+  });
+
+  it.each(listStacks())("stack %s can roll a new server image: a surge pod fits beside the servers, or the old server goes first", (stack) => {
+    const config = loadStackConfig(stack, { env: {} });
+    const plan = planStack(config);
+    const fleet = plan.nodeGroups.find((group) => group.role === "fleet")!;
+    const { daemonSets, pods } = clusterWorkloads(config).fleet;
+    // The rollout's extra pod, placed after every server as the scheduler would meet it.
+    const withSurge = placePods(fleet.allocatable, fleet.count, daemonSets, [...pods, { ...pods[0]!, name: "surge" }]);
+    if (plan.rollout.strategy === "surge") expect(withSurge.unplaced).toEqual([]);
+    else expect(withSurge.unplaced.map((u) => u.pod.name)).toEqual(["surge"]);
+  });
+
+  it("replaces servers one at a time on a full node, and surges where there is room", () => {
+    const full = planStack(parseFleetConfig({ instanceType: "c7i.4xlarge", server: { numServers: 3, resources: { cpu: "4", memory: "6Gi" } } }));
+    expect(full.rollout).toMatchObject({ strategy: "replace", reason: expect.stringMatching(/no fleet node has room/) });
+    const roomy = planStack(parseFleetConfig({ instanceType: "c7i.4xlarge", server: { numServers: 1, resources: { cpu: "4", memory: "6Gi" } } }));
+    expect(roomy.rollout.strategy).toBe("surge");
   });
 
   it("says once that forty servers do not fit, with the count of the others, instead of a line per pod", () => {

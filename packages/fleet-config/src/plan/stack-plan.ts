@@ -8,7 +8,7 @@ import type { FleetConfig } from "../schema.js";
 import { clusterWorkloads, type PodRequest } from "./cluster-workloads.js";
 import { estimateUsdPerHour, type HourlyCost } from "./cost.js";
 import { kubernetesSupport, type KubernetesSupport } from "./kubernetes-versions.js";
-import { placePods, type NodePlacement, type UnplacedPod } from "./fit.js";
+import { fitsIn, placePods, type NodePlacement, type UnplacedPod } from "./fit.js";
 import { amiTypeFor, IMAGES, isPlaceholderImage, platformFor, serverImagePlan, type ServerImagePlan } from "./images.js";
 import { nodeAllocatable, type NodeAllocatable } from "./node-capacity.js";
 import { quotaNeeds, type QuotaNeed } from "./quotas.js";
@@ -43,6 +43,28 @@ export interface StackPlan {
   readonly fits: boolean;
   /** The cluster's Kubernetes version: support status and what the control plane costs (none for an existing cluster). */
   readonly kubernetes?: KubernetesSupport;
+  /** How a new server image rolls out: beside the old server when a fleet node has room for one more, else in its place. */
+  readonly rollout: RolloutPlan;
+}
+
+export interface RolloutPlan {
+  /** "surge": RollingUpdate maxSurge 1, maxUnavailable 0 (no capacity lost); "replace": maxSurge 0, maxUnavailable 1. */
+  readonly strategy: "surge" | "replace";
+  readonly reason: string;
+}
+
+/**
+ * A surge pod needs a server's requests free on some fleet node; without that room it would stay Pending and the
+ * rollout (and `pulumi up`) hang. Full nodes replace one server at a time instead.
+ */
+function rolloutPlan(nodes: readonly NodePlacement[], server: PodRequest | undefined): RolloutPlan {
+  if (!server) return { strategy: "surge", reason: "no servers to roll" };
+  const room = nodes.find((node) => fitsIn(server, node.free));
+  if (room) return { strategy: "surge", reason: `fleet node ${room.index + 1} has room for one more server while the new one starts` };
+  return {
+    strategy: "replace",
+    reason: "no fleet node has room for one more server, so each server is stopped before its replacement starts (one at a time)",
+  };
 }
 
 function describeServerImage(plan: ServerImagePlan): string {
@@ -88,6 +110,7 @@ export function planStack(config: FleetConfig): StackPlan {
     { role: "k6 load generator", image: IMAGES.k6, platform: platformFor(systemFacts.arch) },
   ];
   const nodeGroups: NodeGroupPlan[] = [];
+  let rollout: RolloutPlan = { strategy: "surge", reason: "a bring-your-own cluster: room for a surge pod is not known here" };
   if (!config.cluster.existing) {
     const workloads = clusterWorkloads(config);
     const groups = [
@@ -101,6 +124,7 @@ export function planStack(config: FleetConfig): StackPlan {
       const placement = placePods(allocatable, group.count, daemonSets, pods);
       const [first, ...more] = placement.unplaced;
       if (first) problems.push(unplacedProblem(config, group.role, first.pod, `${first.reason}${alsoUnplaced(more)}`));
+      if (group.role === "fleet") rollout = rolloutPlan(placement.nodes, pods[0]);
       const accelerator = group.role === "fleet" ? facts.accelerator?.kind : undefined;
       nodeGroups.push({
         role: group.role,
@@ -123,6 +147,7 @@ export function planStack(config: FleetConfig): StackPlan {
     ...(config.cluster.existing ? {} : { kubernetes: kubernetesSupport(config.cluster.kubernetesVersion) }),
     problems,
     fits: problems.length === 0,
+    rollout,
   };
 }
 
