@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AWS_NAME_LIMITS, namePrefixWithin } from "../builders/aws-names.js";
 import { podIdentityTrustPolicy, type PolicyDocument } from "../builders/iam-documents.js";
 
 export interface WorkloadRoleArgs {
@@ -21,9 +22,11 @@ export interface WorkloadRoleArgs {
  */
 export function workloadRole(name: string, args: WorkloadRoleArgs, parent: pulumi.Resource): { role: aws.iam.Role; ready: pulumi.Resource[] } {
   const opts = { parent };
+  const namePrefix = namePrefixWithin(name, AWS_NAME_LIMITS["aws:iam/role:Role"]!);
   const role = new aws.iam.Role(
     name,
     {
+      ...(namePrefix === undefined ? {} : { namePrefix }),
       assumeRolePolicy: pulumi.output(args.clusterArn).apply((arn) => JSON.stringify(podIdentityTrustPolicy(arn, args.namespace, args.serviceAccount))),
     },
     opts,

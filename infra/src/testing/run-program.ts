@@ -65,10 +65,11 @@ function recordOptions(): () => Pick<ProgramRun, "dependsOn" | "customTimeouts">
  * Runs the program under mocks with a stack file's config (plus the API endpoint CIDR the user is
  * asked to set, and any overrides), the way the entry point does, and waits for every registration.
  */
-export async function runProgram(stack: string, overrides: Record<string, unknown> = {}): Promise<ProgramRun> {
+export async function runProgram(stack: string, overrides: Record<string, unknown> = {}, stackName = stack): Promise<ProgramRun> {
   const config = stackFileConfig(stack);
   const cluster = { ...(config[`${PROJECT}:cluster`] as object), publicAccessCidrs: [TEST_ADMIN_CIDR] };
-  const resources = await mockStack(stack, { ...config, [`${PROJECT}:cluster`]: cluster, ...overrides });
+  // stackName: the same stack file under another stack name (names of AWS resources are derived from it).
+  const resources = await mockStack(stackName, { ...config, [`${PROJECT}:cluster`]: cluster, ...overrides });
   let outputs: InfraOutputs | undefined;
   let options: (() => Pick<ProgramRun, "dependsOn" | "customTimeouts">) | undefined;
   // Inside a stack resource, as `pulumi up` runs it, so a stack transformation can see every resource's options.
