@@ -4,8 +4,8 @@ import { loadStackConfig, PROJECT } from "@inference-fleet/fleet-config";
 import { POLICIES } from "./policy/policies.js";
 import { isKubernetesObject, loadSchemaValidator } from "./testing/kubernetes-schema.js";
 import { programViolations } from "./testing/policy-harness.js";
-import { stackFileConfig } from "./testing/pulumi-harness.js";
-import { ofType, runProgram, stacks, type ProgramRun } from "./testing/run-program.js";
+import { stackFileConfig, type RecordedResource } from "./testing/pulumi-harness.js";
+import { ofType, resourceKey, runProgram, stacks, type ProgramRun } from "./testing/run-program.js";
 
 const schemaValidator = await loadSchemaValidator();
 const awsStacks = stacks.filter((stack) => !loadStackConfig(stack, { env: {} }).cluster.existing);
@@ -134,6 +134,31 @@ describe("server.expose: alb, internet-facing as the config allows", () => {
       "alb.ingress.kubernetes.io/healthcheck-path": "/v2/health/ready",
     });
     expect(await programViolations(POLICIES, run.resources)).toEqual([]);
+  });
+});
+
+/** Objects whose finalizer (or whose admission webhook) belongs to a controller this program installs, and that controller's chart. */
+const CONTROLLED_BY: ReadonlyArray<{ match: (r: RecordedResource) => boolean; chart: string }> = [
+  { match: (r) => r.type === "kubernetes:core/v1:Service" && r.inputs.spec?.type === "LoadBalancer", chart: "aws-load-balancer-controller" },
+  { match: (r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress", chart: "aws-load-balancer-controller" },
+];
+
+describe.each(["nlb", "alb"])("server.expose: %s: objects owned by a controller's finalizer depend on it", (expose) => {
+  it("so create waits for the controller and destroy removes them while it still runs", async () => {
+    const config = stackFileConfig("c7g");
+    const run = await runProgram("c7g", { [`${PROJECT}:server`]: { ...(config[`${PROJECT}:server`] as object), expose } });
+    const releases = ofType(run.resources, "kubernetes:helm.sh/v3:Release");
+    let checked = 0;
+    for (const resource of run.resources) {
+      const rule = CONTROLLED_BY.find((r) => r.match(resource));
+      if (!rule) continue;
+      const controller = releases.find((r) => r.inputs.chart === rule.chart)!;
+      expect(run.dependsOn.get(resourceKey(resource.type, resource.name)), `${resource.type} ${resource.name}`).toContain(
+        resourceKey(controller.type, controller.name),
+      );
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
   });
 });
 

@@ -72,6 +72,7 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
     serviceAccountName: FLEET_SERVICE_ACCOUNT,
     provider: target.provider,
     prerequisites: store.fleetPrerequisites,
+    loadBalancerController: target.loadBalancerController,
   });
   if (config.observability.enabled && target.clusterName) {
     new Observability(`${name}-observability`, {

@@ -46,6 +46,7 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
   readonly clusterArn: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
   readonly provider: k8s.Provider;
+  loadBalancerController?: pulumi.Resource;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-fleet:infra:Cluster", name, {}, opts);
@@ -161,7 +162,12 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
     const { config } = args;
     const cluster = { clusterArn: this.clusterArn, region: config.region, provider: this.provider, nodes };
     if (config.server.expose !== "none") {
-      new LoadBalancerController(`${name}-lb-controller`, { ...cluster, clusterName: this.clusterName, vpcId: args.vpcId }, { parent: this });
+      const controller = new LoadBalancerController(
+        `${name}-lb-controller`,
+        { ...cluster, clusterName: this.clusterName, vpcId: args.vpcId },
+        { parent: this },
+      );
+      this.loadBalancerController = controller.release;
     }
     if (fleetPlan.autoscaled) {
       new ClusterAutoscaler(

@@ -29,6 +29,8 @@ export interface FleetArgs {
   readonly provider: k8s.Provider;
   /** Created before any server pod: the model files and the Pod Identity association (ModelStore.fleetPrerequisites). */
   readonly prerequisites?: pulumi.Resource[];
+  /** What a load balancer object needs first and last (the controller that owns its finalizer): server.expose only. */
+  readonly loadBalancerController?: pulumi.Resource;
 }
 
 /**
@@ -96,7 +98,8 @@ export class Fleet extends pulumi.ComponentResource {
       new k8s.apps.v1.DaemonSet(`${name}-pre-pull`, { metadata: daemonSet.metadata, spec: daemonSet.spec }, inNamespace);
     }
 
-    this.loadBalancerUrl = exposed ? this.exposeServers(name, config, inNamespace) : undefined;
+    const lbOpts = { ...inNamespace, dependsOn: [...inNamespace.dependsOn, ...(args.loadBalancerController ? [args.loadBalancerController] : [])] };
+    this.loadBalancerUrl = exposed ? this.exposeServers(name, config, lbOpts) : undefined;
     this.namespace = namespace;
     this.targets = Array.from({ length: config.server.numServers }, (_, i) => serverUrl(config, namespace, i));
     this.models = modelNamesFor(config);

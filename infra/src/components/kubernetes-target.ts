@@ -8,4 +8,10 @@ export interface KubernetesTarget {
   /** The EKS cluster's name and ARN; absent for a bring-your-own kubeconfig, which gets no Pod Identity. */
   readonly clusterName?: pulumi.Output<string>;
   readonly clusterArn?: pulumi.Output<string>;
+  /**
+   * The AWS Load Balancer Controller this program installed (server.expose), if any: a LoadBalancer Service or an
+   * Ingress must wait for it on create (its webhook and the load balancer itself come from it), and its finalizers
+   * need it running until they are gone on destroy, or the load balancer is stranded and the VPC cannot be deleted.
+   */
+  readonly loadBalancerController?: pulumi.Resource;
 }
