@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, estimateUsdPerHour, loadStackConfig, parseFleetConfig } from "@inference-fleet/fleet-config";
 import { fleetServerEnvironment } from "@inference-fleet/model-server/settings";
 import { assertDeployable } from "../config.js";
-import { contentTag, imageInputFiles } from "./image-content.js";
+import { contentTag, contextHash, imageInputFiles, stageImageContext } from "./image-content.js";
 import { parseS3Uri } from "./iam-documents.js";
 import { buildK6Env } from "./k6-job.js";
 import { assertModelDirReady, assertModelPrecision, planModelSource } from "./model-source.js";
@@ -149,6 +149,32 @@ describe("contentTag", () => {
     expect(contentTag(dir, ["a.txt"], "gpu")).not.toBe(first.replace("cpu", "gpu"));
     writeFileSync(path.join(dir, "a.txt"), "two");
     expect(contentTag(dir, ["a.txt"], "cpu")).not.toBe(first);
+  });
+});
+
+describe("stageImageContext", () => {
+  it("builds from exactly what the tag hashes: the context changes when the tag does, and only then", () => {
+    const repo = mkdtempSync(path.join(tmpdir(), "image-repo-"));
+    mkdirSync(path.join(repo, "app"));
+    writeFileSync(path.join(repo, "Dockerfile"), "FROM scratch\nCOPY package.json ./\nCOPY app ./app\n");
+    writeFileSync(path.join(repo, ".dockerignore"), "**/node_modules\n");
+    writeFileSync(path.join(repo, "package.json"), "{}");
+    writeFileSync(path.join(repo, "app", "main.js"), "one");
+    writeFileSync(path.join(repo, "README.md"), "docs");
+    const first = stageImageContext(repo, "Dockerfile", "cpu");
+    const firstHash = contextHash(first.dir);
+    expect(readdirSync(first.dir).sort()).toEqual([".dockerignore", "Dockerfile", "app", "package.json"]);
+    // A README edit or a new stack file: neither the tag nor what the builder sees moves (before, the repo root was the context).
+    writeFileSync(path.join(repo, "README.md"), "docs, edited");
+    writeFileSync(path.join(repo, "Pulumi.dev-tuned.yaml"), "x: 1");
+    const again = stageImageContext(repo, "Dockerfile", "cpu");
+    expect(again).toEqual(first);
+    expect(contextHash(again.dir)).toBe(firstHash);
+    // A copied file: a new tag and a new context together.
+    writeFileSync(path.join(repo, "app", "main.js"), "two");
+    const changed = stageImageContext(repo, "Dockerfile", "cpu");
+    expect(changed.tag).not.toBe(first.tag);
+    expect(contextHash(changed.dir)).not.toBe(firstHash);
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 
 /** A .dockerignore pattern as a matcher of context-relative paths (a match also excludes what lies below it). */
@@ -74,4 +74,47 @@ export function contentTag(repoRoot: string, files: readonly string[], variant: 
     hash.update(readFileSync(path.join(repoRoot, file)));
   }
   return `${variant}-${hash.digest("hex").slice(0, 16)}`;
+}
+
+/** Every file under a directory, relative to it, sorted. */
+function allFiles(dir: string, relative = "."): string[] {
+  const full = path.join(dir, relative);
+  if (!statSync(full).isDirectory()) return [relative];
+  return readdirSync(full)
+    .flatMap((entry) => allFiles(dir, relative === "." ? entry : `${relative}/${entry}`))
+    .sort();
+}
+
+/** A hash of a build context as a builder sees it: every file's path and bytes (what docker-build rebuilds on). */
+export function contextHash(dir: string): string {
+  const hash = createHash("sha256");
+  for (const file of allFiles(dir)) hash.update(`\0${file}\0`).update(readFileSync(path.join(dir, file)));
+  return hash.digest("hex");
+}
+
+/**
+ * The image's build context as a folder of exactly the files its tag hashes (under repoRoot/.cache/image-context/,
+ * named by the tag). With the repo root as context, docker-build rebuilt on any change (a README edit, a stack file)
+ * and pushed again to the same immutable tag, which ECR refuses; now the context changes exactly when the tag does.
+ */
+export function stageImageContext(repoRoot: string, dockerfile: string, variant: string): { dir: string; tag: string } {
+  const files = imageInputFiles(repoRoot, dockerfile);
+  const tag = contentTag(repoRoot, files, variant);
+  const root = path.join(repoRoot, ".cache", "image-context");
+  const dir = path.join(root, tag);
+  if (existsSync(dir)) return { dir, tag };
+  mkdirSync(root, { recursive: true });
+  // Written beside and renamed into place, so a concurrent run never sees half a context.
+  const staging = mkdtempSync(path.join(root, `.${tag}-`));
+  for (const file of files) {
+    mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
+    copyFileSync(path.join(repoRoot, file), path.join(staging, file));
+  }
+  try {
+    renameSync(staging, dir);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(dir)) throw error;
+  }
+  return { dir, tag };
 }

@@ -2,13 +2,13 @@ import path from "node:path";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { serverImagePlan, type FleetConfig } from "@inference-fleet/fleet-config";
-import { contentTag, imageInputFiles } from "../builders/image-content.js";
+import { stageImageContext } from "../builders/image-content.js";
 import { buildRepositoryArgs } from "../builders/registry.js";
 
 export interface RegistryArgs {
   /** The fleet config: processor (CPU or GPU image), instance type (platform), or an external image. */
   readonly config: FleetConfig;
-  /** The repo root: the Docker build context. */
+  /** The repo root: the image's build context is staged from it (stageImageContext). */
   readonly repoRoot: string;
   /**
    * The content tag of the image; computed from the image's input files when absent. Tests pass
@@ -35,14 +35,16 @@ export class Registry extends pulumi.ComponentResource {
       this.serverImage = pulumi.output(plan.image);
     } else {
       const repository = new awsx.ecr.Repository(name, buildRepositoryArgs(), { parent: this });
+      // The context holds exactly what the tag hashes (tests pass a tag and skip the copy).
+      const context = args.imageTag === undefined ? stageImageContext(repoRoot, plan.dockerfile, plan.variant) : { dir: repoRoot, tag: args.imageTag };
       const image = new awsx.ecr.Image(
         `${name}-${plan.variant}`,
         {
           repositoryUrl: repository.url,
-          context: repoRoot,
-          dockerfile: path.join(repoRoot, plan.dockerfile),
+          context: context.dir,
+          dockerfile: path.join(context.dir, plan.dockerfile),
           platform: plan.platform,
-          imageTag: args.imageTag ?? contentTag(repoRoot, imageInputFiles(repoRoot, plan.dockerfile), plan.variant),
+          imageTag: context.tag,
         },
         { parent: this },
       );
