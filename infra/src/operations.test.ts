@@ -20,6 +20,8 @@ describe.each(awsStacks)("operations for stack %s, under mocks", (stack) => {
   it("installs the observability add-on with its agent's role through Pod Identity", () => {
     const addon = ofType(run.resources, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === "amazon-cloudwatch-observability")!;
     expect(addon.inputs.podIdentityAssociations).toEqual([{ roleArn: expect.stringContaining("cloudwatch-agent"), serviceAccount: "cloudwatch-agent" }]);
+    // Pinned: a new add-on release must not change the agents under a running benchmark.
+    expect(addon.inputs.addonVersion).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
     const role = ofType(run.resources, "aws:iam/role:Role").find((r) => addon.inputs.podIdentityAssociations[0].roleArn.endsWith(`/${r.name}`))!;
     const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals;
     expect(trust).toMatchObject({

@@ -72,6 +72,10 @@ export function prometheusAgentConfig(config: FleetConfig, clusterName: string):
   const job = { source_labels: ["job"], label_matcher: `^${SCRAPE_JOB}$` };
   const byNamespace = ["ClusterName", "Namespace"];
   return {
+    // The agent pod cannot read the region from IMDS (hop limit 1), and the add-on's chart fills agent.region in only
+    // for its own kubernetes/application_signals configs in older releases: without it the agent stops with
+    // "Region info is missing".
+    agent: { region: config.region },
     logs: {
       metrics_collected: {
         prometheus: {

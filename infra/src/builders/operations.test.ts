@@ -16,6 +16,9 @@ describe("the CloudWatch agent's Prometheus configuration", () => {
     const validate = new Ajv({ strict: false }).compile(agentSchema);
     expect(validate(prometheusAgentConfig(config, "inference-fleet-c7g")), JSON.stringify(validate.errors)).toBe(true);
   });
+  it("names the region itself: the pod cannot read it from IMDS (hop limit 1)", () => {
+    expect(prometheusAgentConfig(config, "inference-fleet-c7g")).toMatchObject({ agent: { region: config.region } });
+  });
   it("fails that schema when a declaration has a misspelled key, so the check can fail", () => {
     const validate = new Ajv({ strict: false }).compile(agentSchema);
     const bad = prometheusAgentConfig(config, "x") as any;

@@ -64,6 +64,7 @@ export class Observability extends pulumi.ComponentResource {
         {
           clusterName,
           addonName: OBSERVABILITY_ADDON,
+          addonVersion: config.observability.addonVersion,
           podIdentityAssociations: [{ roleArn: agent.role.arn, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT }],
           configurationValues: clusterName.apply((cluster) => JSON.stringify(observabilityAddonValues(config, cluster))),
           resolveConflictsOnCreate: "OVERWRITE",

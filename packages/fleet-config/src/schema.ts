@@ -300,6 +300,15 @@ export const clusterSchema = z.strictObject({
 export const observabilitySchema = z.strictObject({
   /** Container Insights (the amazon-cloudwatch-observability add-on), server metrics in CloudWatch, SLO alarms and a dashboard. */
   enabled: z.boolean().default(true),
+  /**
+   * The amazon-cloudwatch-observability add-on version, pinned so a new release cannot change the agents under a
+   * running benchmark (`aws eks describe-addon-versions --addon-name amazon-cloudwatch-observability
+   * --kubernetes-version 1.35` lists those for a cluster version).
+   */
+  addonVersion: z
+    .string()
+    .regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, 'must look like "v6.4.0-eksbuild.1"')
+    .default("v6.4.0-eksbuild.1"),
   /** Ship container logs with Fluent Bit (billed per GB ingested); metrics work without it. */
   containerLogs: z.boolean().default(false),
   /** How often the agent scrapes the servers' /metrics. */
