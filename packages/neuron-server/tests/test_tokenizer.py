@@ -27,7 +27,7 @@ def test_encode_text_gives_the_reference_ids(tokenizer: WordPieceTokenizer, text
 
 
 def test_normalization(tokenizer: WordPieceTokenizer) -> None:
-    assert normalize_bert_text("ÀB\u200bc\u3000中") == "abc  中 "
+    assert normalize_bert_text("ÀB\u200bc\u3000中") == "abc 中"
     assert tokenizer.encode_text(f"hello {'a' * 150} world") == [7592, 100, 2088]
 
 

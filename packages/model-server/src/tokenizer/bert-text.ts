@@ -1,83 +1,188 @@
+import { CharKind, CharNormalizer, type CharClass } from "./char-normalizer.js";
+import type { NormalizerSpec } from "./tokenizer-json.js";
+
 /**
- * BERT's text rules (Hugging Face tokenizers' BertNormalizer + BertPreTokenizer), split into words.
- * Two paths give the same words: a single pass over the characters for ASCII text (the common case,
- * no intermediate strings) and a general Unicode path built from the reference's rules.
+ * BERT's text rules (Hugging Face tokenizers' BertNormalizer + BertPreTokenizer), split into words
+ * that know where they came from in the input. One pass over the characters: a word that is a slice
+ * of the input (the common case, ASCII or not) costs no intermediate strings; a word that
+ * normalization changed in length (NFD, stripped accents, dropped control characters) is built with
+ * an alignment from each of its UTF-16 units to the input characters it came from.
  */
 
-/** What to do with each ASCII code: 0 keep, 1 drop (control), 2 break (whitespace), 3 punctuation, 4 upper case. */
-const ASCII_CLASS = new Uint8Array(128);
+/** Where each UTF-16 unit of a built word came from: input offsets [starts[k], ends[k]). Valid only during the callback. */
+export interface WordAlignment {
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+}
+
+/**
+ * One word: its normalized text and its span [start, end) in the input. Without `alignment`, unit k
+ * of the word is input unit start + k. Returns false to stop.
+ */
+export type OnWord = (word: string, start: number, end: number, alignment: WordAlignment | undefined) => boolean;
+
+/** ASCII kinds for the fast path: 0 keep, 1 drop (control), 2 break (whitespace), 3 punctuation, 4 upper case. */
 const KEEP = 0,
   DROP = 1,
   BREAK = 2,
   PUNCT = 3,
   UPPER = 4;
-for (let code = 0; code < 128; code++) {
-  if (code === 9 || code === 10 || code === 13 || code === 32) ASCII_CLASS[code] = BREAK;
-  else if (code < 32 || code === 127) ASCII_CLASS[code] = DROP;
-  else if ((code >= 33 && code <= 47) || (code >= 58 && code <= 64) || (code >= 91 && code <= 96) || (code >= 123 && code <= 126)) ASCII_CLASS[code] = PUNCT;
-  else if (code >= 65 && code <= 90) ASCII_CLASS[code] = UPPER;
-  else ASCII_CLASS[code] = KEEP;
+
+function asciiKinds(normalizer: CharNormalizer, lowercase: boolean): Uint8Array {
+  const kinds = new Uint8Array(128);
+  for (let code = 0; code < 128; code++) {
+    const { kind, text } = normalizer.classOf(code);
+    if (kind === CharKind.Drop) kinds[code] = DROP;
+    else if (kind === CharKind.Space) kinds[code] = BREAK;
+    else if (kind === CharKind.Alone) kinds[code] = PUNCT;
+    else kinds[code] = lowercase && text !== String.fromCharCode(code) ? UPPER : KEEP;
+  }
+  return kinds;
 }
 
-// Any code unit past 0x7f: the range starts at NUL on purpose (every ASCII character is allowed).
-// eslint-disable-next-line no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/;
+/** Splits text into BERT words under one normalizer configuration. Not re-entrant: words share scratch buffers. */
+export class BertWordSplitter {
+  private readonly chars: CharNormalizer;
+  private readonly ascii: Uint8Array;
+  private starts = new Int32Array(256);
+  private ends = new Int32Array(256);
+  private readonly alignment: { starts: Int32Array; ends: Int32Array } = { starts: this.starts, ends: this.ends };
 
-/** Calls onWord for each word of BERT-normalized (lower-cased, accent-stripped) text, in order; stops when it returns false. */
-export function forEachBertWord(text: string, onWord: (word: string) => boolean): void {
-  if (NON_ASCII.test(text)) forEachUnicodeWord(text, onWord);
-  else forEachAsciiWord(text, onWord);
-}
+  constructor(spec: NormalizerSpec) {
+    this.chars = new CharNormalizer(spec);
+    this.ascii = asciiKinds(this.chars, spec.lowercase);
+  }
 
-function forEachAsciiWord(text: string, onWord: (word: string) => boolean): void {
-  let start = -1;
-  let needsRewrite = false;
-  const length = text.length;
-  for (let i = 0; i <= length; i++) {
-    const kind = i < length ? ASCII_CLASS[text.charCodeAt(i)]! : BREAK;
-    if (kind === KEEP || kind === UPPER) {
-      if (start < 0) start = i;
-      if (kind === UPPER) needsRewrite = true;
-      continue;
-    }
-    if (kind === DROP) {
-      // A control character vanishes: the characters either side stay one word.
-      if (start >= 0) needsRewrite = true;
-      continue;
-    }
-    if (start >= 0) {
-      const raw = text.slice(start, i);
-      if (!onWord(needsRewrite ? rewriteAscii(raw) : raw)) return;
+  /** Calls onWord for each word of text[from, to), offsets into `text`; stops when it returns false. */
+  forEachWord(text: string, onWord: OnWord, from = 0, to = text.length): void {
+    const ascii = this.ascii;
+    // The word in progress: none (start < 0), a slice of the input (lowercased if `lower`), or built with an alignment (`built`).
+    let start = -1;
+    let lower = false;
+    let built: string | undefined;
+    let units = 0;
+    let end = 0;
+    const flush = (): boolean => {
+      if (start < 0) return true;
+      const first = start;
       start = -1;
-      needsRewrite = false;
+      if (built === undefined) {
+        const word = text.slice(first, end);
+        return onWord(lower ? word.toLowerCase() : word, first, end, undefined);
+      }
+      const word = built;
+      built = undefined;
+      return units === 0 || onWord(word, this.starts[0]!, this.ends[units - 1]!, this.alignment);
+    };
+    /** Switches the word in progress from a slice to a built string with its alignment. */
+    const build = () => {
+      if (built !== undefined) return;
+      built = text.slice(start, end);
+      if (lower) built = built.toLowerCase();
+      units = 0;
+      for (let k = start; k < end; k++) this.push(k, k + 1, units++);
+    };
+    const append = (piece: string, at: number, next: number) => {
+      if (start < 0) {
+        start = at;
+        end = at;
+        lower = false;
+        built = "";
+        units = 0;
+      } else build();
+      built += piece;
+      for (let k = 0; k < piece.length; k++) this.push(at, next, units++);
+      end = next;
+    };
+    /** A dropped character inside a word belongs to the character before it (as Hugging Face's alignments have it). */
+    const drop = (next: number) => {
+      if (start < 0) return;
+      build();
+      if (units > 0) this.ends[units - 1] = next;
+    };
+    const alone = (piece: string, at: number, next: number, same: boolean | undefined): boolean => {
+      if (!flush()) return false;
+      if (same) return onWord(piece, at, next, undefined);
+      for (let k = 0; k < piece.length; k++) this.push(at, next, k);
+      return onWord(piece, at, next, this.alignment);
+    };
+
+    let i = from;
+    while (i < to) {
+      const code = text.charCodeAt(i);
+      if (code < 128) {
+        const kind = ascii[code]!;
+        if (kind === KEEP || kind === UPPER) {
+          if (start < 0) {
+            start = i;
+            lower = false;
+            built = undefined;
+          }
+          if (built !== undefined) append(kind === UPPER ? text[i]!.toLowerCase() : text[i]!, i, i + 1);
+          else if (kind === UPPER) lower = true;
+          end = ++i;
+          continue;
+        }
+        if (kind === DROP) drop(i + 1);
+        else if (!flush()) return;
+        else if (kind === PUNCT && !onWord(text[i]!, i, i + 1, undefined)) return;
+        i++;
+        continue;
+      }
+      const point = text.codePointAt(i)!;
+      const next = i + (point > 0xffff ? 2 : 1);
+      const cls: CharClass = this.chars.classOf(point);
+      switch (cls.kind) {
+        case CharKind.Word:
+          if (cls.same && built === undefined) {
+            if (start < 0) {
+              start = i;
+              lower = false;
+            }
+            end = next;
+          } else append(cls.text, i, next);
+          break;
+        case CharKind.Drop:
+          drop(next);
+          break;
+        case CharKind.Space:
+          if (!flush()) return;
+          break;
+        case CharKind.Alone:
+          if (!alone(cls.text, i, next, cls.same)) return;
+          break;
+        default:
+          for (const part of cls.parts!) {
+            if (part.kind === CharKind.Word) append(part.text, i, next);
+            else if (!(part.kind === CharKind.Space ? flush() : alone(part.text, i, next, false))) return;
+          }
+      }
+      i = next;
     }
-    if (kind === PUNCT && !onWord(text[i]!)) return;
+    flush();
+  }
+
+  private push(start: number, end: number, index: number): void {
+    if (index >= this.starts.length) {
+      const grow = (old: Int32Array) => {
+        const bigger = new Int32Array(old.length * 2);
+        bigger.set(old);
+        return bigger;
+      };
+      this.starts = this.alignment.starts = grow(this.starts);
+      this.ends = this.alignment.ends = grow(this.ends);
+    }
+    this.starts[index] = start;
+    this.ends[index] = end;
   }
 }
 
-function rewriteAscii(raw: string): string {
-  // eslint-disable-next-line no-control-regex
-  return raw.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, "").toLowerCase();
+/** The normalized text of `text` as BertNormalizer gives it (words joined by spaces): for tests and tools, not the hot path. */
+export function normalizeBertText(text: string, spec: NormalizerSpec = UNCASED): string {
+  const words: string[] = [];
+  new BertWordSplitter(spec).forEachWord(text, (word) => (words.push(word), true));
+  return words.join(" ");
 }
 
-// Control, format, unassigned, private-use and surrogate code points (Unicode category C), except \t \n \r.
-const CONTROL = /(?![\t\n\r])[\p{C}\ufffd]/gu;
-// Whitespace after cleaning: \t \n \r and the space separators (Zs, Zl, Zp).
-const WHITESPACE = /[\t\n\r\p{Zs}\p{Zl}\p{Zp}]/gu;
-// The CJK Unified Ideographs blocks BERT treats as one word each.
-const CJK =
-  /[\u{4E00}-\u{9FFF}\u{3400}-\u{4DBF}\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\u{F900}-\u{FAFF}\u{2F800}-\u{2FA1F}]/gu;
-const NONSPACING_MARK = /\p{Mn}/gu;
-// Words are runs of non-space, non-punctuation characters; each punctuation character is a word of its own.
-const WORD_OR_PUNCT = /[!-/:-@[-`{-~\p{P}]|[^\s!-/:-@[-`{-~\p{P}]+/gu;
-
-/** BertNormalizer: clean text, space out CJK ideographs, strip accents (NFD, drop Mn), lower-case; in the reference's order. */
-export function normalizeBertText(text: string): string {
-  return text.replace(CONTROL, "").replace(WHITESPACE, " ").replace(CJK, " $& ").normalize("NFD").replace(NONSPACING_MARK, "").toLowerCase();
-}
-
-function forEachUnicodeWord(text: string, onWord: (word: string) => boolean): void {
-  for (const match of normalizeBertText(text).matchAll(WORD_OR_PUNCT)) {
-    if (!onWord(match[0])) return;
-  }
-}
+/** bert-base-uncased's BertNormalizer. */
+export const UNCASED: NormalizerSpec = { cleanText: true, handleChineseChars: true, stripAccents: true, lowercase: true };
