@@ -147,12 +147,16 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
       ["Who wrote it?", "It was written by Ada Lovelace in 1843, long before computers."],
       ["Wo ist das Café?", "Das Café liegt am Marktplatz, gleich neben der Kirche."],
       ["What is 中国?", "中国 is a country in East Asia with a long history."],
+      ["¿Dónde?", "Cafe\u0301 noir à São Paulo, ÀÉÎÕÜ ñandú; \u{20000}\u{20001} Straße."],
+      ["Πού είναι;", "Η Αθήνα είναι στην Ελλάδα. Москва — столица России. ΟΔΟΣ Σοφία."],
+      ["MiXeD CaSe?", "iPhone and McDonald and PARIS and paris, 東京は日本の首都です。"],
     ];
 
-    it.each(questions)("answers %j as the ONNX Runtime server does", async (question, context) => {
+    it.each(questions)("answers %j as the ONNX Runtime server does, with the context's own text", async (question, context) => {
       const query = `?seq_0=${encodeURIComponent(question)}&seq_1=${encodeURIComponent(context)}`;
       const [ours, theirs] = await Promise.all([python.url, onnx.url].map((url) => fetch(`${url}/predictions/model0${query}`).then((r) => r.json())));
       expect(ours).toEqual(theirs);
+      expect(context).toContain((ours as { detail: string }).detail);
     });
 
     const json = (body: unknown): RequestInit => ({
