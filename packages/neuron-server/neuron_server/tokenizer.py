@@ -153,9 +153,10 @@ def _read_normalizer(normalizer: object, fail: Callable[[str], ModelLoadError]) 
         return NormalizerSpec(False, False, False, False)
     if not isinstance(normalizer, dict):
         raise fail("its normalizer is not an object")
-    if normalizer.get("type") == "BertNormalizer":
+    options: dict = normalizer
+    if options.get("type") == "BertNormalizer":
         def flag(key: str, default: bool) -> bool:
-            value = normalizer.get(key)
+            value = options.get(key)
             return value if isinstance(value, bool) else default
         lowercase = flag("lowercase", True)
         # strip_accents null (or absent) follows lowercase, as in Hugging Face tokenizers.

@@ -44,9 +44,16 @@ function asciiKinds(normalizer: CharNormalizer, lowercase: boolean): Uint8Array 
 export class BertWordSplitter {
   private readonly chars: CharNormalizer;
   private readonly ascii: Uint8Array;
-  private starts = new Int32Array(256);
-  private ends = new Int32Array(256);
-  private readonly alignment: { starts: Int32Array; ends: Int32Array } = { starts: this.starts, ends: this.ends };
+  private readonly alignment: { starts: Int32Array; ends: Int32Array } = { starts: new Int32Array(256), ends: new Int32Array(256) };
+  // The word in progress on the general path: none (start < 0), a slice of the input [start, end) (lowercased if `lower`),
+  // or `built` with `units` UTF-16 units aligned in `alignment`. Fields, not closure variables, so the ASCII loop stays fast.
+  private text = "";
+  private onWord: OnWord = () => true;
+  private start = -1;
+  private end = 0;
+  private lower = false;
+  private built: string | undefined;
+  private units = 0;
 
   constructor(spec: NormalizerSpec) {
     this.chars = new CharNormalizer(spec);
@@ -56,124 +63,154 @@ export class BertWordSplitter {
   /** Calls onWord for each word of text[from, to), offsets into `text`; stops when it returns false. */
   forEachWord(text: string, onWord: OnWord, from = 0, to = text.length): void {
     const ascii = this.ascii;
-    // The word in progress: none (start < 0), a slice of the input (lowercased if `lower`), or built with an alignment (`built`).
-    let start = -1;
-    let lower = false;
-    let built: string | undefined;
-    let units = 0;
-    let end = 0;
-    const flush = (): boolean => {
-      if (start < 0) return true;
-      const first = start;
-      start = -1;
-      if (built === undefined) {
-        const word = text.slice(first, end);
-        return onWord(lower ? word.toLowerCase() : word, first, end, undefined);
-      }
-      const word = built;
-      built = undefined;
-      return units === 0 || onWord(word, this.starts[0]!, this.ends[units - 1]!, this.alignment);
-    };
-    /** Switches the word in progress from a slice to a built string with its alignment. */
-    const build = () => {
-      if (built !== undefined) return;
-      built = text.slice(start, end);
-      if (lower) built = built.toLowerCase();
-      units = 0;
-      for (let k = start; k < end; k++) this.push(k, k + 1, units++);
-    };
-    const append = (piece: string, at: number, next: number) => {
-      if (start < 0) {
-        start = at;
-        end = at;
-        lower = false;
-        built = "";
-        units = 0;
-      } else build();
-      built += piece;
-      for (let k = 0; k < piece.length; k++) this.push(at, next, units++);
-      end = next;
-    };
-    /** A dropped character inside a word belongs to the character before it (as Hugging Face's alignments have it). */
-    const drop = (next: number) => {
-      if (start < 0) return;
-      build();
-      if (units > 0) this.ends[units - 1] = next;
-    };
-    const alone = (piece: string, at: number, next: number, same: boolean | undefined): boolean => {
-      if (!flush()) return false;
-      if (same) return onWord(piece, at, next, undefined);
-      for (let k = 0; k < piece.length; k++) this.push(at, next, k);
-      return onWord(piece, at, next, this.alignment);
-    };
-
+    this.text = text;
+    this.onWord = onWord;
+    this.start = -1;
+    this.built = undefined;
     let i = from;
     while (i < to) {
       const code = text.charCodeAt(i);
       if (code < 128) {
         const kind = ascii[code]!;
-        if (kind === KEEP || kind === UPPER) {
-          if (start < 0) {
-            start = i;
-            lower = false;
-            built = undefined;
+        if ((kind === KEEP || kind === UPPER) && this.start < 0) {
+          // The common case: a run of ASCII word characters, scanned with locals only.
+          let j = i + 1;
+          let lower = kind === UPPER;
+          for (; j < to; j++) {
+            const c = text.charCodeAt(j);
+            if (c >= 128) break;
+            const k = ascii[c]!;
+            if (k === UPPER) lower = true;
+            else if (k !== KEEP) break;
           }
-          if (built !== undefined) append(kind === UPPER ? text[i]!.toLowerCase() : text[i]!, i, i + 1);
-          else if (kind === UPPER) lower = true;
-          end = ++i;
+          if (j === to || (text.charCodeAt(j) < 128 && ascii[text.charCodeAt(j)] !== DROP)) {
+            const word = text.slice(i, j);
+            if (!onWord(lower ? word.toLowerCase() : word, i, j, undefined)) return;
+          } else {
+            // A non-ASCII or dropped character follows: the word goes on on the general path.
+            this.start = i;
+            this.end = j;
+            this.lower = lower;
+          }
+          i = j;
           continue;
         }
-        if (kind === DROP) drop(i + 1);
-        else if (!flush()) return;
+        if (kind === KEEP || kind === UPPER) {
+          if (this.built !== undefined) this.append(kind === UPPER ? text[i]!.toLowerCase() : text[i]!, i, i + 1);
+          else {
+            if (kind === UPPER) this.lower = true;
+            this.end = i + 1;
+          }
+        } else if (kind === DROP) this.drop(i + 1);
+        else if (!this.flush()) return;
         else if (kind === PUNCT && !onWord(text[i]!, i, i + 1, undefined)) return;
         i++;
         continue;
       }
       const point = text.codePointAt(i)!;
       const next = i + (point > 0xffff ? 2 : 1);
-      const cls: CharClass = this.chars.classOf(point);
-      switch (cls.kind) {
-        case CharKind.Word:
-          if (cls.same && built === undefined) {
-            if (start < 0) {
-              start = i;
-              lower = false;
-            }
-            end = next;
-          } else append(cls.text, i, next);
-          break;
-        case CharKind.Drop:
-          drop(next);
-          break;
-        case CharKind.Space:
-          if (!flush()) return;
-          break;
-        case CharKind.Alone:
-          if (!alone(cls.text, i, next, cls.same)) return;
-          break;
-        default:
-          for (const part of cls.parts!) {
-            if (part.kind === CharKind.Word) append(part.text, i, next);
-            else if (!(part.kind === CharKind.Space ? flush() : alone(part.text, i, next, false))) return;
-          }
-      }
+      if (!this.general(this.chars.classOf(point), i, next)) return;
       i = next;
     }
-    flush();
+    this.flush();
   }
 
-  private push(start: number, end: number, index: number): void {
-    if (index >= this.starts.length) {
+  /** One non-ASCII character; false when onWord asked to stop. */
+  private general(cls: CharClass, at: number, next: number): boolean {
+    switch (cls.kind) {
+      case CharKind.Word:
+        if (cls.same && this.built === undefined) {
+          if (this.start < 0) {
+            this.start = at;
+            this.lower = false;
+          }
+          this.end = next;
+        } else this.append(cls.text, at, next);
+        return true;
+      case CharKind.Drop:
+        this.drop(next);
+        return true;
+      case CharKind.Space:
+        return this.flush();
+      case CharKind.Alone:
+        return this.alone(cls.text, at, next, cls.same);
+      default:
+        for (const part of cls.parts!) {
+          if (part.kind === CharKind.Word) this.append(part.text, at, next);
+          else if (!(part.kind === CharKind.Space ? this.flush() : this.alone(part.text, at, next, false))) return false;
+        }
+        return true;
+    }
+  }
+
+  /** Hands the word in progress to onWord; false when it asked to stop. */
+  private flush(): boolean {
+    if (this.start < 0) return true;
+    const first = this.start;
+    this.start = -1;
+    const built = this.built;
+    if (built === undefined) {
+      const word = this.text.slice(first, this.end);
+      return this.onWord(this.lower ? word.toLowerCase() : word, first, this.end, undefined);
+    }
+    this.built = undefined;
+    const { starts, ends } = this.alignment;
+    return this.units === 0 || this.onWord(built, starts[0]!, ends[this.units - 1]!, this.alignment);
+  }
+
+  /** Switches the word in progress from a slice to a built string with its alignment. */
+  private build(): void {
+    if (this.built !== undefined) return;
+    const slice = this.text.slice(this.start, this.end);
+    this.built = this.lower ? slice.toLowerCase() : slice;
+    this.units = 0;
+    for (let k = this.start; k < this.end; k++) this.push(k, k + 1);
+  }
+
+  private append(piece: string, at: number, next: number): void {
+    if (this.start < 0) {
+      this.start = at;
+      this.end = at;
+      this.lower = false;
+      this.built = "";
+      this.units = 0;
+    } else this.build();
+    this.built += piece;
+    for (let k = 0; k < piece.length; k++) this.push(at, next);
+    this.end = next;
+  }
+
+  /** A dropped character inside a word belongs to the character before it (as Hugging Face's alignments have it). */
+  private drop(next: number): void {
+    if (this.start < 0) return;
+    this.build();
+    if (this.units > 0) this.alignment.ends[this.units - 1] = next;
+  }
+
+  /** A word of its own (punctuation, a CJK ideograph), after the word in progress. */
+  private alone(piece: string, at: number, next: number, same: boolean | undefined): boolean {
+    if (!this.flush()) return false;
+    if (same) return this.onWord(piece, at, next, undefined);
+    for (let k = 0; k < piece.length; k++) {
+      this.alignment.starts[k] = at;
+      this.alignment.ends[k] = next;
+    }
+    return this.onWord(piece, at, next, this.alignment);
+  }
+
+  private push(start: number, end: number): void {
+    const index = this.units++;
+    if (index >= this.alignment.starts.length) {
       const grow = (old: Int32Array) => {
         const bigger = new Int32Array(old.length * 2);
         bigger.set(old);
         return bigger;
       };
-      this.starts = this.alignment.starts = grow(this.starts);
-      this.ends = this.alignment.ends = grow(this.ends);
+      this.alignment.starts = grow(this.alignment.starts);
+      this.alignment.ends = grow(this.alignment.ends);
     }
-    this.starts[index] = start;
-    this.ends[index] = end;
+    this.alignment.starts[index] = start;
+    this.alignment.ends[index] = end;
   }
 }
 

@@ -57,7 +57,6 @@ export class WordPieceTokenizer {
   /** The first character every added token shares ("[" for BERT), so ordinary text skips the regex; undefined if they differ. */
   private readonly addedTokenLead: string | undefined;
   private scratch = new Int32Array(512);
-  private scratchOffsets = new Int32Array(1024);
 
   constructor(private readonly spec: WordPieceSpec) {
     this.clsId = spec.clsId;
@@ -98,19 +97,12 @@ export class WordPieceTokenizer {
 
   /** [CLS] question [SEP] context [SEP], the context truncated (never the question) to maxSeqLength tokens. */
   encodePair(question: string, context: string, maxSeqLength: number): EncodedPair {
-    if (this.scratch.length < maxSeqLength) {
-      this.scratch = new Int32Array(maxSeqLength);
-      this.scratchOffsets = new Int32Array(2 * maxSeqLength);
-    }
+    if (this.scratch.length < maxSeqLength) this.scratch = new Int32Array(maxSeqLength);
     const out = this.scratch;
-    const offsets = this.scratchOffsets;
+    // [CLS] and [SEP] have offsets 0, 0: a fresh buffer each call (returned as is), zeros where no token writes.
+    const offsets = new Int32Array(2 * maxSeqLength);
     let length = 0;
-    const special = (id: number) => {
-      offsets[2 * length] = 0;
-      offsets[2 * length + 1] = 0;
-      out[length++] = id;
-    };
-    special(this.clsId);
+    out[length++] = this.clsId;
     const questionLimit = maxSeqLength - 2;
     let overflow = false;
     this.forEachToken(question, (id, start, end) => {
@@ -122,7 +114,7 @@ export class WordPieceTokenizer {
     });
     // The question must leave room for [SEP], at least one context token and the last [SEP].
     if (overflow || length > maxSeqLength - 3) throw new QuestionTooLongError(maxSeqLength);
-    special(this.sepId);
+    out[length++] = this.sepId;
     const contextStart = length;
     const contextLimit = maxSeqLength - 1;
     let truncated = false;
@@ -134,8 +126,8 @@ export class WordPieceTokenizer {
       return true;
     });
     const contextEnd = length;
-    special(this.sepId);
-    return { ids: out.slice(0, length), offsets: offsets.slice(0, 2 * length), contextStart, contextEnd, truncated };
+    out[length++] = this.sepId;
+    return { ids: out.slice(0, length), offsets: offsets.subarray(0, 2 * length), contextStart, contextEnd, truncated };
   }
 
   /**
@@ -174,32 +166,40 @@ export class WordPieceTokenizer {
   /** Calls onToken for each token of text (added tokens such as [SEP] matched verbatim first); stops when it returns false. */
   private forEachToken(text: string, onToken: OnToken): void {
     const pattern = this.addedTokenPattern;
-    let running = true;
-    const onWord: OnWord = (word, start, end, alignment) => {
-      const pieces = this.wordPieces(word);
-      let from = 0;
-      for (let i = 0; i < pieces.length && running; i += 2) {
-        const to = pieces[i + 1]!;
-        running =
-          alignment === undefined ? onToken(pieces[i]!, start + from, start + to) : onToken(pieces[i]!, alignment.starts[from]!, alignment.ends[to - 1]!);
-        from = to;
-      }
-      return running;
-    };
+    this.onToken = onToken;
+    this.running = true;
     if (pattern === undefined || (this.addedTokenLead !== undefined && !text.includes(this.addedTokenLead))) {
-      this.splitter.forEachWord(text, onWord);
+      this.splitter.forEachWord(text, this.onWord);
       return;
     }
     let last = 0;
     for (const match of text.matchAll(pattern)) {
-      this.splitter.forEachWord(text, onWord, last, match.index);
-      if (!running) return;
+      this.splitter.forEachWord(text, this.onWord, last, match.index);
+      if (!this.running) return;
       last = match.index + match[0].length;
-      running = onToken(this.spec.addedTokens.get(match[0])!, match.index, last);
-      if (!running) return;
+      if (!onToken(this.spec.addedTokens.get(match[0])!, match.index, last)) return;
     }
-    this.splitter.forEachWord(text, onWord, last);
+    this.splitter.forEachWord(text, this.onWord, last);
   }
+
+  // The encoder's callback and whether it wants more: fields, so onWord is made once, not per call.
+  private onToken: OnToken = () => true;
+  private running = true;
+
+  /** Each word's pieces, with their spans in the input, to onToken. */
+  private readonly onWord: OnWord = (word, start, _end, alignment) => {
+    const pieces = this.wordPieces(word);
+    const onToken = this.onToken;
+    let from = 0;
+    for (let i = 0; i < pieces.length; i += 2) {
+      const to = pieces[i + 1]!;
+      if (!(alignment === undefined ? onToken(pieces[i]!, start + from, start + to) : onToken(pieces[i]!, alignment.starts[from]!, alignment.ends[to - 1]!))) {
+        return (this.running = false);
+      }
+      from = to;
+    }
+    return true;
+  };
 
   private wordPieces(word: string): Int32Array {
     let pieces = this.wordCache.get(word);
