@@ -42,7 +42,7 @@ afterAll(async () => {
 
 /** The reference's best span, as the ids of its tokens. */
 async function referenceSpanIds(question: string, context: string): Promise<number[]> {
-  const ids = reference.encode(question, { text_pair: context }).ids;
+  const ids: number[] = reference.encode(question, { text_pair: context }).ids;
   const contextStart = ids.indexOf(102) + 1;
   const tensor = (values: number[]) => new Tensor("int64", BigInt64Array.from(values, BigInt), [1, values.length]);
   const output = await session.run({

@@ -1,5 +1,6 @@
 import type { LoadedModel } from "../model/model-registry.js";
 import { bestAnswerSpan } from "./answer-span.js";
+import { spanLogits } from "./session-runner.js";
 
 /**
  * Answers one question about one context with a model: tokenize (context truncated to fit), run
@@ -8,7 +9,7 @@ import { bestAnswerSpan } from "./answer-span.js";
  */
 export async function answerQuestion(model: LoadedModel, question: string, context: string, postprocess: boolean): Promise<string> {
   const pair = model.tokenizer.encodePair(question, context, model.maxSeqLength);
-  const logits = await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart });
+  const logits = spanLogits(await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart }));
   if (!postprocess) return summarizeLogits(logits.start, logits.end);
   const span = bestAnswerSpan(logits.start, logits.end, pair.contextStart, pair.contextEnd);
   // The exact substring of the context the span's tokens came from (accents, case and spacing as sent).

@@ -8,6 +8,7 @@ import type { LoadedModel, ModelDescription, ModelRegistry, ModelStatus, Session
 import { LOAD_FAILED_REASON, nextFailure, secondsUntilRetry, type LoadFailure } from "./load-backoff.js";
 import type { RepositorySource } from "./repository-source.js";
 import { ResidentBudget, SESSION_OVERHEAD_BYTES } from "./resident-budget.js";
+import { taskOf } from "./model-task.js";
 import { SharedTokenizers } from "./shared-tokenizers.js";
 
 export { LOAD_FAILED_REASON, SESSION_OVERHEAD_BYTES };
@@ -210,7 +211,17 @@ export class ModelRepository implements ModelRegistry {
       const queue = createModelQueue(session, { queue: options.queue, label: entry.name, onBatch: options.onBatch });
       const { inputNames, outputNames, executionProvider } = session;
       const precision = modelPrecision(files.info);
-      const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames, outputNames, executionProvider, precision };
+      const model: LoadedModel = {
+        name: entry.name,
+        tokenizer: files.tokenizer,
+        maxSeqLength,
+        queue,
+        inputNames,
+        outputNames,
+        executionProvider,
+        precision,
+        ...taskOf(files.info, outputNames),
+      };
       entry.resident = { model, session, fileBytes: size };
       entry.failure = undefined;
       this.lru.set(entry.name, entry);
