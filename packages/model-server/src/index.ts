@@ -39,3 +39,6 @@ export {
   type StartServerProcessOptions,
 } from "./process/server-process.js";
 export { bestAnswerSpan, MAX_ANSWER_TOKENS, type AnswerSpan } from "./inference/answer-span.js";
+export { spanLogits, type ClassLogits, type RowLogits, type SpanLogits } from "./inference/session-runner.js";
+export { labelOf, type Classification } from "./inference/text-classification.js";
+export { taskOf, type ModelTask, type TaskInfo } from "./model/model-task.js";
