@@ -7,7 +7,7 @@ from typing import Optional
 
 import numpy as np
 
-from .backends import Row
+from .backends import Row, RowLogits
 from .registry import LoadedModel
 
 MAX_ANSWER_TOKENS = 30
@@ -40,6 +40,8 @@ async def answer_question(model: LoadedModel, question: str, context: str, postp
     length = len(pair.ids)
     type_ids = [0] * pair.context_start + [1] * (length - pair.context_start)
     logits = await model.queue.submit(Row(pair.ids, type_ids, [1] * length))
+    if not isinstance(logits, RowLogits):
+        raise TypeError("This model gives class logits, not start and end logits: it is a text-classification model.")
     if not postprocess:
         return summarize_logits(logits.start, logits.end)
     span = best_answer_span(logits.start, logits.end, pair.context_start, pair.context_end)
