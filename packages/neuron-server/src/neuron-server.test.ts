@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import {
   freePort,
   resolveServerSettings,
   startServer,
+  WordPieceTokenizer,
   type RunningServer,
   type ServerProcess,
 } from "@inference-fleet/model-server";
@@ -270,5 +271,59 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
         }
       });
     });
+  });
+
+  describe("a text-classification model, served by both servers", () => {
+    let classifierDir: string;
+    let python: ServerProcess;
+    let onnx: RunningServer;
+    let session: ort.InferenceSession;
+    const tokenizer = () => WordPieceTokenizer.fromFile(join(dir, "tokenizer.json"));
+
+    beforeAll(async () => {
+      classifierDir = join(root, "classifier");
+      const made = spawnSync(PYTHON, ["tests/classifier_model.py", dir, classifierDir], { cwd: PACKAGE_DIR, encoding: "utf8" });
+      expect(made.status, made.stderr).toBe(0);
+      [python, onnx, session] = await Promise.all([
+        startPythonServer({ MODEL_DIR: classifierDir, CACHE_DIR: join(root, "classifier-cache") }),
+        freePort().then((port) =>
+          startServer(
+            resolveServerSettings({ env: { MODEL_DIR: classifierDir, PORT: String(port), HOST: "127.0.0.1", QUIET: "true", INFERENCE_WORKERS: "0" } }),
+            silentLogger,
+          ),
+        ),
+        ort.InferenceSession.create(join(classifierDir, "model.onnx")),
+      ]);
+    });
+    afterAll(async () => {
+      await Promise.all([python?.stop(), onnx?.drain(2000), session?.release()]);
+    });
+
+    it.each([
+      ["The movie was wonderful!", undefined],
+      ["The company said profits rose.", "Profits went up, the company said."],
+      ["Héllo Wörld, ça va?", "Привет, Αθήνα, 中国"],
+    ])("labels %j (pair: %j) as ONNX Runtime's logits say, on both servers", async (first, second) => {
+      const encoded = (await tokenizer()).encodeForClassification(first, second, 128);
+      const ids = [...encoded.ids];
+      const tensor = (values: number[]) => new ort.Tensor("int64", BigInt64Array.from(values.map(BigInt)), [1, values.length]);
+      const types = ids.map((_, i) => (i < encoded.secondStart ? 0 : 1));
+      const reference = (await session.run({ input_ids: tensor(ids), attention_mask: tensor(ids.map(() => 1)), token_type_ids: tensor(types) }))["logits"]!
+        .data as Float32Array;
+      const best = reference.indexOf(Math.max(...reference));
+      const fields = second === undefined ? { seq_0: first } : { seq_0: first, seq_1: second };
+      const inputs = Object.entries(fields).map(([name, value]) => ({ name, shape: [1], datatype: "BYTES", data: [value] }));
+      for (const url of [python.url, onnx.url]) {
+        const seed = (await (await fetch(`${url}/predictions/model0`, json(fields))).json()) as { label: string; score: number; detail: string };
+        expect(seed.label).toBe(["not_equivalent", "equivalent", "unsure"][best]);
+        expect(seed.detail).toBe(seed.label);
+        const v2 = (await (await fetch(`${url}/v2/models/model0/infer`, json({ inputs }))).json()) as { outputs: { name: string; data: unknown[] }[] };
+        expect(v2.outputs.map((output) => output.name)).toEqual(["logits", "label"]);
+        (v2.outputs[0]!.data as number[]).forEach((value, i) => expect(Math.abs(value - reference[i]!)).toBeLessThan(1e-3));
+        expect(v2.outputs[1]!.data).toEqual([seed.label]);
+      }
+    });
+
+    const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   });
 });

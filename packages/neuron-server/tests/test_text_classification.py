@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,30 +23,13 @@ from neuron_server.bert_qa import BertEncoder, load_bert_from_onnx
 from neuron_server.registry import ModelRegistry, load_models
 from neuron_server.settings import Settings
 
-LABELS = {"0": "not_equivalent", "1": "equivalent", "2": "unsure"}
+sys.path.insert(0, str(Path(__file__).parent))
+from classifier_model import LABELS, write_classifier  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def classifier_dir(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny model's encoder with a seeded pooler and a 3-label classifier in place of the question-answering head."""
-    out = tmp_path_factory.mktemp("classifier")
-    shutil.copy(model_dir / "tokenizer.json", out / "tokenizer.json")
-    proto = onnx.load(str(model_dir / "model.onnx"))
-    hidden = next(numpy_helper.to_array(i).shape[1] for i in proto.graph.initializer if i.name == "bert.embeddings.word_embeddings.weight")
-    rng = np.random.default_rng(3)
-    extra = {
-        "bert.pooler.dense.weight": rng.normal(0, 0.2, (hidden, hidden)),
-        "bert.pooler.dense.bias": rng.normal(0, 0.2, hidden),
-        "classifier.weight": rng.normal(0, 1.0, (hidden, len(LABELS))),
-        "classifier.bias": rng.normal(0, 0.2, len(LABELS)),
-    }
-    kept = [i for i in proto.graph.initializer if not i.name.startswith("qa_outputs")]
-    del proto.graph.initializer[:]
-    proto.graph.initializer.extend(kept + [numpy_helper.from_array(v.astype(np.float32), k) for k, v in extra.items()])
-    onnx.save(proto, str(out / "model.onnx"))
-    info = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
-    (out / "model.json").write_text(json.dumps({**info, "task": "text-classification", "id2label": LABELS}), encoding="utf-8")
-    return out
+    return write_classifier(model_dir, tmp_path_factory.mktemp("classifier"))
 
 
 @pytest.fixture(scope="module")
