@@ -77,6 +77,15 @@ describe.each(TEXTS)("classifying %j (pair: %j)", (first, second) => {
   });
 });
 
+describe("the v2 metadata", () => {
+  it("names the task, the labels and the text form a classifier takes", async () => {
+    const metadata = (await (await fetch(`${server.url}/v2/models/model0`)).json()) as { outputs: { name: string }[]; parameters: Record<string, unknown> };
+    expect(metadata.outputs.map((output) => output.name)).toEqual(["logits"]);
+    expect(metadata.parameters).toMatchObject({ task: "text-classification", labels: LABELS });
+    expect((metadata.parameters["text_outputs"] as { name: string }[]).map((output) => output.name)).toEqual(["logits", "label"]);
+  });
+});
+
 describe("the v2 token form", () => {
   it("gives logits [batch, labels] and labels for INT64 rows", async () => {
     const rows = TEXTS.slice(0, 2).map(([first]) => reference.encode(first, { return_token_type_ids: true }));

@@ -33,6 +33,9 @@ export interface ModelDescription {
   readonly executionProvider?: ExecutionProvider;
   /** model.json's precision; undefined for a repository model not loaded yet. */
   readonly precision?: string;
+  /** What the model does (undefined for a repository model not loaded yet: question answering is assumed). */
+  readonly task?: ModelTask;
+  readonly labels?: readonly string[];
 }
 
 /** Sessions on one execution provider, under a metrics label ("shared", a model name, or "repository"). */

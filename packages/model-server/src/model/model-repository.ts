@@ -226,7 +226,16 @@ export class ModelRepository implements ModelRegistry {
       entry.failure = undefined;
       this.lru.set(entry.name, entry);
       this.latestProvider = executionProvider;
-      this.described.set(entry.name, { name: entry.name, maxSeqLength, inputNames, outputNames, executionProvider, precision });
+      this.described.set(entry.name, {
+        name: entry.name,
+        maxSeqLength,
+        inputNames,
+        outputNames,
+        executionProvider,
+        precision,
+        task: model.task,
+        labels: model.labels,
+      });
       this.budget.calibrate();
       // A larger measured overhead counts every resident model for more: unload to fit again.
       this.makeRoom(0, entry);
