@@ -22,7 +22,9 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
 }
 
 function requestTexts(value: string): RequestTexts {
-  if (!(REQUEST_TEXTS as readonly string[]).includes(value)) throw new UsageError(`--texts must be pair (seq_0 + seq_1) or single (seq_0 alone), got "${value}".`);
+  if (!(REQUEST_TEXTS as readonly string[]).includes(value)) {
+    throw new UsageError(`--texts must be pair (seq_0 + seq_1) or single (seq_0 alone), got "${value}".`);
+  }
   return value as RequestTexts;
 }
 
