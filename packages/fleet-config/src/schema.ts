@@ -219,6 +219,12 @@ export const loadTestSchema = z.strictObject({
   maxRequests: z.int().min(1).optional(),
   /** Per-request timeout. */
   requestTimeout: durationSeconds.default(10),
+  /**
+   * What each request sends: absent, a GET (the server's default texts, as the AWS sample); pair, a POST
+   * with seq_0 + seq_1 (question and context, or a sentence pair to classify); single, a POST with seq_0
+   * alone (one sentence for a text-classification model).
+   */
+  texts: z.enum(["pair", "single"]).optional(),
   /** How requests pick a model: uniform, or Zipf(s) for many-model fleets. */
   modelChoice: z
     .strictObject({

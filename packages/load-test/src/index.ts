@@ -36,7 +36,7 @@ export * from "./capacity/index.js";
 export { ResultRecorder } from "./recorder.js";
 export { chooseIndex, createPicker, cumulativeWeights } from "./choice.js";
 export type { ModelDistribution, ModelRouting } from "./choice.js";
-export { buildRequest, DEFAULT_CONTEXT, DEFAULT_QUESTION, errorKind } from "./request.js";
+export { buildRequest, DEFAULT_CONTEXT, DEFAULT_QUESTION, errorKind, REQUEST_TEXTS, type RequestTexts } from "./request.js";
 export { buildThresholds, DEFAULT_SLO, evaluateThresholds, K6_BUILTIN_METRICS, THRESHOLD_METRICS } from "./thresholds.js";
 export { REQUESTS_METRIC, SLO_FAILED_METRIC, SLO_LATENCY_METRIC, WARMUP_SCENARIO } from "./k6/metrics.js";
 export type { Slo, Thresholds, ThresholdOutcome } from "./thresholds.js";

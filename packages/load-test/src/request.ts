@@ -6,6 +6,10 @@ export { DEFAULT_CONTEXT, DEFAULT_QUESTION };
 
 export type RequestMethod = "GET" | "POST";
 
+/** What a POST body holds: a pair (seq_0 + seq_1: question and context, or a sentence pair to classify) or one sentence (seq_0 only). */
+export type RequestTexts = "pair" | "single";
+export const REQUEST_TEXTS: readonly RequestTexts[] = ["pair", "single"];
+
 export interface InferenceRequest {
   method: RequestMethod;
   url: string;
@@ -27,12 +31,14 @@ export function buildRequest(
   target: string,
   model: string,
   method: RequestMethod = "GET",
+  texts: RequestTexts = "pair",
   question = DEFAULT_QUESTION,
   context = DEFAULT_CONTEXT,
 ): InferenceRequest {
   const url = normalizeTarget(target) + predictionPath(model);
   if (method === "GET") return { method, url, body: undefined, headers: {} };
-  return { method, url, body: JSON.stringify({ seq_0: question, seq_1: context }), headers: { "content-type": "application/json" } };
+  const body = texts === "single" ? { seq_0: question } : { seq_0: question, seq_1: context };
+  return { method, url, body: JSON.stringify(body), headers: { "content-type": "application/json" } };
 }
 
 /** The kind of error a finished request counts as, or null for success (2xx/3xx). Status 0 means no response. */

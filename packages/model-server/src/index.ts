@@ -1,6 +1,6 @@
 export { normalizeBertText } from "./tokenizer/bert-text.js";
-export { parseTokenizerJson, type WordPieceSpec } from "./tokenizer/tokenizer-json.js";
-export { QuestionTooLongError, WordPieceTokenizer, type EncodedPair } from "./tokenizer/wordpiece-tokenizer.js";
+export { parseTokenizerJson, type NormalizerSpec, type WordPieceSpec } from "./tokenizer/tokenizer-json.js";
+export { QuestionTooLongError, WordPieceTokenizer, type EncodedPair, type EncodedText } from "./tokenizer/wordpiece-tokenizer.js";
 export { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "./sample-defaults.js";
 // Settings, CPU budget and the fleet -> environment mapping: the light ./settings entry, listed once.
 export * from "./settings-entry.js";
@@ -39,3 +39,6 @@ export {
   type StartServerProcessOptions,
 } from "./process/server-process.js";
 export { bestAnswerSpan, MAX_ANSWER_TOKENS, type AnswerSpan } from "./inference/answer-span.js";
+export { spanLogits, type ClassLogits, type RowLogits, type SpanLogits } from "./inference/session-runner.js";
+export { labelOf, type Classification } from "./inference/text-classification.js";
+export { taskOf, type ModelTask, type TaskInfo } from "./model/model-task.js";

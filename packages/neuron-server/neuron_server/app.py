@@ -23,6 +23,7 @@ from . import __version__
 from .errors import InputError, QuestionTooLongError, QueueFullError, RequestTimeoutError
 from .metrics import ServerMetrics
 from .question_answering import answer_question
+from .text_classification import classify_text
 from .registry import LoadedModel, ModelRegistry, ModelUnavailableError
 from .sample_defaults import DEFAULT_CONTEXT, DEFAULT_QUESTION
 from .settings import Settings
@@ -233,7 +234,7 @@ def _js_typeof(value: Any) -> str:
     return "boolean" if isinstance(value, bool) else "number" if isinstance(value, (int, float)) else "object"
 
 
-def text_field(body: Optional[dict[str, Any]], query: Optional[str], key: str, fallback: str) -> str:
+def text_field(body: Optional[dict[str, Any]], query: Optional[str], key: str, fallback: Optional[str]) -> Optional[str]:
     if body is not None:
         value = body.get(key)
         if value is not None:
@@ -287,9 +288,14 @@ def create_app(settings: Settings, models: ModelRegistry, *, metrics: Optional[S
 
     async def predict(request: Request, model_name: str, body: Optional[dict[str, Any]]) -> JSONResponse:
         model = lookup(request, model_name)
-        question = text_field(body, request.query_params.get("seq_0"), "seq_0", DEFAULT_QUESTION)
-        context = text_field(body, request.query_params.get("seq_1"), "seq_1", DEFAULT_CONTEXT)
-        return JSONResponse({"detail": await answer_question(model, question, context, settings.postprocess)})
+        first = text_field(body, request.query_params.get("seq_0"), "seq_0", DEFAULT_QUESTION) or ""
+        second = text_field(body, request.query_params.get("seq_1"), "seq_1", None)
+        if model.task == "text-classification":
+            # seq_0 alone, or the pair seq_0 + seq_1; detail repeats the label for clients of the seed's {"detail": ...} shape.
+            result = await classify_text(model, first, second)
+            return JSONResponse({"label": result.label, "score": result.score, "detail": result.label})
+        context = DEFAULT_CONTEXT if second is None else second
+        return JSONResponse({"detail": await answer_question(model, first, context, settings.postprocess)})
 
     @app.get("/")
     async def health() -> JSONResponse:

@@ -40,8 +40,17 @@ class Row:
 
 @dataclass
 class RowLogits:
+    """A question-answering row's start and end logits, one per token of the row."""
+
     start: np.ndarray
     end: np.ndarray
+
+
+@dataclass
+class ClassLogits:
+    """A sequence-classification row's logits, one per label."""
+
+    logits: np.ndarray
 
 
 @dataclass
@@ -58,7 +67,7 @@ class ModelRunner:
     neuron_core: Optional[int] = None
     batch_sizes: tuple[int, ...] = field(default=())
 
-    def run(self, rows: list[Row]) -> list[RowLogits]:
+    def run(self, rows: list[Row]) -> list[RowLogits | ClassLogits]:
         fixed = self.execution_provider == "neuron" or self.padding == "fixed"
         seq = self.max_seq_length if fixed else max(len(row.ids) for row in rows)
         batch = len(rows)
@@ -75,7 +84,12 @@ class ModelRunner:
             mask[index, :length] = row.mask
         module = self.modules[batch] if self.execution_provider == "neuron" else self.modules[0]
         with torch.no_grad():  # not inference_mode: the plainest context for torch-neuronx's custom ops
-            start, end = module(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types))
+            output = module(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types))
+        if not isinstance(output, tuple):
+            # A classifier: logits [batch, labels].
+            classes = output.detach().to(torch.float32).cpu().numpy()
+            return [ClassLogits(classes[i].copy()) for i in range(len(rows))]
+        start, end = output
         start_np = start.detach().to(torch.float32).cpu().numpy()
         end_np = end.detach().to(torch.float32).cpu().numpy()
         return [RowLogits(start_np[i, : len(row.ids)].copy(), end_np[i, : len(row.ids)].copy()) for i, row in enumerate(rows)]

@@ -64,8 +64,8 @@ class BertLayer(nn.Module):
         return F.layer_norm(contracted + attended, attended.shape[-1:], self.out_norm_weight, self.out_norm_bias, self.eps)
 
 
-class BertQuestionAnswering(nn.Module):
-    """input_ids, attention_mask, token_type_ids int64 [batch, seq] -> (start_logits, end_logits) float32 [batch, seq]."""
+class BertEncoder(nn.Module):
+    """BERT's embeddings and encoder: input_ids, attention_mask, token_type_ids int64 [batch, seq] -> hidden states."""
 
     def __init__(self, arch: BertArchitecture, weights: dict[str, torch.Tensor]) -> None:
         super().__init__()
@@ -77,10 +77,8 @@ class BertQuestionAnswering(nn.Module):
         self.norm_weight = nn.Parameter(weights[f"{e}.LayerNorm.weight"], requires_grad=False)
         self.norm_bias = nn.Parameter(weights[f"{e}.LayerNorm.bias"], requires_grad=False)
         self.layers = nn.ModuleList(BertLayer(arch, weights, f"bert.encoder.layer.{i}") for i in range(arch.layers))
-        self.qa_weight = nn.Parameter(weights["qa_outputs.weight"], requires_grad=False)
-        self.qa_bias = nn.Parameter(weights["qa_outputs.bias"], requires_grad=False)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
         seq = input_ids.shape[1]
         # Positions 0..seq-1 by slicing the table, which traces with a dynamic sequence length (no arange constant).
         positions = self.position[:seq].unsqueeze(0)
@@ -90,8 +88,37 @@ class BertQuestionAnswering(nn.Module):
         mask_bias = (1.0 - attention_mask.to(torch.float32)).unsqueeze(1).unsqueeze(2) * -10000.0
         for layer in self.layers:
             hidden = layer(hidden, mask_bias)
-        logits = hidden @ self.qa_weight + self.qa_bias
+        return hidden
+
+
+class BertQuestionAnswering(BertEncoder):
+    """input_ids, attention_mask, token_type_ids int64 [batch, seq] -> (start_logits, end_logits) float32 [batch, seq]."""
+
+    def __init__(self, arch: BertArchitecture, weights: dict[str, torch.Tensor]) -> None:
+        super().__init__(arch, weights)
+        self.qa_weight = nn.Parameter(weights["qa_outputs.weight"], requires_grad=False)
+        self.qa_bias = nn.Parameter(weights["qa_outputs.bias"], requires_grad=False)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = self.encode(input_ids, attention_mask, token_type_ids) @ self.qa_weight + self.qa_bias
         return logits[..., 0], logits[..., 1]
+
+
+class BertSequenceClassification(BertEncoder):
+    """BertForSequenceClassification: the [CLS] state through the pooler (dense + tanh) and the classifier -> logits
+    float32 [batch, labels]."""
+
+    def __init__(self, arch: BertArchitecture, weights: dict[str, torch.Tensor]) -> None:
+        super().__init__(arch, weights)
+        self.pooler_weight = nn.Parameter(weights["bert.pooler.dense.weight"], requires_grad=False)
+        self.pooler_bias = nn.Parameter(weights["bert.pooler.dense.bias"], requires_grad=False)
+        self.classifier_weight = nn.Parameter(weights["classifier.weight"], requires_grad=False)
+        self.classifier_bias = nn.Parameter(weights["classifier.bias"], requires_grad=False)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
+        first = self.encode(input_ids, attention_mask, token_type_ids)[:, 0]
+        pooled = torch.tanh(first @ self.pooler_weight + self.pooler_bias)
+        return pooled @ self.classifier_weight + self.classifier_bias
 
 
 def _architecture(info: dict[str, Any], weights: dict[str, torch.Tensor], model_path: Path) -> BertArchitecture:
@@ -120,9 +147,10 @@ def _architecture(info: dict[str, Any], weights: dict[str, torch.Tensor], model_
     )
 
 
-def load_bert_from_onnx(model_path: Path, info: dict[str, Any]) -> BertQuestionAnswering:
-    """Reads the BERT-QA weights from model.onnx's initializers (named as in Hugging Face's BertForQuestionAnswering,
-    MatMul weights stored [in, out]) into a BertQuestionAnswering module in eval mode."""
+def load_bert_from_onnx(model_path: Path, info: dict[str, Any]) -> BertEncoder:
+    """Reads the BERT weights from model.onnx's initializers (named as in Hugging Face's BertForQuestionAnswering or
+    BertForSequenceClassification, MatMul weights stored [in, out]) into a module in eval mode: question answering, or
+    sequence classification when the graph holds classifier.weight."""
     import onnx
     from onnx import numpy_helper
 
@@ -131,19 +159,22 @@ def load_bert_from_onnx(model_path: Path, info: dict[str, Any]) -> BertQuestionA
     except Exception as error:  # onnx raises DecodeError, OSError and others for a bad file
         raise ModelLoadError(f"The model file {model_path} could not be read as ONNX ({error}); copy or generate it again.") from None
     weights = {init.name: torch.from_numpy(numpy_helper.to_array(init).copy()) for init in proto.graph.initializer}
-    required = ["bert.embeddings.word_embeddings.weight", "bert.encoder.layer.0.attention.self.query.weight", "qa_outputs.weight"]
+    classifies = "classifier.weight" in weights
+    head = ["bert.pooler.dense.weight", "classifier.weight"] if classifies else ["qa_outputs.weight"]
+    required = ["bert.embeddings.word_embeddings.weight", "bert.encoder.layer.0.attention.self.query.weight", *head]
     missing = [name for name in required if name not in weights]
     if missing:
         raise ModelLoadError(
-            f"The model file {model_path} does not hold BERT question-answering weights named as model-zoo names them "
+            f"The model file {model_path} does not hold BERT question-answering or classification weights named as model-zoo names them "
             f"(missing {', '.join(missing)}). Generate the model with `npx fleet model generate`, or serve a Hugging Face "
             "model directory (config.json + weights) where the transformers library is installed."
         )
     arch = _architecture(info, weights, model_path)
     try:
-        module = BertQuestionAnswering(arch, {k: v.to(torch.float32) for k, v in weights.items()})
+        floats = {k: v.to(torch.float32) for k, v in weights.items()}
+        module: BertEncoder = BertSequenceClassification(arch, floats) if classifies else BertQuestionAnswering(arch, floats)
     except KeyError as error:
-        raise ModelLoadError(f"The model file {model_path} lacks the weight {error.args[0]}; it is not a complete BERT-QA model.") from None
+        raise ModelLoadError(f"The model file {model_path} lacks the weight {error.args[0]}; it is not a complete BERT model.") from None
     return module.eval()
 
 

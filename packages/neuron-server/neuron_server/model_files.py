@@ -142,3 +142,12 @@ def upload_s3_artifact(source: str, artifact: Path, log: logging.Logger) -> None
     key = "/".join(part for part in (prefix, NEURON_ARTIFACT_DIR, artifact.name) if part)
     _s3_client(boto3).upload_file(str(artifact), bucket, key)
     log.info("uploaded the compiled artifact to %s", f"s3://{bucket}/{key}")
+
+
+def labels_of(info: dict[str, Any]) -> tuple[str, ...]:
+    """model.json's id2label ({"0": "negative", "1": "positive"}) in index order; LABEL_i where it names none."""
+    named = info.get("id2label") if isinstance(info.get("id2label"), dict) else {}
+    assert isinstance(named, dict)
+    indices = [int(key) for key in named if str(key).isdigit()]
+    count = max(indices) + 1 if indices else 0
+    return tuple(named[str(i)] if isinstance(named.get(str(i)), str) else f"LABEL_{i}" for i in range(count))

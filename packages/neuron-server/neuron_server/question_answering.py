@@ -1,5 +1,5 @@
 """Answers a question about a context: tokenize (context truncated to fit), run through the model's batch queue,
-decode the best valid span, as the ONNX Runtime server does (packages/model-server/src/inference/)."""
+answer with the context's own text under the best valid span, as the ONNX Runtime server does (packages/model-server/src/inference/)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Optional
 
 import numpy as np
 
-from .backends import Row
+from .backends import Row, RowLogits
 from .registry import LoadedModel
 
 MAX_ANSWER_TOKENS = 30
@@ -40,7 +40,10 @@ async def answer_question(model: LoadedModel, question: str, context: str, postp
     length = len(pair.ids)
     type_ids = [0] * pair.context_start + [1] * (length - pair.context_start)
     logits = await model.queue.submit(Row(pair.ids, type_ids, [1] * length))
+    if not isinstance(logits, RowLogits):
+        raise TypeError("This model gives class logits, not start and end logits: it is a text-classification model.")
     if not postprocess:
         return summarize_logits(logits.start, logits.end)
     span = best_answer_span(logits.start, logits.end, pair.context_start, pair.context_end)
-    return "" if span is None else model.tokenizer.decode(pair.ids, span[0], span[1] + 1)
+    # The exact substring of the context the span's tokens came from (accents, case and spacing as sent).
+    return "" if span is None else context[pair.offsets[span[0]][0]:pair.offsets[span[1]][1]]

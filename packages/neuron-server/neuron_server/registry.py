@@ -8,11 +8,11 @@ import os
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
-from .backends import ModelRunner, Row, RowLogits, create_runners
+from .backends import ClassLogits, ModelRunner, Row, RowLogits, create_runners
 from .batch_queue import BatchQueue, QueueOptions
-from .model_files import read_model_files, served_seq_length
+from .model_files import labels_of, read_model_files, served_seq_length
 from .settings import Settings
 from .tokenizer import WordPieceTokenizer
 
@@ -30,10 +30,13 @@ class LoadedModel:
     name: str
     tokenizer: WordPieceTokenizer
     max_seq_length: int
-    queue: BatchQueue[Row, RowLogits]
+    queue: BatchQueue[Row, RowLogits | ClassLogits]
     runner: ModelRunner
     input_names: tuple[str, ...] = ("input_ids", "attention_mask", "token_type_ids")
     output_names: tuple[str, ...] = ("start_logits", "end_logits")
+    task: str = "question-answering"
+    """question-answering, or text-classification (model.json's task) with `labels` (id2label in logit order)."""
+    labels: tuple[str, ...] = ()
 
     @property
     def execution_provider(self) -> str:
@@ -99,10 +102,10 @@ class ModelRegistry:
             queue.close()
 
 
-def _held(run: Callable[[list[Row]], list[RowLogits]], hold_file: str) -> Callable[[list[Row]], list[RowLogits]]:
+def _held(run: Callable[[list[Row]], list[RowLogits | ClassLogits]], hold_file: str) -> Callable[[list[Row]], list[RowLogits | ClassLogits]]:
     """`run`, waiting first while `hold_file` exists (TEST_HOLD_INFERENCE_FILE; on the inference thread, as a slow model would)."""
 
-    def held(rows: list[Row]) -> list[RowLogits]:
+    def held(rows: list[Row]) -> list[RowLogits | ClassLogits]:
         while os.path.exists(hold_file):
             time.sleep(0.005)
         return run(rows)
@@ -119,11 +122,13 @@ def load_models(settings: Settings, log: logging.Logger, on_loaded: Callable[[st
     runners = create_runners(files, settings, seq, log)
     options = QueueOptions(settings.max_batch, settings.max_queue_delay_ms, settings.max_queue, settings.request_timeout_ms)
     hold = settings.test_hold_inference_file
-    queues: list[BatchQueue[Row, RowLogits]] = [BatchQueue(runner.run if hold is None else _held(runner.run, hold), options) for runner in runners]
+    queues: list[BatchQueue[Row, RowLogits | ClassLogits]] = [BatchQueue(runner.run if hold is None else _held(runner.run, hold), options) for runner in runners]
+    classifies = files.info.get("task") == "text-classification"
+    task: dict[str, Any] = {"task": "text-classification", "output_names": ("logits",), "labels": labels_of(files.info)} if classifies else {}
     models = []
     for copy in range(settings.num_models):
         index = copy if len(runners) > 1 else 0
-        models.append(LoadedModel(f"model{copy}", files.tokenizer, seq, queues[index], runners[index]))
+        models.append(LoadedModel(f"model{copy}", files.tokenizer, seq, queues[index], runners[index], **task))
         if on_loaded is not None:
             on_loaded(f"model{copy}", time.perf_counter() - started)
     return models

@@ -9,10 +9,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .backends import Row
+import numpy as np
+
+from .backends import Row, RowLogits
 from .errors import InputError
 from .question_answering import answer_question
 from .registry import LoadedModel
+from .text_classification import class_logits, classify_text, label_of
 from .sample_defaults import DEFAULT_CONTEXT, DEFAULT_QUESTION
 
 MAX_INFER_BATCH = 64
@@ -102,6 +105,12 @@ async def _infer_text(model: LoadedModel, tensors: list[Tensor], postprocess: bo
             raise InputError(f"The {role} input has {len(values)} values but the other has {rows}; give both the same count.")
     if rows > MAX_INFER_BATCH:
         raise InputError(f"At most {MAX_INFER_BATCH} sequences per request, got {rows}; split the request.")
+    if model.task == "text-classification":
+        # seq_0 alone labels one text; with seq_1, the pair.
+        firsts = columns.get("question", [DEFAULT_QUESTION] * rows)
+        seconds = columns.get("context")
+        results = await asyncio.gather(*(classify_text(model, firsts[i], None if seconds is None else seconds[i]) for i in range(rows)))
+        return _classification_outputs([result.logits for result in results], model.labels)
     questions = columns.get("question", [DEFAULT_QUESTION] * rows)
     contexts = columns.get("context", [DEFAULT_CONTEXT] * rows)
     answers = await asyncio.gather(*(answer_question(model, questions[i], contexts[i], postprocess) for i in range(rows)))
@@ -144,12 +153,24 @@ async def _infer_tokens(model: LoadedModel, tensors: list[Tensor]) -> list[dict[
     mask = _token_values(by_name["attention_mask"], 2, "0 or 1") if "attention_mask" in by_name else [1] * (batch * seq)
     types = _token_values(by_name["token_type_ids"], 2, "0 or 1") if "token_type_ids" in by_name else [0] * (batch * seq)
     rows = [Row(id_values[r * seq:(r + 1) * seq], types[r * seq:(r + 1) * seq], mask[r * seq:(r + 1) * seq]) for r in range(batch)]
-    results = await asyncio.gather(*(model.queue.submit(row) for row in rows))
+    outputs = await asyncio.gather(*(model.queue.submit(row) for row in rows))
+    if model.task == "text-classification":
+        return _classification_outputs([class_logits(output) for output in outputs], model.labels)
+    results = [output for output in outputs if isinstance(output, RowLogits)]
     start = [float(v) for logits in results for v in logits.start]
     end = [float(v) for logits in results for v in logits.end]
     return [
         {"name": "start_logits", "datatype": "FP32", "shape": [batch, seq], "data": start},
         {"name": "end_logits", "datatype": "FP32", "shape": [batch, seq], "data": end},
+    ]
+
+
+def _classification_outputs(logits: list[np.ndarray], labels: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A classifier's answer: logits FP32 [rows, labels] and each row's label (the most likely class) as BYTES [rows]."""
+    width = len(logits[0]) if logits else 0
+    return [
+        {"name": "logits", "datatype": "FP32", "shape": [len(logits), width], "data": [float(v) for row in logits for v in row]},
+        {"name": "label", "datatype": "BYTES", "shape": [len(logits)], "data": [label_of(row, labels)[0] for row in logits]},
     ]
 
 

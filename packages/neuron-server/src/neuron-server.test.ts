@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import {
 import { generateModel } from "@inference-fleet/model-zoo";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PACKAGE_DIR, PYTHON, pythonMissing, runPythonJson, startPythonServer } from "./python-server.js";
+import { PACKAGE_DIR, PYTHON, pythonMissing, startPythonServer } from "./python-server.js";
 
 const missing = pythonMissing();
 // In CI a skipped Python suite would pass silently: .ci/run installs the packages, so a missing one is a failure there.
@@ -75,49 +75,6 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
     if (code !== 0) console.error(output);
     expect(code, `pytest failed:\n${output.slice(-6000)}`).toBe(0);
     console.log(`neuron-server pytest: ${output.trim().split("\n").at(-1)}`);
-  });
-
-  it("gives the ids of the TypeScript tokenizer for random text", async () => {
-    const tokenizer = await WordPieceTokenizer.fromFile(join(dir, "tokenizer.json"));
-    const next = random(11);
-    const pieces = [
-      "hello",
-      "World",
-      "naïve",
-      "café",
-      "中国",
-      "[SEP]",
-      "[CLS]",
-      "don't",
-      "unaffable",
-      "!",
-      ",",
-      "...",
-      "\u00a0",
-      "\t",
-      "\u0007",
-      "Ünïcödé",
-      "x".repeat(120),
-      "é",
-      "ﬁne",
-      "👍",
-      "α-β",
-      "42",
-      "3.14",
-      "e-mail",
-      "\u200b",
-      "İstanbul",
-      "ΣΟΦΙΑ",
-    ];
-    const texts = Array.from({ length: 200 }, () =>
-      Array.from({ length: 1 + Math.floor(next() * 12) }, () => pieces[Math.floor(next() * pieces.length)]!).join(next() < 0.7 ? " " : ""),
-    );
-    const ids = runPythonJson<number[][]>(
-      "import json, sys\nfrom pathlib import Path\nfrom neuron_server.tokenizer import WordPieceTokenizer\n" +
-        "data = json.load(sys.stdin)\nt = WordPieceTokenizer.from_file(Path(data['path']))\nprint(json.dumps([t.encode_text(s) for s in data['texts']]))",
-      { path: join(dir, "tokenizer.json"), texts },
-    );
-    texts.forEach((text, i) => expect(ids[i], JSON.stringify(text)).toEqual(tokenizer.encodeText(text)));
   });
 
   describe("served next to the ONNX Runtime server", () => {
@@ -193,12 +150,16 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
       ["Who wrote it?", "It was written by Ada Lovelace in 1843, long before computers."],
       ["Wo ist das Café?", "Das Café liegt am Marktplatz, gleich neben der Kirche."],
       ["What is 中国?", "中国 is a country in East Asia with a long history."],
+      ["¿Dónde?", "Cafe\u0301 noir à São Paulo, ÀÉÎÕÜ ñandú; \u{20000}\u{20001} Straße."],
+      ["Πού είναι;", "Η Αθήνα είναι στην Ελλάδα. Москва — столица России. ΟΔΟΣ Σοφία."],
+      ["MiXeD CaSe?", "iPhone and McDonald and PARIS and paris, 東京は日本の首都です。"],
     ];
 
-    it.each(questions)("answers %j as the ONNX Runtime server does", async (question, context) => {
+    it.each(questions)("answers %j as the ONNX Runtime server does, with the context's own text", async (question, context) => {
       const query = `?seq_0=${encodeURIComponent(question)}&seq_1=${encodeURIComponent(context)}`;
       const [ours, theirs] = await Promise.all([python.url, onnx.url].map((url) => fetch(`${url}/predictions/model0${query}`).then((r) => r.json())));
       expect(ours).toEqual(theirs);
+      expect(context).toContain((ours as { detail: string }).detail);
     });
 
     const json = (body: unknown): RequestInit => ({
@@ -312,5 +273,59 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
         }
       });
     });
+  });
+
+  describe("a text-classification model, served by both servers", () => {
+    let classifierDir: string;
+    let python: ServerProcess;
+    let onnx: RunningServer;
+    let session: ort.InferenceSession;
+    const tokenizer = () => WordPieceTokenizer.fromFile(join(dir, "tokenizer.json"));
+
+    beforeAll(async () => {
+      classifierDir = join(root, "classifier");
+      const made = spawnSync(PYTHON, ["tests/classifier_model.py", dir, classifierDir], { cwd: PACKAGE_DIR, encoding: "utf8" });
+      expect(made.status, made.stderr).toBe(0);
+      [python, onnx, session] = await Promise.all([
+        startPythonServer({ MODEL_DIR: classifierDir, CACHE_DIR: join(root, "classifier-cache") }),
+        freePort().then((port) =>
+          startServer(
+            resolveServerSettings({ env: { MODEL_DIR: classifierDir, PORT: String(port), HOST: "127.0.0.1", QUIET: "true", INFERENCE_WORKERS: "0" } }),
+            silentLogger,
+          ),
+        ),
+        ort.InferenceSession.create(join(classifierDir, "model.onnx")),
+      ]);
+    });
+    afterAll(async () => {
+      await Promise.all([python?.stop(), onnx?.drain(2000), session?.release()]);
+    });
+
+    it.each([
+      ["The movie was wonderful!", undefined],
+      ["The company said profits rose.", "Profits went up, the company said."],
+      ["Héllo Wörld, ça va?", "Привет, Αθήνα, 中国"],
+    ])("labels %j (pair: %j) as ONNX Runtime's logits say, on both servers", async (first, second) => {
+      const encoded = (await tokenizer()).encodeForClassification(first, second, 128);
+      const ids = [...encoded.ids];
+      const tensor = (values: number[]) => new ort.Tensor("int64", BigInt64Array.from(values.map(BigInt)), [1, values.length]);
+      const types = ids.map((_, i) => (i < encoded.secondStart ? 0 : 1));
+      const reference = (await session.run({ input_ids: tensor(ids), attention_mask: tensor(ids.map(() => 1)), token_type_ids: tensor(types) }))["logits"]!
+        .data as Float32Array;
+      const best = reference.indexOf(Math.max(...reference));
+      const fields = second === undefined ? { seq_0: first } : { seq_0: first, seq_1: second };
+      const inputs = Object.entries(fields).map(([name, value]) => ({ name, shape: [1], datatype: "BYTES", data: [value] }));
+      for (const url of [python.url, onnx.url]) {
+        const seed = (await (await fetch(`${url}/predictions/model0`, json(fields))).json()) as { label: string; score: number; detail: string };
+        expect(seed.label).toBe(["not_equivalent", "equivalent", "unsure"][best]);
+        expect(seed.detail).toBe(seed.label);
+        const v2 = (await (await fetch(`${url}/v2/models/model0/infer`, json({ inputs }))).json()) as { outputs: { name: string; data: unknown[] }[] };
+        expect(v2.outputs.map((output) => output.name)).toEqual(["logits", "label"]);
+        (v2.outputs[0]!.data as number[]).forEach((value, i) => expect(Math.abs(value - reference[i]!)).toBeLessThan(1e-3));
+        expect(v2.outputs[1]!.data).toEqual([seed.label]);
+      }
+    });
+
+    const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   });
 });

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from neuron_server.app import ServerState, create_app
-from neuron_server.backends import ModelRunner, Row, RowLogits
+from neuron_server.backends import ClassLogits, ModelRunner, Row, RowLogits
 from neuron_server.batch_queue import BatchQueue, QueueOptions
 from neuron_server.registry import LoadedModel, ModelRegistry
 from neuron_server.sample_defaults import DEFAULT_CONTEXT, DEFAULT_QUESTION
@@ -182,7 +182,7 @@ class BlockingRunner:
         self.release = threading.Event()
         self.fail = fail
 
-    def run(self, rows: list[Row]) -> list[RowLogits]:
+    def run(self, rows: list[Row]) -> list[RowLogits | ClassLogits]:
         if self.fail:
             raise RuntimeError("secret device detail /dev/neuron0")
         self.release.wait(5)

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from neuron_server import backends
-from neuron_server.backends import Row, artifact_name, compiled_batch_sizes, create_runners, visible_neuron_cores
+from neuron_server.backends import Row, RowLogits, artifact_name, compiled_batch_sizes, create_runners, visible_neuron_cores
 from neuron_server.errors import ModelLoadError
 from neuron_server.model_files import read_model_files
 from neuron_server.settings import Settings
@@ -134,6 +134,7 @@ def test_neuron_runs_pad_to_the_compiled_shapes_and_answer_as_cpu_does(fake: Fak
     rng = np.random.default_rng(5)
     rows = [Row(rng.integers(0, 30522, n).tolist(), [0] * n, [1] * n) for n in (5, 17, 30)]
     for a, b in zip(neuron.run(rows), cpu.run(rows)):  # 3 rows run in the batch-4 module, 48 tokens each
+        assert isinstance(a, RowLogits) and isinstance(b, RowLogits)
         assert a.start.shape == b.start.shape and np.allclose(a.start, b.start, atol=1e-5) and np.allclose(a.end, b.end, atol=1e-5)
 
 

@@ -1,13 +1,14 @@
 """The reference ids are those packages/model-server/src/tokenizer/wordpiece-tokenizer.test.ts checks (bert-base-uncased's
 vocab.txt and Hugging Face tokenizers); the vitest wrapper also compares random text with the TypeScript tokenizer."""
 
+import json
 from pathlib import Path
 
 import pytest
 
-from neuron_server.errors import QuestionTooLongError
+from neuron_server.errors import ModelLoadError, QuestionTooLongError
 from neuron_server.sample_defaults import DEFAULT_CONTEXT, DEFAULT_QUESTION
-from neuron_server.tokenizer import WordPieceTokenizer, normalize_bert_text
+from neuron_server.tokenizer import NormalizerSpec, WordPieceTokenizer, normalize_bert_text
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def test_encode_text_gives_the_reference_ids(tokenizer: WordPieceTokenizer, text
 
 
 def test_normalization(tokenizer: WordPieceTokenizer) -> None:
-    assert normalize_bert_text("ÀB\u200bc\u3000中") == "abc  中 "
+    assert normalize_bert_text("ÀB\u200bc\u3000中") == "abc 中"
     assert tokenizer.encode_text(f"hello {'a' * 150} world") == [7592, 100, 2088]
 
 
@@ -55,3 +56,55 @@ def test_rejects_a_question_that_leaves_no_room(tokenizer: WordPieceTokenizer) -
 
 def test_decode_glues_pieces(tokenizer: WordPieceTokenizer) -> None:
     assert tokenizer.decode([14477, 20961, 3468, 1010, 7592]) == "unaffable , hello"
+
+
+def _variant(model_dir: Path, **changes: object) -> WordPieceTokenizer:
+    spec = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    spec.update(changes)
+    return WordPieceTokenizer(spec)
+
+
+CASED = {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True, "strip_accents": None, "lowercase": False}
+
+
+def test_a_cased_normalizer_keeps_case_and_accents(model_dir: Path, tokenizer: WordPieceTokenizer) -> None:
+    cased = _variant(model_dir, normalizer=CASED)
+    assert cased.encode_text("Paris") != cased.encode_text("paris")
+    assert tokenizer.encode_text("Paris") == tokenizer.encode_text("paris")
+    assert normalize_bert_text("Café ÀB", NormalizerSpec(True, True, False, False)) == "Café ÀB"
+
+
+def _spans(tokenizer: WordPieceTokenizer, text: str) -> list[str]:
+    return [text[start:end] for start, end in tokenizer.encode_with_offsets(text)[1]]
+
+
+def test_offsets_point_at_the_original_text(tokenizer: WordPieceTokenizer) -> None:
+    assert _spans(tokenizer, "cafe\u0301 noir") == ["cafe\u0301", "noir"]
+    assert _spans(tokenizer, "unaffable") == ["una", "ffa", "ble"]
+    assert _spans(tokenizer, "a\u0007b [SEP] c") == ["a\u0007b", "[SEP]", "c"]
+    assert _spans(tokenizer, "中国\U00020000x") == ["中", "国", "\U00020000", "x"]
+
+
+def test_follows_the_rust_library_where_the_js_port_differs(tokenizer: WordPieceTokenizer) -> None:
+    assert tokenizer.encode_text("ΟΔΟΣ") == tokenizer.encode_text("οδοσ")
+    assert tokenizer.encode_text("a\u0378b") == tokenizer.encode_text("ab")
+    assert tokenizer.encode_text("\U00020000\U00020001") == [tokenizer.unk_id, tokenizer.unk_id]
+
+
+def test_reads_sequences_and_bert_processing(model_dir: Path, tokenizer: WordPieceTokenizer) -> None:
+    sequence = _variant(model_dir, normalizer={"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "Lowercase"}, {"type": "StripAccents"}]})
+    assert sequence.encode_text("Héllo, Wörld") == tokenizer.encode_text("hello, world")
+    bert = _variant(model_dir, post_processor={"type": "BertProcessing", "sep": ["[MASK]", 103], "cls": ["[PAD]", 0]})
+    assert bert.encode_pair("a", "b", 16).ids == [0, *tokenizer.encode_text("a"), 103, *tokenizer.encode_text("b"), 103]
+    with pytest.raises(ModelLoadError, match='normalizer is "NFKC"; supported are BertNormalizer'):
+        _variant(model_dir, normalizer={"type": "NFKC"})
+    with pytest.raises(ModelLoadError, match='pre_tokenizer is "Whitespace"; only BertPreTokenizer'):
+        _variant(model_dir, pre_tokenizer={"type": "Whitespace"})
+
+
+def test_encode_for_classification_truncates_longest_first(tokenizer: WordPieceTokenizer) -> None:
+    a, b = tokenizer.encode_text("hello world"), tokenizer.encode_text("good")
+    assert tokenizer.encode_for_classification("hello world", None, 16) == ([101, *a, 102], 4)
+    assert tokenizer.encode_for_classification("hello world", "good", 16) == ([101, *a, 102, *b, 102], 4)
+    ids, second = tokenizer.encode_for_classification("a b c d e f g h", "x y", 9)
+    assert ids == [101, *tokenizer.encode_text("a b c d"), 102, *tokenizer.encode_text("x y"), 102] and second == 6

@@ -1,6 +1,7 @@
 import { defaultWarmupSeconds, parseDurationSeconds } from "@inference-fleet/fleet-config";
 import {
   LOAD_MODES,
+  REQUEST_TEXTS,
   renderMarkdown,
   runLoad,
   totalErrors,
@@ -8,6 +9,7 @@ import {
   type LoadMode,
   type LoadProgress,
   type LoadTestResult,
+  type RequestTexts,
 } from "@inference-fleet/load-test";
 import { defineCommand, UsageError } from "../command.js";
 import { watchCtrlC } from "../ctrl-c.js";
@@ -17,6 +19,13 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
   const n = Number(value);
   if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`${flag} must be a positive number, got "${value}".`);
   return n;
+}
+
+function requestTexts(value: string): RequestTexts {
+  if (!(REQUEST_TEXTS as readonly string[]).includes(value)) {
+    throw new UsageError(`--texts must be pair (seq_0 + seq_1) or single (seq_0 alone), got "${value}".`);
+  }
+  return value as RequestTexts;
 }
 
 function progressLine(p: LoadProgress): string {
@@ -57,6 +66,11 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
     mode: { type: "string", valueName: LOAD_MODES.filter((m) => m !== "ramp").join("|"), description: "Load pattern.", default: "bmk" },
     concurrency: { type: "string", valueName: "N", description: "Requests in flight (closed loop) or connections per server (rate)." },
     rate: { type: "string", valueName: "R", description: "Requests per second for --mode rate." },
+    texts: {
+      type: "string",
+      valueName: "pair|single",
+      description: "POST each request with seq_0 + seq_1 (pair) or seq_0 alone (single: a sentence to classify); default: GET, the server's defaults.",
+    },
     duration: { type: "string", valueName: "TIME", description: "How long to send, e.g. 30s or 2m (default 30s unless --max-requests)." },
     "max-requests": { type: "string", valueName: "M", description: "Stop after this many requests." },
     warmup: {
@@ -112,6 +126,7 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
         maxRequests: positiveNumber(values["max-requests"], "--max-requests"),
         timeoutMs: (seconds("--timeout", values.timeout) ?? 10) * 1000,
         distribution: values.distribution === "zipf" ? "zipf" : "uniform",
+        ...(values.texts === undefined ? {} : { texts: requestTexts(values.texts) }),
         labels,
         signal: ctrlC.signal,
         onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,

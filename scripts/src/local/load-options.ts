@@ -22,6 +22,7 @@ export function fleetLoadOptions(
     distribution: loadTest.modelChoice.distribution,
     zipfS: loadTest.modelChoice.s,
     routing: routingOf(config),
+    ...(loadTest.texts === undefined ? {} : { texts: loadTest.texts }),
     ...run,
   };
 }

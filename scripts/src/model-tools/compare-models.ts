@@ -1,6 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bestAnswerSpan, inThreadSessions, modelPrecision, parseTokenizerJson, WordPieceTokenizer, type ModelSession } from "@inference-fleet/model-server";
+import {
+  bestAnswerSpan,
+  inThreadSessions,
+  modelPrecision,
+  parseTokenizerJson,
+  spanLogits,
+  WordPieceTokenizer,
+  type ModelSession,
+} from "@inference-fleet/model-server";
 import { SeededRandom } from "@inference-fleet/model-zoo";
 import { spanF1, type Span } from "./answer-span.js";
 import { LogitsAgreement } from "./logits-agreement.js";
@@ -129,14 +137,14 @@ export async function compareModels(options: CompareOptions): Promise<CompareRep
       const pair = tokenizer.encodePair(question, context, maxSeqLength);
       const row = { ids: pair.ids, contextStart: pair.contextStart };
       let t = performance.now();
-      const [outA] = await sessionA.run([row]);
+      const outA = spanLogits((await sessionA.run([row]))[0]!);
       runMs[0]! += performance.now() - t;
       t = performance.now();
-      const [outB] = await sessionB.run([row]);
+      const outB = spanLogits((await sessionB.run([row]))[0]!);
       runMs[1]! += performance.now() - t;
-      logits.add([outA!.start, outA!.end], [outB!.start, outB!.end]);
-      const spanA: Span | undefined = bestAnswerSpan(outA!.start, outA!.end, pair.contextStart, pair.contextEnd);
-      const spanB: Span | undefined = bestAnswerSpan(outB!.start, outB!.end, pair.contextStart, pair.contextEnd);
+      logits.add([outA.start, outA.end], [outB.start, outB.end]);
+      const spanA: Span | undefined = bestAnswerSpan(outA.start, outA.end, pair.contextStart, pair.contextEnd);
+      const spanB: Span | undefined = bestAnswerSpan(outB.start, outB.end, pair.contextStart, pair.contextEnd);
       if (spanA?.start === spanB?.start && spanA?.end === spanB?.end) agreed++;
       f1 += spanF1(spanA, spanB);
       tokens += pair.ids.length;

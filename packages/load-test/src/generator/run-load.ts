@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { Pool, type Dispatcher } from "undici";
 import { createPicker, type ModelDistribution, type ModelRouting } from "../choice.js";
 import { ResultRecorder, type FailureKind } from "../recorder.js";
-import { buildRequest, type RequestMethod } from "../request.js";
+import { buildRequest, type RequestMethod, type RequestTexts } from "../request.js";
 import type { LoadMode, LoadTestResult, ServerInfo } from "../results.js";
 import { probeServers } from "./probe-servers.js";
 
@@ -30,6 +30,8 @@ export interface RunLoadOptions {
   /** A request with no answer after this long counts as a timeout (default 10 s). */
   timeoutMs?: number;
   method?: RequestMethod;
+  /** POST bodies: a pair (seq_0 + seq_1, the default) or one sentence (seq_0); setting it sends POST. */
+  texts?: RequestTexts;
   distribution?: ModelDistribution;
   zipfS?: number;
   /** shard: each request goes to the target that owns its model (targets in server-index order). */
@@ -109,7 +111,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
   // Request options are built once per (server, model): nothing is allocated for them per request.
   const requestOptions: Dispatcher.RequestOptions[][] = options.targets.map((target) =>
     options.models.map((model) => {
-      const request = buildRequest(target, model, options.method);
+      const request = buildRequest(target, model, options.texts ? "POST" : options.method, options.texts);
       const url = new URL(request.url);
       return { path: url.pathname + url.search, method: request.method, headers: request.headers, body: request.body };
     }),

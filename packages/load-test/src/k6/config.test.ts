@@ -24,6 +24,14 @@ describe("k6ConfigFromEnv", () => {
     expect(config.targets).toEqual(["http://s0:8080", "http://s1:8080"]);
   });
 
+  it.each([
+    [{}, "GET", "pair"],
+    [{ METHOD: "post" }, "POST", "pair"],
+    [{ TEXTS: "single" }, "POST", "single"],
+  ])("reads what each request sends from %o", (env, method, texts) => {
+    expect(k6ConfigFromEnv({ ...base, ...env })).toMatchObject({ method, texts });
+  });
+
   it("reads the SLO, labels and pod index", () => {
     const config = k6ConfigFromEnv({
       ...base,
@@ -49,6 +57,7 @@ describe("k6ConfigFromEnv", () => {
     [{ WARMUP: "-1s" }, /WARMUP="-1s" is not a duration/],
     [{ WARMUP: "60s" }, /WARMUP="60s" must be shorter than DURATION="60s", which includes it/],
     [{ WARMUP: "2m", DURATION: "1m30s" }, /must be shorter than DURATION/],
+    [{ TEXTS: "triple" }, /TEXTS="triple" must be pair \(seq_0 \+ seq_1\) or single \(seq_0 alone\)/],
   ])("explains a bad environment %o", (env, message) => {
     expect(() => k6ConfigFromEnv({ ...base, ...env })).toThrow(message);
   });

@@ -3,7 +3,7 @@
 import { parseDurationSeconds } from "@inference-fleet/fleet-config";
 import type { Options } from "k6/options";
 import { MODEL_ROUTINGS, type ModelDistribution, type ModelRouting } from "../choice.js";
-import type { RequestMethod } from "../request.js";
+import { REQUEST_TEXTS, type RequestMethod, type RequestTexts } from "../request.js";
 import { LOAD_MODES, type LoadMode } from "../results.js";
 import { buildThresholds, type Slo } from "../thresholds.js";
 import { WARMUP_SCENARIO } from "./metrics.js";
@@ -18,6 +18,8 @@ export interface K6RunConfig {
   /** What the results file says: a capacity staircase is open loop, so "rate". */
   mode: LoadMode;
   method: RequestMethod;
+  /** POST bodies: seq_0 + seq_1 (pair) or seq_0 alone (single, e.g. a sentence to classify). */
+  texts: RequestTexts;
   distribution: ModelDistribution;
   zipfS: number;
   routing: ModelRouting;
@@ -138,7 +140,10 @@ export function k6ConfigFromEnv(env: Env): K6RunConfig {
   const routing = (env.MODEL_ROUTING ?? "any") as ModelRouting;
   if (!MODEL_ROUTINGS.includes(routing))
     throw new Error(`MODEL_ROUTING="${routing}" must be any (every server serves every model) or shard (each model goes to the server that owns it).`);
-  const method = (env.METHOD ?? "GET").toUpperCase() as RequestMethod;
+  const texts = (env.TEXTS ?? "pair") as RequestTexts;
+  if (!REQUEST_TEXTS.includes(texts)) throw new Error(`TEXTS="${env.TEXTS}" must be pair (seq_0 + seq_1) or single (seq_0 alone).`);
+  // TEXTS implies POST: a GET has no body, and the server uses its default texts.
+  const method = (env.METHOD ?? (env.TEXTS ? "POST" : "GET")).toUpperCase() as RequestMethod;
   if (method !== "GET" && method !== "POST") throw new Error(`METHOD="${env.METHOD}" must be GET or POST.`);
   const slo: Slo = {
     percentile: number(env, "SLO_PERCENTILE", 90, (n) => n > 0 && n <= 100),
@@ -156,6 +161,7 @@ export function k6ConfigFromEnv(env: Env): K6RunConfig {
     models: list(env, "MODELS", "model0,model1"),
     mode,
     method,
+    texts,
     distribution,
     zipfS: number(env, "ZIPF_S", 1, (n) => n >= 0),
     routing,

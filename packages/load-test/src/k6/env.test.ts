@@ -68,6 +68,16 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
     });
   });
 
+  it.each([
+    [undefined, "GET", "pair"],
+    ["pair", "POST", "pair"],
+    ["single", "POST", "single"],
+  ] as const)("sends loadTest.texts %s as TEXTS (a %s request body)", (texts, method, sent) => {
+    const env = k6EnvFromConfig(parseFleetConfig({ loadTest: texts === undefined ? {} : { texts } }), inputs);
+    expect(env["TEXTS"]).toBe(texts);
+    expect(k6ConfigFromEnv(env)).toMatchObject({ method, texts: sent });
+  });
+
   it("passes the warm-up as WARMUP, part of DURATION", () => {
     const env = k6EnvFromConfig(parseFleetConfig({ loadTest: { duration: "1m", warmup: "10s" } }), inputs);
     expect(env).toMatchObject({ DURATION: "60s", WARMUP: "10s" });

@@ -71,6 +71,7 @@ export function k6EnvFromConfig(config: FleetConfig, inputs: K6EnvInputs): Recor
     MAX_ERROR_RATE: String(loadTest.slo.maxErrorRate),
     TIMEOUT: `${loadTest.requestTimeout}s`,
     MODEL_DISTRIBUTION: loadTest.modelChoice.distribution,
+    ...(loadTest.texts === undefined ? {} : { TEXTS: loadTest.texts }),
     ZIPF_S: String(loadTest.modelChoice.s),
     // Repository mode: each server holds only its shard, so requests must go to the model's owner.
     MODEL_ROUTING: config.model.repository ? "shard" : "any",

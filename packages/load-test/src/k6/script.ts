@@ -41,7 +41,7 @@ const pick = createPicker({
   routing: config.routing,
   models: config.models,
 });
-const requests = config.targets.map((target) => config.models.map((model) => buildRequest(target, model, config.method)));
+const requests = config.targets.map((target) => config.models.map((model) => buildRequest(target, model, config.method, config.texts)));
 const warmupMs = config.warmupSeconds * 1000;
 // A request-capped run warms up in a scenario of its own: there the scenario decides, not the clock.
 const warmupByScenario = WARMUP_SCENARIO in config.options.scenarios!;

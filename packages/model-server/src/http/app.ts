@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { QueueFullError, RequestTimeoutError } from "../inference/batch-queue.js";
 import { answerQuestion } from "../inference/question-answering.js";
+import { classifyText } from "../inference/text-classification.js";
 import type { LoadedModel, ModelRegistry } from "../model/model-registry.js";
 import { ModelUnavailableError } from "../model/model-repository.js";
 import { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "../sample-defaults.js";
@@ -60,7 +61,7 @@ function unknownModel(c: Context<Env>, registry: ModelRegistry, name: string): R
   return errorJson(c, 404, `Model ${name} does not exist. Try one of: ${listed}.`);
 }
 
-function textField(body: unknown, query: string | undefined, key: "seq_0" | "seq_1", fallback: string): string {
+function textField(body: unknown, query: string | undefined, key: "seq_0" | "seq_1"): string | undefined {
   if (body !== undefined) {
     if (typeof body !== "object" || body === null || Array.isArray(body))
       throw new InputError('The body must be a JSON object such as {"seq_0": "question", "seq_1": "context"}.');
@@ -70,7 +71,7 @@ function textField(body: unknown, query: string | undefined, key: "seq_0" | "seq
       return value;
     }
   }
-  return query ?? fallback;
+  return query;
 }
 
 /**
@@ -115,9 +116,14 @@ export function createApp(deps: AppDeps) {
     const body = readBody ? await readPredictionBody(c) : undefined;
     // The common benchmark request has no query string at all: skip parsing it.
     const query = c.req.url.includes("?") ? c.req.query() : undefined;
-    const question = textField(body, query?.["seq_0"], "seq_0", DEFAULT_QUESTION);
-    const context = textField(body, query?.["seq_1"], "seq_1", DEFAULT_CONTEXT);
-    return c.json({ detail: await answerQuestion(model, question, context, postprocess) });
+    const first = textField(body, query?.["seq_0"], "seq_0") ?? DEFAULT_QUESTION;
+    const second = textField(body, query?.["seq_1"], "seq_1");
+    if (model.task === "text-classification") {
+      // seq_0 alone, or the pair seq_0 + seq_1; detail repeats the label for clients of the seed's {"detail": ...} shape.
+      const { label, score } = await classifyText(model, first, second);
+      return c.json({ label, score, detail: label });
+    }
+    return c.json({ detail: await answerQuestion(model, first, second ?? DEFAULT_CONTEXT, postprocess) });
   };
 
   const app = new Hono<Env>();

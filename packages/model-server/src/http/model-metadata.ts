@@ -6,6 +6,14 @@ export const TEXT_INPUTS = [
   { name: "seq_1", datatype: "BYTES", shape: [-1], description: "contexts, one per row" },
 ] as const;
 export const TEXT_OUTPUTS = [{ name: "answer", datatype: "BYTES", shape: [-1], description: "the answer span, one per row" }] as const;
+export const CLASSIFICATION_TEXT_INPUTS = [
+  { name: "seq_0", datatype: "BYTES", shape: [-1], description: "texts to label, one per row" },
+  { name: "seq_1", datatype: "BYTES", shape: [-1], description: "optional second texts: each row is then a pair" },
+] as const;
+export const CLASSIFICATION_OUTPUTS = [
+  { name: "logits", datatype: "FP32", shape: [-1, -1], description: "one logit per label, one row per text" },
+  { name: "label", datatype: "BYTES", shape: [-1], description: "the most likely label, one per row" },
+] as const;
 
 /**
  * Open Inference Protocol model metadata in the form Triton reports for the same ONNX file: `inputs`
@@ -26,8 +34,9 @@ export function modelMetadata(model: ModelDescription) {
       // The provider the session really runs on (cpu after a CUDA fallback): load generators record it per server.
       ...(model.executionProvider ? { execution_provider: model.executionProvider } : {}),
       ...(model.precision ? { precision: model.precision } : {}),
-      text_inputs: TEXT_INPUTS,
-      text_outputs: TEXT_OUTPUTS,
+      ...(model.task === "text-classification"
+        ? { task: model.task, labels: model.labels ?? [], text_inputs: CLASSIFICATION_TEXT_INPUTS, text_outputs: CLASSIFICATION_OUTPUTS }
+        : { text_inputs: TEXT_INPUTS, text_outputs: TEXT_OUTPUTS }),
     },
   };
 }

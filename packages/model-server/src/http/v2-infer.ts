@@ -1,5 +1,6 @@
 import { answerQuestion } from "../inference/question-answering.js";
-import type { InferenceRow } from "../inference/session-runner.js";
+import { spanLogits, type InferenceRow } from "../inference/session-runner.js";
+import { classifyText, classLogits, labelOf } from "../inference/text-classification.js";
 import type { LoadedModel } from "../model/model-registry.js";
 import { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "../sample-defaults.js";
 import { InputError } from "./input-error.js";
@@ -77,6 +78,16 @@ async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess:
     if (values.length !== rows) throw new InputError(`The ${role} input has ${values.length} values but the other has ${rows}; give both the same count.`);
   }
   if (rows > MAX_INFER_BATCH) throw new InputError(`At most ${MAX_INFER_BATCH} sequences per request, got ${rows}; split the request.`);
+  if (model.task === "text-classification") {
+    // seq_0 alone labels one text; with seq_1, the pair. The question default stands in for a missing seq_0, as on the seed route.
+    const results = await Promise.all(
+      Array.from({ length: rows }, (_, i) => classifyText(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i])),
+    );
+    return classificationOutputs(
+      results.map((result) => result.logits),
+      model.labels,
+    );
+  }
   const answers = await Promise.all(
     Array.from({ length: rows }, (_, i) =>
       answerQuestion(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i] ?? DEFAULT_CONTEXT, postprocess),
@@ -127,11 +138,21 @@ async function inferTokens(model: LoadedModel, tensors: TensorJson[]): Promise<I
     typeIds: types?.subarray(r * seq, (r + 1) * seq) ?? new Int32Array(seq),
     ...(mask ? { attentionMask: mask.subarray(r * seq, (r + 1) * seq) } : {}),
   }));
-  const results = await Promise.all(rows.map((row) => model.queue.submit(row)));
+  const outputs = await Promise.all(rows.map((row) => model.queue.submit(row)));
+  if (model.task === "text-classification") return classificationOutputs(outputs.map(classLogits), model.labels);
+  const results = outputs.map(spanLogits);
   const gather = (pick: "start" | "end") => results.flatMap((logits) => Array.from(logits[pick]));
   return [
     { name: "start_logits", datatype: "FP32", shape: [batch, seq], data: gather("start") },
     { name: "end_logits", datatype: "FP32", shape: [batch, seq], data: gather("end") },
+  ];
+}
+
+/** A classifier's answer: `logits` FP32 [rows, labels] and each row's `label` (the most likely class) as BYTES [rows]. */
+function classificationOutputs(logits: readonly Float32Array[], labels: readonly string[]): InferOutput[] {
+  return [
+    { name: "logits", datatype: "FP32", shape: [logits.length, logits[0]?.length ?? 0], data: logits.flatMap((row) => Array.from(row)) },
+    { name: "label", datatype: "BYTES", shape: [logits.length], data: logits.map((row) => labelOf(row, labels).label) },
   ];
 }
 
@@ -151,7 +172,7 @@ export function parseRequestedOutputs(body: unknown): string[] | undefined {
  */
 export async function runInfer(model: LoadedModel, tensors: TensorJson[], postprocess: boolean, requested?: readonly string[]): Promise<InferOutput[]> {
   const isText = tensors.some((tensor) => tensor.datatype === "BYTES" || tensor.name in TEXT_INPUTS);
-  const available = isText ? ["answer"] : ["start_logits", "end_logits"];
+  const available = model.task === "text-classification" ? ["logits", "label"] : isText ? ["answer"] : ["start_logits", "end_logits"];
   const unknown = requested?.find((name) => !available.includes(name));
   if (unknown !== undefined) {
     const form = isText ? "text" : "token";

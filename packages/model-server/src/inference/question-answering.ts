@@ -1,17 +1,19 @@
 import type { LoadedModel } from "../model/model-registry.js";
 import { bestAnswerSpan } from "./answer-span.js";
+import { spanLogits } from "./session-runner.js";
 
 /**
  * Answers one question about one context with a model: tokenize (context truncated to fit), run
- * through the model's batch queue, decode the best valid span. With postprocess off, it returns
+ * through the model's batch queue, answer with the context's text under the best valid span. With postprocess off, it returns
  * the raw argmax positions and logits instead, as the AWS sample does.
  */
 export async function answerQuestion(model: LoadedModel, question: string, context: string, postprocess: boolean): Promise<string> {
   const pair = model.tokenizer.encodePair(question, context, model.maxSeqLength);
-  const logits = await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart });
+  const logits = spanLogits(await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart }));
   if (!postprocess) return summarizeLogits(logits.start, logits.end);
   const span = bestAnswerSpan(logits.start, logits.end, pair.contextStart, pair.contextEnd);
-  return span === undefined ? "" : model.tokenizer.decode(pair.ids, span.start, span.end + 1);
+  // The exact substring of the context the span's tokens came from (accents, case and spacing as sent).
+  return span === undefined ? "" : context.slice(pair.offsets[2 * span.start], pair.offsets[2 * span.end + 1]);
 }
 
 function argmax(values: Float32Array): number {

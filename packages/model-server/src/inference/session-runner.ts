@@ -11,10 +11,24 @@ export interface InferenceRow {
   readonly attentionMask?: Int32Array;
 }
 
-/** A row's logits, one value per token of the row (padding left out). */
-export interface RowLogits {
+/** A question-answering row's logits, one value per token of the row (padding left out). */
+export interface SpanLogits {
   readonly start: Float32Array;
   readonly end: Float32Array;
+}
+
+/** A sequence-classification row's logits, one value per label. */
+export interface ClassLogits {
+  readonly logits: Float32Array;
+}
+
+/** What a model gives for one row: span logits (start_logits, end_logits) or class logits (logits), by the model's outputs. */
+export type RowLogits = SpanLogits | ClassLogits;
+
+/** The span logits of a question-answering model's row; throws for a classification model's (a wiring mistake, not the caller's). */
+export function spanLogits(row: RowLogits): SpanLogits {
+  if (!("start" in row)) throw new Error("This model gives class logits, not start and end logits: it is a text-classification model.");
+  return row;
 }
 
 export type Padding = "dynamic" | "fixed";
@@ -29,7 +43,8 @@ interface InputSet {
 
 /** Shapes kept ready; past this the pool starts again, so odd shapes cannot grow memory without bound. */
 const INPUT_POOL_LIMIT = 256;
-const FETCHES = { start_logits: null, end_logits: null };
+const SPAN_FETCHES = { start_logits: null, end_logits: null };
+const CLASS_FETCHES = { logits: null };
 
 if (endianness() !== "LE") throw new Error("The model server writes int64 tensors through 32-bit views and needs a little-endian CPU (x86_64 or arm64).");
 
@@ -41,6 +56,8 @@ if (endianness() !== "LE") throw new Error("The model server writes int64 tensor
 export class SessionRunner {
   private readonly pool = new Map<number, InputSet>();
   private readonly feedsTypeIds: boolean;
+  /** A sequence-classification model (output logits [batch, labels]) rather than question answering. */
+  private readonly classifies: boolean;
 
   constructor(
     private readonly session: NativeSession,
@@ -48,6 +65,7 @@ export class SessionRunner {
     readonly maxSeqLength: number,
   ) {
     this.feedsTypeIds = session.inputNames.includes("token_type_ids");
+    this.classifies = !session.outputNames.includes("start_logits") && session.outputNames.includes("logits");
   }
 
   /** Runs at once, on this thread (see NativeSession). */
@@ -56,7 +74,12 @@ export class SessionRunner {
     for (const row of rows) if (row.ids.length > seq) seq = row.ids.length;
     const inputs = this.inputsFor(rows.length, seq);
     rows.forEach((row, index) => fillRow(inputs, row, index * seq, seq));
-    const output = this.session.run(inputs.feeds, FETCHES);
+    if (this.classifies) {
+      const logits = this.session.run(inputs.feeds, CLASS_FETCHES)["logits"]!.data as Float32Array;
+      const labels = logits.length / rows.length;
+      return rows.map((_, index) => ({ logits: logits.subarray(index * labels, (index + 1) * labels) }));
+    }
+    const output = this.session.run(inputs.feeds, SPAN_FETCHES);
     const start = output["start_logits"]!.data as Float32Array;
     const end = output["end_logits"]!.data as Float32Array;
     return rows.map((row, index) => {

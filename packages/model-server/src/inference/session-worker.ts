@@ -3,6 +3,7 @@
 import { parentPort } from "node:worker_threads";
 import { openLocalSession, type ModelSession } from "./model-session.js";
 import { convertToOrtFormat } from "./ort-format-cache.js";
+import type { RowLogits } from "./session-runner.js";
 import type { WorkerReply, WorkerRequest } from "./worker-protocol.js";
 
 const port = parentPort;
@@ -40,8 +41,9 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
 port.on("message", (request: WorkerRequest) => {
   handle(request).then(
     (reply) => {
-      // The logits of a batch share two buffers; handing them over saves copying them back.
-      const transfer = reply.type === "ran" ? [...new Set(reply.rows.flatMap((row) => [row.start.buffer, row.end.buffer]))] : [];
+      // The logits of a batch share their buffers; handing them over saves copying them back.
+      const buffers = (row: RowLogits) => ("logits" in row ? [row.logits.buffer] : [row.start.buffer, row.end.buffer]);
+      const transfer = reply.type === "ran" ? [...new Set(reply.rows.flatMap(buffers))] : [];
       port.postMessage(reply, transfer as ArrayBuffer[]);
     },
     (error: unknown) => {

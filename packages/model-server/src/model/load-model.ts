@@ -9,7 +9,8 @@ export const TOKENIZER_FILE = "tokenizer.json";
 export const MODEL_INFO_FILE = "model.json";
 
 const REQUIRED_INPUTS = ["input_ids", "attention_mask"];
-const REQUIRED_OUTPUTS = ["start_logits", "end_logits"];
+const QA_OUTPUTS = ["start_logits", "end_logits"];
+const CLASSIFICATION_OUTPUTS = ["logits"];
 const DEFAULT_MAX_SEQ_LENGTH = 128;
 
 /** A model directory that cannot be served; the message names the file and what to do. */
@@ -154,12 +155,13 @@ export async function createSession(
     }
   }
   const missingInputs = REQUIRED_INPUTS.filter((name) => !session.inputNames.includes(name));
-  const missingOutputs = REQUIRED_OUTPUTS.filter((name) => !session.outputNames.includes(name));
-  if (missingInputs.length > 0 || missingOutputs.length > 0) {
+  const answers = QA_OUTPUTS.every((name) => session.outputNames.includes(name));
+  const classifies = CLASSIFICATION_OUTPUTS.every((name) => session.outputNames.includes(name));
+  if (missingInputs.length > 0 || !(answers || classifies)) {
     await session.release();
     throw new ModelLoadError(
-      `The model file ${modelPath} is not a question-answering model: it needs inputs ${REQUIRED_INPUTS.join(", ")} and outputs ` +
-        `${REQUIRED_OUTPUTS.join(", ")}, ` +
+      `The model file ${modelPath} is neither a question-answering nor a text-classification model: it needs inputs ${REQUIRED_INPUTS.join(", ")} and ` +
+        `outputs ${QA_OUTPUTS.join(", ")} (question answering) or ${CLASSIFICATION_OUTPUTS.join(", ")} (text classification), ` +
         `but has inputs ${session.inputNames.join(", ")} and outputs ${session.outputNames.join(", ")}.`,
     );
   }

@@ -4,6 +4,7 @@ import type { InferenceRow, Padding, RowLogits } from "../inference/session-runn
 import type { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
 import { modelPrecision, readModelFiles, servedSeqLength, type ExecutionProvider, type SessionSettings } from "./load-model.js";
 import { createModelQueue } from "./model-queue.js";
+import { taskOf, type ModelTask } from "./model-task.js";
 
 /** A model ready to answer: its tokenizer and the queue in front of its session (shared by copies that share the session). */
 export interface LoadedModel {
@@ -17,6 +18,9 @@ export interface LoadedModel {
   readonly executionProvider: ExecutionProvider;
   /** model.json's precision (fp32 or int8). */
   readonly precision?: string;
+  /** Question answering, or text classification with `labels` (id2label in logit order). */
+  readonly task: ModelTask;
+  readonly labels: readonly string[];
 }
 
 /** What the v2 metadata route tells about a model, known without loading it. */
@@ -29,6 +33,9 @@ export interface ModelDescription {
   readonly executionProvider?: ExecutionProvider;
   /** model.json's precision; undefined for a repository model not loaded yet. */
   readonly precision?: string;
+  /** What the model does (undefined for a repository model not loaded yet: question answering is assumed). */
+  readonly task?: ModelTask;
+  readonly labels?: readonly string[];
 }
 
 /** Sessions on one execution provider, under a metrics label ("shared", a model name, or "repository"). */
@@ -184,6 +191,7 @@ export async function loadModelCopies(options: LoadCopiesOptions): Promise<Stati
         outputNames,
         executionProvider,
         precision: modelPrecision(files.info),
+        ...taskOf(files.info, outputNames),
       });
       options.onLoaded?.(name, (performance.now() - started) / 1000);
     }

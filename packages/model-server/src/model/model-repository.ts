@@ -8,6 +8,7 @@ import type { LoadedModel, ModelDescription, ModelRegistry, ModelStatus, Session
 import { LOAD_FAILED_REASON, nextFailure, secondsUntilRetry, type LoadFailure } from "./load-backoff.js";
 import type { RepositorySource } from "./repository-source.js";
 import { ResidentBudget, SESSION_OVERHEAD_BYTES } from "./resident-budget.js";
+import { taskOf } from "./model-task.js";
 import { SharedTokenizers } from "./shared-tokenizers.js";
 
 export { LOAD_FAILED_REASON, SESSION_OVERHEAD_BYTES };
@@ -210,12 +211,31 @@ export class ModelRepository implements ModelRegistry {
       const queue = createModelQueue(session, { queue: options.queue, label: entry.name, onBatch: options.onBatch });
       const { inputNames, outputNames, executionProvider } = session;
       const precision = modelPrecision(files.info);
-      const model: LoadedModel = { name: entry.name, tokenizer: files.tokenizer, maxSeqLength, queue, inputNames, outputNames, executionProvider, precision };
+      const model: LoadedModel = {
+        name: entry.name,
+        tokenizer: files.tokenizer,
+        maxSeqLength,
+        queue,
+        inputNames,
+        outputNames,
+        executionProvider,
+        precision,
+        ...taskOf(files.info, outputNames),
+      };
       entry.resident = { model, session, fileBytes: size };
       entry.failure = undefined;
       this.lru.set(entry.name, entry);
       this.latestProvider = executionProvider;
-      this.described.set(entry.name, { name: entry.name, maxSeqLength, inputNames, outputNames, executionProvider, precision });
+      this.described.set(entry.name, {
+        name: entry.name,
+        maxSeqLength,
+        inputNames,
+        outputNames,
+        executionProvider,
+        precision,
+        task: model.task,
+        labels: model.labels,
+      });
       this.budget.calibrate();
       // A larger measured overhead counts every resident model for more: unload to fit again.
       this.makeRoom(0, entry);

@@ -1,83 +1,225 @@
+import { CharKind, CharNormalizer, type CharClass } from "./char-normalizer.js";
+import type { NormalizerSpec } from "./tokenizer-json.js";
+
 /**
- * BERT's text rules (Hugging Face tokenizers' BertNormalizer + BertPreTokenizer), split into words.
- * Two paths give the same words: a single pass over the characters for ASCII text (the common case,
- * no intermediate strings) and a general Unicode path built from the reference's rules.
+ * BERT's text rules (Hugging Face tokenizers' BertNormalizer + BertPreTokenizer), split into words
+ * that know where they came from in the input. One pass over the characters: a word that is a slice
+ * of the input (the common case, ASCII or not) costs no intermediate strings; a word that
+ * normalization changed in length (NFD, stripped accents, dropped control characters) is built with
+ * an alignment from each of its UTF-16 units to the input characters it came from.
  */
 
-/** What to do with each ASCII code: 0 keep, 1 drop (control), 2 break (whitespace), 3 punctuation, 4 upper case. */
-const ASCII_CLASS = new Uint8Array(128);
+/** Where each UTF-16 unit of a built word came from: input offsets [starts[k], ends[k]). Valid only during the callback. */
+export interface WordAlignment {
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+}
+
+/**
+ * One word: its normalized text and its span [start, end) in the input. Without `alignment`, unit k
+ * of the word is input unit start + k. Returns false to stop.
+ */
+export type OnWord = (word: string, start: number, end: number, alignment: WordAlignment | undefined) => boolean;
+
+/** ASCII kinds for the fast path: 0 keep, 1 drop (control), 2 break (whitespace), 3 punctuation, 4 upper case. */
 const KEEP = 0,
   DROP = 1,
   BREAK = 2,
   PUNCT = 3,
   UPPER = 4;
-for (let code = 0; code < 128; code++) {
-  if (code === 9 || code === 10 || code === 13 || code === 32) ASCII_CLASS[code] = BREAK;
-  else if (code < 32 || code === 127) ASCII_CLASS[code] = DROP;
-  else if ((code >= 33 && code <= 47) || (code >= 58 && code <= 64) || (code >= 91 && code <= 96) || (code >= 123 && code <= 126)) ASCII_CLASS[code] = PUNCT;
-  else if (code >= 65 && code <= 90) ASCII_CLASS[code] = UPPER;
-  else ASCII_CLASS[code] = KEEP;
+
+function asciiKinds(normalizer: CharNormalizer, lowercase: boolean): Uint8Array {
+  const kinds = new Uint8Array(128);
+  for (let code = 0; code < 128; code++) {
+    const { kind, text } = normalizer.classOf(code);
+    if (kind === CharKind.Drop) kinds[code] = DROP;
+    else if (kind === CharKind.Space) kinds[code] = BREAK;
+    else if (kind === CharKind.Alone) kinds[code] = PUNCT;
+    else kinds[code] = lowercase && text !== String.fromCharCode(code) ? UPPER : KEEP;
+  }
+  return kinds;
 }
 
-// Any code unit past 0x7f: the range starts at NUL on purpose (every ASCII character is allowed).
-// eslint-disable-next-line no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/;
+/** Splits text into BERT words under one normalizer configuration. Not re-entrant: words share scratch buffers. */
+export class BertWordSplitter {
+  private readonly chars: CharNormalizer;
+  private readonly ascii: Uint8Array;
+  private readonly alignment: { starts: Int32Array; ends: Int32Array } = { starts: new Int32Array(256), ends: new Int32Array(256) };
+  // The word in progress on the general path: none (start < 0), a slice of the input [start, end) (lowercased if `lower`),
+  // or `built` with `units` UTF-16 units aligned in `alignment`. Fields, not closure variables, so the ASCII loop stays fast.
+  private text = "";
+  private onWord: OnWord = () => true;
+  private start = -1;
+  private end = 0;
+  private lower = false;
+  private built: string | undefined;
+  private units = 0;
 
-/** Calls onWord for each word of BERT-normalized (lower-cased, accent-stripped) text, in order; stops when it returns false. */
-export function forEachBertWord(text: string, onWord: (word: string) => boolean): void {
-  if (NON_ASCII.test(text)) forEachUnicodeWord(text, onWord);
-  else forEachAsciiWord(text, onWord);
-}
+  constructor(spec: NormalizerSpec) {
+    this.chars = new CharNormalizer(spec);
+    this.ascii = asciiKinds(this.chars, spec.lowercase);
+  }
 
-function forEachAsciiWord(text: string, onWord: (word: string) => boolean): void {
-  let start = -1;
-  let needsRewrite = false;
-  const length = text.length;
-  for (let i = 0; i <= length; i++) {
-    const kind = i < length ? ASCII_CLASS[text.charCodeAt(i)]! : BREAK;
-    if (kind === KEEP || kind === UPPER) {
-      if (start < 0) start = i;
-      if (kind === UPPER) needsRewrite = true;
-      continue;
+  /** Calls onWord for each word of text[from, to), offsets into `text`; stops when it returns false. */
+  forEachWord(text: string, onWord: OnWord, from = 0, to = text.length): void {
+    const ascii = this.ascii;
+    this.text = text;
+    this.onWord = onWord;
+    this.start = -1;
+    this.built = undefined;
+    let i = from;
+    while (i < to) {
+      const code = text.charCodeAt(i);
+      if (code < 128) {
+        const kind = ascii[code]!;
+        if ((kind === KEEP || kind === UPPER) && this.start < 0) {
+          // The common case: a run of ASCII word characters, scanned with locals only.
+          let j = i + 1;
+          let lower = kind === UPPER;
+          for (; j < to; j++) {
+            const c = text.charCodeAt(j);
+            if (c >= 128) break;
+            const k = ascii[c]!;
+            if (k === UPPER) lower = true;
+            else if (k !== KEEP) break;
+          }
+          if (j === to || (text.charCodeAt(j) < 128 && ascii[text.charCodeAt(j)] !== DROP)) {
+            const word = text.slice(i, j);
+            if (!onWord(lower ? word.toLowerCase() : word, i, j, undefined)) return;
+          } else {
+            // A non-ASCII or dropped character follows: the word goes on on the general path.
+            this.start = i;
+            this.end = j;
+            this.lower = lower;
+          }
+          i = j;
+          continue;
+        }
+        if (kind === KEEP || kind === UPPER) {
+          if (this.built !== undefined) this.append(kind === UPPER ? text[i]!.toLowerCase() : text[i]!, i, i + 1);
+          else {
+            if (kind === UPPER) this.lower = true;
+            this.end = i + 1;
+          }
+        } else if (kind === DROP) this.drop(i + 1);
+        else if (!this.flush()) return;
+        else if (kind === PUNCT && !onWord(text[i]!, i, i + 1, undefined)) return;
+        i++;
+        continue;
+      }
+      const point = text.codePointAt(i)!;
+      const next = i + (point > 0xffff ? 2 : 1);
+      if (!this.general(this.chars.classOf(point), i, next)) return;
+      i = next;
     }
-    if (kind === DROP) {
-      // A control character vanishes: the characters either side stay one word.
-      if (start >= 0) needsRewrite = true;
-      continue;
+    this.flush();
+  }
+
+  /** One non-ASCII character; false when onWord asked to stop. */
+  private general(cls: CharClass, at: number, next: number): boolean {
+    switch (cls.kind) {
+      case CharKind.Word:
+        if (cls.same && this.built === undefined) {
+          if (this.start < 0) {
+            this.start = at;
+            this.lower = false;
+          }
+          this.end = next;
+        } else this.append(cls.text, at, next);
+        return true;
+      case CharKind.Drop:
+        this.drop(next);
+        return true;
+      case CharKind.Space:
+        return this.flush();
+      case CharKind.Alone:
+        return this.alone(cls.text, at, next, cls.same);
+      default:
+        for (const part of cls.parts!) {
+          if (part.kind === CharKind.Word) this.append(part.text, at, next);
+          else if (!(part.kind === CharKind.Space ? this.flush() : this.alone(part.text, at, next, false))) return false;
+        }
+        return true;
     }
-    if (start >= 0) {
-      const raw = text.slice(start, i);
-      if (!onWord(needsRewrite ? rewriteAscii(raw) : raw)) return;
-      start = -1;
-      needsRewrite = false;
+  }
+
+  /** Hands the word in progress to onWord; false when it asked to stop. */
+  private flush(): boolean {
+    if (this.start < 0) return true;
+    const first = this.start;
+    this.start = -1;
+    const built = this.built;
+    if (built === undefined) {
+      const word = this.text.slice(first, this.end);
+      return this.onWord(this.lower ? word.toLowerCase() : word, first, this.end, undefined);
     }
-    if (kind === PUNCT && !onWord(text[i]!)) return;
+    this.built = undefined;
+    const { starts, ends } = this.alignment;
+    return this.units === 0 || this.onWord(built, starts[0]!, ends[this.units - 1]!, this.alignment);
+  }
+
+  /** Switches the word in progress from a slice to a built string with its alignment. */
+  private build(): void {
+    if (this.built !== undefined) return;
+    const slice = this.text.slice(this.start, this.end);
+    this.built = this.lower ? slice.toLowerCase() : slice;
+    this.units = 0;
+    for (let k = this.start; k < this.end; k++) this.push(k, k + 1);
+  }
+
+  private append(piece: string, at: number, next: number): void {
+    if (this.start < 0) {
+      this.start = at;
+      this.end = at;
+      this.lower = false;
+      this.built = "";
+      this.units = 0;
+    } else this.build();
+    this.built += piece;
+    for (let k = 0; k < piece.length; k++) this.push(at, next);
+    this.end = next;
+  }
+
+  /** A dropped character inside a word belongs to the character before it (as Hugging Face's alignments have it). */
+  private drop(next: number): void {
+    if (this.start < 0) return;
+    this.build();
+    if (this.units > 0) this.alignment.ends[this.units - 1] = next;
+  }
+
+  /** A word of its own (punctuation, a CJK ideograph), after the word in progress. */
+  private alone(piece: string, at: number, next: number, same: boolean | undefined): boolean {
+    if (!this.flush()) return false;
+    if (same) return this.onWord(piece, at, next, undefined);
+    for (let k = 0; k < piece.length; k++) {
+      this.alignment.starts[k] = at;
+      this.alignment.ends[k] = next;
+    }
+    return this.onWord(piece, at, next, this.alignment);
+  }
+
+  private push(start: number, end: number): void {
+    const index = this.units++;
+    if (index >= this.alignment.starts.length) {
+      const grow = (old: Int32Array) => {
+        const bigger = new Int32Array(old.length * 2);
+        bigger.set(old);
+        return bigger;
+      };
+      this.alignment.starts = grow(this.alignment.starts);
+      this.alignment.ends = grow(this.alignment.ends);
+    }
+    this.alignment.starts[index] = start;
+    this.alignment.ends[index] = end;
   }
 }
 
-function rewriteAscii(raw: string): string {
-  // eslint-disable-next-line no-control-regex
-  return raw.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, "").toLowerCase();
+/** The normalized text of `text` as BertNormalizer gives it (words joined by spaces): for tests and tools, not the hot path. */
+export function normalizeBertText(text: string, spec: NormalizerSpec = UNCASED): string {
+  const words: string[] = [];
+  new BertWordSplitter(spec).forEachWord(text, (word) => (words.push(word), true));
+  return words.join(" ");
 }
 
-// Control, format, unassigned, private-use and surrogate code points (Unicode category C), except \t \n \r.
-const CONTROL = /(?![\t\n\r])[\p{C}\ufffd]/gu;
-// Whitespace after cleaning: \t \n \r and the space separators (Zs, Zl, Zp).
-const WHITESPACE = /[\t\n\r\p{Zs}\p{Zl}\p{Zp}]/gu;
-// The CJK Unified Ideographs blocks BERT treats as one word each.
-const CJK =
-  /[\u{4E00}-\u{9FFF}\u{3400}-\u{4DBF}\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\u{F900}-\u{FAFF}\u{2F800}-\u{2FA1F}]/gu;
-const NONSPACING_MARK = /\p{Mn}/gu;
-// Words are runs of non-space, non-punctuation characters; each punctuation character is a word of its own.
-const WORD_OR_PUNCT = /[!-/:-@[-`{-~\p{P}]|[^\s!-/:-@[-`{-~\p{P}]+/gu;
-
-/** BertNormalizer: clean text, space out CJK ideographs, strip accents (NFD, drop Mn), lower-case; in the reference's order. */
-export function normalizeBertText(text: string): string {
-  return text.replace(CONTROL, "").replace(WHITESPACE, " ").replace(CJK, " $& ").normalize("NFD").replace(NONSPACING_MARK, "").toLowerCase();
-}
-
-function forEachUnicodeWord(text: string, onWord: (word: string) => boolean): void {
-  for (const match of normalizeBertText(text).matchAll(WORD_OR_PUNCT)) {
-    if (!onWord(match[0])) return;
-  }
-}
+/** bert-base-uncased's BertNormalizer. */
+export const UNCASED: NormalizerSpec = { cleanText: true, handleChineseChars: true, stripAccents: true, lowercase: true };
