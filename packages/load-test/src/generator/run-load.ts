@@ -4,13 +4,19 @@
 // ones were answered, and latency is measured from when a request was due, not when it went
 // out, so a slow server cannot hide its queueing (no coordinated omission). The warm-up is load
 // like the rest, but what finishes during it counts nowhere (see ResultRecorder).
+// It never flatters: a request succeeds only when its status is 2xx and its body arrives whole and
+// parses as the route's answer (see ../answer.ts); latency percentiles are of successes; a server
+// that refuses connections is backed off from (see ConnectBackoff), not hammered.
 import { performance } from "node:perf_hooks";
 import { Pool, type Dispatcher } from "undici";
 import { createPicker, type ModelDistribution, type ModelRouting } from "../choice.js";
-import { ResultRecorder, type FailureKind } from "../recorder.js";
-import { buildRequest, type RequestMethod } from "../request.js";
+import { ResultRecorder } from "../recorder.js";
+import { buildRequest, errorKind, type RequestMethod } from "../request.js";
 import type { LoadMode, LoadTestResult, ServerInfo } from "../results.js";
+import { ConnectBackoff } from "./backoff.js";
 import { probeServers } from "./probe-servers.js";
+import { failureKind, readAnswer } from "./read-answer.js";
+import { scrapeServerTotals, serverTimesBetween } from "./server-times.js";
 
 export interface RunLoadOptions {
   /** Base URLs of the model servers, e.g. http://127.0.0.1:8080. */
@@ -41,6 +47,8 @@ export interface RunLoadOptions {
   progressIntervalMs?: number;
   /** What each server runs on, when the caller already asked (a capacity search asks once for all its steps). */
   servers?: ServerInfo[];
+  /** Scrape each server's /metrics before and after for its queue vs inference time (default true). */
+  serverMetrics?: boolean;
 }
 
 export interface LoadProgress {
@@ -52,12 +60,6 @@ export interface LoadProgress {
   errors: number;
   /** Still in the warm-up: the other fields stay at 0 until it ends. */
   warmingUp: boolean;
-}
-
-const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
-
-function failureKind(error: unknown): FailureKind {
-  return TIMEOUT_CODES.has((error as { code?: string }).code ?? "") ? "timeout" : "connection";
 }
 
 function validate(options: RunLoadOptions): void {
@@ -126,7 +128,13 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
 
   const epochOffset = performance.timeOrigin;
   const startPerf = performance.now();
-  const recorder = new ResultRecorder(epochOffset + startPerf, warmupSeconds);
+  const recorder = new ResultRecorder(epochOffset + startPerf, warmupSeconds, { targets: pools.length, models: options.models.length });
+  const backoffs = pools.map(() => new ConnectBackoff());
+  // The servers' own counters are read when the measured window starts and when it ends.
+  let totalsBefore: ReturnType<typeof scrapeServerTotals> | undefined;
+  const scrapeTimer =
+    options.serverMetrics === false ? undefined : setTimeout(() => (totalsBefore = scrapeServerTotals(options.targets)), warmupSeconds * 1000);
+
   const warmupEndPerf = startPerf + warmupSeconds * 1000;
   let issued = 0;
   let inFlight = 0;
@@ -147,19 +155,28 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
   const canSend = () => recorder.requests + inFlight < maxRequests;
   const capReached = () => recorder.requests >= maxRequests || (!canSend() && performance.now() >= warmupEndPerf);
 
-  /** Sends request number `index`; its latency counts from `dueAt` (performance.now() time). */
-  const send = (index: number, dueAt: number): Promise<void> => {
-    const choice = pick(index, Math.random);
+  /** Sends request `choice`; its latency counts from `dueAt` (performance.now() time). */
+  const send = (choice: { target: number; model: number }, dueAt: number): Promise<void> => {
+    const { target, model } = choice;
     inFlight += 1;
-    return pools[choice.target]!.request(requestOptions[choice.target]![choice.model]!).then(
-      async ({ statusCode, body }) => {
-        await body.dump();
+    return pools[target]!.request(requestOptions[target]![model]!).then(
+      async ({ statusCode, headers, body }) => {
+        const success = statusCode >= 200 && statusCode < 300;
+        if (!success) await body.dump().catch(() => {});
+        const kind = success ? await readAnswer(body, headers["content-length"]) : errorKind(statusCode, false);
         const now = performance.now();
-        if (!aborted) recorder.recordResponse(now - dueAt, statusCode, epochOffset + now);
+        backoffs[target]!.succeeded();
+        if (!aborted) {
+          if (kind === null) recorder.recordSuccess(now - dueAt, epochOffset + now, target, model);
+          else recorder.recordError(kind, epochOffset + now, target, model);
+        }
         finishOne();
       },
       (error: unknown) => {
-        if (!aborted) recorder.recordFailure(failureKind(error), epochOffset + performance.now());
+        const kind = failureKind(error);
+        const now = performance.now();
+        if (kind === "connection") backoffs[target]!.failed(now);
+        if (!aborted) recorder.recordError(kind, epochOffset + now, target, model);
         finishOne();
       },
     );
@@ -167,12 +184,28 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
 
   // The deadline is also checked in the loops: a late timer on a busy machine must not add requests.
   const endPerf = startPerf + durationMs;
+  // A worker whose server is being backed off from waits (at most until the deadline), then picks again.
   const closedLoopWorker = async () => {
     while (sending && canSend()) {
       const now = performance.now();
       if (now >= endPerf) break;
-      await send(issued++, now);
+      const choice = pick(issued, Math.random);
+      const wait = backoffs[choice.target]!.waitMs(now);
+      if (wait > 0) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, endPerf - now)));
+        continue;
+      }
+      issued += 1;
+      await send(choice, now);
     }
+  };
+
+  // A request due while its server is backed off from fails at once as a connection error: the
+  // offered load still counts, but no connection is attempted.
+  const sendOrRefuse = (due: number) => {
+    const choice = pick(issued++, Math.random);
+    if (backoffs[choice.target]!.waitMs(performance.now()) === 0) return void send(choice, due);
+    if (!aborted) recorder.recordError("connection", epochOffset + performance.now(), choice.target, choice.model);
   };
 
   const openLoop = async () => {
@@ -182,7 +215,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
       let due = startPerf + issued * intervalMs;
       if (due >= endPerf) break;
       while (due <= now && due < endPerf && sending && canSend()) {
-        void send(issued++, due);
+        sendOrRefuse(due);
         due = startPerf + issued * intervalMs;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
@@ -215,7 +248,10 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
     options.signal?.removeEventListener("abort", onAbort);
     await Promise.all(pools.map((pool) => pool.destroy().catch(() => {})));
   }
-  return recorder.finish(
+  const endMs = epochOffset + performance.now();
+  clearTimeout(scrapeTimer);
+  const serverTimes = totalsBefore && !aborted ? serverTimesBetween(options.targets, await totalsBefore, await scrapeServerTotals(options.targets)) : [];
+  const result = recorder.finish(
     {
       generator: "local",
       mode: options.mode,
@@ -223,9 +259,11 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
       models: options.models,
       labels: { generator: "local", ...options.labels },
       servers,
+      ...(serverTimes.length > 0 ? { serverTimes } : {}),
     },
-    epochOffset + performance.now(),
+    endMs,
   );
+  return aborted ? { ...result, interrupted: true } : result;
 }
 
 function reportProgress(
