@@ -63,4 +63,5 @@ export { buildVerdict } from "./report/verdict.js";
 export type { Verdict } from "./report/verdict.js";
 export { checkInstanceType, parseUsdPerHour, pricingLabels, priceNote } from "./report/pricing.js";
 export { describeSlo, parseSloLabel, SLO_LABEL, sloLabel } from "./report/slo.js";
+export { sloMiss } from "./report/slo-miss.js";
 export { readResultFiles, writeResultFile } from "./files.js";

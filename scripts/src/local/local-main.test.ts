@@ -112,6 +112,34 @@ describe("localMain", () => {
   });
 
   it.each([
+    [
+      "too slow",
+      'setTimeout(() => s.end(\'{"detail":"x"}\'), 150)',
+      /misses its SLO \(p90 <= 100 ms, at most 1% errors\): p90 was 1\d\d\.\d ms, over 100 ms\.$/,
+    ],
+    // Ready, but every prediction is a 503.
+    [
+      "over its error budget",
+      "s.writeHead(q.url.startsWith('/predictions/') ? 503 : 200).end('{\"error\":\"busy\"}')",
+      /errors were 100\.00% of \d+ requests \(\d+ http_503\), over the 1\.00% budget\.$/,
+    ],
+    ["answering with a body that is not the route's answer", "s.end('<html>')", /\(\d+ bad_body\)/],
+  ])("exits 1 when the load test misses the stack's SLO (%s), with the reason in the last line", { timeout: 30_000 }, async (_, answer, reason) => {
+    const launch = (env: Record<string, string>): ServerLaunch => ({
+      ...standIn(env),
+      args: [
+        "-e",
+        `require("node:http").createServer((q, s) => ${answer}).listen(Number(process.env.PORT), process.env.HOST); process.on("SIGTERM", () => process.exit(0));`,
+      ],
+    });
+    vi.stubEnv("FLEET_LOAD_TEST_WARMUP", "0s");
+    const lines: string[] = [];
+    expect(await localMain({ stack: "dev", out: path.join(work, "out") }, { launch, log: (line) => lines.push(line) })).toBe(1);
+    expect(lines.at(-1)).toMatch(/^\nFAILED: \[dev\] misses its SLO/);
+    expect(lines.at(-1)).toMatch(reason);
+  });
+
+  it.each([
     [{ stack: "dev", compare: "dev,c7i" }, /not both/],
     [{}, /Give --stack NAME/],
     [{ compare: "dev" }, /at least two stacks/],
