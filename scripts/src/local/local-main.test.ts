@@ -129,7 +129,8 @@ describe("localMain", () => {
       ...standIn(env),
       args: [
         "-e",
-        `require("node:http").createServer((q, s) => ${answer}).listen(Number(process.env.PORT), process.env.HOST); process.on("SIGTERM", () => process.exit(0));`,
+        `require("node:http").createServer((q, s) => ${answer}).listen(Number(process.env.PORT), process.env.HOST); ` +
+          `process.on("SIGTERM", () => process.exit(0));`,
       ],
     });
     vi.stubEnv("FLEET_LOAD_TEST_WARMUP", "0s");
