@@ -10,6 +10,11 @@ export const MAX_ANSWER_BYTES = 1 << 20;
 export const ANSWER_ERROR_KINDS = ["truncated_body", "length_mismatch", "body_too_large", "bad_body"] as const;
 export type AnswerErrorKind = (typeof ANSWER_ERROR_KINDS)[number];
 
+/** Whether an error kind is one of a 2xx whose body was not the whole answer. */
+export function isAnswerError(kind: string | null): kind is AnswerErrorKind {
+  return (ANSWER_ERROR_KINDS as readonly (string | null)[]).includes(kind);
+}
+
 /** What each answer error kind means, for reports and the README. */
 export const ANSWER_ERROR_MEANINGS: Record<AnswerErrorKind, string> = {
   truncated_body: "the connection ended in the middle of a chunked body",
