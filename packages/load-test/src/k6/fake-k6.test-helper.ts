@@ -54,7 +54,8 @@ function send(method, url, params) {
   state.counters.set("http_reqs", (state.counters.get("http_reqs") ?? 0) + 1);
   const r = state.respond(url);
   const keep = (params && params.responseType === "text") || !state.discardBodies;
-  return { status: r.status, error_code: r.errorCode ?? 0, timings: { duration: r.durationMs }, body: keep ? (r.body ?? '{"detail":"fake answer"}') : null, headers: r.headers ?? {} };
+  const body = keep ? (r.body ?? '{"detail":"fake answer"}') : null;
+  return { status: r.status, error_code: r.errorCode ?? 0, timings: { duration: r.durationMs }, body, headers: r.headers ?? {} };
 }
 // k6's check(): every named check is evaluated and counted in the checks rate.
 export function check(value, checks) {
