@@ -55,7 +55,8 @@ export interface LocalMainDependencies {
  */
 function withReportLabels(run: LocalRun, config: FleetConfig, pricing: Record<string, string>): LocalRun {
   const labels = { ...run.result.labels, servers: "1", slo: sloLabel(sloOfConfig(config)), ...pricing };
-  return { ...run, result: { ...run.result, labels } };
+  // Marked in results.json too, so no report made from it later gives a verdict.
+  return { ...run, result: { ...run.result, labels, ...(run.interrupted ? { interrupted: true } : {}) } };
 }
 
 /**
