@@ -21,6 +21,7 @@ h1 { font-size: 24px; margin: 0 0 12px; overflow-wrap: anywhere; } h2 { font-siz
 .verdict.none { background: #fffbeb; border-color: #fcd34d; } .verdict.none .label { color: #b45309; }
 .incomplete { background: #fffbeb; border: 1px solid #fcd34d; border-radius: 6px; padding: 6px 10px; margin: 0 0 10px; font-weight: 600; }
 .finding { margin: 0 0 8px; } h4 { font-size: 13px; margin: 14px 0 6px; }
+table.breakdown th { white-space: normal; vertical-align: bottom; } table.breakdown th:first-child, table.breakdown td:first-child { min-width: 8em; }
 .stacks { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 560px), 1fr)); gap: 16px; }
 .stack { display: grid; gap: 12px; align-content: start; }
 .stack:only-child { grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); }
