@@ -82,6 +82,8 @@ function splitOf(times: ServerTimes, durationSeconds: number): ServerSplit | und
 
 const ms = (value: number) => `${Number(value.toPrecision(3))} ms`;
 
+/** Under this many seconds of inference per second, a server whose time is mostly inference is not the limit yet. */
+const IDLE_BELOW = 0.5;
 /** Servers whose throughput differs by more than this factor (max/min) make a fleet unbalanced. */
 const UNBALANCED_RATIO = 1.25;
 
@@ -103,6 +105,11 @@ function findingsOf(targets: PartRow[], servers: ServerSplit[]): string[] {
       findings.push(
         `Queue-bound at ${s.target}: a request spent ${ms(s.serverMs)} in the server, of which ${ms(s.inferenceMs)} in a run and ${ms(s.queueMs)} ` +
           `waiting or in tokenizing and HTTP: more servers, workers or a larger batch would help more than a faster model.`,
+      );
+    } else if (s.busy < IDLE_BELOW) {
+      findings.push(
+        `Room to spare at ${s.target}: inference is ${ms(s.inferenceMs)} of the ${ms(s.serverMs)} a request spent in the server, but only ` +
+          `${s.busy.toFixed(2)} s of inference per second: the load, not the server, set these figures.`,
       );
     } else {
       findings.push(

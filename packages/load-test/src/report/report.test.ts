@@ -146,6 +146,14 @@ describe("where the time goes", () => {
     expect(section).toContain("| 127.0.0.1:8081 | 7.5 ms | 6 ms | 1.5 ms | 1.00 | 1.20 |");
   });
 
+  it("does not call a lightly loaded server CPU-bound", () => {
+    const light = fleetRun({ stack: "light" });
+    const serverTimes = light.serverTimes!.map((t) => ({ ...t, inferenceSeconds: t.inferenceSeconds / 10, requestSeconds: t.requestSeconds / 10 }));
+    const markdown = renderMarkdown([{ ...light, serverTimes: [serverTimes[0]!] }]);
+    expect(markdown).toContain("- Room to spare at 127.0.0.1:8081: inference is 0.6 ms of the 0.75 ms a request spent in the server, but only 0.12 s");
+    expect(markdown).not.toContain("CPU-bound");
+  });
+
   it("says why a run has no queue vs inference split", () => {
     const markdown = renderMarkdown([run({ stack: "k6ish" }, 10, 5)]);
     expect(markdown).toContain("> No queue vs inference split: the servers' /metrics (model_server_* histograms) were not read during this run");
