@@ -11,11 +11,11 @@ import { performance } from "node:perf_hooks";
 import { Pool, type Dispatcher } from "undici";
 import { createPicker, type ModelDistribution, type ModelRouting } from "../choice.js";
 import { ResultRecorder } from "../recorder.js";
-import { buildRequest, errorKind, type RequestMethod } from "../request.js";
+import { buildRequest, type RequestMethod } from "../request.js";
 import type { LoadMode, LoadTestResult, ServerInfo } from "../results.js";
+import { requestAnswer } from "./answer-handler.js";
 import { ConnectBackoff } from "./backoff.js";
 import { probeServers } from "./probe-servers.js";
-import { failureKind, readAnswer } from "./read-answer.js";
 import { scrapeServerTotals, serverTimesBetween } from "./server-times.js";
 
 export interface RunLoadOptions {
@@ -109,7 +109,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
       }),
   );
   // Request options are built once per (server, model): nothing is allocated for them per request.
-  const requestOptions: Dispatcher.RequestOptions[][] = options.targets.map((target) =>
+  const requestOptions: Dispatcher.DispatchOptions[][] = options.targets.map((target) =>
     options.models.map((model) => {
       const request = buildRequest(target, model, options.method);
       const url = new URL(request.url);
@@ -159,27 +159,16 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
   const send = (choice: { target: number; model: number }, dueAt: number): Promise<void> => {
     const { target, model } = choice;
     inFlight += 1;
-    return pools[target]!.request(requestOptions[target]![model]!).then(
-      async ({ statusCode, headers, body }) => {
-        const success = statusCode >= 200 && statusCode < 300;
-        if (!success) await body.dump().catch(() => {});
-        const kind = success ? await readAnswer(body, headers["content-length"]) : errorKind(statusCode, false);
-        const now = performance.now();
-        backoffs[target]!.succeeded();
-        if (!aborted) {
-          if (kind === null) recorder.recordSuccess(now - dueAt, epochOffset + now, target, model);
-          else recorder.recordError(kind, epochOffset + now, target, model);
-        }
-        finishOne();
-      },
-      (error: unknown) => {
-        const kind = failureKind(error);
-        const now = performance.now();
-        if (kind === "connection") backoffs[target]!.failed(now);
-        if (!aborted) recorder.recordError(kind, epochOffset + now, target, model);
-        finishOne();
-      },
-    );
+    return requestAnswer(pools[target]!, requestOptions[target]![model]!).then((kind) => {
+      const now = performance.now();
+      if (kind === "connection") backoffs[target]!.failed(now);
+      else backoffs[target]!.succeeded();
+      if (!aborted) {
+        if (kind === null) recorder.recordSuccess(now - dueAt, epochOffset + now, target, model);
+        else recorder.recordError(kind, epochOffset + now, target, model);
+      }
+      finishOne();
+    });
   };
 
   // The deadline is also checked in the loops: a late timer on a busy machine must not add requests.
