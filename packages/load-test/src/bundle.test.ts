@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { shardOwner } from "@inference-fleet/fleet-config";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { MAX_ANSWER_BYTES } from "./answer.js";
 import { bundleK6Script, importedModules } from "./bundle.js";
 import { loadBundledScript, type FakeResponse } from "./k6/fake-k6.test-helper.js";
 import { percentilesFromHistogram } from "./histogram.js";
@@ -20,7 +21,7 @@ beforeAll(async () => {
 describe("bundleK6Script", () => {
   it("produces one file that imports nothing but k6's own modules", () => {
     const imports = importedModules(bundle);
-    expect(imports.sort()).toEqual(["k6/execution", "k6/http", "k6/metrics"]);
+    expect(imports.sort()).toEqual(["k6", "k6/execution", "k6/http", "k6/metrics"]);
     expect(bundle).not.toMatch(/\brequire\(|import\(/);
     expect(bundle).toMatch(/export\s*\{[^}]*handleSummary/);
     // Small enough for a ConfigMap (1 MiB) with room to spare, and zod stayed out.
@@ -79,10 +80,32 @@ describe("the bundled script on a stand-in k6 runtime", () => {
     const result = parseResult(JSON.parse(files["/results/out.json"]!));
     expect(result).toMatchObject({ generator: "k6", mode: "seq", requests: 12, labels: { stack: "c7g", pod: "3", generator: "k6" } });
     expect(result.errors).toEqual({ http_503: 1, timeout: 1, connection: 1, http_other: 1 });
-    expect(result.histogram.count).toBe(10); // responses with a status, not the two without
+    expect(result.histogram.count).toBe(8); // the successes only: no 503, 418, timeout or connection error
     const p = percentilesFromHistogram(result.histogram);
-    expect(p.p50 / 8).toBeCloseTo(1, 1);
+    expect(p.p50 / 16).toBeCloseTo(1, 1);
     expect(files.stdout).toMatch(/^requests=12 .*\nFLEET_RESULTS_JSON \{/);
+  });
+
+  it("checks status and body: a 2xx counts only with the whole JSON answer, other answers are errors of their kind", async () => {
+    const answer = '{"detail":"x"}';
+    const outcomes: FakeResponse[] = [
+      { status: 200, durationMs: 5, body: answer, headers: { "Content-Length": String(answer.length) } },
+      { status: 200, durationMs: 1, body: answer.slice(0, 6), headers: { "Content-Length": String(answer.length) } },
+      { status: 200, durationMs: 1, body: "<html>", headers: { "Content-Length": "6" } },
+      { status: 200, durationMs: 1, body: "x".repeat(MAX_ANSWER_BYTES + 1) },
+      { status: 200, durationMs: 1, body: '{"error":"no detail"}' },
+      { status: 503, durationMs: 1, body: answer },
+    ];
+    let n = 0;
+    const script = await loadBundledScript(bundle, env, (url) => metadata(url) ?? outcomes[n++]!);
+    const setupData = script.setup();
+    for (let i = 0; i < outcomes.length; i++) script.default(setupData);
+    const result = parseResult(JSON.parse(script.handleSummary(script.summaryData(setupData))["/results/out.json"]!));
+    expect(result.errors).toEqual({ length_mismatch: 1, bad_body: 2, body_too_large: 1, http_503: 1 });
+    expect(result.histogram.count).toBe(1);
+    expect(result.latencyMs.max / 5).toBeCloseTo(1, 1); // from its bucket: k6 keeps no exact max
+    expect(script.samples("checks{check:status is 2xx}")).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(script.samples("checks{check:body is the whole answer}")).toEqual([1, 0, 0, 0, 0, 1]);
   });
 
   it("asks every server in setup() what it runs on, reading the body although the script discards bodies", async () => {

@@ -55,7 +55,12 @@ export class LatencyHistogram {
   sumUs = 0;
 
   record(ms: number): void {
-    this.counts[bucketIndex(ms)]! += 1;
+    this.recordIn(bucketIndex(ms), ms);
+  }
+
+  /** record() with the bucket already known: one log per latency however many histograms count it. */
+  recordIn(bucket: number, ms: number): void {
+    this.counts[bucket]! += 1;
     this.count += 1;
     if (ms < this.minMs) this.minMs = ms;
     if (ms > this.maxMs) this.maxMs = ms;

@@ -17,10 +17,14 @@ export {
   parseResult,
   seriesPointSchema,
   serverInfoSchema,
+  resultPartSchema,
+  serverTimesSchema,
 } from "./results-schema.js";
 export type { CapacityRecord } from "./results-schema.js";
+export { answerError, ANSWER_ERROR_KINDS, ANSWER_ERROR_MEANINGS, MAX_ANSWER_BYTES } from "./answer.js";
+export type { AnswerErrorKind } from "./answer.js";
 export { buildResult, LOAD_MODES, totalErrors } from "./results.js";
-export type { LoadMode, LoadTestResult, SeriesPoint, ServerInfo } from "./results.js";
+export type { LoadMode, LoadTestResult, ResultPart, SeriesPoint, ServerInfo, ServerTimes } from "./results.js";
 export {
   describeExecutionProviders,
   describePrecisions,
@@ -59,4 +63,5 @@ export { buildVerdict } from "./report/verdict.js";
 export type { Verdict } from "./report/verdict.js";
 export { checkInstanceType, parseUsdPerHour, pricingLabels, priceNote } from "./report/pricing.js";
 export { describeSlo, parseSloLabel, SLO_LABEL, sloLabel } from "./report/slo.js";
+export { sloMiss } from "./report/slo-miss.js";
 export { readResultFiles, writeResultFile } from "./files.js";

@@ -4,7 +4,7 @@ import { mergeSteps } from "./capacity/merge-steps.js";
 import { LatencyHistogram } from "./histogram.js";
 import { mergeCounts } from "./merge-counts.js";
 import type { CapacityRecord } from "./results-schema.js";
-import { buildResult, type LoadTestResult, type SeriesPoint } from "./results.js";
+import { buildResult, type LoadTestResult, type ResultPart, type SeriesPoint, type ServerTimes } from "./results.js";
 import { mergeServers } from "./servers.js";
 
 function union(lists: string[][]): string[] {
@@ -30,6 +30,24 @@ function mergeSeries(results: LoadTestResult[]): SeriesPoint[] {
     bySecond.set(point.second, merged);
   }
   return [...bySecond].map(([second, p]) => ({ second, requests: p.requests, errors: p.errors, ...(p.latency ? { latency: p.latency.toJSON() } : {}) }));
+}
+
+/** Per-target or per-model counts of every result, merged by name exactly like the totals; absent unless every result has them. */
+function mergeParts(lists: readonly (readonly ResultPart[] | undefined)[]): ResultPart[] | undefined {
+  if (lists.some((list) => list === undefined)) return undefined;
+  const byName = new Map<string, ResultPart[]>();
+  for (const part of lists.flatMap((list) => list!)) byName.set(part.name, [...(byName.get(part.name) ?? []), part]);
+  return [...byName].map(([name, parts]) => ({ name, ...mergeCounts(parts) }));
+}
+
+/** Generators that loaded the same servers each read the same server counters: per target, the widest reading stands. */
+function mergeServerTimes(results: readonly LoadTestResult[]): ServerTimes[] | undefined {
+  const byTarget = new Map<string, ServerTimes>();
+  for (const times of results.flatMap((r) => r.serverTimes ?? [])) {
+    const seen = byTarget.get(times.target);
+    if (!seen || times.requests > seen.requests) byTarget.set(times.target, times);
+  }
+  return byTarget.size > 0 ? [...byTarget.values()] : undefined;
 }
 
 /** The capacity searches of generators that ran side by side: steps of one offered rate merge exactly, and the capacity is computed again. */
@@ -83,6 +101,10 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
     // Pods of one run share the warm-up; the longest is the one to report if they did not.
     warmupSeconds: Math.max(...list.map((r) => r.warmupSeconds ?? 0)),
     servers: mergeServers(list.map((r) => r.servers ?? [])),
+    byTarget: mergeParts(list.map((r) => r.byTarget)),
+    byModel: mergeParts(list.map((r) => r.byModel)),
+    serverTimes: mergeServerTimes(list),
+    interrupted: list.some((r) => r.interrupted),
   });
   if (!capacity) return merged;
   // The generators' own top-level figures may name different steps; the merged steps decide.

@@ -1,6 +1,6 @@
-import { LatencyHistogram } from "./histogram.js";
+import { bucketIndex, LatencyHistogram } from "./histogram.js";
 import { errorKind } from "./request.js";
-import { buildResult, type LoadMode, type LoadTestResult, type SeriesPoint, type ServerInfo } from "./results.js";
+import { buildResult, type LoadMode, type LoadTestResult, type ResultPart, type SeriesPoint, type ServerInfo, type ServerTimes } from "./results.js";
 
 /** Kinds of failure without an HTTP status. */
 export type FailureKind = "timeout" | "connection";
@@ -11,6 +11,17 @@ interface SecondBucket {
   latency: LatencyHistogram;
 }
 
+/** The counts of one server (target) or one model: indexed by number, so the hot path does no string lookups. */
+class PartCounter {
+  requests = 0;
+  readonly errors: Record<string, number> = {};
+  readonly histogram = new LatencyHistogram();
+
+  toJSON(name: string): ResultPart {
+    return { name, requests: this.requests, errors: { ...this.errors }, histogram: this.histogram.toJSON() };
+  }
+}
+
 export interface ResultMeta {
   generator: LoadTestResult["generator"];
   mode: LoadMode;
@@ -18,12 +29,16 @@ export interface ResultMeta {
   models: string[];
   labels: Record<string, string>;
   servers?: ServerInfo[];
+  /** Server-side time per target from its /metrics, over the run (see serverTimesBetween). */
+  serverTimes?: ServerTimes[];
 }
 
 /**
  * Collects outcomes of requests as they finish (cheap per call) and turns them into a result.
  * Outcomes that arrive during the warm-up (the first `warmupSeconds` after `startMs`) count nowhere:
  * connections, caches and JIT are still settling then, and would skew the figures.
+ * Latencies are those of successes only; errors are counted by kind beside them. Each outcome also
+ * counts for its target and its model (by index into ResultMeta's targets and models).
  */
 export class ResultRecorder {
   readonly histogram = new LatencyHistogram();
@@ -33,6 +48,8 @@ export class ResultRecorder {
   private readonly seconds = new Map<number, SecondBucket>();
   private current: SecondBucket | undefined;
   private currentSecond = Number.NaN;
+  private readonly byTarget: PartCounter[];
+  private readonly byModel: PartCounter[];
 
   /** Unix ms from which outcomes count. */
   readonly measuredFromMs: number;
@@ -40,9 +57,12 @@ export class ResultRecorder {
   constructor(
     readonly startMs: number,
     readonly warmupSeconds = 0,
+    parts: { targets: number; models: number } = { targets: 1, models: 1 },
   ) {
     if (!(warmupSeconds >= 0)) throw new Error(`The warm-up must be 0 or more seconds, got ${warmupSeconds}.`);
     this.measuredFromMs = startMs + warmupSeconds * 1000;
+    this.byTarget = Array.from({ length: parts.targets }, () => new PartCounter());
+    this.byModel = Array.from({ length: parts.models }, () => new PartCounter());
   }
 
   private secondOf(atMs: number): SecondBucket {
@@ -55,33 +75,49 @@ export class ResultRecorder {
     return bucket;
   }
 
-  /** An HTTP response arrived at `atMs` (Unix ms) after `latencyMs`; 4xx and 5xx count as errors. False when it came during the warm-up. */
-  recordResponse(latencyMs: number, status: number, atMs: number): boolean {
+  /** A whole answer arrived at `atMs` (Unix ms) after `latencyMs`. False when it came during the warm-up. */
+  recordSuccess(latencyMs: number, atMs: number, target = 0, model = 0): boolean {
+    if (atMs < this.measuredFromMs) return false;
+    const bucket = this.secondOf(atMs);
+    const index = bucketIndex(latencyMs);
+    this.requests += 1;
+    bucket.requests += 1;
+    this.histogram.recordIn(index, latencyMs);
+    bucket.latency.recordIn(index, latencyMs);
+    const byTarget = this.byTarget[target]!;
+    const byModel = this.byModel[model]!;
+    byTarget.requests += 1;
+    byModel.requests += 1;
+    byTarget.histogram.recordIn(index, latencyMs);
+    byModel.histogram.recordIn(index, latencyMs);
+    return true;
+  }
+
+  /** A request failed with an error of `kind` (http_503, timeout, truncated_body, ...). False when it ended during the warm-up. */
+  recordError(kind: string, atMs: number, target = 0, model = 0): boolean {
     if (atMs < this.measuredFromMs) return false;
     const bucket = this.secondOf(atMs);
     this.requests += 1;
     bucket.requests += 1;
-    this.histogram.record(latencyMs);
-    bucket.latency.record(latencyMs);
-    const kind = errorKind(status, false);
-    if (kind) this.countError(kind, bucket);
+    bucket.errors += 1;
+    this.errorCount += 1;
+    this.errors[kind] = (this.errors[kind] ?? 0) + 1;
+    for (const part of [this.byTarget[target]!, this.byModel[model]!]) {
+      part.requests += 1;
+      part.errors[kind] = (part.errors[kind] ?? 0) + 1;
+    }
     return true;
+  }
+
+  /** A response with a whole body: 4xx and 5xx count as errors (their latency nowhere), anything else as a success. */
+  recordResponse(latencyMs: number, status: number, atMs: number, target = 0, model = 0): boolean {
+    const kind = errorKind(status, false);
+    return kind ? this.recordError(kind, atMs, target, model) : this.recordSuccess(latencyMs, atMs, target, model);
   }
 
   /** A request ended without a response. False when it ended during the warm-up. */
-  recordFailure(kind: FailureKind, atMs: number): boolean {
-    if (atMs < this.measuredFromMs) return false;
-    const bucket = this.secondOf(atMs);
-    this.requests += 1;
-    bucket.requests += 1;
-    this.countError(kind, bucket);
-    return true;
-  }
-
-  private countError(kind: string, bucket: SecondBucket): void {
-    this.errors[kind] = (this.errors[kind] ?? 0) + 1;
-    this.errorCount += 1;
-    bucket.errors += 1;
+  recordFailure(kind: FailureKind, atMs: number, target = 0, model = 0): boolean {
+    return this.recordError(kind, atMs, target, model);
   }
 
   series(): SeriesPoint[] {
@@ -99,6 +135,8 @@ export class ResultRecorder {
       errors: { ...this.errors },
       histogram: this.histogram.toJSON(),
       series: this.series(),
+      byTarget: meta.targets.length === this.byTarget.length ? this.byTarget.map((part, i) => part.toJSON(meta.targets[i]!)) : undefined,
+      byModel: meta.models.length === this.byModel.length ? this.byModel.map((part, i) => part.toJSON(meta.models[i]!)) : undefined,
     });
   }
 }

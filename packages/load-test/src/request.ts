@@ -41,8 +41,8 @@ export function buildRequest(
   return { method, url, body: JSON.stringify(body), headers: { "content-type": "application/json" } };
 }
 
-/** The kind of error a finished request counts as, or null for success (2xx/3xx). Status 0 means no response. */
+/** The kind of error a finished request counts as, or null for a 2xx (whose body is judged apart: see answer.ts). Status 0 means no response. */
 export function errorKind(status: number, timedOut: boolean): string | null {
   if (status === 0) return timedOut ? "timeout" : "connection";
-  return status >= 400 ? `http_${status}` : null;
+  return status >= 200 && status < 300 ? null : `http_${status}`;
 }

@@ -50,6 +50,31 @@ export const serverInfoSchema = z.object({
   precision: z.string().optional(),
 });
 
+export const resultPartSchema = z.object({
+  /** The target URL or the model name this part counts. */
+  name: z.string(),
+  /** Requests that finished, failed ones included. */
+  requests: count,
+  errors: z.record(z.string(), count),
+  /** Latencies of this part's successes. */
+  histogram: histogramSchema,
+});
+
+export const serverTimesSchema = z.object({
+  /** A target URL as the generator called it. */
+  target: z.string(),
+  /** Inference requests the server answered during the run (its model_server_request_duration_seconds count). */
+  requests: count,
+  /** Their summed time in the server, from request to answer. */
+  requestSeconds: z.number().nonnegative(),
+  /** ONNX Runtime runs (batches) during the run (model_server_inference_duration_seconds count). */
+  runs: count,
+  /** Their summed duration: the time the server spent in inference. */
+  inferenceSeconds: z.number().nonnegative(),
+  /** Requests those runs served (the sum of model_server_batch_size). */
+  batchedRequests: z.number().nonnegative(),
+});
+
 export const capacityStepSchema = z.object({
   /** Requests per second offered by all generators together. */
   offeredRate: z.number().positive(),
@@ -94,18 +119,25 @@ export const loadTestResultSchema = z.object({
   warmupSeconds: z.number().nonnegative().default(0),
   /** Requests that finished, failed ones included. */
   requests: count,
-  /** Failed requests by kind: http_<status>, timeout, connection. */
+  /** Failed requests by kind: http_<status>, timeout, connection; 2xx without the whole answer: truncated_body, length_mismatch, body_too_large, bad_body. */
   errors: z.record(z.string(), count),
   /** Successful requests per second over the measured window. */
   throughput: z.number().nonnegative(),
   latencyMs: latencySummarySchema,
-  /** Latency of every response that arrived (any status); timeouts and connection errors have none. */
+  /** Latency of the successes: 2xx answers whose body arrived whole and parsed (older files: every response). */
   histogram: histogramSchema,
   series: z.array(seriesPointSchema),
   /** How many generator results were merged into this one. */
   sources: z.number().int().positive(),
   /** What each target said it runs on, asked before the load started (older files have none). */
   servers: z.array(serverInfoSchema).default([]),
+  /** The same counts per server (target) and per model: where the time goes (older files and k6 runs have none). */
+  byTarget: z.array(resultPartSchema).optional(),
+  byModel: z.array(resultPartSchema).optional(),
+  /** Each server's own account of the run from its /metrics (scraped before and after): queue vs inference time. */
+  serverTimes: z.array(serverTimesSchema).optional(),
+  /** Stopped before its planned end (Ctrl-C, an abort): its figures are partial and give no verdict. */
+  interrupted: z.boolean().optional(),
   /** A capacity search's answer and curve (runs of other modes, and older files, have none). */
   capacity: capacitySchema.optional(),
 });
@@ -113,6 +145,8 @@ export const loadTestResultSchema = z.object({
 export type LoadTestResult = z.infer<typeof loadTestResultSchema>;
 export type SeriesPoint = z.infer<typeof seriesPointSchema>;
 export type ServerInfo = z.infer<typeof serverInfoSchema>;
+export type ResultPart = z.infer<typeof resultPartSchema>;
+export type ServerTimes = z.infer<typeof serverTimesSchema>;
 export type CapacityRecord = z.infer<typeof capacitySchema>;
 
 /** Parses a results file's JSON; the error names the file and the fields that are wrong. */

@@ -1,8 +1,8 @@
 // Building results: pure and free of zod, so the k6 script can bundle it.
 import { percentilesFromHistogram, type HistogramData } from "./histogram.js";
-import type { LoadTestResult, SeriesPoint, ServerInfo } from "./results-schema.js";
+import type { LoadTestResult, ResultPart, SeriesPoint, ServerInfo, ServerTimes } from "./results-schema.js";
 
-export type { LoadTestResult, SeriesPoint, ServerInfo };
+export type { LoadTestResult, ResultPart, SeriesPoint, ServerInfo, ServerTimes };
 
 export const LOAD_MODES = ["seq", "rnd", "bmk", "rate", "ramp"] as const;
 export type LoadMode = (typeof LOAD_MODES)[number];
@@ -30,6 +30,10 @@ export interface ResultParts {
   /** Seconds of load before startMs left out of every figure (default 0). */
   warmupSeconds?: number;
   servers?: ServerInfo[];
+  byTarget?: ResultPart[];
+  byModel?: ResultPart[];
+  serverTimes?: ServerTimes[];
+  interrupted?: boolean;
 }
 
 /** Assembles a result and derives its totals (duration, throughput, percentiles) the one way every writer uses. */
@@ -57,5 +61,9 @@ export function buildResult(parts: ResultParts): LoadTestResult {
     series: [...parts.series].sort((a, b) => a.second - b.second),
     sources: parts.sources ?? 1,
     servers: parts.servers ?? [],
+    ...(parts.byTarget ? { byTarget: parts.byTarget } : {}),
+    ...(parts.byModel ? { byModel: parts.byModel } : {}),
+    ...(parts.serverTimes ? { serverTimes: parts.serverTimes } : {}),
+    ...(parts.interrupted ? { interrupted: true } : {}),
   };
 }

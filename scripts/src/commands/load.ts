@@ -1,8 +1,13 @@
 import { defaultWarmupSeconds, parseDurationSeconds } from "@inference-fleet/fleet-config";
 import {
+  DEFAULT_SLO,
   LOAD_MODES,
+  parseSloLabel,
   REQUEST_TEXTS,
   renderMarkdown,
+  SLO_LABEL,
+  sloLabel,
+  sloMiss,
   runLoad,
   totalErrors,
   writeResultFile,
@@ -35,7 +40,7 @@ function progressLine(p: LoadProgress): string {
   );
 }
 
-/** Why a run answered nothing, or undefined when some requests succeeded: then the exit code is 1, not 0. */
+/** Why a run answered nothing, or undefined when some requests succeeded (it still fails when it misses its SLO: see sloMiss). */
 export function nothingAnswered(result: Pick<LoadTestResult, "requests" | "errors" | "targets">): string | undefined {
   const failed = totalErrors(result.errors);
   if (result.requests > 0 && failed < result.requests) return undefined;
@@ -58,7 +63,10 @@ export const load = defineCommand({
   summary: "Load model servers from this machine and write a results file (the k6 script's semantics, in Node).",
   details: `Modes: seq (cycle servers and models in order), rnd (random server and model), bmk (closed loop,
 --concurrency requests in flight), rate (open loop at --rate req/s; latency counts from when a request was due).
-Stops at --duration or --max-requests; Ctrl-C stops early and still writes what finished.
+Stops at --duration or --max-requests; Ctrl-C stops early and still writes what finished (exit code 130, no verdict).
+A request succeeds only when its status is 2xx and its body is the whole JSON answer; latency percentiles are of
+successes, errors are counted by kind beside them. Exits 1 when the run misses --slo (latency or error budget),
+as k6 does with its thresholds; the last line says why.
 Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode bmk --concurrency 16 --duration 30s --out results.json`,
   options: {
     target: { type: "string", valueName: "URL[,URL...]", description: "Model server base URLs." },
@@ -86,18 +94,29 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
       valueName: "KEY=VALUE",
       description: "Label for the result (repeatable), e.g. --label instanceType=c7g.xlarge --label servers=2.",
     },
+    slo: {
+      type: "string",
+      valueName: "SLO",
+      description: `The SLO the run must meet or exit 1, e.g. "p90<=100ms errors<=1%" (default ${sloLabel(DEFAULT_SLO)}).`,
+    },
     out: { type: "string", valueName: "FILE", description: "Where to write the results JSON.", default: "results/results.json" },
   },
   async run({ values }) {
     if (!values.target) throw new UsageError("--target is required, e.g. --target http://127.0.0.1:8080.");
     const mode = values.mode as LoadMode;
     if (!LOAD_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${LOAD_MODES.join(", ")}.`);
-    const seconds = (flag: string, value: string | undefined) => {
+    const seconds = (flag: string, value: string | undefined, zero = false) => {
       if (value === undefined) return undefined;
       const s = parseDurationSeconds(value);
-      if (s === undefined || s <= 0) throw new UsageError(`${flag} "${value}" is not a duration; write e.g. 30s, 2m or 1m30s.`);
+      if (s === undefined || s < 0 || (s === 0 && !zero)) throw new UsageError(`${flag} "${value}" is not a duration; write e.g. 30s, 2m or 1m30s.`);
       return s;
     };
+    let slo = DEFAULT_SLO;
+    try {
+      if (values.slo !== undefined) slo = parseSloLabel(values.slo);
+    } catch (error) {
+      throw new UsageError(`--slo: ${(error as Error).message.replace(/^Label slo=/, "")}`);
+    }
     const labels: Record<string, string> = {};
     for (const pair of (values.label as string[] | undefined) ?? []) {
       const eq = pair.indexOf("=");
@@ -121,13 +140,13 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
         rate: positiveNumber(values.rate, "--rate"),
         durationSeconds: seconds("--duration", values.duration),
         warmupSeconds:
-          seconds("--warmup", values.warmup) ??
+          seconds("--warmup", values.warmup, true) ??
           (values.duration ? defaultWarmupSeconds(seconds("--duration", values.duration)!) : values["max-requests"] ? 0 : defaultWarmupSeconds(30)),
         maxRequests: positiveNumber(values["max-requests"], "--max-requests"),
         timeoutMs: (seconds("--timeout", values.timeout) ?? 10) * 1000,
         distribution: values.distribution === "zipf" ? "zipf" : "uniform",
         ...(values.texts === undefined ? {} : { texts: requestTexts(values.texts) }),
-        labels,
+        labels: { [SLO_LABEL]: sloLabel(slo), ...labels },
         signal: ctrlC.signal,
         onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,
       });
@@ -136,9 +155,16 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
       await writeResultFile(out, result);
       console.log(renderMarkdown([result]));
       console.log(`Wrote ${out}.`);
-      const failure = nothingAnswered(result);
-      if (failure === undefined) return 0;
-      console.error(`fleet load: ${failure}`);
+      if (result.interrupted) {
+        console.error("fleet load: interrupted: the results hold what finished, and give no verdict.");
+        return 130;
+      }
+      const failure = nothingAnswered(result) ?? sloMiss(result, slo);
+      if (failure === undefined) {
+        console.log(`fleet load: meets its SLO (${sloLabel(slo)}).`);
+        return 0;
+      }
+      console.error(`fleet load: FAILED: ${failure}`);
       return 1;
     } finally {
       ctrlC.stop();

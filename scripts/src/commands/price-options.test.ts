@@ -26,9 +26,11 @@ describe("pricing options", () => {
     const out = path.join(work, "report");
     expect(await main(["report", file, "--as", "c7i.large", "--out", out])).toBe(0);
     const markdown = readFileSync(path.join(out, "report.md"), "utf8");
-    // 100 req/s on a $0.08925/h machine: $0.2479 per million.
-    expect(markdown).toContain("**Verdict: dev: 100 req/s per node measured (p90 5");
-    expect(markdown).toContain("holds p90 <= 100 ms), $0.2479 per million inferences**");
+    // 100 req/s on a $0.08925/h machine: $65.15 a month, $0.2479 per million.
+    expect(markdown).toContain(
+      "**Verdict: 1 x c7i.large (dev) serves 100 req/s at p90 <= 100 ms for $65.15/month ($0.2479 per million inferences) " +
+        "(measured at the configured load, not a capacity: p90 5",
+    );
     expect(readFileSync(path.join(out, "report.html"), "utf8")).toContain("Cost: this machine priced as c7i.large ($0.08925/h on-demand, us-east-1).");
   });
 

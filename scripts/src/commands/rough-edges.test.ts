@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startDelayServer } from "@inference-fleet/load-test";
 import { freePort } from "@inference-fleet/model-server";
 import { generateModel } from "@inference-fleet/model-zoo";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -34,6 +35,44 @@ describe("fleet load", () => {
     const text = err.join("\n");
     expect(text).toContain(`Every one of the 5 requests failed (5 connection). Is a model server listening at http://127.0.0.1:${port}?`);
     expect(text).toContain("Start one with `npx fleet serve`, or fix --target.");
+  });
+
+  it.each([
+    [
+      "its latency SLO",
+      { delayMs: 30 },
+      ["--slo", "p90<=10ms"],
+      /^fleet load: FAILED: misses its SLO \(p90 <= 10 ms, at most 1% errors\): p90 was \d+\.\d ms, over 10 ms\.$/,
+    ],
+    [
+      "its error budget",
+      { behaviour: (n: number) => (n % 4 === 0 ? ("truncated" as const) : ("ok" as const)) },
+      [],
+      /^fleet load: FAILED: misses its SLO \(p90 <= 100 ms, at most 1% errors\): errors were 25\.00% of 40 requests \(10 truncated_body\), over the 1\.00% budget\.$/,
+    ],
+  ])("exits 1 when the run misses %s, with the reason in the last line", async (_, server, flags, reason) => {
+    const target = await startDelayServer(server);
+    const { out, err } = capture();
+    try {
+      const args = ["load", "--target", target.url, "--mode", "seq", "--max-requests", "40", "--warmup", "0s", "--out", join(work, "slo.json"), ...flags];
+      expect(await main(args)).toBe(1);
+    } finally {
+      await target.close();
+    }
+    expect(err.at(-1)).toMatch(reason);
+    expect(out.join("\n")).not.toContain("meets its SLO");
+  });
+
+  it("accepts --warmup 0s and exits 0 when the run meets its SLO", async () => {
+    const target = await startDelayServer({ delayMs: 1 });
+    const { out } = capture();
+    try {
+      const args = ["load", "--target", target.url, "--duration", "1s", "--warmup", "0s", "--out", join(work, "ok.json")];
+      expect(await main(args)).toBe(0);
+    } finally {
+      await target.close();
+    }
+    expect(out.at(-1)).toBe("fleet load: meets its SLO (p90<=100ms errors<=1%).");
   });
 });
 

@@ -71,7 +71,11 @@ describe("localMain", () => {
     const result = parseResult(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")), "results.json");
     expect(result.requests).toBeGreaterThan(0);
     expect(result.durationSeconds).toBeLessThan(10);
-    expect(readFileSync(path.join(out, "summary.md"), "utf8")).toContain("interrupted by Ctrl-C: partial results");
+    const summary = readFileSync(path.join(out, "summary.md"), "utf8");
+    expect(summary).toMatch(/- dev: no verdict on the SLO \(.*\(interrupted by Ctrl-C: partial results\)/);
+    expect(summary.split("\n")[2]).toMatch(/^\*\*Verdict: No verdict: dev: interrupted after [\d.]+ s of measurement: partial results, no verdict\.\*\*$/);
+    expect(result.interrupted).toBe(true);
+    expect(readFileSync(path.join(out, "report.html"), "utf8")).toContain('<p class="incomplete">Interrupted after');
   });
 
   it("--capacity searches the rate up to a server's known capacity within the budget", { timeout: 40_000 }, async () => {
@@ -103,12 +107,37 @@ describe("localMain", () => {
     const capacity = result.capacity!.capacityAtSlo;
     const usd = ((0.08925 * 1e6) / (capacity * 3600)).toFixed(4);
     // The answer first, priced as the declared instance type at the capacity; the same answer in report.html.
-    const headline = `dev: ${capacity} req/s per node at p90 <= 100 ms, $${usd} per million inferences`;
+    const headline = `1 x c7i.large (dev) serves ${capacity} req/s at p90 <= 100 ms for $65.15/month ($${usd} per million inferences)`;
     expect(summary.split("\n")[2]).toBe(`**Verdict: ${headline}**`);
     expect(readFileSync(path.join(out, "report.html"), "utf8")).toContain(`<p class="headline">${headline.replace("<", "&lt;")}</p>`);
     expect(summary).toContain(`**dev**: capacity ${capacity} req/s at p90 <= 100 ms, at most 1% errors`);
     expect(summary).toContain("Cost: this machine priced as c7i.large ($0.08925/h on-demand, us-east-1).");
     expect(result.labels).toMatchObject({ stack: "dev", where: "local", servers: "1", instanceType: "c7i.large", slo: "p90<=100ms errors<=1%" });
+  });
+
+  it.each([
+    ["too slow", 'setTimeout(() => s.end(\'{"detail":"x"}\'), 150)', /misses its SLO \(p90 <= 100 ms, at most 1% errors\): p90 was \d+\.\d ms, over 100 ms\.$/],
+    // Ready, but every prediction is a 503.
+    [
+      "over its error budget",
+      "s.writeHead(q.url.startsWith('/predictions/') ? 503 : 200).end('{\"error\":\"busy\"}')",
+      /errors were 100\.00% of \d+ requests \(\d+ http_503\), over the 1\.00% budget\.$/,
+    ],
+    ["answering with a body that is not the route's answer", "s.end('<html>')", /\(\d+ bad_body\)/],
+  ])("exits 1 when the load test misses the stack's SLO (%s), with the reason in the last line", { timeout: 30_000 }, async (_, answer, reason) => {
+    const launch = (env: Record<string, string>): ServerLaunch => ({
+      ...standIn(env),
+      args: [
+        "-e",
+        `require("node:http").createServer((q, s) => ${answer}).listen(Number(process.env.PORT), process.env.HOST); ` +
+          `process.on("SIGTERM", () => process.exit(0));`,
+      ],
+    });
+    vi.stubEnv("FLEET_LOAD_TEST_WARMUP", "0s");
+    const lines: string[] = [];
+    expect(await localMain({ stack: "dev", out: path.join(work, "out") }, { launch, log: (line) => lines.push(line) })).toBe(1);
+    expect(lines.at(-1)).toMatch(/^\nFAILED: \[dev\] misses its SLO/);
+    expect(lines.at(-1)).toMatch(reason);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 // `fleet local` wiring: stack configs, Ctrl-C, one stack or a comparison of several, results written and printed.
 import path from "node:path";
 import { defaultStacksDir, loadStackConfig, type FleetConfig } from "@inference-fleet/fleet-config";
-import { sloLabel, sloOfConfig } from "@inference-fleet/load-test";
+import { sloLabel, sloMiss, sloOfConfig } from "@inference-fleet/load-test";
 import { UsageError } from "../command.js";
 import { priceLabelsFrom } from "../commands/price-options.js";
 import { capacitySettings } from "./capacity-run.js";
@@ -55,10 +55,22 @@ export interface LocalMainDependencies {
  */
 function withReportLabels(run: LocalRun, config: FleetConfig, pricing: Record<string, string>): LocalRun {
   const labels = { ...run.result.labels, servers: "1", slo: sloLabel(sloOfConfig(config)), ...pricing };
-  return { ...run, result: { ...run.result, labels } };
+  // Marked in results.json too, so no report made from it later gives a verdict.
+  return { ...run, result: { ...run.result, labels, ...(run.interrupted ? { interrupted: true } : {}) } };
 }
 
-/** Runs `fleet local`; returns the exit code: 0, or 130 when Ctrl-C stopped it (partial results are still written). */
+/**
+ * Why a finished run fails the command: a failure of its own (e.g. a GPU stack served by CPU), or a load test that
+ * missed the stack's SLO or error budget (as k6 fails on its thresholds). A capacity search is judged by its own
+ * steps, and an interrupted run gives no verdict.
+ */
+function failureOf(run: LocalRun, config: FleetConfig): string | undefined {
+  if (run.failure) return run.failure;
+  if (run.interrupted || run.result.capacity) return undefined;
+  return sloMiss(run.result, sloOfConfig(config)) ?? (run.sloBreachReported ? "k6 reported a failed threshold (exit code 99)." : undefined);
+}
+
+/** Runs `fleet local`; returns the exit code: 0, 1 when a run missed its SLO or failed, or 130 when Ctrl-C stopped it (partial results are still written). */
 export async function localMain(options: LocalCommandOptions, deps: LocalMainDependencies = {}): Promise<number> {
   const stacks = stacksToRun(options);
   const generator = (options.generator ?? "auto") as GeneratorChoice;
@@ -81,14 +93,14 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   const log = deps.log ?? ((line: string) => console.log(line));
 
   const abort = watchCtrlC("\nCtrl-C: stopping the load test and the servers; results so far will be written.", log, deps.interrupt);
-  const runs: { run: LocalRun; slo: FleetConfig["loadTest"]["slo"] }[] = [];
+  const runs: { run: LocalRun; slo: FleetConfig["loadTest"]["slo"]; config: FleetConfig }[] = [];
   try {
     for (const [index, config] of configs.entries()) {
       if (abort.signal.aborted) break;
       try {
         const capacity = capacities[index];
         const run = await runLocalStack(config, { repoRoot, generator, signal: abort.signal, log, launch: deps.launch, ...(capacity ? { capacity } : {}) });
-        runs.push({ run: withReportLabels(run, config, pricing), slo: config.loadTest.slo });
+        runs.push({ run: withReportLabels(run, config, pricing), slo: config.loadTest.slo, config });
       } catch (error) {
         // Ctrl-C during model generation or server start-up: nothing measured for this stack.
         if (!abort.signal.aborted) throw error;
@@ -110,7 +122,10 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
     (priced ? ` ${priced}` : "");
   const summary = writeLocalResults(dir, runs, title);
   log(`\n${summary}\nWritten: ${path.relative(process.cwd(), dir) || dir}/ (results${stacks.length === 1 ? "" : "-<stack>"}.json, summary.md, report.html)`);
-  const failures = runs.flatMap(({ run }) => (run.failure ? [`[${run.stack}] ${run.failure}`] : []));
+  const failures = runs.flatMap(({ run, config }) => {
+    const failure = failureOf(run, config);
+    return failure ? [`[${run.stack}] ${failure}`] : [];
+  });
   for (const failure of failures) log(`\nFAILED: ${failure}`);
   return abort.signal.aborted ? 130 : failures.length > 0 ? 1 : 0;
 }

@@ -15,8 +15,10 @@ function verdict(run: LocalRun, slo: Slo): string {
   const errorRate = result.requests > 0 ? totalErrors(result.errors) / result.requests : 1;
   const met = !run.sloBreachReported && figuresMeetSlo({ throughput: result.throughput, latencyMs: result.latencyMs, errorRate }, slo);
   const note = (run.interrupted ? " (interrupted by Ctrl-C: partial results)" : "") + (run.failure ? ` (FAILED: ${run.failure})` : "");
+  // Partial figures judge nothing: an interrupted run neither meets nor misses its SLO.
+  const outcome = run.interrupted ? "no verdict on" : met && !run.failure ? "meets" : "misses";
   return (
-    `- ${run.stack}: ${met && !run.failure ? "meets" : "misses"} the SLO (${describeSlo(slo)}): ${result.latencyMs[slo.percentile].toFixed(1)} ms at ` +
+    `- ${run.stack}: ${outcome} the SLO (${describeSlo(slo)}): ${result.latencyMs[slo.percentile].toFixed(1)} ms at ` +
     `${result.throughput.toFixed(1)} req/s, ${(errorRate * 100).toFixed(2)}% errors${note}`
   );
 }

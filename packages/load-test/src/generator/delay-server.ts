@@ -1,11 +1,13 @@
 // A plain node:http server with a known behaviour, for the generator's tests and the bench:
-// answers every request after `delayMs`, or with 503, or by dropping the connection. GET
-// /v2/models/{m} answers at once with model metadata, as the model server does, and is not counted
-// as load.
+// answers every request after `delayMs`, or with 503, or by dropping the connection, or with one of
+// the broken answers a generator must not count as a success (see bad-answers.ts). GET
+// /v2/models/{m} answers at once with model metadata, as the model server does, and /metrics with
+// 404 (it has none); neither is counted as load.
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { LatencyHistogram } from "../histogram.js";
+import { BAD_ANSWERS, writeBadAnswer, type BadAnswer } from "./bad-answers.js";
 
 export interface DelayServerOptions {
   delayMs?: number;
@@ -17,7 +19,7 @@ export interface DelayServerOptions {
   /** Models this server holds: GET /v2/models/{m} answers 404 for any other (default: every model). */
   models?: readonly string[];
 }
-export type DelayServerBehaviour = "ok" | "503" | "drop";
+export type DelayServerBehaviour = "ok" | "503" | "drop" | BadAnswer;
 
 export interface DelayServer {
   url: string;
@@ -45,12 +47,17 @@ export async function startDelayServer(options: DelayServerOptions = {}): Promis
       answerMetadata(decodeURIComponent(metadataOf), options, response);
       return;
     }
+    if (request.method === "GET" && request.url === "/metrics") {
+      response.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "This test server has no metrics." }));
+      return;
+    }
     const behaviour = behaviourOf(count++);
     const arrived = performance.now();
     const answer = () => {
       served.record(performance.now() - arrived);
       if (behaviour === "drop") request.socket.destroy();
       else if (behaviour === "503") response.writeHead(503, HEADERS).end(BODY);
+      else if ((BAD_ANSWERS as readonly string[]).includes(behaviour)) writeBadAnswer(behaviour as BadAnswer, request.socket);
       else response.writeHead(200, HEADERS).end(BODY);
     };
     if (delayMs > 0) setTimeout(answer, delayMs);

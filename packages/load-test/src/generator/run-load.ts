@@ -4,13 +4,19 @@
 // ones were answered, and latency is measured from when a request was due, not when it went
 // out, so a slow server cannot hide its queueing (no coordinated omission). The warm-up is load
 // like the rest, but what finishes during it counts nowhere (see ResultRecorder).
+// It never flatters: a request succeeds only when its status is 2xx and its body arrives whole and
+// parses as the route's answer (see ../answer.ts); latency percentiles are of successes; a server
+// that refuses connections is backed off from (see ConnectBackoff), not hammered.
 import { performance } from "node:perf_hooks";
 import { Pool, type Dispatcher } from "undici";
 import { createPicker, type ModelDistribution, type ModelRouting } from "../choice.js";
-import { ResultRecorder, type FailureKind } from "../recorder.js";
+import { ResultRecorder } from "../recorder.js";
 import { buildRequest, type RequestMethod, type RequestTexts } from "../request.js";
 import type { LoadMode, LoadTestResult, ServerInfo } from "../results.js";
+import { requestAnswer } from "./answer-handler.js";
+import { ConnectBackoff } from "./backoff.js";
 import { probeServers } from "./probe-servers.js";
+import { scrapeServerTotals, serverTimesBetween } from "./server-times.js";
 
 export interface RunLoadOptions {
   /** Base URLs of the model servers, e.g. http://127.0.0.1:8080. */
@@ -43,6 +49,8 @@ export interface RunLoadOptions {
   progressIntervalMs?: number;
   /** What each server runs on, when the caller already asked (a capacity search asks once for all its steps). */
   servers?: ServerInfo[];
+  /** Scrape each server's /metrics before and after for its queue vs inference time (default true). */
+  serverMetrics?: boolean;
 }
 
 export interface LoadProgress {
@@ -54,12 +62,6 @@ export interface LoadProgress {
   errors: number;
   /** Still in the warm-up: the other fields stay at 0 until it ends. */
   warmingUp: boolean;
-}
-
-const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
-
-function failureKind(error: unknown): FailureKind {
-  return TIMEOUT_CODES.has((error as { code?: string }).code ?? "") ? "timeout" : "connection";
 }
 
 function validate(options: RunLoadOptions): void {
@@ -109,7 +111,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
       }),
   );
   // Request options are built once per (server, model): nothing is allocated for them per request.
-  const requestOptions: Dispatcher.RequestOptions[][] = options.targets.map((target) =>
+  const requestOptions: Dispatcher.DispatchOptions[][] = options.targets.map((target) =>
     options.models.map((model) => {
       const request = buildRequest(target, model, options.texts ? "POST" : options.method, options.texts);
       const url = new URL(request.url);
@@ -128,7 +130,13 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
 
   const epochOffset = performance.timeOrigin;
   const startPerf = performance.now();
-  const recorder = new ResultRecorder(epochOffset + startPerf, warmupSeconds);
+  const recorder = new ResultRecorder(epochOffset + startPerf, warmupSeconds, { targets: pools.length, models: options.models.length });
+  const backoffs = pools.map(() => new ConnectBackoff());
+  // The servers' own counters are read when the measured window starts and when it ends.
+  let totalsBefore: ReturnType<typeof scrapeServerTotals> | undefined;
+  const scrapeTimer =
+    options.serverMetrics === false ? undefined : setTimeout(() => (totalsBefore = scrapeServerTotals(options.targets)), warmupSeconds * 1000);
+
   const warmupEndPerf = startPerf + warmupSeconds * 1000;
   let issued = 0;
   let inFlight = 0;
@@ -149,32 +157,46 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
   const canSend = () => recorder.requests + inFlight < maxRequests;
   const capReached = () => recorder.requests >= maxRequests || (!canSend() && performance.now() >= warmupEndPerf);
 
-  /** Sends request number `index`; its latency counts from `dueAt` (performance.now() time). */
-  const send = (index: number, dueAt: number): Promise<void> => {
-    const choice = pick(index, Math.random);
+  /** Sends request `choice`; its latency counts from `dueAt` (performance.now() time). */
+  const send = (choice: { target: number; model: number }, dueAt: number): Promise<void> => {
+    const { target, model } = choice;
     inFlight += 1;
-    return pools[choice.target]!.request(requestOptions[choice.target]![choice.model]!).then(
-      async ({ statusCode, body }) => {
-        await body.dump();
-        const now = performance.now();
-        if (!aborted) recorder.recordResponse(now - dueAt, statusCode, epochOffset + now);
-        finishOne();
-      },
-      (error: unknown) => {
-        if (!aborted) recorder.recordFailure(failureKind(error), epochOffset + performance.now());
-        finishOne();
-      },
-    );
+    return requestAnswer(pools[target]!, requestOptions[target]![model]!).then((kind) => {
+      const now = performance.now();
+      if (kind === "connection") backoffs[target]!.failed(now);
+      else backoffs[target]!.succeeded();
+      if (!aborted) {
+        if (kind === null) recorder.recordSuccess(now - dueAt, epochOffset + now, target, model);
+        else recorder.recordError(kind, epochOffset + now, target, model);
+      }
+      finishOne();
+    });
   };
 
   // The deadline is also checked in the loops: a late timer on a busy machine must not add requests.
   const endPerf = startPerf + durationMs;
+  // A worker whose server is being backed off from waits (at most until the deadline), then picks again.
   const closedLoopWorker = async () => {
     while (sending && canSend()) {
       const now = performance.now();
       if (now >= endPerf) break;
-      await send(issued++, now);
+      const choice = pick(issued, Math.random);
+      const wait = backoffs[choice.target]!.waitMs(now);
+      if (wait > 0) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, endPerf - now)));
+        continue;
+      }
+      issued += 1;
+      await send(choice, now);
     }
+  };
+
+  // A request due while its server is backed off from fails at once as a connection error: the
+  // offered load still counts, but no connection is attempted.
+  const sendOrRefuse = (due: number) => {
+    const choice = pick(issued++, Math.random);
+    if (backoffs[choice.target]!.waitMs(performance.now()) === 0) return void send(choice, due);
+    if (!aborted) recorder.recordError("connection", epochOffset + performance.now(), choice.target, choice.model);
   };
 
   const openLoop = async () => {
@@ -184,7 +206,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
       let due = startPerf + issued * intervalMs;
       if (due >= endPerf) break;
       while (due <= now && due < endPerf && sending && canSend()) {
-        void send(issued++, due);
+        sendOrRefuse(due);
         due = startPerf + issued * intervalMs;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
@@ -217,7 +239,10 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
     options.signal?.removeEventListener("abort", onAbort);
     await Promise.all(pools.map((pool) => pool.destroy().catch(() => {})));
   }
-  return recorder.finish(
+  const endMs = epochOffset + performance.now();
+  clearTimeout(scrapeTimer);
+  const serverTimes = totalsBefore && !aborted ? serverTimesBetween(options.targets, await totalsBefore, await scrapeServerTotals(options.targets)) : [];
+  const result = recorder.finish(
     {
       generator: "local",
       mode: options.mode,
@@ -225,9 +250,11 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
       models: options.models,
       labels: { generator: "local", ...options.labels },
       servers,
+      ...(serverTimes.length > 0 ? { serverTimes } : {}),
     },
-    epochOffset + performance.now(),
+    endMs,
   );
+  return aborted ? { ...result, interrupted: true } : result;
 }
 
 function reportProgress(

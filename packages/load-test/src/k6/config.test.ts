@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HISTOGRAM_BUCKETS } from "../histogram.js";
 import { k6ConfigFromEnv, parseLabels } from "./config.js";
-import { errorMetric, LATENCY_SUM_METRIC, latencyBucketMetric, REQUESTS_METRIC, SLO_FAILED_METRIC, SLO_LATENCY_METRIC } from "./metrics.js";
+import { errorMetric, K6_ERROR_KINDS, LATENCY_SUM_METRIC, latencyBucketMetric, REQUESTS_METRIC, SLO_FAILED_METRIC, SLO_LATENCY_METRIC } from "./metrics.js";
 
 const base = { TARGETS: "http://s0:8080, http://s1:8080", MODELS: "model0,model1" };
 
@@ -149,7 +149,7 @@ describe("k6ConfigFromEnv: the capacity staircase", () => {
     // The staircase breaks the SLO on purpose: no whole-run SLO threshold.
     expect(thresholds[SLO_LATENCY_METRIC]).toBeUndefined();
     expect(thresholds[SLO_FAILED_METRIC]).toBeUndefined();
-    expect(Object.keys(thresholds)).toHaveLength(4 * (HISTOGRAM_BUCKETS + 2 + 12 + 2));
+    expect(Object.keys(thresholds)).toHaveLength(4 * (HISTOGRAM_BUCKETS + 2 + K6_ERROR_KINDS.length + 2));
   });
 
   it("stops a pod on a clear breach 3 s into a step's window, and after a step that ended over the SLO", () => {

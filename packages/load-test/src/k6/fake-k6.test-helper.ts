@@ -11,8 +11,10 @@ export interface FakeResponse {
   status: number;
   durationMs: number;
   errorCode?: number;
-  /** The response body; the script sees it only where k6 would keep it (responseType "text" or bodies not discarded). */
+  /** The response body (default: the route's JSON answer); the script sees it only where k6 would keep it (responseType "text" or bodies not discarded). */
   body?: string;
+  /** Response headers as k6 gives them (canonical names, e.g. Content-Length). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadedScript {
@@ -52,7 +54,14 @@ function send(method, url, params) {
   state.counters.set("http_reqs", (state.counters.get("http_reqs") ?? 0) + 1);
   const r = state.respond(url);
   const keep = (params && params.responseType === "text") || !state.discardBodies;
-  return { status: r.status, error_code: r.errorCode ?? 0, timings: { duration: r.durationMs }, body: keep ? (r.body ?? "") : null };
+  const body = keep ? (r.body ?? '{"detail":"fake answer"}') : null;
+  return { status: r.status, error_code: r.errorCode ?? 0, timings: { duration: r.durationMs }, body, headers: r.headers ?? {} };
+}
+// k6's check(): every named check is evaluated and counted in the checks rate.
+export function check(value, checks) {
+  let all = true;
+  for (const [name, fn] of Object.entries(checks)) { const ok = !!fn(value); sample("checks", ok ? 1 : 0, { check: name }); all = all && ok; }
+  return all;
 }
 export const http = {
   request(method, url, body, params) { state.iteration++; return send(method, url, params); },
@@ -82,7 +91,8 @@ export async function loadBundledScript(bundle: string, env: Record<string, stri
   const rewritten = bundle
     .replace(/import (\w+) from "k6\/execution";/, `import { exec as $1 } from "${fakeUrl}";`)
     .replace(/import (\w+) from "k6\/http";/, `import { http as $1 } from "${fakeUrl}";`)
-    .replace(/from "k6\/metrics";/, `from "${fakeUrl}";`);
+    .replace(/from "k6\/metrics";/, `from "${fakeUrl}";`)
+    .replace(/from "k6";/, `from "${fakeUrl}";`);
   const script = join(dir, `k6-script-${stamp}.mjs`);
   await writeFile(script, rewritten);
   const module = (await import(pathToFileURL(script).href)) as Pick<LoadedScript, "options">;

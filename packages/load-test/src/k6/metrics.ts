@@ -1,5 +1,6 @@
 // Names of the custom metrics the k6 script defines. handleSummary reads them back by these
 // names, so both sides share this one list.
+import { ANSWER_ERROR_KINDS, answerError } from "../answer.js";
 import { HISTOGRAM_BUCKETS } from "../histogram.js";
 import { errorKind } from "../request.js";
 
@@ -17,6 +18,7 @@ export const K6_ERROR_KINDS = [
   "http_other",
   "timeout",
   "connection",
+  ...ANSWER_ERROR_KINDS,
 ] as const;
 export type K6ErrorKind = (typeof K6_ERROR_KINDS)[number];
 
@@ -47,6 +49,37 @@ export function k6ErrorKind(status: number, errorCode: number): K6ErrorKind | nu
   const kind = errorKind(status, errorCode === K6_TIMEOUT_ERROR_CODE);
   if (kind === null) return null;
   return (K6_ERROR_KINDS as readonly string[]).includes(kind) ? (kind as K6ErrorKind) : "http_other";
+}
+
+/** What the script reads of a k6 response to judge it. */
+export interface K6Response {
+  status: number;
+  error_code: number;
+  body: string | null | ArrayBuffer;
+  headers: Record<string, string>;
+}
+
+/** Bytes of a string in UTF-8 (k6 has no Buffer), to compare with Content-Length. */
+function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code < 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** The counter a k6 response counts in, body included: a 2xx succeeds only with the whole JSON answer (see answer.ts). */
+export function k6ResponseErrorKind(response: K6Response): K6ErrorKind | null {
+  const kind = k6ErrorKind(response.status, response.error_code);
+  if (kind !== null) return kind;
+  const body = typeof response.body === "string" ? response.body : "";
+  return answerError(body, utf8Bytes(body), response.headers["Content-Length"] ?? response.headers["content-length"]);
 }
 
 /** Every custom metric name the script defines. */

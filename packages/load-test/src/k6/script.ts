@@ -1,9 +1,11 @@
 // The k6 script infra runs in-cluster (bundled into one file by bundleK6Script()). Thin on
 // purpose: configuration, request choice, bucketing and the summary are pure functions tested
 // with vitest; this file only wires them to k6.
+import { check } from "k6";
 import exec from "k6/execution";
 import http from "k6/http";
 import { Counter, Rate, Trend } from "k6/metrics";
+import { isAnswerError } from "../answer.js";
 import { createPicker } from "../choice.js";
 import { bucketIndex, HISTOGRAM_BUCKETS } from "../histogram.js";
 import { buildRequest } from "../request.js";
@@ -12,7 +14,7 @@ import { k6ConfigFromEnv } from "./config.js";
 import {
   errorMetric,
   K6_ERROR_KINDS,
-  k6ErrorKind,
+  k6ResponseErrorKind,
   LATENCY_SUM_METRIC,
   latencyBucketMetric,
   REQUESTS_METRIC,
@@ -71,22 +73,25 @@ export function setup(): K6SetupData {
 export default function (data?: K6SetupData): void {
   const choice = pick(exec.scenario.iterationInTest, Math.random);
   const request = requests[choice.target]![choice.model]!;
+  // The body is kept (the options discard bodies elsewhere): a 2xx counts only when it is the whole JSON answer.
   const response = http.request(request.method, request.url, request.body ?? null, {
     headers: request.headers,
     timeout: config.timeout,
     tags: { name: "predictions" },
+    responseType: "text",
   });
   if (warmingUp(data)) return;
   // Tagged samples count in the metric and in the step's submetric alike; other modes skip the scenario lookup per request.
   const tags = config.staircase ? stepOf.get(exec.scenario.name)?.tags : undefined;
   measuredRequests.add(1, tags);
-  if (response.status !== 0) {
+  const kind = k6ResponseErrorKind(response);
+  check(response, { "status is 2xx": (r) => r.status >= 200 && r.status < 300, "body is the whole answer": () => !isAnswerError(kind) });
+  // Latencies of successes only; errors are counted by kind beside them.
+  if (kind === null) {
     latencyBuckets[bucketIndex(response.timings.duration)]!.add(1, tags);
     latencySumUs.add(Math.round(response.timings.duration * 1000), tags);
     sloLatency.add(response.timings.duration, tags);
-  }
-  const kind = k6ErrorKind(response.status, response.error_code);
-  if (kind) errorCounters[kind]!.add(1, tags);
+  } else errorCounters[kind]!.add(1, tags);
   sloFailed.add(kind !== null, tags);
 }
 

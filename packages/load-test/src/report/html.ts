@@ -4,7 +4,8 @@ import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote } from "./pricing.js";
 import { seriesRows, summarizeRun, type RunSummary } from "./runs.js";
 import { describeSlo, describeSloInFull } from "./slo.js";
-import { barChart, chartFigure, escapeHtml, lineChart, PALETTE, PERCENTILE_STYLE, type Guide, type LineSeries } from "./svg.js";
+import { breakdownHtml, stackedTable } from "./html-breakdown.js";
+import { barChart, chartFigure, escapeHtml, lineChart, OTHER_COLOR, PALETTE, PERCENTILE_STYLE, WINNER_COLOR, type Guide, type LineSeries } from "./svg.js";
 import { buildVerdict, shortNames } from "./verdict.js";
 
 const STYLE = `
@@ -17,6 +18,10 @@ h1 { font-size: 24px; margin: 0 0 12px; overflow-wrap: anywhere; } h2 { font-siz
 .verdict .label { text-transform: uppercase; letter-spacing: .06em; font-size: 12px; color: #047857; font-weight: 700; }
 .verdict .headline { font-size: 20px; font-weight: 650; margin: 4px 0 8px; overflow-wrap: anywhere; }
 .verdict ul { margin: 0; padding-left: 20px; } .verdict .note { color: #334155; }
+.verdict.none { background: #fffbeb; border-color: #fcd34d; } .verdict.none .label { color: #b45309; }
+.incomplete { background: #fffbeb; border: 1px solid #fcd34d; border-radius: 6px; padding: 6px 10px; margin: 0 0 10px; font-weight: 600; }
+.finding { margin: 0 0 8px; } h4 { font-size: 13px; margin: 14px 0 6px; }
+table.breakdown th { white-space: normal; vertical-align: bottom; } table.breakdown th:first-child, table.breakdown td:first-child { min-width: 8em; }
 .stacks { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 560px), 1fr)); gap: 16px; }
 .stack { display: grid; gap: 12px; align-content: start; }
 .stack:only-child { grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); }
@@ -34,6 +39,15 @@ h1 { font-size: 24px; margin: 0 0 12px; overflow-wrap: anywhere; } h2 { font-siz
 .bar-label { font-size: 13px; overflow-wrap: anywhere; } .bar-track { display: flex; align-items: center; gap: 8px; }
 .bar { display: inline-block; height: 16px; min-width: 2px; border-radius: 3px; } .bar-value { color: var(--muted); font-size: 12px; white-space: nowrap; }
 .table-scroll { overflow-x: auto; }
+/* On a narrow page each row of a stacked table becomes a block of labelled lines: nothing scrolls sideways. */
+@media (max-width: 1000px) {
+  body { padding: 16px; }
+  table.stacked, table.stacked tbody, table.stacked tr, table.stacked td { display: block; width: 100%; }
+  table.stacked thead { display: none; } table.stacked tr { border-bottom: 2px solid var(--line); padding: 4px 0; }
+  table.stacked td { text-align: right; white-space: normal; border: 0; padding: 2px 10px; min-width: 0; overflow-wrap: anywhere; }
+  table.stacked td::before { content: attr(data-label); float: left; color: var(--muted); margin-right: 12px; text-align: left; }
+  table.stacked td:first-child { font-weight: 600; text-align: left; } table.stacked td:first-child::before { content: none; }
+}
 table { border-collapse: collapse; width: 100%; background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; white-space: normal; min-width: 12em; } th { background: #f1f5f9; font-weight: 600; }
@@ -51,7 +65,7 @@ function runNote(run: RunSummary): string {
   const r = run.result;
   const warmup = r.warmupSeconds > 0 ? ` (after a ${formatNumber(r.warmupSeconds)} s warm-up, left out)` : "";
   const servers = `${run.servers} node(s)${run.instanceType ? ` of ${run.instanceType}` : ""}`;
-  const what = run.capacity ? `capacity search, ${run.capacity.curve.length} steps; the figures below the curve are the step at the capacity` : r.mode;
+  const what = run.capacity ? `capacity search, ${run.capacity.curve.length} steps; the figures above are those of the step at the capacity` : r.mode;
   return `${what} · ${r.generator} · ${r.requests.toLocaleString("en-US")} requests in ${formatNumber(r.durationSeconds)} s${warmup} · ${servers}`;
 }
 
@@ -72,8 +86,11 @@ function card(run: RunSummary, index: number, name: string): string {
     runNote(run),
     `Execution provider: ${describeExecutionProviders(r)}. Model precision: ${describePrecisions(r)}.`,
   ];
+  const incomplete = run.interrupted
+    ? `<p class="incomplete">Interrupted after ${formatNumber(r.durationSeconds)} s of measurement: partial results, no verdict.</p>`
+    : "";
   return (
-    `<div class="card"><h3><span class="dot" style="background:${color(index)}"></span><span>${escapeHtml(name)}</span></h3>` +
+    `<div class="card"><h3><span class="dot" style="background:${color(index)}"></span><span>${escapeHtml(name)}</span></h3>${incomplete}` +
     `${name !== run.name ? `<div class="note">${escapeHtml(run.name)}</div>` : ""}<div class="kpis">${kpis.join("")}</div>` +
     notes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("") +
     `</div>`
@@ -90,8 +107,23 @@ function percentileLines(points: Array<{ x: number; p50: number; p90: number; p9
   }));
 }
 
+/** One x and y scale for every stack's curve, so side-by-side curves compare at a glance. */
+interface SharedAxes {
+  xMax: number;
+  yExtent: number[];
+}
+
+function sharedCurveAxes(runs: readonly RunSummary[]): SharedAxes {
+  const xs = runs.map((run) => (run.capacity ? Math.max(0, ...run.capacity.curve.map((p) => p.offeredRate)) : run.result.throughput * 1.25));
+  const ys = runs.flatMap((run) =>
+    run.capacity ? run.capacity.curve.flatMap((p) => [p.p50, p.p90, p.p99]) : [run.result.latencyMs.p50, run.result.latencyMs.p99],
+  );
+  const positive = ys.filter((y) => y > 0 && Number.isFinite(y));
+  return { xMax: Math.max(1, ...xs), yExtent: positive.length > 0 ? [Math.min(...positive), Math.max(...positive)] : [] };
+}
+
 /** The latency-throughput curve of a capacity search, with the SLO line and the capacity marked; one point for other runs. */
-function curve(run: RunSummary, name: string): string {
+function curve(run: RunSummary, name: string, axes: SharedAxes): string {
   const slo = run.slo;
   const guides: Guide[] = slo ? [{ axis: "y", value: slo.latencyMs, label: `SLO ${describeSlo(slo)}`, kind: "slo" }] : [];
   if (!run.capacity) {
@@ -102,7 +134,7 @@ function curve(run: RunSummary, name: string): string {
       yUnit: "ms (log)",
       logY: true,
       lines: percentileLines([{ x: run.result.throughput, p50: l.p50, p90: l.p90, p99: l.p99 }], [false]),
-      xMax: run.result.throughput * 1.25,
+      ...axes,
       guides,
     });
     const search = `fleet local --stack ${run.result.labels.stack ?? "NAME"} --capacity`;
@@ -127,17 +159,16 @@ function curve(run: RunSummary, name: string): string {
       points.map((p) => ({ x: p.offeredRate, p50: p.p50, p90: p.p90, p99: p.p99 })),
       points.map((p) => !p.holds),
     ),
+    ...axes,
     guides,
   });
   const rows = points.map((p) => {
     const cells = [formatNumber(p.offeredRate), formatNumber(p.achievedRate), formatMs(p.p50), formatMs(p.p90), formatMs(p.p99), String(p.errors)];
-    cells.push(p.holds ? "holds" : `breaks: ${p.reasons.join("; ")}`);
-    return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
+    return [...cells, p.holds ? "holds" : `breaks: ${p.reasons.join("; ")}`];
   });
-  const head = ["offered req/s", "achieved req/s", "p50", "p90", "p99", "errors", "SLO"].map((h) => `<th>${h}</th>`).join("");
   const steps =
     `<details><summary>${points.length} steps (filled markers hold the SLO, open ones break it)</summary>` +
-    `<div class="table-scroll"><table><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody></table></div></details>`;
+    `<div class="table-scroll">${stackedTable(["offered req/s", "achieved req/s", "p50", "p90", "p99", "errors", "SLO"], rows)}</div></details>`;
   return chartFigure(`Latency against offered load: ${name}`, chart + steps, "curve");
 }
 
@@ -146,15 +177,17 @@ function costSection(runs: RunSummary[], names: string[]): string {
   const why = runs.flatMap((run, i) => (run.costAbsent ? [`${names[i]}: no cost, ${run.costAbsent}.`] : []));
   const sources = runs.flatMap((run, i) => (run.price ? [`${names[i]}: ${run.price.description}.`] : []));
   const notes = [...sources, ...why, ...(priced ? [`USD per million inferences = price per hour x nodes / (req/s x 3600) x 10^6. ${priceNote()}`] : [])];
+  // Colour by meaning: the cheapest run that gives a verdict is green, the others grey.
+  const cheapest = Math.min(...runs.filter((run) => !run.interrupted && run.meetsSlo !== false).map((run) => run.usdPerMillion ?? Infinity));
   const bars = priced
     ? chartFigure(
-        "USD per million inferences at the capacity (or the measured throughput), lower is better",
+        "USD per million inferences at the capacity (or the measured throughput), lower is better; the cheapest in green",
         barChart(
           runs.map((run, i) => ({
             label: names[i]!,
             value: run.usdPerMillion ?? Number.NaN,
             text: run.usdPerMillion === undefined ? "no cost" : formatUsd(run.usdPerMillion),
-            color: color(i),
+            color: run.usdPerMillion === cheapest ? WINNER_COLOR : OTHER_COLOR,
           })),
         ),
       )
@@ -181,8 +214,16 @@ ${chartFigure(
 }
 
 function timeCharts(runs: RunSummary[], names: string[]): string {
+  // A capacity search keeps the seconds of its step at the capacity only: say so where it shows.
+  const searches = runs.filter((run) => run.capacity).length;
+  const throughputTitle =
+    "Throughput over time" +
+    (searches === 0 ? "" : searches === runs.length ? " (the step at the capacity only)" : " (a capacity search shows its step at the capacity only)");
+  const latencies = runs.flatMap((run) => seriesRows(run.result).flatMap((p) => (p.p50 === undefined ? [] : [p.p50, p.p99!])));
+  const yExtent = latencies.length > 0 ? [Math.min(...latencies), Math.max(...latencies)] : [];
+  const xMax = Math.max(1, ...runs.flatMap((run) => seriesRows(run.result).map((p) => p.t)));
   const throughput = lineChart({
-    title: "Throughput over time",
+    title: throughputTitle,
     yUnit: "req/s",
     xUnit: "seconds",
     lines: runs.map((run, i) => ({ name: names[i]!, color: color(i), points: seriesRows(run.result).map((p) => [p.t, p.throughput] as [number, number]) })),
@@ -198,17 +239,18 @@ function timeCharts(runs: RunSummary[], names: string[]): string {
       xUnit: "seconds",
       logY: true,
       lines: percentileLines(rows.map((p) => ({ x: p.t, p50: p.p50!, p90: p.p90!, p99: p.p99! }))),
+      xMax,
+      yExtent,
       guides: slo ? [{ axis: "y", value: slo.latencyMs, label: `SLO ${describeSlo(slo)}`, kind: "slo" }] : [],
       empty: "no per-second latencies (k6 summaries carry totals only)",
     });
     return chartFigure(title, chart);
   });
-  return `<h2>Over time</h2><div class="charts">${chartFigure("Throughput over time", throughput)}${latency.join("")}</div>`;
+  return `<h2>Over time</h2><div class="charts">${chartFigure(throughputTitle, throughput)}${latency.join("")}</div>`;
 }
 
 function table(runs: RunSummary[], names: string[]): string {
   const columns = ["Run", "Execution provider", "Mode", "Requests", "Throughput", "Capacity at SLO", "p50", "p90", "p95", "p99", "max", "Errors", "USD / 1M"];
-  const head = columns.map((h) => `<th>${h}</th>`).join("");
   const rows = runs.map((run, i) => {
     const r = run.result;
     const l = r.latencyMs;
@@ -221,10 +263,10 @@ function table(runs: RunSummary[], names: string[]): string {
       `${formatNumber(r.throughput)}/s`,
     ];
     cells.push(capacity, ...[l.p50, l.p90, l.p95, l.p99, l.max].map(formatMs), formatErrors(r.errors), formatUsd(run.usdPerMillion));
-    return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
+    return cells;
   });
-  // Its own scroller: a wide table must not push the whole page sideways.
-  return `<h2>Numbers</h2><div class="table-scroll"><table><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
+  // Wide on a wide page; stacked into labelled lines on a narrow one, so it never scrolls sideways.
+  return `<h2>Numbers</h2>${stackedTable(columns, rows, "numbers")}`;
 }
 
 /**
@@ -237,11 +279,13 @@ export function renderHtml(results: readonly LoadTestResult[], title = "Load tes
   const names = shortNames(runs);
   const verdict = buildVerdict(runs);
   const verdictHtml =
-    `<section class="verdict" id="verdict"><div class="label">Verdict</div><p class="headline">${escapeHtml(verdict.headline)}</p>` +
+    `<section class="verdict${verdict.decided ? "" : " none"}" id="verdict"><div class="label">Verdict</div>` +
+    `<p class="headline">${escapeHtml(verdict.headline)}</p>` +
     (runs.length > 1 ? `<ul>${verdict.lines.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>` : "") +
     verdict.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join("") +
     `</section>`;
-  const stacks = runs.map((run, i) => `<div class="stack">${card(run, i, names[i]!)}${curve(run, names[i]!)}</div>`);
+  const axes = sharedCurveAxes(runs);
+  const stacks = runs.map((run, i) => `<div class="stack">${card(run, i, names[i]!)}${curve(run, names[i]!, axes)}</div>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
@@ -251,6 +295,7 @@ ${verdictHtml}
 <h2>Latency against load, per stack</h2><div class="stacks">${stacks.join("")}</div>
 ${costSection(runs, names)}
 ${runs.length > 1 ? comparison(runs, names) : ""}
+${breakdownHtml(runs, names)}
 ${timeCharts(runs, names)}
 ${table(runs, names)}
 </body></html>

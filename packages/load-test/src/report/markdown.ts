@@ -1,5 +1,6 @@
 import type { LoadTestResult } from "../results.js";
 import { describeExecutionProviders, describePrecisions } from "../servers.js";
+import { breakdownOf, breakdownTables, missingSplitNote } from "./breakdown.js";
 import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote } from "./pricing.js";
 import { summarizeRun, type RunSummary } from "./runs.js";
@@ -20,6 +21,23 @@ function curveTable(run: RunSummary, name: string): string[] {
     return `| ${cells.join(" | ")} |`;
   });
   return [`**${name}**: ${answer}`, "", "| offered req/s | achieved req/s | p50 | p90 | p99 | errors | SLO |", "|--:|--:|--:|--:|--:|--:|---|", ...rows, ""];
+}
+
+/** Where the time goes in each run that says: findings, then per server, per model and the servers' queue vs inference split. */
+function breakdownSection(runs: readonly RunSummary[], names: readonly string[]): string[] {
+  const lines: string[] = [];
+  runs.forEach((run, i) => {
+    const breakdown = breakdownOf(run.result);
+    if (!breakdown) return;
+    lines.push(`**${names[i]}**`, "", ...breakdown.findings.map((f) => `- ${f}`), "");
+    for (const table of breakdownTables(breakdown)) {
+      lines.push(`${table.title}:`, "", `| ${table.columns.join(" | ")} |`, `|---|${"--:|".repeat(table.columns.length - 1)}`);
+      lines.push(...table.rows.map((row) => `| ${row.join(" | ")} |`), "");
+    }
+    const missing = missingSplitNote(run.result);
+    if (missing) lines.push(`> ${missing}`, "");
+  });
+  return lines.length > 0 ? ["## Where the time goes", "", ...lines] : [];
 }
 
 /** A Markdown summary of one or more results: the verdict first, then one table row per result, then each capacity search's curve. */
@@ -49,6 +67,7 @@ export function renderMarkdown(results: readonly LoadTestResult[]): string {
   lines.push("");
   const searches = runs.flatMap((run, i) => (run.capacity ? [curveTable(run, names[i]!)] : []));
   if (searches.length > 0) lines.push("## Capacity at the SLO", "", ...searches.flat());
+  lines.push(...breakdownSection(runs, names));
   runs.forEach((run, i) => {
     const r = run.result;
     const warmup = r.warmupSeconds > 0 ? ` after a ${formatNumber(r.warmupSeconds)} s warm-up left out of the figures` : "";

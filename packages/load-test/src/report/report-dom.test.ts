@@ -3,7 +3,8 @@
 import { parseHTML } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { renderHtml } from "./html.js";
-import { capacityRun, plainRun, queueLatencies } from "./test-fixtures.js";
+import { OTHER_COLOR, PALETTE, WINNER_COLOR } from "./svg.js";
+import { capacityRun, fleetRun, plainRun, queueLatencies } from "./test-fixtures.js";
 
 // Names that a label cut at either end would turn into the same text.
 const SHARED = "2 servers x 2 models, maxBatch 4, dynamic padding, four inference workers with two ONNX Runtime threads each";
@@ -23,8 +24,12 @@ describe("the HTML report in a DOM", () => {
     expect(body[0]!.tagName).toBe("H1");
     expect(body[0]!.textContent).toBe(title);
     expect(body[1]!.id).toBe("verdict");
+    // Instance type and count first (with the stack, as both stand for the same type), then what it serves and costs a month.
     expect(body[1]!.querySelector(".headline")!.textContent).toMatch(
-      /^dev-laptop-sized-comparison-batching-on: 1,\d{3} req\/s per node at p90 <= 100 ms, \$0\.0\d+ per million inferences; \d\.\dx cheaper than dev-laptop-sized-comparison-batching-off$/,
+      new RegExp(
+        `^1 x c7i\\.large \\(${STACKS[0]}\\) serves 1,\\d{3} req/s at p90 <= 100 ms for \\$65\\.15/month \\(\\$0\\.0\\d+ per million inferences\\); ` +
+          `\\d\\.\\dx cheaper than ${STACKS[1]} \\(per million: `,
+      ),
     );
     expect(document.querySelectorAll("#verdict ~ * svg, #verdict ~ svg").length).toBeGreaterThan(0);
     expect(body[1]!.querySelectorAll("svg").length).toBe(0);
@@ -35,7 +40,7 @@ describe("the HTML report in a DOM", () => {
     expect(labels.length).toBe(3 * 3); // cost, rate per node and latency bars
     expect(new Set(labels)).toEqual(new Set([...STACKS, "g5.xlarge"]));
     // The long names stay whole in the card titles and the numbers table too.
-    expect(text(".card h3")).toEqual([...STACKS, "g5.xlarge"]);
+    expect(text(".stack .card h3")).toEqual([...STACKS, "g5.xlarge"]);
     for (const name of STACKS) expect(text(".card .note").filter((n) => n === `${name} / c7i.large / ${SHARED}`)).toHaveLength(1);
   });
 
@@ -78,5 +83,67 @@ describe("the HTML report in a DOM", () => {
       const line = figure.querySelector('polyline[data-series="p99"]')!;
       expect(line.getAttribute("stroke-dasharray")).toBe(dash("p99"));
     }
+  });
+});
+
+describe("the HTML report says where the time goes, and says it plainly", () => {
+  const fleet = fleetRun({ stack: "fleet", where: "local", slo: "p90<=100ms" });
+  const page = parseHTML(renderHtml([...results, fleet], title)).document;
+  const all = (selector: string) => [...page.querySelectorAll(selector)];
+
+  it("breaks the fleet down per server and per model, with each server's queue vs inference time and a finding for each", () => {
+    const where = all(".card.where").find((c) => c.querySelector("h3")!.textContent === "fleet")!;
+    expect([...where.querySelectorAll("h4")].map((h) => h.textContent)).toEqual([
+      "Per server",
+      "Per model",
+      "In the server (its /metrics): queue vs inference",
+    ]);
+    const [servers, models, split] = [...where.querySelectorAll("table")].map((t) =>
+      [...t.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)),
+    );
+    expect(servers!.map((row) => row[0])).toEqual(["127.0.0.1:8081", "127.0.0.1:8082"]);
+    expect(servers!.map((row) => row[2])).toEqual(["69%", "31%"]);
+    expect(servers![1]![6]).toBe("100 (10.0%)");
+    expect(models!.map((row) => row[0])).toEqual(["model0", "model1"]);
+    // From the servers' counters: 7.5 ms in the server of which a 6 ms run; 28 ms of which a 9 ms run (two requests each).
+    expect(split).toEqual([
+      ["127.0.0.1:8081", "7.5 ms", "6 ms", "1.5 ms", "1.00", "1.20"],
+      ["127.0.0.1:8082", "28 ms", "9 ms", "19 ms", "2.00", "0.45"],
+    ]);
+    const findings = [...where.querySelectorAll(".finding")].map((f) => f.textContent);
+    expect(findings[0]).toMatch(/^Unbalanced: 127\.0\.0\.1:8081 served 200 req\/s and 127\.0\.0\.1:8082 90 req\/s/);
+    expect(findings[1]).toMatch(/^CPU-bound at 127\.0\.0\.1:8081: inference is 6 ms of the 7\.5 ms/);
+    expect(findings[2]).toMatch(/^Queue-bound at 127\.0\.0\.1:8082: a request spent 28 ms in the server, of which 9 ms in a run and 19 ms waiting/);
+  });
+
+  it("labels every cell of every table with its column, so the rows read whole when stacked on a narrow page", () => {
+    for (const table of all("table.stacked")) {
+      const heads = [...table.querySelectorAll("th")].map((th) => th.textContent);
+      for (const row of table.querySelectorAll("tbody tr")) {
+        expect([...row.querySelectorAll("td")].map((td) => td.getAttribute("data-label"))).toEqual(heads);
+      }
+    }
+    expect(all("table").every((t) => t.classList.contains("stacked"))).toBe(true);
+  });
+
+  it("colours by meaning: the cheapest bar green, the others grey, and no run in red", () => {
+    const costBars = all(".bars")[0]!.querySelectorAll(".bar");
+    const colours = [...costBars].map((bar) => /background:([^;"]+)/.exec(bar.getAttribute("style")!)![1]);
+    expect(colours.filter((c) => c === WINNER_COLOR)).toHaveLength(1);
+    expect(colours.every((c) => c === WINNER_COLOR || c === OTHER_COLOR)).toBe(true);
+    expect(PALETTE.map((c) => c.toLowerCase())).not.toContain("#dc2626");
+    expect(all(".dot").map((d) => d.getAttribute("style"))).not.toContain("background:#dc2626");
+  });
+
+  it("draws every stack's curve on the same axes", () => {
+    const ticks = all('figure.curve svg[role="img"]').map((svg) => [...svg.querySelectorAll("text.tick")].map((t) => t.textContent).join(" "));
+    expect(ticks).toHaveLength(4);
+    expect(new Set(ticks).size).toBe(1);
+  });
+
+  it("says what the card's figures and the throughput chart show", () => {
+    expect(all(".stack .note").some((n) => n.textContent!.includes("the figures above are those of the step at the capacity"))).toBe(true);
+    expect(all(".note").some((n) => n.textContent!.includes("below the curve"))).toBe(false);
+    expect(all("figcaption").map((f) => f.textContent)).toContain("Throughput over time (a capacity search shows its step at the capacity only)");
   });
 });

@@ -6,7 +6,7 @@ import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { seriesRows, summarizeRun } from "./runs.js";
 import { escapeHtml } from "./svg.js";
-import { capacityRun, FIXTURE_START as START } from "./test-fixtures.js";
+import { capacityRun, FIXTURE_START as START, fleetRun, plainRun } from "./test-fixtures.js";
 
 /** Ten seconds at `rps` successful requests per second, each `ms` long. */
 function run(labels: Record<string, string>, rps: number, ms: number, servers: ServerInfo[] = []): LoadTestResult {
@@ -59,7 +59,7 @@ describe("summarizeRun", () => {
     expect(summary.capacityIsLowerBound).toBe(true);
     expect(summarizeRun(full, 0).capacityIsLowerBound).toBe(false);
     expect(renderMarkdown([cut])).toContain(
-      "**Verdict: c7g.2xlarge: at least 1,000 req/s per node at p90 <= 100 ms (no step broke it within the search's budget)",
+      "**Verdict: 1 x c7g.2xlarge serves at least 1,000 req/s at p90 <= 100 ms (no step broke it within the search's budget) for $212/month",
     );
   });
 
@@ -82,11 +82,39 @@ describe("the verdict", () => {
   const c7g = capacityRun({ stack: "c7g", instanceType: "c7g.2xlarge", servers: "1" }, { serviceRate: 2000 });
   const c7i = capacityRun({ stack: "c7i", instanceType: "c7i.2xlarge", servers: "1" }, { serviceRate: 1500 });
 
-  it("leads the Markdown and the HTML with the same answer: capacity per node, SLO, cost, and how much cheaper than the next", () => {
-    const headline = "c7g.2xlarge: 1,750 req/s per node at p90 <= 100 ms, $0.0460 per million inferences; 1.6x cheaper than c7i.2xlarge";
+  it("leads the Markdown and the HTML with the same answer: N x TYPE serve R req/s at the SLO for $X/month, and how much cheaper", () => {
+    const headline =
+      "1 x c7g.2xlarge serves 1,750 req/s at p90 <= 100 ms for $212/month ($0.0460 per million inferences); " +
+      "1.6x cheaper than c7i.2xlarge (per million: $0.0460-$0.0460 vs $0.0754-$0.0754)";
     const markdown = renderMarkdown([c7i, c7g]);
     expect(markdown.split("\n")[2]).toBe(`**Verdict: ${headline}**`);
     expect(renderHtml([c7i, c7g])).toContain(`<p class="headline">${escapeHtml(headline)}</p>`);
+  });
+
+  it("says 'within noise', not 'cheaper', when the runs' cost spreads overlap", () => {
+    // Two plain runs 10% apart whose per-second throughput swings by half: the spreads overlap.
+    const jumpy = (stack: string, base: number) => {
+      const result = plainRun({ stack, instanceType: "c7g.xlarge", slo: "p90<=100ms" }, base, [5]);
+      return { ...result, series: result.series.map((p, i) => ({ ...p, requests: Math.round(p.requests * (i % 2 ? 1.5 : 0.5)) })) };
+    };
+    const markdown = renderMarkdown([jumpy("b", 100), jumpy("a", 110)]);
+    expect(markdown.split("\n")[2]).toMatch(
+      /^\*\*Verdict: 1 x c7g\.xlarge \(a\) serves 110 req\/s .*; within noise of b \/ c7g\.xlarge \(per million: \$[\d.]+-\$[\d.]+ vs .* overlap\)\*\*$/,
+    );
+    expect(markdown).not.toContain("cheaper");
+  });
+
+  it("never gives an interrupted run a verdict, and marks it in the summary and on the page", () => {
+    const stopped = { ...plainRun({ stack: "dev", instanceType: "c7i.large", slo: "p90<=100ms" }, 50, [5]), interrupted: true, durationSeconds: 0.08 };
+    expect(renderMarkdown([stopped]).split("\n")[2]).toBe(
+      "**Verdict: No verdict: c7i.large: interrupted after 0.08 s of measurement: partial results, no verdict.**",
+    );
+    const html = renderHtml([stopped]);
+    expect(html).toContain('<section class="verdict none" id="verdict">');
+    expect(html).toContain('<p class="incomplete">Interrupted after 0.08 s of measurement: partial results, no verdict.</p>');
+    // Beside a complete run, the complete one wins whatever the figures.
+    const complete = plainRun({ stack: "dev-b", instanceType: "c7i.xlarge", slo: "p90<=100ms" }, 20, [5]);
+    expect(renderMarkdown([stopped, complete]).split("\n")[2]).toMatch(/^\*\*Verdict: 1 x c7i\.xlarge serves 20 req\/s/);
   });
 
   it("ranks unpriced local searches by rate per node and says why there is no cost", () => {
@@ -103,6 +131,32 @@ describe("the verdict", () => {
     expect(measured).toContain("holds p90 <= 100 ms), no cost**");
     expect(measured).toMatch(/> g5: not a capacity search/);
     expect(renderMarkdown([run({ stack: "g5", slo: "p90<=1ms" }, 100, 5)])).toContain("**Verdict: No run holds its SLO (p90 <= 1 ms): see each run below.**");
+  });
+});
+
+describe("where the time goes", () => {
+  it("prints per server, per model and the servers' queue vs inference split in the Markdown, with findings first", () => {
+    const markdown = renderMarkdown([fleetRun({ stack: "fleet", slo: "p90<=100ms" })]);
+    const section = markdown.slice(markdown.indexOf("## Where the time goes"));
+    expect(section).toContain("- Unbalanced: 127.0.0.1:8081 served 200 req/s and 127.0.0.1:8082 90 req/s (10.0% errors there)");
+    expect(section).toContain("- Queue-bound at 127.0.0.1:8082: a request spent 28 ms in the server, of which 9 ms in a run and 19 ms waiting");
+    expect(section).toContain("| server | req/s | share | p50 | p90 | p99 | errors |");
+    expect(section).toMatch(/\| 127\.0\.0\.1:8082 \| 90 \| 31% \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \| 100 \(10\.0%\) \|/);
+    expect(section).toMatch(/\| model1 \| 1[45]\d \| /);
+    expect(section).toContain("| 127.0.0.1:8081 | 7.5 ms | 6 ms | 1.5 ms | 1.00 | 1.20 |");
+  });
+
+  it("does not call a lightly loaded server CPU-bound", () => {
+    const light = fleetRun({ stack: "light" });
+    const serverTimes = light.serverTimes!.map((t) => ({ ...t, inferenceSeconds: t.inferenceSeconds / 10, requestSeconds: t.requestSeconds / 10 }));
+    const markdown = renderMarkdown([{ ...light, serverTimes: [serverTimes[0]!] }]);
+    expect(markdown).toContain("- Room to spare at 127.0.0.1:8081: inference is 0.6 ms of the 0.75 ms a request spent in the server, but only 0.12 s");
+    expect(markdown).not.toContain("CPU-bound");
+  });
+
+  it("says why a run has no queue vs inference split", () => {
+    const markdown = renderMarkdown([run({ stack: "k6ish" }, 10, 5)]);
+    expect(markdown).toContain("> No queue vs inference split: the servers' /metrics (model_server_* histograms) were not read during this run");
   });
 });
 

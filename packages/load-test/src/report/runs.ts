@@ -37,7 +37,18 @@ export interface RunSummary {
   usdPerHour: number | undefined;
   /** USD per million successful inferences at `rate`. */
   usdPerMillion: number | undefined;
+  /** USD per 730-hour month for the run's nodes. */
+  usdPerMonth: number | undefined;
+  /** The spread of `usdPerMillion` over the run's seconds (10th to 90th percentile of per-second throughput); undefined with under 3 whole seconds. */
+  usdPerMillionSpread: [number, number] | undefined;
+  /** Stopped before its planned end: partial figures, no verdict. */
+  interrupted: boolean;
 }
+
+/** Hours in a month, as AWS prices monthly. */
+export const HOURS_PER_MONTH = 730;
+/** Fewer whole seconds than this give no spread worth judging noise by. */
+const MIN_SPREAD_SECONDS = 3;
 
 export interface SeriesRow {
   t: number;
@@ -77,6 +88,7 @@ export function summarizeRun(result: LoadTestResult, index: number): RunSummary 
   const priced = priceFromLabels(result.labels, servers);
   const price = "price" in priced ? priced.price : undefined;
   const usdPerMillion = price ? usdPerMillionAt(price.usdPerHour, rate) : undefined;
+  const spread = throughputSpread(result);
   const unservable = capacity ? "no step held the SLO, so there is no capacity to price" : "nothing was served, so there is nothing to price";
   return {
     name: runName(result, index),
@@ -97,7 +109,27 @@ export function summarizeRun(result: LoadTestResult, index: number): RunSummary 
     costAbsent: "absent" in priced ? priced.absent : usdPerMillion === undefined ? unservable : undefined,
     usdPerHour: price?.usdPerHour,
     usdPerMillion,
+    usdPerMonth: price ? price.usdPerHour * HOURS_PER_MONTH : undefined,
+    // A higher throughput is a lower cost: the spread's ends swap.
+    usdPerMillionSpread: usdPerMillion !== undefined && spread ? [usdPerMillion / spread[1], usdPerMillion / spread[0]] : undefined,
+    interrupted: result.interrupted === true,
   };
+}
+
+/**
+ * How much the run's throughput moved from second to second, as factors of its mean: the 10th and 90th
+ * percentile of the whole seconds' throughput over their mean. Undefined without enough whole seconds.
+ */
+export function throughputSpread(result: LoadTestResult): [number, number] | undefined {
+  const start = Date.parse(result.startTime) / 1000;
+  const end = Date.parse(result.endTime) / 1000;
+  const whole = result.series.filter((p) => p.second >= start && p.second + 1 <= end).map((p) => p.requests - p.errors);
+  if (whole.length < MIN_SPREAD_SECONDS) return undefined;
+  const mean = whole.reduce((a, b) => a + b, 0) / whole.length;
+  if (!(mean > 0)) return undefined;
+  const sorted = [...whole].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+  return [Math.max(at(0.1), 1e-9) / mean, at(0.9) / mean];
 }
 
 /** A first or last second the run covered less of than this is left out of the charts (too few requests to mean anything). */

@@ -2,7 +2,11 @@
 // needs no scripts, no CDN and no network to display. Titles, legends and bar labels are HTML, not
 // SVG text, so they wrap at any width instead of being cut off at the edge of a viewBox.
 
-export const PALETTE = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d"];
+/** Colours that tell runs apart and mean nothing else: no red (the SLO, a breach) and no green (the capacity, the winner). */
+export const PALETTE = ["#2563eb", "#0891b2", "#7c3aed", "#d97706", "#db2777", "#475569", "#a16207", "#4f46e5"];
+/** Colour by meaning: the best run's bar, and the others'. */
+export const WINNER_COLOR = "#059669";
+export const OTHER_COLOR = "#94a3b8";
 
 /** How each latency percentile is drawn, everywhere on the page: told apart by dash pattern and colour, not colour alone. */
 export const PERCENTILE_STYLE = {
@@ -90,8 +94,10 @@ export interface LineChartOptions {
   logY?: boolean;
   width?: number;
   height?: number;
-  /** The x axis reaches at least this far (room around a lone point). */
+  /** The x axis reaches at least this far (room around a lone point, or the widest of charts shown side by side). */
   xMax?: number;
+  /** Values the y axis must reach too, so charts side by side share one scale. */
+  yExtent?: readonly number[];
   /** Shown in the middle of an empty chart. */
   empty?: string;
 }
@@ -104,7 +110,7 @@ export function lineChart(options: LineChartOptions): string {
   const guides = options.guides ?? [];
   const all = options.lines.flatMap((l) => l.points);
   const xs = [...all.map(([x]) => x), ...guides.filter((g) => g.axis === "x").map((g) => g.value)];
-  const ys = [...all.map(([, y]) => y), ...guides.filter((g) => g.axis === "y").map((g) => g.value * 1.15)];
+  const ys = [...all.map(([, y]) => y), ...guides.filter((g) => g.axis === "y").map((g) => g.value * 1.15), ...(options.yExtent ?? [])];
   const x = linearScale(Math.max(1, options.xMax ?? 0, ...xs), m.left, width - m.right, 5);
   const bottom = height - m.bottom;
   const y = options.logY

@@ -77,3 +77,28 @@ export function capacityRun(labels: Record<string, string>, options: { serviceRa
   const result = plainRun(labels, Math.round(at), queueLatencies(at, serviceRate, baseMs));
   return { ...result, capacity: { capacityAtSlo, slo, steps } };
 }
+
+/**
+ * Ten seconds of a fleet of two servers and two models: the second server answers half as many
+ * requests, 3x slower, with some 503s (unbalanced); the first spends most of its time in inference
+ * (CPU-bound), the second most of it waiting for a run (queue-bound).
+ */
+export function fleetRun(labels: Record<string, string>): LoadTestResult {
+  const targets = ["http://127.0.0.1:8081", "http://127.0.0.1:8082"];
+  const models = ["model0", "model1"];
+  const recorder = new ResultRecorder(FIXTURE_START, 0, { targets: 2, models: 2 });
+  for (let s = 0; s < STEP_SECONDS; s++) {
+    for (let i = 0; i < 300; i++) {
+      const target = i % 3 === 2 ? 1 : 0;
+      const at = FIXTURE_START + s * 1000 + (i * 1000) / 300;
+      if (target === 1 && i % 30 === 2) recorder.recordError("http_503", at, target, i % 2);
+      else recorder.recordSuccess(target === 0 ? 8 + (i % 7) : 30 + (i % 11), at, target, i % 2);
+    }
+  }
+  const meta = { generator: "local" as const, mode: "rate" as const, targets, models, labels };
+  const serverTimes = [
+    { target: targets[0]!, requests: 2000, requestSeconds: 2000 * 0.0075, runs: 2000, inferenceSeconds: 2000 * 0.006, batchedRequests: 2000 },
+    { target: targets[1]!, requests: 1000, requestSeconds: 1000 * 0.028, runs: 500, inferenceSeconds: 500 * 0.009, batchedRequests: 1000 },
+  ];
+  return recorder.finish({ ...meta, serverTimes }, FIXTURE_START + STEP_SECONDS * 1000);
+}

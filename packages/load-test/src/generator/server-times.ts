@@ -1,0 +1,70 @@
+// Each server's own account of a run: its /metrics (model_server_* histograms) scraped before and
+// after the load and diffed, so the report can split the time in the server into inference and
+// the rest (waiting in the queue for a run, tokenizing, HTTP). A server without these metrics
+// (another implementation, a fake) is simply left out.
+import { request } from "undici";
+import type { ServerTimes } from "../results.js";
+
+/** The routes that run the model (the model server's INFERENCE_ROUTES). */
+const INFERENCE_ROUTES = new Set(["/predictions/:model", "/v2/models/:model/infer"]);
+const SAMPLE = /^(model_server_(?:request_duration_seconds|inference_duration_seconds|batch_size)_(?:sum|count))(?:\{([^}]*)\})? ([^ ]+)/;
+
+type Totals = Omit<ServerTimes, "target">;
+
+/** The run-related totals in a Prometheus text exposition; undefined when the server exports none of them. */
+export function serverTotalsOf(text: string): Totals | undefined {
+  const totals: Totals = { requests: 0, requestSeconds: 0, runs: 0, inferenceSeconds: 0, batchedRequests: 0 };
+  let seen = false;
+  for (const line of text.split("\n")) {
+    const match = SAMPLE.exec(line);
+    if (!match) continue;
+    const [, name, labels = "", raw] = match;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) continue;
+    seen = true;
+    if (name!.startsWith("model_server_request_duration_seconds")) {
+      const route = /route="([^"]*)"/.exec(labels)?.[1];
+      if (!route || !INFERENCE_ROUTES.has(route)) continue;
+      if (name!.endsWith("_sum")) totals.requestSeconds += value;
+      else totals.requests += value;
+    } else if (name!.startsWith("model_server_inference_duration_seconds")) {
+      if (name!.endsWith("_sum")) totals.inferenceSeconds += value;
+      else totals.runs += value;
+    } else if (name!.endsWith("_sum")) totals.batchedRequests += value;
+  }
+  return seen ? totals : undefined;
+}
+
+/** Scrapes every target's /metrics at once; a target that does not answer with the metrics gets undefined. */
+export function scrapeServerTotals(targets: readonly string[], signal?: AbortSignal): Promise<(Totals | undefined)[]> {
+  return Promise.all(
+    targets.map(async (target) => {
+      try {
+        const response = await request(new URL("/metrics", target), { signal, headersTimeout: 2000, bodyTimeout: 2000 });
+        const text = await response.body.text();
+        return response.statusCode === 200 ? serverTotalsOf(text) : undefined;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+}
+
+/** What each server did between two scrapes; targets missing from either scrape are left out. */
+export function serverTimesBetween(targets: readonly string[], before: (Totals | undefined)[], after: (Totals | undefined)[]): ServerTimes[] {
+  return targets.flatMap((target, i) => {
+    const [b, a] = [before[i], after[i]];
+    if (!b || !a) return [];
+    const diff = (key: keyof Totals) => Math.max(0, a[key] - b[key]);
+    return [
+      {
+        target,
+        requests: Math.round(diff("requests")),
+        requestSeconds: diff("requestSeconds"),
+        runs: Math.round(diff("runs")),
+        inferenceSeconds: diff("inferenceSeconds"),
+        batchedRequests: diff("batchedRequests"),
+      },
+    ];
+  });
+}
