@@ -156,8 +156,7 @@ async function buildIntoCache(cache: HubCache, commit: string, id: HubModelId, l
   renameSync(partial, cache.modelDir(commit));
   const how = info.builtFrom === "safetensors" ? "built from the safetensors weights" : `the repo's own ONNX export (${HUB_ONNX_FILE}), used as it is`;
   const parameters = info.parameters.toLocaleString("en-US");
-  log(
-    `import: model.onnx ${formatBytes(bytes)}, ${parameters} parameters, ${info.architectureName} (${info.task}), ${how}, in ${formatSeconds(Date.now() - started)}`,
-  );
+  const took = formatSeconds(Date.now() - started);
+  log(`import: model.onnx ${formatBytes(bytes)}, ${parameters} parameters, ${info.architectureName} (${info.task}), ${how}, in ${took}`);
   return info;
 }
