@@ -18,7 +18,8 @@ export {
   seriesPointSchema,
   serverInfoSchema,
 } from "./results-schema.js";
-export type { CapacityRecord } from "./results-schema.js";
+export type { CapacityRecord, ServedModel } from "./results-schema.js";
+export { commonServedModel, describeServedModel } from "./served-model.js";
 export { buildResult, LOAD_MODES, totalErrors } from "./results.js";
 export type { LoadMode, LoadTestResult, SeriesPoint, ServerInfo } from "./results.js";
 export {

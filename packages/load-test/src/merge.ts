@@ -6,6 +6,7 @@ import { mergeCounts } from "./merge-counts.js";
 import type { CapacityRecord } from "./results-schema.js";
 import { buildResult, type LoadTestResult, type SeriesPoint } from "./results.js";
 import { mergeServers } from "./servers.js";
+import { commonServedModel } from "./served-model.js";
 
 function union(lists: string[][]): string[] {
   return [...new Set(lists.flat())];
@@ -84,6 +85,8 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
     warmupSeconds: Math.max(...list.map((r) => r.warmupSeconds ?? 0)),
     servers: mergeServers(list.map((r) => r.servers ?? [])),
   });
+  const model = commonServedModel(list);
+  if (model) merged.model = model;
   if (!capacity) return merged;
   // The generators' own top-level figures may name different steps; the merged steps decide.
   const at = stepAtCapacity(capacity.steps, capacity.capacityAtSlo);
