@@ -36,7 +36,7 @@ function importing(repo: string, revision: string, hubSettings: HubSettings, lin
   return importFromHub({ repo, revision, settings: hubSettings, log: (line) => lines.push(line) });
 }
 
-describe("importFromHub", () => {
+describe("importFromHub", { timeout: 30_000 }, () => {
   it("resolves main to its commit, downloads config, tokenizer and safetensors at that commit, and builds the model dir", async () => {
     const hubSettings = await settings();
     const lines: string[] = [];
@@ -54,7 +54,7 @@ describe("importFromHub", () => {
       architectureName: "BertForQuestionAnswering",
       builtFrom: "safetensors",
       precision: "fp32",
-      maxSequenceLength: 64,
+      maxSequenceLength: 512,
     });
     expect(info.parameters).toBeGreaterThan(20_000);
     expect(readFileSync(join(imported.dir, TOKENIZER_FILE))).toEqual(qa["tokenizer.json"]);

@@ -42,7 +42,7 @@ export function buildBertCheckpoint(options: BertCheckpointOptions): CheckpointF
     heads: options.heads ?? 2,
     intermediateSize: 4 * hiddenSize,
     vocabSize: options.vocabulary.length,
-    maxPositions: options.maxPositions ?? 64,
+    maxPositions: options.maxPositions ?? 512,
     typeVocabSize: 2,
     layerNormEpsilon: 1e-12,
     initializerRange: 0.02,
@@ -157,6 +157,11 @@ export function tinyUncasedClassifierCheckpoint(options: Partial<BertCheckpointO
     seed: 9,
     ...options,
   });
+}
+
+/** A tiny BertForQuestionAnswering checkpoint over the real bert-base-uncased vocabulary: today's servers tokenize its text. */
+export function tinyUncasedQaCheckpoint(options: Partial<BertCheckpointOptions> = {}): CheckpointFiles {
+  return buildBertCheckpoint({ head: { task: "question-answering" }, vocabulary: loadBertVocabulary(), normalizer: UNCASED, seed: 11, ...options });
 }
 
 /** Writes checkpoint files into `dir` in their repo layout. */

@@ -8,6 +8,7 @@ export {
   tinyCasedMultilingualQaCheckpoint,
   tinyCasedMultilingualVocabulary,
   tinyUncasedClassifierCheckpoint,
+  tinyUncasedQaCheckpoint,
   writeCheckpointFiles,
 } from "./hf-checkpoint.js";
 export type { BertCheckpointOptions, CheckpointFiles } from "./hf-checkpoint.js";
