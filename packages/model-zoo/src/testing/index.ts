@@ -15,3 +15,4 @@ export type { BertCheckpointOptions, CheckpointFiles } from "./hf-checkpoint.js"
 export { buildHuggingFaceStyleBert } from "./hf-bert-export.js";
 export { pytorchMissing, REFERENCE_PYTHON, REFERENCE_SCRIPT, runPytorchReference } from "./pytorch-reference.js";
 export type { ReferenceInputs } from "./pytorch-reference.js";
+export { writeOptimumStyleExport } from "./optimum-export.js";
