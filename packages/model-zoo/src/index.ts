@@ -26,7 +26,7 @@ export { readExportedModelDir } from "./checkpoint/exported-dir.js";
 export type { ExportedModel } from "./checkpoint/exported-dir.js";
 export { inspectOnnx } from "./onnx-inspect.js";
 export { assertWritableModelDir, copyModelDir, isWritableModelDir, markOwned, OWNED_MARKER_FILE } from "./owned-dir.js";
-export { importFromHub } from "./hub/import-from-hub.js";
+export { importFromHub, importHubSource } from "./hub/import-from-hub.js";
 export type { HubImport, HubImportOptions } from "./hub/import-from-hub.js";
 export { HubImportError } from "./hub/hub-errors.js";
 export { hubSettingsFromEnv, isCommitSha, isHubSource, parseHubModelId } from "./hub/hub-settings.js";

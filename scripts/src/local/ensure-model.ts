@@ -6,12 +6,10 @@ import {
   assertWritableModelDir,
   generateManyModels,
   generateModel,
-  hubSettingsFromEnv,
-  importFromHub,
+  importHubSource,
   isHubSource,
   MODEL_FILE,
   MODEL_INFO_FILE,
-  parseHubModelId,
   readExportedModelDir,
   TOKENIZER_FILE,
 } from "@inference-fleet/model-zoo";
@@ -110,7 +108,7 @@ export async function ensureModel(config: FleetConfig, repoRoot: string, log: (l
 /** hf://ORG/NAME[@REVISION]: imported into the hub cache on first use (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME apply), then read from there. */
 async function importHubModel(config: FleetConfig, log: (line: string) => void): Promise<string> {
   const { source } = config.model;
-  const imported = await importFromHub({ ...parseHubModelId(source), settings: hubSettingsFromEnv(process.env), log: (line) => log(`model: ${line}`) });
+  const imported = await importHubSource(source, (line) => log(`model: ${line}`));
   assertPrecision(config, imported.dir, source);
   assertTask(config, imported.info.task, source);
   log(

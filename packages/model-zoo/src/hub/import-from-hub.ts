@@ -8,7 +8,7 @@ import { MODEL_INFO_FILE, TOKENIZER_FILE, type ImportedModelInfo } from "../mode
 import { downloadHubFile, type DownloadContext, type HubFile } from "./download.js";
 import { explainHubError, HubImportError, RecordingFetch } from "./hub-errors.js";
 import { HubCache } from "./hub-cache.js";
-import { isCommitSha, type HubModelId, type HubSettings } from "./hub-settings.js";
+import { hubSettingsFromEnv, isCommitSha, parseHubModelId, type HubModelId, type HubSettings } from "./hub-settings.js";
 import { formatBytes, formatSeconds } from "./format.js";
 
 /** Small files downloaded when the repo has them (tokenizer.json is required; the others are kept for reference). */
@@ -159,4 +159,9 @@ async function buildIntoCache(cache: HubCache, commit: string, id: HubModelId, l
   const took = formatSeconds(Date.now() - started);
   log(`import: model.onnx ${formatBytes(bytes)}, ${parameters} parameters, ${info.architectureName} (${info.task}), ${how}, in ${took}`);
   return info;
+}
+
+/** Imports an `hf://ORG/NAME[@REVISION]` model source with the hub settings of the environment (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME). */
+export function importHubSource(source: string, log?: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<HubImport> {
+  return importFromHub({ ...parseHubModelId(source), settings: hubSettingsFromEnv(env), ...(log ? { log } : {}) });
 }
