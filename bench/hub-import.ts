@@ -5,7 +5,7 @@
  *
  *   node --conditions=source --import tsx bench/hub-import.ts [--layers 12] [--hidden 768] [--heads 12]
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,14 +43,12 @@ try {
     ["second import (cache)", join(work, "second")],
   ] as const) {
     const started = performance.now();
-    const printed = await new Promise<string>((resolve, reject) => {
-      // Asynchronously, so this process's hub keeps answering while the CLI downloads.
-      import("node:child_process").then(({ execFile }) =>
-        execFile(process.execPath, [FLEET, "model", "import", "--hf", REPO, "--out", out], { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
-          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-        ),
-      );
-    });
+    // Asynchronously, so this process's hub keeps answering while the CLI downloads.
+    const printed = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [FLEET, "model", "import", "--hf", REPO, "--out", out], { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
     console.log(`\n== ${run}: ${((performance.now() - started) / 1000).toFixed(1)} s wall (fleet's start-up included)\n${printed.trim()}`);
   }
   console.log(`\n${execFileSync("nproc").toString().trim()} CPUs, Node ${process.version}`);

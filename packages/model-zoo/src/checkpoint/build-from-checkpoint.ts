@@ -129,7 +129,7 @@ async function writeFromSafetensors(options: BuildFromCheckpointOptions, config:
 async function copyHubOnnx(options: BuildFromCheckpointOptions, config: CheckpointConfig): Promise<BuiltModel> {
   const target = join(options.outDir, MODEL_FILE);
   await copyFile(join(options.checkpointDir, HUB_ONNX_FILE), target);
-  await copyFile(join(options.checkpointDir, TOKENIZER_FILE), join(options.outDir, TOKENIZER_FILE));
+  await copyFile(join(options.checkpointDir, TOKENIZER_FILE), join(options.outDir, TOKENIZER_FILE)); // readExportedModelDir needs both.
   const exported = readExportedModelDir(options.outDir);
   if (exported.task !== config.task) {
     throw new Error(

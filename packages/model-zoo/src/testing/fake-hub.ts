@@ -78,7 +78,8 @@ export class FakeHub {
     repo.isPrivate = options.private ?? repo.isPrivate;
     const stored = new Map<string, StoredFile>();
     const commitHash = createHash("sha1").update(repoId).update(String(repo.commits.size));
-    for (const [path, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [path, content] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      // Byte order, as git sorts a tree.
       const oid = createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
       const lfsOid = LFS_FILE.test(path) ? createHash("sha256").update(content).digest("hex") : undefined;
       if (lfsOid) this.blobs.set(lfsOid, content);
