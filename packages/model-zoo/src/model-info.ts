@@ -1,5 +1,5 @@
 import { CLASSIFICATION_OUTPUT, INPUT_NAMES, OUTPUT_NAMES, type BertHead } from "./bert-graph.js";
-import type { ModelTask } from "./checkpoint/hf-config.js";
+import type { ModelTask, ProblemType } from "./checkpoint/hf-config.js";
 import type { BertArchitecture, PresetName } from "./presets.js";
 import type { Precision, QuantizeReport } from "./quantize.js";
 import { VOCABULARY_SOURCE } from "./tokenizer-json.js";
@@ -27,6 +27,8 @@ export interface ModelInfoCommon {
   readonly outputs: readonly TensorInfo[];
   /** text-classification only: the label of each logit, "0".."N-1" -> name (transformers' id2label). */
   readonly id2label?: Readonly<Record<string, string>>;
+  /** text-classification only: single_label_classification (scores are the softmax of the logits), multi_label_classification (sigmoid per label) or regression. */
+  readonly problemType?: ProblemType;
   readonly files: { readonly model: string; readonly tokenizer: string };
   readonly createdBy: string;
   readonly version: string;
@@ -111,7 +113,7 @@ export function buildModelInfo(options: {
     architecture: options.architecture,
     precision: options.precision ?? "fp32",
     ...tensorsOf(head),
-    ...(head.task === "text-classification" ? { id2label: defaultLabels(head.numLabels) } : {}),
+    ...(head.task === "text-classification" ? { id2label: defaultLabels(head.numLabels), problemType: "single_label_classification" as const } : {}),
     files: { model: MODEL_FILE, tokenizer: TOKENIZER_FILE },
     createdBy: GENERATOR_NAME,
     version: GENERATOR_VERSION,

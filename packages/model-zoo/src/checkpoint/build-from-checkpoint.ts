@@ -102,6 +102,7 @@ function importedInfo(
     precision: "fp32",
     ...tensorsOf(headOf(config)),
     ...(config.id2label ? { id2label: config.id2label } : {}),
+    ...(config.problemType ? { problemType: config.problemType } : {}),
     files: { model: MODEL_FILE, tokenizer: TOKENIZER_FILE },
     createdBy: GENERATOR_NAME,
     version: GENERATOR_VERSION,

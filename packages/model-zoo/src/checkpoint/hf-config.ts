@@ -17,7 +17,12 @@ export interface CheckpointConfig {
   readonly architecture: BertArchitecture;
   /** Classification only: label names by class index ("0", "1", ...), as transformers' id2label. */
   readonly id2label?: Readonly<Record<string, string>>;
+  /** Classification only: how logits become scores (transformers' problem_type): softmax, sigmoid per label, or the value itself. */
+  readonly problemType?: ProblemType;
 }
+
+export const PROBLEM_TYPES = ["single_label_classification", "multi_label_classification", "regression"] as const;
+export type ProblemType = (typeof PROBLEM_TYPES)[number];
 
 /** The hidden activations the graph builder writes: exact (erf) GELU only. */
 const SUPPORTED_ACTIVATIONS = ["gelu"];
@@ -67,7 +72,10 @@ export function parseCheckpointConfig(json: unknown, origin: string): Checkpoint
   };
   const task = SUPPORTED_ARCHITECTURES[architectureName]!;
   if (task === "question-answering") return { architectureName, task, architecture };
-  return { architectureName, task, architecture, id2label: labelsOf(config, origin) };
+  const problemType = config["problem_type"] ?? "single_label_classification";
+  if (!PROBLEM_TYPES.includes(problemType as ProblemType))
+    throw new Error(`${origin}: problem_type ${JSON.stringify(problemType)} is not one of ${PROBLEM_TYPES.join(", ")}.`);
+  return { architectureName, task, architecture, id2label: labelsOf(config, origin), problemType: problemType as ProblemType };
 }
 
 /** id2label as "0".."N-1" -> name; from num_labels (LABEL_i, transformers' default) when config.json has none. */
