@@ -27,7 +27,10 @@ export interface ModelInfoCommon {
   readonly outputs: readonly TensorInfo[];
   /** text-classification only: the label of each logit, "0".."N-1" -> name (transformers' id2label). */
   readonly id2label?: Readonly<Record<string, string>>;
-  /** text-classification only: single_label_classification (scores are the softmax of the logits), multi_label_classification (sigmoid per label) or regression. */
+  /**
+   * text-classification only: single_label_classification (scores are the softmax of the logits),
+   * multi_label_classification (a sigmoid per label) or regression (the logit itself).
+   */
   readonly problemType?: ProblemType;
   readonly files: { readonly model: string; readonly tokenizer: string };
   readonly createdBy: string;
