@@ -96,6 +96,22 @@ describe("importFromHub", { timeout: 30_000 }, () => {
     await expect(importing(TINY_CASED_QA_REPO, "v2", { ...hubSettings, offline: true })).rejects.toThrow(/is not in the cache .* import it once online/);
   });
 
+  it("falls back to the commit a branch had last time when the hub cannot be reached, and says so", async () => {
+    const hubSettings = await settings();
+    const away = await FakeHub.start();
+    const commit = away.addCommit("test-org/on-a-train", tinyCasedMultilingualQaCheckpoint());
+    await importing("test-org/on-a-train", "main", { ...hubSettings, hubUrl: away.url });
+    await away.close();
+    const lines: string[] = [];
+    const again = await importing("test-org/on-a-train", "main", { ...hubSettings, hubUrl: away.url }, lines);
+    expect(again).toMatchObject({ commit, cached: true });
+    expect(lines.join("\n")).toMatch(new RegExp(`cannot reach ${away.url} .*using commit ${commit}, what main was when last imported`));
+    // Never seen before: the error says what to do.
+    await expect(importing("test-org/never-seen", "main", { ...hubSettings, hubUrl: away.url })).rejects.toThrow(
+      /Cannot reach the hub at .*--offline or HF_HUB_OFFLINE=1/,
+    );
+  });
+
   it("imports ORG/NAME@COMMIT without any request naming a branch, and a new commit on main is fetched again", async () => {
     const hubSettings = await settings();
     const newer = hub.addCommit("test-org/moving", tinyCasedMultilingualQaCheckpoint({ seed: 1 }));

@@ -52,7 +52,7 @@ export async function importFromHub(options: HubImportOptions): Promise<HubImpor
   const context = { repo, revision, hubUrl: settings.hubUrl, hasToken: settings.accessToken !== undefined, recorder };
   try {
     const credentials = { hubUrl: settings.hubUrl, fetch: recorder.fetch, ...(settings.accessToken ? { accessToken: settings.accessToken } : {}) };
-    const commit = isCommitSha(revision) ? revision : await resolveCommit(repo, revision, credentials);
+    const commit = isCommitSha(revision) ? revision : await resolveCommitOrCached(cache, repo, revision, credentials, log);
     if (!isCommitSha(revision)) cache.writeRef(revision, commit);
     if (cache.hasModel(commit)) return { ...fromCache(cache, commit, log, `hf://${repo}@${revision}`), requests: recorder.requests };
     log(`import: hf://${repo}@${revision} is commit ${commit}; listing its files on ${settings.hubUrl} ...`);
@@ -94,6 +94,23 @@ async function resolveCommit(repo: string, revision: string, credentials: Creden
   if (typeof sha !== "string" || !isCommitSha(sha))
     throw new HubImportError(`The hub answered no commit id for ${repo}@${revision}; is HF_ENDPOINT a Hugging Face hub?`);
   return sha;
+}
+
+/**
+ * The commit a branch or tag points at; when the hub cannot be reached at all (not when it answers an error), the
+ * commit it pointed at last time, if that one is built, with a line saying so: a laptop on a train still runs.
+ */
+async function resolveCommitOrCached(cache: HubCache, repo: string, revision: string, credentials: Credentials, log: (line: string) => void): Promise<string> {
+  try {
+    return await resolveCommit(repo, revision, credentials);
+  } catch (error) {
+    const last = cache.readRef(revision);
+    if (!(error instanceof TypeError) || !last || !cache.hasModel(last)) throw error;
+    log(
+      `import: cannot reach ${credentials.hubUrl} (${(error as { cause?: { message?: string } }).cause?.message ?? error.message}); using commit ${last}, what ${revision} was when last imported`,
+    );
+    return last;
+  }
 }
 
 async function listRepoFiles(repo: string, commit: string, credentials: Credentials): Promise<HubFile[]> {
