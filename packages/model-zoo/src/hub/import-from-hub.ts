@@ -106,9 +106,8 @@ async function resolveCommitOrCached(cache: HubCache, repo: string, revision: st
   } catch (error) {
     const last = cache.readRef(revision);
     if (!(error instanceof TypeError) || !last || !cache.hasModel(last)) throw error;
-    log(
-      `import: cannot reach ${credentials.hubUrl} (${(error as { cause?: { message?: string } }).cause?.message ?? error.message}); using commit ${last}, what ${revision} was when last imported`,
-    );
+    const cause = (error as { cause?: { message?: string } }).cause?.message ?? error.message;
+    log(`import: cannot reach ${credentials.hubUrl} (${cause}); using commit ${last}, what ${revision} was when last imported`);
     return last;
   }
 }
