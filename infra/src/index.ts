@@ -3,14 +3,17 @@
  * export: Pulumi calls it and uses what it returns as the stack outputs.
  */
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { bundleK6Script } from "@inference-fleet/load-test";
+import { withHubModelImported } from "./builders/hub-model.js";
 import { assertModelDirReady, assertModelPrecision, planModelSource } from "./builders/model-source.js";
 import { readFleetConfig } from "./config.js";
 import { findRepoRoot } from "./paths.js";
 import { defineInfra, type InfraOutputs } from "./program.js";
 
 export default async function main(): Promise<InfraOutputs> {
-  const config = readFleetConfig();
+  // An hf:// model is imported on demand (cached by commit) and then uploaded like a local model dir.
+  const config = await withHubModelImported(readFleetConfig(), (line) => void pulumi.log.info(line));
   const repoRoot = findRepoRoot();
   const modelSource = planModelSource(config, repoRoot);
   assertModelDirReady(modelSource);

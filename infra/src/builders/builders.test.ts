@@ -131,7 +131,12 @@ describe("model sources", () => {
   it("refuses to deploy a local model dir that lacks files, naming them", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "model-"));
     writeFileSync(path.join(dir, "model.onnx"), "");
-    expect(() => assertModelDirReady({ kind: "upload", localDir: dir, prefix: "m/" })).toThrow(/lacks tokenizer\.json, model\.json/);
+    expect(() => assertModelDirReady({ kind: "upload", localDir: dir, prefix: "m/" })).toThrow(/lacks tokenizer\.json:/);
+  });
+  it("deploys an export without model.json (model.json is optional, as the servers read it)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "model-"));
+    for (const file of ["model.onnx", "tokenizer.json"]) writeFileSync(path.join(dir, file), "");
+    expect(() => assertModelDirReady({ kind: "upload", localDir: dir, prefix: "m/" })).not.toThrow();
   });
   it("parses s3 URIs and rejects others", () => {
     expect(parseS3Uri("s3://b/p")).toEqual({ bucket: "b", prefix: "p/" });

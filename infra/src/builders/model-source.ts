@@ -4,10 +4,13 @@ import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-c
 import { modelPrecision } from "@inference-fleet/model-server/settings";
 import { parseS3Uri } from "./iam-documents.js";
 
-/** The files of a model dir (the model contract in DESIGN.md). */
-export const MODEL_DIR_FILES = ["model.onnx", "tokenizer.json", "model.json"] as const;
-/** Uploaded too when present: model.ort (`fleet model convert`), which repository servers load in place. */
-export const OPTIONAL_MODEL_DIR_FILES = ["model.ort"] as const;
+/** The files a model dir must have (the model contract in DESIGN.md). */
+export const MODEL_DIR_FILES = ["model.onnx", "tokenizer.json"] as const;
+/**
+ * Uploaded too when present: model.json (a user's optimum export has none; the servers read it when it is there) and
+ * model.ort (`fleet model convert`), which repository servers load in place.
+ */
+export const OPTIONAL_MODEL_DIR_FILES = ["model.json", "model.ort"] as const;
 
 /** Where the servers get the model: uploaded from a local dir to our bucket, an existing S3 prefix, or https. */
 export type ModelSourcePlan =

@@ -48,6 +48,19 @@ describe("parseFleetConfig defaults", () => {
   });
 });
 
+describe("model sources and tasks", () => {
+  it.each(["hf://deepset/bert-base-cased-squad2", "hf://test-org/tiny.qa@main", `hf://org/name@${"a".repeat(40)}`, "models/x", "s3://b/p/", "https://h/m/"])(
+    "accepts model.source %s",
+    (source) => {
+      expect(parseFleetConfig({ model: { source } }).model.source).toBe(source);
+    },
+  );
+
+  it("accepts model.task text-classification", () => {
+    expect(parseFleetConfig({ model: { task: "text-classification" } }).model.task).toBe("text-classification");
+  });
+});
+
 describe("parseFleetConfig rejects bad values naming the field and the value", () => {
   it.each([
     [{ instanceType: "c9.huge" }, "instanceType", "c9.huge", /Known families: .*c7g \(large, xlarge, 2xlarge, 4xlarge/],
@@ -58,6 +71,8 @@ describe("parseFleetConfig rejects bad values naming the field and the value", (
     [{ server: { numModles: 2 } }, "server.numModles", 2, /not a known setting/],
     [{ model: { padding: "left" } }, "model.padding", "left", /dynamic|fixed/],
     [{ model: { source: "ftp://host/model" } }, "model.source", "ftp://host/model", /s3:\/\//],
+    [{ model: { source: "hf://just-a-name" } }, "model.source", "hf://just-a-name", /hf:\/\/ORG\/NAME\[@REVISION\]/],
+    [{ model: { task: "summarization" } }, "model.task", "summarization", /question-answering|text-classification/],
     [{ loadTest: { duration: "soon" } }, "loadTest.duration", "soon", /duration/],
     [{ loadTest: { mode: "burst" } }, "loadTest.mode", "burst", /seq/],
     [{ loadTest: { instanceType: "g5.xlarge" } }, "loadTest.instanceType", "g5.xlarge", /has accelerators; .*c7i\.2xlarge/],

@@ -35,11 +35,14 @@ const kubernetesQuantity = z
   .union([z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'must be a Kubernetes quantity such as "2", "500m" or "4Gi"'), z.number().positive()])
   .transform(String);
 
+/** hf://ORG/NAME[@REVISION]: a Hugging Face hub model, imported on demand (`fleet model import`). */
+const HUB_SOURCE = /^hf:\/\/[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*(@[^\s@]+)?$/;
+
 const modelSource = z
   .string()
   .min(1)
-  .refine((source) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^(s3|https):\/\//.test(source), {
-    error: "must be a local directory, an s3://bucket/prefix or an https:// URL",
+  .refine((source) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^(s3|https):\/\//.test(source) || HUB_SOURCE.test(source), {
+    error: "must be a local directory, an s3://bucket/prefix, an https:// URL or a hub model hf://ORG/NAME[@REVISION]",
   });
 
 export const modelSchema = z.strictObject({
@@ -48,16 +51,23 @@ export const modelSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes")
     .default("bert-qa"),
-  /** Local model dir (relative to the repo root), s3://bucket/prefix or https:// URL of a model dir. */
+  /**
+   * Local model dir (relative to the repo root), s3://bucket/prefix or https:// URL of a model dir, or hf://ORG/NAME[@REVISION]:
+   * a BERT checkpoint on the Hugging Face hub, imported on demand into the cache ($HF_HOME/inference-fleet).
+   */
   source: modelSource.default("models/bert-qa-tiny"),
-  /** How to build the model with model-zoo when a local source is missing (nothing is downloaded). */
+  /**
+   * How to build the model with model-zoo when a local source is missing (nothing is downloaded). It is only ever
+   * written into a new or empty folder, or one it made before (marked), never over a user's model.
+   */
   generate: z
     .strictObject({
       size: z.enum(["tiny", "mini", "base"]).default("tiny"),
       seed: z.int().min(0).default(7),
     })
     .prefault({}),
-  task: z.enum(["question-answering"]).default("question-answering"),
+  /** What the model does; a generated model gets this head, an imported or present one must have it. */
+  task: z.enum(["question-answering", "text-classification"]).default("question-answering"),
   /** Longest token sequence; longer contexts are truncated. */
   maxSeqLength: z.int().min(8).max(512).default(128),
   /**

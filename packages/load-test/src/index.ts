@@ -20,9 +20,10 @@ export {
   resultPartSchema,
   serverTimesSchema,
 } from "./results-schema.js";
-export type { CapacityRecord } from "./results-schema.js";
+export type { CapacityRecord, ServedModel } from "./results-schema.js";
 export { answerError, ANSWER_ERROR_KINDS, ANSWER_ERROR_MEANINGS, MAX_ANSWER_BYTES } from "./answer.js";
 export type { AnswerErrorKind } from "./answer.js";
+export { commonServedModel, describeServedModel } from "./served-model.js";
 export { buildResult, LOAD_MODES, totalErrors } from "./results.js";
 export type { LoadMode, LoadTestResult, ResultPart, SeriesPoint, ServerInfo, ServerTimes } from "./results.js";
 export {

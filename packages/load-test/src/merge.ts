@@ -6,6 +6,7 @@ import { mergeCounts } from "./merge-counts.js";
 import type { CapacityRecord } from "./results-schema.js";
 import { buildResult, type LoadTestResult, type ResultPart, type SeriesPoint, type ServerTimes } from "./results.js";
 import { mergeServers } from "./servers.js";
+import { commonServedModel } from "./served-model.js";
 
 function union(lists: string[][]): string[] {
   return [...new Set(lists.flat())];
@@ -106,6 +107,8 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
     serverTimes: mergeServerTimes(list),
     interrupted: list.some((r) => r.interrupted),
   });
+  const model = commonServedModel(list);
+  if (model) merged.model = model;
   if (!capacity) return merged;
   // The generators' own top-level figures may name different steps; the merged steps decide.
   const at = stepAtCapacity(capacity.steps, capacity.capacityAtSlo);

@@ -75,6 +75,20 @@ export const serverTimesSchema = z.object({
   batchedRequests: z.number().nonnegative(),
 });
 
+/** The model the servers served: where it came from and which bytes, so a figure names the model it is about. */
+export const servedModelSchema = z.object({
+  /** The stack's model.source as written: a local dir, s3://, https:// or hf://ORG/NAME[@REVISION]. */
+  source: z.string(),
+  /** The hub commit an hf:// source resolved to. */
+  commit: z.string().optional(),
+  /** sha256 of model.onnx (of the first model in repository mode); absent for a remote source the runner never read. */
+  sha256: z.string().optional(),
+  name: z.string().optional(),
+  task: z.string(),
+  precision: z.string(),
+  parameters: z.number().int().nonnegative().optional(),
+});
+
 export const capacityStepSchema = z.object({
   /** Requests per second offered by all generators together. */
   offeredRate: z.number().positive(),
@@ -138,6 +152,8 @@ export const loadTestResultSchema = z.object({
   serverTimes: z.array(serverTimesSchema).optional(),
   /** Stopped before its planned end (Ctrl-C, an abort): its figures are partial and give no verdict. */
   interrupted: z.boolean().optional(),
+  /** The model served (older files, and results of `fleet load` against servers it did not start, have none). */
+  model: servedModelSchema.optional(),
   /** A capacity search's answer and curve (runs of other modes, and older files, have none). */
   capacity: capacitySchema.optional(),
 });
@@ -148,6 +164,7 @@ export type ServerInfo = z.infer<typeof serverInfoSchema>;
 export type ResultPart = z.infer<typeof resultPartSchema>;
 export type ServerTimes = z.infer<typeof serverTimesSchema>;
 export type CapacityRecord = z.infer<typeof capacitySchema>;
+export type ServedModel = z.infer<typeof servedModelSchema>;
 
 /** Parses a results file's JSON; the error names the file and the fields that are wrong. */
 export function parseResult(json: unknown, origin = "results"): LoadTestResult {

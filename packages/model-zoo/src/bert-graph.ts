@@ -2,13 +2,19 @@ import { FLOAT, GraphBuilder, INT64, tensorValueInfo, type GraphProto, type Init
 import type { BertArchitecture } from "./presets.js";
 
 export const INPUT_NAMES = ["input_ids", "attention_mask", "token_type_ids"] as const;
+/** Question answering's outputs: float32 [batch, sequence] each. */
 export const OUTPUT_NAMES = ["start_logits", "end_logits"] as const;
+/** Sequence classification's output: float32 [batch, num_labels]. */
+export const CLASSIFICATION_OUTPUT = "logits";
+
+/** The head on top of the encoder: BertForQuestionAnswering's qa_outputs, or BertForSequenceClassification's pooler + classifier. */
+export type BertHead = { readonly task: "question-answering" } | { readonly task: "text-classification"; readonly numLabels: number };
 const DYNAMIC_DIMS = ["batch", "sequence"] as const;
 
 /** opset 12: the one whose node patterns ONNX Runtime's BERT fusions match (see buildBertGraph). */
 export const OPSET_VERSION = 12;
 
-/** A BERT QA graph whose weights are still descriptions: see InitializerSpec. */
+/** A BERT graph whose weights are still descriptions: see InitializerSpec. */
 export interface BertGraph {
   readonly graph: GraphProto;
   readonly initializers: readonly InitializerSpec[];
@@ -24,7 +30,7 @@ export interface BertGraph {
  * Unsqueeze (axes as an input), ORT 1.30 fuses none of the attention blocks (measured).
  * MatMul weights are stored [in, out], so no Transpose runs at inference time.
  */
-export function buildBertGraph(arch: BertArchitecture): BertGraph {
+export function buildBertGraph(arch: BertArchitecture, head: BertHead = { task: "question-answering" }): BertGraph {
   const g = new GraphBuilder();
   const bert = new BertNodes(g, arch);
   const maskBias = bert.attentionMaskBias();
@@ -32,6 +38,7 @@ export function buildBertGraph(arch: BertArchitecture): BertGraph {
   for (let layer = 0; layer < arch.layers; layer++) {
     hidden = bert.encoderLayer(`bert.encoder.layer.${layer}`, hidden, maskBias);
   }
+  if (head.task === "text-classification") return bert.classificationHead(hidden, head.numLabels);
   const logits = bert.linear(hidden, "qa_outputs", arch.hiddenSize, 2);
   const [start, end] = g.add("Split", [logits], "qa_outputs/Split", { axis: -1 }, 2);
   g.output("Squeeze", [start!], OUTPUT_NAMES[0], { axes: [-1] });
@@ -48,7 +55,7 @@ export function buildBertGraph(arch: BertArchitecture): BertGraph {
   };
 }
 
-/** The building blocks of BERT, named as in Hugging Face's BertForQuestionAnswering. */
+/** The building blocks of BERT, named as in Hugging Face's BertForQuestionAnswering and BertForSequenceClassification. */
 class BertNodes {
   private readonly normal;
   private readonly H: number;
@@ -122,6 +129,23 @@ class BertNodes {
     const activated = this.gelu(expanded, `${prefix}.intermediate`);
     const contracted = this.linear(activated, `${prefix}.output.dense`, arch.intermediateSize, H);
     return this.layerNorm(g.op("Add", [contracted, attended], `${prefix}.output/Add_residual`), `${prefix}.output.LayerNorm`);
+  }
+
+  /** BertForSequenceClassification's head: tanh(dense(first token)) (the pooler), then Linear(hidden, numLabels) -> logits [batch, numLabels]. */
+  classificationHead(hidden: string, numLabels: number): BertGraph {
+    const { g, H } = this;
+    const first = g.op("Gather", [hidden, g.constant(INT64, [], [0])], "bert.pooler/Gather_first_token", { axis: 1 });
+    const pooled = g.op("Tanh", [this.linear(first, "bert.pooler.dense", H, H)], "bert.pooler/Tanh");
+    g.output("Identity", [this.linear(pooled, "classifier", H, numLabels)], CLASSIFICATION_OUTPUT);
+    return {
+      graph: {
+        name: "bert_sequence_classification",
+        node: g.nodes,
+        input: INPUT_NAMES.map((name) => tensorValueInfo(name, INT64, DYNAMIC_DIMS)),
+        output: [tensorValueInfo(CLASSIFICATION_OUTPUT, FLOAT, ["batch", numLabels])],
+      },
+      initializers: g.initializers,
+    };
   }
 
   /** x W + b with W stored [in, out]. */

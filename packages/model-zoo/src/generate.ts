@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { buildBertGraph, OPSET_VERSION } from "./bert-graph.js";
+import { buildBertGraph, OPSET_VERSION, type BertHead } from "./bert-graph.js";
 import { elementCount, type GraphProto, type InitializerSpec } from "./graph-builder.js";
 import {
   buildModelInfo,
@@ -19,6 +19,7 @@ import { quantizedModelInfo } from "./quantize-dir.js";
 import type { Int8Cpu } from "./int8-target.js";
 import { quantizeModelBytes, type Precision, type QuantizeReport } from "./quantize.js";
 import { buildTokenizerJson } from "./tokenizer-json.js";
+import { assertWritableModelDir, markOwned } from "./owned-dir.js";
 
 export interface GenerateModelOptions {
   readonly size: PresetName;
@@ -34,6 +35,9 @@ export interface GenerateModelOptions {
   readonly precision?: Precision;
   /** For int8: the CPU that will run it (7- or 8-bit weights, see reduceRangeFor). Default: this machine's. */
   readonly int8Target?: Int8Cpu;
+  /** question-answering (default), or text-classification with numLabels (default 2) labelled LABEL_i. */
+  readonly task?: BertHead["task"];
+  readonly numLabels?: number;
 }
 
 export interface GeneratedModel {
@@ -58,7 +62,9 @@ export async function generateModel(options: GenerateModelOptions): Promise<Gene
   const precision = options.precision ?? "fp32";
   if (precision !== "fp32" && precision !== "int8") throw new Error(`The precision must be fp32 or int8, got ${JSON.stringify(options.precision)}.`);
   const model = planModel(options);
+  assertWritableModelDir(options.outDir, "a generated model");
   await mkdir(options.outDir, { recursive: true });
+  markOwned(options.outDir, "fleet model generate"); // First, so a folder left half-written by an interrupted run is still ours.
   const files = [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].map((file) => join(options.outDir, file));
   const written = precision === "int8" ? await writeInt8Model(files[0]!, model, options) : await writeFloatModel(files[0]!, model);
   await writeFile(files[1]!, options.tokenizerJson ?? buildTokenizerJson());
@@ -90,18 +96,32 @@ function planModel(options: GenerateModelOptions): ModelPlan {
     throw new Error(`The max sequence length must be an integer from 2 to ${architecture.maxPositions}, got ${String(maxSequenceLength)}.`);
   }
   const random = new SeededRandom(options.seed);
-  const name = options.name ?? `bert-qa-${options.size}-seed${options.seed}`;
-  const { graph, initializers } = buildBertGraph(architecture);
+  const head = headOf(options);
+  const name = options.name ?? `bert-${head.task === "question-answering" ? "qa" : "classifier"}-${options.size}-seed${options.seed}`;
+  const { graph, initializers } = buildBertGraph(architecture, head);
   const parameters = initializers.filter((spec) => spec.trainable).reduce((total, spec) => total + elementCount(spec.dims), 0);
   const header = {
     opsetVersion: OPSET_VERSION,
     producerName: GENERATOR_NAME,
     producerVersion: GENERATOR_VERSION,
-    docString: `BERT question answering (${options.size}) with random weights from seed ${options.seed}; not a trained model.`,
+    docString: `BERT ${head.task} (${options.size}) with random weights from seed ${options.seed}; not a trained model.`,
     metadata: { size: options.size, seed: String(options.seed) },
   };
-  const info = buildModelInfo({ name, size: options.size, seed: options.seed, maxSequenceLength, parameters, architecture });
+  const info = buildModelInfo({ name, size: options.size, seed: options.seed, maxSequenceLength, parameters, architecture, head });
   return { header, graph, initializers, random, parameters, info };
+}
+
+function headOf(options: GenerateModelOptions): BertHead {
+  const task = options.task ?? "question-answering";
+  if (task === "question-answering") {
+    if (options.numLabels !== undefined) throw new Error("numLabels is for the text-classification task only.");
+    return { task };
+  }
+  if (task !== "text-classification") throw new Error(`The task must be question-answering or text-classification, got ${JSON.stringify(task)}.`);
+  const numLabels = options.numLabels ?? 2;
+  if (!Number.isInteger(numLabels) || numLabels < 1 || numLabels > 1000)
+    throw new Error(`The number of labels must be an integer from 1 to 1000, got ${numLabels}.`);
+  return { task, numLabels };
 }
 
 async function writeFloatModel(path: string, model: ModelPlan): Promise<WrittenModel> {

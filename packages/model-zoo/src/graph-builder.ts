@@ -14,7 +14,9 @@ export const INT64 = onnx.TensorProto.DataType.INT64;
 export type TensorFill =
   | { readonly kind: "normal"; readonly std: number }
   | { readonly kind: "constant"; readonly value: number }
-  | { readonly kind: "values"; readonly values: readonly number[] };
+  | { readonly kind: "values"; readonly values: readonly number[] }
+  /** Read when the tensor is written (e.g. from a checkpoint), so a model's weights are never all in memory at once. */
+  | { readonly kind: "tensor"; readonly read: () => Float32Array };
 
 /** An initializer described without its data, so the weights can be made and written one at a time. */
 export interface InitializerSpec {
@@ -96,11 +98,11 @@ function attribute(name: string, value: AttributeValue): AttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: [...value] };
 }
 
-/** A graph input or output: a tensor with named (symbolic) dimensions. */
-export function tensorValueInfo(name: string, elemType: number, dims: readonly string[]): ValueInfoProto {
+/** A graph input or output: a tensor with named (symbolic) dimensions, or fixed ones given as numbers. */
+export function tensorValueInfo(name: string, elemType: number, dims: readonly (string | number)[]): ValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((dimParam) => ({ dimParam })) } } },
+    type: { tensorType: { elemType, shape: { dim: dims.map((dim) => (typeof dim === "number" ? { dimValue: dim } : { dimParam: dim })) } } },
   };
 }
 

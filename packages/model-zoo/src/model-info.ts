@@ -1,4 +1,5 @@
-import { INPUT_NAMES, OUTPUT_NAMES } from "./bert-graph.js";
+import { CLASSIFICATION_OUTPUT, INPUT_NAMES, OUTPUT_NAMES, type BertHead } from "./bert-graph.js";
+import type { ModelTask, ProblemType } from "./checkpoint/hf-config.js";
 import type { BertArchitecture, PresetName } from "./presets.js";
 import type { Precision, QuantizeReport } from "./quantize.js";
 import { VOCABULARY_SOURCE } from "./tokenizer-json.js";
@@ -12,14 +13,11 @@ export const DEFAULT_MAX_SEQUENCE_LENGTH = 128;
 export const GENERATOR_VERSION = "1";
 export const GENERATOR_NAME = "@inference-fleet/model-zoo";
 
-/** model.json: what a model directory holds, read by the model server. No timestamps: same inputs, same bytes. */
-export interface ModelInfo {
+/** What every model.json says, generated or imported. No timestamps: same inputs, same bytes. */
+export interface ModelInfoCommon {
   readonly name: string;
-  readonly task: "question-answering";
+  readonly task: ModelTask;
   readonly maxSequenceLength: number;
-  readonly source: "model-zoo";
-  readonly size: PresetName;
-  readonly seed: number;
   readonly parameters: number;
   readonly architecture: BertArchitecture;
   /** fp32, or int8 after dynamic quantization (`quantization` then says how); missing in older files means fp32. */
@@ -27,10 +25,37 @@ export interface ModelInfo {
   readonly quantization?: QuantizationInfo;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
+  /** text-classification only: the label of each logit, "0".."N-1" -> name (transformers' id2label). */
+  readonly id2label?: Readonly<Record<string, string>>;
+  /**
+   * text-classification only: single_label_classification (scores are the softmax of the logits),
+   * multi_label_classification (a sigmoid per label) or regression (the logit itself).
+   */
+  readonly problemType?: ProblemType;
   readonly files: { readonly model: string; readonly tokenizer: string };
   readonly createdBy: string;
   readonly version: string;
   readonly notice: string;
+}
+
+/** model.json of a model the model-zoo generated with seeded weights. */
+export interface ModelInfo extends ModelInfoCommon {
+  readonly source: "model-zoo";
+  readonly size: PresetName;
+  readonly seed: number;
+}
+
+/** model.json of a model imported from a checkpoint (`fleet model import --hf`). */
+export interface ImportedModelInfo extends ModelInfoCommon {
+  /** hf://ORG/NAME */
+  readonly source: string;
+  /** The revision asked for (a branch, tag or commit) and the commit it resolved to. */
+  readonly revision: string;
+  readonly commit: string;
+  /** The transformers class in config.json (BertForQuestionAnswering, ...). */
+  readonly architectureName: string;
+  /** How model.onnx was made: built from the safetensors weights, or the repo's own ONNX export. */
+  readonly builtFrom: "safetensors" | "onnx/model.onnx";
 }
 
 /** How an int8 model was made from its fp32 original (recorded in model.json). */
@@ -54,6 +79,21 @@ export interface TensorInfo {
   readonly shape: readonly string[];
 }
 
+/** model.json's inputs and outputs for a head: int64 [batch, sequence] in; QA logits per token, or one row of class logits. */
+export function tensorsOf(head: BertHead): { inputs: TensorInfo[]; outputs: TensorInfo[] } {
+  const dims = ["batch", "sequence"];
+  const inputs = INPUT_NAMES.map((name) => ({ name, dataType: "int64" as const, shape: dims }));
+  if (head.task === "text-classification") {
+    return { inputs, outputs: [{ name: CLASSIFICATION_OUTPUT, dataType: "float32", shape: ["batch", String(head.numLabels)] }] };
+  }
+  return { inputs, outputs: OUTPUT_NAMES.map((name) => ({ name, dataType: "float32" as const, shape: dims })) };
+}
+
+/** transformers' default label names, LABEL_0..LABEL_{n-1}. */
+export function defaultLabels(count: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [String(i), `LABEL_${i}`]));
+}
+
 export function buildModelInfo(options: {
   name: string;
   size: PresetName;
@@ -62,11 +102,12 @@ export function buildModelInfo(options: {
   parameters: number;
   architecture: BertArchitecture;
   precision?: Precision;
+  head?: BertHead;
 }): ModelInfo {
-  const dims = ["batch", "sequence"];
+  const head = options.head ?? { task: "question-answering" };
   return {
     name: options.name,
-    task: "question-answering",
+    task: head.task,
     maxSequenceLength: options.maxSequenceLength,
     source: "model-zoo",
     size: options.size,
@@ -74,8 +115,8 @@ export function buildModelInfo(options: {
     parameters: options.parameters,
     architecture: options.architecture,
     precision: options.precision ?? "fp32",
-    inputs: INPUT_NAMES.map((name) => ({ name, dataType: "int64", shape: dims })),
-    outputs: OUTPUT_NAMES.map((name) => ({ name, dataType: "float32", shape: dims })),
+    ...tensorsOf(head),
+    ...(head.task === "text-classification" ? { id2label: defaultLabels(head.numLabels), problemType: "single_label_classification" as const } : {}),
     files: { model: MODEL_FILE, tokenizer: TOKENIZER_FILE },
     createdBy: GENERATOR_NAME,
     version: GENERATOR_VERSION,

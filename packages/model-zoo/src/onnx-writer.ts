@@ -131,6 +131,12 @@ async function writeTensorData(out: ByteSink, spec: InitializerSpec, random: See
     await out.write(new Uint8Array(data.buffer));
     return;
   }
+  if (fill.kind === "tensor") {
+    const data = fill.read();
+    if (data.length !== count) throw new Error(`${spec.name} has ${data.length} values where the graph needs [${spec.dims.join(", ")}] (${count}).`);
+    await out.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return;
+  }
   // One slice buffer is reused: each write completes before the next slice is made.
   const buffer = new Float32Array(Math.min(SLICE_VALUES, count));
   for (let done = 0; done < count; done += SLICE_VALUES) {

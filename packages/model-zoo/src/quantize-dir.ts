@@ -2,6 +2,7 @@ import { copyFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/pro
 import { join, resolve } from "node:path";
 import type { QuantizationInfo } from "./model-info.js";
 import { MODEL_FILE, MODEL_INFO_FILE } from "./model-info.js";
+import { OWNED_MARKER_FILE } from "./owned-dir.js";
 import { quantizeModelBytes, type QuantizeOptions, type QuantizeReport } from "./quantize.js";
 
 export interface QuantizeDirOptions extends QuantizeOptions {
@@ -26,11 +27,12 @@ export interface QuantizedModelDir {
 
 /**
  * Files of a model directory that are not copied: model.onnx and model.json (rewritten), ORT-format caches of
- * the fp32 model, and other ONNX models or external weight files (an fp32 copy would defeat the purpose).
+ * the fp32 model, other ONNX models or external weight files (an fp32 copy would defeat the purpose), and the
+ * generator's ownership marker (the int8 folder is not one `fleet model generate` made).
  * Tokenizer and config files (tokenizer.json, vocab.txt, config.json, ...) are copied.
  */
 function isNotCopied(file: string): boolean {
-  return file === MODEL_FILE || file === MODEL_INFO_FILE || /\.(onnx|ort|data)$/.test(file);
+  return file === MODEL_FILE || file === MODEL_INFO_FILE || file === OWNED_MARKER_FILE || /\.(onnx|ort|data)$/.test(file);
 }
 
 function describe(report: QuantizeReport, fromBytes: number): QuantizationInfo {

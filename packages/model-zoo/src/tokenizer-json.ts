@@ -32,12 +32,20 @@ export function loadBertVocabulary(): string[] {
 const special = (type_id: number, id: string) => ({ SpecialToken: { id, type_id } });
 const sequence = (type_id: number, id: "A" | "B") => ({ Sequence: { id, type_id } });
 
+/** The BertNormalizer's case and accent settings: uncased BERTs lower-case and strip accents, cased ones keep both. */
+export interface BertNormalizerOptions {
+  readonly lowercase: boolean;
+  readonly stripAccents: boolean;
+}
+export const UNCASED: BertNormalizerOptions = { lowercase: true, stripAccents: true };
+export const CASED: BertNormalizerOptions = { lowercase: false, stripAccents: false };
+
 /**
- * tokenizer.json in the Hugging Face tokenizers format, equal in behaviour to bert-base-uncased's:
- * BERT normalizer (lower case, accents stripped), BERT pre-tokenizer, WordPiece, and the
+ * tokenizer.json in the Hugging Face tokenizers format, equal in behaviour to bert-base-uncased's by default
+ * (`normalizer` CASED for a cased model): BERT normalizer (lower case, accents stripped), BERT pre-tokenizer, WordPiece, and the
  * "[CLS] A [SEP]" / "[CLS] A [SEP] B [SEP]" templates with segment ids 0 and 1.
  */
-export function buildTokenizerJson(vocabulary: readonly string[] = loadBertVocabulary()): string {
+export function buildTokenizerJson(vocabulary: readonly string[] = loadBertVocabulary(), normalizer: BertNormalizerOptions = UNCASED): string {
   const vocab: Record<string, number> = {};
   vocabulary.forEach((token, id) => {
     if (Object.hasOwn(vocab, token)) throw new Error(`The vocabulary holds "${token}" twice (ids ${vocab[token]} and ${id}).`);
@@ -59,7 +67,13 @@ export function buildTokenizerJson(vocabulary: readonly string[] = loadBertVocab
       normalized: false,
       special: true,
     })),
-    normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: true, lowercase: true },
+    normalizer: {
+      type: "BertNormalizer",
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: normalizer.stripAccents,
+      lowercase: normalizer.lowercase,
+    },
     pre_tokenizer: { type: "BertPreTokenizer" },
     post_processor: {
       type: "TemplateProcessing",

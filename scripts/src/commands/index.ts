@@ -9,6 +9,7 @@ import { modelGenerate } from "./model-generate.js";
 import { modelConvert } from "./model-convert.js";
 import { modelCompare } from "./model-compare.js";
 import { modelGenerateMany } from "./model-generate-many.js";
+import { modelImport } from "./model-import.js";
 import { modelQuantize } from "./model-quantize.js";
 import { plan } from "./plan.js";
 import { serve } from "./serve.js";
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   plan,
   modelGenerate,
   modelGenerateMany,
+  modelImport,
   modelQuantize,
   modelCompare,
   modelConvert,

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -21,8 +21,33 @@ describe("fleet model generate", () => {
     const io = capture();
     const dir = join(root, "tiny");
     expect(await main(["model", "generate", "--size", "tiny", "--seed", "7", "--out", dir])).toBe(0);
-    expect((await readdir(dir)).sort()).toEqual(["model.json", "model.onnx", "tokenizer.json"]);
+    // The marker: a folder generation made, and may write again.
+    expect((await readdir(dir)).sort()).toEqual([".inference-fleet-model", "model.json", "model.onnx", "tokenizer.json"]);
     expect(io.out()).toMatch(/model\.onnx[\s\S]*4,369,666 parameters, model\.onnx 17\.5 MB, in \d+\.\d\d s\./);
+  });
+
+  it("--task text-classification --labels 3 writes a classifier whose model.json has the labels", async () => {
+    const io = capture();
+    const dir = join(root, "classifier");
+    expect(await main(["model", "generate", "--task", "text-classification", "--labels", "3", "--seed", "2", "--out", dir])).toBe(0);
+    const info = JSON.parse(await readFile(join(dir, "model.json"), "utf8")) as Record<string, unknown>;
+    expect(info).toMatchObject({
+      name: "bert-classifier-tiny-seed2",
+      task: "text-classification",
+      id2label: { 0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2" },
+      outputs: [{ name: "logits", dataType: "float32", shape: ["batch", "3"] }],
+    });
+    expect(io.out()).toMatch(/Wrote bert-classifier-tiny-seed2/);
+  });
+
+  it("does not write over a model it did not make", async () => {
+    const io = capture();
+    const dir = join(root, "users");
+    await mkdir(dir);
+    await writeFile(join(dir, "model.onnx"), "mine");
+    expect(await main(["model", "generate", "--out", dir])).toBe(1);
+    expect(io.err()).toMatch(/Not writing a generated model into .*users: it holds files the project did not write \(model\.onnx\)/);
+    expect(await readFile(join(dir, "model.onnx"), "utf8")).toBe("mine");
   });
 
   it.each([
@@ -30,6 +55,8 @@ describe("fleet model generate", () => {
     [["--seed", "seven"], /--seed must be a whole number from 0/],
     [["--seed", "1.5"], /--seed must be a whole number from 0/],
     [["--max-seq-length", "1"], /--max-seq-length must be a whole number from 2/],
+    [["--task", "summarization"], /--task must be question-answering or text-classification, got "summarization"/],
+    [["--labels", "3"], /--labels goes with --task text-classification/],
   ])("treats %j as a usage error (exit 2) naming what is allowed", async (args, message) => {
     const io = capture();
     expect(await main(["model", "generate", "--out", join(root, "bad"), ...args])).toBe(2);

@@ -2,7 +2,17 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
 import { convertModelDirs, modelPrecision } from "@inference-fleet/model-server";
-import { generateManyModels, generateModel, MODEL_FILE, MODEL_INFO_FILE, TOKENIZER_FILE } from "@inference-fleet/model-zoo";
+import {
+  assertWritableModelDir,
+  generateManyModels,
+  generateModel,
+  importHubSource,
+  isHubSource,
+  MODEL_FILE,
+  MODEL_INFO_FILE,
+  readExportedModelDir,
+  TOKENIZER_FILE,
+} from "@inference-fleet/model-zoo";
 
 const isModelDir = (dir: string) => [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].every((file) => existsSync(path.join(dir, file)));
 
@@ -32,26 +42,79 @@ function isRemote(source: string): boolean {
   return /^(s3|https):\/\//.test(source);
 }
 
+/** The task model.json records (question-answering when it says none: every model before text-classification). */
+function taskOf(dir: string): string {
+  try {
+    const task = (JSON.parse(readFileSync(path.join(dir, MODEL_INFO_FILE), "utf8")) as { task?: unknown }).task;
+    return typeof task === "string" ? task : "question-answering";
+  } catch {
+    return "question-answering";
+  }
+}
+
+function assertTask(config: FleetConfig, found: string, shown: string): void {
+  if (found === config.model.task) return;
+  throw new Error(
+    `The model in ${shown} is ${found}, but the stack says model.task ${config.model.task}: ` +
+      `set model.task to ${found} or point model.source at a ${config.model.task} model.`,
+  );
+}
+
 /**
- * The model source the local servers load: a remote source as it is (the servers fetch it), a local
- * directory relative to the repo root, built with model-zoo from config.model.generate when it is missing.
+ * The model source the local servers load: a remote source as it is (the servers fetch it), an hf:// model imported
+ * into the hub cache (once; later runs reuse it), a local directory relative to the repo root as it is (with or
+ * without model.json: an optimum export is served as exported), or, when that directory is missing or empty, one
+ * built with model-zoo from config.model.generate. Nothing is ever written into a directory that holds a user's files.
  */
 export async function ensureModel(config: FleetConfig, repoRoot: string, log: (line: string) => void): Promise<string> {
   const { source, generate, maxSeqLength } = config.model;
+  if (isHubSource(source)) return importHubModel(config, log);
   if (isRemote(source)) return source;
   const dir = path.resolve(repoRoot, source);
   if (config.model.repository) return ensureRepository(config, dir, repoRoot, log);
   const shown = path.relative(repoRoot, dir) || dir;
   if (isModelDir(dir)) {
     assertPrecision(config, dir, shown);
+    assertTask(config, taskOf(dir), shown);
     log(`model: ${shown} (present, ${config.model.precision})`);
     return dir;
   }
-  log(`model: generating ${generate.size} BERT-QA (seed ${generate.seed}, ${config.model.precision}) into ${shown} ...`);
+  if (existsSync(path.join(dir, MODEL_FILE))) {
+    // A Hugging Face / optimum export: read, never written to (no model.json is added, nothing is generated over it).
+    const exported = readExportedModelDir(dir);
+    assertTask(config, exported.task, shown);
+    log(
+      `model: ${shown} (present, an export without ${MODEL_INFO_FILE}: ${exported.task}, ${exported.parameters.toLocaleString("en-US")} parameters, ` +
+        `inputs ${exported.signature.inputs.map((i) => i.name).join(", ")}; served as it is)`,
+    );
+    return dir;
+  }
+  assertWritableModelDir(dir, "a generated model");
+  const head = config.model.task === "text-classification" ? "BERT classifier" : "BERT-QA";
+  log(`model: generating ${generate.size} ${head} (seed ${generate.seed}, ${config.model.precision}, random weights) into ${shown} ...`);
   const started = Date.now();
-  await generateModel({ size: generate.size, seed: generate.seed, outDir: dir, maxSequenceLength: maxSeqLength, precision: config.model.precision });
+  await generateModel({
+    size: generate.size,
+    seed: generate.seed,
+    outDir: dir,
+    maxSequenceLength: maxSeqLength,
+    precision: config.model.precision,
+    task: config.model.task,
+  });
   log(`model: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return dir;
+}
+
+/** hf://ORG/NAME[@REVISION]: imported into the hub cache on first use (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME apply), then read from there. */
+async function importHubModel(config: FleetConfig, log: (line: string) => void): Promise<string> {
+  const { source } = config.model;
+  const imported = await importHubSource(source, (line) => log(`model: ${line}`));
+  assertPrecision(config, imported.dir, source);
+  assertTask(config, imported.info.task, source);
+  log(
+    `model: ${source} (commit ${imported.commit}, ${imported.info.task}, ${imported.info.parameters.toLocaleString("en-US")} parameters) from ${imported.dir}`,
+  );
+  return imported.dir;
 }
 
 /** Repository mode: model.repository.count distinct models (seeds generate.seed, +1, ...) under dir, generated when any is missing. */

@@ -1,9 +1,10 @@
 // `fleet local` for one stack: model, servers on loopback, load test, servers stopped.
 import type { FleetConfig } from "@inference-fleet/fleet-config";
-import { runLoad, type LoadTestResult } from "@inference-fleet/load-test";
+import { runLoad, type LoadTestResult, type ServedModel } from "@inference-fleet/load-test";
 import { acceleratorFallback } from "../accelerator-check.js";
 import { capacitySettings, runCapacitySearch, type CapacitySettings } from "./capacity-run.js";
 import { ensureModel } from "./ensure-model.js";
+import { describeModelServed } from "./served-model.js";
 import { findBinary } from "./find-binary.js";
 import { fleetLoadOptions } from "./load-options.js";
 import { runK6 } from "./k6-runner.js";
@@ -58,10 +59,14 @@ function pickGenerator(choice: GeneratorChoice): { kind: "local" } | { kind: "k6
   return { kind: "local" };
 }
 
-/** A gpu stack whose servers fell back to cpu measured the wrong thing: the results are kept, the run fails (unless server.allowCpuFallback). */
-function withFailure(run: LocalRun, config: FleetConfig): LocalRun {
-  const failure = acceleratorFallback(config, run.result);
-  return failure ? { ...run, failure } : run;
+/**
+ * The run with the model it served in its results, and failed if it measured the wrong thing: a gpu stack whose
+ * servers fell back to cpu keeps its results but fails (unless server.allowCpuFallback).
+ */
+function finish(run: LocalRun, config: FleetConfig, model: ServedModel): LocalRun {
+  const recorded = { ...run, result: { ...run.result, model } };
+  const failure = acceleratorFallback(config, recorded.result);
+  return failure ? { ...recorded, failure } : recorded;
 }
 
 export async function runLocalStack(config: FleetConfig, options: LocalRunOptions): Promise<LocalRun> {
@@ -72,6 +77,7 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
   const capacity = options.capacity ?? (config.loadTest.mode === "capacity" ? capacitySettings(config) : undefined);
   const generator = capacity ? { kind: "local" as const } : pickGenerator(options.generator ?? "auto");
   const modelDir = await ensureModel(config, options.repoRoot, say);
+  const servedModel = await describeModelServed(config, modelDir);
   options.signal?.throwIfAborted();
   const sizeWarning = localSizeWarning(config);
   if (sizeWarning) say(sizeWarning);
@@ -93,7 +99,7 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
         say,
       });
       const run = { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false };
-      return withFailure(run, config);
+      return finish(run, config, servedModel);
     }
     const concurrency = loadTest.concurrency * loadTest.pods;
     say(
@@ -102,7 +108,7 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
     );
     if (generator.kind === "k6") {
       const { result, sloBreached } = await runK6(generator.path, config, fleet.targets, fleet.models, labels, { signal: options.signal, log: say });
-      return withFailure({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached }, config);
+      return finish({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached }, config, servedModel);
     }
     const result = await runLoad(
       fleetLoadOptions(config, fleet, {
@@ -123,7 +129,7 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
           ),
       }),
     );
-    return withFailure({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false }, config);
+    return finish({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false }, config, servedModel);
   } finally {
     say("stopping servers ...");
     await fleet.stop();

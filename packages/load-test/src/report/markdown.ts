@@ -1,6 +1,7 @@
 import type { LoadTestResult } from "../results.js";
 import { describeExecutionProviders, describePrecisions } from "../servers.js";
 import { breakdownOf, breakdownTables, missingSplitNote } from "./breakdown.js";
+import { describeServedModel } from "../served-model.js";
 import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote } from "./pricing.js";
 import { summarizeRun, type RunSummary } from "./runs.js";
@@ -76,7 +77,8 @@ export function renderMarkdown(results: readonly LoadTestResult[]): string {
     lines.push(
       `- **${names[i]}**${names[i] !== run.name ? ` (${run.name})` : ""}: ${when}, ${r.generator} generator, ${r.sources} source(s), ` +
         `targets ${r.targets.join(", ")}; models ${r.models.join(", ")}; errors: ${formatErrors(r.errors)}. ` +
-        `Execution provider: ${describeExecutionProviders(r)}. Model precision: ${describePrecisions(r)}.${cost}`,
+        `Execution provider: ${describeExecutionProviders(r)}. Model precision: ${describePrecisions(r)}.${cost}` +
+        (r.model ? ` Model: ${describeServedModel(r.model)}.` : ""),
     );
   });
   if (runs.some((run) => run.usdPerMillion !== undefined)) lines.push("", priceNote());

@@ -1,0 +1,64 @@
+import { HubApiError } from "@huggingface/hub";
+
+/** An error of the import that is the user's to fix (unknown repo, revision, unsupported checkpoint): printed without a stack. */
+export class HubImportError extends Error {
+  override readonly name = "HubImportError";
+}
+
+/**
+ * A fetch for @huggingface/hub that remembers each failed answer's X-Error-Code (HubApiError keeps only the
+ * status and body), so failures can be told apart: RepositoryNotFound, RevisionNotFound, GatedRepo, EntryNotFound.
+ * It also counts the requests, which the import prints.
+ */
+export class RecordingFetch {
+  requests = 0;
+  private readonly codes = new Map<string, string>();
+
+  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    this.requests += 1;
+    const response = await fetch(input, init);
+    const code = response.headers.get("X-Error-Code");
+    if (!response.ok && code) this.codes.set(response.url || String(input instanceof Request ? input.url : input), code);
+    return response;
+  };
+
+  codeFor(url: string): string | undefined {
+    return this.codes.get(url);
+  }
+}
+
+/** Turns a failed hub call into a sentence that names the problem and what to do. */
+export function explainHubError(
+  error: unknown,
+  context: { repo: string; revision: string; hubUrl: string; hasToken: boolean; recorder: RecordingFetch },
+): Error {
+  const { repo, revision, hubUrl, hasToken } = context;
+  if (error instanceof HubImportError) return error;
+  if (error instanceof HubApiError) {
+    const code = context.recorder.codeFor(error.url);
+    const status = error.statusCode;
+    if (code === "RevisionNotFound") {
+      return new HubImportError(
+        `${repo} has no revision "${revision}" on ${hubUrl} (${status}): use a branch, tag or full commit id that exists (see ${hubUrl}/${repo}/tree/main).`,
+      );
+    }
+    if (code === "GatedRepo" || (status === 403 && code !== "RepositoryNotFound")) {
+      const next = hasToken
+        ? "the token in HF_TOKEN has no access; accept the model's terms on its page with that account"
+        : "accept its terms on its page and set HF_TOKEN to a read token";
+      return new HubImportError(`${repo} is gated on ${hubUrl} (${status}): ${next} (${hubUrl}/${repo}).`);
+    }
+    if (code === "RepositoryNotFound" || status === 401 || status === 404) {
+      const next = hasToken ? "" : "; if it is private or gated, set HF_TOKEN to a token that can read it";
+      return new HubImportError(`Repository ${repo} not found on ${hubUrl} (${status}${code ? ` ${code}` : ""}): check the id${next}.`);
+    }
+    return new HubImportError(`The hub at ${hubUrl} answered ${status} for ${error.url}: ${error.message}`);
+  }
+  if (error instanceof TypeError && /fetch failed/.test(error.message)) {
+    const cause = (error as { cause?: { message?: string } }).cause?.message ?? error.message;
+    return new HubImportError(
+      `Cannot reach the hub at ${hubUrl} (${cause}): check the network or HF_ENDPOINT; a commit imported before is used with --offline or HF_HUB_OFFLINE=1.`,
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
