@@ -6,18 +6,25 @@ import type { CapacityStep } from "./step.js";
 
 /**
  * Merges the steps of generators that ran side by side: for each offered rate (the total over all
- * generators), requests, errors and achieved rates add up, histograms add up bucket by bucket and
+ * generators) and attempt, requests, errors and achieved rates add up, histograms add up bucket by bucket and
  * the percentiles are read from the merged histogram.
  */
 export function mergeSteps(steps: readonly CapacityStep[]): CapacityStep[] {
-  const byRate = new Map<number, CapacityStep[]>();
-  for (const step of steps) byRate.set(step.offeredRate, [...(byRate.get(step.offeredRate) ?? []), step]);
-  return [...byRate.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([offeredRate, group]) => {
+  const byRate = new Map<string, CapacityStep[]>();
+  for (const step of steps) {
+    const key = `${step.offeredRate}/${step.attempt ?? 1}`;
+    byRate.set(key, [...(byRate.get(key) ?? []), step]);
+  }
+  return [...byRate.values()]
+    .sort(([a], [b]) => a!.offeredRate - b!.offeredRate || (a!.attempt ?? 1) - (b!.attempt ?? 1))
+    .map((group) => {
+      // One generator's step keeps its windows and stability rule as they were measured.
+      if (group.length === 1) return group[0]!;
       const counts = mergeCounts(group);
+      const { offeredRate, attempt } = group[0]!;
       return {
         offeredRate,
+        ...(attempt !== undefined ? { attempt } : {}),
         achievedRate: group.reduce((sum, s) => sum + s.achievedRate, 0),
         durationSeconds: Math.max(...group.map((s) => s.durationSeconds)),
         warmupSeconds: Math.max(...group.map((s) => s.warmupSeconds)),

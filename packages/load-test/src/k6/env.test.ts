@@ -65,6 +65,7 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
       precision: 0.1,
       budgetSeconds: 180,
       stepSeconds: 10,
+      remeasureBreaks: true,
     });
   });
 

@@ -34,6 +34,7 @@ export function staircaseOptionsOf(config: FleetConfig): StaircaseOptions {
     precision: capacity.precision,
     budgetSeconds: capacity.budget,
     stepSeconds: capacity.warmupSeconds + capacity.stepSeconds,
+    remeasureBreaks: true,
   };
 }
 
