@@ -45,7 +45,10 @@ function mergeCapacity(results: LoadTestResult[]): CapacityRecord | undefined {
     throw new Error("These capacity searches were judged against different SLOs: merge the generators of one run only.");
   }
   const steps = mergeSteps(records.flatMap((r) => r.steps));
-  const confirmations = mergeSteps(records.flatMap((r) => r.confirmations ?? []));
+  const confirmations = mergeSteps(
+    records.flatMap((r) => r.confirmations ?? []),
+    "as-given",
+  );
   const verdict = capacityFromSteps(steps, slo, confirmations);
   const endedBy = records.find((r) => r.endedBy)?.endedBy;
   return {

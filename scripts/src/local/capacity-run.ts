@@ -48,6 +48,8 @@ export interface CapacitySettings {
   readonly confirmSeconds: number;
   /** Each hold that breaks steps down by this share. */
   readonly stepDown: number;
+  /** Holds tried at most. */
+  readonly confirmAttempts: number;
 }
 
 /** What a caller may set instead of the stack's loadTest.capacity: the command line's strings, or numbers (`fleet tune`'s rungs). */
@@ -91,7 +93,8 @@ export function capacitySettings(config: FleetConfig, overrides: CapacityOverrid
   const stepTotal = stepTotalSeconds({ warmupSeconds, windowSeconds, stability });
   if (budgetSeconds < 2 * stepTotal) {
     throw new UsageError(
-      `A budget of ${budgetSeconds} s leaves no room for a search: one step takes ${stepTotal} s (loadTest.capacity.warmupSeconds + windows x windowSeconds). ` +
+      `A budget of ${budgetSeconds} s leaves no room for a search: one step takes ${stepTotal} s ` +
+        "(loadTest.capacity.warmupSeconds + windows x windowSeconds). " +
         `Give --budget ${Math.ceil((6 * stepTotal) / 60)}m or more.`,
     );
   }
@@ -105,6 +108,7 @@ export function capacitySettings(config: FleetConfig, overrides: CapacityOverrid
     ...(overrides.growth !== undefined ? { growth: overrides.growth } : {}),
     confirmSeconds: overrides.confirm === false ? 0 : capacity.confirmSeconds,
     stepDown: capacity.stepDown,
+    confirmAttempts: capacity.confirmAttempts,
   };
 }
 
@@ -297,7 +301,7 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
         found,
         holds.map((h) => h.step),
         slo,
-        { stepDown: settings.stepDown },
+        { stepDown: settings.stepDown, maxAttempts: settings.confirmAttempts },
       );
       if (next.kind === "done") {
         say(`confirmation done: ${next.reason}`);
@@ -308,9 +312,10 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
       if (options.signal?.aborted) break;
       holds.push(hold);
       const verdict = judgeStep(hold.step, slo);
+      const outcome = verdict.holds ? "holds" : `breaks (${verdict.reasons.join("; ")}): stepping down ${(settings.stepDown * 100).toFixed(0)}%`;
       say(
         `confirmation ${holds.length}: ${rate(next.rate)} req/s for ${hold.step.durationSeconds.toFixed(0)} s, ${rate(hold.step.achievedRate)} achieved, ` +
-          `p${slo.percentile} ${verdict.percentileMs.toFixed(1)} ms -> ${verdict.holds ? "holds" : `breaks (${verdict.reasons.join("; ")}): stepping down ${(settings.stepDown * 100).toFixed(0)}%`}`,
+          `p${slo.percentile} ${verdict.percentileMs.toFixed(1)} ms -> ${outcome}`,
       );
     }
   }

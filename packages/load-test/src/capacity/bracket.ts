@@ -37,10 +37,10 @@ export function bracketOf(steps: readonly CapacityStep[], slo: Slo): CapacityBra
   for (const j of judged) byRate.set(j.step.offeredRate, [...(byRate.get(j.step.offeredRate) ?? []), j]);
   const rates = [...byRate.values()];
   const broken = rates.find((measured) => !measured.some((m) => m.verdict.holds));
-  const bad = broken?.at(-1);
+  const bad = broken?.[broken.length - 1];
   const good = rates
     .filter((measured) => measured.some((m) => m.verdict.holds) && (!bad || measured[0]!.step.offeredRate < bad.step.offeredRate))
-    .map((measured) => measured.filter((m) => m.verdict.holds).at(-1)!)
+    .map((measured) => measured.filter((m) => m.verdict.holds).pop()!)
     .pop();
   return {
     judged: judged.map(({ step, verdict }) => ({ step, verdict })),

@@ -30,7 +30,7 @@ export function nextConfirmation(found: number, holds: readonly CapacityStep[], 
   const maxAttempts = options.maxAttempts ?? DEFAULT_CONFIRM_ATTEMPTS;
   if (!(stepDown > 0 && stepDown < 1)) throw new Error(`The confirmation's step down must be a share between 0 and 1 (0.05 is 5%), got ${stepDown}.`);
   if (!(found > 0)) return { kind: "done", reason: "the search found no rate that holds the SLO: nothing to confirm" };
-  const last = holds.at(-1);
+  const last = holds[holds.length - 1];
   if (!last) return { kind: "hold", rate: found };
   if (judgeStep(last, slo).holds)
     return { kind: "done", reason: `${last.offeredRate} req/s held the SLO for ${last.durationSeconds.toFixed(0)} s`, confirmed: last };
@@ -41,8 +41,7 @@ export function nextConfirmation(found: number, holds: readonly CapacityStep[], 
   return { kind: "hold", rate: lower };
 }
 
-/** The confirmation that held among `holds` (the last one, as nextConfirmation stops there), if any. */
+/** The confirmation that held among `holds` (nextConfirmation stops at the first that holds), if any. */
 export function confirmedHold(holds: readonly CapacityStep[], slo: Slo): CapacityStep | undefined {
-  const last = holds.at(-1);
-  return last && judgeStep(last, slo).holds ? last : undefined;
+  return holds.find((hold) => judgeStep(hold, slo).holds);
 }

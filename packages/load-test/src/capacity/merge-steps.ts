@@ -7,30 +7,31 @@ import type { CapacityStep } from "./step.js";
 /**
  * Merges the steps of generators that ran side by side: for each offered rate (the total over all
  * generators) and attempt, requests, errors and achieved rates add up, histograms add up bucket by bucket and
- * the percentiles are read from the merged histogram.
+ * the percentiles are read from the merged histogram. In rate order, or (a confirmation's holds, whose
+ * last one is the answer) in the order first seen.
  */
-export function mergeSteps(steps: readonly CapacityStep[]): CapacityStep[] {
+export function mergeSteps(steps: readonly CapacityStep[], order: "by-rate" | "as-given" = "by-rate"): CapacityStep[] {
   const byRate = new Map<string, CapacityStep[]>();
   for (const step of steps) {
     const key = `${step.offeredRate}/${step.attempt ?? 1}`;
     byRate.set(key, [...(byRate.get(key) ?? []), step]);
   }
-  return [...byRate.values()]
-    .sort(([a], [b]) => a!.offeredRate - b!.offeredRate || (a!.attempt ?? 1) - (b!.attempt ?? 1))
-    .map((group) => {
-      // One generator's step keeps its windows and stability rule as they were measured.
-      if (group.length === 1) return group[0]!;
-      const counts = mergeCounts(group);
-      const { offeredRate, attempt } = group[0]!;
-      return {
-        offeredRate,
-        ...(attempt !== undefined ? { attempt } : {}),
-        achievedRate: group.reduce((sum, s) => sum + s.achievedRate, 0),
-        durationSeconds: Math.max(...group.map((s) => s.durationSeconds)),
-        warmupSeconds: Math.max(...group.map((s) => s.warmupSeconds)),
-        ...counts,
-        latencyMs: percentilesFromHistogram(counts.histogram),
-        ...(group.some((s) => s.stoppedEarly) ? { stoppedEarly: true } : {}),
-      };
-    });
+  const groups = [...byRate.values()];
+  if (order === "by-rate") groups.sort(([a], [b]) => a!.offeredRate - b!.offeredRate || (a!.attempt ?? 1) - (b!.attempt ?? 1));
+  return groups.map((group) => {
+    // One generator's step keeps its windows and stability rule as they were measured.
+    if (group.length === 1) return group[0]!;
+    const counts = mergeCounts(group);
+    const { offeredRate, attempt } = group[0]!;
+    return {
+      offeredRate,
+      ...(attempt !== undefined ? { attempt } : {}),
+      achievedRate: group.reduce((sum, s) => sum + s.achievedRate, 0),
+      durationSeconds: Math.max(...group.map((s) => s.durationSeconds)),
+      warmupSeconds: Math.max(...group.map((s) => s.warmupSeconds)),
+      ...counts,
+      latencyMs: percentilesFromHistogram(counts.histogram),
+      ...(group.some((s) => s.stoppedEarly) ? { stoppedEarly: true } : {}),
+    };
+  });
 }

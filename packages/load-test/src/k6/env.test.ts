@@ -15,7 +15,9 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
   it.each(listStacks())("the %s stack's environment is accepted by the k6 script", (stack) => {
     const config = loadStackConfig(stack, { env: {} });
     const run = k6ConfigFromEnv(k6EnvFromConfig(config, { ...inputs, generators: config.loadTest.pods }));
-    expect(run.mode).toBe(config.loadTest.mode);
+    // A capacity staircase is open loop: its results say mode rate, with the steps under `capacity`.
+    const capacity = config.loadTest.mode === "capacity";
+    expect(run.mode).toBe(capacity ? "rate" : config.loadTest.mode);
     expect(run.slo).toEqual({
       percentile: Number(config.loadTest.slo.percentile.slice(1)),
       latencyMs: config.loadTest.slo.thresholdMs,
@@ -24,7 +26,7 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
     expect(run.targets).toEqual(inputs.targets);
     expect(run.resultsPath).toBe(inputs.resultsPath);
     expect(run.labels).toMatchObject(inputs.labels);
-    expect(run.warmupSeconds).toBe(config.loadTest.warmup);
+    expect(run.warmupSeconds).toBe(capacity ? config.loadTest.capacity.warmupSeconds : config.loadTest.warmup);
   });
 
   it("runs capacity mode as the search's first staircase: doubling from startRate for as many steps as the budget holds", () => {
