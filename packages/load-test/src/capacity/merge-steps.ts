@@ -2,12 +2,32 @@
 // each offered its share of the same step, so steps with the same offered rate add up exactly.
 import { percentilesFromHistogram } from "../histogram.js";
 import { mergeCounts } from "../merge-counts.js";
-import type { CapacityStep } from "./step.js";
+import type { CapacityStep, CapacityWindow } from "./step.js";
+
+/** Windows measured side by side (the same window of each generator's step): counts add up, as do achieved rates. */
+function mergeWindows(parts: readonly CapacityWindow[]): CapacityWindow {
+  const counts = mergeCounts(parts);
+  return {
+    durationSeconds: Math.max(...parts.map((w) => w.durationSeconds)),
+    achievedRate: parts.reduce((sum, w) => sum + w.achievedRate, 0),
+    ...counts,
+    latencyMs: percentilesFromHistogram(counts.histogram),
+  };
+}
+
+/** The generators' windows merged window by window, when every one measured as many (else none: they cannot be lined up). */
+function mergedWindowsOf(group: readonly CapacityStep[]): Pick<CapacityStep, "windows" | "stability"> {
+  const count = group[0]!.windows?.length ?? 0;
+  if (count === 0 || group.some((s) => s.windows?.length !== count)) return {};
+  const windows = Array.from({ length: count }, (_, k) => mergeWindows(group.map((s) => s.windows![k]!)));
+  const { stability } = group[0]!;
+  return { windows, ...(stability ? { stability } : {}) };
+}
 
 /**
  * Merges the steps of generators that ran side by side: for each offered rate (the total over all
  * generators) and attempt, requests, errors and achieved rates add up, histograms add up bucket by bucket and
- * the percentiles are read from the merged histogram. In rate order, or (a confirmation's holds, whose
+ * the percentiles are read from the merged histogram; their windows merge window by window. In rate order, or (a confirmation's holds, whose
  * last one is the answer) in the order first seen.
  */
 export function mergeSteps(steps: readonly CapacityStep[], order: "by-rate" | "as-given" = "by-rate"): CapacityStep[] {
@@ -32,6 +52,7 @@ export function mergeSteps(steps: readonly CapacityStep[], order: "by-rate" | "a
       ...counts,
       latencyMs: percentilesFromHistogram(counts.histogram),
       ...(group.some((s) => s.stoppedEarly) ? { stoppedEarly: true } : {}),
+      ...mergedWindowsOf(group),
     };
   });
 }
