@@ -37,14 +37,14 @@ describe("parseFleetConfig defaults", () => {
         precision: 0.05,
         stepSeconds: 8,
         warmupSeconds: 2,
-        windowSeconds: 3,
+        windowSeconds: 2,
         windows: 3,
         maxWindows: 6,
         stability: 0.1,
         confirmSeconds: 60,
         stepDown: 0.05,
         confirmAttempts: 3,
-        budget: 140,
+        budget: 120,
       },
     });
     const config = parseFleetConfig({

@@ -204,7 +204,7 @@ export const loadTestSchema = z.strictObject({
       /** Each step's warm-up before its windows: load is sent, nothing is counted. */
       warmupSeconds: durationSeconds.default(2),
       /** One measurement window of a step (perf_analyzer's measurement interval). */
-      windowSeconds: durationSeconds.pipe(z.number().positive()).default(3),
+      windowSeconds: durationSeconds.pipe(z.number().positive()).default(2),
       /** Consecutive windows that must agree before a step counts (perf_analyzer: 3). */
       windows: z.int().min(1).max(20).default(3),
       /** Windows a step measures at most; past it the majority decides and the step is marked unstable. */
@@ -218,7 +218,7 @@ export const loadTestSchema = z.strictObject({
       /** Sustained holds tried at most; when none holds the SLO, the run reports no confirmed capacity rather than an unconfirmed one. */
       confirmAttempts: z.int().min(1).max(10).default(3),
       /** The whole search (servers' start included locally; in the cluster, the k6 passes' load) never runs past this. */
-      budget: durationSeconds.pipe(z.number().positive()).default(140),
+      budget: durationSeconds.pipe(z.number().positive()).default(120),
       /**
        * In the cluster only: the k6 staircase offers exactly these rates (req/s in total, run in this order) instead of
        * doubling from startRate. `fleet matrix` sets it for each refine pass; a list of your own runs a fixed sweep.

@@ -135,7 +135,8 @@ export function describeStep(index: number, step: CapacityStep, slo: LoadSlo): s
   const windows = step.windows ?? [];
   const used = settledWindows(step, slo) ?? [];
   const judged = step.stability ? judgeWindows(step, windows, slo, step.stability) : undefined;
-  const agreement = !judged ? "" : !judged.settled || !judged.stable ? ", windows never agreed: majority" : `, ${used.length} windows agree`;
+  const agreement =
+    !judged || step.stoppedEarly ? "" : !judged.settled || !judged.stable ? ", windows never agreed: majority" : `, ${used.length} windows agree`;
   const outcome = verdict.holds ? "holds" : `breaks (${verdict.reasons.join("; ")})`;
   return (
     `step ${index}: ${rate(step.offeredRate)} req/s offered${(step.attempt ?? 1) > 1 ? " (measured again)" : ""}, ` +
@@ -193,14 +194,15 @@ async function coolDownAfter(step: CapacityStep, slo: LoadSlo, signal?: AbortSig
 
 /**
  * One step: its warm-up, then windows until the stability rule settles it (the rule's number of windows
- * in one run, then one more window at a time while they disagree, up to maxWindows), cut short at a clear
- * breach. `attempt` is 2 when a rate that broke is measured again.
+ * in one run, then one more window at a time while they disagree, up to maxWindows, none past `deadlineMs`),
+ * cut short at a clear breach. `attempt` is 2 when a rate that broke is measured again.
  */
 export async function runCapacityStep(
   config: FleetConfig,
   options: Omit<CapacityRunOptions, "startedAtMs" | "say">,
   rate: number,
   attempt = 1,
+  deadlineMs = Infinity,
 ): Promise<{ result: LoadTestResult; step: CapacityStep }> {
   const { settings } = options;
   const rule = settings.stability;
@@ -210,7 +212,16 @@ export async function runCapacityStep(
   let cut = first.cut;
   let windows = windowsFromResult(first.result, settings.windowSeconds);
   const stepOf = () => stepFromWindows(rate, windows, { warmupSeconds: settings.warmupSeconds, stability: rule, attempt, stoppedEarly: cut });
-  while (!cut && !options.signal?.aborted && windows.length > 0 && windows.length < rule.maxWindows && !judgeWindows(stepOf(), windows, slo, rule).settled) {
+  // One more window while they disagree, up to maxWindows, never past the budget (an unsettled step is then judged by its majority).
+  const roomFor = () => Date.now() + settings.windowSeconds * 1000 <= deadlineMs;
+  while (
+    !cut &&
+    !options.signal?.aborted &&
+    windows.length > 0 &&
+    windows.length < rule.maxWindows &&
+    roomFor() &&
+    !judgeWindows(stepOf(), windows, slo, rule).settled
+  ) {
     const more = await runHold(config, options, rate, 0, settings.windowSeconds);
     results.push(more.result);
     cut = more.cut;
@@ -280,7 +291,8 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
       break;
     }
     const attempt = steps.filter((s) => s.offeredRate === decision.rate).length + 1;
-    const { result, step } = await runCapacityStep(config, { ...options, servers }, decision.rate, attempt);
+    const deadlineMs = options.startedAtMs + settings.budgetSeconds * 1000;
+    const { result, step } = await runCapacityStep(config, { ...options, servers }, decision.rate, attempt, deadlineMs);
     // Ctrl-C: a step stopped half-way is not judged.
     if (options.signal?.aborted) break;
     steps.push(step);
