@@ -86,7 +86,7 @@ export function judgeWindows(step: CapacityStep, windows: readonly CapacityWindo
   const verdicts = windows.map((w) => judgeMeasurement(asStep(w), slo));
   const n = windows.length;
   const indices = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
-  const settle = (used: number[], stable: boolean): WindowsJudgement => {
+  const settle = (used: number[], stable: boolean): Settled => {
     const merged = mergedWindows(
       step,
       used.map((i) => windows[i]!),
@@ -101,7 +101,7 @@ export function judgeWindows(step: CapacityStep, windows: readonly CapacityWindo
   const clearRun = Math.min(2, rule.windows);
   if (n >= clearRun && verdicts.slice(n - clearRun).every((v) => v.clearBreach && !v.holds)) {
     const settled = settle(indices(n - clearRun, n), true);
-    return settled.settled ? { ...settled, verdict: { ...settled.verdict, holds: false, clearBreach: true } } : settled;
+    return { ...settled, verdict: { ...settled.verdict, holds: false, clearBreach: true } };
   }
   if (n >= rule.windows) {
     const last = indices(n - rule.windows, n);
