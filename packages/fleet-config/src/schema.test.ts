@@ -44,7 +44,7 @@ describe("parseFleetConfig defaults", () => {
         confirmSeconds: 60,
         stepDown: 0.05,
         confirmAttempts: 3,
-        budget: 120,
+        budget: 110,
       },
     });
     const config = parseFleetConfig({

@@ -38,7 +38,7 @@ Examples:
     budget: {
       type: "string",
       valueName: "DURATION",
-      description: "Capacity search: time budget, e.g. 3m (default loadTest.capacity.budget, 2m; the confirmation comes after).",
+      description: "Capacity search: time budget, e.g. 3m (default loadTest.capacity.budget, 110s; the confirmation comes after).",
     },
     precision: { type: "string", valueName: "SHARE", description: "Capacity search: stop when the bracket is within this share (default 0.05)." },
     ...priceOptions,
