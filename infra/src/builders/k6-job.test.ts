@@ -25,7 +25,9 @@ describe("buildK6Job in capacity mode", () => {
   it("runs the staircase the k6 script reads, each pod offering half of each step", () => {
     expect(env).toMatchObject({ MODE: "capacity", CAPACITY_RATES: "100,200,400,800,1600,3200", GENERATORS: "2" });
     const run = k6ConfigFromEnv({ ...env, POD_INDEX: "1" });
-    expect(run.options.scenarios!.step_02).toMatchObject({ rate: 200, startTime: "20s", duration: "10s" });
+    // Each rate is 3 windows (the stack's loadTest.capacity.windows): rate 200 starts with scenario step_03.
+    expect(run.options.scenarios!.step_03).toMatchObject({ rate: 100, startTime: "10s", duration: "4.667s" });
+    expect(run.options.scenarios!.step_04).toMatchObject({ rate: 100, startTime: "14.667s", duration: "2.667s" });
   });
 
   it("gives the Job the staircase's length plus start-up and upload time, not loadTest.duration", () => {

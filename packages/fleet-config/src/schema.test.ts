@@ -32,10 +32,29 @@ describe("parseFleetConfig defaults", () => {
   it("fills the capacity search's settings and parses their durations", () => {
     expect(parseFleetConfig({ loadTest: { mode: "capacity" } }).loadTest).toMatchObject({
       mode: "capacity",
-      capacity: { startRate: 50, precision: 0.05, stepSeconds: 8, warmupSeconds: 2, budget: 150 },
+      capacity: {
+        startRate: 100,
+        precision: 0.05,
+        stepSeconds: 8,
+        warmupSeconds: 2,
+        windowSeconds: 2,
+        windows: 3,
+        maxWindows: 6,
+        stability: 0.1,
+        confirmSeconds: 60,
+        stepDown: 0.05,
+        confirmAttempts: 3,
+        budget: 110,
+      },
     });
-    const config = parseFleetConfig({ loadTest: { capacity: { stepSeconds: "5s", warmupSeconds: "500ms", budget: "3m", startRate: 200 } } });
-    expect(config.loadTest.capacity).toEqual({ startRate: 200, precision: 0.05, stepSeconds: 5, warmupSeconds: 0.5, budget: 180 });
+    const config = parseFleetConfig({
+      loadTest: { capacity: { stepSeconds: "5s", warmupSeconds: "500ms", windowSeconds: "2s", confirmSeconds: "3m", budget: "3m", startRate: 200 } },
+    });
+    expect(config.loadTest.capacity).toMatchObject({ startRate: 200, stepSeconds: 5, warmupSeconds: 0.5, windowSeconds: 2, confirmSeconds: 180, budget: 180 });
+    expect(problemsOf({ loadTest: { capacity: { windows: 4, maxWindows: 3 } } })[0]).toMatchObject({
+      message: expect.stringMatching(/maxWindows must be at least windows/),
+    });
+    expect(problemsOf({ loadTest: { capacity: { stability: 0 } } })[0]).toMatchObject({ path: "loadTest.capacity.stability" });
     expect(problemsOf({ loadTest: { capacity: { precision: 1.5 } } })[0]).toMatchObject({ path: "loadTest.capacity.precision" });
     expect(problemsOf({ loadTest: { capacity: { budget: "0s" } } })[0]).toMatchObject({ path: "loadTest.capacity.budget" });
   });

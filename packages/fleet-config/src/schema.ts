@@ -207,20 +207,44 @@ export const loadTestSchema = z.strictObject({
   capacity: z
     .strictObject({
       /** The first rate offered (req/s in total); the search doubles it until the SLO breaks, then bisects. */
-      startRate: z.number().positive().max(1_000_000).default(50),
+      startRate: z.number().positive().max(1_000_000).default(100),
       /** Stop once the rate that breaks is within this share of the rate that holds (0.05 = 5%). */
       precision: z.number().gt(0).lt(1).default(0.05),
-      /** Each step's measured window. */
+      /** In the cluster, each k6 step's measured window (locally a step is `windows` windows of windowSeconds). */
       stepSeconds: durationSeconds.pipe(z.number().positive()).default(8),
-      /** Each step's warm-up before its window: load is sent, nothing is counted. */
+      /** Each step's warm-up before its windows: load is sent, nothing is counted. */
       warmupSeconds: durationSeconds.default(2),
+      /** One measurement window of a step (perf_analyzer's measurement interval). */
+      windowSeconds: durationSeconds.pipe(z.number().positive()).default(2),
+      /** Consecutive windows that must agree before a step counts (perf_analyzer: 3). */
+      windows: z.int().min(1).max(20).default(3),
+      /** Windows a step measures at most; past it the majority decides and the step is marked unstable. */
+      maxWindows: z.int().min(1).max(50).default(6),
+      /** Windows agree when their achieved rates are within this share of their mean and they give the same SLO verdict (0.1 = 10%). */
+      stability: z.number().gt(0).lt(1).default(0.1),
+      /** The confirmation: the rate found is held this long; it must hold the SLO, else the rate steps down and is held again. */
+      confirmSeconds: durationSeconds.pipe(z.number().positive()).default(60),
+      /** Each confirmation that breaks steps down by this share (0.05 = 5%). */
+      stepDown: z.number().gt(0).lt(1).default(0.05),
+      /** Sustained holds tried at most; when none holds the SLO, the run reports no confirmed capacity rather than an unconfirmed one. */
+      confirmAttempts: z.int().min(1).max(10).default(3),
       /** The whole search (servers' start included locally; in the cluster, the k6 passes' load) never runs past this. */
-      budget: durationSeconds.pipe(z.number().positive()).default(150),
+      budget: durationSeconds.pipe(z.number().positive()).default(110),
       /**
        * In the cluster only: the k6 staircase offers exactly these rates (req/s in total, run in this order) instead of
        * doubling from startRate. `fleet matrix` sets it for each refine pass; a list of your own runs a fixed sweep.
        */
       rates: z.array(z.number().positive().max(1_000_000)).min(1).max(100).optional(),
+    })
+    .refine((c) => c.maxWindows >= c.windows, { message: "maxWindows must be at least windows: a step cannot agree over more windows than it measures." })
+    .prefault({}),
+  /** `fleet plan --for-rate`: the load to size the fleet for, from the measured capacity per node. */
+  sizing: z
+    .strictObject({
+      /** Requests per second the fleet must serve at the SLO (the command line's --for-rate wins). */
+      forRate: z.number().positive().max(100_000_000).optional(),
+      /** Capacity kept spare on every node: nodes = ceil(rate / (capacity per node x (1 - headroom))). */
+      headroom: z.number().min(0).lt(1).default(0.2),
     })
     .prefault({}),
   /** Load generator pods (k6 Indexed Job completions). */

@@ -64,7 +64,20 @@ function mergeCapacity(results: LoadTestResult[]): CapacityRecord | undefined {
     throw new Error("These capacity searches were judged against different SLOs: merge the generators of one run only.");
   }
   const steps = mergeSteps(records.flatMap((r) => r.steps));
-  return { capacityAtSlo: capacityFromSteps(steps, slo).capacityAtSlo, slo, steps };
+  const confirmations = mergeSteps(
+    records.flatMap((r) => r.confirmations ?? []),
+    "as-given",
+  );
+  const verdict = capacityFromSteps(steps, slo, confirmations);
+  const endedBy = records.find((r) => r.endedBy)?.endedBy;
+  return {
+    capacityAtSlo: verdict.capacityAtSlo,
+    searchCapacity: verdict.searchCapacity,
+    ...(endedBy ? { endedBy } : {}),
+    slo,
+    steps,
+    ...(confirmations.length > 0 ? { confirmations } : {}),
+  };
 }
 
 /**
@@ -111,6 +124,6 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
   if (model) merged.model = model;
   if (!capacity) return merged;
   // The generators' own top-level figures may name different steps; the merged steps decide.
-  const at = stepAtCapacity(capacity.steps, capacity.capacityAtSlo);
+  const at = stepAtCapacity([...(capacity.confirmations ?? []), ...capacity.steps], capacity.capacityAtSlo);
   return { ...(at ? withFiguresOfStep(merged, at, Date.parse(merged.startTime)) : merged), capacity };
 }

@@ -89,6 +89,15 @@ export const servedModelSchema = z.object({
   parameters: z.number().int().nonnegative().optional(),
 });
 
+const capacityWindowSchema = z.object({
+  durationSeconds: z.number().nonnegative(),
+  achievedRate: z.number().nonnegative(),
+  requests: count,
+  errors: z.record(z.string(), count),
+  histogram: histogramSchema,
+  latencyMs: latencySummarySchema,
+});
+
 export const capacityStepSchema = z.object({
   /** Requests per second offered by all generators together. */
   offeredRate: z.number().positive(),
@@ -102,11 +111,23 @@ export const capacityStepSchema = z.object({
   latencyMs: latencySummarySchema,
   /** Cut short after a clear breach of the SLO. */
   stoppedEarly: z.boolean().optional(),
+  /** The consecutive measurement windows the step is judged by, each with its histogram. */
+  windows: z.array(capacityWindowSchema).optional(),
+  /** How the windows had to agree: `windows` consecutive ones within `share`, at most `maxWindows`. */
+  stability: z.object({ windows: z.int().min(1), maxWindows: z.int().min(1), share: z.number().gt(0).lt(1) }).optional(),
+  /** The how-manyth measurement of this rate (a break is measured again before it is believed). */
+  attempt: z.int().min(1).optional(),
 }) satisfies z.ZodType<CapacityStep>;
 
 export const capacitySchema = z.object({
-  /** The largest offered rate (req/s) whose step held the SLO; 0 when none did. */
+  /** The capacity (req/s): the rate the confirmation held for its sustained window, or without one the search's answer; 0 when none held. */
   capacityAtSlo: z.number().nonnegative(),
+  /** What the search alone found, before the confirmation (older files have none). */
+  searchCapacity: z.number().nonnegative().optional(),
+  /** What ended the search: its time budget, or the SLO (the bracket narrow enough). */
+  endedBy: z.enum(["budget", "slo"]).optional(),
+  /** The confirmation's sustained holds in order, each with its windows and histogram; the last that held is the capacity. */
+  confirmations: z.array(capacityStepSchema).optional(),
   /** The SLO the steps were judged against. */
   slo: z.object({
     percentile: z.number().gt(0).max(100),

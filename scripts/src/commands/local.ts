@@ -13,10 +13,13 @@ Ctrl-C stops the load test and the servers; the results so far are written.
 Environment variables override fields, e.g. ${envNameFor("loadTest.duration")}=5s ${envNameFor("server.numServers")}=1.
 
 --capacity searches the arrival rate for the capacity at the stack's SLO instead (like loadTest.mode: capacity):
-open-loop steps of the built-in generator (each with a warm-up left out), doubling from loadTest.capacity.startRate
-until the SLO breaks (percentile over the threshold, errors over the budget, or achieved < 95% of offered), then
-bisecting to --precision, never past --budget (server start-up included). results.json holds capacityAtSlo and every
-step's histogram; the summary and report.html lead with the verdict and draw the curve with the SLO line.
+open-loop steps of the built-in generator (each with a warm-up left out, then windows that must agree within
+loadTest.capacity.stability), doubling from loadTest.capacity.startRate until the SLO breaks (percentile over the
+threshold, errors over the budget, or achieved < 95% of offered; a break is measured again before it is believed),
+then bisecting to --precision, never past --budget (server start-up included). Then the rate found is held for
+loadTest.capacity.confirmSeconds (60 s), 5% lower while it breaks: the capacity reported is the rate that held,
+with its windows' spread. results.json holds capacityAtSlo and every step, window and hold with its histogram;
+the summary and report.html lead with the verdict and draw the curve with the SLO line.
 
 Cost: this machine is no EC2 instance, so a local run is priced only when you say what it stands for:
 --as c7i.large (the catalog's on-demand price) or --usd-per-hour 0.17; USD per million inferences is then
@@ -32,7 +35,11 @@ Examples:
     generator: { type: "string", valueName: "KIND", default: "auto", description: "auto (k6 when on PATH, else built-in), local or k6." },
     out: { type: "string", valueName: "DIR", description: "Results folder (default: results/<stack>-<timestamp>)." },
     capacity: { type: "boolean", description: "Search the arrival rate for the capacity at the SLO (built-in generator)." },
-    budget: { type: "string", valueName: "DURATION", description: "Capacity search: time budget, e.g. 3m (default loadTest.capacity.budget, 2m30s)." },
+    budget: {
+      type: "string",
+      valueName: "DURATION",
+      description: "Capacity search: time budget, e.g. 3m (default loadTest.capacity.budget, 110s; the confirmation comes after).",
+    },
     precision: { type: "string", valueName: "SHARE", description: "Capacity search: stop when the bracket is within this share (default 0.05)." },
     ...priceOptions,
   },

@@ -1,4 +1,8 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { listStacks } from "@inference-fleet/fleet-config";
+import { buildResult, LatencyHistogram, stepFromResult, writeResultFile, type LoadTestResult } from "@inference-fleet/load-test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../cli.js";
 import { captureConsole } from "../testing/capture-console.js";
@@ -60,5 +64,74 @@ describe("fleet plan", () => {
     const printed = captureConsole();
     expect(await main(["plan", "--stack", "dev", "--check-quotas"])).toBe(1);
     expect(printed.err()).toMatch(/--check-quotas needs AWS credentials and found none: run `aws configure`/);
+  });
+});
+
+describe("fleet plan --for-rate", () => {
+  /** A merged capacity result of `stack` as `fleet matrix` writes it: a search and a confirmation that held `capacity` req/s on `nodes` nodes. */
+  function capacityResults(stack: string, capacity: number, nodes = 1): LoadTestResult {
+    const histogram = new LatencyHistogram();
+    for (let i = 0; i < 1000; i++) histogram.record(20);
+    const start = Date.parse("2026-12-01T00:00:00Z");
+    const run = (seconds: number) =>
+      buildResult({
+        generator: "k6",
+        mode: "rate",
+        targets: ["http://server-0:8080"],
+        models: ["model0"],
+        labels: { stack, servers: String(nodes) },
+        startMs: start,
+        endMs: start + seconds * 1000,
+        requests: Math.round(capacity * seconds),
+        errors: {},
+        histogram: histogram.toJSON(),
+        series: [],
+      });
+    const slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
+    const steps = [stepFromResult(run(30), capacity)];
+    return { ...run(180), capacity: { capacityAtSlo: capacity, searchCapacity: capacity, slo, steps, confirmations: [stepFromResult(run(180), capacity)] } };
+  }
+
+  async function resultsDir(files: Record<string, LoadTestResult>): Promise<string> {
+    const dir = mkdtempSync(path.join(tmpdir(), "fleet-plan-"));
+    for (const [name, result] of Object.entries(files)) await writeResultFile(path.join(dir, name), result);
+    return dir;
+  }
+
+  it("sizes c7g for 5,000 req/s from the newest matrix results: nodes, servers, $/h and $/month", async () => {
+    const dir = await resultsDir({ "matrix-2026-12-01/c7g.json": capacityResults("c7g", 400), "matrix-2026-12-01/c7i.json": capacityResults("c7i", 900) });
+    const printed = captureConsole();
+    expect(await main(["plan", "--stack", "c7g", "--for-rate", "5000", "--results", dir])).toBe(0);
+    const out = printed.out();
+    expect(out).toMatch(/Stack c7g: to serve 5,000 req\/s at p90 <= 100 ms, use 16 x c7g\.4xlarge for \$6,774\.40\/month \(\$9\.28\/h\)\./);
+    expect(out).toMatch(/nodes: 16, servers: 80/);
+    expect(out).toMatch(/cost: \$9\.28\/h, \$6,774\.40\/month for the fleet nodes/);
+  });
+
+  it("ranks several stacks by $/month, and takes the headroom from the command line", async () => {
+    const dir = await resultsDir({ "matrix-a/c7g.json": capacityResults("c7g", 400), "matrix-a/c7i.json": capacityResults("c7i", 900) });
+    const printed = captureConsole();
+    expect(await main(["plan", "--stack", "c7g,c7i", "--for-rate", "5000", "--headroom", "0", "--results", dir, "--json"])).toBe(0);
+    const { sizings } = JSON.parse(printed.out());
+    // c7i.4xlarge: 900 per node -> 6 nodes at $0.714/h ($4.28/h); c7g.4xlarge: 400 -> 13 at $0.58/h ($7.54/h).
+    expect(sizings.map((s: { stack: string; nodes: number }) => [s.stack, s.nodes])).toEqual([
+      ["c7i", 6],
+      ["c7g", 13],
+    ]);
+  });
+
+  it("without a results file exits 1 and names the command that measures the stack", async () => {
+    const dir = await resultsDir({ "matrix-a/c7i.json": capacityResults("c7i", 900) });
+    const printed = captureConsole();
+    expect(await main(["plan", "--stack", "c7g", "--for-rate", "5000", "--results", dir])).toBe(1);
+    expect(printed.out()).toMatch(/No measured capacity for stack c7g under .*: .*Run `npx fleet matrix --stacks c7g` to measure it/);
+  });
+
+  it("refuses a rate that is not a number, and several stacks without a rate, saying what to write", async () => {
+    const printed = captureConsole();
+    expect(await main(["plan", "--stack", "c7g", "--for-rate", "lots"])).toBe(2);
+    expect(printed.err()).toContain('--for-rate must be a number, e.g. --for-rate 5000; got "lots".');
+    expect(await main(["plan", "--stack", "c7g,c7i"])).toBe(2);
+    expect(printed.err()).toContain("Give --for-rate R (requests per second to serve) or set loadTest.sizing.forRate in stack c7g.");
   });
 });

@@ -5,19 +5,30 @@
 import { parseDurationSeconds, type FleetConfig } from "@inference-fleet/fleet-config";
 import {
   capacityFromSteps,
+  CLEAR_BREACH_MIN_SECONDS,
+  confirmedHold,
   isClearBreach,
   judgeStep,
+  judgeWindows,
+  mergeResults,
+  nextConfirmation,
   nextRate,
   probeServers,
   runLoad,
+  settledWindows,
   sloOfConfig,
   stepAtCapacity,
   stepFromResult,
+  stepFromWindows,
+  windowsFromResult,
+  withFiguresOfStep,
   type CapacityStep,
   type CapacityVerdict,
   type LoadTestResult,
+  type SearchEnd,
   type ServerInfo,
   type Slo as LoadSlo,
+  type StabilityRule,
 } from "@inference-fleet/load-test";
 import { UsageError } from "../command.js";
 import { fleetLoadOptions, routingOf } from "./load-options.js";
@@ -26,11 +37,19 @@ import { fleetLoadOptions, routingOf } from "./load-options.js";
 export interface CapacitySettings {
   readonly startRate: number;
   readonly precision: number;
-  readonly stepSeconds: number;
+  /** One measurement window; a step is stability.windows of them (more while they disagree) after its warm-up. */
+  readonly windowSeconds: number;
   readonly warmupSeconds: number;
+  readonly stability: StabilityRule;
   readonly budgetSeconds: number;
   /** Each growth step offers this many times the last (default: the planner's, 2). */
   readonly growth?: number;
+  /** The confirmation's sustained hold of the rate found (0: none, as `fleet tune`'s short searches). */
+  readonly confirmSeconds: number;
+  /** Each hold that breaks steps down by this share. */
+  readonly stepDown: number;
+  /** Holds tried at most. */
+  readonly confirmAttempts: number;
 }
 
 /** What a caller may set instead of the stack's loadTest.capacity: the command line's strings, or numbers (`fleet tune`'s rungs). */
@@ -38,15 +57,21 @@ export interface CapacityOverrides {
   readonly budget?: string | number;
   readonly precision?: string | number;
   readonly startRate?: number;
+  /** A step's measured time: split into the stack's number of windows. */
   readonly stepSeconds?: number;
   readonly warmupSeconds?: number;
   readonly growth?: number;
+  /** false: no confirmation after the search (`fleet tune` compares candidates by the search alone). */
+  readonly confirm?: boolean;
 }
 
-/** A step needs this much of its measured window before it may be cut short: a few slow first responses are no verdict. */
-const MIN_SECONDS_BEFORE_CUT = 3;
 /** Idle time after a step that broke the SLO. */
 const COOL_DOWN_MS = 1000;
+
+/** Seconds one step takes at least: its warm-up and the windows that must agree. */
+export function stepTotalSeconds(settings: Pick<CapacitySettings, "warmupSeconds" | "windowSeconds" | "stability">): number {
+  return settings.warmupSeconds + settings.stability.windows * settings.windowSeconds;
+}
 
 /** The one builder of a capacity search's settings: the stack's loadTest.capacity with the caller's overrides, checked. */
 export function capacitySettings(config: FleetConfig, overrides: CapacityOverrides = {}): CapacitySettings {
@@ -62,22 +87,28 @@ export function capacitySettings(config: FleetConfig, overrides: CapacityOverrid
     precision = Number(overrides.precision);
     if (!(precision > 0 && precision < 1)) throw new UsageError(`--precision must be a share between 0 and 1 (0.05 is 5%), got "${overrides.precision}".`);
   }
-  const stepSeconds = overrides.stepSeconds ?? capacity.stepSeconds;
+  const stability: StabilityRule = { windows: capacity.windows, maxWindows: capacity.maxWindows, share: capacity.stability };
+  const windowSeconds = overrides.stepSeconds !== undefined ? overrides.stepSeconds / stability.windows : capacity.windowSeconds;
   const warmupSeconds = overrides.warmupSeconds ?? capacity.warmupSeconds;
-  const stepTotal = stepSeconds + warmupSeconds;
+  const stepTotal = stepTotalSeconds({ warmupSeconds, windowSeconds, stability });
   if (budgetSeconds < 2 * stepTotal) {
     throw new UsageError(
-      `A budget of ${budgetSeconds} s leaves no room for a search: one step takes ${stepTotal} s (loadTest.capacity.stepSeconds + warmupSeconds). ` +
+      `A budget of ${budgetSeconds} s leaves no room for a search: one step takes ${stepTotal} s ` +
+        "(loadTest.capacity.warmupSeconds + windows x windowSeconds). " +
         `Give --budget ${Math.ceil((6 * stepTotal) / 60)}m or more.`,
     );
   }
   return {
     startRate: overrides.startRate ?? capacity.startRate,
     precision,
-    stepSeconds,
+    windowSeconds,
     warmupSeconds,
+    stability,
     budgetSeconds,
     ...(overrides.growth !== undefined ? { growth: overrides.growth } : {}),
+    confirmSeconds: overrides.confirm === false ? 0 : capacity.confirmSeconds,
+    stepDown: capacity.stepDown,
+    confirmAttempts: capacity.confirmAttempts,
   };
 }
 
@@ -94,27 +125,38 @@ export interface CapacityRunOptions {
   readonly servers?: ServerInfo[];
 }
 
+const rate = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** A progress line for a finished step: its rate, its windows' achieved rates, the SLO percentile and the verdict. */
 export function describeStep(index: number, step: CapacityStep, slo: LoadSlo): string {
   const verdict = judgeStep(step, slo);
   const p = `p${slo.percentile} ${verdict.percentileMs.toFixed(1)} ms`;
   const errors = verdict.errorRate > 0 ? `, ${(verdict.errorRate * 100).toFixed(2)}% errors` : "";
+  const windows = step.windows ?? [];
+  const used = settledWindows(step, slo) ?? [];
+  const judged = step.stability ? judgeWindows(step, windows, slo, step.stability) : undefined;
+  const agreement =
+    !judged || step.stoppedEarly ? "" : !judged.settled || !judged.stable ? ", windows never agreed: majority" : `, ${used.length} windows agree`;
   const outcome = verdict.holds ? "holds" : `breaks (${verdict.reasons.join("; ")})`;
   return (
-    `step ${index}: ${step.offeredRate} req/s offered, ${step.achievedRate.toFixed(0)} achieved, ${p}${errors} -> ${outcome}` +
+    `step ${index}: ${rate(step.offeredRate)} req/s offered${(step.attempt ?? 1) > 1 ? " (measured again)" : ""}, ` +
+    (windows.length > 0 ? `windows ${windows.map((w) => rate(w.achievedRate)).join("/")} achieved` : `${rate(step.achievedRate)} achieved`) +
+    `, ${p}${errors} -> ${outcome}${agreement}` +
     (step.stoppedEarly ? ", cut short" : "")
   );
 }
 
 /**
- * One step: an open-loop run of the built-in generator at `rate` with the settings' warm-up (left out)
- * and window, cut short once its figures so far clearly break the SLO.
+ * One open-loop run of the built-in generator at `rate`: `warmupSeconds` left out, then `seconds` measured,
+ * cut short once its figures so far clearly break the SLO.
  */
-export async function runCapacityStep(
+async function runHold(
   config: FleetConfig,
   options: Omit<CapacityRunOptions, "startedAtMs" | "say">,
   rate: number,
-): Promise<{ result: LoadTestResult; step: CapacityStep }> {
-  const { settings } = options;
+  warmupSeconds: number,
+  seconds: number,
+): Promise<{ result: LoadTestResult; cut: boolean }> {
   const slo = sloOfConfig(config);
   const cut = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, cut.signal]) : cut.signal;
@@ -122,15 +164,15 @@ export async function runCapacityStep(
     fleetLoadOptions(config, options, {
       mode: "rate",
       rate,
-      durationSeconds: settings.warmupSeconds + settings.stepSeconds,
-      warmupSeconds: settings.warmupSeconds,
+      durationSeconds: warmupSeconds + seconds,
+      warmupSeconds,
       labels: { ...options.labels, offeredRate: String(rate) },
       ...(options.servers ? { servers: options.servers } : {}),
       signal,
       progressIntervalMs: 1000,
       onProgress: (p) => {
-        const measured = p.elapsedSeconds - settings.warmupSeconds;
-        if (p.warmingUp || measured < MIN_SECONDS_BEFORE_CUT) return;
+        const measured = p.elapsedSeconds - warmupSeconds;
+        if (p.warmingUp || measured < CLEAR_BREACH_MIN_SECONDS) return;
         const figures = {
           offeredRate: rate,
           achievedRate: (p.requests - p.errors) / measured,
@@ -142,27 +184,94 @@ export async function runCapacityStep(
       },
     }),
   );
-  const step = stepFromResult(result, rate, cut.signal.aborted && !options.signal?.aborted);
-  // A fleet pushed past its capacity still holds a backlog: let it drain so the next step's warm-up starts clean.
-  if (!options.signal?.aborted && !judgeStep(step, slo).holds) await new Promise((resolve) => setTimeout(resolve, COOL_DOWN_MS));
-  return { result, step };
+  return { result, cut: cut.signal.aborted && !options.signal?.aborted };
+}
+
+/** A fleet pushed past its capacity still holds a backlog: let it drain so the next run's warm-up starts clean. */
+async function coolDownAfter(step: CapacityStep, slo: LoadSlo, signal?: AbortSignal): Promise<void> {
+  if (!signal?.aborted && !judgeStep(step, slo).holds) await new Promise((resolve) => setTimeout(resolve, COOL_DOWN_MS));
 }
 
 /**
- * Searches the arrival rate for the capacity at the stack's SLO and returns a result whose top-level
- * figures are those of the step at the capacity (the lowest step when none held), with the
- * capacity and every step's histogram under `capacity`.
+ * One step: its warm-up, then windows until the stability rule settles it (the rule's number of windows
+ * in one run, then one more window at a time while they disagree, up to maxWindows, none past `deadlineMs`),
+ * cut short at a clear breach. `attempt` is 2 when a rate that broke is measured again.
+ */
+export async function runCapacityStep(
+  config: FleetConfig,
+  options: Omit<CapacityRunOptions, "startedAtMs" | "say">,
+  rate: number,
+  attempt = 1,
+  deadlineMs = Infinity,
+): Promise<{ result: LoadTestResult; step: CapacityStep }> {
+  const { settings } = options;
+  const rule = settings.stability;
+  const slo = sloOfConfig(config);
+  const first = await runHold(config, options, rate, settings.warmupSeconds, rule.windows * settings.windowSeconds);
+  const results = [first.result];
+  let cut = first.cut;
+  let windows = windowsFromResult(first.result, settings.windowSeconds);
+  const stepOf = () => stepFromWindows(rate, windows, { warmupSeconds: settings.warmupSeconds, stability: rule, attempt, stoppedEarly: cut });
+  // One more window while they disagree, up to maxWindows, never past the budget (an unsettled step is then judged by its majority).
+  const roomFor = () => Date.now() + settings.windowSeconds * 1000 <= deadlineMs;
+  while (
+    !cut &&
+    !options.signal?.aborted &&
+    windows.length > 0 &&
+    windows.length < rule.maxWindows &&
+    roomFor() &&
+    !judgeWindows(stepOf(), windows, slo, rule).settled
+  ) {
+    const more = await runHold(config, options, rate, 0, settings.windowSeconds);
+    results.push(more.result);
+    cut = more.cut;
+    windows = [...windows, ...windowsFromResult(more.result, settings.windowSeconds)];
+  }
+  // The windows count failures without their kinds: the step keeps the runs' kinds.
+  const step = windows.length > 0 ? { ...stepOf(), errors: mergeResults(results).errors } : stepFromResult(first.result, rate, cut);
+  await coolDownAfter(step, slo, options.signal);
+  return { result: withFiguresOfStep(first.result, step, Date.parse(first.result.startTime)), step };
+}
+
+/** The confirmation's sustained hold at `rate`: judged as a whole, its windows kept for their spread. */
+async function runConfirmationHold(
+  config: FleetConfig,
+  options: Omit<CapacityRunOptions, "startedAtMs" | "say">,
+  rate: number,
+): Promise<{ result: LoadTestResult; step: CapacityStep }> {
+  const { settings } = options;
+  const { result, cut } = await runHold(config, options, rate, settings.warmupSeconds, settings.confirmSeconds);
+  const step = { ...stepFromResult(result, rate, cut), windows: windowsFromResult(result, settings.windowSeconds) };
+  await coolDownAfter(step, sloOfConfig(config), options.signal);
+  return { result, step };
+}
+
+/** "1,080 req/s, windows 1,050-1,110": the verdict's figure with the spread of the windows that made it. */
+export function describeCapacity(verdict: CapacityVerdict): string {
+  const spread = verdict.windows ? `, windows ${rate(verdict.windows.low)}-${rate(verdict.windows.high)}` : "";
+  return `${rate(verdict.capacityAtSlo)} req/s${spread}`;
+}
+
+/**
+ * Searches the arrival rate for the capacity at the stack's SLO, then confirms it (unless settings.confirmSeconds
+ * is 0), and returns a result whose top-level figures are those of the confirmed hold (else the step at the
+ * capacity, the lowest step when none held), with every step, window and hold under `capacity`.
  */
 export async function runCapacitySearch(config: FleetConfig, options: CapacityRunOptions): Promise<{ result: LoadTestResult; verdict: CapacityVerdict }> {
   const { settings, say } = options;
   const slo = sloOfConfig(config);
   const steps: CapacityStep[] = [];
   const results: LoadTestResult[] = [];
+  const rule = settings.stability;
   say(
-    `capacity search: start ${settings.startRate} req/s, steps of ${settings.warmupSeconds} s warm-up + ${settings.stepSeconds} s, ` +
-      `precision ${(settings.precision * 100).toFixed(0)}%, budget ${settings.budgetSeconds} s, SLO p${slo.percentile} <= ${slo.latencyMs} ms`,
+    `capacity search: start ${settings.startRate} req/s; each step ${settings.warmupSeconds} s warm-up, then ${rule.windows} windows of ` +
+      `${settings.windowSeconds} s that must agree within ${(rule.share * 100).toFixed(0)}% (up to ${rule.maxWindows}); a break is measured again; ` +
+      `precision ${(settings.precision * 100).toFixed(0)}%, budget ${settings.budgetSeconds} s` +
+      (settings.confirmSeconds > 0 ? `, then ${settings.confirmSeconds} s to confirm` : "") +
+      `; SLO p${slo.percentile} <= ${slo.latencyMs} ms`,
   );
   const servers = options.servers ?? (await probeServers(options.targets, options.models, { routing: routingOf(config), signal: options.signal }));
+  let endedBy: SearchEnd | undefined;
   for (;;) {
     if (options.signal?.aborted) break;
     const decision = nextRate(steps, {
@@ -171,14 +280,19 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
       precision: settings.precision,
       ...(settings.growth !== undefined ? { growth: settings.growth } : {}),
       budgetSeconds: settings.budgetSeconds,
-      stepSeconds: settings.stepSeconds + settings.warmupSeconds,
+      stepSeconds: stepTotalSeconds(settings),
       elapsedSeconds: (Date.now() - options.startedAtMs) / 1000,
+      remeasureBreaks: true,
     });
     if (decision.kind === "done") {
+      endedBy = decision.endedBy;
       say(`search done: ${decision.reason}`);
+      if (endedBy === "budget") say("the time budget, not the SLO, ended the search: the capacity may be higher than found (raise --budget).");
       break;
     }
-    const { result, step } = await runCapacityStep(config, { ...options, servers }, decision.rate);
+    const attempt = steps.filter((s) => s.offeredRate === decision.rate).length + 1;
+    const deadlineMs = options.startedAtMs + settings.budgetSeconds * 1000;
+    const { result, step } = await runCapacityStep(config, { ...options, servers }, decision.rate, attempt, deadlineMs);
     // Ctrl-C: a step stopped half-way is not judged.
     if (options.signal?.aborted) break;
     steps.push(step);
@@ -190,8 +304,50 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
       options.signal?.aborted ? "Interrupted before the first step of the capacity search finished." : "The capacity search ran no step: raise --budget.",
     );
   }
-  const verdict = capacityFromSteps(steps, slo);
-  const at = steps.indexOf(stepAtCapacity(steps, verdict.capacityAtSlo)!);
-  const result: LoadTestResult = { ...results[at]!, labels: { ...options.labels }, capacity: { capacityAtSlo: verdict.capacityAtSlo, slo, steps } };
-  return { result, verdict };
+  const holds: { result: LoadTestResult; step: CapacityStep }[] = [];
+  if (settings.confirmSeconds > 0) {
+    const found = capacityFromSteps(steps, slo).capacityAtSlo;
+    for (;;) {
+      if (options.signal?.aborted) break;
+      const next = nextConfirmation(
+        found,
+        holds.map((h) => h.step),
+        slo,
+        { stepDown: settings.stepDown, maxAttempts: settings.confirmAttempts },
+      );
+      if (next.kind === "done") {
+        say(`confirmation done: ${next.reason}`);
+        break;
+      }
+      say(`confirming ${rate(next.rate)} req/s: holding it for ${settings.confirmSeconds} s`);
+      const hold = await runConfirmationHold(config, { ...options, servers }, next.rate);
+      if (options.signal?.aborted) break;
+      holds.push(hold);
+      const verdict = judgeStep(hold.step, slo);
+      const outcome = verdict.holds ? "holds" : `breaks (${verdict.reasons.join("; ")}): stepping down ${(settings.stepDown * 100).toFixed(0)}%`;
+      say(
+        `confirmation ${holds.length}: ${rate(next.rate)} req/s for ${hold.step.durationSeconds.toFixed(0)} s, ${rate(hold.step.achievedRate)} achieved, ` +
+          `p${slo.percentile} ${verdict.percentileMs.toFixed(1)} ms -> ${outcome}`,
+      );
+    }
+  }
+  const confirmations = holds.map((h) => h.step);
+  const verdict = capacityFromSteps(steps, slo, confirmations);
+  say(
+    `capacity: ${describeCapacity(verdict)} at p${slo.percentile} <= ${slo.latencyMs} ms` +
+      (confirmations.length > 0
+        ? ` (confirmed over ${settings.confirmSeconds} s; the search found ${rate(verdict.searchCapacity)} req/s)`
+        : " (not confirmed)"),
+  );
+  const confirmed = holds.find((h) => h.step === confirmedHold(confirmations, slo));
+  const top = confirmed?.result ?? results[steps.indexOf(stepAtCapacity(steps, verdict.searchCapacity)!)]!;
+  const capacity = {
+    capacityAtSlo: verdict.capacityAtSlo,
+    searchCapacity: verdict.searchCapacity,
+    ...(endedBy ? { endedBy } : {}),
+    slo,
+    steps,
+    ...(confirmations.length > 0 ? { confirmations } : {}),
+  };
+  return { result: { ...top, labels: { ...options.labels }, capacity }, verdict };
 }

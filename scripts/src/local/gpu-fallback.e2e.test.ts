@@ -16,6 +16,8 @@ describe("fleet local with a gpu stack on a machine without a GPU", () => {
   const work = mkdtempSync(path.join(tmpdir(), "fleet-gpu-fallback-"));
   const run = async (allowCpuFallback: boolean) => {
     const out = path.join(work, `results-${allowCpuFallback}`);
+    // g5's file searches the capacity (as every AWS stack does): a short fixed load is enough here.
+    vi.stubEnv("FLEET_LOAD_TEST_MODE", "bmk");
     vi.stubEnv("FLEET_LOAD_TEST_DURATION", "2s");
     vi.stubEnv("FLEET_LOAD_TEST_CONCURRENCY", "2");
     vi.stubEnv("FLEET_MODEL_SOURCE", path.join(work, "model"));

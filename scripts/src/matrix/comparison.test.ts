@@ -72,7 +72,7 @@ describe("a capacity search's summary", () => {
     expect(summary).toMatchObject({ capacityAtSlo: 800, throughput: 800 });
     expect(summary.usdPerMillionInferences).toBeCloseTo(0.58 / 2.88, 6);
     expect(meetsSlo(summary, slo)).toBe(true);
-    expect(renderComparisonMarkdown([summary], [], slo)).toMatch(/\| c7g\.4xlarge \| c7g \| 1 \| 800\.0 \(capacity at SLO\) \| 30\.\d \|/);
+    expect(renderComparisonMarkdown([summary], [], slo)).toMatch(/\| c7g\.4xlarge \| c7g \| 1 \| 800\.0 \(capacity at SLO, not confirmed\) \| 30\.\d \|/);
   });
 
   it("meets no SLO when no step held (capacity 0)", () => {

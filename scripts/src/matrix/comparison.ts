@@ -15,6 +15,8 @@ export interface StackSummary {
   readonly throughput: number;
   /** A capacity search's answer (req/s at which the SLO holds), which the price is per; absent for other modes. */
   readonly capacityAtSlo?: number;
+  /** The capacity held the SLO for the confirmation's sustained window (a search without one is not confirmed). */
+  readonly confirmed?: boolean;
   readonly latencyMs: LoadTestResult["latencyMs"];
   readonly errorRate: number;
   readonly usdPerHour: number;
@@ -37,12 +39,13 @@ export function summarizeStack(
   // capacityFromSteps, as the local search does); its top-level figures are those of the step there.
   const capacityAtSlo = merged.capacity?.capacityAtSlo;
   const throughput = capacityAtSlo ?? merged.throughput;
+  const confirmed = merged.capacity?.confirmations ? { confirmed: (capacityAtSlo ?? 0) > 0 } : {};
   return {
     stack,
     instanceType,
     instances,
     throughput,
-    ...(capacityAtSlo !== undefined ? { capacityAtSlo } : {}),
+    ...(capacityAtSlo !== undefined ? { capacityAtSlo, ...confirmed } : {}),
     latencyMs: merged.latencyMs,
     errorRate: merged.requests > 0 ? totalErrors(merged.errors) / merged.requests : 1,
     usdPerHour: getInstanceType(instanceType).onDemandUsdPerHour * instances,
@@ -67,6 +70,13 @@ export function pickCheapestMeetingSlo(summaries: readonly StackSummary[], slo: 
 }
 
 const ms = (value: number) => value.toFixed(1);
+
+/** What the throughput column holds for a capacity search: the capacity confirmed by a sustained hold, or one the search found alone. */
+function capacityNote(s: StackSummary): string {
+  if (s.capacityAtSlo === undefined) return "";
+  const perNode = s.instances > 1 ? `, ${(s.capacityAtSlo / s.instances).toFixed(1)}/node` : "";
+  return s.confirmed ? ` (confirmed capacity at SLO${perNode})` : ` (capacity at SLO${perNode}, not confirmed)`;
+}
 const usd = (value: number) => (Number.isFinite(value) ? `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}` : "n/a");
 
 /** A stack that produced no comparable figures, and why. */
@@ -95,7 +105,7 @@ export function renderComparisonMarkdown(summaries: readonly StackSummary[], fai
     for (const s of [...summaries].sort((a, b) => a.usdPerMillionInferences - b.usdPerMillionInferences)) {
       const verdict = meetsSlo(s, slo) ? "yes" : s.sloBreachReported ? "no (k6 thresholds failed)" : "no";
       lines.push(
-        `| ${s.instanceType} | ${s.stack} | ${s.instances} | ${s.throughput.toFixed(1)}${s.capacityAtSlo !== undefined ? " (capacity at SLO)" : ""} | ` +
+        `| ${s.instanceType} | ${s.stack} | ${s.instances} | ${s.throughput.toFixed(1)}${capacityNote(s)} | ` +
           `${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p90)} | ` +
           `${ms(s.latencyMs.p99)} | ` +
           `${(s.errorRate * 100).toFixed(2)}% | ${usd(s.usdPerHour)} | ${usd(s.usdPerMillionInferences)} |${mixed ? ` ${describeSlo(s.slo ?? slo)} |` : ""} ` +
@@ -103,6 +113,9 @@ export function renderComparisonMarkdown(summaries: readonly StackSummary[], fai
       );
     }
     lines.push("");
+    if (summaries.some((s) => s.capacityAtSlo !== undefined)) {
+      lines.push("Ranked by USD per million inferences at each stack's capacity at its SLO (the rate its confirmation held for minutes).", "");
+    }
   }
   const best = pickCheapestMeetingSlo(summaries, slo);
   lines.push(

@@ -99,6 +99,8 @@ export type JobDependencies = Pick<MatrixDependencies, "workspace" | "jobWatcher
 export type JobOptions = Pick<MatrixOptions, "waitTimeoutMs" | "signal"> & {
   /** A capacity search's refine passes after the staircase, at most (default MAX_REFINE_PASSES). */
   readonly maxRefinePasses?: number;
+  /** false: no confirmation pass after the search (`fleet matrix --tune`'s candidates). */
+  readonly confirm?: boolean;
 };
 
 /**
@@ -153,7 +155,8 @@ export async function runLoadTestPasses(
   const first = await runLoadTestJob(deps, stack, config, options, env);
   if (config.loadTest.mode !== "capacity") return { ...first, lastEnv: env };
   const runPass = async (pass: Record<string, string>) => (await runLoadTestJob(deps, stack, config, options, { ...env, ...pass })).results;
-  const passes = await refineCapacity(config, first.results, runPass, (line) => deps.log(`[${stack}] ${line}`), options.maxRefinePasses);
+  const say = (line: string) => deps.log(`[${stack}] ${line}`);
+  const passes = await refineCapacity(config, first.results, runPass, say, options.maxRefinePasses, options.confirm ?? true);
   return { results: passes.results, sloBreach: first.sloBreach, lastEnv: { ...env, ...passes.lastEnv } };
 }
 

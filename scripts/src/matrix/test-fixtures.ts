@@ -105,10 +105,15 @@ export function fakes(behaviour: FakeBehaviour = {}) {
     workspace,
     jobWatcher,
     collector,
-    loadConfig: behaviour.loadConfig ?? ((stack) => loadStackConfig(stack, { env: {} })),
+    loadConfig: behaviour.loadConfig ?? fixedLoadConfig,
     log: (line) => lines.push(line),
   };
   return { deps, events, lines, envs, maxRunning: () => maxRunning };
+}
+
+/** A stack's config with a fixed-concurrency load test (the shipped AWS stacks search the capacity): what fakeResult's results are. */
+export function fixedLoadConfig(stack: string): FleetConfig {
+  return loadStackConfig(stack, { env: { FLEET_LOAD_TEST_MODE: "bmk" } });
 }
 
 /** A capacity-mode config of a stack, with FLEET_* overrides such as the matrix's refine rates. */
@@ -120,18 +125,20 @@ export function capacityConfig(stack: string, env: Record<string, string> = {}):
  * The result files of one pass of a capacity Job on a fleet whose p90 holds 20 ms up to `knee` req/s and
  * reads 150 ms above it: the rates the Job's config asks for (the stack file with the up's overrides,
  * as the Pulumi program reads them), each pod offering its share, stopping after the first step that
- * breaks, as the k6 thresholds stop the pods.
+ * breaks, as the k6 thresholds stop the pods. A confirmation's hold (steps as long as confirmSeconds)
+ * keeps up only to `sustainedKnee` (default `knee`): a fleet that holds a short step but not minutes.
  */
-export function fakeCapacityPass(stack: string, env: Record<string, string>, knee: number): LoadTestResult[] {
+export function fakeCapacityPass(stack: string, env: Record<string, string>, knee: number, sustainedKnee = knee): LoadTestResult[] {
   const config = capacityConfig(stack, env);
   const { pods, capacity, slo } = config.loadTest;
+  const limit = capacity.stepSeconds >= capacity.confirmSeconds ? sustainedKnee : knee;
   const pod = (index: number): LoadTestResult => {
     const steps: CapacityStep[] = [];
     for (const rate of staircaseRatesOf(config)) {
       const share = rate / pods;
       const requests = Math.round(share * capacity.stepSeconds);
       const histogram = new LatencyHistogram();
-      for (let i = 0; i < requests; i++) histogram.record(rate <= knee || i % 2 === 0 ? 20 + index : 150);
+      for (let i = 0; i < requests; i++) histogram.record(rate <= limit || i % 2 === 0 ? 20 + index : 150);
       steps.push({
         offeredRate: rate,
         achievedRate: requests / capacity.stepSeconds,
@@ -142,7 +149,7 @@ export function fakeCapacityPass(stack: string, env: Record<string, string>, kne
         histogram: histogram.toJSON(),
         latencyMs: histogram.summary(),
       });
-      if (rate > knee) break;
+      if (rate > limit) break;
     }
     const result = { ...fakeResult({ pod: String(index) }), mode: "rate" as const };
     return {

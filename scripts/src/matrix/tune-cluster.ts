@@ -65,8 +65,8 @@ export function clusterEvaluator(stack: string, config: FleetConfig, deps: Clust
     // The config the program sees with these overrides (mode capacity: an exit 99 ends the staircase, it is no failure).
     const candidateConfig = parseFleetConfig(applyEnvOverrides(config as unknown as Record<string, unknown>, env));
     try {
-      // The staircase pass only: a refine pass costs an up and a pod start that the candidate's budget does not plan for.
-      const options = { waitTimeoutMs: Math.max(1000, budgetSeconds * 1000 - (now() - startedAt)), signal, maxRefinePasses: 0 };
+      // The staircase pass only: a refine or confirmation pass costs an up and a pod start that the candidate's budget does not plan for.
+      const options = { waitTimeoutMs: Math.max(1000, budgetSeconds * 1000 - (now() - startedAt)), signal, maxRefinePasses: 0, confirm: false };
       const { results } = await runLoadTestPasses(deps, stack, candidateConfig, options, env);
       return measurementOf(capacityOfPodResults(results, config), config.cluster.fleetNodes, seconds());
     } catch (error) {

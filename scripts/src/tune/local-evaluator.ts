@@ -49,6 +49,7 @@ export function localEvaluator(config: FleetConfig, options: LocalEvaluatorOptio
         budget: budgetSeconds - 1,
         precision: fidelity.precision,
         stepSeconds: fidelity.stepSeconds,
+        confirm: false,
         warmupSeconds: fidelity.warmupSeconds,
         startRate: Math.max(1, roundRate(start * START_SHARE)),
         growth: GROWTH,

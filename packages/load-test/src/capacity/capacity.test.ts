@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { capacityFromSteps } from "./curve.js";
 import { mergeSteps } from "./merge-steps.js";
 import { nextRate, type PlannerOptions } from "./planner.js";
-import { isClearBreach, judgeStep, type CapacityStep } from "./step.js";
+import { isClearBreach, type CapacityStep } from "./step.js";
+import { judgeStep } from "./windows.js";
 import { latencies, queueingFleet, SLO, STEP_SECONDS, step } from "./synthetic.test-helper.js";
 
 /** Runs the planner against a synthetic fleet until it says done. */

@@ -1,10 +1,12 @@
-// The capacity and the latency-throughput curve from a search's steps: the one function the local
-// search, `fleet merge` and (for k6 staircases) `fleet matrix` use, so they cannot disagree.
+// The capacity and the latency-throughput curve from a search's steps and its confirmation: the one
+// function the local search, `fleet merge` and (for k6 staircases) `fleet matrix` use, so they cannot disagree.
 import { percentilesFromHistogram, type LatencyPercentiles } from "../histogram.js";
 import { totalErrors } from "../results.js";
 import type { Slo } from "../thresholds.js";
 import { bracketOf } from "./bracket.js";
+import { confirmedHold } from "./confirm.js";
 import type { CapacityStep } from "./step.js";
+import { judgeStep, settledWindows, windowSpread } from "./windows.js";
 
 export interface CurvePoint {
   offeredRate: number;
@@ -19,19 +21,36 @@ export interface CurvePoint {
   reasons: string[];
 }
 
+/** One sustained hold of the confirmation, judged. */
+export interface ConfirmationAttempt {
+  offeredRate: number;
+  durationSeconds: number;
+  holds: boolean;
+  reasons: string[];
+}
+
 export interface CapacityVerdict {
-  /** The largest offered rate (req/s) whose step holds the SLO, below every rate that broke it; 0 when none held. */
+  /**
+   * The capacity, req/s: with a confirmation, the rate that held its sustained window (0 when none did);
+   * without one, the largest offered rate whose step holds the SLO below every rate that broke it (0 when none held).
+   */
   capacityAtSlo: number;
+  /** What the search alone found, before any confirmation. */
+  searchCapacity: number;
+  /** The confirmation's holds, in order (absent when none ran). */
+  confirmation?: ConfirmationAttempt[];
+  /** The lowest and highest achieved rate of the windows behind capacityAtSlo (absent without windows). */
+  windows?: { low: number; high: number };
   slo: Slo;
-  /** The step at the capacity: its achieved rate and percentiles (absent when none held). */
+  /** The step (or confirmation hold) at the capacity: its achieved rate and percentiles (absent when none held). */
   atCapacity?: { offeredRate: number; achievedRate: number; latencyMs: LatencyPercentiles; errorRate: number };
   /** Every step, by offered rate. */
   curve: CurvePoint[];
 }
 
-/** The capacity at the SLO (the bracket's rate that holds, see bracketOf) and the curve. */
-export function capacityFromSteps(steps: readonly CapacityStep[], slo: Slo): CapacityVerdict {
-  const { judged, good: best } = bracketOf(steps, slo);
+/** The capacity at the SLO (the confirmation's hold when there is one, else the bracket's rate that holds, see bracketOf) and the curve. */
+export function capacityFromSteps(steps: readonly CapacityStep[], slo: Slo, confirmations: readonly CapacityStep[] = []): CapacityVerdict {
+  const { judged, good } = bracketOf(steps, slo);
   const curve = judged.map(({ step, verdict }) => {
     const latency = percentilesFromHistogram(step.histogram);
     return {
@@ -46,16 +65,24 @@ export function capacityFromSteps(steps: readonly CapacityStep[], slo: Slo): Cap
       reasons: verdict.reasons,
     };
   });
-  if (!best) return { capacityAtSlo: 0, slo, curve };
+  const searchCapacity = good?.step.offeredRate ?? 0;
+  const confirmation = confirmations.map((hold) => {
+    const verdict = judgeStep(hold, slo);
+    return { offeredRate: hold.offeredRate, durationSeconds: hold.durationSeconds, holds: verdict.holds, reasons: verdict.reasons };
+  });
+  const best = confirmations.length > 0 ? confirmedHold(confirmations, slo) : good?.step;
+  const base = { searchCapacity, ...(confirmations.length > 0 ? { confirmation } : {}), slo, curve };
+  if (!best) return { capacityAtSlo: 0, ...base };
+  const spread = best.windows ? windowSpread(best.windows, settledWindows(best, slo)) : undefined;
   return {
-    capacityAtSlo: best.step.offeredRate,
-    slo,
+    capacityAtSlo: best.offeredRate,
+    ...base,
+    ...(spread ? { windows: spread } : {}),
     atCapacity: {
-      offeredRate: best.step.offeredRate,
-      achievedRate: best.step.achievedRate,
-      latencyMs: percentilesFromHistogram(best.step.histogram),
-      errorRate: best.verdict.errorRate,
+      offeredRate: best.offeredRate,
+      achievedRate: best.achievedRate,
+      latencyMs: percentilesFromHistogram(best.histogram),
+      errorRate: judgeStep(best, slo).errorRate,
     },
-    curve,
   };
 }

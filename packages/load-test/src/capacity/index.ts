@@ -1,11 +1,13 @@
 export { stepAtCapacity, withFiguresOfStep } from "./at-capacity.js";
-export { bracketOf } from "./bracket.js";
+export { BREAK_MEASUREMENTS, bracketOf } from "./bracket.js";
 export type { CapacityBracket, JudgedStep } from "./bracket.js";
+export { confirmedHold, DEFAULT_CONFIRM_ATTEMPTS, DEFAULT_STEP_DOWN, nextConfirmation } from "./confirm.js";
+export type { ConfirmationDecision, ConfirmationOptions } from "./confirm.js";
 export { capacityFromSteps } from "./curve.js";
-export type { CapacityVerdict, CurvePoint } from "./curve.js";
+export type { CapacityVerdict, ConfirmationAttempt, CurvePoint } from "./curve.js";
 export { mergeSteps } from "./merge-steps.js";
 export { DEFAULT_GROWTH, DEFAULT_PRECISION, nextRate, roundRate } from "./planner.js";
-export type { PlannerDecision, PlannerOptions } from "./planner.js";
+export type { PlannerDecision, PlannerOptions, SearchEnd } from "./planner.js";
 export { planStaircase } from "./staircase.js";
 export type { StaircaseOptions, StaircasePlan } from "./staircase.js";
 export {
@@ -14,9 +16,21 @@ export {
   CLEAR_BREACH_MIN_SECONDS,
   isClearBreach,
   judgeFigures,
-  judgeStep,
+  judgeMeasurement,
   MIN_ACHIEVED_SHARE,
   stepFromResult,
   stepFigures,
 } from "./step.js";
-export type { CapacityStep, StepFigures, StepVerdict } from "./step.js";
+export type { CapacityStep, CapacityWindow, StabilityRule, StepFigures, StepVerdict } from "./step.js";
+export {
+  checkStabilityRule,
+  DEFAULT_STABILITY,
+  judgeStep,
+  judgeWindows,
+  ratesAgree,
+  settledWindows,
+  stepFromWindows,
+  windowSpread,
+  windowsFromResult,
+} from "./windows.js";
+export type { WindowsJudgement } from "./windows.js";

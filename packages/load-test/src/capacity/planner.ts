@@ -24,10 +24,16 @@ export interface PlannerOptions {
   readonly maxRate?: number;
   /** When even this rate breaks the SLO, the capacity is 0 (default 1 req/s). */
   readonly minRate?: number;
+  /** Measure a rate that broke once again before believing it (default false: believed at once). */
+  readonly remeasureBreaks?: boolean;
 }
 
+/** What ended a search: its time budget, or the SLO (the bracket is narrow enough, or no rate is left to try). */
+export type SearchEnd = "budget" | "slo";
+
 export type PlannerDecision =
-  { readonly kind: "step"; readonly rate: number; readonly phase: "grow" | "shrink" | "bisect" } | { readonly kind: "done"; readonly reason: string };
+  | { readonly kind: "step"; readonly rate: number; readonly phase: "grow" | "shrink" | "bisect" | "recheck" }
+  | { readonly kind: "done"; readonly reason: string; readonly endedBy: SearchEnd };
 
 export const DEFAULT_PRECISION = 0.05;
 export const DEFAULT_GROWTH = 2;
@@ -67,30 +73,31 @@ export function budgetReason(elapsed: number, options: Pick<PlannerOptions, "ste
   return `time budget: another ${options.stepSeconds} s step would end after ${options.budgetSeconds} s (${elapsed.toFixed(0)} s spent)`;
 }
 
-/** The next rate to offer, or "done" with the reason. */
+/** The next rate to offer, or "done" with the reason; a rate that broke once is measured again before the search moves on. */
 export function nextRate(steps: readonly CapacityStep[], options: PlannerOptions): PlannerDecision {
   const { growth, precision, maxRate, minRate } = plannerSettings(options);
   const elapsed = spentSeconds(steps, options);
-  if (elapsed + options.stepSeconds > options.budgetSeconds) return { kind: "done", reason: budgetReason(elapsed, options) };
+  if (elapsed + options.stepSeconds > options.budgetSeconds) return { kind: "done", reason: budgetReason(elapsed, options), endedBy: "budget" };
   if (steps.length === 0) return { kind: "step", rate: roundRate(Math.min(options.startRate, maxRate)), phase: "grow" };
 
-  const { good, bad } = bracketOf(steps, options.slo);
+  const { good, bad, badUnconfirmed } = bracketOf(steps, options.slo);
   const tested = new Set(steps.map((s) => s.offeredRate));
+  if (bad && badUnconfirmed && options.remeasureBreaks) return { kind: "step", rate: bad.step.offeredRate, phase: "recheck" };
 
   if (!bad) {
     const highest = Math.max(...steps.map((s) => s.offeredRate));
-    if (highest >= maxRate) return { kind: "done", reason: `every step held up to the highest rate allowed, ${maxRate} req/s` };
+    if (highest >= maxRate) return { kind: "done", reason: `every step held up to the highest rate allowed, ${maxRate} req/s`, endedBy: "slo" };
     return { kind: "step", rate: roundRate(Math.min(highest * growth, maxRate)), phase: "grow" };
   }
   if (!good) {
     const lower = roundRate(bad.step.offeredRate / growth);
-    if (lower < minRate) return { kind: "done", reason: `even ${bad.step.offeredRate} req/s breaks the SLO` };
+    if (lower < minRate) return { kind: "done", reason: `even ${bad.step.offeredRate} req/s breaks the SLO`, endedBy: "slo" };
     return { kind: "step", rate: lower, phase: "shrink" };
   }
   const goodRate = good.step.offeredRate;
   const badRate = bad.step.offeredRate;
   if ((badRate - goodRate) / goodRate <= precision) {
-    return { kind: "done", reason: `${goodRate} req/s holds and ${badRate} req/s breaks: within ${(precision * 100).toFixed(0)}%` };
+    return { kind: "done", reason: `${goodRate} req/s holds and ${badRate} req/s breaks: within ${(precision * 100).toFixed(0)}%`, endedBy: "slo" };
   }
   let next = (goodRate + badRate) / 2;
   // A clear breach means the fleet saturated: it served about what it achieved, so the capacity is
@@ -99,7 +106,11 @@ export function nextRate(steps: readonly CapacityStep[], options: PlannerOptions
   if (bad.verdict.clearBreach && achieved > goodRate * (1 + precision) && achieved < next) next = achieved;
   const rate = roundRate(next);
   if (rate <= goodRate || rate >= badRate || tested.has(rate)) {
-    return { kind: "done", reason: `${goodRate} req/s holds and ${badRate} req/s breaks: no rate left between them at this resolution` };
+    return {
+      kind: "done",
+      reason: `${goodRate} req/s holds and ${badRate} req/s breaks: no rate left between them at this resolution`,
+      endedBy: "slo",
+    };
   }
   return { kind: "step", rate, phase: "bisect" };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { capacityFromSteps } from "./curve.js";
 import { planStaircase, type StaircaseOptions } from "./staircase.js";
-import { judgeStep, type CapacityStep } from "./step.js";
+import type { CapacityStep } from "./step.js";
+import { judgeStep } from "./windows.js";
 import { latencies, queueingFleet, SLO, step } from "./synthetic.test-helper.js";
 
 const OPTIONS: StaircaseOptions = { slo: SLO, startRate: 50, budgetSeconds: 150, stepSeconds: 10 };
@@ -59,7 +60,7 @@ describe("planStaircase", () => {
 
   it("steps down below a start rate that broke, climbing", () => {
     expect(planStaircase([step(100, slow)], { ...OPTIONS, maxSteps: 3 })).toEqual({ kind: "steps", rates: [12.5, 25, 50], phase: "shrink" });
-    expect(planStaircase([step(1, slow)], OPTIONS)).toEqual({ kind: "done", reason: "even 1 req/s breaks the SLO" });
+    expect(planStaircase([step(1, slow)], OPTIONS)).toEqual({ kind: "done", reason: "even 1 req/s breaks the SLO", endedBy: "slo" });
   });
 
   it("is done within the precision, and when the budget holds no further step", () => {

@@ -24,6 +24,28 @@ export interface CapacityStep {
   latencyMs: LatencyPercentiles;
   /** The step was cut short because it clearly broke the SLO (see isClearBreach). */
   stoppedEarly?: boolean;
+  /** The measured window's consecutive windows, in order (absent where the generator cannot split them): what the step is judged by. */
+  windows?: CapacityWindow[];
+  /** How the windows must agree for the step to count (absent: the step is judged by its whole window). */
+  stability?: StabilityRule;
+  /**
+   * Which measurement of this offered rate the step is (absent: 1): a break is measured again before it is
+   * believed. Generators' steps merge when rate and attempt both match.
+   */
+  attempt?: number;
+}
+
+/** One of a step's consecutive measurement windows: its own counts and histogram. */
+export type CapacityWindow = Pick<CapacityStep, "durationSeconds" | "achievedRate" | "requests" | "errors" | "histogram" | "latencyMs">;
+
+/** perf_analyzer's stability rule: a step counts once its last `windows` windows agree. */
+export interface StabilityRule {
+  /** Consecutive windows that must agree (perf_analyzer: 3). */
+  readonly windows: number;
+  /** Windows measured at most before the majority decides (the step is then marked unstable). */
+  readonly maxWindows: number;
+  /** Achieved rates agree when (highest - lowest) is at most this share of their mean (0.1 = 10%). */
+  readonly share: number;
 }
 
 /** Achieved under this share of offered means the fleet is not keeping up, whatever the latency says. */
@@ -99,11 +121,11 @@ export function judgeFigures(figures: StepFigures, slo: Slo): StepVerdict {
 }
 
 /**
- * Whether a step holds the SLO: its percentile (read from its histogram) at most the threshold, its
- * error rate at most the budget, and its achieved rate at least 95% of the offered rate. A step that
- * served nothing, or was cut short for a clear breach, breaks it.
+ * Whether one measured window holds the SLO: its percentile (read from its histogram) at most the
+ * threshold, its error rate at most the budget, and its achieved rate at least 95% of the offered rate.
+ * A window that served nothing, or was cut short for a clear breach, breaks it.
  */
-export function judgeStep(step: CapacityStep, slo: Slo): StepVerdict {
+export function judgeMeasurement(step: CapacityStep, slo: Slo): StepVerdict {
   const verdict = judgeFigures(stepFigures(step, slo), slo);
   if (step.requests === 0 && verdict.holds) return { ...verdict, holds: false, reasons: ["no request finished in the measured window"] };
   if (step.stoppedEarly && verdict.holds) return { ...verdict, holds: false, clearBreach: true, reasons: ["cut short after a clear breach"] };

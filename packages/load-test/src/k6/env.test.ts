@@ -15,7 +15,9 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
   it.each(listStacks())("the %s stack's environment is accepted by the k6 script", (stack) => {
     const config = loadStackConfig(stack, { env: {} });
     const run = k6ConfigFromEnv(k6EnvFromConfig(config, { ...inputs, generators: config.loadTest.pods }));
-    expect(run.mode).toBe(config.loadTest.mode);
+    // A capacity staircase is open loop: its results say mode rate, with the steps under `capacity`.
+    const capacity = config.loadTest.mode === "capacity";
+    expect(run.mode).toBe(capacity ? "rate" : config.loadTest.mode);
     expect(run.slo).toEqual({
       percentile: Number(config.loadTest.slo.percentile.slice(1)),
       latencyMs: config.loadTest.slo.thresholdMs,
@@ -24,29 +26,42 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
     expect(run.targets).toEqual(inputs.targets);
     expect(run.resultsPath).toBe(inputs.resultsPath);
     expect(run.labels).toMatchObject(inputs.labels);
-    expect(run.warmupSeconds).toBe(config.loadTest.warmup);
+    expect(run.warmupSeconds).toBe(capacity ? config.loadTest.capacity.warmupSeconds : config.loadTest.warmup);
   });
 
-  it("runs capacity mode as the search's first staircase: doubling from startRate for as many steps as the budget holds", () => {
-    const config = parseFleetConfig({ loadTest: { mode: "capacity", capacity: { startRate: 40, budget: "1m", stepSeconds: "8s", warmupSeconds: "2s" } } });
+  it("runs capacity mode as the search's first staircase: doubling from startRate for as many steps as the budget holds, each in windows", () => {
+    const capacity = { startRate: 40, budget: "1m", stepSeconds: "9s", warmupSeconds: "1s", windows: 3, stability: 0.15 };
+    const config = parseFleetConfig({ loadTest: { mode: "capacity", capacity } });
     const env = k6EnvFromConfig(config, { ...inputs, generators: 2 });
-    expect(env).toMatchObject({ MODE: "capacity", CAPACITY_RATES: "40,80,160,320,640,1280", CAPACITY_WARMUP: "2s", CAPACITY_WINDOW: "8s", GENERATORS: "2" });
+    expect(env).toMatchObject({
+      MODE: "capacity",
+      CAPACITY_RATES: "40,80,160,320,640,1280",
+      CAPACITY_WARMUP: "1s",
+      CAPACITY_WINDOW: "9s",
+      CAPACITY_WINDOWS: "3",
+      CAPACITY_STABILITY: "0.15",
+      GENERATORS: "2",
+    });
     expect(env.DURATION).toBeUndefined();
     const run = k6ConfigFromEnv(env);
-    expect(run.staircase!.steps.map((s) => [s.offeredRate, s.startSeconds])).toEqual([
-      [40, 0],
-      [80, 10],
-      [160, 20],
-      [320, 30],
-      [640, 40],
-      [1280, 50],
-    ]);
-    expect(run.options.scenarios!.step_05).toMatchObject({ rate: 640, startTime: "50s", duration: "10s" });
+    // Each rate: its warm-up and first 3 s window, then two more windows of 3 s, back to back.
+    const rates = [40, 80, 160, 320, 640, 1280];
+    expect(run.staircase!.steps.map((s) => [s.offeredRate, s.window, s.startSeconds, s.warmupSeconds, s.windowSeconds])).toEqual(
+      rates.flatMap((rate, i) => [
+        [rate, 0, 10 * i, 1, 3],
+        [rate, 1, 10 * i + 4, 0, 3],
+        [rate, 2, 10 * i + 7, 0, 3],
+      ]),
+    );
+    expect(run.staircase).toMatchObject({ windows: 3, stability: 0.15, totalSeconds: 60 });
+    // 1280 req/s in total: each of the 2 pods offers 640.
+    expect(run.options.scenarios!.step_15).toMatchObject({ rate: 640, startTime: "50s", duration: "4s" });
+    expect(run.options.scenarios!.step_16).toMatchObject({ rate: 640, startTime: "54s", duration: "3s" });
     expect(k6RunSeconds(config)).toBe(60);
   });
 
   it("offers loadTest.capacity.rates as given: the matrix's refine pass", () => {
-    const config = parseFleetConfig({ loadTest: { mode: "capacity", capacity: { rates: [700, 740, 790] } } });
+    const config = parseFleetConfig({ loadTest: { mode: "capacity", capacity: { rates: [700, 740, 790], windows: 1 } } });
     expect(k6ConfigFromEnv(k6EnvFromConfig(config, inputs)).staircase!.steps.map((s) => s.offeredRate)).toEqual([700, 740, 790]);
     expect(k6RunSeconds(config)).toBe(30);
     expect(staircaseRatesOf(config)).toEqual([700, 740, 790]);
@@ -65,6 +80,7 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
       precision: 0.1,
       budgetSeconds: 180,
       stepSeconds: 10,
+      remeasureBreaks: true,
     });
   });
 

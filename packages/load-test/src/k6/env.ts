@@ -34,6 +34,7 @@ export function staircaseOptionsOf(config: FleetConfig): StaircaseOptions {
     precision: capacity.precision,
     budgetSeconds: capacity.budget,
     stepSeconds: capacity.warmupSeconds + capacity.stepSeconds,
+    remeasureBreaks: true,
   };
 }
 
@@ -87,6 +88,9 @@ export function k6EnvFromConfig(config: FleetConfig, inputs: K6EnvInputs): Recor
       CAPACITY_RATES: staircaseRatesOf(config).join(","),
       CAPACITY_WARMUP: `${loadTest.capacity.warmupSeconds}s`,
       CAPACITY_WINDOW: `${loadTest.capacity.stepSeconds}s`,
+      // The measured time splits into windows that must agree, as the local search's do.
+      CAPACITY_WINDOWS: String(loadTest.capacity.windows),
+      CAPACITY_STABILITY: String(loadTest.capacity.stability),
       GENERATORS: String(inputs.generators),
     };
   }

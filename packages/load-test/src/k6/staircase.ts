@@ -22,15 +22,24 @@ export const STEP_TAG = "step";
  */
 export const STAIRCASE_MAX_VUS = 300;
 
+/**
+ * One scenario of the staircase: one measurement window of one rate. A rate runs CAPACITY_WINDOWS of them
+ * back to back (its warm-up before the first), so its windows can be judged as the local search judges them.
+ */
 export interface K6StaircaseStep {
-  /** 0, 1, ... in the order the steps run; also the value of the `step` tag. */
+  /** 0, 1, ... in the order the scenarios run; also the value of the `step` tag. */
   readonly index: number;
-  /** The step's k6 scenario. */
+  /** The scenario's k6 name. */
   readonly scenario: string;
   /** Requests per second all pods together offer (the step's key when pods' results merge). */
   readonly offeredRate: number;
-  /** When the step's scenario starts, seconds after the load starts. */
+  /** Which rate of CAPACITY_RATES (0, 1, ...) this window measures. */
+  readonly rateIndex: number;
+  /** Which of the rate's windows this is (0, 1, ...). */
+  readonly window: number;
+  /** When the scenario starts, seconds after the load starts. */
   readonly startSeconds: number;
+  /** The rate's warm-up (first window only; 0 for the others). */
   readonly warmupSeconds: number;
   /** The measured window after the warm-up. */
   readonly windowSeconds: number;
@@ -38,6 +47,9 @@ export interface K6StaircaseStep {
 
 export interface K6Staircase {
   readonly steps: readonly K6StaircaseStep[];
+  /** Windows per rate, and the share within which their achieved rates must agree (CAPACITY_WINDOWS, CAPACITY_STABILITY). */
+  readonly windows: number;
+  readonly stability: number;
   /** k6 pods sharing each step's rate. */
   readonly generators: number;
   /** The whole staircase, seconds: when the last step ends. */
@@ -61,7 +73,10 @@ function seconds(env: Env, name: string, fallback: number, example: string): num
   return value;
 }
 
-/** CAPACITY_RATES (req/s of all pods together, in the order to run), CAPACITY_WARMUP and CAPACITY_WINDOW per step, GENERATORS. */
+/**
+ * CAPACITY_RATES (req/s of all pods together, in the order to run), CAPACITY_WARMUP and CAPACITY_WINDOW (the
+ * measured time) per rate, split into CAPACITY_WINDOWS windows (default 1) that must agree within CAPACITY_STABILITY, GENERATORS.
+ */
 export function staircaseFromEnv(env: Env): K6Staircase {
   const rates = (env.CAPACITY_RATES ?? "")
     .split(",")
@@ -76,16 +91,31 @@ export function staircaseFromEnv(env: Env): K6Staircase {
   if (!(windowSeconds > 0)) throw new Error(`CAPACITY_WINDOW="${env.CAPACITY_WINDOW}" must be longer than 0 s: it is each step's measured window.`);
   const generators = Number(env.GENERATORS ?? "1");
   if (!Number.isInteger(generators) || generators < 1) throw new Error(`GENERATORS="${env.GENERATORS}" must be the number of k6 pods, 1 or more.`);
+  const windows = Number(env.CAPACITY_WINDOWS ?? "1");
+  if (!Number.isInteger(windows) || windows < 1)
+    throw new Error(`CAPACITY_WINDOWS="${env.CAPACITY_WINDOWS}" must be the number of windows per rate, 1 or more.`);
+  const stability = Number(env.CAPACITY_STABILITY ?? "0.1");
+  if (!(stability > 0 && stability < 1)) throw new Error(`CAPACITY_STABILITY="${env.CAPACITY_STABILITY}" must be a share between 0 and 1, e.g. 0.1.`);
   const stepSeconds = warmupSeconds + windowSeconds;
-  const steps = rates.map((offeredRate, index) => ({
-    index,
-    scenario: stepScenarioName(index),
-    offeredRate,
-    startSeconds: index * stepSeconds,
-    warmupSeconds,
-    windowSeconds,
-  }));
-  return { steps, generators, totalSeconds: steps.length * stepSeconds };
+  const each = windowSeconds / windows;
+  const steps = rates.flatMap((offeredRate, rateIndex) =>
+    Array.from({ length: windows }, (_, window) => {
+      const index = rateIndex * windows + window;
+      // Millisecond resolution: k6 reads "4.667s", and a millisecond between windows counts nowhere.
+      const startSeconds = Number((rateIndex * stepSeconds + (window === 0 ? 0 : warmupSeconds + window * each)).toFixed(3));
+      return {
+        index,
+        scenario: stepScenarioName(index),
+        offeredRate,
+        rateIndex,
+        window,
+        startSeconds,
+        warmupSeconds: window === 0 ? warmupSeconds : 0,
+        windowSeconds: Number(each.toFixed(3)),
+      };
+    }),
+  );
+  return { steps, generators, windows, stability, totalSeconds: rates.length * stepSeconds };
 }
 
 /** k6 wants a whole number of iterations per time unit: a fractional share is counted per 1000 s. */
@@ -125,13 +155,14 @@ export function staircaseScenarios(staircase: K6Staircase, slo: Slo, options: { 
 const STEP_VERDICT_DELAY_SECONDS = 1;
 
 /**
- * Per step: a threshold that always passes on each metric handleSummary reads (so k6 keeps the step's
- * submetric), and four that stop the pod, because no step above one that broke can raise the capacity
- * (the bracket ends at the lowest rate that broke): a clear breach cuts the step short as the local
+ * Per window: a threshold that always passes on each metric handleSummary reads (so k6 keeps the window's
+ * submetric), and up to four that stop the pod, because no step above one that broke can raise the capacity
+ * (the bracket ends at the lowest rate that broke): a clear breach cuts the window short as the local
  * search does (the percentile over 3x the threshold, or half the requests failing, after a few measured
- * seconds), and a step that ended over the SLO's percentile or error budget stops the staircase there.
- * k6 then exits 99; the steps so far are still written. (Achieved under 95% of offered is judged
- * afterwards, from the counts: no threshold can read a step's rate.)
+ * seconds), and a rate whose last window ended over the SLO's percentile or error budget stops the staircase
+ * there (an earlier window that broke does not: the windows are judged together afterwards). k6 then exits
+ * 99; the steps so far are still written. (Achieved under 95% of offered is judged afterwards, from the
+ * counts: no threshold can read a step's rate.)
  */
 export function staircaseThresholds(staircase: K6Staircase, slo: Slo): Thresholds {
   const read = [
@@ -147,13 +178,14 @@ export function staircaseThresholds(staircase: K6Staircase, slo: Slo): Threshold
     const measuredFrom = step.startSeconds + step.warmupSeconds;
     const clear = { abortOnFail: true, delayAbortEval: `${measuredFrom + CLEAR_BREACH_MIN_SECONDS}s` };
     const ended = { abortOnFail: true, delayAbortEval: `${measuredFrom + step.windowSeconds + STEP_VERDICT_DELAY_SECONDS}s` };
+    const last = step.window === staircase.windows - 1;
     thresholds[stepMetric(SLO_LATENCY_METRIC, step.index)] = [
       { threshold: `${percentile}<=${CLEAR_BREACH_LATENCY_FACTOR * slo.latencyMs}`, ...clear },
-      { threshold: `${percentile}<=${slo.latencyMs}`, ...ended },
+      ...(last ? [{ threshold: `${percentile}<=${slo.latencyMs}`, ...ended }] : []),
     ];
     thresholds[stepMetric(SLO_FAILED_METRIC, step.index)] = [
       { threshold: "rate<0.5", ...clear },
-      { threshold: `rate<=${slo.maxErrorRate}`, ...ended },
+      ...(last ? [{ threshold: `rate<=${slo.maxErrorRate}`, ...ended }] : []),
     ];
   }
   return thresholds;

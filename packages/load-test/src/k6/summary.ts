@@ -2,7 +2,8 @@
 // handleSummary is a thin call of this.
 import { stepAtCapacity, withFiguresOfStep } from "../capacity/at-capacity.js";
 import { capacityFromSteps } from "../capacity/curve.js";
-import type { CapacityStep } from "../capacity/step.js";
+import type { CapacityStep, CapacityWindow } from "../capacity/step.js";
+import { stepFromWindows } from "../capacity/windows.js";
 import {
   bucketValueMs,
   HISTOGRAM_BUCKETS,
@@ -81,32 +82,55 @@ function stepWindow(step: K6Staircase["steps"][number], startMs: number, endMs: 
   return { fromMs, seconds: (Math.min(endMs, scheduledEndMs) - fromMs) / 1000, stoppedEarly: endMs < scheduledEndMs };
 }
 
+/** One window of the staircase as this pod measured it: its counts and histogram from the window's submetrics. */
+function windowFromK6Summary(data: K6SummaryData, planned: K6Staircase["steps"][number], seconds: number): CapacityWindow {
+  const named: MetricName = (metric) => stepMetric(metric, planned.index);
+  const histogram = histogramFromCounters(data, named);
+  const errors = errorsFromCounters(data, named);
+  const requests = counter(data, named(REQUESTS_METRIC));
+  return {
+    durationSeconds: seconds,
+    achievedRate: Math.max(0, requests - totalErrors(errors)) / seconds,
+    requests,
+    errors,
+    histogram,
+    latencyMs: percentilesFromHistogram(histogram),
+  };
+}
+
 /**
- * The staircase's steps as this pod measured them, each with its own histogram and errors (read from
- * the step's submetrics). A step the pod never measured (it stopped before) is left out; a step it
- * stopped in (a clear breach) is marked stoppedEarly. offeredRate is the total of all pods, the key
- * their steps merge by; achievedRate is this pod's.
+ * The staircase's steps as this pod measured them, one per rate, each with its own histogram and errors (read
+ * from its windows' submetrics) and, with several windows per rate, its windows and the stability rule they are
+ * judged by. A window the pod never measured (it stopped before) is left out, a rate with none too; a step the
+ * pod stopped in (a clear breach) is marked stoppedEarly. offeredRate is the total of all pods, the key their
+ * steps merge by; achievedRate is this pod's.
  */
 export function stepsFromK6Summary(data: K6SummaryData, staircase: K6Staircase, startMs: number, endMs: number): { step: CapacityStep; fromMs: number }[] {
-  return staircase.steps.flatMap((planned) => {
-    const window = stepWindow(planned, startMs, endMs);
-    if (!(window.seconds > 0)) return [];
-    const named: MetricName = (metric) => stepMetric(metric, planned.index);
-    const histogram = histogramFromCounters(data, named);
-    const errors = errorsFromCounters(data, named);
-    const requests = counter(data, named(REQUESTS_METRIC));
-    const step: CapacityStep = {
-      offeredRate: planned.offeredRate,
-      achievedRate: Math.max(0, requests - totalErrors(errors)) / window.seconds,
-      durationSeconds: window.seconds,
-      warmupSeconds: planned.warmupSeconds,
-      requests,
-      errors,
-      histogram,
-      latencyMs: percentilesFromHistogram(histogram),
-      ...(window.stoppedEarly ? { stoppedEarly: true } : {}),
-    };
-    return [{ step, fromMs: window.fromMs }];
+  const byRate = new Map<number, { planned: K6Staircase["steps"][number]; window: CapacityWindow; fromMs: number; stoppedEarly: boolean }[]>();
+  for (const planned of staircase.steps) {
+    const span = stepWindow(planned, startMs, endMs);
+    if (!(span.seconds > 0)) continue;
+    const measured = { planned, window: windowFromK6Summary(data, planned, span.seconds), fromMs: span.fromMs, stoppedEarly: span.stoppedEarly };
+    byRate.set(planned.rateIndex, [...(byRate.get(planned.rateIndex) ?? []), measured]);
+  }
+  return [...byRate.values()].map((windows) => {
+    const first = windows[0]!;
+    const stoppedEarly = windows.some((w) => w.stoppedEarly);
+    const options = { warmupSeconds: first.planned.warmupSeconds, stoppedEarly };
+    if (staircase.windows === 1) {
+      const { window } = first;
+      return {
+        step: { offeredRate: first.planned.offeredRate, warmupSeconds: first.planned.warmupSeconds, ...window, ...(stoppedEarly ? { stoppedEarly } : {}) },
+        fromMs: first.fromMs,
+      };
+    }
+    const stability = { windows: staircase.windows, maxWindows: staircase.windows, share: staircase.stability };
+    const step = stepFromWindows(
+      first.planned.offeredRate,
+      windows.map((w) => w.window),
+      { ...options, stability },
+    );
+    return { step, fromMs: first.fromMs };
   });
 }
 

@@ -73,7 +73,8 @@ const percentileMs = (histogram: HistogramData, percentile: number) => LatencyHi
 
 /** The latency a run is judged by at the rate it is judged at: a search's step at its capacity (its lowest step when none held). */
 function latencyAtRate(result: LoadTestResult, capacity: CapacityVerdict | undefined, percentile: number): number {
-  const at = capacity && stepAtCapacity(result.capacity?.steps ?? [], capacity.capacityAtSlo);
+  // A confirmed capacity is read from the confirmation's sustained hold at it.
+  const at = capacity && stepAtCapacity([...(result.capacity?.confirmations ?? []), ...(result.capacity?.steps ?? [])], capacity.capacityAtSlo);
   return percentileMs(at ? at.histogram : result.histogram, percentile);
 }
 
@@ -82,7 +83,7 @@ export function summarizeRun(result: LoadTestResult, index: number): RunSummary 
   if (!(Number.isInteger(servers) && servers > 0)) throw new Error(`Label servers="${result.labels.servers}" must be a whole number of instances.`);
   const errorRate = result.requests > 0 ? totalErrors(result.errors) / result.requests : 0;
   const slo = sloOf(result);
-  const capacity = result.capacity ? capacityFromSteps(result.capacity.steps, result.capacity.slo) : undefined;
+  const capacity = result.capacity ? capacityFromSteps(result.capacity.steps, result.capacity.slo, result.capacity.confirmations) : undefined;
   const rate = capacity ? capacity.capacityAtSlo : result.throughput;
   const percentile = slo?.percentile ?? 90;
   const priced = priceFromLabels(result.labels, servers);

@@ -1,0 +1,47 @@
+// The confirmation after a search: the rate found is held for a sustained window (SageMaker Inference
+// Recommender's steps last minutes, not seconds); if the SLO breaks, the rate steps down and is held
+// again. Only a rate that held its sustained window is reported, so the figure never overstates what
+// the fleet keeps up. Pure: the local search and `fleet matrix` run the holds, this decides.
+import type { Slo } from "../thresholds.js";
+import { roundRate } from "./planner.js";
+import type { CapacityStep } from "./step.js";
+import { judgeStep } from "./windows.js";
+
+export interface ConfirmationOptions {
+  /** Each confirmation that breaks steps down by this share (default 0.05). */
+  readonly stepDown?: number;
+  /** Holds tried at most, the first included (default 3). */
+  readonly maxAttempts?: number;
+}
+
+export const DEFAULT_STEP_DOWN = 0.05;
+export const DEFAULT_CONFIRM_ATTEMPTS = 3;
+
+export type ConfirmationDecision =
+  | { readonly kind: "hold"; readonly rate: number }
+  | { readonly kind: "done"; readonly reason: string; /** The confirmation that held (absent when none did). */ readonly confirmed?: CapacityStep };
+
+/**
+ * What to do after the holds so far (in the order run) of the search's answer `found`: hold `found`
+ * first, then 5% lower after each hold that broke, until one holds or the attempts run out.
+ */
+export function nextConfirmation(found: number, holds: readonly CapacityStep[], slo: Slo, options: ConfirmationOptions = {}): ConfirmationDecision {
+  const stepDown = options.stepDown ?? DEFAULT_STEP_DOWN;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_CONFIRM_ATTEMPTS;
+  if (!(stepDown > 0 && stepDown < 1)) throw new Error(`The confirmation's step down must be a share between 0 and 1 (0.05 is 5%), got ${stepDown}.`);
+  if (!(found > 0)) return { kind: "done", reason: "the search found no rate that holds the SLO: nothing to confirm" };
+  const last = holds[holds.length - 1];
+  if (!last) return { kind: "hold", rate: found };
+  if (judgeStep(last, slo).holds)
+    return { kind: "done", reason: `${last.offeredRate} req/s held the SLO for ${last.durationSeconds.toFixed(0)} s`, confirmed: last };
+  const rates = holds.map((h) => h.offeredRate).join(", ");
+  if (holds.length >= maxAttempts) return { kind: "done", reason: `not confirmed: ${rates} req/s each broke the SLO when held` };
+  const lower = roundRate(last.offeredRate * (1 - stepDown));
+  if (!(lower > 0) || lower >= last.offeredRate) return { kind: "done", reason: `not confirmed: ${rates} req/s broke the SLO and no lower rate is left` };
+  return { kind: "hold", rate: lower };
+}
+
+/** The confirmation that held among `holds` (nextConfirmation stops at the first that holds), if any. */
+export function confirmedHold(holds: readonly CapacityStep[], slo: Slo): CapacityStep | undefined {
+  return holds.find((hold) => judgeStep(hold, slo).holds);
+}

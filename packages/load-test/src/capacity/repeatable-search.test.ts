@@ -1,0 +1,159 @@
+// The search that repeats (issue 19): steps judged over windows that must agree, breaks measured again,
+// and a confirmation that holds the answer and steps down when it breaks; on synthetic noisy fleets.
+import { describe, expect, it } from "vitest";
+import { bracketOf } from "./bracket.js";
+import { nextConfirmation } from "./confirm.js";
+import { capacityFromSteps } from "./curve.js";
+import { nextRate } from "./planner.js";
+import type { CapacityStep, CapacityWindow } from "./step.js";
+import { noisyFleet, queueWindow, SLO, seeded } from "./synthetic.test-helper.js";
+import { DEFAULT_STABILITY, judgeStep, judgeWindows, stepFromWindows } from "./windows.js";
+
+const SERVICE_RATE = 1000;
+/** Where p90 reaches the SLO's 100 ms in queueWindow's fleet. */
+const KNEE = 0.95 * SERVICE_RATE;
+const WARMUP = 2;
+
+/** Measures windows at `rate` until the stability rule settles the step, as the local search does. */
+function measure(window: (rate: number) => CapacityWindow, rate: number, attempt: number): CapacityStep {
+  const windows: CapacityWindow[] = [];
+  for (;;) {
+    windows.push(window(rate));
+    const step = stepFromWindows(rate, windows, { warmupSeconds: WARMUP, stability: DEFAULT_STABILITY, attempt });
+    if (judgeWindows(step, windows, SLO).settled) return step;
+  }
+}
+
+/** The whole search (planner, windows, re-measured breaks) against a windowed fleet; no time limit. */
+function search(window: (rate: number) => CapacityWindow, startRate = 100) {
+  const steps: CapacityStep[] = [];
+  for (;;) {
+    const decision = nextRate(steps, { slo: SLO, startRate, budgetSeconds: 100_000, stepSeconds: 11, remeasureBreaks: true });
+    if (decision.kind === "done") return { steps, decision, ...capacityFromSteps(steps, SLO) };
+    const attempt = steps.filter((s) => s.offeredRate === decision.rate).length + 1;
+    steps.push(measure(window, decision.rate, attempt));
+  }
+}
+
+const clean = (rate: number) => queueWindow(SERVICE_RATE, rate, 1);
+
+describe("a step judged over windows", () => {
+  it("counts once three windows agree, and waits for more while they do not", () => {
+    const step = (windows: CapacityWindow[]) => stepFromWindows(500, windows, { warmupSeconds: WARMUP, stability: DEFAULT_STABILITY });
+    const calm = [clean(500), clean(500)];
+    expect(judgeWindows(step(calm), calm, SLO)).toMatchObject({ settled: false });
+    const three = [...calm, clean(500)];
+    expect(judgeWindows(step(three), three, SLO)).toMatchObject({ settled: true, stable: true, verdict: { holds: true }, used: [0, 1, 2] });
+  });
+
+  it("does not let a single spiked window break a step that holds: more windows are measured and the step holds", () => {
+    const spike = queueWindow(SERVICE_RATE, 500, 12);
+    const windows = [clean(500), spike, clean(500)];
+    const at = (n: number) =>
+      judgeWindows(stepFromWindows(500, windows.slice(0, n), { warmupSeconds: WARMUP, stability: DEFAULT_STABILITY }), windows.slice(0, n), SLO);
+    expect(at(3)).toMatchObject({ settled: false });
+    windows.push(clean(500), clean(500));
+    expect(at(5)).toMatchObject({ settled: true, stable: true, verdict: { holds: true }, used: [2, 3, 4] });
+  });
+
+  it("does not let a single lucky window pass a step that breaks", () => {
+    const over = (factor: number) => queueWindow(SERVICE_RATE, 970, factor);
+    const windows = [over(1), over(0.5), over(1), over(1), over(1)];
+    const step = stepFromWindows(970, windows, { warmupSeconds: WARMUP, stability: DEFAULT_STABILITY });
+    expect(judgeWindows(step, windows, SLO)).toMatchObject({ settled: true, verdict: { holds: false }, used: [2, 3, 4] });
+    expect(judgeStep(step, SLO).holds).toBe(false);
+  });
+
+  it("lets the majority decide, marked unstable, once the windows run out without agreeing", () => {
+    const spike = queueWindow(SERVICE_RATE, 500, 12);
+    const windows = [clean(500), spike, clean(500), clean(500), spike, clean(500)];
+    const judged = judgeWindows(stepFromWindows(500, windows, { warmupSeconds: WARMUP, stability: DEFAULT_STABILITY }), windows, SLO);
+    expect(judged).toMatchObject({ settled: true, stable: false, verdict: { holds: true } });
+  });
+
+  it("settles a clear breach after two clearly broken windows, without waiting for three", () => {
+    const windows = [queueWindow(SERVICE_RATE, 1600, 1), queueWindow(SERVICE_RATE, 1600, 1)];
+    const judged = judgeWindows(stepFromWindows(1600, windows, { warmupSeconds: WARMUP, stability: DEFAULT_STABILITY }), windows, SLO);
+    expect(judged).toMatchObject({ settled: true, verdict: { holds: false, clearBreach: true } });
+  });
+});
+
+describe("a break is measured again before it is believed", () => {
+  it("re-measures a rate that broke once, and believes it only when it breaks again", () => {
+    const broke = measure(() => queueWindow(SERVICE_RATE, 800, 12), 800, 1);
+    const held = measure(clean, 400, 1);
+    expect(nextRate([held, broke], { slo: SLO, startRate: 400, budgetSeconds: 1000, stepSeconds: 11, remeasureBreaks: true })).toEqual({
+      kind: "step",
+      rate: 800,
+      phase: "recheck",
+    });
+    const again = measure(clean, 800, 2);
+    expect(bracketOf([held, broke, again], SLO)).toMatchObject({ good: { step: { offeredRate: 800 } } });
+    expect(bracketOf([held, broke, again], SLO).bad).toBeUndefined();
+    const brokeAgain = measure(() => queueWindow(SERVICE_RATE, 800, 12), 800, 2);
+    expect(bracketOf([held, broke, brokeAgain], SLO)).toMatchObject({ bad: { step: { offeredRate: 800 } } });
+    expect(bracketOf([held, broke, brokeAgain], SLO).badUnconfirmed).toBeUndefined();
+  });
+});
+
+describe("the search on a noisy fleet with spiked windows", () => {
+  it.each(Array.from({ length: 20 }, (_, seed) => seed + 1))("finds the known knee within 10 percent (seed %i)", (seed) => {
+    const { capacityAtSlo, decision } = search(noisyFleet(SERVICE_RATE, seeded(seed)));
+    expect(decision).toMatchObject({ kind: "done", endedBy: "slo" });
+    expect(Math.abs(capacityAtSlo - KNEE) / KNEE).toBeLessThanOrEqual(0.1);
+  });
+
+  it("is not ended by a single spiked window below the knee, nor answers with a lucky window above it", () => {
+    let windowsSent = 0;
+    // The 2nd window of the whole search (at 100 req/s) is spiked; every window at 1600 req/s would hold if lucky.
+    const fleet = (rate: number) => {
+      windowsSent += 1;
+      if (windowsSent === 2) return queueWindow(SERVICE_RATE, rate, 40);
+      return clean(rate);
+    };
+    const withSpike = search(fleet);
+    const without = search(clean);
+    expect(withSpike.capacityAtSlo).toBe(without.capacityAtSlo);
+    expect(withSpike.capacityAtSlo).toBeGreaterThan(0.9 * KNEE);
+    expect(withSpike.steps.find((s) => s.offeredRate === 100)!.windows).toHaveLength(5);
+  });
+});
+
+describe("the confirmation", () => {
+  /** A sustained hold of `seconds` at `rate`: the fleet keeps up only to `sustained` req/s over minutes. */
+  const hold = (rate: number, sustained: number, seconds = 60): CapacityStep => {
+    const window = queueWindow(SERVICE_RATE, rate > sustained ? SERVICE_RATE : rate, 1);
+    const windows = Array.from({ length: seconds / 3 }, () => ({ ...window, achievedRate: rate > sustained ? 0.9 * rate : rate }));
+    return stepFromWindows(rate, windows, { warmupSeconds: WARMUP });
+  };
+
+  it("holds the rate found, and reports it with its windows' spread when it holds", () => {
+    const found = search(clean).capacityAtSlo;
+    expect(nextConfirmation(found, [], SLO)).toEqual({ kind: "hold", rate: found });
+    const holds = [hold(found, found)];
+    expect(nextConfirmation(found, holds, SLO)).toMatchObject({ kind: "done", confirmed: { offeredRate: found } });
+    const verdict = capacityFromSteps(search(clean).steps, SLO, holds);
+    expect(verdict).toMatchObject({ capacityAtSlo: found, searchCapacity: found, windows: { low: found, high: found } });
+  });
+
+  it("steps down 5% when the sustained run breaks, and confirms again", () => {
+    const found = 940;
+    const sustained = 900;
+    const holds: CapacityStep[] = [];
+    for (;;) {
+      const next = nextConfirmation(found, holds, SLO);
+      if (next.kind === "done") break;
+      holds.push(hold(next.rate, sustained));
+    }
+    expect(holds.map((h) => h.offeredRate)).toEqual([940, 893]);
+    const verdict = capacityFromSteps([], SLO, holds);
+    expect(verdict.capacityAtSlo).toBe(893);
+    expect(verdict.confirmation!.map((c) => c.holds)).toEqual([false, true]);
+  });
+
+  it("reports no capacity when no hold confirms within its attempts, rather than the figure found", () => {
+    const holds = [hold(940, 100), hold(893, 100), hold(848, 100)];
+    expect(nextConfirmation(940, holds, SLO)).toMatchObject({ kind: "done", reason: expect.stringMatching(/^not confirmed: 940, 893, 848 req\/s/) });
+    expect(capacityFromSteps([], SLO, holds).capacityAtSlo).toBe(0);
+  });
+});
