@@ -50,11 +50,10 @@ function fleetLocal(name: string, extraArgs: string[], env: Record<string, strin
   return { result, seconds, code: child.status ?? -1 };
 }
 
-/** The confirmed capacity where the results have one, else the search's answer. */
-function capacityOf(result: LoadTestResult): number {
-  const capacity = result.capacity as (LoadTestResult["capacity"] & { confirmedRate?: number }) | undefined;
-  if (!capacity) throw new Error("results.json has no capacity: did the run end before its search?");
-  return capacity.confirmedRate ?? capacity.capacityAtSlo;
+/** The confirmed capacity (capacityAtSlo: the rate the sustained confirmation held), and what the search alone found. */
+function capacityOf(result: LoadTestResult): { confirmed: number; searched?: number } {
+  if (!result.capacity) throw new Error("results.json has no capacity: did the run end before its search?");
+  return { confirmed: result.capacity.capacityAtSlo, searched: result.capacity.searchCapacity };
 }
 
 function held(result: LoadTestResult, offered: number): { holds: boolean; line: string } {
@@ -70,7 +69,8 @@ console.log(`verdict-repeat: stack ${args.stack}, ${runs} capacity runs, open lo
 const rows: { capacity: number; seconds: number; at: string; above: string }[] = [];
 for (let i = 1; i <= runs; i++) {
   const search = fleetLocal(`capacity-${i}`, ["--capacity"]);
-  const capacity = capacityOf(search.result);
+  const { confirmed: capacity, searched } = capacityOf(search.result);
+  console.log(`  -> confirmed ${capacity} req/s (the search found ${searched ?? "?"})`);
   const open = (share: number) => {
     const rate = Math.round(capacity * share);
     const env = { FLEET_LOAD_TEST_MODE: "rate", FLEET_LOAD_TEST_RATE: String(rate), FLEET_LOAD_TEST_DURATION: `${holdSeconds}s` };

@@ -5,7 +5,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseFleetConfig } from "@inference-fleet/fleet-config";
-import { MODEL_INFO_FILE, OWNED_MARKER_FILE } from "@inference-fleet/model-zoo";
+import { localInt8Cpu, MODEL_INFO_FILE, OWNED_MARKER_FILE, reduceRangeFor } from "@inference-fleet/model-zoo";
 import { writeOptimumStyleExport } from "@inference-fleet/model-zoo/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ensureModel } from "./ensure-model.js";
@@ -21,6 +21,25 @@ const ensure = (source: string, model: Record<string, unknown> = {}) => ensureMo
 const snapshot = (dir: string) => Object.fromEntries(readdirSync(dir).map((file) => [file, readFileSync(path.join(dir, file)).toString("base64")]));
 
 describe("ensureModel", { timeout: 30_000 }, () => {
+  it.each([
+    ["c7i.xlarge", "stack", 8], // Sapphire Rapids: VNNI/AMX sum int8 in 32 bits
+    ["g5.xlarge", "stack", 7], // AMD Rome: AVX2 only
+    ["c7i.xlarge", "local", reduceRangeFor(localInt8Cpu()) ? 7 : 8], // this machine's CPU, whatever the stack says
+  ] as const)("makes an int8 model for %s with int8For %s: %i-bit weights, recorded in model.json", async (instanceType, int8For, bits) => {
+    const config = parseFleetConfig({ stack: "t", instanceType, model: { source: "int8", precision: "int8", generate: { size: "tiny" } } });
+    const lines: string[] = [];
+    const dir = await ensureModel(config, root, (line) => lines.push(line), { int8For });
+    const info = JSON.parse(readFileSync(path.join(dir, MODEL_INFO_FILE), "utf8")) as { quantization: { weightBits: number; weightBitsReason: string } };
+    expect(info.quantization.weightBits).toBe(bits);
+    if (int8For === "stack") {
+      expect(info.quantization.weightBitsReason).toContain(instanceType);
+      // The same folder asked for by a stack whose CPU wants the other width: said, with the fix.
+      const other = parseFleetConfig({ stack: "t", instanceType: bits === 8 ? "g5.xlarge" : "c7i.xlarge", model: config.model });
+      await ensureModel(other, root, (line) => lines.push(line), { int8For: "stack" });
+      expect(lines.at(-1)).toMatch(new RegExp(`warning: int8 has ${bits}-bit int8 weights, but .* wants ${bits === 8 ? 7 : 8}-bit ones`));
+    }
+  });
+
   it("does not generate into a folder holding someone else's files, and leaves them as they were", async () => {
     const dir = path.join(root, "mine");
     mkdirSync(dir);

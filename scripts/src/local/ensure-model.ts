@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
+import { getInstanceType, repositoryModelNames, type FleetConfig } from "@inference-fleet/fleet-config";
 import { convertModelDirs, modelPrecision } from "@inference-fleet/model-server";
 import {
   assertWritableModelDir,
@@ -11,7 +11,9 @@ import {
   MODEL_FILE,
   MODEL_INFO_FILE,
   readExportedModelDir,
+  reduceRangeFor,
   TOKENIZER_FILE,
+  type Int8Cpu,
 } from "@inference-fleet/model-zoo";
 
 const isModelDir = (dir: string) => [MODEL_FILE, TOKENIZER_FILE, MODEL_INFO_FILE].every((file) => existsSync(path.join(dir, file)));
@@ -66,17 +68,54 @@ function assertTask(config: FleetConfig, found: string, shown: string): void {
  * without model.json: an optimum export is served as exported), or, when that directory is missing or empty, one
  * built with model-zoo from config.model.generate. Nothing is ever written into a directory that holds a user's files.
  */
-export async function ensureModel(config: FleetConfig, repoRoot: string, log: (line: string) => void): Promise<string> {
+export interface EnsureModelOptions {
+  /**
+   * Whose CPU an int8 model is made for (7- or 8-bit weights): this machine's for fleet local and tune (default), the
+   * stack's instance type for fleet matrix, whose model is uploaded to that instance type.
+   */
+  readonly int8For?: "local" | "stack";
+}
+
+/** The stack's instance type as an int8 target, from the catalog's CPU facts; undefined: this machine's CPU. */
+function int8TargetOf(config: FleetConfig, options: EnsureModelOptions): Int8Cpu | undefined {
+  if (options.int8For !== "stack") return undefined;
+  const facts = getInstanceType(config.instanceType);
+  return { arch: facts.arch, int8DotProduct: facts.cpu.int8DotProduct, described: `${facts.name} (${facts.cpu.model})` };
+}
+
+/** A present int8 model made for another CPU than the one that will run it: said, with the command that makes the right one. */
+function warnOtherInt8Target(config: FleetConfig, dir: string, shown: string, target: Int8Cpu | undefined, log: (line: string) => void): void {
+  if (config.model.precision !== "int8" || target === undefined) return;
+  const bits = (readJson(path.join(dir, MODEL_INFO_FILE))?.["quantization"] as { weightBits?: number } | undefined)?.weightBits;
+  const wanted = reduceRangeFor(target) ? 7 : 8;
+  if (bits === undefined || bits === wanted) return;
+  log(
+    `model: warning: ${shown} has ${bits}-bit int8 weights, but ${target.described} wants ${wanted}-bit ones; ` +
+      `delete the directory to generate it for the stack, or quantize its fp32 original with \`fleet model quantize\`${wanted === 7 ? " --reduce-range" : ""}.`,
+  );
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function ensureModel(config: FleetConfig, repoRoot: string, log: (line: string) => void, options: EnsureModelOptions = {}): Promise<string> {
   const { source, generate, maxSeqLength } = config.model;
+  const int8Target = int8TargetOf(config, options);
   if (isHubSource(source)) return importHubModel(config, log);
   if (isRemote(source)) return source;
   const dir = path.resolve(repoRoot, source);
-  if (config.model.repository) return ensureRepository(config, dir, repoRoot, log);
+  if (config.model.repository) return ensureRepository(config, dir, repoRoot, log, int8Target);
   const shown = path.relative(repoRoot, dir) || dir;
   if (isModelDir(dir)) {
     assertPrecision(config, dir, shown);
     assertTask(config, taskOf(dir), shown);
     log(`model: ${shown} (present, ${config.model.precision})`);
+    warnOtherInt8Target(config, dir, shown, int8Target, log);
     return dir;
   }
   if (existsSync(path.join(dir, MODEL_FILE))) {
@@ -100,6 +139,7 @@ export async function ensureModel(config: FleetConfig, repoRoot: string, log: (l
     maxSequenceLength: maxSeqLength,
     precision: config.model.precision,
     task: config.model.task,
+    int8Target,
   });
   log(`model: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return dir;
@@ -118,7 +158,7 @@ async function importHubModel(config: FleetConfig, log: (line: string) => void):
 }
 
 /** Repository mode: model.repository.count distinct models (seeds generate.seed, +1, ...) under dir, generated when any is missing. */
-async function ensureRepository(config: FleetConfig, dir: string, repoRoot: string, log: (line: string) => void): Promise<string> {
+async function ensureRepository(config: FleetConfig, dir: string, repoRoot: string, log: (line: string) => void, int8Target?: Int8Cpu): Promise<string> {
   const { generate, maxSeqLength, repository } = config.model;
   const count = repository!.count;
   const shown = path.relative(repoRoot, dir) || dir;
@@ -136,6 +176,7 @@ async function ensureRepository(config: FleetConfig, dir: string, repoRoot: stri
       outDir: dir,
       maxSequenceLength: maxSeqLength,
       precision: config.model.precision,
+      int8Target,
     });
     log(`model repository: generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }

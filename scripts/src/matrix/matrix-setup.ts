@@ -88,7 +88,8 @@ export async function setUpMatrix(options: MatrixSetupOptions, deps: MatrixMainD
     return undefined;
   }
   // The program uploads local model dirs; build the missing ones now (nothing is downloaded).
-  for (const config of configs.values()) await ensureModel(config, repoRoot, (line) => console.log(`[${config.stack}] ${line}`));
+  // Uploaded to the stack's nodes: an int8 model gets the weights their CPU wants (7-bit without VNNI).
+  for (const config of configs.values()) await ensureModel(config, repoRoot, (line) => console.log(`[${config.stack}] ${line}`), { int8For: "stack" });
   return { stacks, parallel, repoRoot, stacksDir, configs, envFor };
 }
 
