@@ -7,6 +7,6 @@ import { importHubSource, isHubSource } from "@inference-fleet/model-zoo";
  */
 export async function withHubModelImported(config: FleetConfig, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<FleetConfig> {
   if (!isHubSource(config.model.source)) return config;
-  const imported = await importHubSource(config.model.source, log, env);
+  const imported = await importHubSource(config.model.source, log, env, { reuseResolvedRevision: true });
   return { ...config, model: { ...config.model, source: imported.dir } };
 }

@@ -9,6 +9,7 @@
  * `prometheus.config` is mounted at /etc/prometheusconfig/prometheus.yaml, which the operator sets as
  * `logs.metrics_collected.prometheus.prometheus_config_path`; the agent drops Prometheus histograms.
  */
+import { SERVER_METRIC_NAMES } from "@inference-fleet/model-server/settings";
 import { OBSERVABILITY_RESOURCES, PROMETHEUS_AGENT_RESOURCES, type FleetConfig } from "@inference-fleet/fleet-config";
 import { LABELS, METRICS_PORT, SERVER_APP } from "../constants.js";
 import { SERVER_LABEL } from "./server-pod.js";
@@ -27,13 +28,7 @@ export const SCRAPE_JOB = "inference-fleet-model-servers";
  * `latency` must be a Prometheus summary: the agent drops histograms, so the servers'
  * model_server_request_duration_seconds histogram cannot be used (see infra/README.md).
  */
-export const SERVER_METRICS = {
-  requests: "model_server_requests_total",
-  latency: "model_server_request_latency_seconds",
-  queueDepth: "model_server_queue_depth",
-  modelLoad: "model_server_model_load_seconds",
-  repositoryLoads: "model_server_repository_loads_total",
-} as const;
+export const SERVER_METRICS = SERVER_METRIC_NAMES;
 
 /** Prometheus scrape config: server pods in the fleet namespace, on their metrics port, with the labels EMF uses as dimensions. */
 export function serverScrapeConfig(config: FleetConfig): Record<string, unknown> {

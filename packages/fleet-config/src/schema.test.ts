@@ -42,9 +42,9 @@ describe("parseFleetConfig defaults", () => {
         maxWindows: 6,
         stability: 0.1,
         confirmSeconds: 60,
-        stepDown: 0.05,
+        stepDown: 0.07,
         confirmAttempts: 3,
-        budget: 110,
+        budget: 80,
       },
     });
     const config = parseFleetConfig({

@@ -222,14 +222,17 @@ export const loadTestSchema = z.strictObject({
       maxWindows: z.int().min(1).max(50).default(6),
       /** Windows agree when their achieved rates are within this share of their mean and they give the same SLO verdict (0.1 = 10%). */
       stability: z.number().gt(0).lt(1).default(0.1),
-      /** The confirmation: the rate found is held this long; it must hold the SLO, else the rate steps down and is held again. */
+      /**
+       * The confirmation: the rate found is held this long; it must hold the SLO throughout (over the whole hold and in
+       * all but 10% of its windows), else the rate steps down and is held again.
+       */
       confirmSeconds: durationSeconds.pipe(z.number().positive()).default(60),
-      /** Each confirmation that breaks steps down by this share (0.05 = 5%). */
-      stepDown: z.number().gt(0).lt(1).default(0.05),
+      /** Each confirmation that breaks steps down by this share (0.07 = 7%). */
+      stepDown: z.number().gt(0).lt(1).default(0.07),
       /** Sustained holds tried at most; when none holds the SLO, the run reports no confirmed capacity rather than an unconfirmed one. */
       confirmAttempts: z.int().min(1).max(10).default(3),
       /** The whole search (servers' start included locally; in the cluster, the k6 passes' load) never runs past this. */
-      budget: durationSeconds.pipe(z.number().positive()).default(110),
+      budget: durationSeconds.pipe(z.number().positive()).default(80),
       /**
        * In the cluster only: the k6 staircase offers exactly these rates (req/s in total, run in this order) instead of
        * doubling from startRate. `fleet matrix` sets it for each refine pass; a list of your own runs a fixed sweep.

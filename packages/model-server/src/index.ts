@@ -38,6 +38,7 @@ export {
   type ServerLaunch,
   type StartServerProcessOptions,
 } from "./process/server-process.js";
+export { SERVER_METRIC_NAMES } from "./http/metric-names.js";
 export { bestAnswerSpan, MAX_ANSWER_TOKENS, type AnswerSpan } from "./inference/answer-span.js";
 export { spanLogits, type ClassLogits, type RowLogits, type SpanLogits } from "./inference/session-runner.js";
 export { labelOf, type Classification } from "./inference/text-classification.js";

@@ -11,9 +11,13 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
+from .latency_summary import LatencySummary
+
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 5, 10)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 PREFIX = "model_server_"
+INFERENCE_ROUTES = frozenset({"/predictions/:model", "/v2/models/:model/infer"})
+"""The routes whose latency the SLO is about (the ONNX Runtime server's INFERENCE_ROUTES)."""
 
 
 class _QueueDepthCollector(Collector):
@@ -41,6 +45,11 @@ class ServerMetrics:
         self.inference = Histogram(f"{PREFIX}inference_duration_seconds", "Duration of one model run (one batch), by session.", ["session"], buckets=LATENCY_BUCKETS, registry=r)
         self.model_load = Gauge(f"{PREFIX}model_load_seconds", "Time to load each model at start-up (including a Neuron compile).", ["model"], registry=r)
         r.register(_QueueDepthCollector(queue_depths))
+        self.inference_latency = LatencySummary(
+            f"{PREFIX}request_latency_seconds",
+            "Time from request to answer of inference routes (/predictions/{model}, /v2/models/{model}/infer), quantiles over the last minute.",
+        )
+        r.register(self.inference_latency)
         # Repository mode is the ONNX Runtime server's only: the same names, at zero, so dashboards and alerts need no case.
         Counter(f"{PREFIX}repository_loads", "Repository model loads, by result (success or failure).", ["result"], registry=r)
         Counter(f"{PREFIX}repository_evictions", "Repository models unloaded to stay under the resident budget.", registry=r)
@@ -56,6 +65,8 @@ class ServerMetrics:
         """Counts one answered request; `model` must be a served model's name (or "-"), never raw client input."""
         self.requests.labels(route, model, str(status)).inc()
         self.latency.labels(route).observe(seconds)
+        if route in INFERENCE_ROUTES:
+            self.inference_latency.observe(seconds)
 
     def observe_batch(self, session: str, size: int, seconds: float) -> None:
         self.batch_size.labels(session).observe(size)

@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import {
   DEFAULT_QUESTION,
   freePort,
   resolveServerSettings,
+  SERVER_METRIC_NAMES,
   startServer,
   WordPieceTokenizer,
   type RunningServer,
@@ -96,6 +98,17 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
     });
     afterAll(async () => {
       await Promise.all([python?.stop(), onnx?.drain(2000), session?.release()]);
+    });
+
+    it("exports on /metrics every series the fleet's alarms and dashboard read (inf2's latency alarm needs the summary too)", async () => {
+      for (const url of [python.url, onnx.url]) {
+        expect((await fetch(`${url}/predictions/model0`)).status).toBe(200);
+        const text = await (await fetch(`${url}/metrics`)).text();
+        for (const name of Object.values(SERVER_METRIC_NAMES))
+          expect(text, `${url} lacks ${name}`).toMatch(new RegExp(`^# TYPE ${name.replace(/_total$/, "(_total)?")} `, "m"));
+        expect(text).toMatch(/^# TYPE model_server_request_latency_seconds summary$/m);
+        expect(text, url).toMatch(/^model_server_request_latency_seconds\{quantile="0\.9"\} \d/m);
+      }
     });
 
     it("gives ONNX Runtime's start and end logits within 1e-3 for 50 random inputs (batched together, mixed lengths)", async () => {
@@ -277,15 +290,18 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
 
   describe("a text-classification model, served by both servers", () => {
     let classifierDir: string;
+    let labels: string[];
     let python: ServerProcess;
     let onnx: RunningServer;
     let session: ort.InferenceSession;
     const tokenizer = () => WordPieceTokenizer.fromFile(join(dir, "tokenizer.json"));
 
     beforeAll(async () => {
+      // The model-zoo's BertForSequenceClassification graph (what `fleet model import` builds from a checkpoint).
       classifierDir = join(root, "classifier");
-      const made = spawnSync(PYTHON, ["tests/classifier_model.py", dir, classifierDir], { cwd: PACKAGE_DIR, encoding: "utf8" });
-      expect(made.status, made.stderr).toBe(0);
+      await generateModel({ size: "tiny", seed: 7, outDir: classifierDir, task: "text-classification", numLabels: 3 });
+      const info = JSON.parse(readFileSync(join(classifierDir, "model.json"), "utf8")) as { id2label: Record<string, string> };
+      labels = Object.keys(info.id2label).map((i) => info.id2label[i]!);
       [python, onnx, session] = await Promise.all([
         startPythonServer({ MODEL_DIR: classifierDir, CACHE_DIR: join(root, "classifier-cache") }),
         freePort().then((port) =>
@@ -317,7 +333,7 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
       const inputs = Object.entries(fields).map(([name, value]) => ({ name, shape: [1], datatype: "BYTES", data: [value] }));
       for (const url of [python.url, onnx.url]) {
         const seed = (await (await fetch(`${url}/predictions/model0`, json(fields))).json()) as { label: string; score: number; detail: string };
-        expect(seed.label).toBe(["not_equivalent", "equivalent", "unsure"][best]);
+        expect(seed.label).toBe(labels[best]);
         expect(seed.detail).toBe(seed.label);
         const v2 = (await (await fetch(`${url}/v2/models/model0/infer`, json({ inputs }))).json()) as { outputs: { name: string; data: unknown[] }[] };
         expect(v2.outputs.map((output) => output.name)).toEqual(["logits", "label"]);

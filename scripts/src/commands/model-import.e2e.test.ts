@@ -1,13 +1,12 @@
-// `fleet model import --hf` end to end against a loopback hub, then `fleet serve` on the imported directory.
-// TODO(issue 20, tokenizer): once the servers load cased BertNormalizers, serve TINY_CASED_QA_REPO itself in the
-// "serves" test below (it serves the same weights with an uncased tokenizer.json today) and add text requests.
+// `fleet model import --hf` end to end against a loopback hub, then `fleet serve` on the imported cased multilingual
+// directory: its logits against a PyTorch BERT run from the same safetensors, and its text answers against that reference.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startServerProcess } from "@inference-fleet/model-server";
-import { UNCASED } from "@inference-fleet/model-zoo";
+import { bestAnswerSpan, startServerProcess } from "@inference-fleet/model-server";
+import { Tokenizer } from "@huggingface/tokenizers";
 import {
   FakeHub,
   pytorchMissing,
@@ -17,27 +16,23 @@ import {
   tinyCasedMultilingualQaCheckpoint,
   tinyUncasedClassifierCheckpoint,
   writeCheckpointFiles,
-  type CheckpointFiles,
 } from "@inference-fleet/model-zoo/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../cli.js";
 import { captureConsole } from "../testing/capture-console.js";
 
 const FLEET_BIN = fileURLToPath(new URL("../../bin/fleet.js", import.meta.url));
-const UNCASED_TOKENIZER_QA_REPO = "test-org/tiny-bert-multilingual-qa-uncased-tokenizer";
 const torchMissing = pytorchMissing();
 
 let hub: FakeHub;
 let work: string;
 let qaCommit: string;
 const qaFiles = tinyCasedMultilingualQaCheckpoint();
-const servableFiles: CheckpointFiles = tinyCasedMultilingualQaCheckpoint({ normalizer: UNCASED });
 
 beforeAll(async () => {
   hub = await FakeHub.start();
   qaCommit = hub.addCommit(TINY_CASED_QA_REPO, qaFiles);
   hub.addCommit(TINY_UNCASED_CLASSIFIER_REPO, tinyUncasedClassifierCheckpoint());
-  hub.addCommit(UNCASED_TOKENIZER_QA_REPO, servableFiles);
   const { "model.safetensors": _weights, ...rest } = qaFiles;
   hub.addCommit("test-org/pickle-only", { ...rest, "pytorch_model.bin": Buffer.alloc(64) });
   work = await mkdtemp(path.join(tmpdir(), "model-import-e2e-"));
@@ -119,39 +114,100 @@ describe("fleet model import --hf", { timeout: 60_000 }, () => {
     expect(readdirSync(users)).toEqual(["model.onnx"]);
   });
 
-  it.skipIf(torchMissing)("fleet serve --model-dir answers v2 INT64 requests with the PyTorch reference's logits (within 1e-4)", async () => {
-    const out = path.join(work, "servable");
-    expect((await fleet("model", "import", "--hf", UNCASED_TOKENIZER_QA_REPO, "--out", out)).code).toBe(0);
-    const server = await startServerProcess(
-      { MAX_BATCH: "1" },
-      {
-        name: "fleet serve",
-        launch: (env) => ({ command: process.execPath, args: [FLEET_BIN, "serve", "--model-dir", out], env: { ...process.env, ...env } }),
-      },
-    );
-    try {
+  describe.skipIf(torchMissing)("fleet serve --model-dir on the cased multilingual import", () => {
+    let checkpoint: string;
+    let server: Awaited<ReturnType<typeof startServerProcess>>;
+    let reference: Tokenizer;
+    let sep: number;
+    beforeAll(async () => {
+      const out = path.join(work, "servable");
+      vi.stubEnv("HF_ENDPOINT", hub.url);
+      vi.stubEnv("HF_HOME", await mkdtemp(path.join(work, "hf-home-")));
+      expect((await fleet("model", "import", "--hf", TINY_CASED_QA_REPO, "--out", out)).code).toBe(0);
+      checkpoint = path.join(work, "cased-checkpoint");
+      await writeCheckpointFiles(checkpoint, qaFiles);
+      const tokenizerJson = JSON.parse(readFileSync(path.join(out, "tokenizer.json"), "utf8")) as { model: { vocab: Record<string, number> } };
+      reference = new Tokenizer(tokenizerJson as object, {});
+      sep = tokenizerJson.model.vocab["[SEP]"]!;
+      server = await startServerProcess(
+        { MAX_BATCH: "1" },
+        {
+          name: "fleet serve",
+          launch: (env) => ({ command: process.execPath, args: [FLEET_BIN, "serve", "--model-dir", out], env: { ...process.env, ...env } }),
+        },
+      );
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+    const post = async (route: string, body: unknown) =>
+      fetch(`${server.url}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+    it("answers v2 INT64 requests with the PyTorch reference's logits (within 1e-4)", async () => {
       const ids = [101, 104, 180, 222, 130, 260, 119, 102, 150, 151, 102];
       const tensors = { input_ids: [ids], attention_mask: [ids.map(() => 1)], token_type_ids: [ids.map((_, i) => (i < 8 ? 0 : 1))] };
-      const response = await fetch(`${server.url}/v2/models/model0/infer`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          inputs: Object.entries(tensors).map(([name, rows]) => ({ name, datatype: "INT64", shape: [1, ids.length], data: rows.flat() })),
-        }),
+      const response = await post("/v2/models/model0/infer", {
+        inputs: Object.entries(tensors).map(([name, rows]) => ({ name, datatype: "INT64", shape: [1, ids.length], data: rows.flat() })),
       });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { outputs: { name: string; data: number[] }[] };
-      const checkpoint = path.join(work, "servable-checkpoint");
-      await writeCheckpointFiles(checkpoint, servableFiles);
-      const reference = runPytorchReference(checkpoint, tensors);
+      const expected = runPytorchReference(checkpoint, tensors);
       for (const name of ["start_logits", "end_logits"]) {
         const served = body.outputs.find((o) => o.name === name)!.data;
-        const expected = reference[name]![0]!;
-        expect(served).toHaveLength(expected.length);
-        expect(Math.max(...served.map((v, i) => Math.abs(v - expected[i]!)))).toBeLessThan(1e-4);
+        expect(served).toHaveLength(expected[name]![0]!.length);
+        expect(Math.max(...served.map((v, i) => Math.abs(v - expected[name]![0]![i]!)))).toBeLessThan(1e-4);
       }
-    } finally {
-      await server.stop();
-    }
+    });
+
+    // Accents, CJK, Greek/Cyrillic and mixed case: the answer is the context's own text under the span the PyTorch
+    // reference picks from the official JS port's ids (the property test shows the servers' ids equal the port's).
+    const PAIRS: [string, string][] = [
+      ["Where is the café?", "The café is in Zürich, not in São Paulo or München."],
+      ["中国的首都是?", "中国的首都是北京。東京是日本的首都。"],
+      ["Αθήνα?", "Η Αθήνα είναι πρωτεύουσα. Москва столица России."],
+      ["Who makes the iPhone?", "Apple makes the iPhone, NASA lives in PARIS and paris."],
+    ];
+    it("answers text pairs on the seed route and v2 (BYTES) with the reference span's substring of the context", async () => {
+      const encoded: number[][] = PAIRS.map(([question, context]) => [...reference.encode(question, { text_pair: context }).ids]);
+      const width = Math.max(...encoded.map((ids) => ids.length));
+      const pad = (row: number[], value: number) => [...row, ...Array<number>(width - row.length).fill(value)];
+      const logits = runPytorchReference(checkpoint, {
+        input_ids: encoded.map((ids) => pad(ids, 0)),
+        attention_mask: encoded.map((ids) =>
+          pad(
+            ids.map(() => 1),
+            0,
+          ),
+        ),
+        token_type_ids: encoded.map((ids) =>
+          pad(
+            ids.map((_, i) => (i > ids.indexOf(sep) ? 1 : 0)),
+            0,
+          ),
+        ),
+      });
+      for (const [row, [question, context]] of PAIRS.entries()) {
+        const ids = encoded[row]!;
+        const contextStart = ids.indexOf(sep) + 1;
+        const span = bestAnswerSpan(
+          Float32Array.from(logits["start_logits"]![row]!.slice(0, ids.length)),
+          Float32Array.from(logits["end_logits"]![row]!.slice(0, ids.length)),
+          contextStart,
+          ids.length - 1,
+        )!;
+        const seed = (await (await post("/predictions/model0", { seq_0: question, seq_1: context })).json()) as { detail: string };
+        const v2 = (await (
+          await post("/v2/models/model0/infer", {
+            inputs: [
+              { name: "seq_0", shape: [1], datatype: "BYTES", data: [question] },
+              { name: "seq_1", shape: [1], datatype: "BYTES", data: [context] },
+            ],
+          })
+        ).json()) as { outputs: { data: string[] }[] };
+        expect(v2.outputs[0]!.data).toEqual([seed.detail]);
+        expect(context.includes(seed.detail), `${JSON.stringify(seed.detail)} is not in ${JSON.stringify(context)}`).toBe(true);
+        expect(reference.encode(seed.detail, { add_special_tokens: false }).ids, question).toEqual(ids.slice(span.start, span.end + 1));
+      }
+    });
   });
 });

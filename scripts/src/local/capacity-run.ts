@@ -8,6 +8,8 @@ import {
   CLEAR_BREACH_MIN_SECONDS,
   confirmedHold,
   isClearBreach,
+  holdKeptSlo,
+  judgeMeasurement,
   judgeStep,
   judgeWindows,
   mergeResults,
@@ -324,7 +326,10 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
       if (options.signal?.aborted) break;
       holds.push(hold);
       const verdict = judgeStep(hold.step, slo);
-      const outcome = verdict.holds ? "holds" : `breaks (${verdict.reasons.join("; ")}): stepping down ${(settings.stepDown * 100).toFixed(0)}%`;
+      const windows = hold.step.windows ?? [];
+      const breaching = windows.filter((w) => !judgeMeasurement({ ...w, offeredRate: next.rate, warmupSeconds: 0 }, slo).holds).length;
+      const why = verdict.holds ? `${breaching} of ${windows.length} windows over the SLO` : verdict.reasons.join("; ");
+      const outcome = holdKeptSlo(hold.step, slo) ? "holds" : `breaks (${why}): stepping down ${(settings.stepDown * 100).toFixed(0)}%`;
       say(
         `confirmation ${holds.length}: ${rate(next.rate)} req/s for ${hold.step.durationSeconds.toFixed(0)} s, ${rate(hold.step.achievedRate)} achieved, ` +
           `p${slo.percentile} ${verdict.percentileMs.toFixed(1)} ms -> ${outcome}`,

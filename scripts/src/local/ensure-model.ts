@@ -148,7 +148,8 @@ export async function ensureModel(config: FleetConfig, repoRoot: string, log: (l
 /** hf://ORG/NAME[@REVISION]: imported into the hub cache on first use (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME apply), then read from there. */
 async function importHubModel(config: FleetConfig, log: (line: string) => void): Promise<string> {
   const { source } = config.model;
-  const imported = await importHubSource(source, (line) => log(`model: ${line}`));
+  // A stack run takes a branch at the commit it was imported at: the second run asks the hub nothing.
+  const imported = await importHubSource(source, (line) => log(`model: ${line}`), process.env, { reuseResolvedRevision: true });
   assertPrecision(config, imported.dir, source);
   assertTask(config, imported.info.task, source);
   log(

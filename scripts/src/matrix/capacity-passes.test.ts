@@ -54,13 +54,13 @@ describe("fleet matrix in capacity mode", () => {
     );
   });
 
-  it("steps the confirmation down 5% when the sustained hold breaks, and prices the rate that held", async () => {
+  it("steps the confirmation down 7% when the sustained hold breaks, and prices the rate that held", async () => {
     const { deps, envs } = capacityFakes(KNEE, 315);
     const [run] = await runMatrix(deps, { stacks: ["c7g"], waitTimeoutMs: 60_000 });
     const capacity = (run as Extract<StackRun, { status: "measured" }>).merged.capacity!;
-    expect(envs.slice(3, 5).map((env) => env[RATES_ENV])).toEqual(["[322]", "[306]"]);
-    expect(capacity.confirmations!.map((c) => c.offeredRate)).toEqual([322, 306]);
-    expect(capacity).toMatchObject({ capacityAtSlo: 306, searchCapacity: 322 });
+    expect(envs.slice(3, 5).map((env) => env[RATES_ENV])).toEqual(["[322]", "[299]"]);
+    expect(capacity.confirmations!.map((c) => c.offeredRate)).toEqual([322, 299]);
+    expect(capacity).toMatchObject({ capacityAtSlo: 299, searchCapacity: 322 });
   });
 
   it("keeps the last pass's Job when --keep scales the stack to idle, so no staircase runs again", async () => {

@@ -4,7 +4,7 @@ import { percentilesFromHistogram, type LatencyPercentiles } from "../histogram.
 import { totalErrors } from "../results.js";
 import type { Slo } from "../thresholds.js";
 import { bracketOf } from "./bracket.js";
-import { confirmedHold } from "./confirm.js";
+import { confirmedHold, holdKeptSlo, MAX_BREACHING_WINDOWS } from "./confirm.js";
 import type { CapacityStep } from "./step.js";
 import { judgeStep, settledWindows, windowSpread } from "./windows.js";
 
@@ -68,7 +68,9 @@ export function capacityFromSteps(steps: readonly CapacityStep[], slo: Slo, conf
   const searchCapacity = good?.step.offeredRate ?? 0;
   const confirmation = confirmations.map((hold) => {
     const verdict = judgeStep(hold, slo);
-    return { offeredRate: hold.offeredRate, durationSeconds: hold.durationSeconds, holds: verdict.holds, reasons: verdict.reasons };
+    const holds = holdKeptSlo(hold, slo);
+    const reasons = holds || !verdict.holds ? verdict.reasons : [`more than ${MAX_BREACHING_WINDOWS * 100}% of its windows over the SLO`];
+    return { offeredRate: hold.offeredRate, durationSeconds: hold.durationSeconds, holds, reasons };
   });
   const best = confirmations.length > 0 ? confirmedHold(confirmations, slo) : good?.step;
   const base = { searchCapacity, ...(confirmations.length > 0 ? { confirmation } : {}), slo, curve };

@@ -1,3 +1,4 @@
+import { SERVER_METRIC_NAMES } from "./metric-names.js";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from "prom-client";
 import type { SessionProvider } from "../model/model-registry.js";
 
@@ -36,14 +37,14 @@ export class ServerMetrics {
   ) {
     const registers = [this.registry];
     this.requests = new Counter({
-      name: "model_server_requests_total",
+      name: SERVER_METRIC_NAMES.requests,
       help: "Requests answered, by route, model and HTTP status.",
       labelNames: ["route", "model", "status"],
       registers,
     });
     // CloudWatch's agent drops Prometheus histograms but keeps summaries: the SLO alarms read these quantiles.
     this.inferenceLatency = new Summary({
-      name: "model_server_request_latency_seconds",
+      name: SERVER_METRIC_NAMES.latency,
       help: "Time from request to answer of inference routes (/predictions/{model}, /v2/models/{model}/infer), quantiles over the last minute.",
       percentiles: [0.5, 0.9, 0.95, 0.99],
       maxAgeSeconds: 60,
@@ -71,9 +72,9 @@ export class ServerMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.modelLoad = new Gauge({ name: "model_server_model_load_seconds", help: "Time to load each model at start-up.", labelNames: ["model"], registers });
+    this.modelLoad = new Gauge({ name: SERVER_METRIC_NAMES.modelLoad, help: "Time to load each model at start-up.", labelNames: ["model"], registers });
     new Gauge({
-      name: "model_server_queue_depth",
+      name: SERVER_METRIC_NAMES.queueDepth,
       help: "Requests waiting for a run, by session (read when scraped, so the hot path pays nothing).",
       labelNames: ["session"],
       registers,
@@ -83,7 +84,7 @@ export class ServerMetrics {
       },
     });
     this.repositoryLoads = new Counter({
-      name: "model_server_repository_loads_total",
+      name: SERVER_METRIC_NAMES.repositoryLoads,
       help: "Repository model loads, by result (success or failure).",
       labelNames: ["result"],
       registers,

@@ -89,6 +89,14 @@ describe("importFromHub", { timeout: 30_000 }, () => {
     expect(byBranch).toMatchObject({ cached: true, commit: mainCommit, dir: byCommit.dir });
     expect(hub.requests.map((r) => r.url.split("?")[0])).toEqual([`/api/models/${TINY_CASED_QA_REPO}/revision/main`]);
 
+    // A stack run takes the branch at the commit it was imported at: no request.
+    hub.requests.length = 0;
+    const lines: string[] = [];
+    const reused = await importFromHub({ repo: TINY_CASED_QA_REPO, revision: "main", settings: hubSettings, reuseResolvedRevision: true, log: (l) => lines.push(l) });
+    expect(reused).toMatchObject({ cached: true, commit: mainCommit, requests: 0 });
+    expect(hub.requests).toEqual([]);
+    expect(lines.join("\n")).toMatch(/taken at commit [0-9a-f]{40}, as imported before; `fleet model import --hf .*@main` checks for a newer one/);
+
     hub.requests.length = 0;
     const offline = await importing(TINY_CASED_QA_REPO, "main", { ...hubSettings, offline: true });
     expect(offline).toMatchObject({ cached: true, commit: mainCommit });

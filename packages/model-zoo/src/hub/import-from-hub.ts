@@ -17,6 +17,11 @@ const OPTIONAL_FILES = ["tokenizer_config.json", "special_tokens_map.json", "voc
 export interface HubImportOptions extends HubModelId {
   readonly settings: HubSettings;
   readonly log?: (line: string) => void;
+  /**
+   * A branch or tag imported before is taken at the commit it resolved to then, without asking the hub (stack runs:
+   * the second `fleet local` is offline and instant); `fleet model import` leaves this off and asks whether it moved.
+   */
+  readonly reuseResolvedRevision?: boolean;
 }
 
 export interface HubImport {
@@ -42,8 +47,15 @@ export async function importFromHub(options: HubImportOptions): Promise<HubImpor
   const log = options.log ?? (() => {});
   const cache = new HubCache(settings.cacheDir, repo);
   const recorder = new RecordingFetch();
-  const cachedCommit = isCommitSha(revision) ? revision : settings.offline ? cache.readRef(revision) : undefined;
-  if (cachedCommit && cache.hasModel(cachedCommit)) return fromCache(cache, cachedCommit, log, `hf://${repo}@${revision}`);
+  const reuseRef = settings.offline || options.reuseResolvedRevision === true;
+  const cachedCommit = isCommitSha(revision) ? revision : reuseRef ? cache.readRef(revision) : undefined;
+  if (cachedCommit && cache.hasModel(cachedCommit)) {
+    const shown = `hf://${repo}@${revision}`;
+    if (!isCommitSha(revision) && !settings.offline) {
+      log(`import: ${shown} is taken at commit ${cachedCommit}, as imported before; \`fleet model import --hf ${repo}@${revision}\` checks for a newer one`);
+    }
+    return fromCache(cache, cachedCommit, log, shown);
+  }
   if (settings.offline) {
     throw new HubImportError(
       `hf://${repo}@${revision} is not in the cache (${cache.repoDir}) and HF_HUB_OFFLINE/--offline forbids asking the hub: import it once online.`,
@@ -178,6 +190,11 @@ async function buildIntoCache(cache: HubCache, commit: string, id: HubModelId, l
 }
 
 /** Imports an `hf://ORG/NAME[@REVISION]` model source with the hub settings of the environment (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME). */
-export function importHubSource(source: string, log?: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<HubImport> {
-  return importFromHub({ ...parseHubModelId(source), settings: hubSettingsFromEnv(env), ...(log ? { log } : {}) });
+export function importHubSource(
+  source: string,
+  log?: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  options: Pick<HubImportOptions, "reuseResolvedRevision"> = {},
+): Promise<HubImport> {
+  return importFromHub({ ...parseHubModelId(source), settings: hubSettingsFromEnv(env), ...options, ...(log ? { log } : {}) });
 }
