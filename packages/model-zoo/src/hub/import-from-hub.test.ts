@@ -92,7 +92,8 @@ describe("importFromHub", { timeout: 30_000 }, () => {
     // A stack run takes the branch at the commit it was imported at: no request.
     hub.requests.length = 0;
     const lines: string[] = [];
-    const reused = await importFromHub({ repo: TINY_CASED_QA_REPO, revision: "main", settings: hubSettings, reuseResolvedRevision: true, log: (l) => lines.push(l) });
+    const log = (line: string) => lines.push(line);
+    const reused = await importFromHub({ repo: TINY_CASED_QA_REPO, revision: "main", settings: hubSettings, reuseResolvedRevision: true, log });
     expect(reused).toMatchObject({ cached: true, commit: mainCommit, requests: 0 });
     expect(hub.requests).toEqual([]);
     expect(lines.join("\n")).toMatch(/taken at commit [0-9a-f]{40}, as imported before; `fleet model import --hf .*@main` checks for a newer one/);
