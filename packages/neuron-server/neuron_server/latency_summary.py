@@ -6,6 +6,7 @@ Summary has no quantiles, hence this collector."""
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from typing import Callable, Iterable
@@ -17,7 +18,7 @@ QUANTILES = (0.5, 0.9, 0.95, 0.99)
 MAX_AGE_SECONDS = 60.0
 AGE_BUCKETS = 6
 MAX_SAMPLES_PER_BUCKET = 20_000
-"""A bucket keeps at most this many samples (every n-th beyond it), so memory stays bounded under any load."""
+"""A bucket keeps at most this many samples (a uniform sample beyond it), so memory stays bounded under any load."""
 
 
 class LatencySummary(Collector):
@@ -30,6 +31,7 @@ class LatencySummary(Collector):
         """(start time, kept samples, samples seen) per age bucket, oldest first."""
         self._count = 0
         self._sum = 0.0
+        self._random = random.Random(0)
 
     def observe(self, seconds: float) -> None:
         now = self._clock()
@@ -41,8 +43,12 @@ class LatencySummary(Collector):
                 self._buckets = [b for b in self._buckets if now - b[0] < MAX_AGE_SECONDS]
             start, kept, seen = self._buckets[-1]
             seen += 1
-            if len(kept) < MAX_SAMPLES_PER_BUCKET or seen % max(1, seen // MAX_SAMPLES_PER_BUCKET) == 0:
+            if len(kept) < MAX_SAMPLES_PER_BUCKET:
                 kept.append(seconds)
+            else:  # reservoir sampling: every sample of the bucket equally likely to be kept, memory fixed
+                slot = self._random.randrange(seen)
+                if slot < MAX_SAMPLES_PER_BUCKET:
+                    kept[slot] = seconds
             self._buckets[-1] = (start, kept, seen)
 
     def quantiles(self) -> dict[float, float]:

@@ -119,6 +119,7 @@ describe("fleet model import --hf", { timeout: 60_000 }, () => {
     let server: Awaited<ReturnType<typeof startServerProcess>>;
     let reference: Tokenizer;
     let sep: number;
+    const pieceOf: string[] = [];
     beforeAll(async () => {
       const out = path.join(work, "servable");
       vi.stubEnv("HF_ENDPOINT", hub.url);
@@ -129,6 +130,7 @@ describe("fleet model import --hf", { timeout: 60_000 }, () => {
       const tokenizerJson = JSON.parse(readFileSync(path.join(out, "tokenizer.json"), "utf8")) as { model: { vocab: Record<string, number> } };
       reference = new Tokenizer(tokenizerJson as object, {});
       sep = tokenizerJson.model.vocab["[SEP]"]!;
+      for (const [piece, id] of Object.entries(tokenizerJson.model.vocab)) pieceOf[id] = piece;
       server = await startServerProcess(
         { MAX_BATCH: "1" },
         {
@@ -160,7 +162,8 @@ describe("fleet model import --hf", { timeout: 60_000 }, () => {
     });
 
     // Accents, CJK, Greek/Cyrillic and mixed case: the answer is the context's own text under the span the PyTorch
-    // reference picks from the official JS port's ids (the property test shows the servers' ids equal the port's).
+    // reference picks from the official JS port's ids (the property test shows the servers' ids equal the port's);
+    // the span may start inside a word (a ## piece), so the answer is checked piece by piece, not re-tokenized.
     const PAIRS: [string, string][] = [
       ["Where is the café?", "The café is in Zürich, not in São Paulo or München."],
       ["中国的首都是?", "中国的首都是北京。東京是日本的首都。"],
@@ -206,7 +209,9 @@ describe("fleet model import --hf", { timeout: 60_000 }, () => {
         ).json()) as { outputs: { data: string[] }[] };
         expect(v2.outputs[0]!.data).toEqual([seed.detail]);
         expect(context.includes(seed.detail), `${JSON.stringify(seed.detail)} is not in ${JSON.stringify(context)}`).toBe(true);
-        expect(reference.encode(seed.detail, { add_special_tokens: false }).ids, question).toEqual(ids.slice(span.start, span.end + 1));
+        // The cased tokenizer keeps every character as written, so the span's pieces (## stripped) spell the answer.
+        const pieces = ids.slice(span.start, span.end + 1).map((id) => pieceOf[id]!);
+        if (!pieces.includes("[UNK]")) expect(seed.detail.replace(/\s+/g, ""), question).toBe(pieces.map((p) => p.replace(/^##/, "")).join(""));
       }
     });
   });
