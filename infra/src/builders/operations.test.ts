@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
+import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { loadStackConfig } from "@inference-fleet/fleet-config";
 import { clusterAutoscalerPolicy, loadBalancerControllerPolicy, wildcardActions } from "./addon-iam.js";
@@ -9,6 +10,35 @@ import { observabilityAddonValues, prometheusAgentConfig, serverScrapeConfig } f
 import { buildSloAlarms, quantileFor } from "./slo-alarms.js";
 
 const agentSchema = JSON.parse(readFileSync(new URL("../testing/cloudwatch-agent-prometheus.schema.json", import.meta.url), "utf8"));
+
+/** The add-on's configurationValues are the chart's values: every key we set must be one the chart (6.4.0) reads. */
+describe("the observability add-on's configurationValues", () => {
+  const chart = parseYaml(readFileSync(new URL("../testing/amazon-cloudwatch-observability-6.4.0.values.yaml", import.meta.url), "utf8")) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  /** Keys of `ours` missing from `theirs`, one level down into the objects both have (free-form maps such as nodeSelector stop there). */
+  const unknownKeys = (ours: Record<string, unknown>, theirs: Record<string, unknown>, at: string): string[] =>
+    Object.entries(ours).flatMap(([key, value]) => {
+      if (!(key in theirs)) return [`${at}${key}`];
+      const known = theirs[key];
+      const nested = value && known && typeof value === "object" && typeof known === "object" && !Array.isArray(value) && Object.keys(known).length > 0;
+      return nested && !["nodeSelector", "resources", "config"].includes(key)
+        ? unknownKeys(value as Record<string, unknown>, known as Record<string, unknown>, `${at}${key}.`)
+        : [];
+    });
+
+  it.each(["c7g", "inf2"])("for %s, uses only keys the chart defines (agents entries are merged over `agent`)", (stack) => {
+    const values = observabilityAddonValues(loadStackConfig(stack, { env: {} }), "c") as { agents: Record<string, unknown>[] } & Record<string, unknown>;
+    const { agents, ...top } = values;
+    expect(unknownKeys(top, chart, "")).toEqual([]);
+    for (const agent of agents) expect(unknownKeys(agent, chart["agent"]!, "agents[].")).toEqual([]);
+  });
+
+  it("fails on a key the chart does not read, so the check can fail", () => {
+    expect(unknownKeys({ agent: { resourcez: {} } }, chart, "")).toEqual(["agent.resourcez"]);
+  });
+});
 
 describe("the CloudWatch agent's Prometheus configuration", () => {
   const config = loadStackConfig("c7g", { env: {} });

@@ -200,14 +200,14 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
   };
 
   const openLoop = async () => {
-    const intervalMs = 1000 / options.rate!;
+    const dueAt = openLoopSchedule(options.rate!, warmupSeconds);
     while (sending && !capReached()) {
       const now = performance.now();
-      let due = startPerf + issued * intervalMs;
+      let due = startPerf + dueAt(issued);
       if (due >= endPerf) break;
       while (due <= now && due < endPerf && sending && canSend()) {
         sendOrRefuse(due);
-        due = startPerf + issued * intervalMs;
+        due = startPerf + dueAt(issued);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
     }
@@ -280,4 +280,21 @@ function reportProgress(
   }, intervalMs);
   timer.unref();
   return timer;
+}
+
+/**
+ * When the n-th open-loop request is due (ms after the start): the rate ramps linearly from a tenth of `rate` to
+ * `rate` over the warm-up, then holds. A fresh fleet hit at full rate from its first second falls behind while its
+ * code and sessions warm up (measured here: 12 s of backlog, p90 1.7 s, at a rate the same fleet held at 14 ms once
+ * warm), and that backlog, not the rate, would be measured.
+ */
+export function openLoopSchedule(rate: number, warmupSeconds: number): (n: number) => number {
+  if (!(warmupSeconds > 0)) return (n) => (n * 1000) / rate;
+  const start = rate / 10;
+  const a = (rate - start) / (2 * warmupSeconds); // requests due by t (s) in the warm-up: start*t + a*t^2
+  const duringWarmup = start * warmupSeconds + a * warmupSeconds * warmupSeconds;
+  return (n) => {
+    if (n >= duringWarmup) return (warmupSeconds + (n - duringWarmup) / rate) * 1000;
+    return ((-start + Math.sqrt(start * start + 4 * a * n)) / (2 * a)) * 1000;
+  };
 }
