@@ -84,7 +84,7 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
     warmup: {
       type: "string",
       valueName: "TIME",
-      description: "Load sent first and left out of the figures (default 5s, or a fifth of a shorter --duration; 0 with only --max-requests).",
+      description: "Load sent first and left out of the figures (default a quarter of --duration, at most 15s; 0 with only --max-requests).",
     },
     timeout: { type: "string", valueName: "TIME", description: "Per-request timeout (resolution about 1 s).", default: "10s" },
     distribution: { type: "string", valueName: "uniform|zipf", description: "How models are chosen in random modes.", default: "uniform" },

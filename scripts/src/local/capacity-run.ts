@@ -189,9 +189,34 @@ async function runHold(
   return { result, cut: cut.signal.aborted && !options.signal?.aborted };
 }
 
-/** A fleet pushed past its capacity still holds a backlog: let it drain so the next run's warm-up starts clean. */
-async function coolDownAfter(step: CapacityStep, slo: LoadSlo, signal?: AbortSignal): Promise<void> {
-  if (!signal?.aborted && !judgeStep(step, slo).holds) await new Promise((resolve) => setTimeout(resolve, COOL_DOWN_MS));
+/** Longest wait for a fleet pushed past its capacity to finish its backlog. */
+const DRAIN_LIMIT_MS = 20_000;
+
+/** Requests the servers hold now, from their own /metrics (model_server_queue_depth); undefined when one cannot be read. */
+async function queuedOnServers(targets: readonly string[], signal?: AbortSignal): Promise<number | undefined> {
+  try {
+    const texts = await Promise.all(targets.map(async (target) => (await fetch(`${target}/metrics`, { signal: signal ?? null })).text()));
+    let queued = 0;
+    for (const text of texts)
+      for (const line of text.split("\n")) if (line.startsWith("model_server_queue_depth")) queued += Number(line.split(" ").at(-1)) || 0;
+    return queued;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A fleet pushed past its capacity still holds a backlog (measured: a confirmation that began right after a broken
+ * step met 0.5-0.9 s of queue and broke at rates the fleet held otherwise): wait until the servers' queues are empty
+ * (at most DRAIN_LIMIT_MS), then COOL_DOWN_MS more, so the next run's warm-up starts clean.
+ */
+async function coolDownAfter(step: CapacityStep, slo: LoadSlo, targets: readonly string[], signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted || judgeStep(step, slo).holds) return;
+  const until = Date.now() + DRAIN_LIMIT_MS;
+  while (Date.now() < until && !signal?.aborted && ((await queuedOnServers(targets, signal)) ?? 0) > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await new Promise((resolve) => setTimeout(resolve, COOL_DOWN_MS));
 }
 
 /**
@@ -231,7 +256,7 @@ export async function runCapacityStep(
   }
   // The windows count failures without their kinds: the step keeps the runs' kinds.
   const step = windows.length > 0 ? { ...stepOf(), errors: mergeResults(results).errors } : stepFromResult(first.result, rate, cut);
-  await coolDownAfter(step, slo, options.signal);
+  await coolDownAfter(step, slo, options.targets, options.signal);
   return { result: withFiguresOfStep(first.result, step, Date.parse(first.result.startTime)), step };
 }
 
@@ -244,7 +269,7 @@ async function runConfirmationHold(
   const { settings } = options;
   const { result, cut } = await runHold(config, options, rate, settings.warmupSeconds, settings.confirmSeconds);
   const step = { ...stepFromResult(result, rate, cut), windows: windowsFromResult(result, settings.windowSeconds) };
-  await coolDownAfter(step, sloOfConfig(config), options.signal);
+  await coolDownAfter(step, sloOfConfig(config), options.targets, options.signal);
   return { result, step };
 }
 
