@@ -145,24 +145,27 @@ const CONTROLLED_BY: ReadonlyArray<{ match: (r: RecordedResource) => boolean; ch
   { match: (r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress", chart: "aws-load-balancer-controller" },
 ];
 
-describe.each(["nlb", "alb"])("server.expose: %s: objects owned by a controller's finalizer depend on it", (expose) => {
-  it("so create waits for the controller and destroy removes them while it still runs", async () => {
-    const config = stackFileConfig("c7g");
-    const run = await runProgram("c7g", { [`${PROJECT}:server`]: { ...(config[`${PROJECT}:server`] as object), expose } });
-    const releases = ofType(run.resources, "kubernetes:helm.sh/v3:Release");
-    let checked = 0;
-    for (const resource of run.resources) {
-      const rule = CONTROLLED_BY.find((r) => r.match(resource));
-      if (!rule) continue;
-      const controller = releases.find((r) => r.inputs.chart === rule.chart)!;
-      expect(run.dependsOn.get(resourceKey(resource.type, resource.name)), `${resource.type} ${resource.name}`).toContain(
-        resourceKey(controller.type, controller.name),
-      );
-      checked++;
-    }
-    expect(checked).toBeGreaterThan(0);
-  });
-});
+describe.each(stacks.flatMap((stack) => ["nlb", "alb"].map((expose) => [stack, expose] as const)))(
+  "stack %s with server.expose %s: objects owned by a controller's finalizer depend on it",
+  (stack, expose) => {
+    it("so create waits for the controller and destroy removes them while it still runs", async () => {
+      const config = stackFileConfig(stack);
+      const run = await runProgram(stack, { [`${PROJECT}:server`]: { ...(config[`${PROJECT}:server`] as object), expose } });
+      const releases = ofType(run.resources, "kubernetes:helm.sh/v3:Release");
+      let checked = 0;
+      for (const resource of run.resources) {
+        const rule = CONTROLLED_BY.find((r) => r.match(resource));
+        if (!rule) continue;
+        const controller = releases.find((r) => r.inputs.chart === rule.chart)!;
+        expect(run.dependsOn.get(resourceKey(resource.type, resource.name)), `${resource.type} ${resource.name}`).toContain(
+          resourceKey(controller.type, controller.name),
+        );
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(0);
+    });
+  },
+);
 
 describe("cluster.idle", () => {
   it("scales every server to zero", async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { loadStackConfig } from "@inference-fleet/fleet-config";
+import { listStacks, loadStackConfig } from "@inference-fleet/fleet-config";
 import { clusterAutoscalerPolicy, loadBalancerControllerPolicy, wildcardActions } from "./addon-iam.js";
 import { nodeTemplateTags } from "./cluster-autoscaler.js";
 import { planNodeGroups } from "./node-groups.js";
@@ -28,7 +28,7 @@ describe("the observability add-on's configurationValues", () => {
         : [];
     });
 
-  it.each(["c7g", "inf2"])("for %s, uses only keys the chart defines (agents entries are merged over `agent`)", (stack) => {
+  it.each(listStacks())("for %s, uses only keys the chart defines (agents entries are merged over `agent`)", (stack) => {
     const values = observabilityAddonValues(loadStackConfig(stack, { env: {} }), "c") as { agents: Record<string, unknown>[] } & Record<string, unknown>;
     const { agents, ...top } = values;
     expect(unknownKeys(top, chart, "")).toEqual([]);
