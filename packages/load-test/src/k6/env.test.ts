@@ -123,10 +123,10 @@ describe("k6EnvFromConfig -> k6ConfigFromEnv", () => {
     const run = k6ConfigFromEnv(k6EnvFromConfig(config, inputs));
     expect(run.slo.percentile).toBe(99);
     expect(run.timeout).toBe("3s");
-    // The default 5 s warm-up runs first, so the 500 requests are all measured.
+    // The default warm-up (a quarter of the run, at most 15 s) runs first, so the 500 requests are all measured.
     expect(run.options.scenarios).toMatchObject({
-      warmup: { duration: "5s" },
-      bmk: { executor: "shared-iterations", iterations: 500, startTime: "5s", maxDuration: "115s" },
+      warmup: { duration: "15s" },
+      bmk: { executor: "shared-iterations", iterations: 500, startTime: "15s", maxDuration: "105s" },
     });
   });
 });
