@@ -8,8 +8,8 @@ import {
   CLEAR_BREACH_MIN_SECONDS,
   confirmedHold,
   isClearBreach,
+  breachingWindows,
   holdKeptSlo,
-  judgeMeasurement,
   judgeStep,
   judgeWindows,
   mergeResults,
@@ -351,9 +351,7 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
       if (options.signal?.aborted) break;
       holds.push(hold);
       const verdict = judgeStep(hold.step, slo);
-      const windows = hold.step.windows ?? [];
-      const breaching = windows.filter((w) => !judgeMeasurement({ ...w, offeredRate: next.rate, warmupSeconds: 0 }, slo).holds).length;
-      const why = verdict.holds ? `${breaching} of ${windows.length} windows over the SLO` : verdict.reasons.join("; ");
+      const why = verdict.holds ? `${breachingWindows(hold.step, slo)} of ${hold.step.windows?.length ?? 0} windows over the SLO` : verdict.reasons.join("; ");
       const outcome = holdKeptSlo(hold.step, slo) ? "holds" : `breaks (${why}): stepping down ${(settings.stepDown * 100).toFixed(0)}%`;
       say(
         `confirmation ${holds.length}: ${rate(next.rate)} req/s for ${hold.step.durationSeconds.toFixed(0)} s, ${rate(hold.step.achievedRate)} achieved, ` +

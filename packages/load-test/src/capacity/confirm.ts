@@ -21,12 +21,15 @@ export const DEFAULT_STEP_DOWN = 0.07;
  */
 export const MAX_BREACHING_WINDOWS = 0.1;
 
+/** How many of a hold's windows broke the SLO on their own. */
+export function breachingWindows(hold: CapacityStep, slo: Slo): number {
+  return (hold.windows ?? []).filter((w) => !judgeMeasurement({ ...w, offeredRate: hold.offeredRate, warmupSeconds: 0 }, slo).holds).length;
+}
+
 /** Whether a sustained hold kept the SLO throughout (see MAX_BREACHING_WINDOWS); a hold without windows is judged whole. */
 export function holdKeptSlo(hold: CapacityStep, slo: Slo): boolean {
   if (!judgeMeasurement(hold, slo).holds) return false;
-  const windows = hold.windows ?? [];
-  const breaching = windows.filter((w) => !judgeMeasurement({ ...w, offeredRate: hold.offeredRate, warmupSeconds: 0 }, slo).holds).length;
-  return breaching <= Math.floor(windows.length * MAX_BREACHING_WINDOWS);
+  return breachingWindows(hold, slo) <= Math.floor((hold.windows ?? []).length * MAX_BREACHING_WINDOWS);
 }
 export const DEFAULT_CONFIRM_ATTEMPTS = 3;
 

@@ -1,7 +1,15 @@
 export { stepAtCapacity, withFiguresOfStep } from "./at-capacity.js";
 export { BREAK_MEASUREMENTS, bracketOf } from "./bracket.js";
 export type { CapacityBracket, JudgedStep } from "./bracket.js";
-export { confirmedHold, DEFAULT_CONFIRM_ATTEMPTS, DEFAULT_STEP_DOWN, holdKeptSlo, MAX_BREACHING_WINDOWS, nextConfirmation } from "./confirm.js";
+export {
+  breachingWindows,
+  confirmedHold,
+  DEFAULT_CONFIRM_ATTEMPTS,
+  DEFAULT_STEP_DOWN,
+  holdKeptSlo,
+  MAX_BREACHING_WINDOWS,
+  nextConfirmation,
+} from "./confirm.js";
 export type { ConfirmationDecision, ConfirmationOptions } from "./confirm.js";
 export { capacityFromSteps } from "./curve.js";
 export type { CapacityVerdict, ConfirmationAttempt, CurvePoint } from "./curve.js";
