@@ -50,6 +50,7 @@ export { k6EnvFromConfig, k6RunSeconds, sloOfConfig, staircaseOptionsOf, stairca
 export { bundleK6Script } from "./bundle.js";
 export { runLoad } from "./generator/run-load.js";
 export { probeServers } from "./generator/probe-servers.js";
+export { queuedOnServers } from "./generator/server-times.js";
 export type { ProbeOptions } from "./generator/probe-servers.js";
 export type { LoadProgress, RunLoadOptions } from "./generator/run-load.js";
 export { startDelayServer } from "./generator/delay-server.js";

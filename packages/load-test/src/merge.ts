@@ -1,5 +1,5 @@
 import { stepAtCapacity, withFiguresOfStep } from "./capacity/at-capacity.js";
-import { capacityFromSteps } from "./capacity/curve.js";
+import { capacityFromSteps, capacityRecord } from "./capacity/curve.js";
 import { mergeSteps } from "./capacity/merge-steps.js";
 import { LatencyHistogram } from "./histogram.js";
 import { mergeCounts } from "./merge-counts.js";
@@ -70,14 +70,7 @@ function mergeCapacity(results: LoadTestResult[]): CapacityRecord | undefined {
   );
   const verdict = capacityFromSteps(steps, slo, confirmations);
   const endedBy = records.find((r) => r.endedBy)?.endedBy;
-  return {
-    capacityAtSlo: verdict.capacityAtSlo,
-    searchCapacity: verdict.searchCapacity,
-    ...(endedBy ? { endedBy } : {}),
-    slo,
-    steps,
-    ...(confirmations.length > 0 ? { confirmations } : {}),
-  };
+  return capacityRecord(verdict, { slo, steps, confirmations, ...(endedBy ? { endedBy } : {}) });
 }
 
 /**

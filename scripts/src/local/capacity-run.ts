@@ -5,6 +5,7 @@
 import { parseDurationSeconds, type FleetConfig } from "@inference-fleet/fleet-config";
 import {
   capacityFromSteps,
+  capacityRecord,
   CLEAR_BREACH_MIN_SECONDS,
   confirmedHold,
   isClearBreach,
@@ -16,6 +17,7 @@ import {
   nextConfirmation,
   nextRate,
   probeServers,
+  queuedOnServers,
   runLoad,
   settledWindows,
   sloOfConfig,
@@ -192,19 +194,6 @@ async function runHold(
 /** Longest wait for a fleet pushed past its capacity to finish its backlog. */
 const DRAIN_LIMIT_MS = 20_000;
 
-/** Requests the servers hold now, from their own /metrics (model_server_queue_depth); undefined when one cannot be read. */
-async function queuedOnServers(targets: readonly string[], signal?: AbortSignal): Promise<number | undefined> {
-  try {
-    const texts = await Promise.all(targets.map(async (target) => (await fetch(`${target}/metrics`, { signal: signal ?? null })).text()));
-    let queued = 0;
-    for (const text of texts)
-      for (const line of text.split("\n")) if (line.startsWith("model_server_queue_depth")) queued += Number(line.split(" ").at(-1)) || 0;
-    return queued;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A fleet pushed past its capacity still holds a backlog (measured: a confirmation that began right after a broken
  * step met 0.5-0.9 s of queue and broke at rates the fleet held otherwise): wait until the servers' queues are empty
@@ -369,13 +358,6 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
   );
   const confirmed = holds.find((h) => h.step === confirmedHold(confirmations, slo));
   const top = confirmed?.result ?? results[steps.indexOf(stepAtCapacity(steps, verdict.searchCapacity)!)]!;
-  const capacity = {
-    capacityAtSlo: verdict.capacityAtSlo,
-    searchCapacity: verdict.searchCapacity,
-    ...(endedBy ? { endedBy } : {}),
-    slo,
-    steps,
-    ...(confirmations.length > 0 ? { confirmations } : {}),
-  };
+  const capacity = capacityRecord(verdict, { slo, steps, confirmations, ...(endedBy ? { endedBy } : {}) });
   return { result: { ...top, labels: { ...options.labels }, capacity }, verdict };
 }

@@ -5,6 +5,7 @@ import { totalErrors } from "../results.js";
 import type { Slo } from "../thresholds.js";
 import { bracketOf } from "./bracket.js";
 import { confirmedHold, holdKeptSlo, MAX_BREACHING_WINDOWS } from "./confirm.js";
+import type { SearchEnd } from "./planner.js";
 import type { CapacityStep } from "./step.js";
 import { judgeStep, settledWindows, windowSpread } from "./windows.js";
 
@@ -46,6 +47,21 @@ export interface CapacityVerdict {
   atCapacity?: { offeredRate: number; achievedRate: number; latencyMs: LatencyPercentiles; errorRate: number };
   /** Every step, by offered rate. */
   curve: CurvePoint[];
+}
+
+/** results.json's `capacity`: the verdict's two figures with what they rest on (every step, and the confirmation's holds). */
+export function capacityRecord(
+  verdict: Pick<CapacityVerdict, "capacityAtSlo" | "searchCapacity">,
+  run: { readonly slo: Slo; readonly steps: CapacityStep[]; readonly confirmations: CapacityStep[]; readonly endedBy?: SearchEnd },
+) {
+  return {
+    capacityAtSlo: verdict.capacityAtSlo,
+    searchCapacity: verdict.searchCapacity,
+    ...(run.endedBy ? { endedBy: run.endedBy } : {}),
+    slo: run.slo,
+    steps: run.steps,
+    ...(run.confirmations.length > 0 ? { confirmations: run.confirmations } : {}),
+  };
 }
 
 /** The capacity at the SLO (the confirmation's hold when there is one, else the bracket's rate that holds, see bracketOf) and the curve. */

@@ -11,7 +11,7 @@ export {
   nextConfirmation,
 } from "./confirm.js";
 export type { ConfirmationDecision, ConfirmationOptions } from "./confirm.js";
-export { capacityFromSteps } from "./curve.js";
+export { capacityFromSteps, capacityRecord } from "./curve.js";
 export type { CapacityVerdict, ConfirmationAttempt, CurvePoint } from "./curve.js";
 export { mergeSteps } from "./merge-steps.js";
 export { DEFAULT_GROWTH, DEFAULT_PRECISION, nextRate, roundRate } from "./planner.js";

@@ -35,19 +35,35 @@ export function serverTotalsOf(text: string): Totals | undefined {
   return seen ? totals : undefined;
 }
 
-/** Scrapes every target's /metrics at once; a target that does not answer with the metrics gets undefined. */
-export function scrapeServerTotals(targets: readonly string[], signal?: AbortSignal): Promise<(Totals | undefined)[]> {
+/** Every target's /metrics at once, read by `parse`; a target that does not answer with its metrics gets undefined. */
+function scrapeMetrics<T>(targets: readonly string[], parse: (text: string) => T | undefined, signal?: AbortSignal): Promise<(T | undefined)[]> {
   return Promise.all(
     targets.map(async (target) => {
       try {
         const response = await request(new URL("/metrics", target), { signal, headersTimeout: 2000, bodyTimeout: 2000 });
         const text = await response.body.text();
-        return response.statusCode === 200 ? serverTotalsOf(text) : undefined;
+        return response.statusCode === 200 ? parse(text) : undefined;
       } catch {
         return undefined;
       }
     }),
   );
+}
+
+export function scrapeServerTotals(targets: readonly string[], signal?: AbortSignal): Promise<(Totals | undefined)[]> {
+  return scrapeMetrics(targets, serverTotalsOf, signal);
+}
+
+/** Requests waiting in a server's queues now (model_server_queue_depth, summed over sessions); undefined without it. */
+export function queueDepthOf(text: string): number | undefined {
+  const samples = text.split("\n").filter((line) => line.startsWith("model_server_queue_depth"));
+  return samples.length === 0 ? undefined : samples.reduce((sum, line) => sum + (Number(line.split(" ").at(-1)) || 0), 0);
+}
+
+/** Requests the servers hold now, all together; undefined when a server's metrics cannot be read. */
+export async function queuedOnServers(targets: readonly string[], signal?: AbortSignal): Promise<number | undefined> {
+  const depths = await scrapeMetrics(targets, queueDepthOf, signal);
+  return depths.some((depth) => depth === undefined) ? undefined : depths.reduce((sum: number, depth) => sum + depth!, 0);
 }
 
 /** What each server did between two scrapes; targets missing from either scrape are left out. */
