@@ -71,21 +71,15 @@ describe("sessions in inference worker threads", { timeout: 30_000 }, () => {
 
   it("spread sessions over the workers and keep the event loop turning while they load and run", async () => {
     const workers = pool(2);
-    let maxGapMs = 0;
-    let last = performance.now();
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      maxGapMs = Math.max(maxGapMs, now - last);
-      last = now;
-    }, 1);
-    const started = performance.now();
+    // Event-loop utilization counts the time this thread was busy, not wall-clock gaps, so a machine
+    // that deschedules the process for a while (a shared CI runner) cannot fail it. Loading and
+    // running the same sessions on this thread measures 1.0; in the workers it measured 0.08.
+    const before = performance.eventLoopUtilization();
     const sessions = await Promise.all(["model0", "model1", "model2", "model3"].map((name) => workers.open(modelPath(name), shape, settings, () => {})));
     for (let i = 0; i < 20; i++) await Promise.all(sessions.map((session) => session.run(rows)));
-    const elapsedMs = performance.now() - started;
-    clearInterval(ticker);
+    const { utilization } = performance.eventLoopUtilization(before);
     expect(workers.sessionsPerWorker()).toEqual([2, 2]);
-    // Four loads and 80 runs took elapsedMs of ONNX Runtime work; none of it stopped this thread for long.
-    expect(maxGapMs).toBeLessThan(Math.min(50, elapsedMs / 4));
+    expect(utilization).toBeLessThan(0.5);
     await Promise.all(sessions.map((session) => session.release()));
     expect(workers.sessionsPerWorker()).toEqual([0, 0]);
   });
