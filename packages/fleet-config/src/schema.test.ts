@@ -43,7 +43,8 @@ describe("parseFleetConfig defaults", () => {
         stability: 0.1,
         confirmSeconds: 60,
         stepDown: 0.07,
-        confirmAttempts: 3,
+        confirmAttempts: 5,
+        confirmBudget: 150,
         budget: 80,
       },
     });

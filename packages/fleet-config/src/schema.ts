@@ -230,7 +230,9 @@ export const loadTestSchema = z.strictObject({
       /** Each confirmation that breaks steps down by this share (0.07 = 7%). */
       stepDown: z.number().gt(0).lt(1).default(0.07),
       /** Sustained holds tried at most; when none holds the SLO, the run reports no confirmed capacity rather than an unconfirmed one. */
-      confirmAttempts: z.int().min(1).max(10).default(3),
+      confirmAttempts: z.int().min(1).max(10).default(5),
+      /** Locally: the confirmation starts no hold that would end more than this long after its first hold began. */
+      confirmBudget: durationSeconds.pipe(z.number().positive()).default(150),
       /** The whole search (servers' start included locally; in the cluster, the k6 passes' load) never runs past this. */
       budget: durationSeconds.pipe(z.number().positive()).default(80),
       /**

@@ -54,6 +54,8 @@ export interface CapacitySettings {
   readonly stepDown: number;
   /** Holds tried at most. */
   readonly confirmAttempts: number;
+  /** No hold starts that would end later than this many seconds after the first hold began. */
+  readonly confirmBudgetSeconds: number;
 }
 
 /** What a caller may set instead of the stack's loadTest.capacity: the command line's strings, or numbers (`fleet tune`'s rungs). */
@@ -113,6 +115,7 @@ export function capacitySettings(config: FleetConfig, overrides: CapacityOverrid
     confirmSeconds: overrides.confirm === false ? 0 : capacity.confirmSeconds,
     stepDown: capacity.stepDown,
     confirmAttempts: capacity.confirmAttempts,
+    confirmBudgetSeconds: capacity.confirmBudget,
   };
 }
 
@@ -283,7 +286,7 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
     `capacity search: start ${settings.startRate} req/s; each step ${settings.warmupSeconds} s warm-up, then ${rule.windows} windows of ` +
       `${settings.windowSeconds} s that must agree within ${(rule.share * 100).toFixed(0)}% (up to ${rule.maxWindows}); a break is measured again; ` +
       `precision ${(settings.precision * 100).toFixed(0)}%, budget ${settings.budgetSeconds} s` +
-      (settings.confirmSeconds > 0 ? `, then ${settings.confirmSeconds} s to confirm` : "") +
+      (settings.confirmSeconds > 0 ? `, then ${settings.confirmSeconds} s holds to confirm (within ${settings.confirmBudgetSeconds} s)` : "") +
       `; SLO p${slo.percentile} <= ${slo.latencyMs} ms`,
   );
   const servers = options.servers ?? (await probeServers(options.targets, options.models, { routing: routingOf(config), signal: options.signal }));
@@ -323,13 +326,19 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
   const holds: { result: LoadTestResult; step: CapacityStep }[] = [];
   if (settings.confirmSeconds > 0) {
     const found = capacityFromSteps(steps, slo).capacityAtSlo;
+    const confirmStartedMs = Date.now();
     for (;;) {
       if (options.signal?.aborted) break;
       const next = nextConfirmation(
         found,
         holds.map((h) => h.step),
         slo,
-        { stepDown: settings.stepDown, maxAttempts: settings.confirmAttempts },
+        {
+          stepDown: settings.stepDown,
+          maxAttempts: settings.confirmAttempts,
+          secondsLeft: settings.confirmBudgetSeconds - (Date.now() - confirmStartedMs) / 1000,
+          holdSeconds: settings.warmupSeconds + settings.confirmSeconds,
+        },
       );
       if (next.kind === "done") {
         say(`confirmation done: ${next.reason}`);
@@ -341,7 +350,7 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
       holds.push(hold);
       const verdict = judgeStep(hold.step, slo);
       const why = verdict.holds ? `${breachingWindows(hold.step, slo)} of ${hold.step.windows?.length ?? 0} windows over the SLO` : verdict.reasons.join("; ");
-      const outcome = holdKeptSlo(hold.step, slo) ? "holds" : `breaks (${why}): stepping down ${(settings.stepDown * 100).toFixed(0)}%`;
+      const outcome = holdKeptSlo(hold.step, slo) ? "holds" : `breaks (${why})`;
       say(
         `confirmation ${holds.length}: ${rate(next.rate)} req/s for ${hold.step.durationSeconds.toFixed(0)} s, ${rate(hold.step.achievedRate)} achieved, ` +
           `p${slo.percentile} ${verdict.percentileMs.toFixed(1)} ms -> ${outcome}`,

@@ -101,8 +101,8 @@ describe("localMain", () => {
     const started = Date.now();
     const options = { stack: "dev", capacity: true, budget: "20s", precision: "0.1", out, as: "c7i.large" };
     expect(await localMain(options, { launch: serial, log: (line) => lines.push(line) })).toBe(0);
-    // The budget, then at most 3 holds (confirmAttempts) of 0.5 s warm-up + 2 s + 1 s cool-down, and the shut-down.
-    expect(Date.now() - started).toBeLessThan(20_000 + 3 * 3_500 + 4_000);
+    // The budget, then at most 5 holds (confirmAttempts) of 0.5 s warm-up + 2 s + 1 s cool-down, and the shut-down.
+    expect(Date.now() - started).toBeLessThan(20_000 + 5 * 3_500 + 4_000);
     expect(lines.find((line) => line.includes("step 1:"))).toMatch(
       /^\[dev\] step 1: 50 req\/s offered, windows [\d/]+ achieved, p90 [\d.]+ ms -> holds, 3 windows agree$/,
     );

@@ -2,7 +2,7 @@
 // and a confirmation that holds the answer and steps down when it breaks; on synthetic noisy fleets.
 import { describe, expect, it } from "vitest";
 import { bracketOf } from "./bracket.js";
-import { holdKeptSlo, nextConfirmation } from "./confirm.js";
+import { holdKeptSlo, nextConfirmation, rateAfterBreak } from "./confirm.js";
 import { capacityFromSteps } from "./curve.js";
 import { nextRate } from "./planner.js";
 import { judgeMeasurement, type CapacityStep, type CapacityWindow } from "./step.js";
@@ -123,7 +123,8 @@ describe("the confirmation", () => {
   /** A sustained hold of `seconds` at `rate`: the fleet keeps up only to `sustained` req/s over minutes. */
   const hold = (rate: number, sustained: number, seconds = 60): CapacityStep => {
     const window = queueWindow(SERVICE_RATE, rate > sustained ? SERVICE_RATE : rate, 1);
-    const windows = Array.from({ length: seconds / 3 }, () => ({ ...window, achievedRate: rate > sustained ? 0.9 * rate : rate }));
+    // Past what it sustains, the fleet serves about what it sustains (the rest queues).
+    const windows = Array.from({ length: seconds / 3 }, () => ({ ...window, achievedRate: Math.min(rate, sustained) }));
     return stepFromWindows(rate, windows, { warmupSeconds: WARMUP });
   };
 
@@ -136,19 +137,45 @@ describe("the confirmation", () => {
     expect(verdict).toMatchObject({ capacityAtSlo: found, searchCapacity: found, windows: { low: found, high: found } });
   });
 
-  it("steps down 7% when the sustained run breaks, and confirms again", () => {
-    const found = 940;
-    const sustained = 900;
+  /** The rates held, in order, until the confirmation is done, for a fleet that sustains `sustained` req/s. */
+  const confirm = (found: number, sustained: number, options = {}) => {
     const holds: CapacityStep[] = [];
     for (;;) {
-      const next = nextConfirmation(found, holds, SLO);
-      if (next.kind === "done") break;
+      const next = nextConfirmation(found, holds, SLO, options);
+      if (next.kind === "done") return { holds, next };
       holds.push(hold(next.rate, sustained));
     }
-    expect(holds.map((h) => h.offeredRate)).toEqual([940, 874]);
+  };
+
+  it("steps down 7% below what a saturated hold served, and confirms again", () => {
+    const { holds } = confirm(940, 900);
+    expect(holds.map((h) => h.offeredRate)).toEqual([940, 837]);
     const verdict = capacityFromSteps([], SLO, holds);
-    expect(verdict.capacityAtSlo).toBe(874);
+    expect(verdict.capacityAtSlo).toBe(837);
     expect(verdict.confirmation!.map((c) => c.holds)).toEqual([false, true]);
+  });
+
+  it("reaches a knee 30% below the search's answer in two holds, where 7% steps would need six", () => {
+    // The search found 1,270 req/s in a fast minute; the fleet sustains 900 over minutes.
+    const { holds } = confirm(1270, 900);
+    expect(holds.map((h) => h.offeredRate)).toEqual([1270, 837]);
+    expect(holdKeptSlo(holds[1]!, SLO)).toBe(true);
+  });
+
+  it("never drops more than 40% in one step, however little a stalled hold served", () => {
+    const stalled = { ...hold(1000, 1000), achievedRate: 50 };
+    expect(rateAfterBreak({ ...stalled, windows: [] }, 0.07)).toBe(600);
+    // A hold that broke on latency while serving all it was offered steps down by stepDown alone.
+    expect(rateAfterBreak(hold(1000, 1000), 0.07)).toBe(930);
+  });
+
+  it("starts no hold that would not finish in the time left", () => {
+    const first = hold(940, 100);
+    expect(nextConfirmation(940, [first], SLO, { secondsLeft: 61, holdSeconds: 62 })).toMatchObject({
+      kind: "done",
+      reason: expect.stringMatching(/another hold would not finish in the time left/),
+    });
+    expect(nextConfirmation(940, [first], SLO, { secondsLeft: 62, holdSeconds: 62 })).toMatchObject({ kind: "hold" });
   });
 
   it("breaks a hold whose minute is under the SLO overall but over it in more than 10% of its windows (the knee's swings)", () => {
@@ -168,8 +195,8 @@ describe("the confirmation", () => {
   });
 
   it("reports no capacity when no hold confirms within its attempts, rather than the figure found", () => {
-    const holds = [hold(940, 100), hold(874, 100), hold(813, 100)];
-    expect(nextConfirmation(940, holds, SLO)).toMatchObject({ kind: "done", reason: expect.stringMatching(/^not confirmed: 940, 874, 813 req\/s/) });
+    const { holds, next } = confirm(940, 100, { maxAttempts: 3 });
+    expect(next).toMatchObject({ kind: "done", reason: expect.stringMatching(/^not confirmed: 940, 564, 338 req\/s/) });
     expect(capacityFromSteps([], SLO, holds).capacityAtSlo).toBe(0);
   });
 });
