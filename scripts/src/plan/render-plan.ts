@@ -47,8 +47,8 @@ function renderGroup(group: NodeGroupPlan): string[] {
 
 function idleNote(plan: StackPlan): string {
   const nodes = plan.scaling.fleetNodes;
+  if (plan.availability.ha && nodes && nodes.min > 0) return `; the autoscaler keeps the ${nodes.min} fleet nodes cluster.ha holds in two zones`;
   if (plan.usdPerHour.idle.nodes >= plan.usdPerHour.nodes) return "; the fleet nodes stay without cluster.autoscaler";
-  if (nodes && nodes.min > 0) return `; the autoscaler keeps the ${nodes.min} fleet nodes cluster.ha holds in two zones`;
   return "; the autoscaler has removed the fleet nodes";
 }
 
@@ -102,7 +102,8 @@ export function renderPlan(plan: StackPlan): string {
     ...(cost.atMax
       ? [`At most ${usd(cost.atMax.total)}/h with the fleet at its maximum of ${cost.atMax.fleetNodes} nodes (every server at maxReplicas).`]
       : []),
-    `NAT gateways also charge ${usd(NAT_GATEWAY_USD_PER_GB)} per GB they process (image pulls, S3, ECR and STS use VPC endpoints instead).`,
+    `NAT gateways also charge ${usd(NAT_GATEWAY_USD_PER_GB)} per GB they process ` +
+      "(ECR image pulls, S3 and STS use VPC endpoints; public images and CloudWatch go through NAT).",
     `Assumptions: EKS AL2023 kubelet reservations (nodeadm); max pods from ENI limits (${NETWORK_SOURCE}) capped at 110/250 as managed node groups do; ` +
       `${KERNEL_RESERVED_MEMORY_FRACTION * 100}% of nominal memory kept by the kernel.`,
   );
