@@ -34,10 +34,16 @@ describe.each(["c7i", "c7g", "g5", "inf2", "many"].filter((s) => stacks.includes
     expect(() => validateCustomResource(auth!)).not.toThrow();
   });
 
-  it("leaves the replicas of every server Deployment to its HPA", () => {
+  it("leaves the replicas of every server Deployment to its HPA, each replica keeping its server's shard", () => {
     const servers = ofType(run.resources, "kubernetes:apps/v1:Deployment").filter((d) => /^server\d+$/.test(d.inputs.metadata.name));
     expect(servers).toHaveLength(config.server.numServers);
-    for (const server of servers) expect(server.inputs.spec.replicas).toBeUndefined();
+    servers.forEach((server, i) => {
+      expect(server.inputs.spec.replicas).toBeUndefined();
+      // Repository mode: every pod of server i is told it is server i of numServers, so it serves shard i, never a new one.
+      if (!config.model.repository) return;
+      const env = Object.fromEntries(server.inputs.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+      expect([env["SERVER_INDEX"], env["NUM_SERVERS"]]).toEqual([String(i), String(config.server.numServers)]);
+    });
   });
 
   it("installs the pinned KEDA chart, after its Pod Identity role, and creates the scalers after it", () => {
