@@ -1,6 +1,6 @@
 /** The operations parts of the program (observability, load balancer, autoscaler) under mocks, for every AWS stack. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadStackConfig, PROJECT } from "@inference-fleet/fleet-config";
+import { fleetNodeBounds, loadStackConfig, PROJECT } from "@inference-fleet/fleet-config";
 import { POLICIES } from "./policy/policies.js";
 import { isKubernetesObject, loadSchemaValidator } from "./testing/kubernetes-schema.js";
 import { programViolations } from "./testing/policy-harness.js";
@@ -62,9 +62,17 @@ describe.each(awsStacks)("operations for stack %s, under mocks", (stack) => {
     );
   });
 
-  it("lets the fleet node group scale to zero under the Cluster Autoscaler, keeps the system group fixed, and tags the ASG", () => {
+  it("lets the fleet node group scale to zero (to its two ha nodes) under the Cluster Autoscaler, keeps the system group fixed, and tags the ASG", () => {
     const groups = Object.fromEntries(ofType(run.resources, "eks:index:ManagedNodeGroup").map((g) => [g.name.split("-").pop(), g.inputs]));
-    expect(groups.fleet!.scalingConfig).toEqual({ minSize: 0, desiredSize: config.cluster.fleetNodes, maxSize: config.cluster.fleetNodes });
+    const bounds = fleetNodeBounds(config);
+    expect(groups.fleet!.scalingConfig).toEqual({
+      minSize: config.cluster.ha ? config.cluster.fleetNodes : 0,
+      desiredSize: config.cluster.fleetNodes,
+      maxSize: bounds.max,
+    });
+    // A fixed-size stack's group tops out at fleetNodes; autoscaling or ha leave room above the minimum.
+    if (!config.server.autoscaling.enabled && !config.cluster.ha) expect(bounds.max).toBe(config.cluster.fleetNodes);
+    else expect(bounds.max).toBeGreaterThan(groups.fleet!.scalingConfig.minSize);
     expect(groups.fleet!.ignoreScalingChanges).toBe(true);
     expect(groups.system!.scalingConfig.minSize).toBe(groups.system!.scalingConfig.maxSize);
     const release = ofType(run.resources, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "cluster-autoscaler")!;

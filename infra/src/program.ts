@@ -73,6 +73,8 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
     provider: target.provider,
     prerequisites: store.fleetPrerequisites,
     loadBalancerController: target.loadBalancerController,
+    clusterName: target.clusterName,
+    keda: target.keda,
   });
   if (config.observability.enabled && target.clusterName) {
     new Observability(`${name}-observability`, {

@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { planStack, PRE_PULL_RESOURCES, serverImagePlan, type FleetConfig } from "@inference-fleet/fleet-config";
+import { planStack, PRE_PULL_RESOURCES, serverImagePlan, serverReplicas, type FleetConfig } from "@inference-fleet/fleet-config";
 import { IMAGES, LABELS, METRICS_PORT, PART_OF, SERVER_APP } from "../constants.js";
 import {
   buildServerPodSpec,
@@ -58,14 +58,24 @@ export function buildFleetDeployment(
   return {
     metadata: { name: serverName(index), namespace, labels },
     spec: {
-      // cluster.idle scales every server to zero; the autoscaler then removes the empty fleet nodes.
-      replicas: config.cluster.idle ? 0 : 1,
+      ...deploymentReplicas(config),
       selector: { matchLabels: labels },
       strategy: rolloutStrategy(config),
       // The autoscaler never removes a node that runs a server (it would move a server mid-benchmark).
       template: { metadata: { labels, annotations: { [SAFE_TO_EVICT]: "false" } }, spec: buildServerPodSpec(config, index, inputs) },
     },
   };
+}
+
+/**
+ * A fixed server runs one pod (two with cluster.ha); cluster.idle scales it to zero, and the Cluster Autoscaler then
+ * removes the empty fleet nodes. An autoscaled server leaves replicas to its HPA (KEDA's ScaledObject, paused at 0 when
+ * idle): a replica count here would be applied again at every `pulumi up` and undo the scaling.
+ */
+export function deploymentReplicas(config: FleetConfig): { replicas?: number } {
+  const replicas = serverReplicas(config);
+  if (replicas.autoscaled) return {};
+  return { replicas: config.cluster.idle ? 0 : replicas.initial };
 }
 
 /** The stable address of server `index`: http://server<i>.<namespace>.svc.cluster.local:<port>. */
@@ -82,15 +92,23 @@ export function serverUrl(config: FleetConfig, namespace: string, index: number)
   return `http://${serverName(index)}.${namespace}.svc.cluster.local:${config.server.port}`;
 }
 
-/** One budget over all servers: voluntary disruptions (node drains) take down at most one at a time. */
-export function buildPodDisruptionBudget(
-  config: FleetConfig,
-  namespace: string,
-): { metadata: Metadata; spec: k8s.types.input.policy.v1.PodDisruptionBudgetSpec } {
-  return {
-    metadata: { name: SERVER_APP, namespace, labels: serverLabels(config) },
-    spec: { maxUnavailable: 1, selector: { matchLabels: serverLabels(config) } },
-  };
+type Budget = { metadata: Metadata & { name: string }; spec: k8s.types.input.policy.v1.PodDisruptionBudgetSpec };
+
+/**
+ * Voluntary disruptions (node drains) take down at most one server pod at a time: one budget over all servers, or with
+ * cluster.ha one per server, so each server (each shard) keeps a pod while a node drains. Never both: the eviction API
+ * refuses a pod that more than one budget selects.
+ */
+export function buildPodDisruptionBudgets(config: FleetConfig, namespace: string): Budget[] {
+  if (!config.cluster.ha) {
+    return [
+      { metadata: { name: SERVER_APP, namespace, labels: serverLabels(config) }, spec: { maxUnavailable: 1, selector: { matchLabels: serverLabels(config) } } },
+    ];
+  }
+  return Array.from({ length: config.server.numServers }, (_, i) => ({
+    metadata: { name: serverName(i), namespace, labels: serverLabels(config, i) },
+    spec: { maxUnavailable: 1, selector: { matchLabels: serverLabels(config, i) } },
+  }));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type * as aws from "@pulumi/aws";
-import { amiTypeFor, getInstanceType, type AcceleratorKind, type FleetConfig } from "@inference-fleet/fleet-config";
+import { amiTypeFor, fleetNodeBounds, getInstanceType, type AcceleratorKind, type FleetConfig } from "@inference-fleet/fleet-config";
 import { FLEET_TAINT_KEY, LABELS } from "../constants.js";
 
 // The AMI type and image platform are facts `fleet plan` reports too, so they live in fleet-config.
@@ -42,10 +42,15 @@ export interface NodeGroupPlan {
   readonly labels: Record<string, string>;
   readonly taints: NodeTaint[];
   readonly accelerator: AcceleratorKind | undefined;
-  /** The Cluster Autoscaler sizes this group between 0 and `nodes` (fleet only; the system group stays fixed). */
+  /**
+   * The Cluster Autoscaler sizes this group between minNodes and maxNodes (fleet only; the system group stays fixed):
+   * 0 (cluster.ha: fleetNodes) to room for every server at autoscaling.maxReplicas (fleet-config's fleetNodeBounds).
+   */
   readonly autoscaled: boolean;
-  /** Nodes to start with: 0 when the stack is created idle. */
+  /** Nodes to start with: the autoscaler's minimum when the stack is created idle. */
   readonly initialNodes: number;
+  readonly minNodes: number;
+  readonly maxNodes: number;
 }
 
 /** Accelerator AMIs and images (CUDA, Neuron) are large; CPU nodes need less. */
@@ -55,8 +60,10 @@ function rootVolumeGiBFor(accelerator: AcceleratorKind | undefined): number {
 
 /** The system node group (add-ons and k6 pods) and one node group for the fleet's instance type. */
 export function planNodeGroups(config: FleetConfig): NodeGroupPlan[] {
+  const fleetBounds = fleetNodeBounds(config);
   const plan = (role: NodeGroupRole, instanceType: string, nodes: number): NodeGroupPlan => {
     const facts = getInstanceType(instanceType);
+    const autoscaled = role === "fleet" && config.cluster.autoscaler && !config.cluster.existing;
     const accelerator = role === "fleet" ? facts.accelerator?.kind : undefined;
     // A system type with accelerators is refused by the config schema (loadTest.instanceType), so fleet plan sees it too.
     return {
@@ -68,8 +75,10 @@ export function planNodeGroups(config: FleetConfig): NodeGroupPlan[] {
       labels: { [LABELS.nodeRole]: role },
       taints: taintsFor(role, accelerator),
       accelerator,
-      autoscaled: role === "fleet" && config.cluster.autoscaler && !config.cluster.existing,
-      initialNodes: role === "fleet" && config.cluster.idle ? 0 : nodes,
+      autoscaled,
+      initialNodes: autoscaled ? fleetBounds.initial : nodes,
+      minNodes: autoscaled ? fleetBounds.min : nodes,
+      maxNodes: autoscaled ? fleetBounds.max : nodes,
     };
   };
   return [plan("system", config.loadTest.instanceType, config.cluster.systemNodes), plan("fleet", config.instanceType, config.cluster.fleetNodes)];
@@ -115,7 +124,7 @@ export function buildNodeGroupArgs(plan: NodeGroupPlan): {
     // Benchmarks compare on-demand prices; a reclaimed spot node would corrupt a run.
     capacityType: "ON_DEMAND",
     scalingConfig: plan.autoscaled
-      ? { minSize: 0, desiredSize: plan.initialNodes, maxSize: plan.nodes }
+      ? { minSize: plan.minNodes, desiredSize: plan.initialNodes, maxSize: plan.maxNodes }
       : { minSize: plan.nodes, desiredSize: plan.nodes, maxSize: plan.nodes },
     ignoreScalingChanges: plan.autoscaled,
     labels: plan.labels,

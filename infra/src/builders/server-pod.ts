@@ -161,6 +161,30 @@ export function fleetPlacement(config: FleetConfig): Pick<PodSpec, "nodeSelector
   };
 }
 
+/**
+ * All servers spread over hosts and zones as far as they can (ScheduleAnyway). With cluster.ha each server's own pods
+ * must be in different zones (DoNotSchedule): a zone's loss leaves every server (every shard) a pod. Only zones with a
+ * fleet node count (nodeAffinityPolicy Honor, the default), so the two nodes' zones are the domains.
+ */
+export function topologySpread(config: FleetConfig, index: number): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+  const all = { matchLabels: serverLabels(config) };
+  const constraints: k8s.types.input.core.v1.TopologySpreadConstraint[] = [
+    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: all },
+    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: all },
+  ];
+  if (config.cluster.ha) {
+    constraints.push({
+      maxSkew: 1,
+      topologyKey: "topology.kubernetes.io/zone",
+      whenUnsatisfiable: "DoNotSchedule",
+      labelSelector: { matchLabels: serverLabels(config, index) },
+      // During a rollout the old and new pods of a server count separately, so a surge pod is not refused.
+      matchLabelKeys: ["pod-template-hash"],
+    });
+  }
+  return constraints;
+}
+
 export interface ServerPodInputs {
   readonly image: string;
   readonly modelSource: string;
@@ -178,10 +202,7 @@ export function buildServerPodSpec(config: FleetConfig, index: number, inputs: S
     terminationGracePeriodSeconds: terminationGracePeriodSeconds(config),
     securityContext: restrictedPodSecurityContext(),
     ...fleetPlacement(config),
-    topologySpreadConstraints: [
-      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: serverLabels(config) } },
-      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: serverLabels(config) } },
-    ],
+    topologySpreadConstraints: topologySpread(config, index),
     containers: [
       {
         name: SERVER_APP,

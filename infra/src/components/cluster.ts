@@ -7,6 +7,7 @@ import { buildAdminAccessEntries } from "../builders/access-entries.js";
 import { buildDevicePluginDaemonSet, NEURON_PLUGIN_RULES } from "../builders/device-plugins.js";
 import { buildLaunchTemplateArgs, buildNodeGroupArgs, planNodeGroups, type NodeGroupPlan } from "../builders/node-groups.js";
 import { ClusterAutoscaler } from "./cluster-autoscaler.js";
+import { Keda } from "./keda.js";
 import type { KubernetesTarget } from "./kubernetes-target.js";
 import { LoadBalancerController } from "./load-balancer-controller.js";
 
@@ -47,6 +48,7 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
   readonly kubeconfig: pulumi.Output<string>;
   readonly provider: k8s.Provider;
   loadBalancerController?: pulumi.Resource;
+  keda?: pulumi.Resource;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-fleet:infra:Cluster", name, {}, opts);
@@ -157,7 +159,7 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
     this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
   }
 
-  /** The load balancer controller (server.expose) and the Cluster Autoscaler (cluster.autoscaler), on the system nodes. */
+  /** The load balancer controller (server.expose), KEDA (server.autoscaling) and the Cluster Autoscaler (cluster.autoscaler), on the system nodes. */
   private installOperations(name: string, args: ClusterArgs, nodes: pulumi.Resource[], fleetGroup: eks.ManagedNodeGroup, fleetPlan: NodeGroupPlan): void {
     const { config } = args;
     const cluster = { clusterArn: this.clusterArn, region: config.region, provider: this.provider, nodes };
@@ -168,6 +170,9 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
         { parent: this },
       );
       this.loadBalancerController = controller.release;
+    }
+    if (config.server.autoscaling.enabled) {
+      this.keda = new Keda(`${name}-keda`, { ...cluster, clusterName: this.clusterName }, { parent: this }).release;
     }
     if (fleetPlan.autoscaled) {
       new ClusterAutoscaler(

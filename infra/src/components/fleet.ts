@@ -4,15 +4,16 @@ import type { FleetConfig } from "@inference-fleet/fleet-config";
 import {
   buildFleetDeployment,
   buildNamespace,
-  buildPodDisruptionBudget,
+  buildPodDisruptionBudgets,
   buildPrePullDaemonSet,
   buildServerService,
   serverUrl,
 } from "../builders/fleet-objects.js";
+import { buildScaledObject, buildTriggerAuthentication, KEDA } from "../builders/keda.js";
 import { buildAlbObjects, buildNlbService, LOAD_BALANCER_NAME } from "../builders/load-balancer.js";
 import { buildNetworkPolicies } from "../builders/network-policies.js";
 import { OBSERVABILITY_NAMESPACE } from "../builders/observability-agent.js";
-import { VPC_CIDR } from "../constants.js";
+import { SERVER_APP, VPC_CIDR } from "../constants.js";
 import { deploymentWaitSeconds, modelNamesFor, serverLabels, serverName } from "../builders/server-pod.js";
 
 export interface FleetArgs {
@@ -31,6 +32,10 @@ export interface FleetArgs {
   readonly prerequisites?: pulumi.Resource[];
   /** What a load balancer object needs first and last (the controller that owns its finalizer): server.expose only. */
   readonly loadBalancerController?: pulumi.Resource;
+  /** The EKS cluster's name: the ScaledObjects' CloudWatch dimension (server.autoscaling only). */
+  readonly clusterName?: pulumi.Input<string>;
+  /** KEDA, installed with the cluster (server.autoscaling): the ScaledObjects are its CRDs. */
+  readonly keda?: pulumi.Resource;
 }
 
 /**
@@ -76,11 +81,12 @@ export class Fleet extends pulumi.ComponentResource {
 
     const deployed = pulumi.all([args.image, args.modelSource]);
     const waitSeconds = deploymentWaitSeconds(config);
+    const deployments: pulumi.Resource[] = [];
     for (let i = 0; i < config.server.numServers; i++) {
       const deployment = deployed.apply(([image, modelSource]) =>
         buildFleetDeployment(config, namespace, i, { image, modelSource, serviceAccountName: args.serviceAccountName }),
       );
-      new k8s.apps.v1.Deployment(
+      const created = new k8s.apps.v1.Deployment(
         `${name}-${serverName(i)}`,
         { metadata: deployment.metadata, spec: deployment.spec },
         {
@@ -90,9 +96,14 @@ export class Fleet extends pulumi.ComponentResource {
           customTimeouts: { create: `${waitSeconds}s`, update: `${waitSeconds}s` },
         },
       );
+      deployments.push(created);
       new k8s.core.v1.Service(`${name}-${serverName(i)}`, buildServerService(config, namespace, i), inNamespace);
     }
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, buildPodDisruptionBudget(config, namespace), inNamespace);
+    for (const budget of buildPodDisruptionBudgets(config, namespace)) {
+      // The one all-server budget keeps its name, so existing stacks see no replacement.
+      new k8s.policy.v1.PodDisruptionBudget(budget.metadata.name === SERVER_APP ? `${name}-pdb` : `${name}-pdb-${budget.metadata.name}`, budget, inNamespace);
+    }
+    if (config.server.autoscaling.enabled) this.scaleServers(name, args, { ...inNamespace, dependsOn: [...inNamespace.dependsOn, ...deployments] });
     if (config.cluster.prePullImages) {
       const daemonSet = pulumi.output(args.image).apply((image) => buildPrePullDaemonSet(config, namespace, image));
       new k8s.apps.v1.DaemonSet(`${name}-pre-pull`, { metadata: daemonSet.metadata, spec: daemonSet.spec }, inNamespace);
@@ -104,6 +115,31 @@ export class Fleet extends pulumi.ComponentResource {
     this.targets = Array.from({ length: config.server.numServers }, (_, i) => serverUrl(config, namespace, i));
     this.models = modelNamesFor(config);
     this.registerOutputs({ namespace, targets: this.targets, models: this.models });
+  }
+
+  /**
+   * One ScaledObject per server Deployment (replicas of that server: its shard stays its own) and the TriggerAuthentication
+   * they share, after KEDA (its CRDs) and the Deployments they scale.
+   */
+  private scaleServers(name: string, args: FleetArgs, opts: pulumi.CustomResourceOptions): void {
+    const { config } = args;
+    if (!args.clusterName || !args.keda) {
+      throw new Error(
+        "server.autoscaling needs the cluster this program creates (KEDA is installed with it): remove cluster.existing or turn autoscaling off.",
+      );
+    }
+    const kedaOpts = { ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), args.keda] };
+    const auth = buildTriggerAuthentication(config.namespace);
+    const authentication = new k8s.apiextensions.CustomResource(`${name}-keda-auth`, auth, kedaOpts);
+    for (let i = 0; i < config.server.numServers; i++) {
+      const scaled = pulumi.output(args.clusterName).apply((cluster) => buildScaledObject(config, config.namespace, i, cluster));
+      new k8s.apiextensions.CustomResource(
+        `${name}-${serverName(i)}-scaler`,
+        // apiVersion and kind as plain strings: they make the resource's type token.
+        { apiVersion: KEDA.apiVersion, kind: "ScaledObject", metadata: scaled.metadata, spec: scaled.spec },
+        { ...kedaOpts, dependsOn: [...kedaOpts.dependsOn, authentication] },
+      );
+    }
   }
 
   /** An NLB Service or an ALB Ingress over every server (made by the AWS Load Balancer Controller); returns its URL. */

@@ -14,4 +14,6 @@ export interface KubernetesTarget {
    * need it running until they are gone on destroy, or the load balancer is stranded and the VPC cannot be deleted.
    */
   readonly loadBalancerController?: pulumi.Resource;
+  /** KEDA (server.autoscaling): the ScaledObjects need its CRDs, and the operator to remove their HPAs on destroy. */
+  readonly keda?: pulumi.Resource;
 }

@@ -1,5 +1,8 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { LABELS } from "../constants.js";
 import { forTypes, TYPES } from "./by-type.js";
+
+const FLEET_ROLE_LABEL = LABELS.nodeRole;
 
 export const imdsV2HopLimitOne: ResourceValidationPolicy = {
   name: "imdsv2-required-hop-limit-1",
@@ -35,6 +38,34 @@ export const nodeGroupsInPrivateSubnets: StackValidationPolicy = {
         report(`Node group ${group.name} names no subnets, so it could land in public ones: give it the private subnet IDs.`, group.urn);
       const exposed = subnets.filter((id) => publicSubnets.has(id));
       if (exposed.length > 0) report(`Node group ${group.name} uses public subnets ${exposed.join(", ")}: use the private subnets only.`, group.urn);
+    }
+  },
+};
+
+/**
+ * Servers that KEDA scales need nodes the Cluster Autoscaler can add: with a ScaledObject in the stack, the fleet node
+ * group's maxSize must be above its minSize (a group pinned at its minimum leaves the extra pods Pending).
+ */
+export const autoscaledServersHaveRoomToGrow: StackValidationPolicy = {
+  name: "autoscaled-servers-have-room-to-grow",
+  description: "With server autoscaling on (KEDA ScaledObjects), the fleet node group's maxSize is above its minSize.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    if (!args.resources.some((resource) => resource.type === "kubernetes:keda.sh/v1alpha1:ScaledObject")) return;
+    const fleetGroups = args.resources.filter(
+      (resource) => (TYPES.nodeGroup as readonly string[]).includes(resource.type) && resource.props.labels?.[FLEET_ROLE_LABEL] === "fleet",
+    );
+    if (fleetGroups.length === 0)
+      report("The stack scales servers with KEDA but has no fleet node group to grow: autoscaling needs the cluster this program creates.");
+    for (const group of fleetGroups) {
+      const { minSize, maxSize } = group.props.scalingConfig ?? {};
+      if (!(typeof maxSize === "number" && typeof minSize === "number" && maxSize > minSize)) {
+        report(
+          `Node group ${group.name} scales from ${minSize ?? "unset"} to ${maxSize ?? "unset"} nodes, so the Cluster Autoscaler cannot add nodes for the ` +
+            "servers' extra replicas: size the group with fleet-config's fleetNodeBounds (maxSize above minSize).",
+          group.urn,
+        );
+      }
     }
   },
 };

@@ -3,7 +3,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { resourceViolations, stackViolations, type FakeResource } from "../testing/policy-harness.js";
 import { ecrScanOnPushAndImmutableTags } from "./ecr.js";
 import { eksEndpointNotOpen, eksSecretsEncrypted } from "./eks.js";
-import { imdsV2HopLimitOne, nodeGroupsInPrivateSubnets } from "./nodes.js";
+import { autoscaledServersHaveRoomToGrow, imdsV2HopLimitOne, nodeGroupsInPrivateSubnets } from "./nodes.js";
 import { s3BucketsBlockedAndEncrypted, s3EncryptionByDefault, s3PublicAccessBlocked } from "./s3.js";
 import { workloadWaitCoversStartup } from "./startup-wait.js";
 import { containersNonRootWithLimits } from "./workloads.js";
@@ -179,6 +179,27 @@ describe.each<[string, StackValidationPolicy, FakeResource[], FakeResource[], Re
     [{ type: "eks:index:ManagedNodeGroup", name: "fleet", props: { subnetIds: ["subnet-priv"] } }],
     [{ type: "eks:index:ManagedNodeGroup", name: "fleet", props: {} }],
     /names no subnets/,
+  ],
+  [
+    "autoscaled servers have room to grow",
+    autoscaledServersHaveRoomToGrow,
+    [
+      { type: "kubernetes:keda.sh/v1alpha1:ScaledObject", name: "server0", props: {} },
+      {
+        type: "eks:index:ManagedNodeGroup",
+        name: "fleet",
+        props: { labels: { "inference-fleet.io/role": "fleet" }, scalingConfig: { minSize: 2, maxSize: 4 } },
+      },
+    ],
+    [
+      { type: "kubernetes:keda.sh/v1alpha1:ScaledObject", name: "server0", props: {} },
+      {
+        type: "eks:index:ManagedNodeGroup",
+        name: "fleet",
+        props: { labels: { "inference-fleet.io/role": "fleet" }, scalingConfig: { minSize: 2, maxSize: 2 } },
+      },
+    ],
+    /scales from 2 to 2 nodes.*maxSize above minSize/,
   ],
 ])("stack policy %s", (_, policy, passing, failing, message) => {
   it("passes a compliant stack", async () => {

@@ -2,7 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { ecrScanOnPushAndImmutableTags } from "./ecr.js";
 import { eksEndpointNotOpen, eksSecretsEncrypted } from "./eks.js";
 import { addOnRolesWithoutWildcards, alarmOnEveryFleet, noInternetFacingLoadBalancer } from "./operations.js";
-import { imdsV2HopLimitOne, nodeGroupsInPrivateSubnets } from "./nodes.js";
+import { autoscaledServersHaveRoomToGrow, imdsV2HopLimitOne, nodeGroupsInPrivateSubnets } from "./nodes.js";
 import { s3BucketsBlockedAndEncrypted, s3EncryptionByDefault, s3PublicAccessBlocked } from "./s3.js";
 import { workloadWaitCoversStartup } from "./startup-wait.js";
 import { containersNonRootWithLimits } from "./workloads.js";
@@ -14,6 +14,7 @@ export const POLICIES: Policies = [
   s3EncryptionByDefault,
   s3BucketsBlockedAndEncrypted,
   nodeGroupsInPrivateSubnets,
+  autoscaledServersHaveRoomToGrow,
   imdsV2HopLimitOne,
   eksEndpointNotOpen,
   eksSecretsEncrypted,

@@ -2,6 +2,9 @@
  * Validates the Kubernetes objects the program registered against the Kubernetes OpenAPI schemas
  * (kubernetes-models), by their Pulumi type token. Test-only.
  */
+import { readFileSync } from "node:fs";
+import { Ajv, type ValidateFunction } from "ajv";
+import { parse as parseYaml } from "yaml";
 import type { RecordedResource } from "./pulumi-harness.js";
 
 interface Validatable {
@@ -25,6 +28,59 @@ const MODELS: Record<string, [module: string, className: string]> = {
   "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ["rbac.authorization.k8s.io/v1/ClusterRoleBinding", "ClusterRoleBinding"],
 };
 
+/**
+ * Custom resources -> the CRD they are checked against, fetched unchanged from the project that publishes it:
+ * kedacore/keda v2.20.2 (commit 68a5b5028f35b22d50597c69819ab32c4e92f21a) config/crd/bases/, the CRDs of the KEDA
+ * chart version infra installs (kedacore/charts keda 2.20.2).
+ */
+export const CRD_FIXTURES: Record<string, string> = {
+  "kubernetes:keda.sh/v1alpha1:ScaledObject": "keda-2.20.2/keda.sh_scaledobjects.yaml",
+  "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": "keda-2.20.2/keda.sh_triggerauthentications.yaml",
+};
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * The CRD version's openAPIV3Schema with unknown fields refused: the API server prunes (drops) them silently, and
+ * `kubectl apply --validate=strict` refuses them, so a misspelt field must fail here rather than vanish there.
+ */
+function strictSchema(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "properties" && value && typeof value === "object") {
+      out[key] = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([name, sub]) => [name, strictSchema(sub)]));
+    } else if ((key === "items" || key === "additionalProperties") && value && typeof value === "object") {
+      out[key] = strictSchema(value as JsonSchema);
+    } else {
+      out[key] = value;
+    }
+  }
+  const open = schema["x-kubernetes-preserve-unknown-fields"] === true || "additionalProperties" in schema;
+  if (schema["properties"] && !open) out["additionalProperties"] = false;
+  return out;
+}
+
+/** A validator for one custom resource kind from its CRD fixture (the version the object's apiVersion names). */
+export function crdValidator(fixture: string, version: string): ValidateFunction {
+  const crd = parseYaml(readFileSync(new URL(fixture, import.meta.url), "utf8")) as {
+    spec: { versions: Array<{ name: string; schema: { openAPIV3Schema: JsonSchema } }> };
+  };
+  const found = crd.spec.versions.find((v) => v.name === version);
+  if (!found) throw new Error(`${fixture} has no version ${version}: fetch the CRD of the chart version infra installs.`);
+  // Kubernetes' own keywords (x-kubernetes-*) are not JSON Schema: strict mode off so Ajv ignores them.
+  return new Ajv({ strict: false, allErrors: true }).compile(strictSchema(found.schema.openAPIV3Schema));
+}
+
+/** Validates a custom resource's inputs against its CRD fixture; throws with Ajv's errors. */
+export function validateCustomResource(resource: RecordedResource): void {
+  const fixture = CRD_FIXTURES[resource.type];
+  if (!fixture) throw new Error(`No CRD fixture for ${resource.type}: fetch its CRD into src/testing and add it to CRD_FIXTURES.`);
+  const [, apiVersion = "", kind] = resource.type.split(":");
+  const validate = crdValidator(fixture, apiVersion.split("/")[1]!);
+  const object = { ...resource.inputs, apiVersion, kind };
+  if (!validate(object)) throw new Error(`${kind} ${resource.name} does not match its CRD: ${JSON.stringify(validate.errors)}`);
+}
+
 export type SchemaValidator = (resource: RecordedResource) => void;
 
 /**
@@ -45,6 +101,7 @@ export async function loadSchemaValidator(): Promise<SchemaValidator | string> {
     );
   }
   return (resource) => {
+    if (CRD_FIXTURES[resource.type]) return validateCustomResource(resource);
     const Model = classes.get(resource.type);
     if (!Model) throw new Error(`No kubernetes-models class for ${resource.type}: add it to testing/kubernetes-schema.ts.`);
     const [, apiVersionPath = "", kind] = resource.type.split(":");

@@ -13,6 +13,18 @@ export {
   type VcpuQuotaFamily,
 } from "./catalog.js";
 export { parseAssumedRoleArn } from "./arn.js";
+export {
+  desiredReplicas,
+  HPA_TOLERANCE,
+  queueDepthTarget,
+  serverReplicas,
+  stabilizeReplicas,
+  type DesiredReplicasInput,
+  type QueueDepthTarget,
+  type Recommendation,
+  type ServerReplicas,
+  type StabilizeInput,
+} from "./autoscaling.js";
 export { closestNames, didYouMean } from "./closest.js";
 export { ConfigError, type ConfigProblem } from "./config-error.js";
 export { parseDurationSeconds } from "./duration.js";
@@ -33,6 +45,7 @@ export {
   type FleetConfigInput,
   type LoadTestConfig,
   type ModelConfig,
+  type AutoscalingConfig,
   type ObservabilityConfig,
   type ServerConfig,
 } from "./schema.js";

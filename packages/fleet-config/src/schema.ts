@@ -135,6 +135,27 @@ export const serverSchema = z.strictObject({
   expose: z.enum(["none", "nlb", "alb"]).default("none"),
   /** Make the load balancer internet-facing; the policy pack refuses one unless this is true. */
   internetFacing: z.boolean().default(false),
+  /**
+   * Scale each server's Deployment on its queue depth (KEDA in the cluster; the HPA's algorithm, `autoscaling.ts`).
+   * Replicas of server i serve server i's models (its shard in repository mode): scaling never adds shards.
+   */
+  autoscaling: z
+    .strictObject({
+      /** Off by default: a benchmark measures a fixed fleet; turn it on for the stack you deploy to serve. */
+      enabled: z.boolean().default(false),
+      /** Replicas of each server at least (2 or more with cluster.ha). */
+      minReplicas: z.int().min(1).max(100).default(1),
+      /** Replicas of each server at most; the fleet node group's maximum is sized so they fit. */
+      maxReplicas: z.int().min(1).max(100).default(3),
+      /** Requests waiting per pod to scale at; absent, derived from capacityPerServer and the SLO, else one batch (server.maxBatch). */
+      targetQueueDepth: z.number().positive().max(100_000).optional(),
+      /** The capacity per server at the SLO (req/s) that a run measured; the queue-depth target is derived from it. */
+      capacityPerServer: z.number().positive().max(1_000_000).optional(),
+      /** A scale-down waits until every recommendation in this window was lower (the HPA's stabilisation window). */
+      scaleDownStabilizationSeconds: durationSeconds.pipe(z.int().min(0).max(3600)).default(300),
+    })
+    .refine((a) => a.maxReplicas >= a.minReplicas, { error: "maxReplicas must be at least minReplicas: raise maxReplicas or lower minReplicas." })
+    .prefault({}),
   /** Kubernetes requests = limits per server pod. */
   resources: z
     .strictObject({
@@ -340,6 +361,12 @@ export const clusterSchema = z.strictObject({
   autoscaler: z.boolean().default(true),
   /** Scale the servers to zero (the cluster, system nodes and add-ons stay); the autoscaler then removes the fleet nodes. */
   idle: z.boolean().default(false),
+  /**
+   * Survive the loss of a zone or a node: one NAT gateway per zone, at least two fleet nodes kept in two zones, each
+   * server (each repository shard) on two pods spread over zones (DoNotSchedule), and PodDisruptionBudgets that keep
+   * one pod of every server through a node drain. `fleet plan` prices the difference.
+   */
+  ha: z.boolean().default(false),
 });
 
 export const observabilitySchema = z.strictObject({
@@ -493,6 +520,7 @@ export const fleetConfigSchema = fleetObjectSchema
         message: "leaves the fleet nodes running (and billed) without the autoscaler: set cluster.autoscaler: true, or destroy the stack",
       });
     }
+    checkAutoscalingAndHa(config, ctx);
     if (config.cluster.endpointPublicAccess && config.cluster.publicAccessCidrs.includes("0.0.0.0/0")) {
       ctx.addIssue({
         code: "custom",
@@ -521,6 +549,66 @@ export const fleetConfigSchema = fleetObjectSchema
     };
   });
 
+type FleetObject = z.output<typeof fleetObjectSchema>;
+
+/** What autoscaling (KEDA on CloudWatch, nodes by the Cluster Autoscaler) and cluster.ha need from the rest of the stack. */
+function checkAutoscalingAndHa(config: FleetObject, ctx: z.RefinementCtx): void {
+  const scaling = config.server.autoscaling;
+  const issue = (path: (string | number)[], input: unknown, message: string) => ctx.addIssue({ code: "custom", path, input, message });
+  if (scaling.enabled) {
+    const at = ["server", "autoscaling", "enabled"];
+    if (config.cluster.existing) {
+      issue(
+        at,
+        true,
+        "needs KEDA and the Cluster Autoscaler, which this program installs only in a cluster it creates: remove cluster.existing or turn autoscaling off",
+      );
+    } else if (!config.cluster.autoscaler) {
+      issue(at, true, "adds pods that need fleet nodes the Cluster Autoscaler adds: set cluster.autoscaler: true, or turn autoscaling off");
+    }
+    if (!config.observability.enabled) {
+      issue(at, true, "scales on the servers' model_server_queue_depth in CloudWatch, which observability publishes: set observability.enabled: true");
+    } else if (60 % config.observability.scrapeIntervalSeconds !== 0) {
+      issue(
+        ["observability", "scrapeIntervalSeconds"],
+        config.observability.scrapeIntervalSeconds,
+        "must divide 60 (10, 12, 15, 20, 30 or 60) with server.autoscaling on: the scaler reads a minute's sum of scrapes " +
+          "and divides it by the scrapes per minute",
+      );
+    }
+    if (config.server.image !== undefined) {
+      issue(
+        at,
+        true,
+        "reads model_server_queue_depth, which an external server.image need not export: remove server.image to run our server, or turn autoscaling off",
+      );
+    }
+    if (config.cluster.ha && scaling.minReplicas < 2) {
+      issue(
+        ["server", "autoscaling", "minReplicas"],
+        scaling.minReplicas,
+        "must be at least 2 with cluster.ha, so every server (every shard) keeps a pod in a second zone",
+      );
+    }
+  }
+  if (config.cluster.ha) {
+    if (config.cluster.existing) {
+      issue(["cluster", "ha"], true, "shapes the VPC and node groups this program creates: remove cluster.existing, or cluster.ha");
+      return;
+    }
+    if (config.cluster.natGateways !== "onePerAz") {
+      issue(
+        ["cluster", "natGateways"],
+        config.cluster.natGateways,
+        "must be onePerAz with cluster.ha: a single NAT gateway takes every zone's egress down with its own zone",
+      );
+    }
+    if (config.cluster.fleetNodes < 2) {
+      issue(["cluster", "fleetNodes"], config.cluster.fleetNodes, "must be at least 2 with cluster.ha: the two pods of each server need nodes in two zones");
+    }
+  }
+}
+
 /**
  * A quarter of the run, at most 15 s. Measured here: a fresh dev fleet at 1,000 req/s carried the backlog of its cold
  * start (p90 0.3-1.7 s) for 8-13 s before it settled at 5-20 ms, so a 5 s warm-up measured the cold start, not the rate.
@@ -537,6 +625,7 @@ export type FleetConfig = z.output<typeof fleetConfigSchema>;
 export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
 export type ModelConfig = FleetConfig["model"];
 export type ServerConfig = FleetConfig["server"];
+export type AutoscalingConfig = ServerConfig["autoscaling"];
 export type LoadTestConfig = FleetConfig["loadTest"];
 export type ClusterConfig = FleetConfig["cluster"];
 export type ObservabilityConfig = FleetConfig["observability"];

@@ -31,6 +31,36 @@ describe("fleet plan", () => {
     );
   });
 
+  it("prices the ha variant of c7i against c7i: a second fleet node, two more NAT gateways, nodes kept when idle, quota for the maximum", async () => {
+    const plan = async (stack: string) => {
+      const printed = captureConsole();
+      expect(await main(["plan", "--stack", stack])).toBe(0);
+      const out = printed.out();
+      vi.restoreAllMocks();
+      return out;
+    };
+    const plain = await plan("c7i");
+    const ha = await plan("c7i-ha");
+    const costOf = (out: string) => /Estimated cost while up: \$([\d.]+)\/h .*NAT gateways \$([\d.]+);/.exec(out)!.slice(1).map(Number);
+    const [plainTotal, plainNat] = costOf(plain);
+    const [haTotal, haNat] = costOf(ha);
+    // c7i.4xlarge $0.714/h + 2 more NAT gateways at $0.045/h
+    expect(haTotal! - plainTotal!).toBeCloseTo(0.714 + 2 * 0.045, 3);
+    expect([plainNat, haNat]).toEqual([0.045, 0.135]);
+    expect(plain).toContain("availability: 1 NAT gateway, zone spread best-effort (cluster.ha off)");
+    expect(plain).toContain("servers: 1 pod each, fixed (server.autoscaling off)");
+    expect(ha).toContain("availability (cluster.ha): 3 NAT gateways (one per zone)");
+    expect(ha).toMatch(/servers: 2 to 4 pods each \(KEDA on model_server_queue_depth, 4 waiting per pod: no measured capacity/);
+    expect(ha).toContain("fleet nodes: 2 at start, 2 to 4 (5 server pods per node)");
+    expect(ha).toMatch(/At most \$[\d.]+\/h with the fleet at its maximum of 4 nodes/);
+    expect(ha).toMatch(/idle: nodes \$[\d.]+; the autoscaler keeps the 2 fleet nodes cluster.ha holds in two zones/);
+    for (const out of [plain, ha]) expect(out).toContain("NAT gateways also charge $0.045 per GB they process");
+    // vCPUs: the fleet at its maximum (4 x 16 on ha, 1 x 16 on c7i) + 2 system nodes x 8
+    expect(plain).toContain("(vCPUs) [ec2 L-1216C47A]: 32");
+    expect(ha).toContain("(vCPUs) [ec2 L-1216C47A]: 80");
+    expect(ha).toContain("EC2-VPC Elastic IPs [ec2 L-0263D0A3]: 3 (AWS default 5)");
+  });
+
   it("gives the same facts as JSON: node groups, allocatable, pods, fits, quotas, usdPerHour", async () => {
     const printed = captureConsole();
     expect(await main(["plan", "--stack", "g5", "--json"])).toBe(0);

@@ -4,6 +4,7 @@ import {
   formatCpu,
   formatMemory,
   KERNEL_RESERVED_MEMORY_FRACTION,
+  NAT_GATEWAY_USD_PER_GB,
   NETWORK_SOURCE,
   PRICE_SOURCE,
   type NodeGroupPlan,
@@ -44,6 +45,34 @@ function renderGroup(group: NodeGroupPlan): string[] {
   return lines;
 }
 
+function idleNote(plan: StackPlan): string {
+  const nodes = plan.scaling.fleetNodes;
+  if (plan.availability.ha && nodes && nodes.min > 0) return `; the autoscaler keeps the ${nodes.min} fleet nodes cluster.ha holds in two zones`;
+  if (plan.usdPerHour.idle.nodes >= plan.usdPerHour.nodes) return "; the fleet nodes stay without cluster.autoscaler";
+  return "; the autoscaler has removed the fleet nodes";
+}
+
+/** Pods per server, what they scale on, the fleet node group's bounds, and (cluster.ha) what availability adds. */
+function renderScaling(plan: StackPlan): string[] {
+  const { replicas, target, fleetNodes } = plan.scaling;
+  const lines = ["Scaling:"];
+  lines.push(
+    replicas.autoscaled && target
+      ? `  servers: ${replicas.min} to ${replicas.max} pods each (KEDA on model_server_queue_depth, ${target.perPod} waiting per pod: ${target.reason})`
+      : `  servers: ${replicas.initial} pod${replicas.initial === 1 ? "" : "s"} each, fixed (server.autoscaling off)`,
+  );
+  if (fleetNodes)
+    lines.push(`  fleet nodes: ${fleetNodes.initial} at start, ${fleetNodes.min} to ${fleetNodes.max} (${fleetNodes.serversPerNode} server pods per node)`);
+  const a = plan.availability;
+  lines.push(
+    a.ha
+      ? `  availability (cluster.ha): ${a.natGateways} NAT gateways (one per zone), fleet nodes in at least two of ${a.zones} zones, ` +
+          "each server's pods in two zones (DoNotSchedule), a PodDisruptionBudget per server"
+      : `  availability: ${a.natGateways} NAT gateway${a.natGateways === 1 ? "" : "s"}, zone spread best-effort (cluster.ha off)`,
+  );
+  return lines;
+}
+
 export function renderPlan(plan: StackPlan): string {
   const lines = [`Stack ${plan.stack} (${plan.region}): ${plan.fits ? "fits" : "does NOT fit"}.`, ""];
   if (!plan.fits) {
@@ -60,6 +89,7 @@ export function renderPlan(plan: StackPlan): string {
       );
   }
   const cost = plan.usdPerHour;
+  lines.push("", ...renderScaling(plan));
   if (plan.kubernetes) lines.push("", describeKubernetesSupport(plan.kubernetes));
   const rollout = plan.rollout.strategy === "surge" ? "beside the old server (maxSurge 1)" : "in its place, one server at a time (maxUnavailable 1)";
   lines.push(`Roll-out of a new server image: ${rollout}: ${plan.rollout.reason}.`);
@@ -68,8 +98,12 @@ export function renderPlan(plan: StackPlan): string {
     `Estimated cost while up: ${usd(cost.total)}/h (nodes ${usd(cost.nodes)}, EKS control plane ${usd(cost.controlPlane)}, NAT gateways ` +
       `${usd(cost.natGateways)}; ` +
       `on-demand ${PRICE_SOURCE.region} prices of ${PRICE_SOURCE.date}; data transfer, EBS, S3, logs, CloudWatch and load balancers not included).`,
-    `Estimated cost per hour: running ${usd(cost.total)}, idle ${usd(cost.idle.total)} (idle: nodes ${usd(cost.idle.nodes)}` +
-      `${cost.idle.nodes < cost.nodes ? "; the autoscaler has removed the fleet nodes" : "; the fleet nodes stay without cluster.autoscaler"}).`,
+    `Estimated cost per hour: running ${usd(cost.total)}, idle ${usd(cost.idle.total)} (idle: nodes ${usd(cost.idle.nodes)}${idleNote(plan)}).`,
+    ...(cost.atMax
+      ? [`At most ${usd(cost.atMax.total)}/h with the fleet at its maximum of ${cost.atMax.fleetNodes} nodes (every server at maxReplicas).`]
+      : []),
+    `NAT gateways also charge ${usd(NAT_GATEWAY_USD_PER_GB)} per GB they process ` +
+      "(ECR image pulls, S3 and STS use VPC endpoints; public images and CloudWatch go through NAT).",
     `Assumptions: EKS AL2023 kubelet reservations (nodeadm); max pods from ENI limits (${NETWORK_SOURCE}) capped at 110/250 as managed node groups do; ` +
       `${KERNEL_RESERVED_MEMORY_FRACTION * 100}% of nominal memory kept by the kernel.`,
   );

@@ -11,6 +11,7 @@ export const ADD_ON_SOURCES = {
   observability: "aws-observability/helm-charts charts/amazon-cloudwatch-observability 6.4.0 values.yaml",
   loadBalancerController: "aws/eks-charts stable/aws-load-balancer-controller 3.5.0 values.yaml",
   clusterAutoscaler: "kubernetes/autoscaler cluster-autoscaler/charts/cluster-autoscaler 9.59.0 values.yaml",
+  keda: "kedacore/charts keda 2.20.2 values.yaml",
 } as const;
 
 const resources = (cpu: string, memory: string, limitCpu: string, limitMemory: string): ContainerResources => ({
@@ -42,6 +43,10 @@ export const LOAD_BALANCER_CONTROLLER_REPLICAS = 2;
 /** The chart sets no resources (it suggests 100m / 300Mi); we set these. One replica. */
 export const CLUSTER_AUTOSCALER_RESOURCES: ContainerResources = resources("100m", "300Mi", "100m", "600Mi");
 
+/** KEDA's three Deployments (operator, metrics API server, admission webhooks): the chart's requests, with lower limits than its 1 CPU / 1000Mi. */
+export const KEDA_RESOURCES: ContainerResources = resources("100m", "100Mi", "500m", "512Mi");
+export const KEDA_COMPONENTS = ["keda-operator", "keda-metrics-apiserver", "keda-admission-webhooks"] as const;
+
 /** One pod or DaemonSet copy, with the node group it lands on. */
 export interface AddOnPod {
   readonly name: string;
@@ -68,5 +73,6 @@ export function addOnPods(config: FleetConfig, accelerator: "nvidia" | "neuron" 
     }
   }
   if (config.cluster.autoscaler) pods.push({ name: "cluster-autoscaler", resources: CLUSTER_AUTOSCALER_RESOURCES, placement: "system" });
+  if (config.server.autoscaling.enabled) for (const name of KEDA_COMPONENTS) pods.push({ name, resources: KEDA_RESOURCES, placement: "system" });
   return pods;
 }

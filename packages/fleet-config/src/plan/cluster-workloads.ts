@@ -4,6 +4,7 @@
  * plan and the cluster cannot disagree about what must fit.
  */
 import { getInstanceType } from "../catalog.js";
+import { serverReplicas } from "../autoscaling.js";
 import type { FleetConfig } from "../schema.js";
 import { addOnPods } from "./add-on-workloads.js";
 import { DEVICE_RESOURCE } from "./node-capacity.js";
@@ -79,6 +80,20 @@ export interface NodeGroupWorkloads {
   readonly pods: readonly PodRequest[];
 }
 
+/**
+ * The server pods when every server runs `replicas` pods: server<i> for the first, server<i>-<r> for the others (each a
+ * replica of the same Deployment, serving the same models).
+ */
+export function serverPods(config: FleetConfig, replicas: number): PodRequest[] {
+  const { cpu, memory } = config.server.resources;
+  return Array.from({ length: config.server.numServers }, (_, i) =>
+    Array.from({ length: replicas }, (_, r) => ({
+      ...pod(r === 0 ? `server${i}` : `server${i}-${r + 1}`, cpu, memory),
+      devices: serverDeviceRequests(config),
+    })),
+  ).flat();
+}
+
 /** What lands on the system node group and on the fleet node group, add-ons included. */
 export function clusterWorkloads(config: FleetConfig): { system: NodeGroupWorkloads; fleet: NodeGroupWorkloads } {
   const accelerator = getInstanceType(config.instanceType).accelerator;
@@ -91,8 +106,7 @@ export function clusterWorkloads(config: FleetConfig): { system: NodeGroupWorklo
   if (config.cluster.prePullImages) fleetDaemonSets.push(podOf("image-pre-pull", [PRE_PULL_RESOURCES], [PRE_PULL_RESOURCES]));
   const systemAddOns = addOns.filter((a) => a.placement === "system").map((a) => requestsOf(a.name, a.resources));
   const k6Pods = Array.from({ length: config.loadTest.pods }, (_, i) => podOf(`k6-${i}`, [K6_RESOURCES], [RESULTS_UPLOAD_RESOURCES]));
-  const { cpu, memory } = config.server.resources;
-  const servers = Array.from({ length: config.server.numServers }, (_, i) => ({ ...pod(`server${i}`, cpu, memory), devices: serverDeviceRequests(config) }));
+  const servers = serverPods(config, serverReplicas(config).initial);
   return {
     system: { daemonSets: systemDaemonSets, pods: [...COREDNS_PODS, ...systemAddOns, ...k6Pods] },
     fleet: { daemonSets: fleetDaemonSets, pods: servers },

@@ -1,6 +1,7 @@
 import { getInstanceType } from "../catalog.js";
 import type { FleetConfig } from "../schema.js";
 import { kubernetesSupport } from "./kubernetes-versions.js";
+import { fleetNodeBounds } from "./fleet-nodes.js";
 import { natGatewayCount } from "./quotas.js";
 
 /** List prices used for the estimate (us-east-1); EC2 prices come from the catalog, the control plane's from its support status. */
@@ -20,7 +21,12 @@ export interface HourlyCost {
    * autoscaler the fleet nodes stay, and idle costs as much as running.
    */
   readonly idle: { readonly nodes: number; readonly total: number };
+  /** With server.autoscaling: the fleet at its node group's maximum (every server at maxReplicas). */
+  readonly atMax?: { readonly fleetNodes: number; readonly total: number };
 }
+
+/** NAT gateway data processing, per GB, on top of the hourly price (us-east-1); not in the $/h. */
+export const NAT_GATEWAY_USD_PER_GB = 0.045;
 
 /**
  * An estimate of what a stack costs per hour while it is up, running and idle: fleet and system
@@ -31,17 +37,21 @@ export interface HourlyCost {
 export function estimateUsdPerHour(config: FleetConfig, today?: string): HourlyCost {
   const { cluster } = config;
   if (cluster.existing) return { nodes: 0, controlPlane: 0, natGateways: 0, total: 0, idle: { nodes: 0, total: 0 } };
-  const fleetNodes = getInstanceType(config.instanceType).onDemandUsdPerHour * cluster.fleetNodes;
+  const fleetNodePrice = getInstanceType(config.instanceType).onDemandUsdPerHour;
+  const bounds = fleetNodeBounds(config);
+  const fleetNodes = fleetNodePrice * cluster.fleetNodes;
   const systemNodes = getInstanceType(config.loadTest.instanceType).onDemandUsdPerHour * cluster.systemNodes;
   const natGateways = natGatewayCount(config) * NAT_GATEWAY_USD_PER_HOUR;
   const controlPlane = kubernetesSupport(cluster.kubernetesVersion, today).controlPlaneUsdPerHour;
   const fixed = controlPlane + natGateways;
-  const idleNodes = cluster.autoscaler ? systemNodes : systemNodes + fleetNodes;
+  // The autoscaler keeps the group's minimum: none, or (cluster.ha) the nodes in two zones.
+  const idleNodes = systemNodes + fleetNodePrice * bounds.min;
   return {
     nodes: fleetNodes + systemNodes,
     controlPlane,
     natGateways,
     total: fleetNodes + systemNodes + fixed,
     idle: { nodes: idleNodes, total: idleNodes + fixed },
+    ...(config.server.autoscaling.enabled ? { atMax: { fleetNodes: bounds.max, total: systemNodes + fleetNodePrice * bounds.max + fixed } } : {}),
   };
 }

@@ -2,6 +2,8 @@ export {
   ADD_ON_SOURCES,
   addOnPods,
   CLUSTER_AUTOSCALER_RESOURCES,
+  KEDA_COMPONENTS,
+  KEDA_RESOURCES,
   LOAD_BALANCER_CONTROLLER_REPLICAS,
   LOAD_BALANCER_CONTROLLER_RESOURCES,
   OBSERVABILITY_RESOURCES,
@@ -17,9 +19,11 @@ export {
   PRE_PULL_RESOURCES,
   RESULTS_UPLOAD_RESOURCES,
   serverDeviceRequests,
+  serverPods,
 } from "./cluster-workloads.js";
+export { fleetNodeBounds, type FleetNodeBounds } from "./fleet-nodes.js";
 export type { ContainerResources, NodeGroupWorkloads, PodRequest } from "./cluster-workloads.js";
-export { estimateUsdPerHour, NAT_GATEWAY_USD_PER_HOUR, type HourlyCost } from "./cost.js";
+export { estimateUsdPerHour, NAT_GATEWAY_USD_PER_GB, NAT_GATEWAY_USD_PER_HOUR, type HourlyCost } from "./cost.js";
 export {
   DEFAULT_KUBERNETES_VERSION,
   describeKubernetesSupport,

@@ -1,6 +1,7 @@
 /** The AWS Service Quotas a stack needs while it is up, so a fresh account's limits are checked before `pulumi up`. */
 import { getInstanceType, vcpuQuotaFamily, type VcpuQuotaFamily } from "../catalog.js";
 import type { FleetConfig } from "../schema.js";
+import { fleetNodeBounds } from "./fleet-nodes.js";
 
 export interface QuotaNeed {
   /** Service Quotas service code (ec2, vpc). */
@@ -37,7 +38,8 @@ export function quotaNeeds(config: FleetConfig): QuotaNeed[] {
     const family = vcpuQuotaFamily(instanceType);
     vcpus.set(family, (vcpus.get(family) ?? 0) + getInstanceType(instanceType).vcpu * nodes);
   };
-  add(config.instanceType, config.cluster.fleetNodes);
+  // The autoscaler may take the fleet to its maximum: an account below that refuses the scale-up.
+  add(config.instanceType, fleetNodeBounds(config).max);
   add(config.loadTest.instanceType, config.cluster.systemNodes);
   const needs: QuotaNeed[] = [...vcpus].map(([family, need]) => ({
     serviceCode: "ec2",

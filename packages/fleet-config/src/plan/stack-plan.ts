@@ -2,6 +2,7 @@
  * `fleet plan`: what `pulumi up` would create for a stack and whether it will run, with no cloud
  * account. The same check stops the Pulumi program and `fleet matrix` before anything is created.
  */
+import { queueDepthTarget, serverReplicas, type QueueDepthTarget, type ServerReplicas } from "../autoscaling.js";
 import { getInstanceType } from "../catalog.js";
 import { ConfigError, type ConfigProblem } from "../config-error.js";
 import type { FleetConfig } from "../schema.js";
@@ -11,7 +12,8 @@ import { kubernetesSupport, type KubernetesSupport } from "./kubernetes-versions
 import { fitsIn, placePods, type NodePlacement, type UnplacedPod } from "./fit.js";
 import { amiTypeFor, IMAGES, isPlaceholderImage, platformFor, serverImagePlan, type ServerImagePlan } from "./images.js";
 import { nodeAllocatable, type NodeAllocatable } from "./node-capacity.js";
-import { quotaNeeds, type QuotaNeed } from "./quotas.js";
+import { fleetNodeBounds, type FleetNodeBounds } from "./fleet-nodes.js";
+import { natGatewayCount, quotaNeeds, type QuotaNeed } from "./quotas.js";
 
 export interface NodeGroupPlan {
   readonly role: "system" | "fleet";
@@ -45,6 +47,24 @@ export interface StackPlan {
   readonly kubernetes?: KubernetesSupport;
   /** How a new server image rolls out: beside the old server when a fleet node has room for one more, else in its place. */
   readonly rollout: RolloutPlan;
+  /** Pods per server, the queue depth they scale at (server.autoscaling) and the fleet node group's bounds. */
+  readonly scaling: ScalingPlan;
+  /** cluster.ha: zones, NAT gateways (one per zone) and fleet nodes kept. */
+  readonly availability: AvailabilityPlan;
+}
+
+export interface ScalingPlan {
+  readonly replicas: ServerReplicas;
+  /** Only with server.autoscaling on. */
+  readonly target?: QueueDepthTarget;
+  /** Absent for a bring-your-own cluster. */
+  readonly fleetNodes?: FleetNodeBounds;
+}
+
+export interface AvailabilityPlan {
+  readonly ha: boolean;
+  readonly zones: number;
+  readonly natGateways: number;
 }
 
 export interface RolloutPlan {
@@ -115,6 +135,7 @@ export function planStack(config: FleetConfig): StackPlan {
     const workloads = clusterWorkloads(config);
     const groups = [
       { role: "system" as const, instanceType: config.loadTest.instanceType, count: config.cluster.systemNodes },
+      // Pods are placed on the nodes `pulumi up` starts with (fleetNodes), each server with its first replicas.
       { role: "fleet" as const, instanceType: config.instanceType, count: config.cluster.fleetNodes },
     ];
     for (const group of groups) {
@@ -148,6 +169,12 @@ export function planStack(config: FleetConfig): StackPlan {
     problems,
     fits: problems.length === 0,
     rollout,
+    scaling: {
+      replicas: serverReplicas(config),
+      ...(config.server.autoscaling.enabled ? { target: queueDepthTarget(config) } : {}),
+      ...(config.cluster.existing ? {} : { fleetNodes: fleetNodeBounds(config) }),
+    },
+    availability: { ha: config.cluster.ha, zones: config.cluster.availabilityZones, natGateways: natGatewayCount(config) },
   };
 }
 
