@@ -46,7 +46,7 @@ export async function importFromHub(options: HubImportOptions): Promise<HubImpor
   const { repo, revision, settings } = options;
   const log = options.log ?? (() => {});
   const cache = new HubCache(settings.cacheDir, repo);
-  const recorder = new RecordingFetch();
+  const recorder = new RecordingFetch(settings.fetchTimeouts, log);
   const reuseRef = settings.offline || options.reuseResolvedRevision === true;
   const cachedCommit = isCommitSha(revision) ? revision : reuseRef ? cache.readRef(revision) : undefined;
   if (cachedCommit && cache.hasModel(cachedCommit)) {
@@ -76,6 +76,7 @@ export async function importFromHub(options: HubImportOptions): Promise<HubImpor
       hubUrl: settings.hubUrl,
       fetch: recorder.fetch,
       log,
+      ...(settings.fetchTimeouts ? { readTimeoutMs: settings.fetchTimeouts.readTimeoutMs } : {}),
       ...(settings.accessToken ? { accessToken: settings.accessToken } : {}),
     };
     const downloadedBytes = await downloadCheckpoint(download, files, cache.filesDir(commit));
