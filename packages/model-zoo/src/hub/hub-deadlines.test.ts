@@ -5,6 +5,7 @@ import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { FakeHub, tinyCasedMultilingualQaCheckpoint } from "../testing/index.js";
 import { HubImportError } from "./hub-errors.js";
 import { hubSettingsFromEnv } from "./hub-settings.js";
 import { importFromHub } from "./import-from-hub.js";
@@ -36,6 +37,21 @@ describe("hub requests have deadlines", { timeout: 30_000 }, () => {
     );
     expect(accepted.length).toBeGreaterThan(0);
     expect(ms).toBeLessThan(10_000);
+  });
+
+  it("falls back to the commit a branch had last time when the hub does not answer in time, and says so", async () => {
+    const home = await mkdtemp(join(tmpdir(), "hub-home-"));
+    const hub = await FakeHub.start();
+    const commit = hub.addCommit("test-org/hanging-later", tinyCasedMultilingualQaCheckpoint());
+    await importFromHub({ repo: "test-org/hanging-later", revision: "main", settings: hubSettingsFromEnv({ HF_ENDPOINT: hub.url, HF_HOME: home }) });
+    await hub.close();
+    if (!silent.listening) await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const hubUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const settings = hubSettingsFromEnv({ HF_ENDPOINT: hubUrl, HF_HOME: home, MODEL_FETCH_CONNECT_TIMEOUT_MS: "1000" });
+    const lines: string[] = [];
+    const again = await importFromHub({ repo: "test-org/hanging-later", revision: "main", settings, log: (line) => lines.push(line) });
+    expect(again).toMatchObject({ commit, cached: true });
+    expect(lines.join("\n")).toMatch(new RegExp(`cannot reach ${hubUrl} \\(.*did not answer within 1\\.\\d s.*\\); using commit ${commit}`));
   });
 
   it("reads the timeouts from the environment and refuses a value that is not a number of milliseconds", () => {

@@ -3,7 +3,12 @@ import { DEFAULT_HUB_FETCH_TIMEOUTS, type HubFetchTimeouts } from "./hub-setting
 
 /** An error of the import that is the user's to fix (unknown repo, revision, unsupported checkpoint): printed without a stack. */
 export class HubImportError extends Error {
-  override readonly name = "HubImportError";
+  override readonly name: string = "HubImportError";
+}
+
+/** A hub request that got no answer within MODEL_FETCH_CONNECT_TIMEOUT_MS: the hub is as good as unreachable. */
+export class HubTimeoutError extends HubImportError {
+  override readonly name = "HubTimeoutError";
 }
 
 /**
@@ -44,7 +49,7 @@ export class RecordingFetch {
     let deadline: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       deadline = setTimeout(() => {
-        const error = new HubImportError(
+        const error = new HubTimeoutError(
           `${url} did not answer within ${waited()} (MODEL_FETCH_CONNECT_TIMEOUT_MS=${connectTimeoutMs}); check the network and HF_ENDPOINT, ` +
             "or raise the timeout for a slow hub.",
         );
