@@ -72,7 +72,7 @@ describe("slow and vanishing clients", () => {
     // at the soonest, and Node's own request timeout (headers + body deadline from the start) 4 s later.
     expect(ms).toBeGreaterThan(900);
     expect(ms).toBeLessThan(3500);
-  });
+  }, 30_000);
 
   it("closes a connection whose headers do not arrive within HEADERS_TIMEOUT_MS", async () => {
     const { server } = await serverWith({ headersTimeoutMs: 1000 });
