@@ -115,6 +115,25 @@ describe("the probe port", () => {
   }, 60_000);
 });
 
+describe("connections that never send a byte", () => {
+  it("are closed after the header deadline (HEADERS_TIMEOUT_MS; at most 2 s on the probe port), on both ports", async () => {
+    const healthPort = await freePort();
+    const settings = resolveServerSettings({
+      flags: { modelSource: model.dir, port: await freePort(), host: "127.0.0.1", quiet: true, healthPort, headersTimeoutMs: 1000 },
+    });
+    const server = await startServer(settings, silentLogger);
+    started.push(server);
+    const closings = await Promise.all([healthPort, server.port].map(async (port) => untilClosed(await openSocket(port))));
+    for (const { answer, ms } of closings) {
+      expect(answer).toBe("");
+      expect(ms).toBeGreaterThan(800);
+      expect(ms).toBeLessThan(8000);
+    }
+    // Requests are answered as before.
+    expect((await probe(server.port, "/v2/health/live")).status).toBe(200);
+  }, 30_000);
+});
+
 describe("a GET or HEAD with a body", () => {
   it.each([
     ["chunked", "Transfer-Encoding: chunked\r\n\r\n", "10000\r\n"],

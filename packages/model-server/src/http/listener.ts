@@ -42,6 +42,7 @@ export function listen(
     };
     const server = createAdaptorServer({ fetch, serverOptions }) as Server;
     server.on("request", bodyDeadline(limits.bodyTimeoutMs));
+    silentConnectionDeadline(server, limits.headersTimeoutMs);
     if (atCap === "evict-idle") evictIdleAtCap(server, limits.maxConnections, logger);
     else refuseAtCap(server, limits.maxConnections, logger);
     // Node's default backlog (511) is less than a burst of clients: the kernel then drops SYNs, and a
@@ -49,6 +50,17 @@ export function listen(
     server.listen({ port, host: hostname, backlog: Math.max(511, limits.maxConnections) }, () => resolve(server));
     server.once("error", reject);
   });
+}
+
+/**
+ * Node's header deadline runs only once a request's first byte has come: a connection that never sends one
+ * would hold its place (and a slot under the cap) for good. Such a connection is closed after
+ * `headersTimeoutMs` of silence; from its first request on, Node's own deadlines and keep-alive timeout apply.
+ */
+function silentConnectionDeadline(server: Server, headersTimeoutMs: number): void {
+  // With no 'timeout' listener on the server, Node destroys a socket that times out.
+  server.on("connection", (socket: Socket) => socket.setTimeout(headersTimeoutMs));
+  server.on("request", (req: IncomingMessage) => req.socket.setTimeout(0));
 }
 
 function refuseAtCap(server: Server, maxConnections: number, logger: Logger): void {
