@@ -2,6 +2,7 @@ import { modelsForShard } from "@inference-fleet/fleet-config";
 import type { Logger } from "pino";
 import type { Concurrency } from "./config/concurrency.js";
 import type { ServerSettings } from "./config/settings.js";
+import { batchQueueOptions, fetchTimeouts } from "./config/settings-options.js";
 import type { ServerMetrics } from "./http/server-metrics.js";
 import type { SessionFactory } from "./inference/model-session.js";
 import { ortFormatApplies } from "./inference/ort-format-cache.js";
@@ -18,7 +19,7 @@ export async function openModelRepository(
   logger: Logger,
   sessions?: SessionFactory,
 ): Promise<ModelRepository> {
-  const source = repositorySource(settings.modelRepo, settings.cacheDir, (message) => logger.info(message));
+  const source = repositorySource(settings.modelRepo, settings.cacheDir, (message) => logger.info(message), fetchTimeouts(settings));
   const all = await source.list();
   const names = modelsForShard(all, settings.serverIndex, settings.numServers);
   if (names.length === 0)
@@ -44,7 +45,7 @@ export async function openModelRepository(
     ...(settings.maxSeqLength !== undefined ? { maxSeqLength: settings.maxSeqLength } : {}),
     threads: settings.threads,
     executionProviders: settings.executionProviders,
-    queue: { maxBatch: settings.maxBatch, maxQueueDelayMs: settings.maxQueueDelayMs, maxQueue: settings.maxQueue, requestTimeoutMs: settings.requestTimeoutMs },
+    queue: batchQueueOptions(settings),
     // One label for all models: per-model series would grow with the repository.
     onBatch: (_model, size, seconds) => metrics.observeBatch("repository", size, seconds),
     events: {

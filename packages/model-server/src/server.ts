@@ -6,9 +6,11 @@ import { pino, type Logger } from "pino";
 import { describeConcurrency, serverConcurrency, type Concurrency } from "./config/concurrency.js";
 import { readCpuBudget, type CpuBudget } from "./config/cpu-budget.js";
 import type { ServerSettings } from "./config/settings.js";
+import { batchQueueOptions, fetchTimeouts } from "./config/settings-options.js";
 import { createApp, metricsHandler, type ServerState } from "./http/app.js";
 import { AbandonedBodies } from "./http/abandoned-bodies.js";
 import { BodyBudget } from "./http/body-budget.js";
+import { refuseBodyOnBodilessMethods } from "./http/bodiless-methods.js";
 import { createHealthApp } from "./http/health-app.js";
 import { closeWithin, listen, type ListenerLimits } from "./http/listener.js";
 import { ServerMetrics } from "./http/server-metrics.js";
@@ -32,8 +34,13 @@ export interface RunningServer {
   drain(timeoutMs?: number): Promise<boolean>;
 }
 
-/** Probes open a connection each; a few hundred at once is already far more than kubelet sends. */
+/**
+ * Probes open a connection each; a few hundred at once is already far more than kubelet sends. At the cap
+ * the probe port closes its longest-idle connection rather than refusing the new one (listener.ts).
+ */
 const HEALTH_CONNECTIONS = 256;
+/** kubelet sends its probe's request as soon as it connects: a probe-port connection silent this long is not a probe. */
+const HEALTH_HEADERS_TIMEOUT_MS = 2000;
 
 /** Settings with the workers and threads this server really runs (see serverConcurrency). */
 export type EffectiveSettings = ServerSettings & Concurrency;
@@ -47,7 +54,7 @@ async function openRegistry(
 ): Promise<{ registry: StaticModelRegistry | ModelRepository; dir: string }> {
   const { modelRepo } = settings;
   if (modelRepo !== undefined) return { registry: await openModelRepository({ ...settings, modelRepo }, metrics, logger, sessions), dir: modelRepo };
-  const dir = await resolveModelSource(settings.modelSource, settings.cacheDir, (message) => logger.info(message));
+  const dir = await resolveModelSource(settings.modelSource, settings.cacheDir, (message) => logger.info(message), undefined, fetchTimeouts(settings));
   const registry = await loadModelCopies({
     dir,
     numModels: settings.numModels,
@@ -56,7 +63,7 @@ async function openRegistry(
     ...(settings.maxSeqLength !== undefined ? { maxSeqLength: settings.maxSeqLength } : {}),
     threads: settings.threads,
     executionProviders: settings.executionProviders,
-    queue: { maxBatch: settings.maxBatch, maxQueueDelayMs: settings.maxQueueDelayMs, maxQueue: settings.maxQueue, requestTimeoutMs: settings.requestTimeoutMs },
+    queue: batchQueueOptions(settings),
     onBatch: (session, size, seconds) => metrics.observeBatch(session, size, seconds),
     onLoaded: (model, seconds) => metrics.observeModelLoad(model, seconds),
     warn: (message) => logger.warn(message),
@@ -104,10 +111,27 @@ export async function startServer(
     () => (registry && "residentBytes" in registry ? { models: registry.residentCount, bytes: registry.residentBytes } : { models: 0, bytes: 0 }),
     () => registry?.sessionProviders() ?? [],
   );
+  const { headersTimeoutMs, bodyTimeoutMs, maxConnections } = settings;
+  const limits: ListenerLimits = { headersTimeoutMs, bodyTimeoutMs, maxConnections };
+  const servers: Server[] = [];
+  // The probe port listens before the models load: liveness answers from process start, while readiness
+  // (and so the startup probe) stays 503 until the models are loaded.
+  if (settings.healthPort !== undefined) {
+    const healthApp = createHealthApp({ ready: () => registry !== undefined && registry.ready() }, state);
+    const probeLimits = { ...limits, headersTimeoutMs: Math.min(headersTimeoutMs, HEALTH_HEADERS_TIMEOUT_MS), maxConnections: HEALTH_CONNECTIONS };
+    try {
+      servers.push(await listen(healthApp.fetch, settings.healthPort, settings.host, probeLimits, logger, "evict-idle"));
+    } catch (error) {
+      await sessions.close();
+      throw error;
+    }
+    logger.info({ healthPort: settings.healthPort }, "probe port listening; readiness stays false until the models are loaded");
+  }
   let dir: string;
   try {
     ({ registry, dir } = await openRegistry(effective, metrics, logger, sessions));
   } catch (error) {
+    servers.forEach((server) => server.close());
     await sessions.close();
     throw error;
   }
@@ -124,20 +148,14 @@ export async function startServer(
     ...(settings.quiet ? {} : { requestLog: logger }),
     onBodyAbandoned: (bytes) => abandoned.note(bytes),
   });
-  const servers: Server[] = [];
   let metricsServer: Server | undefined;
-  const { headersTimeoutMs, bodyTimeoutMs, maxConnections } = settings;
-  const limits: ListenerLimits = { headersTimeoutMs, bodyTimeoutMs, maxConnections };
   try {
-    servers.push(await listen(app.fetch, settings.port, settings.host, limits, logger));
+    // unshift: servers[0] is the public listener, whether or not the probe port opened before it.
+    servers.unshift(await listen(app.fetch, settings.port, settings.host, limits, logger));
     if (settings.metricsPort !== undefined) {
-      const metricsApp = new Hono().get("/metrics", metricsHandler(metrics));
+      const metricsApp = new Hono().use(refuseBodyOnBodilessMethods()).get("/metrics", metricsHandler(metrics));
       metricsServer = await listen(metricsApp.fetch, settings.metricsPort, settings.metricsHost, limits, logger);
       servers.push(metricsServer);
-    }
-    if (settings.healthPort !== undefined) {
-      const healthApp = createHealthApp(registry, state);
-      servers.push(await listen(healthApp.fetch, settings.healthPort, settings.host, { ...limits, maxConnections: HEALTH_CONNECTIONS }, logger));
     }
   } catch (error) {
     servers.forEach((server) => server.close());

@@ -69,6 +69,12 @@ export const serverSettingsSchema = serverSchema
       .min(64 * 1024)
       .max(4 * 1024 ** 3)
       .default(32 * 1024 * 1024),
+    /** Fetching an s3:// or https:// model: how long to wait for the store to answer (connect, and the response's headers) before giving up. */
+    modelFetchConnectTimeoutMs: z.int().min(100).max(600_000).default(10_000),
+    /** Fetching an s3:// or https:// model: the longest pause between bytes of a file before giving up. */
+    modelFetchReadTimeoutMs: z.int().min(100).max(3_600_000).default(30_000),
+    /** Tests only: while this file exists, inference runs wait (as a slow model would), so tests can hold requests queued. */
+    testHoldInferenceFile: z.string().min(1).optional(),
     /** A request's headers must arrive within this; slower connections are closed with 408 (Node's default is 60 s). */
     headersTimeoutMs: z.int().min(1000).max(600_000).default(10_000),
     /** After its headers, a request's body must arrive within this (a 256 KB body needs milliseconds; a withheld last byte holds memory). */
@@ -112,6 +118,9 @@ export const SETTINGS_ENV: Readonly<Record<keyof ServerSettings, string>> = {
   headersTimeoutMs: "HEADERS_TIMEOUT_MS",
   bodyTimeoutMs: "BODY_TIMEOUT_MS",
   maxConnections: "MAX_CONNECTIONS",
+  modelFetchConnectTimeoutMs: "MODEL_FETCH_CONNECT_TIMEOUT_MS",
+  modelFetchReadTimeoutMs: "MODEL_FETCH_READ_TIMEOUT_MS",
+  testHoldInferenceFile: "TEST_HOLD_INFERENCE_FILE",
 };
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, "1": true, yes: true, false: false, "0": false, no: false };

@@ -2,7 +2,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
-import { QueueFullError, RequestTimeoutError } from "../inference/batch-queue.js";
+import { ClientClosedError, QueueFullError, RequestTimeoutError } from "../inference/batch-queue.js";
 import { answerQuestion } from "../inference/question-answering.js";
 import { classifyText } from "../inference/text-classification.js";
 import type { LoadedModel, ModelRegistry } from "../model/model-registry.js";
@@ -10,7 +10,8 @@ import { ModelUnavailableError } from "../model/model-repository.js";
 import { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "../sample-defaults.js";
 import { QuestionTooLongError } from "../tokenizer/wordpiece-tokenizer.js";
 import { BodyBudgetError, reserveBody, type BodyBudget } from "./body-budget.js";
-import { bytesRead, clientClosed, pauseReading } from "./connection.js";
+import { refuseBodyOnBodilessMethods } from "./bodiless-methods.js";
+import { bytesRead, clientClosed, clientGone, pauseReading } from "./connection.js";
 import { live, readyHandler } from "./health-app.js";
 import { InputError } from "./input-error.js";
 import { modelMetadata } from "./model-metadata.js";
@@ -118,12 +119,13 @@ export function createApp(deps: AppDeps) {
     const query = c.req.url.includes("?") ? c.req.query() : undefined;
     const first = textField(body, query?.["seq_0"], "seq_0") ?? DEFAULT_QUESTION;
     const second = textField(body, query?.["seq_1"], "seq_1");
+    const { signal } = c.req.raw;
     if (model.task === "text-classification") {
       // seq_0 alone, or the pair seq_0 + seq_1; detail repeats the label for clients of the seed's {"detail": ...} shape.
-      const { label, score } = await classifyText(model, first, second);
+      const { label, score } = await classifyText(model, first, second, signal);
       return c.json({ label, score, detail: label });
     }
-    return c.json({ detail: await answerQuestion(model, first, second ?? DEFAULT_CONTEXT, postprocess) });
+    return c.json({ detail: await answerQuestion(model, first, second ?? DEFAULT_CONTEXT, postprocess, signal) });
   };
 
   const app = new Hono<Env>();
@@ -136,15 +138,18 @@ export function createApp(deps: AppDeps) {
     if (state.draining) c.header("Connection", "close");
     const seconds = (performance.now() - started) / 1000;
     const route = c.get("route");
-    metrics.observeRequest(route, c.get("model"), c.res.status, seconds);
+    // A client that left while its request ran (in a batch already running, say) gets nothing: 499, not the 200 written to nobody.
+    const status = c.res.status !== CLIENT_CLOSED && clientGone(c) ? CLIENT_CLOSED : c.res.status;
+    metrics.observeRequest(route, c.get("model"), status, seconds);
     const cold = c.get("cold");
     if (cold !== undefined && c.get("model") !== "-") {
       metrics.observeResidency(cold, seconds);
       // Tells clients (and the many-models bench) which answers waited for a model load.
       if (cold) c.header("X-Model-Load", "cold");
     }
-    deps.requestLog?.info({ method: c.req.method, route, model: c.get("model"), status: c.res.status, ms: Math.round(seconds * 1e6) / 1e3 });
+    deps.requestLog?.info({ method: c.req.method, route, model: c.get("model"), status, ms: Math.round(seconds * 1e6) / 1e3 });
   });
+  app.use(refuseBodyOnBodilessMethods(errorJson));
 
   const describeModel = (c: Context<Env>) => {
     const name = c.req.param("model") ?? "";
@@ -175,7 +180,7 @@ export function createApp(deps: AppDeps) {
     admit(model);
     const body = await readJsonBody(c);
     const tensors = parseInferInputs(body);
-    const outputs = await runInfer(model, tensors, postprocess, parseRequestedOutputs(body));
+    const outputs = await runInfer(model, tensors, postprocess, parseRequestedOutputs(body), c.req.raw.signal);
     const id = typeof body === "object" && body !== null && typeof (body as { id?: unknown }).id === "string" ? (body as { id: string }).id : undefined;
     return c.json({ model_name: name, model_version: "1", ...(id !== undefined ? { id } : {}), outputs });
   };
@@ -205,6 +210,8 @@ export function createApp(deps: AppDeps) {
       deps.errorLog.info({ method: c.req.method, path: c.req.path }, "client closed the connection before its request was complete");
       return new Response(null, { status: CLIENT_CLOSED });
     }
+    // Dropped from the batch queue uncomputed: nobody is there to read an answer.
+    if (error instanceof ClientClosedError) return new Response(null, { status: CLIENT_CLOSED });
     if (error instanceof InputError) return errorJson(c, error.status, error.message);
     if (error instanceof QuestionTooLongError) return errorJson(c, 400, error.message);
     if (error instanceof QueueFullError) {

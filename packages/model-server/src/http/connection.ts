@@ -40,3 +40,12 @@ export function pauseReading(c: Context, minMs: number): void {
   timer.unref();
   socket.once("close", cancel);
 }
+
+/**
+ * Whether the client is gone before its answer was written (it closed or reset its connection): the answer
+ * reaches nobody, so it is counted 499 whatever status the handler chose. False under app.request() in tests.
+ */
+export function clientGone(c: Context): boolean {
+  const socket = incomingOf(c)?.socket;
+  return socket !== undefined && socket !== null && (socket.destroyed || !socket.writable);
+}

@@ -1,10 +1,34 @@
 import { describe, expect, it } from "vitest";
-import { BatchQueue, QueueFullError, RequestTimeoutError } from "./batch-queue.js";
+import { BatchQueue, ClientClosedError, QueueFullError, RequestTimeoutError } from "./batch-queue.js";
 
 const options = { maxBatch: 4, maxQueueDelayMs: 5, maxQueue: 8, requestTimeoutMs: 1000 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("BatchQueue", () => {
+  it("drops a waiting request whose signal aborts, uncomputed, and lets one already running finish", async () => {
+    const batches: number[][] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const queue = new BatchQueue<number, number>(async (inputs) => (batches.push(inputs), await held, inputs), { ...options, maxBatch: 1 });
+    const running = new AbortController();
+    const waiting = new AbortController();
+    const first = queue.submit(1, running.signal);
+    await sleep(10);
+    const second = queue.submit(2, waiting.signal);
+    const third = queue.submit(3);
+    expect(queue.depth).toBe(2);
+    running.abort();
+    waiting.abort();
+    await expect(second).rejects.toBeInstanceOf(ClientClosedError);
+    expect(queue.depth).toBe(1);
+    release();
+    expect(await first).toBe(1);
+    expect(await third).toBe(3);
+    expect(batches).toEqual([[1], [3]]);
+    // A signal already aborted is refused at once.
+    await expect(queue.submit(4, waiting.signal)).rejects.toBeInstanceOf(ClientClosedError);
+  });
+
   it("runs requests that arrive within the delay as one batch and answers each with its own result", async () => {
     const batches: number[][] = [];
     const queue = new BatchQueue<number, number>(async (inputs) => (batches.push(inputs), inputs.map((x) => x * 10)), options);

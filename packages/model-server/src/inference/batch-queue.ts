@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+
 /** Turns a post-run batch waits for closed-loop callers: +6-8% at c=4 on the tiny model (bench, one core). */
 const EXTRA_TURNS = 2;
 
@@ -6,6 +9,17 @@ export class QueueFullError extends Error {
   constructor(readonly retryAfterSeconds: number) {
     super(`The server is at capacity; retry in ${retryAfterSeconds} s or add servers.`);
     this.name = "QueueFullError";
+  }
+}
+
+/**
+ * The client went away while its request waited for a run: it is dropped from the queue, never computed,
+ * and answered (to nobody) with 499.
+ */
+export class ClientClosedError extends Error {
+  constructor() {
+    super("The client closed its connection before its request ran; it was dropped from the batch queue.");
+    this.name = "ClientClosedError";
   }
 }
 
@@ -27,6 +41,18 @@ export interface BatchQueueOptions {
   readonly requestTimeoutMs: number;
   /** Called after each run with its batch size and duration in seconds. */
   readonly onBatch?: (size: number, seconds: number) => void;
+  /**
+   * Tests only (TEST_HOLD_INFERENCE_FILE): a run waits while this file exists, as a slow model would, so a
+   * test can hold a batch running and requests queued behind it without depending on timing.
+   */
+  readonly holdFile?: string;
+}
+
+/** How often a held run looks for its hold file again. */
+const HOLD_POLL_MS = 20;
+
+async function waitWhileExists(path: string): Promise<void> {
+  while (existsSync(path)) await sleep(HOLD_POLL_MS);
 }
 
 interface Item<I, O> {
@@ -36,6 +62,8 @@ interface Item<I, O> {
   timer: NodeJS.Timeout | undefined;
   settled: boolean;
   queued: boolean;
+  /** Stops listening to the request's abort signal (set only when submit had one). */
+  detach: (() => void) | undefined;
 }
 
 /**
@@ -78,11 +106,22 @@ export class BatchQueue<I, O> {
     return new QueueFullError(Math.max(1, Math.ceil((this.waiting * this.runMs) / this.options.maxBatch / 1000)));
   }
 
-  submit(input: I): Promise<O> {
+  /**
+   * Queues `input` for the next run. `signal` is the request's: when it aborts (the client went away)
+   * while the input still waits, the input leaves the queue uncomputed and the promise rejects with
+   * ClientClosedError; once its run has started, the run finishes and the answer goes nowhere.
+   */
+  submit(input: I, signal?: AbortSignal): Promise<O> {
     if (this.full) return Promise.reject(this.fullError());
+    if (signal?.aborted) return Promise.reject(new ClientClosedError());
     return new Promise<O>((resolve, reject) => {
-      const item: Item<I, O> = { input, resolve, reject, timer: undefined, settled: false, queued: true };
+      const item: Item<I, O> = { input, resolve, reject, timer: undefined, settled: false, queued: true, detach: undefined };
       item.timer = setTimeout(() => this.expire(item), this.options.requestTimeoutMs);
+      if (signal !== undefined) {
+        const cancel = () => this.cancel(item);
+        signal.addEventListener("abort", cancel, { once: true });
+        item.detach = () => signal.removeEventListener("abort", cancel);
+      }
       // Timed-out items stay in the array until a flush skips them; drop them if a stalled run lets them pile up.
       if (this.items.length >= 2 * this.options.maxQueue) this.items = this.items.filter((queued) => !queued.settled);
       this.items.push(item);
@@ -114,9 +153,19 @@ export class BatchQueue<I, O> {
     });
   }
 
+  /** The client left: a waiting item leaves the queue (flush skips it); a running one is left to finish. */
+  private cancel(item: Item<I, O>): void {
+    if (item.settled || !item.queued) return;
+    item.settled = true;
+    this.waiting--;
+    clearTimeout(item.timer);
+    item.reject(new ClientClosedError());
+  }
+
   private expire(item: Item<I, O>): void {
     if (item.settled) return;
     item.settled = true;
+    item.detach?.();
     // Still queued: it no longer counts as waiting (a running one is already out of the count).
     if (item.queued) this.waiting--;
     item.reject(new RequestTimeoutError(this.options.requestTimeoutMs));
@@ -147,8 +196,10 @@ export class BatchQueue<I, O> {
     }
     const started = performance.now();
     let outcome: Promise<O[]>;
+    const inputs = batch.map((item) => item.input);
+    const { holdFile } = this.options;
     try {
-      outcome = this.runBatch(batch.map((item) => item.input));
+      outcome = holdFile === undefined ? this.runBatch(inputs) : waitWhileExists(holdFile).then(() => this.runBatch(inputs));
     } catch (error) {
       outcome = Promise.reject(error);
     }
@@ -164,6 +215,7 @@ export class BatchQueue<I, O> {
     this.options.onBatch?.(batch.length, ms / 1000);
     batch.forEach((item, index) => {
       clearTimeout(item.timer);
+      item.detach?.();
       if (item.settled) return;
       item.settled = true;
       settle(item, index);

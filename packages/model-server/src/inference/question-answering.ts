@@ -5,11 +5,12 @@ import { spanLogits } from "./session-runner.js";
 /**
  * Answers one question about one context with a model: tokenize (context truncated to fit), run
  * through the model's batch queue, answer with the context's text under the best valid span. With postprocess off, it returns
- * the raw argmax positions and logits instead, as the AWS sample does.
+ * the raw argmax positions and logits instead, as the AWS sample does. `signal` (the request's) drops it
+ * from the queue if the client leaves before it runs.
  */
-export async function answerQuestion(model: LoadedModel, question: string, context: string, postprocess: boolean): Promise<string> {
+export async function answerQuestion(model: LoadedModel, question: string, context: string, postprocess: boolean, signal?: AbortSignal): Promise<string> {
   const pair = model.tokenizer.encodePair(question, context, model.maxSeqLength);
-  const logits = spanLogits(await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart }));
+  const logits = spanLogits(await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart }, signal));
   if (!postprocess) return summarizeLogits(logits.start, logits.end);
   const span = bestAnswerSpan(logits.start, logits.end, pair.contextStart, pair.contextEnd);
   // The exact substring of the context the span's tokens came from (accents, case and spacing as sent).

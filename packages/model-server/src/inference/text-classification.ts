@@ -23,9 +23,12 @@ export function labelOf(logits: Float32Array, labels: readonly string[]): { labe
   return { label: labels[best] ?? `LABEL_${best}`, score: 1 / sum };
 }
 
-/** Labels one text, or a pair ([CLS] first [SEP] second [SEP], longest-first truncation), with a text-classification model. */
-export async function classifyText(model: LoadedModel, first: string, second: string | undefined): Promise<Classification> {
+/**
+ * Labels one text, or a pair ([CLS] first [SEP] second [SEP], longest-first truncation), with a text-classification model;
+ * `signal` (the request's) drops it from the queue if the client leaves before it runs.
+ */
+export async function classifyText(model: LoadedModel, first: string, second: string | undefined, signal?: AbortSignal): Promise<Classification> {
   const encoded = model.tokenizer.encodeForClassification(first, second, model.maxSeqLength);
-  const logits = classLogits(await model.queue.submit({ ids: encoded.ids, contextStart: encoded.secondStart }));
+  const logits = classLogits(await model.queue.submit({ ids: encoded.ids, contextStart: encoded.secondStart }, signal));
   return { ...labelOf(logits, model.labels), logits };
 }

@@ -2,13 +2,14 @@ import { Readable } from "node:stream";
 import type { ReadableStream } from "node:stream/web";
 import type { RemoteFile } from "./model-source.js";
 
-/** Gets `file` under an https:// model directory URL; 404 means the file is absent. */
-export async function fetchHttpsFile(source: string, file: string): Promise<RemoteFile | undefined> {
+/** Gets `file` under an https:// model directory URL; 404 means the file is absent. `signal` aborts it (resolveModelSource's deadlines). */
+export async function fetchHttpsFile(source: string, file: string, signal?: AbortSignal): Promise<RemoteFile | undefined> {
   const url = `${source.replace(/\/+$/, "")}/${file}`;
   let response: Response;
   try {
-    response = await fetch(url, { redirect: "follow" });
+    response = await fetch(url, { redirect: "follow", ...(signal ? { signal } : {}) });
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     throw new Error(`Could not fetch ${url}: ${(error as Error).message}. Check the URL and that the server can reach it.`, { cause: error });
   }
   if (response.status === 404) return undefined;

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { MODEL_FILE, MODEL_INFO_FILE, ModelLoadError, TOKENIZER_FILE } from "./load-model.js";
+import { awaitAnswer, DEFAULT_FETCH_TIMEOUTS, readDeadline, type FetchTimeouts } from "./fetch-deadlines.js";
 import { fetchHttpsFile } from "./https-source.js";
 import { fetchS3File } from "./s3-source.js";
 
@@ -19,8 +20,8 @@ export interface RemoteFile {
   readonly md5Hex?: string;
 }
 
-/** Gets `file` from a remote model directory; undefined when it does not exist there. */
-export type RemoteFetch = (source: string, file: string) => Promise<RemoteFile | undefined>;
+/** Gets `file` from a remote model directory; undefined when it does not exist there. `signal` aborts the request. */
+export type RemoteFetch = (source: string, file: string, signal?: AbortSignal) => Promise<RemoteFile | undefined>;
 
 interface ManifestEntry {
   readonly bytes: number;
@@ -40,18 +41,22 @@ const FILES: ReadonlyArray<{ name: string; required: boolean }> = [
 
 export const isRemoteSource = (source: string) => /^(s3|https):\/\//.test(source);
 
-const defaultFetch: RemoteFetch = (source, file) => (source.startsWith("s3://") ? fetchS3File(source, file) : fetchHttpsFile(source, file));
+const defaultFetch: RemoteFetch = (source, file, signal) =>
+  source.startsWith("s3://") ? fetchS3File(source, file, signal) : fetchHttpsFile(source, file, signal);
 
 /**
  * The local directory of a model source: a local path as it is, or an s3:// / https:// model directory
  * fetched once into cacheDir (downloaded to a temporary directory, size and checksums checked,
- * manifest written, then renamed into place, so a half-finished download is never used).
+ * manifest written, then renamed into place, so a half-finished download is never used). Each file's
+ * request must be answered within `timeouts.connectTimeoutMs` and its bytes may pause at most
+ * `timeouts.readTimeoutMs`, with progress lines while it waits; past either it fails naming the URL.
  */
 export async function resolveModelSource(
   source: string,
   cacheDir: string,
   log: (message: string) => void,
   fetchRemote: RemoteFetch = defaultFetch,
+  timeouts: FetchTimeouts = DEFAULT_FETCH_TIMEOUTS,
 ): Promise<string> {
   if (!isRemoteSource(source)) return resolve(source);
   const dir = join(cacheDir, createHash("sha256").update(source).digest("hex").slice(0, 24));
@@ -66,7 +71,9 @@ export async function resolveModelSource(
     const started = performance.now();
     const files: Record<string, ManifestEntry> = {};
     for (const { name, required } of FILES) {
-      const remote = await fetchRemote(source, name);
+      const url = `${source.replace(/\/+$/, "")}/${name}`;
+      log(`Fetching ${url} ...`);
+      const remote = await awaitAnswer(url, timeouts, log, (signal) => fetchRemote(source, name, signal));
       if (remote === undefined) {
         if (required)
           throw new ModelLoadError(
@@ -74,7 +81,7 @@ export async function resolveModelSource(
           );
         continue;
       }
-      files[name] = await download(remote, join(partial, name), `${source}/${name}`);
+      files[name] = await download(remote, join(partial, name), url, readDeadline(url, timeouts, log, remote.bytes));
     }
     const manifest: Manifest = { source, files };
     await writeFile(join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -93,7 +100,7 @@ export async function resolveModelSource(
 }
 
 /** Streams a remote file to disk, hashing it on the way, and checks size and checksums. */
-async function download(remote: RemoteFile, path: string, label: string): Promise<ManifestEntry> {
+async function download(remote: RemoteFile, path: string, label: string, deadline: Transform): Promise<ManifestEntry> {
   const sha256 = createHash("sha256");
   const md5 = createHash("md5");
   let bytes = 0;
@@ -105,7 +112,7 @@ async function download(remote: RemoteFile, path: string, label: string): Promis
       callback(null, chunk);
     },
   });
-  await pipeline(remote.body, hasher, createWriteStream(path));
+  await pipeline(remote.body, deadline, hasher, createWriteStream(path));
   const digest = sha256.digest();
   const problems: string[] = [];
   if (remote.bytes !== undefined && remote.bytes !== bytes) problems.push(`got ${bytes} bytes but the store announced ${remote.bytes}`);

@@ -1,5 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { DEFAULT_FETCH_TIMEOUTS, type FetchTimeouts } from "./fetch-deadlines.js";
 import { ModelLoadError } from "./load-model.js";
 import { resolveModelSource } from "./model-source.js";
 import { listS3Subdirectories } from "./s3-source.js";
@@ -22,7 +23,12 @@ export interface RepositorySource {
  * A model repository: a local directory or an s3://bucket/prefix whose subdirectories are model
  * directories, named by the subdirectory. Remote models are fetched into cacheDir on first use.
  */
-export function repositorySource(location: string, cacheDir: string, log: (message: string) => void): RepositorySource {
+export function repositorySource(
+  location: string,
+  cacheDir: string,
+  log: (message: string) => void,
+  timeouts: FetchTimeouts = DEFAULT_FETCH_TIMEOUTS,
+): RepositorySource {
   const remote = location.startsWith("s3://");
   if (/^https:\/\//.test(location))
     throw new ModelLoadError(`MODEL_REPO ${location} is an https:// URL, which cannot be listed; use a local directory or an s3://bucket/prefix.`);
@@ -49,7 +55,7 @@ export function repositorySource(location: string, cacheDir: string, log: (messa
       return names;
     },
     modelDir(name) {
-      return remote ? resolveModelSource(`${root}/${name}`, cacheDir, log) : Promise.resolve(join(root, name));
+      return remote ? resolveModelSource(`${root}/${name}`, cacheDir, log, undefined, timeouts) : Promise.resolve(join(root, name));
     },
   };
 }

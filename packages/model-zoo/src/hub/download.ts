@@ -4,6 +4,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { downloadFile } from "@huggingface/hub";
 import { formatBytes, formatSeconds } from "./format.js";
+import { HubImportError } from "./hub-errors.js";
+import { DEFAULT_HUB_FETCH_TIMEOUTS } from "./hub-settings.js";
 
 export interface HubFile {
   readonly path: string;
@@ -17,6 +19,8 @@ export interface DownloadContext {
   readonly accessToken?: string;
   readonly fetch: typeof fetch;
   readonly log: (line: string) => void;
+  /** The longest pause between chunks of a file (MODEL_FETCH_READ_TIMEOUT_MS) before the download fails. */
+  readonly readTimeoutMs?: number;
 }
 
 /** Progress lines at most this often per file. */
@@ -44,9 +48,28 @@ export async function downloadHubFile(context: DownloadContext, file: HubFile, t
   let lastReport = started;
   const partial = `${target}.part`;
   const body = Readable.fromWeb(blob.stream() as import("node:stream/web").ReadableStream<Uint8Array>);
+  const readTimeoutMs = context.readTimeoutMs ?? DEFAULT_HUB_FETCH_TIMEOUTS.readTimeoutMs;
+  let lastChunk = Date.now();
+  const stall = setInterval(
+    () => {
+      const idle = Date.now() - lastChunk;
+      if (idle < readTimeoutMs) return;
+      clearInterval(stall);
+      const url = `${context.hubUrl}/${context.repo}/resolve/${context.commit}/${file.path}`;
+      body.destroy(
+        new HubImportError(
+          `${url} sent no data for ${formatSeconds(idle)} after ${formatBytes(done)} of ${formatBytes(file.size)} ` +
+            `(MODEL_FETCH_READ_TIMEOUT_MS=${readTimeoutMs}); the hub or the network stalled: run the import again, or raise the timeout.`,
+        ),
+      );
+    },
+    Math.max(10, Math.min(1000, readTimeoutMs / 10)),
+  );
+  body.on("close", () => clearInterval(stall));
   body.on("data", (chunk: Buffer) => {
     done += chunk.length;
     const now = Date.now();
+    lastChunk = now;
     if (now - lastReport >= PROGRESS_INTERVAL_MS) {
       lastReport = now;
       const rate = done / ((now - started) / 1000);

@@ -45,6 +45,25 @@ export interface HubSettings {
   readonly offline: boolean;
   /** $HF_HOME/inference-fleet (HF_HOME defaults to ~/.cache/huggingface): this project's own folder in the hub cache. */
   readonly cacheDir: string;
+  /** MODEL_FETCH_CONNECT_TIMEOUT_MS and MODEL_FETCH_READ_TIMEOUT_MS (the model server reads the same); defaults when absent. */
+  readonly fetchTimeouts?: HubFetchTimeouts;
+}
+
+/** How long a hub request may wait for its answer (the response's headers), and the longest pause in a file's bytes. */
+export interface HubFetchTimeouts {
+  readonly connectTimeoutMs: number;
+  readonly readTimeoutMs: number;
+}
+
+/** The model server's defaults too: 10 s to answer, 30 s of silence in a download. */
+export const DEFAULT_HUB_FETCH_TIMEOUTS: HubFetchTimeouts = { connectTimeoutMs: 10_000, readTimeoutMs: 30_000 };
+
+function timeoutFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 100) throw new Error(`${name} must be a whole number of milliseconds, at least 100; got "${raw}".`);
+  return value;
 }
 
 export function hubSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HubSettings {
@@ -55,5 +74,9 @@ export function hubSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HubSet
     ...(token ? { accessToken: token } : {}),
     offline: ["1", "true", "yes", "on"].includes((env["HF_HUB_OFFLINE"] ?? "").toLowerCase()),
     cacheDir: join(home, "inference-fleet"),
+    fetchTimeouts: {
+      connectTimeoutMs: timeoutFromEnv(env, "MODEL_FETCH_CONNECT_TIMEOUT_MS", DEFAULT_HUB_FETCH_TIMEOUTS.connectTimeoutMs),
+      readTimeoutMs: timeoutFromEnv(env, "MODEL_FETCH_READ_TIMEOUT_MS", DEFAULT_HUB_FETCH_TIMEOUTS.readTimeoutMs),
+    },
   };
 }

@@ -6,7 +6,7 @@ import { SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from "../checkpoint/checkpoi
 import { parseCheckpointConfig } from "../checkpoint/hf-config.js";
 import { MODEL_INFO_FILE, TOKENIZER_FILE, type ImportedModelInfo } from "../model-info.js";
 import { downloadHubFile, type DownloadContext, type HubFile } from "./download.js";
-import { explainHubError, HubImportError, RecordingFetch } from "./hub-errors.js";
+import { explainHubError, HubImportError, HubTimeoutError, RecordingFetch } from "./hub-errors.js";
 import { HubCache } from "./hub-cache.js";
 import { hubSettingsFromEnv, isCommitSha, parseHubModelId, type HubModelId, type HubSettings } from "./hub-settings.js";
 import { formatBytes, formatSeconds } from "./format.js";
@@ -46,7 +46,7 @@ export async function importFromHub(options: HubImportOptions): Promise<HubImpor
   const { repo, revision, settings } = options;
   const log = options.log ?? (() => {});
   const cache = new HubCache(settings.cacheDir, repo);
-  const recorder = new RecordingFetch();
+  const recorder = new RecordingFetch(settings.fetchTimeouts, log);
   const reuseRef = settings.offline || options.reuseResolvedRevision === true;
   const cachedCommit = isCommitSha(revision) ? revision : reuseRef ? cache.readRef(revision) : undefined;
   if (cachedCommit && cache.hasModel(cachedCommit)) {
@@ -76,6 +76,7 @@ export async function importFromHub(options: HubImportOptions): Promise<HubImpor
       hubUrl: settings.hubUrl,
       fetch: recorder.fetch,
       log,
+      ...(settings.fetchTimeouts ? { readTimeoutMs: settings.fetchTimeouts.readTimeoutMs } : {}),
       ...(settings.accessToken ? { accessToken: settings.accessToken } : {}),
     };
     const downloadedBytes = await downloadCheckpoint(download, files, cache.filesDir(commit));
@@ -117,8 +118,9 @@ async function resolveCommitOrCached(cache: HubCache, repo: string, revision: st
     return await resolveCommit(repo, revision, credentials);
   } catch (error) {
     const last = cache.readRef(revision);
-    if (!(error instanceof TypeError) || !last || !cache.hasModel(last)) throw error;
-    const cause = (error as { cause?: { message?: string } }).cause?.message ?? error.message;
+    // Unreachable: the connection failed (fetch's TypeError), or nothing answered in time.
+    if (!(error instanceof TypeError || error instanceof HubTimeoutError) || !last || !cache.hasModel(last)) throw error;
+    const cause = error instanceof HubTimeoutError ? error.message : ((error as { cause?: { message?: string } }).cause?.message ?? error.message);
     log(`import: cannot reach ${credentials.hubUrl} (${cause}); using commit ${last}, what ${revision} was when last imported`);
     return last;
   }
