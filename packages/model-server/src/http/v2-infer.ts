@@ -1,3 +1,4 @@
+import type { BatchTrace } from "../inference/batch-queue.js";
 import { answerQuestion } from "../inference/question-answering.js";
 import { spanLogits, type InferenceRow } from "../inference/session-runner.js";
 import { classifyText, classLogits, labelOf } from "../inference/text-classification.js";
@@ -64,7 +65,7 @@ export function parseInferInputs(body: unknown): TensorJson[] {
 }
 
 /** Runs a text request (BYTES seq_0/seq_1, or question/context) and returns one answer per row. */
-async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess: boolean): Promise<InferOutput[]> {
+async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess: boolean, trace?: BatchTrace): Promise<InferOutput[]> {
   const columns: Partial<Record<"question" | "context", string[]>> = {};
   for (const tensor of tensors) {
     const role = TEXT_INPUTS[tensor.name];
@@ -81,7 +82,7 @@ async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess:
   if (model.task === "text-classification") {
     // seq_0 alone labels one text; with seq_1, the pair. The question default stands in for a missing seq_0, as on the seed route.
     const results = await Promise.all(
-      Array.from({ length: rows }, (_, i) => classifyText(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i])),
+      Array.from({ length: rows }, (_, i) => classifyText(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i], trace)),
     );
     return classificationOutputs(
       results.map((result) => result.logits),
@@ -90,7 +91,7 @@ async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess:
   }
   const answers = await Promise.all(
     Array.from({ length: rows }, (_, i) =>
-      answerQuestion(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i] ?? DEFAULT_CONTEXT, postprocess),
+      answerQuestion(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i] ?? DEFAULT_CONTEXT, postprocess, trace),
     ),
   );
   return [{ name: "answer", datatype: "BYTES", shape: [rows], data: answers }];
@@ -109,7 +110,7 @@ function tokenValues(tensor: TensorJson, limit: number, what: string): Int32Arra
 }
 
 /** Runs a token request (INT64 input_ids, optional attention_mask and token_type_ids of shape [batch, seq]) and returns the logits. */
-async function inferTokens(model: LoadedModel, tensors: TensorJson[]): Promise<InferOutput[]> {
+async function inferTokens(model: LoadedModel, tensors: TensorJson[], trace?: BatchTrace): Promise<InferOutput[]> {
   const byName: Partial<Record<TokenInput, TensorJson>> = {};
   for (const tensor of tensors) {
     if (!(TOKEN_INPUTS as readonly string[]).includes(tensor.name)) {
@@ -138,7 +139,7 @@ async function inferTokens(model: LoadedModel, tensors: TensorJson[]): Promise<I
     typeIds: types?.subarray(r * seq, (r + 1) * seq) ?? new Int32Array(seq),
     ...(mask ? { attentionMask: mask.subarray(r * seq, (r + 1) * seq) } : {}),
   }));
-  const outputs = await Promise.all(rows.map((row) => model.queue.submit(row)));
+  const outputs = await Promise.all(rows.map((row) => model.queue.submit(row, trace)));
   if (model.task === "text-classification") return classificationOutputs(outputs.map(classLogits), model.labels);
   const results = outputs.map(spanLogits);
   const gather = (pick: "start" | "end") => results.flatMap((logits) => Array.from(logits[pick]));
@@ -170,7 +171,14 @@ export function parseRequestedOutputs(body: unknown): string[] | undefined {
  * Runs a parsed request: BYTES inputs are questions and contexts, INT64 inputs are token tensors.
  * With `requested`, only those outputs come back, in the order asked (an unknown name is a 400).
  */
-export async function runInfer(model: LoadedModel, tensors: TensorJson[], postprocess: boolean, requested?: readonly string[]): Promise<InferOutput[]> {
+/** `trace`, when given, hears of the run its rows joined (the last row's, for several). */
+export async function runInfer(
+  model: LoadedModel,
+  tensors: TensorJson[],
+  postprocess: boolean,
+  requested?: readonly string[],
+  trace?: BatchTrace,
+): Promise<InferOutput[]> {
   const isText = tensors.some((tensor) => tensor.datatype === "BYTES" || tensor.name in TEXT_INPUTS);
   const available = model.task === "text-classification" ? ["logits", "label"] : isText ? ["answer"] : ["start_logits", "end_logits"];
   const unknown = requested?.find((name) => !available.includes(name));
@@ -178,7 +186,7 @@ export async function runInfer(model: LoadedModel, tensors: TensorJson[], postpr
     const form = isText ? "text" : "token";
     throw new InputError(`Unknown output ${unknown}: ${form} requests give ${available.join(" and ")}; ask for those or leave "outputs" out.`);
   }
-  const outputs = isText ? await inferText(model, tensors, postprocess) : await inferTokens(model, tensors);
+  const outputs = isText ? await inferText(model, tensors, postprocess, trace) : await inferTokens(model, tensors, trace);
   if (requested === undefined || requested.length === 0) return outputs;
   return requested.map((name) => outputs.find((output) => output.name === name)!);
 }

@@ -29,8 +29,24 @@ export interface BatchQueueOptions {
   readonly onBatch?: (size: number, seconds: number) => void;
 }
 
+/** What a traced request learns of the run it joined (see http/request-trace.ts); filled in by the queue. */
+export interface BatchTrace {
+  /** The run's id, unique within the server process. */
+  batchId?: number;
+  batchSize?: number;
+  /** From submit to the start of its run. */
+  queueMs?: number;
+  /** The run's duration (the whole batch's). */
+  inferenceMs?: number;
+}
+
+/** Runs numbered across every queue in the process, so a batch id names one run of one server. */
+let runsStarted = 0;
+
 interface Item<I, O> {
   readonly input: I;
+  readonly trace: BatchTrace | undefined;
+  readonly submittedAt: number;
   readonly resolve: (output: O) => void;
   readonly reject: (error: unknown) => void;
   timer: NodeJS.Timeout | undefined;
@@ -78,10 +94,12 @@ export class BatchQueue<I, O> {
     return new QueueFullError(Math.max(1, Math.ceil((this.waiting * this.runMs) / this.options.maxBatch / 1000)));
   }
 
-  submit(input: I): Promise<O> {
+  /** Queues one input; `trace`, when given, is told which run it joined and how long it waited. */
+  submit(input: I, trace?: BatchTrace): Promise<O> {
     if (this.full) return Promise.reject(this.fullError());
     return new Promise<O>((resolve, reject) => {
-      const item: Item<I, O> = { input, resolve, reject, timer: undefined, settled: false, queued: true };
+      const submittedAt = trace === undefined ? 0 : performance.now();
+      const item: Item<I, O> = { input, trace, submittedAt, resolve, reject, timer: undefined, settled: false, queued: true };
       item.timer = setTimeout(() => this.expire(item), this.options.requestTimeoutMs);
       // Timed-out items stay in the array until a flush skips them; drop them if a stalled run lets them pile up.
       if (this.items.length >= 2 * this.options.maxQueue) this.items = this.items.filter((queued) => !queued.settled);
@@ -146,6 +164,13 @@ export class BatchQueue<I, O> {
       setImmediate(() => (this.ranThisTurn = false));
     }
     const started = performance.now();
+    const batchId = ++runsStarted;
+    for (const item of batch) {
+      if (item.trace === undefined) continue;
+      item.trace.batchId = batchId;
+      item.trace.batchSize = batch.length;
+      item.trace.queueMs = started - item.submittedAt;
+    }
     let outcome: Promise<O[]>;
     try {
       outcome = this.runBatch(batch.map((item) => item.input));
@@ -163,6 +188,7 @@ export class BatchQueue<I, O> {
     this.runMs = this.runMs * 0.9 + ms * 0.1;
     this.options.onBatch?.(batch.length, ms / 1000);
     batch.forEach((item, index) => {
+      if (item.trace !== undefined) item.trace.inferenceMs = ms;
       clearTimeout(item.timer);
       if (item.settled) return;
       item.settled = true;

@@ -1,5 +1,6 @@
 import type { LoadedModel } from "../model/model-registry.js";
 import { bestAnswerSpan } from "./answer-span.js";
+import type { BatchTrace } from "./batch-queue.js";
 import { spanLogits } from "./session-runner.js";
 
 /**
@@ -7,9 +8,9 @@ import { spanLogits } from "./session-runner.js";
  * through the model's batch queue, answer with the context's text under the best valid span. With postprocess off, it returns
  * the raw argmax positions and logits instead, as the AWS sample does.
  */
-export async function answerQuestion(model: LoadedModel, question: string, context: string, postprocess: boolean): Promise<string> {
+export async function answerQuestion(model: LoadedModel, question: string, context: string, postprocess: boolean, trace?: BatchTrace): Promise<string> {
   const pair = model.tokenizer.encodePair(question, context, model.maxSeqLength);
-  const logits = spanLogits(await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart }));
+  const logits = spanLogits(await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart }, trace));
   if (!postprocess) return summarizeLogits(logits.start, logits.end);
   const span = bestAnswerSpan(logits.start, logits.end, pair.contextStart, pair.contextEnd);
   // The exact substring of the context the span's tokens came from (accents, case and spacing as sent).

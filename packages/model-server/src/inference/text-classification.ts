@@ -1,4 +1,5 @@
 import type { LoadedModel } from "../model/model-registry.js";
+import type { BatchTrace } from "./batch-queue.js";
 import type { RowLogits } from "./session-runner.js";
 
 /** A text's (or pair's) label: the most likely class, its softmax probability, and the raw logits. */
@@ -24,8 +25,8 @@ export function labelOf(logits: Float32Array, labels: readonly string[]): { labe
 }
 
 /** Labels one text, or a pair ([CLS] first [SEP] second [SEP], longest-first truncation), with a text-classification model. */
-export async function classifyText(model: LoadedModel, first: string, second: string | undefined): Promise<Classification> {
+export async function classifyText(model: LoadedModel, first: string, second: string | undefined, trace?: BatchTrace): Promise<Classification> {
   const encoded = model.tokenizer.encodeForClassification(first, second, model.maxSeqLength);
-  const logits = classLogits(await model.queue.submit({ ids: encoded.ids, contextStart: encoded.secondStart }));
+  const logits = classLogits(await model.queue.submit({ ids: encoded.ids, contextStart: encoded.secondStart }, trace));
   return { ...labelOf(logits, model.labels), logits };
 }
