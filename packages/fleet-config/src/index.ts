@@ -39,3 +39,4 @@ export {
 export { fnv1a32, modelsForShard, repositoryModelNames, shardOwner } from "./shard.js";
 export { defaultStacksDir, fromNamespacedConfig, listStacks, loadStackConfig, type LoadStackOptions } from "./stack-file.js";
 export * from "./plan/index.js";
+export { desiredReplicas, stabilizedReplicas, type DesiredReplicasInput, type Recommendation } from "./autoscaling.js";

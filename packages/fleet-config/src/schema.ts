@@ -135,6 +135,25 @@ export const serverSchema = z.strictObject({
   expose: z.enum(["none", "nlb", "alb"]).default("none"),
   /** Make the load balancer internet-facing; the policy pack refuses one unless this is true. */
   internetFacing: z.boolean().default(false),
+  /**
+   * `fleet local --autoscale`: the servers follow the load by the HPA's rule (fleet-config's desiredReplicas) over each
+   * server's inference requests in flight (model_server_requests_in_flight), between min and max servers.
+   */
+  autoscaling: z
+    .strictObject({
+      min: z.int().min(1).max(1000).default(1),
+      max: z.int().min(1).max(1000).default(4),
+      /** Inference requests in flight (queued or running) per server that the rule aims at. */
+      targetInFlight: z.number().positive().max(100_000).default(2),
+      /** No change while the mean over the target is within this share of 1 (the HPA's default). */
+      tolerance: z.number().min(0).lt(1).default(0.1),
+      /** Scale down only to the highest recommendation of this last stretch (the HPA's scale-down stabilization window). */
+      scaleDownWindow: durationSeconds.pipe(z.number().min(0)).default(10),
+      /** How often the rule reads the metric and decides. */
+      interval: durationSeconds.pipe(z.number().positive()).default(1),
+    })
+    .refine((a) => a.max >= a.min, { message: "max must be at least min: the autoscaler cannot keep fewer servers than its floor." })
+    .prefault({}),
   /** Kubernetes requests = limits per server pod. */
   resources: z
     .strictObject({
