@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { desiredReplicas, stabilizedReplicas } from "./autoscaling.js";
+import { parseFleetConfig } from "./parse.js";
 
 describe("desiredReplicas", () => {
   const base = { target: 2, min: 1, max: 10 };
@@ -41,5 +42,18 @@ describe("stabilizedReplicas", () => {
   it("ignores recommendations after now and says so when the window is empty", () => {
     expect(stabilizedReplicas(history, 5, 12)).toBe(4);
     expect(stabilizedReplicas([], 60, 0)).toBeUndefined();
+  });
+});
+
+describe("server.autoscaling in the stack config", () => {
+  it("defaults to 1-4 servers at 2 in flight, checked every second, scale-down window 10 s", () => {
+    expect(parseFleetConfig({}).server.autoscaling).toEqual({ min: 1, max: 4, targetInFlight: 2, tolerance: 0.1, scaleDownWindow: 10, interval: 1 });
+    expect(parseFleetConfig({ server: { autoscaling: { scaleDownWindow: "1m", interval: "500ms" } } }).server.autoscaling).toMatchObject({
+      scaleDownWindow: 60,
+      interval: 0.5,
+    });
+  });
+  it("refuses max below min with a sentence that says why", () => {
+    expect(() => parseFleetConfig({ server: { autoscaling: { min: 3, max: 2 } } })).toThrow(/max must be at least min/);
   });
 });

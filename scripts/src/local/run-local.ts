@@ -48,7 +48,8 @@ export function runLabels(config: FleetConfig, autoscale = false): Record<string
   if (autoscale) {
     const { min, max } = server.autoscaling;
     const name = `${min}-${max} servers (autoscaled) x ${server.numModels} models, maxBatch ${server.maxBatch}, ${model.padding} padding`;
-    return { stack: config.stack, where: "local", servers: `${min}-${max}`, name };
+    // One machine whatever the servers on it: the count behind the targets changes, the cost does not.
+    return { stack: config.stack, where: "local", servers: "1", autoscaled: `${min}-${max}`, name };
   }
   return {
     stack: config.stack,
