@@ -86,6 +86,15 @@ describe("runLoad over servers that join and leave", () => {
     expect(byTarget[s1.url]).toBeGreaterThan(0);
   });
 
+  it("sends each request to the server with the fewest in flight, so a slow server gets few", async () => {
+    const [fast, slow] = [await server(2), await server(300)];
+    const targets = new LoadTargets([fast.url, slow.url]);
+    const result = await runLoad({ targets: [fast.url, slow.url], models: ["model0"], mode: "rate", rate: 100, durationSeconds: 1, loadTargets: targets });
+    expect(result.requests).toBe(100);
+    // Round-robin would give the slow server half; it gets a request only when the fast one has none in flight either.
+    expect(slow.requests()).toBeLessThan(fast.requests() / 3);
+  });
+
   it("refuses to drain the last server and refuses servers that change under a closed loop", async () => {
     const targets = new LoadTargets(["http://127.0.0.1:9"]);
     await expect(targets.drain("http://127.0.0.1:9")).rejects.toThrow(/last server taking load/);

@@ -10,8 +10,8 @@
 // Every request carries a W3C traceparent; the slowest successes are kept with the breakdown their server
 // returned in Server-Timing (queue, inference, batch), so the report can name them.
 // Ramp (open loop): the rate rises linearly from rampFrom to rampTo over the duration. With `loadTargets` the
-// servers may change during an open-loop run (fleet local --autoscale): requests go round-robin over the
-// servers taking load now; a draining server gets no new ones.
+// servers may change during an open-loop run (fleet local --autoscale): each request goes to the server taking
+// load now with the fewest requests in flight; a draining server gets no new ones.
 import { performance } from "node:perf_hooks";
 import { Pool, type Dispatcher } from "undici";
 import { createPicker, type ModelDistribution, type ModelRouting } from "../choice.js";
@@ -241,12 +241,23 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
     });
   };
 
-  /** Where request `n` goes: the picker's choice, or round-robin over the servers taking load now. */
+  /**
+   * Where request `n` goes: the picker's choice, or with changing servers the one taking load with the fewest requests
+   * in flight (ties round-robin), as a load balancer's least-outstanding-requests rule: a server that just joined takes
+   * load at once, and one that is behind gets less until it catches up.
+   */
   const choose = (n: number): { target: number; model: number } => {
     const choice = pick(n, Math.random);
     if (!loadTargets) return choice;
     const current = loadTargets.current();
-    return { target: indexOf(current[n % current.length]!), model: choice.model };
+    let best = current[n % current.length]!;
+    let fewest = loadTargets.inFlightTo(best);
+    for (let k = 1; k < current.length && fewest > 0; k++) {
+      const candidate = current[(n + k) % current.length]!;
+      const inFlight = loadTargets.inFlightTo(candidate);
+      if (inFlight < fewest) [best, fewest] = [candidate, inFlight];
+    }
+    return { target: indexOf(best), model: choice.model };
   };
 
   // The deadline is also checked in the loops: a late timer on a busy machine must not add requests.
