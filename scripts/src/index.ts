@@ -4,3 +4,4 @@ export type { CapacityRunOptions, CapacitySettings } from "./local/capacity-run.
 export { ensureModel } from "./local/ensure-model.js";
 export { runLabels } from "./local/run-local.js";
 export { startServerFleet } from "./local/server-fleet.js";
+export { autoscaleRuleOf, runAutoscaledLoad } from "./local/autoscale/autoscaled-run.js";

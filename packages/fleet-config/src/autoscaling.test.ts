@@ -128,7 +128,7 @@ describe("the autoscaling and ha stack fields", () => {
 
   it("are off by default, one pod per server", () => {
     const config = parseFleetConfig({});
-    expect(config.server.autoscaling).toEqual({ enabled: false, minReplicas: 1, maxReplicas: 3, scaleDownStabilizationSeconds: 300 });
+    expect(config.server.autoscaling).toEqual({ enabled: false, minReplicas: 1, maxReplicas: 3, scaleDownStabilizationSeconds: 300, interval: 1 });
     expect(config.cluster.ha).toBe(false);
     expect(serverReplicas(config)).toEqual({ min: 1, max: 1, initial: 1, autoscaled: false });
   });

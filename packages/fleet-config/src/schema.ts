@@ -153,6 +153,8 @@ export const serverSchema = z.strictObject({
       capacityPerServer: z.number().positive().max(1_000_000).optional(),
       /** A scale-down waits until every recommendation in this window was lower (the HPA's stabilisation window). */
       scaleDownStabilizationSeconds: durationSeconds.pipe(z.int().min(0).max(3600)).default(300),
+      /** `fleet local --autoscale` only: how often the rule reads the servers' queue depth and decides (KEDA polls every 30 s). */
+      interval: durationSeconds.pipe(z.number().positive().max(300)).default(1),
     })
     .refine((a) => a.maxReplicas >= a.minReplicas, { error: "maxReplicas must be at least minReplicas: raise maxReplicas or lower minReplicas." })
     .prefault({}),

@@ -20,7 +20,7 @@ export {
   resultPartSchema,
   serverTimesSchema,
 } from "./results-schema.js";
-export type { CapacityRecord, ServedModel } from "./results-schema.js";
+export type { AutoscaleRecord, CapacityRecord, ServedModel, ServerTiming, SlowRequest } from "./results-schema.js";
 export { answerError, ANSWER_ERROR_KINDS, ANSWER_ERROR_MEANINGS, MAX_ANSWER_BYTES } from "./answer.js";
 export type { AnswerErrorKind } from "./answer.js";
 export { commonServedModel, describeServedModel } from "./served-model.js";
@@ -48,9 +48,12 @@ export type { Slo, Thresholds, ThresholdOutcome } from "./thresholds.js";
 export { k6ConfigFromEnv } from "./k6/config.js";
 export { k6EnvFromConfig, k6RunSeconds, sloOfConfig, staircaseOptionsOf, staircaseRatesOf, type K6EnvInputs } from "./k6/env.js";
 export { bundleK6Script } from "./bundle.js";
-export { runLoad } from "./generator/run-load.js";
+export { openLoopSchedule, rampSchedule, runLoad } from "./generator/run-load.js";
+export { LoadTargets } from "./generator/load-targets.js";
+export { SlowestRequests, slowestOf, SLOWEST_KEPT } from "./slowest.js";
+export { parseServerTiming, traceIdOf, traceIds } from "./trace.js";
 export { probeServers } from "./generator/probe-servers.js";
-export { queuedOnServers } from "./generator/server-times.js";
+export { queuedOnServers, scrapeMetrics } from "./generator/server-times.js";
 export type { ProbeOptions } from "./generator/probe-servers.js";
 export type { LoadProgress, RunLoadOptions } from "./generator/run-load.js";
 export { startDelayServer } from "./generator/delay-server.js";

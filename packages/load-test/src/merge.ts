@@ -6,6 +6,7 @@ import { mergeCounts } from "./merge-counts.js";
 import type { CapacityRecord } from "./results-schema.js";
 import { buildResult, type LoadTestResult, type ResultPart, type SeriesPoint, type ServerTimes } from "./results.js";
 import { mergeServers } from "./servers.js";
+import { slowestOf } from "./slowest.js";
 import { commonServedModel } from "./served-model.js";
 
 function union(lists: string[][]): string[] {
@@ -112,9 +113,14 @@ export function mergeResults(results: readonly LoadTestResult[]): LoadTestResult
     byModel: mergeParts(list.map((r) => r.byModel)),
     serverTimes: mergeServerTimes(list),
     interrupted: list.some((r) => r.interrupted),
+    // Each generator kept its own slowest: the slowest of them all are among those.
+    slowest: slowestOf(list.flatMap((r) => r.slowest ?? [])),
   });
   const model = commonServedModel(list);
   if (model) merged.model = model;
+  // One autoscaling loop drives a local run; generators merged from elsewhere have none to combine.
+  const autoscaled = list.filter((r) => r.autoscale);
+  if (autoscaled.length === 1) merged.autoscale = autoscaled[0]!.autoscale;
   if (!capacity) return merged;
   // The generators' own top-level figures may name different steps; the merged steps decide.
   const at = stepAtCapacity([...(capacity.confirmations ?? []), ...capacity.steps], capacity.capacityAtSlo);

@@ -1,6 +1,7 @@
 import { bucketIndex, LatencyHistogram } from "./histogram.js";
 import { errorKind } from "./request.js";
-import { buildResult, type LoadMode, type LoadTestResult, type ResultPart, type SeriesPoint, type ServerInfo, type ServerTimes } from "./results.js";
+import type { LoadMode, LoadTestResult, ResultPart, SeriesPoint, ServerInfo, ServerTimes, SlowRequest } from "./results.js";
+import { buildResult } from "./results.js";
 
 /** Kinds of failure without an HTTP status. */
 export type FailureKind = "timeout" | "connection";
@@ -31,6 +32,8 @@ export interface ResultMeta {
   servers?: ServerInfo[];
   /** Server-side time per target from its /metrics, over the run (see serverTimesBetween). */
   serverTimes?: ServerTimes[];
+  /** The slowest successes, slowest first (see SlowestRequests). */
+  slowest?: SlowRequest[];
 }
 
 /**
@@ -84,7 +87,8 @@ export class ResultRecorder {
     bucket.requests += 1;
     this.histogram.recordIn(index, latencyMs);
     bucket.latency.recordIn(index, latencyMs);
-    const byTarget = this.byTarget[target]!;
+    // Servers may join during a run (autoscaling): a new target's counter is made when its first answer counts.
+    const byTarget = (this.byTarget[target] ??= new PartCounter());
     const byModel = this.byModel[model]!;
     byTarget.requests += 1;
     byModel.requests += 1;
@@ -102,7 +106,7 @@ export class ResultRecorder {
     bucket.errors += 1;
     this.errorCount += 1;
     this.errors[kind] = (this.errors[kind] ?? 0) + 1;
-    for (const part of [this.byTarget[target]!, this.byModel[model]!]) {
+    for (const part of [(this.byTarget[target] ??= new PartCounter()), this.byModel[model]!]) {
       part.requests += 1;
       part.errors[kind] = (part.errors[kind] ?? 0) + 1;
     }
@@ -126,6 +130,7 @@ export class ResultRecorder {
 
   finish(meta: ResultMeta, endMs: number): LoadTestResult {
     // The figures cover the measured window only: it starts when the warm-up ends.
+    for (let i = 0; i < meta.targets.length; i++) this.byTarget[i] ??= new PartCounter();
     return buildResult({
       ...meta,
       startMs: this.measuredFromMs,

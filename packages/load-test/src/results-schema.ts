@@ -138,6 +138,55 @@ export const capacitySchema = z.object({
   steps: z.array(capacityStepSchema),
 });
 
+/** The server's own account of one request, from its Server-Timing header (queue;dur=, inference;dur=, batch;desc=, batchsize;desc=). */
+export const serverTimingSchema = z.object({
+  /** Time waiting for a run, in the server. */
+  queueMs: z.number().nonnegative().optional(),
+  /** The run (batch) it joined: ONNX Runtime's time for the whole batch. */
+  inferenceMs: z.number().nonnegative().optional(),
+  /** The batch's id, unique within its server process. */
+  batch: z.string().optional(),
+  batchSize: z.number().int().positive().optional(),
+});
+
+/** One of the slowest successful requests, with the id the servers logged it under. */
+export const slowRequestSchema = z.object({
+  /** The W3C trace id the generator sent in its traceparent (32 hex digits): grep the servers' logs for it. */
+  traceId: z.string(),
+  /** The target URL it went to. */
+  target: z.string(),
+  /** From when it was due to its whole answer. */
+  latencyMs: z.number().nonnegative(),
+  /** When it finished (ISO time). */
+  at: z.iso.datetime(),
+  server: serverTimingSchema.optional(),
+});
+
+/** `fleet local --autoscale`: the rule the loop ran and what it did, second by second. */
+export const autoscaleSchema = z.object({
+  rule: z.object({
+    /** The per-server metric, as read from /metrics (e.g. model_server_requests_in_flight). */
+    metric: z.string(),
+    target: z.number().positive(),
+    min: z.int().min(1),
+    max: z.int().min(1),
+    tolerance: z.number().min(0),
+    scaleDownWindowSeconds: z.number().nonnegative(),
+    intervalSeconds: z.number().positive(),
+  }),
+  /** One point per decision: Unix ms, the servers taking load, the mean metric and what the rule asked for. */
+  points: z.array(
+    z.object({
+      atMs: z.number(),
+      replicas: z.int().nonnegative(),
+      metric: z.number().nonnegative().optional(),
+      desired: z.int().nonnegative(),
+    }),
+  ),
+  /** Servers started (ready and taking load) and drained (taken out of the load, then stopped), in order. */
+  events: z.array(z.object({ atMs: z.number(), action: z.enum(["added", "drained"]), target: z.string() })),
+});
+
 export const loadTestResultSchema = z.object({
   schemaVersion: z.literal(1),
   generator: z.enum(["local", "k6", "mixed"]),
@@ -177,6 +226,10 @@ export const loadTestResultSchema = z.object({
   model: servedModelSchema.optional(),
   /** A capacity search's answer and curve (runs of other modes, and older files, have none). */
   capacity: capacitySchema.optional(),
+  /** The slowest successful requests (at most 10, slowest first) with the servers' breakdown (older files have none). */
+  slowest: z.array(slowRequestSchema).optional(),
+  /** `fleet local --autoscale` runs: replicas over time and the rule behind them (other runs, and older files, have none). */
+  autoscale: autoscaleSchema.optional(),
 });
 
 export type LoadTestResult = z.infer<typeof loadTestResultSchema>;
@@ -184,6 +237,9 @@ export type SeriesPoint = z.infer<typeof seriesPointSchema>;
 export type ServerInfo = z.infer<typeof serverInfoSchema>;
 export type ResultPart = z.infer<typeof resultPartSchema>;
 export type ServerTimes = z.infer<typeof serverTimesSchema>;
+export type SlowRequest = z.infer<typeof slowRequestSchema>;
+export type ServerTiming = z.infer<typeof serverTimingSchema>;
+export type AutoscaleRecord = z.infer<typeof autoscaleSchema>;
 export type CapacityRecord = z.infer<typeof capacitySchema>;
 export type ServedModel = z.infer<typeof servedModelSchema>;
 

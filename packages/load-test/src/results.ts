@@ -1,8 +1,8 @@
 // Building results: pure and free of zod, so the k6 script can bundle it.
 import { percentilesFromHistogram, type HistogramData } from "./histogram.js";
-import type { LoadTestResult, ResultPart, SeriesPoint, ServerInfo, ServerTimes } from "./results-schema.js";
+import type { LoadTestResult, ResultPart, SeriesPoint, ServerInfo, ServerTimes, SlowRequest } from "./results-schema.js";
 
-export type { LoadTestResult, ResultPart, SeriesPoint, ServerInfo, ServerTimes };
+export type { LoadTestResult, ResultPart, SeriesPoint, ServerInfo, ServerTimes, SlowRequest };
 
 export const LOAD_MODES = ["seq", "rnd", "bmk", "rate", "ramp"] as const;
 export type LoadMode = (typeof LOAD_MODES)[number];
@@ -34,6 +34,7 @@ export interface ResultParts {
   byModel?: ResultPart[];
   serverTimes?: ServerTimes[];
   interrupted?: boolean;
+  slowest?: SlowRequest[];
 }
 
 /** Assembles a result and derives its totals (duration, throughput, percentiles) the one way every writer uses. */
@@ -65,5 +66,6 @@ export function buildResult(parts: ResultParts): LoadTestResult {
     ...(parts.byModel ? { byModel: parts.byModel } : {}),
     ...(parts.serverTimes ? { serverTimes: parts.serverTimes } : {}),
     ...(parts.interrupted ? { interrupted: true } : {}),
+    ...(parts.slowest && parts.slowest.length > 0 ? { slowest: parts.slowest } : {}),
   };
 }

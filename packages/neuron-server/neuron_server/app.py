@@ -24,6 +24,7 @@ from .errors import InputError, QuestionTooLongError, QueueFullError, RequestTim
 from .metrics import ServerMetrics
 from .question_answering import answer_question
 from .text_classification import classify_text
+from .tracing import TraceMiddleware, trace_fields
 from .registry import LoadedModel, ModelRegistry, ModelUnavailableError
 from .sample_defaults import DEFAULT_CONTEXT, DEFAULT_QUESTION
 from .settings import Settings
@@ -133,7 +134,8 @@ class RequestObserver:
         model = scope.get(MODEL_SCOPE_KEY, "-")
         self.metrics.observe_request(label, model, status, seconds)
         if self.request_log:
-            self.log.info("request", extra={"fields": {"method": scope["method"], "route": label, "model": model, "status": status, "ms": round(seconds * 1000, 3)}})
+            fields = {"method": scope["method"], "route": label, "model": model, "status": status, "ms": round(seconds * 1000, 3), **trace_fields(scope)}
+            self.log.info("request", extra={"fields": fields})
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -369,6 +371,7 @@ def create_app(settings: Settings, models: ModelRegistry, *, metrics: Optional[S
                        RequestTimeoutError, ModelUnavailableError):
         app.add_exception_handler(error_type, handle)
     app.add_middleware(RequestObserver, metrics=metrics, state=server_state, log=logger, request_log=not settings.quiet, expose_metrics=expose_metrics)
+    app.add_middleware(TraceMiddleware)  # added last: outermost, so the trace is current for everything inside
     return app
 
 

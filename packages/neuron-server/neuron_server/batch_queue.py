@@ -13,9 +13,14 @@ from dataclasses import dataclass, field
 from typing import Callable, Generic, Optional, TypeVar
 
 from .errors import QueueFullError, RequestTimeoutError
+from .tracing import RequestTrace, current_trace
 
 I = TypeVar("I")
 O = TypeVar("O")
+
+
+_runs_started = 0
+"""Runs numbered across every queue in the process, so a batch id names one run of one server."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class _Item(Generic[I, O]):
     input: I
     future: "asyncio.Future[O]"
     queued: bool = True
+    trace: Optional[RequestTrace] = None
+    submitted: float = 0.0
 
 
 @dataclass
@@ -60,7 +67,7 @@ class BatchQueue(Generic[I, O]):
             seconds = max(1, math.ceil(self._waiting * self._run_ms / self.options.max_batch / 1000))
             raise QueueFullError(seconds)
         loop = asyncio.get_running_loop()
-        item: _Item[I, O] = _Item(value, loop.create_future())
+        item: _Item[I, O] = _Item(value, loop.create_future(), trace=current_trace.get(), submitted=time.perf_counter())
         self._items.append(item)
         self._waiting += 1
         self._schedule(loop)
@@ -105,6 +112,12 @@ class BatchQueue(Generic[I, O]):
             return
         self._running = True
         started = time.perf_counter()
+        global _runs_started
+        _runs_started += 1
+        for item in batch:
+            if item.trace is not None:  # the request's trace learns the run it joined (see tracing.py)
+                item.trace.batch_id, item.trace.batch_size = str(_runs_started), len(batch)
+                item.trace.queue_ms = (started - item.submitted) * 1000
         try:
             running = loop.run_in_executor(self._executor, self.run_batch, [item.input for item in batch])
         except RuntimeError as error:  # the executor was shut down (the server is stopping): fail the batch, not the loop
@@ -119,6 +132,8 @@ class BatchQueue(Generic[I, O]):
             self.on_batch(len(batch), seconds)
         error = done.exception()
         for index, item in enumerate(batch):
+            if item.trace is not None:
+                item.trace.inference_ms = seconds * 1000
             if item.future.done():
                 continue
             if error is not None:

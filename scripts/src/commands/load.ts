@@ -62,7 +62,8 @@ export const load = defineCommand({
   path: ["load"],
   summary: "Load model servers from this machine and write a results file (the k6 script's semantics, in Node).",
   details: `Modes: seq (cycle servers and models in order), rnd (random server and model), bmk (closed loop,
---concurrency requests in flight), rate (open loop at --rate req/s; latency counts from when a request was due).
+--concurrency requests in flight), rate (open loop at --rate req/s; latency counts from when a request was due),
+ramp (open loop rising linearly from --ramp-from to --ramp-to req/s over --duration).
 Stops at --duration or --max-requests; Ctrl-C stops early and still writes what finished (exit code 130, no verdict).
 A request succeeds only when its status is 2xx and its body is the whole JSON answer; latency percentiles are of
 successes, errors are counted by kind beside them. Exits 1 when the run misses --slo (latency or error budget),
@@ -71,9 +72,11 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
   options: {
     target: { type: "string", valueName: "URL[,URL...]", description: "Model server base URLs." },
     models: { type: "string", valueName: "NAME[,NAME...]", description: "Model names to call.", default: "model0" },
-    mode: { type: "string", valueName: LOAD_MODES.filter((m) => m !== "ramp").join("|"), description: "Load pattern.", default: "bmk" },
+    mode: { type: "string", valueName: LOAD_MODES.join("|"), description: "Load pattern.", default: "bmk" },
     concurrency: { type: "string", valueName: "N", description: "Requests in flight (closed loop) or connections per server (rate)." },
     rate: { type: "string", valueName: "R", description: "Requests per second for --mode rate." },
+    "ramp-from": { type: "string", valueName: "R", description: "--mode ramp: the rate at the start (req/s); it rises linearly over --duration." },
+    "ramp-to": { type: "string", valueName: "R", description: "--mode ramp: the rate at the end of --duration (req/s)." },
     texts: {
       type: "string",
       valueName: "pair|single",
@@ -138,6 +141,8 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
         mode,
         concurrency: positiveNumber(values.concurrency, "--concurrency"),
         rate: positiveNumber(values.rate, "--rate"),
+        rampFrom: positiveNumber(values["ramp-from"], "--ramp-from"),
+        rampTo: positiveNumber(values["ramp-to"], "--ramp-to"),
         durationSeconds: seconds("--duration", values.duration),
         warmupSeconds:
           seconds("--warmup", values.warmup, true) ??

@@ -21,6 +21,14 @@ loadTest.capacity.confirmSeconds (60 s), 5% lower while it breaks: the capacity 
 with its windows' spread. results.json holds capacityAtSlo and every step, window and hold with its histogram;
 the summary and report.html lead with the verdict and draw the curve with the SLO line.
 
+--autoscale starts server.autoscaling.minReplicas servers and runs the stack's ramp (loadTest.ramp: open loop
+rising from startRate to maxRate over the duration; or loadTest.rate in mode rate) while a loop applies the
+cluster's HPA rule every server.autoscaling.interval: servers = ceil(servers x mean queue depth / target), within
+minReplicas..maxReplicas, scale-down held to the highest recommendation of scaleDownStabilizationSeconds (at
+most 10 s locally). New
+servers take load once ready; a server leaves by draining (no new requests, in-flight ones finish). After the ramp
+it keeps deciding with no load, load, so the scale-down shows. The report draws replicas over time beside the latency percentiles and the SLO.
+
 Cost: this machine is no EC2 instance, so a local run is priced only when you say what it stands for:
 --as c7i.large (the catalog's on-demand price) or --usd-per-hour 0.17; USD per million inferences is then
 priced at the capacity (or the measured throughput). Without either the report says why there is no cost.
@@ -28,13 +36,15 @@ priced at the capacity (or the measured throughput). Without either the report s
 Examples:
   fleet local --stack dev              (what \`npm start\` runs)
   fleet local --compare dev,dev-no-batching,dev-fixed-padding   (batching and padding on this machine, one report)
-  fleet local --stack dev --capacity --budget 3m --as c7i.large`,
+  fleet local --stack dev --capacity --budget 3m --as c7i.large
+  FLEET_LOAD_TEST_RAMP_START_RATE=50 FLEET_LOAD_TEST_RAMP_MAX_RATE=800 fleet local --stack dev --autoscale`,
   options: {
     stack: { type: "string", valueName: "NAME", description: "Stack to run (dev, c7i, c7g, ...)." },
     compare: { type: "string", valueName: "LIST", description: "Comma-separated stacks to run one after another and compare." },
     generator: { type: "string", valueName: "KIND", default: "auto", description: "auto (k6 when on PATH, else built-in), local or k6." },
     out: { type: "string", valueName: "DIR", description: "Results folder (default: results/<stack>-<timestamp>)." },
     capacity: { type: "boolean", description: "Search the arrival rate for the capacity at the SLO (built-in generator)." },
+    autoscale: { type: "boolean", description: "Start server.autoscaling.minReplicas servers and scale them by the HPA rule under the ramp." },
     budget: {
       type: "string",
       valueName: "DURATION",
@@ -50,6 +60,7 @@ Examples:
       generator: values.generator,
       out: values.out,
       capacity: values.capacity,
+      autoscale: values.autoscale,
       budget: values.budget,
       precision: values.precision,
       as: values.as,

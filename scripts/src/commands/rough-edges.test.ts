@@ -1,9 +1,9 @@
 // The messages users meet first: each says what went wrong and what to do (real processes and ports).
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startDelayServer } from "@inference-fleet/load-test";
+import { parseResult, startDelayServer } from "@inference-fleet/load-test";
 import { freePort } from "@inference-fleet/model-server";
 import { generateModel } from "@inference-fleet/model-zoo";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -27,6 +27,29 @@ function capture() {
 }
 
 describe("fleet load", () => {
+  it("runs a ramp from --ramp-from to --ramp-to over --duration and keeps its 10 slowest requests by trace id", async () => {
+    const target = await startDelayServer({ delayMs: 2 });
+    capture();
+    const out = join(work, "ramp.json");
+    try {
+      const args = ["load", "--target", target.url, "--mode", "ramp", "--ramp-from", "20", "--ramp-to", "60", "--duration", "2s", "--warmup", "0s"];
+      expect(await main([...args, "--out", out])).toBe(0);
+    } finally {
+      await target.close();
+    }
+    const result = parseResult(JSON.parse(await readFile(out, "utf8")));
+    expect(result.mode).toBe("ramp");
+    // 20 x 2 + 40 x 2 / 2 requests come due in 2 s.
+    expect(result.requests).toBe(80);
+    expect(result.slowest).toHaveLength(10);
+  });
+
+  it("refuses --mode ramp without its rates, saying which", async () => {
+    const { err } = capture();
+    expect(await main(["load", "--target", "http://127.0.0.1:9", "--mode", "ramp", "--duration", "2s", "--out", join(work, "x.json")])).not.toBe(0);
+    expect(err.join("\n")).toMatch(/Mode ramp needs the rates it rises from and to/);
+  });
+
   it("exits 1 when every request failed, and says to start a server or fix --target", async () => {
     const port = await freePort();
     const { err } = capture();

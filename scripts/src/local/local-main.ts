@@ -16,6 +16,8 @@ export interface LocalCommandOptions {
   readonly out?: string;
   /** Search the capacity at the SLO instead of running the stacks' configured load tests. */
   readonly capacity?: boolean;
+  /** Autoscale the servers under the stack's ramp (server.autoscaling). */
+  readonly autoscale?: boolean;
   /** The capacity search's time budget (default loadTest.capacity.budget), e.g. "3m". */
   readonly budget?: string;
   /** The capacity search's precision (default loadTest.capacity.precision), e.g. "0.05". */
@@ -89,6 +91,10 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   if (generator === "k6" && capacities.some(Boolean)) {
     throw new UsageError("The capacity search runs with the built-in generator locally (the k6 staircase runs in the cluster): drop --generator k6.");
   }
+  if (options.autoscale && (options.capacity || configs.some((c) => c.loadTest.mode === "capacity"))) {
+    throw new UsageError("--autoscale runs the stack's ramp over servers that come and go; a capacity search needs a fixed fleet: drop one of them.");
+  }
+  if (options.autoscale && generator === "k6") throw new UsageError("--autoscale runs with the built-in generator: drop --generator k6.");
   const pricing = priceLabelsFrom({ as: options.as, "usd-per-hour": options.usdPerHour });
   const log = deps.log ?? ((line: string) => console.log(line));
 
@@ -99,7 +105,15 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
       if (abort.signal.aborted) break;
       try {
         const capacity = capacities[index];
-        const run = await runLocalStack(config, { repoRoot, generator, signal: abort.signal, log, launch: deps.launch, ...(capacity ? { capacity } : {}) });
+        const run = await runLocalStack(config, {
+          repoRoot,
+          generator,
+          signal: abort.signal,
+          log,
+          launch: deps.launch,
+          ...(capacity ? { capacity } : {}),
+          ...(options.autoscale ? { autoscale: true } : {}),
+        });
         runs.push({ run: withReportLabels(run, config, pricing), slo: config.loadTest.slo, config });
       } catch (error) {
         // Ctrl-C during model generation or server start-up: nothing measured for this stack.
@@ -119,6 +133,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   const title =
     (stacks.length === 1 ? `fleet local --stack ${stacks[0]}` : `fleet local --compare ${stacks.join(",")}`) +
     (options.capacity ? " --capacity" : "") +
+    (options.autoscale ? " --autoscale" : "") +
     (priced ? ` ${priced}` : "");
   const summary = writeLocalResults(dir, runs, title);
   log(`\n${summary}\nWritten: ${path.relative(process.cwd(), dir) || dir}/ (results${stacks.length === 1 ? "" : "-<stack>"}.json, summary.md, report.html)`);

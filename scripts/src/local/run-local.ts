@@ -2,6 +2,7 @@
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { runLoad, type LoadTestResult, type ServedModel } from "@inference-fleet/load-test";
 import { acceleratorFallback } from "../accelerator-check.js";
+import { runAutoscaledLoad } from "./autoscale/autoscaled-run.js";
 import { capacitySettings, runCapacitySearch, type CapacitySettings } from "./capacity-run.js";
 import { ensureModel } from "./ensure-model.js";
 import { describeModelServed } from "./served-model.js";
@@ -26,6 +27,8 @@ export interface LocalRunOptions {
   readonly launch?: StartFleetOptions["launch"];
   /** Search the capacity at the SLO with these settings instead of running the configured load test. */
   readonly capacity?: CapacitySettings;
+  /** Autoscale the servers (server.autoscaling) under the stack's ramp (or rate) instead of running a fixed fleet. */
+  readonly autoscale?: boolean;
 }
 
 export interface LocalRun {
@@ -40,8 +43,14 @@ export interface LocalRun {
 }
 
 /** How a run is named in reports: the stack and what distinguishes its fleet. */
-export function runLabels(config: FleetConfig): Record<string, string> {
+export function runLabels(config: FleetConfig, autoscale = false): Record<string, string> {
   const { server, model } = config;
+  if (autoscale) {
+    const { minReplicas: min, maxReplicas: max } = server.autoscaling;
+    const name = `${min}-${max} servers (autoscaled) x ${server.numModels} models, maxBatch ${server.maxBatch}, ${model.padding} padding`;
+    // One machine whatever the servers on it: the count behind the targets changes, the cost does not.
+    return { stack: config.stack, where: "local", servers: "1", autoscaled: `${min}-${max}`, name };
+  }
   return {
     stack: config.stack,
     where: "local",
@@ -71,6 +80,12 @@ function finish(run: LocalRun, config: FleetConfig, model: ServedModel): LocalRu
 
 export async function runLocalStack(config: FleetConfig, options: LocalRunOptions): Promise<LocalRun> {
   const say = (line: string) => options.log(`[${config.stack}] ${line}`);
+  if (options.autoscale && (options.capacity || config.loadTest.mode === "capacity")) {
+    throw new Error("--autoscale runs the stack's ramp (or rate) over servers that come and go; a capacity search needs a fixed fleet: drop one of them.");
+  }
+  if (options.autoscale && options.generator === "k6") {
+    throw new Error("--autoscale runs with the built-in generator (it spreads the load over servers as they come and go): drop --generator k6.");
+  }
   if ((options.capacity || config.loadTest.mode === "capacity") && options.generator === "k6") {
     throw new Error("The capacity search runs with the built-in generator locally (the k6 staircase runs in the cluster): drop --generator k6.");
   }
@@ -81,6 +96,17 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
   options.signal?.throwIfAborted();
   const sizeWarning = localSizeWarning(config);
   if (sizeWarning) say(sizeWarning);
+  if (options.autoscale) {
+    const result = await runAutoscaledLoad(config, {
+      modelDir,
+      labels: runLabels(config, true),
+      readyTimeoutMs: options.readyTimeoutMs,
+      signal: options.signal,
+      say,
+      launch: options.launch,
+    });
+    return finish({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false }, config, servedModel);
+  }
   say(`starting ${config.server.numServers} model server(s) x ${config.server.numModels} model(s) on loopback ...`);
   const startedAt = Date.now();
   const fleet = await startServerFleet(config, { modelDir, readyTimeoutMs: options.readyTimeoutMs, signal: options.signal, log: say, launch: options.launch });
@@ -102,10 +128,13 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
       return finish(run, config, servedModel);
     }
     const concurrency = loadTest.concurrency * loadTest.pods;
-    say(
-      `load test: ${generator.kind === "k6" ? "k6" : "built-in generator"}, mode ${loadTest.mode}, ` +
-        `${loadTest.mode === "rate" ? `${loadTest.rate} req/s` : `concurrency ${concurrency}`}, ${loadTest.duration} s`,
-    );
+    const load =
+      loadTest.mode === "rate"
+        ? `${loadTest.rate} req/s`
+        : loadTest.mode === "ramp"
+          ? `${loadTest.ramp.startRate} to ${loadTest.ramp.maxRate} req/s`
+          : `concurrency ${concurrency}`;
+    say(`load test: ${generator.kind === "k6" ? "k6" : "built-in generator"}, mode ${loadTest.mode}, ${load}, ${loadTest.duration} s`);
     if (generator.kind === "k6") {
       const { result, sloBreached } = await runK6(generator.path, config, fleet.targets, fleet.models, labels, { signal: options.signal, log: say });
       return finish({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached }, config, servedModel);
@@ -114,8 +143,9 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
       fleetLoadOptions(config, fleet, {
         // (Capacity mode took the branch above.)
         mode: loadTest.mode === "capacity" ? "rate" : loadTest.mode,
-        concurrency: loadTest.mode === "rate" ? undefined : concurrency,
+        concurrency: loadTest.mode === "rate" || loadTest.mode === "ramp" ? undefined : concurrency,
         rate: loadTest.mode === "rate" ? loadTest.rate : undefined,
+        ...(loadTest.mode === "ramp" ? { rampFrom: loadTest.ramp.startRate, rampTo: loadTest.ramp.maxRate } : {}),
         durationSeconds: loadTest.duration,
         warmupSeconds: loadTest.warmup,
         maxRequests: loadTest.maxRequests,

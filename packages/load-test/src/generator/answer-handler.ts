@@ -13,6 +13,12 @@ export function failureKind(error: unknown): "timeout" | "connection" {
   return TIMEOUT_CODES.has((error as { code?: string }).code ?? "") ? "timeout" : "connection";
 }
 
+/** What the response said besides its outcome: filled in as it arrives. */
+export interface AnswerMeta {
+  /** The Server-Timing header, unparsed (only the slowest requests' are ever read). */
+  serverTiming?: string;
+}
+
 /** null for a success, else the error kind: http_<status>, timeout, connection, or an answer error kind. */
 export type Outcome = string | null;
 
@@ -24,7 +30,10 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
   private bytes = 0;
   private settled = false;
 
-  constructor(private readonly resolve: (outcome: Outcome) => void) {}
+  constructor(
+    private readonly resolve: (outcome: Outcome) => void,
+    private readonly meta?: AnswerMeta,
+  ) {}
 
   private settle(outcome: Outcome): void {
     if (this.settled) return;
@@ -39,6 +48,10 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     const length = headers["content-length"];
     this.declared = Array.isArray(length) ? length.join(",") : length;
+    if (this.meta) {
+      const timing = headers["server-timing"];
+      this.meta.serverTiming = Array.isArray(timing) ? timing.join(", ") : timing;
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -70,8 +83,8 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
 }
 
 /** Sends one request and resolves with its outcome (never rejects). */
-export function requestAnswer(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<Outcome> {
+export function requestAnswer(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, meta?: AnswerMeta): Promise<Outcome> {
   return new Promise((resolve) => {
-    dispatcher.dispatch(options, new AnswerHandler(resolve));
+    dispatcher.dispatch(options, new AnswerHandler(resolve, meta));
   });
 }

@@ -100,7 +100,7 @@ describe("runLoad errors", () => {
   it.each([
     [{ mode: "rate" as const }, /needs a rate/],
     [{ mode: "bmk" as const, rate: 5 }, /closed loop/],
-    [{ mode: "ramp" as const }, /k6 only/],
+    [{ mode: "ramp" as const }, /needs the rates it rises from and to/],
     [{ mode: "bmk" as const, targets: ["127.0.0.1:8080"] }, /not an http\(s\) URL/],
     [{ mode: "bmk" as const, durationSeconds: 5, warmupSeconds: 5 }, /warm-up \(5 s\) must be shorter than the duration \(5 s\), which includes it/],
     [{ mode: "bmk" as const, warmupSeconds: -1 }, /warm-up must be 0 or more seconds/],

@@ -36,7 +36,7 @@ export function serverTotalsOf(text: string): Totals | undefined {
 }
 
 /** Every target's /metrics at once, read by `parse`; a target that does not answer with its metrics gets undefined. */
-function scrapeMetrics<T>(targets: readonly string[], parse: (text: string) => T | undefined, signal?: AbortSignal): Promise<(T | undefined)[]> {
+export function scrapeMetrics<T>(targets: readonly string[], parse: (text: string) => T | undefined, signal?: AbortSignal): Promise<(T | undefined)[]> {
   return Promise.all(
     targets.map(async (target) => {
       try {

@@ -10,6 +10,7 @@ import { createPicker } from "../choice.js";
 import { bucketIndex, HISTOGRAM_BUCKETS } from "../histogram.js";
 import { buildRequest } from "../request.js";
 import { metadataModels, metadataUrl, serverInfoFromMetadata } from "../servers.js";
+import { traceIds } from "../trace.js";
 import { k6ConfigFromEnv } from "./config.js";
 import {
   errorMetric,
@@ -70,12 +71,16 @@ export function setup(): K6SetupData {
   return { startMs: Date.now(), servers };
 }
 
+/** Each VU has its own random half of the trace id (and the iteration is the other): ids never repeat across VUs or pods. */
+const traceOf = traceIds();
+
 export default function (data?: K6SetupData): void {
   const choice = pick(exec.scenario.iterationInTest, Math.random);
   const request = requests[choice.target]![choice.model]!;
   // The body is kept (the options discard bodies elsewhere): a 2xx counts only when it is the whole JSON answer.
   const response = http.request(request.method, request.url, request.body ?? null, {
-    headers: request.headers,
+    // The servers echo it and log it with the batch the request joined (see ../trace.ts).
+    headers: { ...request.headers, traceparent: traceOf(exec.scenario.iterationInTest).traceparent },
     timeout: config.timeout,
     tags: { name: "predictions" },
     responseType: "text",

@@ -4,6 +4,7 @@ import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote } from "./pricing.js";
 import { seriesRows, summarizeRun, type RunSummary } from "./runs.js";
 import { describeSlo, describeSloInFull } from "./slo.js";
+import { autoscaleHtml } from "./autoscale-report.js";
 import { breakdownHtml, stackedTable } from "./html-breakdown.js";
 import { barChart, chartFigure, escapeHtml, lineChart, OTHER_COLOR, PALETTE, PERCENTILE_STYLE, WINNER_COLOR, type Guide, type LineSeries } from "./svg.js";
 import { buildVerdict, shortNames } from "./verdict.js";
@@ -296,6 +297,7 @@ ${verdictHtml}
 ${costSection(runs, names)}
 ${runs.length > 1 ? comparison(runs, names) : ""}
 ${breakdownHtml(runs, names)}
+${autoscaleHtml(runs, names)}
 ${timeCharts(runs, names)}
 ${table(runs, names)}
 </body></html>

@@ -1,5 +1,6 @@
 import type { LoadTestResult } from "../results.js";
 import { describeExecutionProviders, describePrecisions } from "../servers.js";
+import { autoscaleMarkdown } from "./autoscale-report.js";
 import { breakdownOf, breakdownTables, missingSplitNote } from "./breakdown.js";
 import { describeServedModel } from "../served-model.js";
 import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
@@ -69,6 +70,7 @@ export function renderMarkdown(results: readonly LoadTestResult[]): string {
   const searches = runs.flatMap((run, i) => (run.capacity ? [curveTable(run, names[i]!)] : []));
   if (searches.length > 0) lines.push("## Capacity at the SLO", "", ...searches.flat());
   lines.push(...breakdownSection(runs, names));
+  lines.push(...autoscaleMarkdown(runs, names));
   runs.forEach((run, i) => {
     const r = run.result;
     const warmup = r.warmupSeconds > 0 ? ` after a ${formatNumber(r.warmupSeconds)} s warm-up left out of the figures` : "";

@@ -16,6 +16,7 @@ import { live, readyHandler } from "./health-app.js";
 import { InputError } from "./input-error.js";
 import { modelMetadata } from "./model-metadata.js";
 import { readJsonBody, readPredictionBody } from "./request-body.js";
+import { requestTrace, serverTimingHeader, type RequestTrace } from "./request-trace.js";
 import { registerRoutes, type Route } from "./route-table.js";
 import type { ServerMetrics } from "./server-metrics.js";
 import { parseInferInputs, parseRequestedOutputs, runInfer } from "./v2-infer.js";
@@ -43,7 +44,7 @@ export interface AppDeps {
   readonly onBodyAbandoned?: (bytesRead: number) => void;
 }
 
-type Env = { Variables: { route: string; model: string; cold: boolean | undefined } };
+type Env = { Variables: { route: string; model: string; cold: boolean | undefined; trace: RequestTrace } };
 
 /** nginx's "client closed request": counted apart from the 5xx an SLO alarm watches. */
 export const CLIENT_CLOSED = 499;
@@ -122,10 +123,10 @@ export function createApp(deps: AppDeps) {
     const { signal } = c.req.raw;
     if (model.task === "text-classification") {
       // seq_0 alone, or the pair seq_0 + seq_1; detail repeats the label for clients of the seed's {"detail": ...} shape.
-      const { label, score } = await classifyText(model, first, second, signal);
+      const { label, score } = await classifyText(model, first, second, signal, c.get("trace").batch);
       return c.json({ label, score, detail: label });
     }
-    return c.json({ detail: await answerQuestion(model, first, second ?? DEFAULT_CONTEXT, postprocess, signal) });
+    return c.json({ detail: await answerQuestion(model, first, second ?? DEFAULT_CONTEXT, postprocess, signal, c.get("trace").batch) });
   };
 
   const app = new Hono<Env>();
@@ -134,8 +135,21 @@ export function createApp(deps: AppDeps) {
     const started = performance.now();
     c.set("route", "unmatched");
     c.set("model", "-");
-    await next();
+    const trace = requestTrace(c.req.header("traceparent"), c.req.header("x-request-id"));
+    c.set("trace", trace);
+    // Inference requests in the server now (read by autoscaling): health, metadata and /metrics are not load.
+    const inference = c.req.path.startsWith("/predictions/") || c.req.path.endsWith("/infer");
+    if (inference) metrics.inFlight += 1;
+    try {
+      await next();
+    } finally {
+      if (inference) metrics.inFlight -= 1;
+    }
     if (state.draining) c.header("Connection", "close");
+    c.header("traceparent", trace.traceparent);
+    c.header("X-Request-Id", trace.requestId);
+    const timing = serverTimingHeader(trace.batch);
+    if (timing !== undefined) c.header("Server-Timing", timing);
     const seconds = (performance.now() - started) / 1000;
     const route = c.get("route");
     // A client that left while its request ran (in a batch already running, say) gets nothing: 499, not the 200 written to nobody.
@@ -147,7 +161,20 @@ export function createApp(deps: AppDeps) {
       // Tells clients (and the many-models bench) which answers waited for a model load.
       if (cold) c.header("X-Model-Load", "cold");
     }
-    deps.requestLog?.info({ method: c.req.method, route, model: c.get("model"), status, ms: Math.round(seconds * 1e6) / 1e3 });
+    const { batch } = trace;
+    const ms3 = (value: number | undefined) => Math.round((value ?? 0) * 1e3) / 1e3;
+    deps.requestLog?.info({
+      method: c.req.method,
+      route,
+      model: c.get("model"),
+      status,
+      ms: Math.round(seconds * 1e6) / 1e3,
+      traceId: trace.traceId,
+      requestId: trace.requestId,
+      ...(batch.batchId === undefined
+        ? {}
+        : { batchId: batch.batchId, batchSize: batch.batchSize, queueMs: ms3(batch.queueMs), inferenceMs: ms3(batch.inferenceMs) }),
+    });
   });
   app.use(refuseBodyOnBodilessMethods(errorJson));
 
@@ -180,7 +207,7 @@ export function createApp(deps: AppDeps) {
     admit(model);
     const body = await readJsonBody(c);
     const tensors = parseInferInputs(body);
-    const outputs = await runInfer(model, tensors, postprocess, parseRequestedOutputs(body), c.req.raw.signal);
+    const outputs = await runInfer(model, tensors, postprocess, parseRequestedOutputs(body), c.req.raw.signal, c.get("trace").batch);
     const id = typeof body === "object" && body !== null && typeof (body as { id?: unknown }).id === "string" ? (body as { id: string }).id : undefined;
     return c.json({ model_name: name, model_version: "1", ...(id !== undefined ? { id } : {}), outputs });
   };

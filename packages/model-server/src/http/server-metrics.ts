@@ -6,6 +6,8 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064
 /** The routes that run the model, whose latency the SLO is about (health and metadata routes are not). */
 const INFERENCE_ROUTES = new Set(["/predictions/:model", "/v2/models/:model/infer"]);
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+/** Inference requests in flight (queued or running) when scraped. */
+export const IN_FLIGHT_METRIC = "model_server_requests_in_flight";
 
 /**
  * The server's Prometheus metrics in a registry of its own (so several servers in one test process
@@ -13,6 +15,8 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
  */
 export class ServerMetrics {
   readonly registry = new Registry();
+  /** Inference requests between arrival and answer now; the app counts them (see IN_FLIGHT_METRIC). */
+  inFlight = 0;
   private readonly requests: Counter<"route" | "model" | "status">;
   private readonly latency: Histogram<"route">;
   private readonly inferenceLatency: Summary;
@@ -106,6 +110,12 @@ export class ServerMetrics {
       labelNames: ["residency"],
       buckets: LATENCY_BUCKETS,
       registers,
+    });
+    const inFlight: Gauge = new Gauge({
+      name: IN_FLIGHT_METRIC,
+      help: "Inference requests in the server now, queued or running (read when scraped): what local autoscaling scales on.",
+      registers,
+      collect: () => inFlight.set(this.inFlight),
     });
     new Gauge({
       name: "model_server_resident_models",

@@ -1,3 +1,4 @@
+import type { BatchTrace } from "../inference/batch-queue.js";
 import { answerQuestion } from "../inference/question-answering.js";
 import { spanLogits, type InferenceRow } from "../inference/session-runner.js";
 import { classifyText, classLogits, labelOf } from "../inference/text-classification.js";
@@ -64,7 +65,7 @@ export function parseInferInputs(body: unknown): TensorJson[] {
 }
 
 /** Runs a text request (BYTES seq_0/seq_1, or question/context) and returns one answer per row. */
-async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess: boolean, signal: AbortSignal | undefined): Promise<InferOutput[]> {
+async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess: boolean, signal: AbortSignal | undefined, trace?: BatchTrace): Promise<InferOutput[]> {
   const columns: Partial<Record<"question" | "context", string[]>> = {};
   for (const tensor of tensors) {
     const role = TEXT_INPUTS[tensor.name];
@@ -81,7 +82,7 @@ async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess:
   if (model.task === "text-classification") {
     // seq_0 alone labels one text; with seq_1, the pair. The question default stands in for a missing seq_0, as on the seed route.
     const results = await Promise.all(
-      Array.from({ length: rows }, (_, i) => classifyText(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i], signal)),
+      Array.from({ length: rows }, (_, i) => classifyText(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i], signal, trace)),
     );
     return classificationOutputs(
       results.map((result) => result.logits),
@@ -90,7 +91,7 @@ async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess:
   }
   const answers = await Promise.all(
     Array.from({ length: rows }, (_, i) =>
-      answerQuestion(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i] ?? DEFAULT_CONTEXT, postprocess, signal),
+      answerQuestion(model, columns.question?.[i] ?? DEFAULT_QUESTION, columns.context?.[i] ?? DEFAULT_CONTEXT, postprocess, signal, trace),
     ),
   );
   return [{ name: "answer", datatype: "BYTES", shape: [rows], data: answers }];
@@ -109,7 +110,7 @@ function tokenValues(tensor: TensorJson, limit: number, what: string): Int32Arra
 }
 
 /** Runs a token request (INT64 input_ids, optional attention_mask and token_type_ids of shape [batch, seq]) and returns the logits. */
-async function inferTokens(model: LoadedModel, tensors: TensorJson[], signal: AbortSignal | undefined): Promise<InferOutput[]> {
+async function inferTokens(model: LoadedModel, tensors: TensorJson[], signal: AbortSignal | undefined, trace?: BatchTrace): Promise<InferOutput[]> {
   const byName: Partial<Record<TokenInput, TensorJson>> = {};
   for (const tensor of tensors) {
     if (!(TOKEN_INPUTS as readonly string[]).includes(tensor.name)) {
@@ -138,7 +139,7 @@ async function inferTokens(model: LoadedModel, tensors: TensorJson[], signal: Ab
     typeIds: types?.subarray(r * seq, (r + 1) * seq) ?? new Int32Array(seq),
     ...(mask ? { attentionMask: mask.subarray(r * seq, (r + 1) * seq) } : {}),
   }));
-  const outputs = await Promise.all(rows.map((row) => model.queue.submit(row, signal)));
+  const outputs = await Promise.all(rows.map((row) => model.queue.submit(row, signal, trace)));
   if (model.task === "text-classification") return classificationOutputs(outputs.map(classLogits), model.labels);
   const results = outputs.map(spanLogits);
   const gather = (pick: "start" | "end") => results.flatMap((logits) => Array.from(logits[pick]));
@@ -177,6 +178,7 @@ export async function runInfer(
   postprocess: boolean,
   requested?: readonly string[],
   signal?: AbortSignal,
+  trace?: BatchTrace,
 ): Promise<InferOutput[]> {
   const isText = tensors.some((tensor) => tensor.datatype === "BYTES" || tensor.name in TEXT_INPUTS);
   const available = model.task === "text-classification" ? ["logits", "label"] : isText ? ["answer"] : ["start_logits", "end_logits"];
@@ -185,7 +187,7 @@ export async function runInfer(
     const form = isText ? "text" : "token";
     throw new InputError(`Unknown output ${unknown}: ${form} requests give ${available.join(" and ")}; ask for those or leave "outputs" out.`);
   }
-  const outputs = isText ? await inferText(model, tensors, postprocess, signal) : await inferTokens(model, tensors, signal);
+  const outputs = isText ? await inferText(model, tensors, postprocess, signal, trace) : await inferTokens(model, tensors, signal, trace);
   if (requested === undefined || requested.length === 0) return outputs;
   return requested.map((name) => outputs.find((output) => output.name === name)!);
 }

@@ -55,8 +55,24 @@ async function waitWhileExists(path: string): Promise<void> {
   while (existsSync(path)) await sleep(HOLD_POLL_MS);
 }
 
+/** What a traced request learns of the run it joined (see http/request-trace.ts); filled in by the queue. */
+export interface BatchTrace {
+  /** The run's id, unique within the server process. */
+  batchId?: number;
+  batchSize?: number;
+  /** From submit to the start of its run. */
+  queueMs?: number;
+  /** The run's duration (the whole batch's). */
+  inferenceMs?: number;
+}
+
+/** Runs numbered across every queue in the process, so a batch id names one run of one server. */
+let runsStarted = 0;
+
 interface Item<I, O> {
   readonly input: I;
+  readonly trace: BatchTrace | undefined;
+  readonly submittedAt: number;
   readonly resolve: (output: O) => void;
   readonly reject: (error: unknown) => void;
   timer: NodeJS.Timeout | undefined;
@@ -110,12 +126,14 @@ export class BatchQueue<I, O> {
    * Queues `input` for the next run. `signal` is the request's: when it aborts (the client went away)
    * while the input still waits, the input leaves the queue uncomputed and the promise rejects with
    * ClientClosedError; once its run has started, the run finishes and the answer goes nowhere.
+   * `trace`, when given, is told which run it joined and how long it waited.
    */
-  submit(input: I, signal?: AbortSignal): Promise<O> {
+  submit(input: I, signal?: AbortSignal, trace?: BatchTrace): Promise<O> {
     if (this.full) return Promise.reject(this.fullError());
     if (signal?.aborted) return Promise.reject(new ClientClosedError());
     return new Promise<O>((resolve, reject) => {
-      const item: Item<I, O> = { input, resolve, reject, timer: undefined, settled: false, queued: true, detach: undefined };
+      const submittedAt = trace === undefined ? 0 : performance.now();
+      const item: Item<I, O> = { input, trace, submittedAt, resolve, reject, timer: undefined, settled: false, queued: true, detach: undefined };
       item.timer = setTimeout(() => this.expire(item), this.options.requestTimeoutMs);
       if (signal !== undefined) {
         const cancel = () => this.cancel(item);
@@ -195,6 +213,13 @@ export class BatchQueue<I, O> {
       setImmediate(() => (this.ranThisTurn = false));
     }
     const started = performance.now();
+    const batchId = ++runsStarted;
+    for (const item of batch) {
+      if (item.trace === undefined) continue;
+      item.trace.batchId = batchId;
+      item.trace.batchSize = batch.length;
+      item.trace.queueMs = started - item.submittedAt;
+    }
     let outcome: Promise<O[]>;
     const inputs = batch.map((item) => item.input);
     const { holdFile } = this.options;
@@ -214,6 +239,7 @@ export class BatchQueue<I, O> {
     this.runMs = this.runMs * 0.9 + ms * 0.1;
     this.options.onBatch?.(batch.length, ms / 1000);
     batch.forEach((item, index) => {
+      if (item.trace !== undefined) item.trace.inferenceMs = ms;
       clearTimeout(item.timer);
       item.detach?.();
       if (item.settled) return;

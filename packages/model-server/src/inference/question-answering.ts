@@ -1,5 +1,6 @@
 import type { LoadedModel } from "../model/model-registry.js";
 import { bestAnswerSpan } from "./answer-span.js";
+import type { BatchTrace } from "./batch-queue.js";
 import { spanLogits } from "./session-runner.js";
 
 /**
@@ -8,9 +9,9 @@ import { spanLogits } from "./session-runner.js";
  * the raw argmax positions and logits instead, as the AWS sample does. `signal` (the request's) drops it
  * from the queue if the client leaves before it runs.
  */
-export async function answerQuestion(model: LoadedModel, question: string, context: string, postprocess: boolean, signal?: AbortSignal): Promise<string> {
+export async function answerQuestion(model: LoadedModel, question: string, context: string, postprocess: boolean, signal?: AbortSignal, trace?: BatchTrace): Promise<string> {
   const pair = model.tokenizer.encodePair(question, context, model.maxSeqLength);
-  const logits = spanLogits(await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart }, signal));
+  const logits = spanLogits(await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart }, signal, trace));
   if (!postprocess) return summarizeLogits(logits.start, logits.end);
   const span = bestAnswerSpan(logits.start, logits.end, pair.contextStart, pair.contextEnd);
   // The exact substring of the context the span's tokens came from (accents, case and spacing as sent).

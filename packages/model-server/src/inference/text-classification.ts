@@ -1,4 +1,5 @@
 import type { LoadedModel } from "../model/model-registry.js";
+import type { BatchTrace } from "./batch-queue.js";
 import type { RowLogits } from "./session-runner.js";
 
 /** A text's (or pair's) label: the most likely class, its softmax probability, and the raw logits. */
@@ -27,8 +28,8 @@ export function labelOf(logits: Float32Array, labels: readonly string[]): { labe
  * Labels one text, or a pair ([CLS] first [SEP] second [SEP], longest-first truncation), with a text-classification model;
  * `signal` (the request's) drops it from the queue if the client leaves before it runs.
  */
-export async function classifyText(model: LoadedModel, first: string, second: string | undefined, signal?: AbortSignal): Promise<Classification> {
+export async function classifyText(model: LoadedModel, first: string, second: string | undefined, signal?: AbortSignal, trace?: BatchTrace): Promise<Classification> {
   const encoded = model.tokenizer.encodeForClassification(first, second, model.maxSeqLength);
-  const logits = classLogits(await model.queue.submit({ ids: encoded.ids, contextStart: encoded.secondStart }, signal));
+  const logits = classLogits(await model.queue.submit({ ids: encoded.ids, contextStart: encoded.secondStart }, signal, trace));
   return { ...labelOf(logits, model.labels), logits };
 }

@@ -1,0 +1,159 @@
+// `fleet local --autoscale`: servers on loopback that follow an open-loop load (the stack's ramp, or its rate) by the
+// same rule as the cluster's HPA, over the same metric, read from each server's /metrics. The load generator spreads
+// over the servers taking load now; a server that leaves is drained first. After the load, the loop keeps deciding
+// (with no load) until the fleet is back at its floor or the scale-down window has passed twice, so the record shows
+// the scale-down too.
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { HPA_TOLERANCE, queueDepthTarget, type FleetConfig } from "@inference-fleet/fleet-config";
+import { LoadTargets, runLoad, type LoadProgress, type LoadTestResult } from "@inference-fleet/load-test";
+import { freePort, ServerProcess, type ServerLaunch } from "@inference-fleet/model-server";
+import { fleetLoadOptions } from "../load-options.js";
+import { fleetServeLaunch, serverEnvironment, fleetModelNames } from "../server-fleet.js";
+import { Autoscaler, runAutoscaler, type AutoscaleRule, type ServerLauncher } from "./autoscaler.js";
+import { QUEUE_DEPTH_METRIC, SampledServerMetric } from "./server-metric.js";
+
+export interface AutoscaledRunOptions {
+  readonly modelDir: string;
+  readonly labels: Record<string, string>;
+  readonly readyTimeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly say: (line: string) => void;
+  /** Overridable for tests; production runs `fleet serve`. */
+  readonly launch?: (env: Record<string, string>) => ServerLaunch;
+}
+
+/** A local run lasts minutes: the cluster's stabilisation window (300 s by default) would keep it waiting ten more. */
+export const LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS = 10;
+
+/**
+ * The rule of the stack's server.autoscaling, as the cluster's scaler applies it: queue depth per server against
+ * fleet-config's queueDepthTarget, between minReplicas and maxReplicas (`--autoscale` turns it on locally whatever
+ * `enabled` says), the HPA's tolerance, and the stack's scale-down stabilisation window up to
+ * LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS.
+ */
+export function autoscaleRuleOf(config: FleetConfig): AutoscaleRule {
+  const a = config.server.autoscaling;
+  return {
+    metric: QUEUE_DEPTH_METRIC,
+    target: queueDepthTarget(config).perPod,
+    min: a.minReplicas,
+    max: a.maxReplicas,
+    tolerance: HPA_TOLERANCE,
+    scaleDownWindowSeconds: Math.min(a.scaleDownStabilizationSeconds, LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS),
+    intervalSeconds: a.interval,
+  };
+}
+
+/** Starts and stops model servers on loopback, numbered as they start. */
+class LoopbackServers implements ServerLauncher {
+  private next = 0;
+  private readonly running = new Map<string, ServerProcess>();
+
+  constructor(
+    private readonly config: FleetConfig,
+    private readonly options: AutoscaledRunOptions,
+  ) {}
+
+  async start(): Promise<string> {
+    const index = this.next++;
+    const port = await freePort();
+    const launch = this.options.launch ?? fleetServeLaunch;
+    const env = serverEnvironment(this.config, path.resolve(this.options.modelDir), port, index);
+    const server = new ServerProcess(`model-server-${index}`, `http://127.0.0.1:${port}`, launch(env));
+    this.running.set(server.url, server);
+    try {
+      await server.waitReady(this.options.readyTimeoutMs ?? 60_000, this.options.signal);
+    } catch (error) {
+      this.running.delete(server.url);
+      await server.stop();
+      throw error;
+    }
+    return server.url;
+  }
+
+  async stop(target: string): Promise<void> {
+    const server = this.running.get(target);
+    this.running.delete(target);
+    await server?.stop();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((target) => this.stop(target)));
+  }
+}
+
+/** Runs the stack's open-loop load over autoscaled servers; the result carries `autoscale` (replicas over time). */
+export async function runAutoscaledLoad(config: FleetConfig, options: AutoscaledRunOptions): Promise<LoadTestResult> {
+  const { say } = options;
+  const { loadTest } = config;
+  if (config.model.repository) {
+    throw new Error("Autoscaling runs copies of one model; repository mode shards models over a fixed set of servers. Drop --autoscale or model.repository.");
+  }
+  const rule = autoscaleRuleOf(config);
+  const servers = new LoopbackServers(config, options);
+  try {
+    say(`autoscale: starting ${rule.min} server(s); the rule keeps ${rule.min} to ${rule.max} at ${rule.target} ${rule.metric} per server`);
+    const initial = await Promise.all(Array.from({ length: rule.min }, () => servers.start()));
+    const loadTargets = new LoadTargets(initial);
+    const metric = new SampledServerMetric(() => loadTargets.current());
+    const autoscaler = new Autoscaler(rule, { metrics: metric, servers, loadTargets, clock: { now: () => Date.now() }, log: say });
+    const ramp = loadTest.mode !== "rate";
+    say(
+      ramp
+        ? `load: open loop rising from ${loadTest.ramp.startRate} to ${loadTest.ramp.maxRate} req/s over ${loadTest.duration} s`
+        : `load: open loop at ${loadTest.rate} req/s for ${loadTest.duration} s`,
+    );
+    metric.start();
+    const loop = new AbortController();
+    const looping = runAutoscaler(autoscaler, rule.intervalSeconds, loop.signal);
+    let result: LoadTestResult;
+    try {
+      result = await runLoad(
+        fleetLoadOptions(
+          config,
+          { targets: initial, models: fleetModelNames(config) },
+          {
+            mode: ramp ? "ramp" : "rate",
+            ...(ramp ? { rampFrom: loadTest.ramp.startRate, rampTo: loadTest.ramp.maxRate } : { rate: loadTest.rate }),
+            durationSeconds: loadTest.duration,
+            warmupSeconds: loadTest.warmup,
+            loadTargets,
+            retryRefused: true,
+            labels: options.labels,
+            signal: options.signal,
+            progressIntervalMs: 3000,
+            onProgress: (p: LoadProgress) =>
+              say(
+                `${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requestsPerSecond.toFixed(0)} req/s, p90 ` +
+                  `${p.p90Ms.toFixed(1)} ms, ${p.errors} errors, ${loadTargets.current().length} server(s)`,
+              ),
+          },
+        ),
+      );
+      // The load is over: the rule sees idle servers and scales down (after its window), as it would in a cluster.
+      // A server still starting is waited for (it joins, then leaves), so the record ends with the fleet at rest.
+      const coolDownMs = (2 * rule.scaleDownWindowSeconds + 3 * rule.intervalSeconds) * 1000;
+      let until = Date.now() + coolDownMs;
+      if (!options.signal?.aborted) say(`load done; the autoscaler keeps deciding for up to ${(coolDownMs / 1000).toFixed(0)} s with no load`);
+      while (!options.signal?.aborted) {
+        if (autoscaler.busy) until = Math.max(until, Date.now() + coolDownMs);
+        else if (Date.now() >= until || (autoscaler.replicas === rule.min && autoscaler.desired === rule.min)) break;
+        await sleep(Math.min(250, rule.intervalSeconds * 1000));
+      }
+    } finally {
+      loop.abort();
+      await looping;
+      metric.stop();
+      await autoscaler.settle();
+      autoscaler.markEnd();
+    }
+    const record = autoscaler.record();
+    const most = Math.max(...record.points.map((p) => p.replicas), rule.min);
+    say(`autoscale: started with ${rule.min}, at most ${most} serving, ${autoscaler.replicas} at the end`);
+    for (const failure of autoscaler.startFailures) say(`autoscale: ${failure}`);
+    return { ...result, autoscale: record };
+  } finally {
+    await servers.stopAll();
+  }
+}
