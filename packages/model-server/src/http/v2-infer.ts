@@ -65,7 +65,13 @@ export function parseInferInputs(body: unknown): TensorJson[] {
 }
 
 /** Runs a text request (BYTES seq_0/seq_1, or question/context) and returns one answer per row. */
-async function inferText(model: LoadedModel, tensors: TensorJson[], postprocess: boolean, signal: AbortSignal | undefined, trace?: BatchTrace): Promise<InferOutput[]> {
+async function inferText(
+  model: LoadedModel,
+  tensors: TensorJson[],
+  postprocess: boolean,
+  signal: AbortSignal | undefined,
+  trace?: BatchTrace,
+): Promise<InferOutput[]> {
   const columns: Partial<Record<"question" | "context", string[]>> = {};
   for (const tensor of tensors) {
     const role = TEXT_INPUTS[tensor.name];

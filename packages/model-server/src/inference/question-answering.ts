@@ -9,7 +9,14 @@ import { spanLogits } from "./session-runner.js";
  * the raw argmax positions and logits instead, as the AWS sample does. `signal` (the request's) drops it
  * from the queue if the client leaves before it runs.
  */
-export async function answerQuestion(model: LoadedModel, question: string, context: string, postprocess: boolean, signal?: AbortSignal, trace?: BatchTrace): Promise<string> {
+export async function answerQuestion(
+  model: LoadedModel,
+  question: string,
+  context: string,
+  postprocess: boolean,
+  signal?: AbortSignal,
+  trace?: BatchTrace,
+): Promise<string> {
   const pair = model.tokenizer.encodePair(question, context, model.maxSeqLength);
   const logits = spanLogits(await model.queue.submit({ ids: pair.ids, contextStart: pair.contextStart }, signal, trace));
   if (!postprocess) return summarizeLogits(logits.start, logits.end);

@@ -28,7 +28,13 @@ export function labelOf(logits: Float32Array, labels: readonly string[]): { labe
  * Labels one text, or a pair ([CLS] first [SEP] second [SEP], longest-first truncation), with a text-classification model;
  * `signal` (the request's) drops it from the queue if the client leaves before it runs.
  */
-export async function classifyText(model: LoadedModel, first: string, second: string | undefined, signal?: AbortSignal, trace?: BatchTrace): Promise<Classification> {
+export async function classifyText(
+  model: LoadedModel,
+  first: string,
+  second: string | undefined,
+  signal?: AbortSignal,
+  trace?: BatchTrace,
+): Promise<Classification> {
   const encoded = model.tokenizer.encodeForClassification(first, second, model.maxSeqLength);
   const logits = classLogits(await model.queue.submit({ ids: encoded.ids, contextStart: encoded.secondStart }, signal, trace));
   return { ...labelOf(logits, model.labels), logits };
