@@ -2,6 +2,7 @@ import { Server } from "node:http";
 import { Server as NetServer } from "node:net";
 import { createAdaptorServer, type serve } from "@hono/node-server";
 import type { Logger } from "pino";
+import { answerClientErrors } from "./client-error.js";
 
 /** How long a listener lets clients take, and how many connections it holds at once. */
 export interface ListenerLimits {
@@ -29,6 +30,7 @@ export function listen(fetch: Parameters<typeof serve>[0]["fetch"], port: number
     };
     const server = createAdaptorServer({ fetch, serverOptions }) as Server;
     server.maxConnections = limits.maxConnections;
+    answerClientErrors(server);
     // Node's default backlog (511) is less than a burst of clients: the kernel then drops SYNs, and a
     // health probe waits a 1 s, 3 s, 7 s SYN retry behind them. Room for as many as the cap admits.
     server.listen({ port, host: hostname, backlog: Math.max(511, limits.maxConnections) }, () => resolve(server));
