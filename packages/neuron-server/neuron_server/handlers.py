@@ -54,8 +54,12 @@ def unknown_model(registry: ModelRegistry, name: str) -> InputError:
 
 def model_metadata(model_name: str, registry: ModelRegistry, max_seq_length: Optional[int], provider: Optional[str]) -> dict[str, Any]:
     """Open Inference Protocol model metadata: the text and token forms a request may take, and where it runs."""
-    text = lambda name: {"name": name, "datatype": "BYTES", "shape": [-1]}  # noqa: E731
-    tokens = lambda name: {"name": name, "datatype": "INT64", "shape": [-1, max_seq_length if max_seq_length else -1]}  # noqa: E731
+    def text(name: str) -> dict[str, Any]:
+        return {"name": name, "datatype": "BYTES", "shape": [-1]}
+
+    def tokens(name: str) -> dict[str, Any]:
+        return {"name": name, "datatype": "INT64", "shape": [-1, max_seq_length if max_seq_length else -1]}
+
     parameters: dict[str, Any] = {"execution_provider": provider or "loading"}
     if max_seq_length is not None:
         parameters["max_sequence_length"] = max_seq_length
