@@ -89,6 +89,7 @@ class HardenedHttpProtocol(asyncio.Protocol):
         self.timer: Optional[asyncio.TimerHandle] = None
         self.paused = False
         self.closing = False
+        self.closing_after_answer = False
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -128,8 +129,6 @@ class HardenedHttpProtocol(asyncio.Protocol):
         if self.exchange is None or self.exchange.response_complete:
             self._close()
         self.closing_after_answer = True
-
-    closing_after_answer = False
 
     # parsing
     def _handle_events(self) -> None:
@@ -193,6 +192,8 @@ class HardenedHttpProtocol(asyncio.Protocol):
 
     async def _run(self, scope: dict[str, Any], exchange: _Exchange) -> None:
         async def receive() -> dict[str, Any]:
+            if self.conn.they_are_waiting_for_100_continue and not exchange.response_started and not self.closing:
+                self._write(h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue"))  # the app wants the body
             while not exchange.disconnected and not exchange.response_complete and not exchange.body and exchange.more_body:
                 self._resume()
                 exchange.arrived.clear()

@@ -136,6 +136,11 @@ export const ADVERSARIAL_CASES: readonly AdversarialCase[] = [
   },
   { name: "control: two pipelined requests get two answers", send: [live + live], expect: { statuses: [200, 200], closes: false, counted: { "200": 2 } } },
   {
+    name: "control: Expect: 100-continue gets 100 Continue, then the answer",
+    send: [head("POST /v2/repository/index HTTP/1.1", "Content-Type: application/json", "Content-Length: 2", "Expect: 100-continue"), { pauseMs: 300 }, "{}"],
+    expect: { statuses: [100, 200], closes: false },
+  },
+  {
     name: "control: HTTP/1.0 is answered and closed",
     send: [head("GET /v2/health/live HTTP/1.0")],
     expect: { statuses: [200], closes: true, json: { live: true } },

@@ -14,7 +14,7 @@ export interface RawExchange {
   readonly closed: boolean;
 }
 
-/** Parses whole HTTP/1.1 answers off the front of `data`; the first `headAnswers` have no body (answers to HEAD). */
+/** Parses whole HTTP/1.1 answers off the front of `data`; the first `headAnswers` final ones have no body (answers to HEAD). */
 export function parseAnswers(data: Buffer, headAnswers = 0, closed = false): RawAnswer[] {
   const answers: RawAnswer[] = [];
   let at = 0;
@@ -30,7 +30,8 @@ export function parseAnswers(data: Buffer, headAnswers = 0, closed = false): Raw
     }
     let bodyStart = end + 4;
     let body: Buffer;
-    if (answers.length < headAnswers || status === 204 || status === 304) {
+    // No body: an interim answer (100 Continue), an answer to HEAD, 204 and 304.
+    if (status < 200 || answers.filter((a) => a.status >= 200).length < headAnswers || status === 204 || status === 304) {
       body = Buffer.alloc(0);
     } else if (headers["transfer-encoding"]?.toLowerCase() === "chunked") {
       const parts: Buffer[] = [];
