@@ -79,6 +79,14 @@ class BatchQueue(Generic[I, O]):
                 self._waiting -= 1
             item.future.cancel()
             raise RequestTimeoutError(self.options.request_timeout_ms) from None
+        except asyncio.CancelledError:
+            # The client left (http_protocol cancels its request): a queued item is dropped and never runs; a running
+            # batch finishes and its answer for this item is discarded.
+            if item.queued:
+                item.queued = False
+                self._waiting -= 1
+            item.future.cancel()
+            raise
 
     def close(self) -> None:
         """Stops the inference thread after the run in progress; later submissions fail (answered 500)."""

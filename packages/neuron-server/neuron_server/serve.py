@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -20,7 +21,8 @@ os.environ.setdefault("PROMETHEUS_DISABLE_CREATED_SERIES", "true")
 
 import uvicorn  # noqa: E402
 
-from .app import ServerState, create_app, create_metrics_app  # noqa: E402
+from .app import ServerState, create_app, create_health_app, create_metrics_app  # noqa: E402
+from .http_protocol import ConnectionLimits, HardenedHttpProtocol  # noqa: E402
 from .errors import ModelLoadError, SettingsError  # noqa: E402
 from .metrics import ServerMetrics  # noqa: E402
 from .registry import ModelRegistry, load_models  # noqa: E402
@@ -49,9 +51,32 @@ class QuietSignalsServer(uvicorn.Server):
         yield
 
 
-def _server(app: Any, host: str, port: int) -> QuietSignalsServer:
-    config = uvicorn.Config(app, host=host, port=port, lifespan="off", access_log=False, log_level="warning", timeout_keep_alive=5)
+def _server(app: Any, host: str, port: int, settings: Settings) -> QuietSignalsServer:
+    """uvicorn listens and drains; each connection is our HardenedHttpProtocol (limits and deadlines: see its module)."""
+    limits = ConnectionLimits(headers_timeout_s=settings.headers_timeout_ms / 1000, body_timeout_s=settings.body_timeout_ms / 1000)
+    protocol = functools.partial(HardenedHttpProtocol, limits=limits)
+    config = uvicorn.Config(app, host=host, port=port, lifespan="off", access_log=False, log_level="warning", http=protocol,
+                            proxy_headers=False, backlog=2048)
     return QuietSignalsServer(config)
+
+
+def _listeners(settings: Settings, registry: ModelRegistry, metrics: ServerMetrics, state: ServerState, log: logging.Logger) -> list[QuietSignalsServer]:
+    """The public listener, and the /metrics (METRICS_PORT) and probes (HEALTH_PORT) ones when set."""
+    app = create_app(settings, registry, metrics=metrics, state=state, log=log)
+    servers = [_server(app, settings.host, settings.port, settings)]
+    if settings.metrics_port is not None:
+        servers.append(_server(create_metrics_app(metrics), settings.metrics_host, settings.metrics_port, settings))
+    if settings.health_port is not None:
+        servers.append(_server(create_health_app(registry, state), settings.host, settings.health_port, settings))
+    return servers
+
+
+def _exit_past_drain(log: logging.Logger, drain_timeout_ms: int) -> None:
+    """As the ONNX Runtime server does (closeAllConnections, then exit 1): the requests still open are cut."""
+    log.warning("requests were still open after %d ms (DRAIN_TIMEOUT_MS); exiting anyway", drain_timeout_ms)
+    for handler in log.handlers:
+        handler.flush()
+    os._exit(1)
 
 
 async def serve(settings: Settings, log: logging.Logger) -> int:
@@ -62,10 +87,7 @@ async def serve(settings: Settings, log: logging.Logger) -> int:
     registry = ModelRegistry([f"model{i}" for i in range(settings.num_models)])
     metrics = ServerMetrics(registry.queue_depths)
     state = ServerState()
-    app = create_app(settings, registry, metrics=metrics, state=state, log=log)
-    servers = [_server(app, settings.host, settings.port)]
-    if settings.metrics_port is not None:
-        servers.append(_server(create_metrics_app(metrics), settings.metrics_host, settings.metrics_port))
+    servers = _listeners(settings, registry, metrics, state, log)
     loop = asyncio.get_running_loop()
     exit_code = 0
 
@@ -82,14 +104,7 @@ async def serve(settings: Settings, log: logging.Logger) -> int:
         log.info("%s: draining (readiness is false, finishing in-flight requests, at most %d ms)", signal.Signals(signum).name, settings.drain_timeout_ms)
         stop(0)
 
-        def past_deadline() -> None:
-            # As the ONNX Runtime server does (closeAllConnections, then exit 1): the requests still open are cut.
-            log.warning("requests were still open after %d ms (DRAIN_TIMEOUT_MS); exiting anyway", settings.drain_timeout_ms)
-            for handler in log.handlers:
-                handler.flush()
-            os._exit(1)
-
-        loop.call_later(settings.drain_timeout_ms / 1000, past_deadline)
+        loop.call_later(settings.drain_timeout_ms / 1000, _exit_past_drain, log, settings.drain_timeout_ms)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)

@@ -46,7 +46,13 @@ class Settings:
     drain_timeout_ms: int = field(default=20_000, metadata={"env": "DRAIN_TIMEOUT_MS", "range": (0, 600_000)})
     metrics_port: Optional[int] = field(default=None, metadata={"env": "METRICS_PORT", "range": (1, 65535)})
     metrics_host: str = field(default="127.0.0.1", metadata={"env": "METRICS_HOST"})
+    health_port: Optional[int] = field(default=None, metadata={"env": "HEALTH_PORT", "range": (1, 65535)})
+    """A listener for the probes alone (/v2/health/live, /v2/health/ready, /): they never wait behind clients' connections."""
     max_body_bytes: int = field(default=256 * 1024, metadata={"env": "MAX_BODY_BYTES", "range": (1024, 64 * 1024 * 1024)})
+    headers_timeout_ms: int = field(default=10_000, metadata={"env": "HEADERS_TIMEOUT_MS", "range": (1000, 600_000)})
+    """A request's headers must arrive within this from its first byte (408 and the connection closed otherwise)."""
+    body_timeout_ms: int = field(default=20_000, metadata={"env": "BODY_TIMEOUT_MS", "range": (1000, 600_000)})
+    """After its headers, a request's body must arrive within this (408 and the connection closed otherwise)."""
     neuron_compiler_args: tuple[str, ...] = field(default=(), metadata={"env": "NEURON_COMPILER_ARGS"})
     """Extra neuronx-cc arguments (space-separated), part of the compiled artifact's cache key; e.g. "--auto-cast none"."""
     test_hold_inference_file: Optional[str] = field(default=None, metadata={"env": "TEST_HOLD_INFERENCE_FILE"})

@@ -21,14 +21,15 @@ export function pythonMissing(): string | undefined {
 
 /**
  * Starts `python -m neuron_server` on a free loopback port, configured by environment variables only
- * (CPU execution), and waits for readiness through model-server's one spawn-and-wait helper.
+ * (CPU execution), and waits for readiness through model-server's one spawn-and-wait helper; `logFile` takes its output.
  */
-export function startPythonServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+export function startPythonServer(env: Record<string, string>, timeoutMs = 60_000, logFile?: string): Promise<ServerProcess> {
   return startServerProcess(
     { PYTHONDONTWRITEBYTECODE: "1", EXECUTION_PROVIDERS: "cpu", ...env },
     {
       name: "the Python Neuron server",
       readyTimeoutMs: timeoutMs,
+      ...(logFile === undefined ? {} : { logFile }),
       launch: (settings) => ({ command: PYTHON, args: ["-m", "neuron_server"], env: { ...process.env, ...settings }, cwd: PACKAGE_DIR }),
     },
   );

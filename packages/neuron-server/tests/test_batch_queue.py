@@ -111,3 +111,36 @@ def test_a_failed_run_fails_its_requests_only() -> None:
         queue.close()
 
     asyncio.run(main())
+
+
+def test_a_cancelled_request_still_queued_never_runs_and_leaves_the_queue() -> None:
+    """http_protocol cancels the request of a client that left: a queued one is dropped, a running batch finishes."""
+    ran: list[list[int]] = []
+    release = threading.Event()
+
+    def run(rows: list[int]) -> list[int]:
+        ran.append(rows)
+        release.wait(5)
+        return rows
+
+    async def main() -> int:
+        queue = BatchQueue(run, _options(max_batch=1))
+        try:
+            first = asyncio.ensure_future(queue.submit(1))
+            await asyncio.sleep(0.05)  # the first batch is running (held by `release`)
+            second = asyncio.ensure_future(queue.submit(2))
+            await asyncio.sleep(0.05)
+            assert queue.depth == 1
+            first.cancel()
+            second.cancel()
+            await asyncio.sleep(0.05)
+            depth = queue.depth
+            release.set()
+            await asyncio.gather(first, second, return_exceptions=True)
+            await asyncio.sleep(0.1)
+            return depth
+        finally:
+            queue.close()
+
+    assert asyncio.run(main()) == 0
+    assert ran == [[1]]

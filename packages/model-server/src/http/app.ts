@@ -239,7 +239,8 @@ export function createApp(deps: AppDeps) {
     }
     // Dropped from the batch queue uncomputed: nobody is there to read an answer.
     if (error instanceof ClientClosedError) return new Response(null, { status: CLIENT_CLOSED });
-    if (error instanceof InputError) return errorJson(c, error.status, error.message);
+    // 413: the rest of the body is not read, so the connection closes after the answer (nothing of it is taken for a request).
+    if (error instanceof InputError) return errorJson(c, error.status, error.message, error.status === 413 ? { Connection: "close" } : undefined);
     if (error instanceof QuestionTooLongError) return errorJson(c, 400, error.message);
     if (error instanceof QueueFullError) {
       pauseReading(c, error.retryAfterSeconds * 1000);

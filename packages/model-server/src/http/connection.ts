@@ -2,7 +2,7 @@ import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
 
 /** The Node request under a Hono context; undefined under app.request() in tests. */
-function incomingOf(c: Context): HttpBindings["incoming"] | undefined {
+export function incomingOf(c: Context): HttpBindings["incoming"] | undefined {
   return (c.env as Partial<HttpBindings> | undefined)?.incoming;
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { Server as NetServer, type Socket } from "node:net";
 import { createAdaptorServer, type serve } from "@hono/node-server";
 import type { Logger } from "pino";
+import { answerClientErrors } from "./client-error.js";
 
 /** How long a listener lets clients take, and how many connections it holds at once. */
 export interface ListenerLimits {
@@ -45,6 +46,7 @@ export function listen(
     silentConnectionDeadline(server, limits.headersTimeoutMs);
     if (atCap === "evict-idle") evictIdleAtCap(server, limits.maxConnections, logger);
     else refuseAtCap(server, limits.maxConnections, logger);
+    answerClientErrors(server);
     // Node's default backlog (511) is less than a burst of clients: the kernel then drops SYNs, and a
     // health probe waits a 1 s, 3 s, 7 s SYN retry behind them. Room for as many as the cap admits.
     server.listen({ port, host: hostname, backlog: Math.max(511, limits.maxConnections) }, () => resolve(server));
@@ -55,11 +57,13 @@ export function listen(
 /**
  * Node's header deadline runs only once a request's first byte has come: a connection that never sends one
  * would hold its place (and a slot under the cap) for good. Such a connection is closed after
- * `headersTimeoutMs` of silence; from its first request on, Node's own deadlines and keep-alive timeout apply.
+ * `headersTimeoutMs` (and two deadline checks) of silence; from its first request on, Node's own deadlines and keep-alive timeout apply.
  */
 function silentConnectionDeadline(server: Server, headersTimeoutMs: number): void {
-  // With no 'timeout' listener on the server, Node destroys a socket that times out.
-  server.on("connection", (socket: Socket) => socket.setTimeout(headersTimeoutMs));
+  // With no 'timeout' listener on the server, Node destroys a socket that times out. Two deadline checks
+  // later than Node's own header deadline, so a client that sent part of its headers gets Node's 408
+  // (checked every DEADLINE_CHECK_MS) rather than a silent close.
+  server.on("connection", (socket: Socket) => socket.setTimeout(headersTimeoutMs + 2 * DEADLINE_CHECK_MS));
   server.on("request", (req: IncomingMessage) => req.socket.setTimeout(0));
 }
 

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { incomingOf } from "./connection.js";
 import { InputError } from "./input-error.js";
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -7,13 +8,42 @@ const MULTIPART_TYPE = /^multipart\/form-data\s*;/i;
 
 const describeType = (type: string) => (type ? JSON.stringify(type) : "none");
 
+/**
+ * A request from the wire without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3), like one with
+ * Content-Length: 0 (the Node adapter still gives it a body stream). Under app.request() (no Node request) the
+ * Request's own body decides.
+ */
 function hasBody(c: Context): boolean {
   const length = c.req.header("content-length");
-  return Boolean(c.req.raw.body) && !(length === "0" && !c.req.header("transfer-encoding"));
+  const chunked = c.req.header("transfer-encoding") !== undefined;
+  if (incomingOf(c) !== undefined && length === undefined && !chunked) return false;
+  return Boolean(c.req.raw.body) && !(length === "0" && !chunked);
+}
+
+/** Arrays and objects nested deeper than this are refused (a v2 request needs 4); the Neuron server has the same limit. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether JSON text opens more than `limit` arrays/objects inside one another (brackets inside strings do not count). */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 92) i++;
+      else if (code === 34) inString = false;
+    } else if (code === 34) inString = true;
+    else if (code === 91 || code === 123) {
+      if (++depth > limit) return true;
+    } else if (code === 93 || code === 125) depth--;
+  }
+  return false;
 }
 
 function parseJson(text: string): unknown {
   if (text.trim() === "") return undefined;
+  if (text.length > 2 * MAX_JSON_DEPTH && nestsDeeperThan(text, MAX_JSON_DEPTH))
+    throw new InputError(`The body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; send a flatter JSON body.`);
   try {
     return JSON.parse(text);
   } catch {

@@ -9,7 +9,13 @@ import { InputError } from "./input-error.js";
 /** Most sequences one infer request may carry; more belong in several requests. */
 export const MAX_INFER_BATCH = 64;
 
-const TEXT_INPUTS: Record<string, "question" | "context"> = { seq_0: "question", question: "question", seq_1: "context", context: "context" };
+/** A Map, not an object: an input named __proto__, constructor or toString must not find Object.prototype's members. */
+const TEXT_INPUTS: ReadonlyMap<string, "question" | "context"> = new Map([
+  ["seq_0", "question"],
+  ["question", "question"],
+  ["seq_1", "context"],
+  ["context", "context"],
+]);
 const TOKEN_INPUTS = ["input_ids", "attention_mask", "token_type_ids"] as const;
 type TokenInput = (typeof TOKEN_INPUTS)[number];
 
@@ -74,7 +80,7 @@ async function inferText(
 ): Promise<InferOutput[]> {
   const columns: Partial<Record<"question" | "context", string[]>> = {};
   for (const tensor of tensors) {
-    const role = TEXT_INPUTS[tensor.name];
+    const role = TEXT_INPUTS.get(tensor.name);
     if (role === undefined) throw new InputError(`Unknown input ${tensor.name}: text requests take BYTES inputs seq_0 (question) and seq_1 (context).`);
     if (tensor.datatype !== "BYTES") throw new InputError(`Input ${tensor.name} must have datatype BYTES, got ${tensor.datatype}.`);
     if (!tensor.data.every((value) => typeof value === "string")) throw new InputError(`Input ${tensor.name}: every value of a BYTES tensor must be a string.`);
@@ -186,7 +192,7 @@ export async function runInfer(
   signal?: AbortSignal,
   trace?: BatchTrace,
 ): Promise<InferOutput[]> {
-  const isText = tensors.some((tensor) => tensor.datatype === "BYTES" || tensor.name in TEXT_INPUTS);
+  const isText = tensors.some((tensor) => tensor.datatype === "BYTES" || TEXT_INPUTS.has(tensor.name));
   const available = model.task === "text-classification" ? ["logits", "label"] : isText ? ["answer"] : ["start_logits", "end_logits"];
   const unknown = requested?.find((name) => !available.includes(name));
   if (unknown !== undefined) {
