@@ -1,0 +1,219 @@
+// `fleet recommend`: model, candidates, quotas, the search's cost (and --max-usd), each candidate measured or
+// reused, sized for the rate, ranked by $/month; the answer, the report, and the winner's stack file.
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { planStack, raiseQuotaCommand, type QuotaNeed } from "@inference-fleet/fleet-config";
+import { renderHtml, type LoadTestResult } from "@inference-fleet/load-test";
+import { displayPath } from "../plan/measured-capacity.js";
+import { buildCandidates, type Candidate, type RefusedCandidate } from "./candidates.js";
+import { renderGeneratedStack, writeGeneratedStack } from "./generated-stack.js";
+import type { MeasureCandidate } from "./measure.js";
+import { localMachine, MeasurementCache, measurementKey, serverVersions } from "./measurement-cache.js";
+import { rankCandidates, renderAnswer, type RankedCandidate, type Ranking } from "./ranking.js";
+import type { RecommendRequest } from "./request.js";
+import { estimateSearchCost, renderEstimate, spentUsd, type SearchCostEstimate } from "./search-cost.js";
+import { resolveSearchModel } from "./search-model.js";
+
+export interface RecommendContext {
+  readonly repoRoot: string;
+  readonly stacksDir: string;
+  /** .cache/recommend under the repo root. */
+  readonly cacheDir: string;
+  /** Where the report goes. */
+  readonly outDir: string;
+  /** FLEET_* overrides for the candidates' measurement (not written into their stack files). */
+  readonly env: NodeJS.ProcessEnv;
+  readonly log: (line: string) => void;
+  /** The command line, for the stack files' headers. */
+  readonly commandLine: string;
+  readonly signal?: AbortSignal;
+  /** AWS: the account's applied values of these quotas (the candidates' vCPUs, ...), read before anything is created. */
+  readonly quotaValues?: (needs: readonly QuotaNeed[], region: string) => Promise<ReadonlyMap<string, number>>;
+  /** Called once the guard passed and (AWS) the candidates' stack files are written: how to measure them. */
+  readonly startMeasuring: (candidates: readonly Candidate[]) => Promise<MeasureCandidate>;
+}
+
+export interface RecommendOutcome {
+  readonly exitCode: number;
+  readonly ranking?: Ranking;
+  readonly estimate?: SearchCostEstimate;
+  /** Candidates measured by this run, and reused from earlier ones (stack names). */
+  readonly measured: string[];
+  readonly reused: string[];
+  /** The winner's stack name, when one was written. */
+  readonly winnerStack?: string;
+  readonly answer?: string;
+}
+
+interface Finished {
+  readonly candidate: Candidate;
+  readonly result: LoadTestResult;
+  readonly file: string;
+}
+
+/** The candidate as the name its stack file was written under (another one when the user owns a file of its name). */
+function written(candidate: Candidate, name: string): Candidate {
+  return { ...candidate, name, config: { ...candidate.config, stack: name } };
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** Candidates whose own needs are over the account's quotas (one stack up at a time): refused with the quota and the fix. */
+async function refuseOverQuota(candidates: readonly Candidate[], context: RecommendContext): Promise<{ go: Candidate[]; refused: RefusedCandidate[] }> {
+  if (!context.quotaValues || candidates.length === 0) return { go: [...candidates], refused: [] };
+  const plans = candidates.map((c) => planStack(c.config));
+  const values = await context.quotaValues(
+    plans.flatMap((plan) => plan.quotas),
+    plans[0]!.region,
+  );
+  const go: Candidate[] = [];
+  const refused: RefusedCandidate[] = [];
+  for (const [index, candidate] of candidates.entries()) {
+    const plan = plans[index]!;
+    const over = plan.quotas.find((need) => need.need > (values.get(need.quotaCode) ?? need.awsDefault ?? Number.POSITIVE_INFINITY));
+    if (!over) {
+      go.push(candidate);
+      continue;
+    }
+    const limit = values.get(over.quotaCode) ?? over.awsDefault;
+    refused.push({
+      label: candidate.label,
+      reason:
+        `over quota: ${over.name} is ${limit} in ${plan.region} and its stack needs ${over.need}. ` +
+        `Raise it (${raiseQuotaCommand(over, plan.region)}) or leave ${candidate.config.instanceType} out of --types.`,
+    });
+  }
+  return { go, refused };
+}
+
+function writeWinner(winner: RankedCandidate, context: RecommendContext, modelName: string, answer: string): string {
+  const { sizing, candidate } = winner;
+  const edits = { "cluster.fleetNodes": sizing.nodes, "server.numServers": sizing.servers };
+  const header = [
+    `Recommended by \`${context.commandLine}\`, ${new Date().toISOString()}`,
+    answer.split("\n")[0]!,
+    `Measured as candidate ${candidate.label} (settings from stacks/Pulumi.${candidate.template}.yaml), sized by \`fleet plan --for-rate\`'s rule.`,
+  ];
+  return writeGeneratedStack(context.stacksDir, `${modelName}-recommended`, renderGeneratedStack(candidate.text, edits, header));
+}
+
+function writeReport(outDir: string, finished: readonly Finished[], answer: string, title: string): void {
+  mkdirSync(outDir, { recursive: true });
+  for (const { candidate, result } of finished) writeFileSync(path.join(outDir, `${candidate.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(path.join(outDir, "summary.md"), `# ${title}\n\n${answer}\n`);
+  // Every candidate's curve on the same axes (the report's charts share them across runs).
+  if (finished.length > 0)
+    writeFileSync(
+      path.join(outDir, "report.html"),
+      renderHtml(
+        finished.map((f) => f.result),
+        title,
+      ),
+    );
+}
+
+export async function recommend(request: RecommendRequest, context: RecommendContext): Promise<RecommendOutcome> {
+  const { log } = context;
+  const cache = new MeasurementCache(context.cacheDir);
+  const model = await resolveSearchModel(request.model, { repoRoot: context.repoRoot, cacheDir: context.cacheDir, local: request.local, log });
+  const built = buildCandidates({
+    request,
+    stacksDir: context.stacksDir,
+    env: context.env,
+    modelName: model.name,
+    modelSource: (precision, config) => model.sourceFor(precision, config),
+    commandLine: context.commandLine,
+  });
+  for (const refused of built.refused) log(`${refused.label}: not a candidate: ${refused.reason}`);
+  await model.prepare(log);
+
+  // What earlier runs measured with the same inputs is reused; the rest is measured.
+  const where = request.local ? `local ${localMachine()}` : "aws";
+  const versions = serverVersions(context.repoRoot);
+  const finished: Finished[] = [];
+  const reused: string[] = [];
+  const toMeasure: Candidate[] = [];
+  for (const candidate of built.candidates) {
+    const key = measurementKey(candidate.config, where, versions);
+    const cached = await cache.read(key);
+    if (cached) {
+      log(`${candidate.label}: reusing the measurement of ${cached.measuredAt} (${displayPath(path.join(cache.dir, key))}); nothing is started for it.`);
+      finished.push({ candidate, result: cached.result, file: displayPath(path.join(cache.dir, key, "results.json")) });
+      reused.push(candidate.name);
+    } else {
+      toMeasure.push(candidate);
+    }
+  }
+  const quota = await refuseOverQuota(toMeasure, context);
+  for (const refused of quota.refused) log(`${refused.label}: not measured: ${refused.reason}`);
+  const refused = [...built.refused, ...quota.refused];
+
+  const estimate = estimateSearchCost(
+    quota.go.map((c) => c.config),
+    request.local,
+  );
+  log(renderEstimate(estimate, request.local, reused.length));
+  if (request.maxUsd !== undefined && estimate.usd > request.maxUsd) {
+    log(
+      `Refused: the search is estimated at ${usd(estimate.usd)}, over --max-usd ${usd(request.maxUsd)}; nothing was created. ` +
+        "Raise --max-usd, measure fewer --types or --precision values, or give a smaller --budget.",
+    );
+    return { exitCode: 1, estimate, measured: [], reused };
+  }
+
+  const measured: string[] = [];
+  let spent = 0;
+  if (quota.go.length > 0) {
+    // Pulumi reads each stack's config from its file: the candidates' files are written (marked as generated) first.
+    const names = request.local ? quota.go : quota.go.map((c) => written(c, writeGeneratedStack(context.stacksDir, c.name, c.text)));
+    const measure = await context.startMeasuring(names);
+    for (const [index, candidate] of names.entries()) {
+      if (context.signal?.aborted) break;
+      log(`[${index + 1}/${names.length}] measuring ${candidate.label} (stack ${candidate.name}) ...`);
+      const started = Date.now();
+      const outcome = await measure(candidate, context.signal).catch((error: unknown) => ({ failure: (error as Error).message }));
+      const seconds = (Date.now() - started) / 1000;
+      const usdSpent = spentUsd(candidate.config, seconds, request.local);
+      spent += usdSpent;
+      if ("failure" in outcome) {
+        log(`[${index + 1}/${names.length}] ${candidate.label}: ${outcome.failure} (not saved: the next run measures it again)`);
+        refused.push({ label: candidate.label, reason: `not measured: ${outcome.failure}` });
+        continue;
+      }
+      const key = measurementKey(candidate.config, where, versions);
+      const folder = cache.write(key, { result: outcome.result, seconds, usd: usdSpent, measuredAt: outcome.result.endTime }, candidate.label);
+      log(`[${index + 1}/${names.length}] ${candidate.label}: measured in ${Math.round(seconds)} s, saved in ${displayPath(folder)}`);
+      finished.push({ candidate, result: outcome.result, file: displayPath(path.join(folder, "results.json")) });
+      measured.push(candidate.name);
+    }
+  }
+
+  const ranking = rankCandidates(finished, refused);
+  const answer = renderAnswer(ranking, request.local);
+  const title = `fleet recommend ${request.model} at ${request.slo} for ${request.rate} req/s${request.local ? " (this machine)" : ""}`;
+  writeReport(context.outDir, finished, answer, title);
+  log("");
+  log(answer);
+  let winnerStack: string | undefined;
+  const winner = ranking.ranked[0];
+  if (winner) {
+    try {
+      winnerStack = writeWinner(winner, context, model.name, answer);
+      // Its measurement under the winner's name too, so `fleet plan --stack <winner>` sizes it from the same figures.
+      const result = finished.find((f) => f.candidate === winner.candidate)!.result;
+      const labelled = { ...result, labels: { ...result.labels, stack: winnerStack } };
+      writeFileSync(path.join(context.outDir, `${winnerStack}.json`), `${JSON.stringify(labelled, null, 2)}\n`);
+      log(
+        `\nWrote stacks/Pulumi.${winnerStack}.yaml (checked like \`fleet config check\` and \`fleet plan\`): \`pulumi up --stack ${winnerStack}\` deploys it.`,
+      );
+    } catch (error) {
+      log(`\nThe winner's stack file was not written: ${(error as Error).message}`);
+    }
+  }
+  log(`Report: ${displayPath(context.outDir)}/ (summary.md, report.html with every candidate's curve on shared axes, one results file per candidate)`);
+  log(
+    `Search cost: ${request.local ? "no cloud cost" : `${usd(spent)} spent (estimated ${usd(estimate.usd)})`}; ` +
+      `${measured.length} candidate(s) measured now, ${reused.length} reused from earlier runs.`,
+  );
+  return { exitCode: winner && winnerStack ? 0 : 1, ranking, estimate, measured, reused, answer, ...(winnerStack ? { winnerStack } : {}) };
+}
