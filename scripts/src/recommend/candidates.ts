@@ -3,11 +3,11 @@
 // stacks/Pulumi.<family>.yaml: its server settings), with the model, SLO, rate and budget of this search set.
 // A candidate that cannot run says why here, before anything is measured.
 import { existsSync, readFileSync } from "node:fs";
-import { ConfigError, getInstanceType, isKnownInstanceType, planStack, type FleetConfig } from "@inference-fleet/fleet-config";
+import { ConfigError, getInstanceType, isKnownInstanceType, listStacks, planStack, type FleetConfig } from "@inference-fleet/fleet-config";
 import type { Precision } from "@inference-fleet/model-zoo";
 import { UsageError } from "../command.js";
 import { configFromStackText, renderGeneratedStack, stackFilePath } from "./generated-stack.js";
-import type { RecommendRequest } from "./request.js";
+import { catalogFamilies, type RecommendRequest } from "./request.js";
 
 export interface Candidate {
   /** The stack name it is measured (and, on AWS, deployed) as, e.g. rec-c7g-int8. */
@@ -56,8 +56,14 @@ interface Slot {
   readonly precision: Precision;
 }
 
-function slotsOf(request: RecommendRequest): Slot[] {
-  const families = request.local ? ["dev"] : request.types;
+/** The families a search covers when --types names none: every catalog family with a template stack (c7i, c7g, g5, inf2 as shipped). */
+export function supportedFamilies(stacksDir: string): string[] {
+  const stacks = listStacks(stacksDir);
+  return catalogFamilies().filter((family) => stacks.includes(family));
+}
+
+function slotsOf(request: RecommendRequest, stacksDir: string): Slot[] {
+  const families = request.local ? ["dev"] : request.types.length > 0 ? request.types : supportedFamilies(stacksDir);
   return families.flatMap((entry) =>
     request.precisions.map((precision) => {
       if (request.local)
@@ -77,7 +83,7 @@ function precisionProblem(instanceType: string, precision: Precision): string | 
 /** Every candidate of the request with its stack text and config, and those refused with the reason. */
 export function buildCandidates(inputs: CandidateInputs): { candidates: Candidate[]; refused: RefusedCandidate[] } {
   const { request, stacksDir } = inputs;
-  const slots = slotsOf(request);
+  const slots = slotsOf(request, stacksDir);
   const candidates: Candidate[] = [];
   const refused: RefusedCandidate[] = [];
   const budget = request.budgetSeconds === undefined ? undefined : Math.floor(request.budgetSeconds / slots.length);

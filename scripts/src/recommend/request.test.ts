@@ -3,19 +3,19 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../cli.js";
 import { UsageError } from "../command.js";
 import { captureConsole } from "../testing/capture-console.js";
-import { DEFAULT_FAMILIES, parseRecommendRequest } from "./request.js";
+import { parseRecommendRequest } from "./request.js";
 
 afterEach(() => vi.restoreAllMocks());
 
 const base = { model: "hf://org/name", slo: "p90<=50ms", rate: "5000" };
 
 describe("parseRecommendRequest", () => {
-  it("defaults to the families with a shipped stack, fp32, on AWS", () => {
+  it("defaults to no types named (every family with a template), fp32, on AWS", () => {
     expect(parseRecommendRequest(base)).toEqual({
       model: "hf://org/name",
       slo: "p90<=50ms",
       rate: 5000,
-      types: [...DEFAULT_FAMILIES],
+      types: [],
       precisions: ["fp32"],
       local: false,
     });

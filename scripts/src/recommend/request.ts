@@ -3,8 +3,8 @@ import { didYouMean, isKnownInstanceType, knownInstanceTypes, parseDurationSecon
 import { isHubSource, parseHubModelId, PRECISIONS, type Precision } from "@inference-fleet/model-zoo";
 import { UsageError } from "../command.js";
 
-/** The families with a shipped stack template (stacks/Pulumi.<family>.yaml): what a search covers by default. */
-export const DEFAULT_FAMILIES = ["c7i", "c7g", "g5", "inf2"] as const;
+/** Examples for messages: the families this repo ships a stack for. */
+const EXAMPLE_FAMILIES = "c7i,c7g,g5,inf2";
 
 export interface RecommendRequest {
   /** hf://ORG/NAME[@REV]. */
@@ -13,7 +13,7 @@ export interface RecommendRequest {
   readonly slo: string;
   /** Requests per second to serve. */
   readonly rate: number;
-  /** Families (c7g) or exact instance types (c7g.2xlarge). */
+  /** Families (c7g) or exact instance types (c7g.2xlarge); empty: every catalog family with a template stack in stacks/. */
   readonly types: readonly string[];
   readonly precisions: readonly Precision[];
   /** The whole search's load budget, split over the candidates; absent: each template's loadTest.capacity.budget. */
@@ -53,7 +53,7 @@ function positive(raw: string, flag: string, example: string): number {
 }
 
 /** The families the catalog knows (c7i from c7i.large, ...). */
-function catalogFamilies(): string[] {
+export function catalogFamilies(): string[] {
   return [...new Set(knownInstanceTypes().map((type) => type.split(".")[0]!))];
 }
 
@@ -63,9 +63,7 @@ export function checkTypes(types: readonly string[]): string[] {
   const unknown = types.filter((type) => !families.includes(type) && !isKnownInstanceType(type));
   if (unknown.length > 0) {
     const hints = unknown.map((type) => `"${type}".${didYouMean(type, [...families, ...knownInstanceTypes()])}`);
-    throw new UsageError(
-      `Unknown instance type or family ${hints.join(" ")} Give families such as ${DEFAULT_FAMILIES.join(",")} or exact types such as c7g.2xlarge.`,
-    );
+    throw new UsageError(`Unknown instance type or family ${hints.join(" ")} Give families such as ${EXAMPLE_FAMILIES} or exact types such as c7g.2xlarge.`);
   }
   return [...types];
 }
@@ -89,8 +87,8 @@ export function parseRecommendRequest(values: RecommendOptionValues): RecommendR
   const headroom = values.headroom === undefined ? undefined : Number(values.headroom);
   if (headroom !== undefined && !(headroom >= 0 && headroom < 1))
     throw new UsageError(`--headroom must be a share between 0 and 1 (0.2 keeps 20% of each node spare), got "${values.headroom}".`);
-  const types = checkTypes(values.types ? list(values.types) : [...DEFAULT_FAMILIES]);
-  if (values.local && values.types && types.length !== 1)
+  const types = checkTypes(values.types ? list(values.types) : []);
+  if (values.local && types.length > 1)
     throw new UsageError("With --local this machine stands for one instance type: give at most one in --types (e.g. --types c7i.xlarge), or none.");
   return {
     model: values.model,
