@@ -1,7 +1,7 @@
 // `fleet recommend` on AWS under a fake workspace (as the matrix tests run it): one generated stack per type from the
 // shipped templates, quotas checked before any up, the search's cost estimated (and --max-usd honoured), each stack
 // measured by `fleet matrix` against synthetic knees, sized for the rate and ranked; a second run reuses everything.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defaultStacksDir, executionProviderFor, loadStackConfig, planStack, VCPU_QUOTAS } from "@inference-fleet/fleet-config";
@@ -138,5 +138,29 @@ describe("fleet recommend on AWS (fake workspace, synthetic knees)", { timeout: 
     expect(second.measured).toEqual([]);
     expect(second.ranking!.ranked.map((r) => r.sizing.usdPerMonth)).toEqual(ranking.ranked.map((r) => r.sizing.usdPerMonth));
     expect(existsSync(path.join(stacksDir, "Pulumi.tiny-bert-uncased-qa-recommended.yaml"))).toBe(true);
+  });
+
+  it("measures again only what is missing or stale: a lost measurement, then every candidate of a new model commit", async () => {
+    const cacheDir = path.join(root, ".cache", "recommend");
+    const first = await recommend(request(), context(fakeAws(), [], "before"));
+    expect(first.measured).toEqual([]);
+    // One candidate's saved measurement is gone: only that stack goes up.
+    const saved = readdirSync(cacheDir).filter((name) => name !== "models");
+    const c7g = saved.find((key) => readFileSync(path.join(cacheDir, key, "measurement.json"), "utf8").includes("c7g.4xlarge fp32"))!;
+    rmSync(path.join(cacheDir, c7g), { recursive: true });
+    const missing = fakeAws();
+    const lines: string[] = [];
+    const refill = await recommend(request(), context(missing, lines, "missing"));
+    expect(missing.events.filter((e) => e.startsWith("destroy"))).toEqual(["destroy rec-c7g-fp32-2"]);
+    expect(refill.reused.sort()).toEqual(["rec-c7i-fp32", "rec-inf2-fp32"]);
+    expect(lines.join("\n")).toMatch(/Search cost \(an estimate\): 1 candidate\(s\) to measure \(2 reused from earlier runs\), \$1\.\d\d/);
+    expect(lines.join("\n")).toMatch(/Search cost: \$0\.\d\d spent \(estimated \$1\.\d\d\); 1 candidate\(s\) measured now, 2 reused/);
+
+    // main moves to a new commit: every measurement is of another model now.
+    hub.addCommit(REPO, tinyUncasedQaCheckpoint({ seed: 12 }));
+    const moved = fakeAws();
+    const after = await recommend(request(), context(moved, [], "new-commit"));
+    expect(after.reused).toEqual([]);
+    expect(after.measured.sort()).toEqual(["rec-c7g-fp32-2", "rec-c7i-fp32", "rec-inf2-fp32"]);
   });
 });

@@ -1,18 +1,17 @@
 // `fleet recommend`: model, candidates, quotas, the search's cost (and --max-usd), each candidate measured or
 // reused, sized for the rate, ranked by $/month; the answer, the report, and the winner's stack file.
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { planStack, raiseQuotaCommand, type QuotaNeed } from "@inference-fleet/fleet-config";
-import { renderHtml, type LoadTestResult } from "@inference-fleet/load-test";
 import { displayPath } from "../plan/measured-capacity.js";
-import { buildCandidates, type Candidate, type RefusedCandidate } from "./candidates.js";
-import { renderGeneratedStack, writeGeneratedStack } from "./generated-stack.js";
+import { buildCandidates, type Candidate } from "./candidates.js";
+import { writeGeneratedStack } from "./generated-stack.js";
 import type { MeasureCandidate } from "./measure.js";
 import { localMachine, MeasurementCache, measurementKey, serverVersions } from "./measurement-cache.js";
-import { rankCandidates, renderAnswer, type RankedCandidate, type Ranking } from "./ranking.js";
+import { refuseOverQuota, type QuotaValues } from "./quota-refusal.js";
+import { rankCandidates, renderAnswer, type Ranking } from "./ranking.js";
 import type { RecommendRequest } from "./request.js";
 import { estimateSearchCost, renderEstimate, spentUsd, type SearchCostEstimate } from "./search-cost.js";
 import { resolveSearchModel } from "./search-model.js";
+import { writeReport, writeWinner, type FinishedCandidate } from "./search-output.js";
 
 export interface RecommendContext {
   readonly repoRoot: string;
@@ -27,8 +26,8 @@ export interface RecommendContext {
   /** The command line, for the stack files' headers. */
   readonly commandLine: string;
   readonly signal?: AbortSignal;
-  /** AWS: the account's applied values of these quotas (the candidates' vCPUs, ...), read before anything is created. */
-  readonly quotaValues?: (needs: readonly QuotaNeed[], region: string) => Promise<ReadonlyMap<string, number>>;
+  /** AWS: the account's applied values of the candidates' quotas, read before anything is created. */
+  readonly quotaValues?: QuotaValues;
   /** Called once the guard passed and (AWS) the candidates' stack files are written: how to measure them. */
   readonly startMeasuring: (candidates: readonly Candidate[]) => Promise<MeasureCandidate>;
 }
@@ -45,72 +44,12 @@ export interface RecommendOutcome {
   readonly answer?: string;
 }
 
-interface Finished {
-  readonly candidate: Candidate;
-  readonly result: LoadTestResult;
-  readonly file: string;
-}
-
 /** The candidate as the name its stack file was written under (another one when the user owns a file of its name). */
 function written(candidate: Candidate, name: string): Candidate {
   return { ...candidate, name, config: { ...candidate.config, stack: name } };
 }
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
-
-/** Candidates whose own needs are over the account's quotas (one stack up at a time): refused with the quota and the fix. */
-async function refuseOverQuota(candidates: readonly Candidate[], context: RecommendContext): Promise<{ go: Candidate[]; refused: RefusedCandidate[] }> {
-  if (!context.quotaValues || candidates.length === 0) return { go: [...candidates], refused: [] };
-  const plans = candidates.map((c) => planStack(c.config));
-  const values = await context.quotaValues(
-    plans.flatMap((plan) => plan.quotas),
-    plans[0]!.region,
-  );
-  const go: Candidate[] = [];
-  const refused: RefusedCandidate[] = [];
-  for (const [index, candidate] of candidates.entries()) {
-    const plan = plans[index]!;
-    const over = plan.quotas.find((need) => need.need > (values.get(need.quotaCode) ?? need.awsDefault ?? Number.POSITIVE_INFINITY));
-    if (!over) {
-      go.push(candidate);
-      continue;
-    }
-    const limit = values.get(over.quotaCode) ?? over.awsDefault;
-    refused.push({
-      label: candidate.label,
-      reason:
-        `over quota: ${over.name} is ${limit} in ${plan.region} and its stack needs ${over.need}. ` +
-        `Raise it (${raiseQuotaCommand(over, plan.region)}) or leave ${candidate.config.instanceType} out of --types.`,
-    });
-  }
-  return { go, refused };
-}
-
-function writeWinner(winner: RankedCandidate, context: RecommendContext, modelName: string, answer: string): string {
-  const { sizing, candidate } = winner;
-  const edits = { "cluster.fleetNodes": sizing.nodes, "server.numServers": sizing.servers };
-  const header = [
-    `Recommended by \`${context.commandLine}\`, ${new Date().toISOString()}`,
-    answer.split("\n")[0]!,
-    `Measured as candidate ${candidate.label} (settings from stacks/Pulumi.${candidate.template}.yaml), sized by \`fleet plan --for-rate\`'s rule.`,
-  ];
-  return writeGeneratedStack(context.stacksDir, `${modelName}-recommended`, renderGeneratedStack(candidate.text, edits, header));
-}
-
-function writeReport(outDir: string, finished: readonly Finished[], answer: string, title: string): void {
-  mkdirSync(outDir, { recursive: true });
-  for (const { candidate, result } of finished) writeFileSync(path.join(outDir, `${candidate.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(path.join(outDir, "summary.md"), `# ${title}\n\n${answer}\n`);
-  // Every candidate's curve on the same axes (the report's charts share them across runs).
-  if (finished.length > 0)
-    writeFileSync(
-      path.join(outDir, "report.html"),
-      renderHtml(
-        finished.map((f) => f.result),
-        title,
-      ),
-    );
-}
 
 export async function recommend(request: RecommendRequest, context: RecommendContext): Promise<RecommendOutcome> {
   const { log } = context;
@@ -130,7 +69,7 @@ export async function recommend(request: RecommendRequest, context: RecommendCon
   // What earlier runs measured with the same inputs is reused; the rest is measured.
   const where = request.local ? `local ${localMachine()}` : "aws";
   const versions = serverVersions(context.repoRoot);
-  const finished: Finished[] = [];
+  const finished: FinishedCandidate[] = [];
   const reused: string[] = [];
   const toMeasure: Candidate[] = [];
   for (const candidate of built.candidates) {
@@ -144,7 +83,7 @@ export async function recommend(request: RecommendRequest, context: RecommendCon
       toMeasure.push(candidate);
     }
   }
-  const quota = await refuseOverQuota(toMeasure, context);
+  const quota = await refuseOverQuota(toMeasure, context.quotaValues);
   for (const refused of quota.refused) log(`${refused.label}: not measured: ${refused.reason}`);
   const refused = [...built.refused, ...quota.refused];
 
@@ -199,10 +138,6 @@ export async function recommend(request: RecommendRequest, context: RecommendCon
   if (winner) {
     try {
       winnerStack = writeWinner(winner, context, model.name, answer);
-      // Its measurement under the winner's name too, so `fleet plan --stack <winner>` sizes it from the same figures.
-      const result = finished.find((f) => f.candidate === winner.candidate)!.result;
-      const labelled = { ...result, labels: { ...result.labels, stack: winnerStack } };
-      writeFileSync(path.join(context.outDir, `${winnerStack}.json`), `${JSON.stringify(labelled, null, 2)}\n`);
       log(
         `\nWrote stacks/Pulumi.${winnerStack}.yaml (checked like \`fleet config check\` and \`fleet plan\`): \`pulumi up --stack ${winnerStack}\` deploys it.`,
       );
@@ -215,5 +150,6 @@ export async function recommend(request: RecommendRequest, context: RecommendCon
     `Search cost: ${request.local ? "no cloud cost" : `${usd(spent)} spent (estimated ${usd(estimate.usd)})`}; ` +
       `${measured.length} candidate(s) measured now, ${reused.length} reused from earlier runs.`,
   );
-  return { exitCode: winner && winnerStack ? 0 : 1, ranking, estimate, measured, reused, answer, ...(winnerStack ? { winnerStack } : {}) };
+  const exitCode = context.signal?.aborted ? 130 : winner && winnerStack ? 0 : 1;
+  return { exitCode, ranking, estimate, measured, reused, answer, ...(winnerStack ? { winnerStack } : {}) };
 }
