@@ -6,6 +6,7 @@ import { buildCandidates, type Candidate } from "./candidates.js";
 import { writeGeneratedStack } from "./generated-stack.js";
 import type { MeasureCandidate } from "./measure.js";
 import { localMachine, MeasurementCache, measurementKey, serverVersions } from "./measurement-cache.js";
+import { modelFitProblem } from "./model-fit.js";
 import { refuseOverQuota, type QuotaValues } from "./quota-refusal.js";
 import { rankCandidates, renderAnswer, type Ranking } from "./ranking.js";
 import type { RecommendRequest } from "./request.js";
@@ -63,8 +64,13 @@ export async function recommend(request: RecommendRequest, context: RecommendCon
     modelSource: (precision, config) => model.sourceFor(precision, config),
     commandLine: context.commandLine,
   });
-  for (const refused of built.refused) log(`${refused.label}: not a candidate: ${refused.reason}`);
   await model.prepare(log);
+  const fitting = built.candidates.filter((candidate) => {
+    const problem = modelFitProblem(candidate.config, model.modelBytes(candidate.config.model.source));
+    if (problem) built.refused.push({ label: candidate.label, reason: problem });
+    return !problem;
+  });
+  for (const refused of built.refused) log(`${refused.label}: not a candidate: ${refused.reason}`);
 
   // What earlier runs measured with the same inputs is reused; the rest is measured.
   const where = request.local ? `local ${localMachine()}` : "aws";
@@ -72,7 +78,7 @@ export async function recommend(request: RecommendRequest, context: RecommendCon
   const finished: FinishedCandidate[] = [];
   const reused: string[] = [];
   const toMeasure: Candidate[] = [];
-  for (const candidate of built.candidates) {
+  for (const candidate of fitting) {
     const key = measurementKey(candidate.config, where, versions);
     const cached = await cache.read(key);
     if (cached) {

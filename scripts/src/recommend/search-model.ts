@@ -1,12 +1,13 @@
 // The model of a search: the hub id resolved to its commit (imported into the hub cache once), and for int8
 // candidates an int8 copy made for the CPU that serves it, kept under .cache/recommend/models/. Candidates
 // name the model at that commit, so a winner's stack deploys exactly what was measured.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import {
   importHubSource,
   localInt8Cpu,
+  MODEL_FILE,
   MODEL_INFO_FILE,
   parseHubModelId,
   quantizeModelDir,
@@ -22,6 +23,8 @@ export interface SearchModel {
   readonly name: string;
   /** model.source of a candidate (relative int8 dirs are relative to the repo root). */
   sourceFor(precision: Precision, config: FleetConfig): string;
+  /** The size of model.onnx behind a candidate's model.source (after prepare). */
+  modelBytes(source: string): number;
   /** Makes the int8 copies the sources named, once each. */
   prepare(log: (line: string) => void): Promise<void>;
 }
@@ -53,6 +56,10 @@ export async function resolveSearchModel(
       const dir = path.join(options.cacheDir, "models", repo.replace("/", "--"), imported.commit, `int8-${reduceRangeFor(target) ? 7 : 8}bit`);
       int8Dirs.set(dir, target);
       return path.relative(options.repoRoot, dir);
+    },
+    modelBytes(source) {
+      const dir = source.startsWith("hf://") ? imported.dir : path.resolve(options.repoRoot, source);
+      return statSync(path.join(dir, MODEL_FILE)).size;
     },
     async prepare(log) {
       for (const [outDir, target] of int8Dirs) {
