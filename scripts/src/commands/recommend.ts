@@ -9,11 +9,11 @@ type (default: every catalog family with a template stack in stacks/, c7i, c7g, 
 and precision, a stack is generated from one template (stacks/Pulumi.<family>-tuned.yaml, \`fleet tune\`'s last
 result, else stacks/Pulumi.<family>.yaml: its server settings) and checked with \`fleet plan\`; candidates over the
 account's quotas, that do not fit their nodes (or whose servers cannot hold the model's weights), or int8 on a
-GPU/Inferentia type are left out with the reason. The
-search's cost is printed before it starts (--max-usd refuses a dearer one before any \`pulumi up\`). Each candidate's
-capacity per node at the SLO is then measured (\`fleet matrix\` on AWS; with --local, the \`fleet local --capacity\`
-search on this machine, labelled as such), sized for --rate with headroom (\`fleet plan --for-rate\`), and ranked by
-$/month. Candidates that cannot meet the SLO at any load say why (latency floor above the SLO, errors).
+GPU/Inferentia type are left out with the reason. The search's cost is printed before it starts (--max-usd refuses
+a dearer one before any \`pulumi up\`). Each candidate's capacity per node at the SLO is then measured (\`fleet
+matrix\` on AWS; with --local, the \`fleet local --capacity\` search on this machine, labelled as such), sized for
+--rate with headroom (\`fleet plan --for-rate\`), and ranked by $/month. Candidates that cannot meet the SLO at any
+load say why (latency floor above the SLO, errors).
 
 Written: the answer (printed), results/recommend-<time>/ (summary.md, report.html with every candidate's curve on
 shared axes, one results file per candidate), and the winner as stacks/Pulumi.<model>-recommended.yaml (schema- and
