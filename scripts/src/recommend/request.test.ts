@@ -30,6 +30,7 @@ describe("parseRecommendRequest", () => {
     [{ types: "c7q" }, /^Unknown instance type or family "c7q"\. Did you mean "c7g", "c7i"/],
     [{ types: "c7g.2xlarg" }, /"c7g\.2xlarg"\. Did you mean "c7g\.2xlarge"/],
     [{ precision: "fp16" }, /--precision takes fp32 and\/or int8/],
+    [{ slo: "p90<50ms" }, /^--slo: SLO "p90<50ms" uses "<": an SLO holds while the percentile is at most the threshold, so write "p90<=50ms"\.$/],
     [{ rate: "lots" }, /--rate must be a positive number, e.g. --rate 5000; got "lots"/],
     [{ model: "deepset/squad2" }, /--model takes a hub id hf:\/\/ORG\/NAME\[@REVISION\]/],
     [{ budget: "soon" }, /--budget must be a duration such as 90m/],

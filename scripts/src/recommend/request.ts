@@ -1,5 +1,5 @@
 // `fleet recommend`'s command line, checked into one request before anything is imported, planned or measured.
-import { didYouMean, isKnownInstanceType, knownInstanceTypes, parseDurationSeconds } from "@inference-fleet/fleet-config";
+import { didYouMean, isKnownInstanceType, knownInstanceTypes, loadTestSchema, parseDurationSeconds } from "@inference-fleet/fleet-config";
 import { isHubSource, parseHubModelId, PRECISIONS, type Precision } from "@inference-fleet/model-zoo";
 import { UsageError } from "../command.js";
 
@@ -77,6 +77,9 @@ export function parseRecommendRequest(values: RecommendOptionValues): RecommendR
     throw new UsageError((error as Error).message);
   }
   if (!values.slo) throw new UsageError("--slo is required, e.g. --slo p90<=50ms.");
+  // The stack schema's own reading of an SLO, so a typo stops here, before the model is imported.
+  const slo = loadTestSchema.shape.slo.safeParse(values.slo);
+  if (!slo.success) throw new UsageError(`--slo: ${slo.error.issues.map((issue) => issue.message).join("; ")}`);
   if (!values.rate) throw new UsageError("--rate is required: the requests per second to serve, e.g. --rate 5000.");
   const precisions = list(values.precision ?? "fp32");
   const badPrecision = precisions.filter((p) => !(PRECISIONS as readonly string[]).includes(p));
