@@ -103,6 +103,9 @@ describe("fleet recommend on AWS (fake workspace, synthetic knees)", { timeout: 
     expect(lines.join("\n")).toMatch(
       /g5\.xlarge fp32: not measured: over quota: Running On-Demand G and VT instances \(vCPUs\) is 0 in us-east-1 and its stack needs 4\./,
     );
+    const refusedAt = lines.findIndex((line) => line.startsWith("g5.xlarge fp32: not measured"));
+    expect(refusedAt).toBeGreaterThanOrEqual(0);
+    expect(refusedAt).toBeLessThan(lines.findIndex((line) => line.startsWith("[1/3] measuring")));
     expect(readFileSync(usersFile, "utf8")).toBe(before);
     expect(isGeneratedStackText(readFileSync(path.join(stacksDir, "Pulumi.rec-c7g-fp32-2.yaml"), "utf8"))).toBe(true);
 

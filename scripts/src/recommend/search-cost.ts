@@ -53,7 +53,8 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 export function renderEstimate(estimate: SearchCostEstimate, local: boolean, reused: number): string {
   const measured = `${estimate.candidates.length} candidate(s) to measure${reused > 0 ? ` (${reused} reused from earlier runs)` : ""}`;
   if (local) return `Search cost: ${measured} on this machine, at most ${minutes(estimate.seconds)} of load; no cloud cost.`;
-  const lines = estimate.candidates.map((c) => `  ${c.name}: ${minutes(c.seconds)} up x ${usd(c.usdPerHour)}/h = ${usd(c.usd)}`);
+  // $/h as `fleet plan` prints it (three decimals), so the two can be compared.
+  const lines = estimate.candidates.map((c) => `  ${c.name}: ${minutes(c.seconds)} up x $${c.usdPerHour.toFixed(3)}/h = ${usd(c.usd)}`);
   return [
     `Search cost (an estimate): ${measured}, ${usd(estimate.usd)} over ${minutes(estimate.seconds)} of stack time, one stack at a time.`,
     ...lines,
