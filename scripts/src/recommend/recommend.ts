@@ -3,7 +3,7 @@
 import path from "node:path";
 import { displayPath } from "../plan/measured-capacity.js";
 import { buildCandidates, type Candidate } from "./candidates.js";
-import { writeGeneratedStack } from "./generated-stack.js";
+import { stackFilePath, writeGeneratedStack } from "./generated-stack.js";
 import type { MeasureCandidate } from "./measure.js";
 import { localMachine, MeasurementCache, measurementKey, serverVersions } from "./measurement-cache.js";
 import { modelFitProblem } from "./model-fit.js";
@@ -77,6 +77,7 @@ export async function recommend(request: RecommendRequest, context: RecommendCon
   const versions = serverVersions(context.repoRoot);
   const finished: FinishedCandidate[] = [];
   const reused: string[] = [];
+  let reusedUsd = 0;
   const toMeasure: Candidate[] = [];
   for (const candidate of fitting) {
     const key = measurementKey(candidate.config, where, versions);
@@ -85,6 +86,7 @@ export async function recommend(request: RecommendRequest, context: RecommendCon
       log(`${candidate.label}: reusing the measurement of ${cached.measuredAt} (${displayPath(path.join(cache.dir, key))}); nothing is started for it.`);
       finished.push({ candidate, result: cached.result, file: displayPath(path.join(cache.dir, key, "results.json")) });
       reused.push(candidate.name);
+      reusedUsd += cached.usd;
     } else {
       toMeasure.push(candidate);
     }
@@ -144,9 +146,8 @@ export async function recommend(request: RecommendRequest, context: RecommendCon
   if (winner) {
     try {
       winnerStack = writeWinner(winner, context, model.name, answer);
-      log(
-        `\nWrote stacks/Pulumi.${winnerStack}.yaml (checked like \`fleet config check\` and \`fleet plan\`): \`pulumi up --stack ${winnerStack}\` deploys it.`,
-      );
+      const file = displayPath(stackFilePath(context.stacksDir, winnerStack));
+      log(`\nWrote ${file} (checked like \`fleet config check\` and \`fleet plan\`): \`pulumi up --stack ${winnerStack}\` deploys it.`);
     } catch (error) {
       log(`\nThe winner's stack file was not written: ${(error as Error).message}`);
     }
@@ -154,7 +155,8 @@ export async function recommend(request: RecommendRequest, context: RecommendCon
   log(`Report: ${displayPath(context.outDir)}/ (summary.md, report.html with every candidate's curve on shared axes, one results file per candidate)`);
   log(
     `Search cost: ${request.local ? "no cloud cost" : `${usd(spent)} spent (estimated ${usd(estimate.usd)})`}; ` +
-      `${measured.length} candidate(s) measured now, ${reused.length} reused from earlier runs.`,
+      `${measured.length} candidate(s) measured now, ${reused.length} reused from earlier runs` +
+      (reusedUsd > 0 ? ` (which cost ${usd(reusedUsd)} when they were made).` : "."),
   );
   const exitCode = context.signal?.aborted ? 130 : winner && winnerStack ? 0 : 1;
   return { exitCode, ranking, estimate, measured, reused, answer, ...(winnerStack ? { winnerStack } : {}) };
