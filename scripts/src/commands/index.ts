@@ -12,6 +12,7 @@ import { modelGenerateMany } from "./model-generate-many.js";
 import { modelImport } from "./model-import.js";
 import { modelQuantize } from "./model-quantize.js";
 import { plan } from "./plan.js";
+import { recommend } from "./recommend.js";
 import { serve } from "./serve.js";
 import { tune } from "./tune.js";
 
@@ -19,6 +20,7 @@ import { tune } from "./tune.js";
 export const commands: Command[] = [
   configCheck,
   plan,
+  recommend,
   modelGenerate,
   modelGenerateMany,
   modelImport,

@@ -77,7 +77,7 @@ export interface EnsureModelOptions {
 }
 
 /** The stack's instance type as an int8 target, from the catalog's CPU facts; undefined: this machine's CPU. */
-function int8TargetOf(config: FleetConfig, options: EnsureModelOptions): Int8Cpu | undefined {
+export function int8TargetOf(config: FleetConfig, options: EnsureModelOptions): Int8Cpu | undefined {
   if (options.int8For !== "stack") return undefined;
   const facts = getInstanceType(config.instanceType);
   return { arch: facts.arch, int8DotProduct: facts.cpu.int8DotProduct, described: `${facts.name} (${facts.cpu.model})` };

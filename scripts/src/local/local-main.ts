@@ -55,7 +55,7 @@ export interface LocalMainDependencies {
  * What the report needs to know about a local run that the run itself does not say: the stack's SLO,
  * the price this machine stands for (if given), and that it is one node, whatever number of servers it runs.
  */
-function withReportLabels(run: LocalRun, config: FleetConfig, pricing: Record<string, string>): LocalRun {
+export function withReportLabels(run: LocalRun, config: FleetConfig, pricing: Record<string, string>): LocalRun {
   const labels = { ...run.result.labels, servers: "1", slo: sloLabel(sloOfConfig(config)), ...pricing };
   // Marked in results.json too, so no report made from it later gives a verdict.
   return { ...run, result: { ...run.result, labels, ...(run.interrupted ? { interrupted: true } : {}) } };

@@ -126,10 +126,17 @@ export function capacityConfig(stack: string, env: Record<string, string> = {}):
  * reads 150 ms above it: the rates the Job's config asks for (the stack file with the up's overrides,
  * as the Pulumi program reads them), each pod offering its share, stopping after the first step that
  * breaks, as the k6 thresholds stop the pods. A confirmation's hold (steps as long as confirmSeconds)
- * keeps up only to `sustainedKnee` (default `knee`): a fleet that holds a short step but not minutes.
+ * keeps up only to `sustainedKnee` (default `knee`): a fleet that holds a short step but not minutes. `loadConfig`:
+ * where the stack's config comes from (default: stacks/ with the mode set to capacity).
  */
-export function fakeCapacityPass(stack: string, env: Record<string, string>, knee: number, sustainedKnee = knee): LoadTestResult[] {
-  const config = capacityConfig(stack, env);
+export function fakeCapacityPass(
+  stack: string,
+  env: Record<string, string>,
+  knee: number,
+  sustainedKnee = knee,
+  loadConfig: (stack: string, env: Record<string, string>) => FleetConfig = capacityConfig,
+): LoadTestResult[] {
+  const config = loadConfig(stack, env);
   const { pods, capacity, slo } = config.loadTest;
   const limit = capacity.stepSeconds >= capacity.confirmSeconds ? sustainedKnee : knee;
   const pod = (index: number): LoadTestResult => {
