@@ -13,6 +13,7 @@ export {
   type VcpuQuotaFamily,
 } from "./catalog.js";
 export { parseAssumedRoleArn } from "./arn.js";
+export { HOURS_PER_MONTH, usdPerMillionAt, usdPerMonth } from "./cost.js";
 export { closestNames, didYouMean } from "./closest.js";
 export { ConfigError, type ConfigProblem } from "./config-error.js";
 export { parseDurationSeconds } from "./duration.js";
@@ -36,6 +37,18 @@ export {
   type ObservabilityConfig,
   type ServerConfig,
 } from "./schema.js";
+export {
+  DEFAULT_SLO,
+  describeSlo,
+  describeSloInFull,
+  figuresMeetSlo,
+  parseSloLabel,
+  sloLabel,
+  sloOfStack,
+  stackSloSchema,
+  type Slo,
+  type SloFigures,
+} from "./slo.js";
 export { fnv1a32, modelsForShard, repositoryModelNames, shardOwner } from "./shard.js";
 export { defaultStacksDir, fromNamespacedConfig, listStacks, loadStackConfig, type LoadStackOptions } from "./stack-file.js";
 export * from "./plan/index.js";

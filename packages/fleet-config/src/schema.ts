@@ -4,6 +4,7 @@ import { getInstanceType, isKnownInstanceType, unknownInstanceTypeHint } from ".
 import { DEFAULT_KUBERNETES_VERSION, isKnownKubernetesVersion, KUBERNETES_VERSIONS } from "./plan/kubernetes-versions.js";
 import { parseDurationSeconds } from "./duration.js";
 import { cpuMillis, memoryMiB } from "./plan/quantity.js";
+import { stackSloSchema } from "./slo.js";
 
 /** The Pulumi project name; stack config keys are namespaced with it ("inference-fleet:model"). */
 export const PROJECT = "inference-fleet";
@@ -148,35 +149,6 @@ export const serverSchema = z.strictObject({
     .prefault({}),
 });
 
-const sloSchema = z.strictObject({
-  percentile: z.enum(["p50", "p90", "p95", "p99"]).default("p90"),
-  thresholdMs: z.number().positive().default(100),
-  maxErrorRate: z.number().min(0).max(1).default(0.01),
-});
-
-/**
- * Accepts "p90<=100ms" (or "p90<=0.1s") as shorthand for { percentile: "p90", thresholdMs: 100 }; any
- * other string is an error that shows the form, rather than zod's "expected object".
- */
-const slo = z.preprocess((value, ctx) => {
-  if (typeof value !== "string") return value;
-  const match = /^\s*(p50|p90|p95|p99)\s*(<=?)\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/.exec(value);
-  const form = 'write it as "p90<=100ms" (p50, p90, p95 or p99, at most a threshold in ms or s) or as { percentile, thresholdMs, maxErrorRate }';
-  const problem = !match
-    ? `SLO ${JSON.stringify(value)} is not understood: ${form}.`
-    : match[2] === "<"
-      ? `SLO ${JSON.stringify(value)} uses "<": an SLO holds while the percentile is at most the threshold, so write ` +
-        `"${match[1]}<=${match[3]}${match[4] ?? "ms"}".`
-      : match[4] === undefined
-        ? `SLO ${JSON.stringify(value)} has no unit: write "${match[1]}<=${match[3]}ms" (or s).`
-        : undefined;
-  if (problem !== undefined || !match) {
-    ctx.addIssue({ code: "custom", message: problem ?? form, input: value });
-    return z.NEVER;
-  }
-  return { percentile: match[1], thresholdMs: Number(match[3]) * (match[4] === "s" ? 1000 : 1) };
-}, sloSchema);
-
 export const loadTestSchema = z.strictObject({
   /** Instance type of the system nodes that run k6 pods. */
   instanceType: instanceType.default("c7i.2xlarge"),
@@ -269,7 +241,7 @@ export const loadTestSchema = z.strictObject({
       s: z.number().positive().default(1.1),
     })
     .prefault({}),
-  slo: slo.prefault({}),
+  slo: stackSloSchema.prefault({}),
   /** What k6 targets: each server's Service, or the load balancer in front of them all (needs server.expose). */
   target: z.enum(["service", "loadBalancer"]).default("service"),
 });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { HISTOGRAM_BUCKETS, type HistogramData, type LatencyPercentiles } from "./histogram.js";
 import type { CapacityStep } from "./capacity/step.js";
 import { LOAD_MODES } from "./results.js";
-import type { Slo } from "./thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 
 const count = z.number().int().nonnegative();
 

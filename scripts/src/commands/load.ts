@@ -1,12 +1,9 @@
-import { defaultWarmupSeconds, parseDurationSeconds } from "@inference-fleet/fleet-config";
+import { DEFAULT_SLO, defaultWarmupSeconds, parseDurationSeconds, parseSloLabel, sloLabel } from "@inference-fleet/fleet-config";
 import {
-  DEFAULT_SLO,
   LOAD_MODES,
-  parseSloLabel,
   REQUEST_TEXTS,
   renderMarkdown,
   SLO_LABEL,
-  sloLabel,
   sloMiss,
   runLoad,
   totalErrors,

@@ -2,7 +2,7 @@
 // rate that broke it. One rule for the planners (what to offer next) and the curve (the answer).
 // A break is believed only once a second measurement at the same rate breaks too: until then the
 // planners measure it again, and the curve (the search over) takes it for a break.
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import type { CapacityStep, StepVerdict } from "./step.js";
 import { judgeStep } from "./windows.js";
 

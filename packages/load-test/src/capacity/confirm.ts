@@ -2,7 +2,7 @@
 // Recommender's steps last minutes, not seconds); if the SLO breaks, the rate steps down and is held
 // again. Only a rate that held its sustained window is reported, so the figure never overstates what
 // the fleet keeps up. Pure: the local search and `fleet matrix` run the holds, this decides.
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import { roundRate } from "./planner.js";
 import { judgeMeasurement, type CapacityStep } from "./step.js";
 

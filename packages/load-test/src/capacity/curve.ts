@@ -2,7 +2,7 @@
 // function the local search, `fleet merge` and (for k6 staircases) `fleet matrix` use, so they cannot disagree.
 import { percentilesFromHistogram, type LatencyPercentiles } from "../histogram.js";
 import { totalErrors } from "../results.js";
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import { bracketOf } from "./bracket.js";
 import { confirmedHold, holdKeptSlo, MAX_BREACHING_WINDOWS } from "./confirm.js";
 import type { SearchEnd } from "./planner.js";

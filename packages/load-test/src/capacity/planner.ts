@@ -2,7 +2,7 @@
 // geometrically until a step breaks the SLO, then bisect between the last rate that held and the
 // first that broke until the two are within the precision, never past the time budget. Pure: the
 // local driver runs the steps, and a k6 staircase can be planned with the same function.
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import { bracketOf } from "./bracket.js";
 import type { CapacityStep } from "./step.js";
 

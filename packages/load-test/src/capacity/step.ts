@@ -3,7 +3,7 @@
 // k6 staircase steps exactly as the local search judges its own.
 import { LatencyHistogram, type HistogramData, type LatencyPercentiles } from "../histogram.js";
 import { totalErrors, type LoadTestResult } from "../results.js";
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 
 /** A step's figures as results files keep them (the measured window only; the warm-up counts nowhere). */
 export interface CapacityStep {

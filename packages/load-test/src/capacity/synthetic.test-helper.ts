@@ -1,6 +1,6 @@
 // Synthetic steps and fleets for the capacity tests: steps with known latencies, a queue with a known knee.
 import { LatencyHistogram } from "../histogram.js";
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import type { CapacityStep, CapacityWindow } from "./step.js";
 
 export const SLO: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };

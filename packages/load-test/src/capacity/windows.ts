@@ -6,7 +6,7 @@
 import { LatencyHistogram, percentilesFromHistogram } from "../histogram.js";
 import { mergeCounts } from "../merge-counts.js";
 import type { LoadTestResult } from "../results.js";
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import { judgeMeasurement, type CapacityStep, type CapacityWindow, type StabilityRule, type StepVerdict } from "./step.js";
 
 export const DEFAULT_STABILITY: StabilityRule = { windows: 3, maxWindows: 6, share: 0.1 };

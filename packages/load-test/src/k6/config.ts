@@ -5,7 +5,8 @@ import type { Options } from "k6/options";
 import { MODEL_ROUTINGS, type ModelDistribution, type ModelRouting } from "../choice.js";
 import { REQUEST_TEXTS, type RequestMethod, type RequestTexts } from "../request.js";
 import { LOAD_MODES, type LoadMode } from "../results.js";
-import { buildThresholds, type Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
+import { buildThresholds } from "../thresholds.js";
 import { WARMUP_SCENARIO } from "./metrics.js";
 import { arrivalRate, staircaseFromEnv, staircaseScenarios, staircaseThresholds, type K6Staircase } from "./staircase.js";
 

@@ -8,7 +8,8 @@ import { parseDurationSeconds } from "@inference-fleet/fleet-config";
 import type { Options } from "k6/options";
 import { CLEAR_BREACH_LATENCY_FACTOR, CLEAR_BREACH_MIN_SECONDS } from "../capacity/step.js";
 import { HISTOGRAM_BUCKETS } from "../histogram.js";
-import type { Slo, Thresholds } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
+import type { Thresholds } from "../thresholds.js";
 import { errorMetric, K6_ERROR_KINDS, LATENCY_SUM_METRIC, latencyBucketMetric, REQUESTS_METRIC, SLO_FAILED_METRIC, SLO_LATENCY_METRIC } from "./metrics.js";
 
 type Env = Record<string, string | undefined>;

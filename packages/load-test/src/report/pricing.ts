@@ -1,5 +1,5 @@
 // What a run costs: the price per hour of the instances behind it, from the catalog (the
-// instanceType label) or declared (the usdPerHour label), and USD per million inferences at a rate.
+// instanceType label) or declared (the usdPerHour label); fleet-config's cost.ts turns it into USD per million inferences.
 import { didYouMean, getInstanceType, isKnownInstanceType, knownInstanceTypes, PRICE_SOURCE } from "@inference-fleet/fleet-config";
 
 export const INSTANCE_TYPE_LABEL = "instanceType";
@@ -72,11 +72,6 @@ export function priceFromLabels(labels: Record<string, string>, instances: numbe
       : "the results name no instance type: label them (`fleet load --label instanceType=c7g.xlarge`), or give `fleet report` --as INSTANCE_TYPE " +
         "or --usd-per-hour N",
   };
-}
-
-/** USD per million inferences at `rate` successful requests per second; undefined when nothing was served. */
-export function usdPerMillionAt(usdPerHour: number, rate: number): number | undefined {
-  return rate > 0 ? (usdPerHour * 1e6) / (rate * 3600) : undefined;
 }
 
 export function priceNote(): string {

@@ -5,7 +5,7 @@ import type { CapacityStep } from "../capacity/step.js";
 import { LatencyHistogram } from "../histogram.js";
 import { ResultRecorder } from "../recorder.js";
 import type { LoadTestResult } from "../results.js";
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 
 export const FIXTURE_START = Date.UTC(2025, 5, 1, 10, 0, 0);
 export const FIXTURE_SLO: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
