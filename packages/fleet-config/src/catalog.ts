@@ -17,7 +17,7 @@ export interface InstanceTypeFacts {
 }
 
 /** The host CPU, as far as int8 inference cares (AWS's instance type pages name the processor). */
-export interface CpuFacts {
+interface CpuFacts {
   readonly model: string;
   /**
    * Integer dot products summed in 32 bits (x86 AVX512-VNNI/AMX, Arm SDOT/UDOT). Without them (x86 AVX2 only: AMD
@@ -26,7 +26,7 @@ export interface CpuFacts {
   readonly int8DotProduct: boolean;
 }
 
-export interface AcceleratorFacts {
+interface AcceleratorFacts {
   readonly kind: "nvidia" | "neuron";
   readonly model: string;
   /** Devices the device plugin advertises (nvidia.com/gpu, aws.amazon.com/neuron). */

@@ -149,7 +149,7 @@ export const serverSchema = z.strictObject({
     .prefault({}),
 });
 
-export const loadTestSchema = z.strictObject({
+const loadTestSchema = z.strictObject({
   /** Instance type of the system nodes that run k6 pods. */
   instanceType: instanceType.default("c7i.2xlarge"),
   /**
@@ -269,7 +269,7 @@ const adminPrincipal = z.string().superRefine((arn, ctx) => {
   }
 });
 
-export const clusterSchema = z.strictObject({
+const clusterSchema = z.strictObject({
   /** Use an existing cluster instead of creating network and cluster: a kubeconfig (path or contents) or an EKS cluster name. */
   existing: z
     .strictObject({
@@ -312,7 +312,7 @@ export const clusterSchema = z.strictObject({
   idle: z.boolean().default(false),
 });
 
-export const observabilitySchema = z.strictObject({
+const observabilitySchema = z.strictObject({
   /** Container Insights (the amazon-cloudwatch-observability add-on), server metrics in CloudWatch, SLO alarms and a dashboard. */
   enabled: z.boolean().default(true),
   /**
@@ -489,8 +489,4 @@ function defaultProcessor(acceleratorKind: "nvidia" | "neuron" | undefined): "cp
 
 export type FleetConfig = z.output<typeof fleetConfigSchema>;
 export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
-export type ModelConfig = FleetConfig["model"];
-export type ServerConfig = FleetConfig["server"];
-export type LoadTestConfig = FleetConfig["loadTest"];
 export type ClusterConfig = FleetConfig["cluster"];
-export type ObservabilityConfig = FleetConfig["observability"];

@@ -7,12 +7,12 @@ import { LatencyHistogram } from "./histogram.js";
 import { REQUESTS_METRIC, SLO_FAILED_METRIC, SLO_LATENCY_METRIC } from "./k6/metrics.js";
 import { totalErrors, type LoadTestResult } from "./results.js";
 
-export interface ThresholdObject {
+interface ThresholdObject {
   threshold: string;
   abortOnFail?: boolean;
   delayAbortEval?: string;
 }
-export type Threshold = string | ThresholdObject;
+type Threshold = string | ThresholdObject;
 export type Thresholds = Record<string, Threshold[]>;
 
 /** k6's built-in HTTP metrics that thresholds may name (they include warm-up and setup() requests). */
@@ -27,7 +27,7 @@ const MEASURES_LIKE: Record<string, (typeof K6_BUILTIN_METRICS)[number]> = {
   [SLO_FAILED_METRIC]: "http_req_failed",
   [REQUESTS_METRIC]: "http_reqs",
 };
-export const THRESHOLD_METRICS: readonly string[] = Object.keys(MEASURES_LIKE);
+const THRESHOLD_METRICS: readonly string[] = Object.keys(MEASURES_LIKE);
 
 export interface ThresholdOptions {
   /** Stop the test as soon as the latency SLO is broken: for ramp mode, where the rate at that moment is the answer. */

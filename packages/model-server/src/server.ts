@@ -36,7 +36,7 @@ export interface RunningServer {
 const HEALTH_CONNECTIONS = 256;
 
 /** Settings with the workers and threads this server really runs (see serverConcurrency). */
-export type EffectiveSettings = ServerSettings & Concurrency;
+type EffectiveSettings = ServerSettings & Concurrency;
 
 /** The models this server serves: the repository's shard (lazily), or numModels copies of one model. */
 async function openRegistry(

@@ -72,7 +72,7 @@ export interface CapacityOverrides {
 const COOL_DOWN_MS = 1000;
 
 /** Seconds one step takes at least: its warm-up and the windows that must agree. */
-export function stepTotalSeconds(settings: Pick<CapacitySettings, "warmupSeconds" | "windowSeconds" | "stability">): number {
+function stepTotalSeconds(settings: Pick<CapacitySettings, "warmupSeconds" | "windowSeconds" | "stability">): number {
   return settings.warmupSeconds + settings.stability.windows * settings.windowSeconds;
 }
 
@@ -262,7 +262,7 @@ async function runConfirmationHold(
 }
 
 /** "1,080 req/s, windows 1,050-1,110": the verdict's figure with the spread of the windows that made it. */
-export function describeCapacity(verdict: CapacityVerdict): string {
+function describeCapacity(verdict: CapacityVerdict): string {
   const spread = verdict.windows ? `, windows ${rate(verdict.windows.low)}-${rate(verdict.windows.high)}` : "";
   return `${rate(verdict.capacityAtSlo)} req/s${spread}`;
 }

@@ -27,7 +27,7 @@ function verdict(run: LocalRun, slo: Slo): string {
  * Summary of one or more local runs: the report's Markdown (the verdict, the table, each capacity
  * search's curve), then whether each stack's measured figures met its SLO.
  */
-export function renderLocalSummary(runs: readonly { run: LocalRun; slo: Slo }[]): string {
+function renderLocalSummary(runs: readonly { run: LocalRun; slo: Slo }[]): string {
   const report = renderMarkdown(runs.map(({ run }) => run.result)).trimEnd();
   return `${report}\n\n## SLO\n\n${runs.map(({ run, slo }) => verdict(run, slo)).join("\n")}\n`;
 }

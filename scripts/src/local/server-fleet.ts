@@ -21,7 +21,7 @@ export function serverEnvironment(config: FleetConfig, modelDir: string, port: n
  * `node scripts/bin/fleet.js serve`, the same entry as `npx fleet serve`, with the settings in its environment and
  * malloc set as the container sets it, so `fleet serve` serves in place instead of starting itself again.
  */
-export function fleetServeLaunch(env: Record<string, string>): ServerLaunch {
+function fleetServeLaunch(env: Record<string, string>): ServerLaunch {
   return { command: process.execPath, args: [FLEET_BIN, "serve"], env: withMallocTunables({ ...process.env, ...env }) };
 }
 

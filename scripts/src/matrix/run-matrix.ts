@@ -34,7 +34,7 @@ export interface MatrixOptions {
   readonly signal?: AbortSignal;
 }
 
-export type MatrixStep = "preview" | "up" | "wait" | "collect" | "destroy";
+type MatrixStep = "preview" | "up" | "wait" | "collect" | "destroy";
 
 export type StackRun =
   | { readonly stack: string; readonly status: "previewed"; readonly changes: ChangeSummary }

@@ -112,7 +112,7 @@ export function fakes(behaviour: FakeBehaviour = {}) {
 }
 
 /** A stack's config with a fixed-concurrency load test (the shipped AWS stacks search the capacity): what fakeResult's results are. */
-export function fixedLoadConfig(stack: string): FleetConfig {
+function fixedLoadConfig(stack: string): FleetConfig {
   return loadStackConfig(stack, { env: { FLEET_LOAD_TEST_MODE: "bmk" } });
 }
 

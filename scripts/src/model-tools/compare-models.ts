@@ -54,7 +54,7 @@ export interface CompareReport {
   readonly maxAbsLogit: number;
 }
 
-export interface ModelSummary {
+interface ModelSummary {
   readonly dir: string;
   readonly name?: string;
   readonly precision: string;
@@ -70,7 +70,7 @@ async function readInfo(dir: string): Promise<Record<string, unknown>> {
 }
 
 /** Whole lower-case words of the vocabulary (no "##" pieces, no [SPECIAL] tokens), to write random text with. */
-export function vocabularyWords(tokenizerJson: string, source: string): string[] {
+function vocabularyWords(tokenizerJson: string, source: string): string[] {
   const spec = parseTokenizerJson(tokenizerJson, source);
   const words = [...spec.vocab.keys()].filter((token) => /^[a-z]{2,}$/.test(token));
   if (words.length < 100) throw new Error(`${source} has only ${words.length} whole-word tokens; compare needs a BERT-style WordPiece vocabulary.`);
@@ -78,7 +78,7 @@ export function vocabularyWords(tokenizerJson: string, source: string): string[]
 }
 
 /** A seeded random question (4-12 words) and context (20-200 words), so every run compares the same pairs. */
-export function randomPair(random: SeededRandom, words: readonly string[]): { question: string; context: string } {
+function randomPair(random: SeededRandom, words: readonly string[]): { question: string; context: string } {
   const pick = () => words[random.nextUint32() % words.length]!;
   const count = (min: number, max: number) => min + (random.nextUint32() % (max - min + 1));
   const sentence = (n: number) => Array.from({ length: n }, pick).join(" ");

@@ -30,7 +30,7 @@ function candidateFiles(dir: string, stack: string): string[] {
 }
 
 /** The capacity a results file holds for the sizing: confirmed (or the search's) capacity at the SLO, over the nodes that served it. */
-export function measuredCapacityOf(result: LoadTestResult, file: string): MeasuredCapacity | undefined {
+function measuredCapacityOf(result: LoadTestResult, file: string): MeasuredCapacity | undefined {
   const record = result.capacity;
   if (!record) return undefined;
   const verdict = capacityFromSteps(record.steps, record.slo, record.confirmations);

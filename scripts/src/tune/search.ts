@@ -42,7 +42,7 @@ export function measurementOf(verdict: CapacityVerdict, nodes: number, seconds: 
   return { capacity: verdict.capacityAtSlo / nodes, ...(percentileMs !== undefined ? { percentileMs } : {}), steps: verdict.curve.length, seconds };
 }
 
-export interface EvaluateOptions {
+interface EvaluateOptions {
   /** Seconds this measurement may take, its start-up and shut-down included. */
   readonly budgetSeconds: number;
   /** A capacity near the answer (req/s per node: this point's last figure, or the best so far): where the rate search starts. */
@@ -94,13 +94,13 @@ export interface TuneOutcome {
   readonly grants: readonly MeasurementGrant[];
 }
 
-export interface MeasurementGrant {
+interface MeasurementGrant {
   readonly label: string;
   readonly atSeconds: number;
   readonly seconds: number;
 }
 
-export const DEFAULT_MIN_GAIN = 0.05;
+const DEFAULT_MIN_GAIN = 0.05;
 const RUNG_ORDER: Record<Rung, number> = { coarse: 0, refine: 1, final: 2 };
 /** Share of the time before the final rung that the coarse grid may use; the rest refines. */
 const COARSE_SHARE = 0.6;
@@ -123,7 +123,7 @@ export function plannedSeconds(fidelity: Fidelity, overheadSeconds: number): num
 }
 
 /** The least time a measurement may start with: its overhead and three steps. */
-export function leastSeconds(fidelity: Fidelity, overheadSeconds: number): number {
+function leastSeconds(fidelity: Fidelity, overheadSeconds: number): number {
   return overheadSeconds + 3 * (fidelity.stepSeconds + fidelity.warmupSeconds + 0.5);
 }
 
@@ -133,7 +133,7 @@ export function bestMeasurement(point: TunedPoint): Measurement & { rung: Rung }
   return point.measurements.filter((m) => RUNG_ORDER[m.rung] === finest).at(-1)!;
 }
 
-export function rankPoints(points: readonly TunedPoint[]): TunedPoint[] {
+function rankPoints(points: readonly TunedPoint[]): TunedPoint[] {
   return [...points].sort((a, b) => {
     const ma = bestMeasurement(a);
     const mb = bestMeasurement(b);

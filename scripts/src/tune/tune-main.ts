@@ -38,7 +38,7 @@ export const DEFAULT_TUNE_BUDGET = "5m";
 const LOCAL_OVERHEAD_SECONDS = 3;
 
 /** Longer budgets buy longer steps: fewer points, each measured with less noise. */
-export function stepSecondsFor(budgetSeconds: number): number {
+function stepSecondsFor(budgetSeconds: number): number {
   return budgetSeconds >= 240 ? 3 : budgetSeconds >= 120 ? 2 : 1;
 }
 

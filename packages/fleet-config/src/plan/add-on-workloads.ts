@@ -6,7 +6,7 @@
 import type { FleetConfig } from "../schema.js";
 import type { ContainerResources } from "./cluster-workloads.js";
 
-/** Where each figure comes from (chart and version); infra/README.md repeats them. */
+/** @public Where each figure comes from (chart and version), kept beside the figures; infra/README.md repeats them. */
 export const ADD_ON_SOURCES = {
   observability: "aws-observability/helm-charts charts/amazon-cloudwatch-observability 6.4.0 values.yaml",
   loadBalancerController: "aws/eks-charts stable/aws-load-balancer-controller 3.5.0 values.yaml",

@@ -24,7 +24,7 @@ export interface NodeGroupPlan {
   readonly nodes: readonly NodePlacement[];
 }
 
-export interface ImagePlan {
+interface ImagePlan {
   readonly role: string;
   readonly image: string;
   readonly platform: string;
@@ -47,7 +47,7 @@ export interface StackPlan {
   readonly rollout: RolloutPlan;
 }
 
-export interface RolloutPlan {
+interface RolloutPlan {
   /** "surge": RollingUpdate maxSurge 1, maxUnavailable 0 (no capacity lost); "replace": maxSurge 0, maxUnavailable 1. */
   readonly strategy: "surge" | "replace";
   readonly reason: string;

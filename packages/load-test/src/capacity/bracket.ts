@@ -6,7 +6,7 @@ import type { Slo } from "@inference-fleet/fleet-config";
 import type { CapacityStep, StepVerdict } from "./step.js";
 import { judgeStep } from "./windows.js";
 
-export interface JudgedStep {
+interface JudgedStep {
   readonly step: CapacityStep;
   readonly verdict: StepVerdict;
 }
@@ -23,7 +23,7 @@ export interface CapacityBracket {
 }
 
 /** Breaks at a rate measured this many times are believed. */
-export const BREAK_MEASUREMENTS = 2;
+const BREAK_MEASUREMENTS = 2;
 
 /**
  * Judges the steps and brackets the capacity. A rate holds when any of its measurements held (a break

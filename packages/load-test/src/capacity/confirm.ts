@@ -13,7 +13,7 @@ export interface ConfirmationOptions {
   readonly maxAttempts?: number;
 }
 
-export const DEFAULT_STEP_DOWN = 0.07;
+const DEFAULT_STEP_DOWN = 0.07;
 /**
  * A sustained hold holds only when the SLO held throughout: over the whole hold, and in all but this share of its
  * windows. Near the knee a fleet swings between short queues and long ones (measured here: 2 s windows at 8 ms and
@@ -31,7 +31,7 @@ export function holdKeptSlo(hold: CapacityStep, slo: Slo): boolean {
   if (!judgeMeasurement(hold, slo).holds) return false;
   return breachingWindows(hold, slo) <= Math.floor((hold.windows ?? []).length * MAX_BREACHING_WINDOWS);
 }
-export const DEFAULT_CONFIRM_ATTEMPTS = 3;
+const DEFAULT_CONFIRM_ATTEMPTS = 3;
 
 export type ConfirmationDecision =
   | { readonly kind: "hold"; readonly rate: number }

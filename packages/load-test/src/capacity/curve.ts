@@ -9,7 +9,7 @@ import type { SearchEnd } from "./planner.js";
 import type { CapacityStep } from "./step.js";
 import { judgeStep, settledWindows, windowSpread } from "./windows.js";
 
-export interface CurvePoint {
+interface CurvePoint {
   offeredRate: number;
   achievedRate: number;
   p50: number;
@@ -23,7 +23,7 @@ export interface CurvePoint {
 }
 
 /** One sustained hold of the confirmation, judged. */
-export interface ConfirmationAttempt {
+interface ConfirmationAttempt {
   offeredRate: number;
   durationSeconds: number;
   holds: boolean;

@@ -35,8 +35,8 @@ export type PlannerDecision =
   | { readonly kind: "step"; readonly rate: number; readonly phase: "grow" | "shrink" | "bisect" | "recheck" }
   | { readonly kind: "done"; readonly reason: string; readonly endedBy: SearchEnd };
 
-export const DEFAULT_PRECISION = 0.05;
-export const DEFAULT_GROWTH = 2;
+const DEFAULT_PRECISION = 0.05;
+const DEFAULT_GROWTH = 2;
 
 /** Three significant digits: rates people can read, and fine enough for any precision above 1%. */
 export function roundRate(rate: number): number {

@@ -55,7 +55,7 @@ export function seeded(seed: number): () => number {
   };
 }
 
-export const WINDOW_SECONDS = 3;
+const WINDOW_SECONDS = 3;
 
 /** One window at `rate` of a queueing fleet (see queueingFleet) whose p90 is scaled by `factor`. */
 export function queueWindow(serviceRate: number, rate: number, factor: number): CapacityWindow {

@@ -11,7 +11,7 @@ import { WARMUP_SCENARIO } from "./metrics.js";
 import { arrivalRate, staircaseFromEnv, staircaseScenarios, staircaseThresholds, type K6Staircase } from "./staircase.js";
 
 /** MODE=capacity: the staircase of a capacity search (results say mode rate, with the steps under `capacity`). */
-export const CAPACITY_MODE = "capacity";
+const CAPACITY_MODE = "capacity";
 
 export interface K6RunConfig {
   targets: string[];

@@ -21,13 +21,13 @@ export const STEP_TAG = "step";
  * VUs one pod may use in a step unless MAX_VUS says otherwise: a k6 pod has 1 GiB (K6_RESOURCES) and
  * each VU holds the script's metric objects. 300 in flight keep 3,000 req/s per pod at 100 ms.
  */
-export const STAIRCASE_MAX_VUS = 300;
+const STAIRCASE_MAX_VUS = 300;
 
 /**
  * One scenario of the staircase: one measurement window of one rate. A rate runs CAPACITY_WINDOWS of them
  * back to back (its warm-up before the first), so its windows can be judged as the local search judges them.
  */
-export interface K6StaircaseStep {
+interface K6StaircaseStep {
   /** 0, 1, ... in the order the scenarios run; also the value of the `step` tag. */
   readonly index: number;
   /** The scenario's k6 name. */
@@ -57,7 +57,7 @@ export interface K6Staircase {
   readonly totalSeconds: number;
 }
 
-export function stepScenarioName(index: number): string {
+function stepScenarioName(index: number): string {
   return `step_${String(index).padStart(2, "0")}`;
 }
 

@@ -5,7 +5,7 @@
 import { LatencyHistogram } from "../histogram.js";
 import { totalErrors, type LoadTestResult, type ResultPart, type ServerTimes } from "../results.js";
 
-export interface PartRow {
+interface PartRow {
   name: string;
   requests: number;
   /** Successes per second over the measured window. */
@@ -19,7 +19,7 @@ export interface PartRow {
   errorRate: number;
 }
 
-export interface ServerSplit {
+interface ServerSplit {
   target: string;
   /** Mean time in the server per inference request, ms. */
   serverMs: number;
@@ -42,7 +42,7 @@ export interface Breakdown {
 }
 
 /** A target URL as a short name: host:port. */
-export function targetName(target: string): string {
+function targetName(target: string): string {
   const url = URL.parse(target);
   return url ? url.host : target;
 }

@@ -56,7 +56,7 @@ export interface SeriesRow {
   p99?: number;
 }
 
-export function runName(result: LoadTestResult, index: number): string {
+function runName(result: LoadTestResult, index: number): string {
   const l = result.labels;
   const parts = [l.stack, l.instanceType && l.instanceType !== l.stack ? l.instanceType : undefined, l.name].filter(Boolean);
   return parts.length ? parts.join(" / ") : `run ${index + 1} (${result.mode})`;
@@ -119,7 +119,7 @@ export function summarizeRun(result: LoadTestResult, index: number): RunSummary 
  * How much the run's throughput moved from second to second, as factors of its mean: the 10th and 90th
  * percentile of the whole seconds' throughput over their mean. Undefined without enough whole seconds.
  */
-export function throughputSpread(result: LoadTestResult): [number, number] | undefined {
+function throughputSpread(result: LoadTestResult): [number, number] | undefined {
   const start = Date.parse(result.startTime) / 1000;
   const end = Date.parse(result.endTime) / 1000;
   const whole = result.series.filter((p) => p.second >= start && p.second + 1 <= end).map((p) => p.requests - p.errors);

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { HttpError, retryAfter } from "../http-error.js";
 
 /** Answered with 503 + Retry-After (and the connection closed, its body unread) when the server's body budget is spent. */
-export class BodyBudgetError extends HttpError {
+class BodyBudgetError extends HttpError {
   readonly retryAfterSeconds = 1;
   constructor() {
     // Connection: close, so Node does not read the body it was refused room for.

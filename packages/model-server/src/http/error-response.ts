@@ -7,7 +7,7 @@ import type { AppDeps } from "./app.js";
 import { bytesRead, clientClosed, pauseReading } from "./connection.js";
 
 /** nginx's "client closed request": counted apart from the 5xx an SLO alarm watches. */
-export const CLIENT_CLOSED = 499;
+const CLIENT_CLOSED = 499;
 
 const GENERIC_500 = "The server failed to answer this request; it has been logged. Retry, and if it keeps failing check the server log.";
 

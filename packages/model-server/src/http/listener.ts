@@ -50,7 +50,7 @@ export function listen(fetch: Parameters<typeof serve>[0]["fetch"], port: number
 }
 
 /** After a drain starts, how long idle keep-alive connections are left open for a request already on its way. */
-export const IDLE_GRACE_MS = 500;
+const IDLE_GRACE_MS = 500;
 
 /**
  * Stops accepting connections and resolves true once every open one has ended, or false at the

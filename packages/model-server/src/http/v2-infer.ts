@@ -6,7 +6,7 @@ import { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "../sample-defaults.js";
 import { InputError } from "./input-error.js";
 
 /** Most sequences one infer request may carry; more belong in several requests. */
-export const MAX_INFER_BATCH = 64;
+const MAX_INFER_BATCH = 64;
 
 const TEXT_INPUTS: Record<string, "question" | "context"> = { seq_0: "question", question: "question", seq_1: "context", context: "context" };
 const TOKEN_INPUTS = ["input_ids", "attention_mask", "token_type_ids"] as const;

@@ -28,7 +28,7 @@ export class ModelUnavailableError extends HttpError {
 }
 
 /** Counts and timings the server turns into metrics. */
-export interface RepositoryEvents {
+interface RepositoryEvents {
   onLoad?(model: string, seconds: number, bytes: number): void;
   onLoadFailed?(model: string, error: unknown): void;
   onEvict?(model: string): void;

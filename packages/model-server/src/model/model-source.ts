@@ -38,7 +38,7 @@ const FILES: ReadonlyArray<{ name: string; required: boolean }> = [
   { name: MODEL_INFO_FILE, required: false },
 ];
 
-export const isRemoteSource = (source: string) => /^(s3|https):\/\//.test(source);
+const isRemoteSource = (source: string) => /^(s3|https):\/\//.test(source);
 
 const defaultFetch: RemoteFetch = (source, file) => (source.startsWith("s3://") ? fetchS3File(source, file) : fetchHttpsFile(source, file));
 
