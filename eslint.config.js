@@ -37,7 +37,6 @@ export default tseslint.config(
       "scripts/src/commands/load.ts",
       "scripts/src/local/capacity-run.ts",
       "scripts/src/local/run-local.ts",
-      "scripts/src/model-tools/compare-models.ts",
     ],
     rules: { "max-lines-per-function": "off" },
   },
