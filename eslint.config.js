@@ -1,5 +1,6 @@
 // Lint for every TypeScript source, test and bench file: ESLint's and typescript-eslint's recommended rules,
-// and lines of at most 160 characters (Prettier formats to that width; max-len also holds strings and comments to it).
+// lines of at most 160 characters (Prettier formats to that width; max-len also holds strings and comments to it),
+// and functions of at most 60 lines.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -14,6 +15,36 @@ export default tseslint.config(
       // `_name` marks a value taken to be left out (rest destructuring, unused callback parameters).
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
     },
+  },
+  {
+    // No function over 60 lines (blank lines and comments aside) outside bench/ and test code: a longer one holds
+    // several ideas, so split it into named steps (issue #24). Test support (testing/, test fixtures) is test code.
+    files: ["**/*.ts"],
+    ignores: ["bench/**", "**/*.test.ts", "**/*.test-helper.ts", "**/testing/**", "**/test-fixtures.ts"],
+    rules: { "max-lines-per-function": ["error", { max: 60, skipBlankLines: true, skipComments: true }] },
+  },
+  {
+    // Not split yet, in files other work in flight is changing: each is to be split, then taken off this list.
+    files: [
+      "infra/src/builders/k6-job.ts",
+      "infra/src/components/cluster.ts",
+      "infra/src/components/model-store.ts",
+      "infra/src/components/observability.ts",
+      "infra/src/program.ts",
+      "packages/load-test/src/generator/run-load.ts",
+      "packages/model-server/src/http/server-metrics.ts",
+      "packages/model-server/src/server.ts",
+      "scripts/src/commands/load.ts",
+      "scripts/src/local/capacity-run.ts",
+      "scripts/src/local/run-local.ts",
+      // Merged in the same round as the rule (autoscaling, recommend): to be split like the rest.
+      "packages/fleet-config/src/plan/stack-plan.ts",
+      "scripts/src/local/autoscale/autoscaled-run.ts",
+      "scripts/src/local/local-main.ts",
+      "scripts/src/recommend/candidates.ts",
+      "scripts/src/recommend/recommend.ts",
+    ],
+    rules: { "max-lines-per-function": "off" },
   },
   {
     // Policy-pack props and mocked resource inputs are untyped JSON from the Pulumi engine: `any` is their honest type.

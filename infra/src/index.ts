@@ -11,6 +11,7 @@ import { readFleetConfig } from "./config.js";
 import { findRepoRoot } from "./paths.js";
 import { defineInfra, type InfraOutputs } from "./program.js";
 
+/** @public The Pulumi program: Pulumi.yaml's main runs this default export. */
 export default async function main(): Promise<InfraOutputs> {
   // An hf:// model is imported on demand (cached by commit) and then uploaded like a local model dir.
   const config = await withHubModelImported(readFleetConfig(), (line) => void pulumi.log.info(line));

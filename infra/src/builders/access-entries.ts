@@ -10,7 +10,7 @@ function principalKey(arn: string): string | undefined {
 }
 
 /** Whether two ARNs name the same role or user (an assumed-role session matches its role, whatever the role's path). */
-export function isSamePrincipal(a: string, b: string): boolean {
+function isSamePrincipal(a: string, b: string): boolean {
   const key = principalKey(a);
   return key !== undefined && key === principalKey(b);
 }

@@ -17,7 +17,7 @@ export const CLUSTER_AUTOSCALER = {
 } as const;
 
 /** How long a fleet node may stand empty before the autoscaler removes it. */
-export const SCALE_DOWN_UNNEEDED_TIME = "5m";
+const SCALE_DOWN_UNNEEDED_TIME = "5m";
 
 /** The ASG tags the autoscaler discovers the fleet group by. */
 export function discoveryTags(clusterName: string): Record<string, string> {

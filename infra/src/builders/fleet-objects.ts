@@ -16,7 +16,7 @@ import { containerResources } from "./container-resources.js";
 type Metadata = k8s.types.input.meta.v1.ObjectMeta;
 
 /** Cluster Autoscaler's pod annotation (its FAQ): "false" keeps the pod's node from being scaled down. */
-export const SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict";
+const SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict";
 
 /** A namespace that enforces the `restricted` Pod Security Standard. */
 export function buildNamespace(name: string, extraLabels: Record<string, string> = {}): { metadata: Metadata } {
@@ -43,7 +43,7 @@ export function buildNamespace(name: string, extraLabels: Record<string, string>
  * A new server starts before the old one stops (no capacity lost mid-rollout) when a fleet node has room for the
  * surge pod; on a full node that pod would stay Pending and the rollout hang, so the old server goes first there.
  */
-export function rolloutStrategy(config: FleetConfig): k8s.types.input.apps.v1.DeploymentStrategy {
+function rolloutStrategy(config: FleetConfig): k8s.types.input.apps.v1.DeploymentStrategy {
   const surge = planStack(config).rollout.strategy === "surge";
   return { type: "RollingUpdate", rollingUpdate: surge ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 } };
 }
@@ -72,7 +72,7 @@ export function buildFleetDeployment(
  * removes the empty fleet nodes. An autoscaled server leaves replicas to its HPA (KEDA's ScaledObject, paused at 0 when
  * idle): a replica count here would be applied again at every `pulumi up` and undo the scaling.
  */
-export function deploymentReplicas(config: FleetConfig): { replicas?: number } {
+function deploymentReplicas(config: FleetConfig): { replicas?: number } {
   const replicas = serverReplicas(config);
   if (replicas.autoscaled) return {};
   return { replicas: config.cluster.idle ? 0 : replicas.initial };

@@ -1,6 +1,6 @@
 /** IAM policy documents as plain data, so tests and the policy pack can read them. */
 
-export interface PolicyStatement {
+interface PolicyStatement {
   Sid?: string;
   Effect: "Allow" | "Deny";
   Principal?: unknown;

@@ -14,7 +14,7 @@ function ignoreMatcher(pattern: string): (file: string) => boolean {
 }
 
 /** The context's .dockerignore rules (no "!" exceptions: this repository uses none). */
-export function readDockerignore(repoRoot: string): (file: string) => boolean {
+function readDockerignore(repoRoot: string): (file: string) => boolean {
   const file = path.join(repoRoot, ".dockerignore");
   if (!existsSync(file)) return () => false;
   const matchers = readFileSync(file, "utf8")
@@ -26,7 +26,7 @@ export function readDockerignore(repoRoot: string): (file: string) => boolean {
 }
 
 /** The context paths a Dockerfile's COPY and ADD instructions take from the build context (not from other stages). */
-export function copiedSources(dockerfileText: string): string[] {
+function copiedSources(dockerfileText: string): string[] {
   const instructions = dockerfileText
     .replace(/\\\r?\n/g, " ")
     .split(/\r?\n/)

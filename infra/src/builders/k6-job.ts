@@ -11,7 +11,7 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 export const K6_SCRIPT_KEY = "fleet.js";
 const SCRIPT_DIR = "/scripts";
 const RESULTS_DIR = "/results";
-export const RESULTS_FILE = `${RESULTS_DIR}/result.json`;
+const RESULTS_FILE = `${RESULTS_DIR}/result.json`;
 const EXIT_CODE_FILE = `${RESULTS_DIR}/k6-exit-code`;
 
 export interface K6JobInputs {

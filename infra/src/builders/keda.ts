@@ -27,7 +27,7 @@ export const KEDA = {
 } as const;
 
 /** The TriggerAuthentication every ScaledObject uses: the KEDA operator's own AWS identity (Pod Identity). */
-export const KEDA_AUTHENTICATION = "keda-aws-operator-identity";
+const KEDA_AUTHENTICATION = "keda-aws-operator-identity";
 
 /** KEDA pauses a ScaledObject at this replica count (keda.sh "Pause autoscaling"): cluster.idle uses 0. */
 export const PAUSED_REPLICAS_ANNOTATION = "autoscaling.keda.sh/paused-replicas";
@@ -36,7 +36,7 @@ export const PAUSED_REPLICAS_ANNOTATION = "autoscaling.keda.sh/paused-replicas";
 const PERIOD_SECONDS = 60;
 const END_OFFSET_SECONDS = 60;
 /** How often KEDA asks CloudWatch (each ask is one GetMetricData metric: about $0.43 per server per 30 days at 30 s). */
-export const POLLING_INTERVAL_SECONDS = 30;
+const POLLING_INTERVAL_SECONDS = 30;
 
 type Metadata = { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
 

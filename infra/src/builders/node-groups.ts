@@ -3,10 +3,10 @@ import { amiTypeFor, fleetNodeBounds, getInstanceType, type AcceleratorKind, typ
 import { FLEET_TAINT_KEY, LABELS } from "../constants.js";
 
 // The AMI type and image platform are facts `fleet plan` reports too, so they live in fleet-config.
-export { amiTypeFor, platformFor, type AcceleratorKind, type Arch } from "@inference-fleet/fleet-config";
+export { amiTypeFor, platformFor, type AcceleratorKind } from "@inference-fleet/fleet-config";
 
 /** The extended resource an accelerator's device plugin advertises, and the taint that keeps other pods off. */
-export const ACCELERATOR_RESOURCE: Record<AcceleratorKind, string> = {
+const ACCELERATOR_RESOURCE: Record<AcceleratorKind, string> = {
   nvidia: "nvidia.com/gpu",
   neuron: "aws.amazon.com/neuron",
 };

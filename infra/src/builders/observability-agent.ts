@@ -18,10 +18,10 @@ import { containerResources } from "./container-resources.js";
 /** The add-on's namespace and the agents' ServiceAccount (the chart's defaults). */
 export const OBSERVABILITY_NAMESPACE = "amazon-cloudwatch";
 export const CLOUDWATCH_AGENT_SERVICE_ACCOUNT = "cloudwatch-agent";
-export const PROMETHEUS_AGENT_NAME = "cloudwatch-agent-prometheus";
+const PROMETHEUS_AGENT_NAME = "cloudwatch-agent-prometheus";
 /** The CloudWatch namespace the servers' metrics land in. */
 export const SERVER_METRIC_NAMESPACE = "InferenceFleet/ModelServer";
-export const SCRAPE_JOB = "inference-fleet-model-servers";
+const SCRAPE_JOB = "inference-fleet-model-servers";
 
 /**
  * The server metrics that reach CloudWatch. Counters arrive as the delta since the last scrape.

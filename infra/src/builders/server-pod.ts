@@ -25,7 +25,7 @@ export function usesOwnImage(config: FleetConfig): boolean {
  * of new connections queues the kubelet's probe in the kernel for seconds (packages/model-server README).
  * The Neuron server and external images answer their probes on the public port.
  */
-export const HEALTH_PORT = 8081;
+const HEALTH_PORT = 8081;
 
 function probesOnHealthPort(config: FleetConfig): boolean {
   const plan = serverImagePlan(config);
@@ -36,12 +36,12 @@ function probesOnHealthPort(config: FleetConfig): boolean {
  * How long a stopping pod keeps serving before SIGTERM: long enough for its endpoint to leave the
  * Services (5 s), or a load balancer's target group (20 s) when the servers are exposed through one.
  */
-export function preStopSleepSeconds(config: FleetConfig): number {
+function preStopSleepSeconds(config: FleetConfig): number {
   return config.server.expose === "none" ? 5 : 20;
 }
 
 /** The pod's grace period: the preStop sleep, then the server's drain timeout, plus a margin, so the kubelet never kills a draining server. */
-export function terminationGracePeriodSeconds(config: FleetConfig): number {
+function terminationGracePeriodSeconds(config: FleetConfig): number {
   return preStopSleepSeconds(config) + Math.ceil(drainTimeoutMs(config) / 1000) + 5;
 }
 
@@ -64,7 +64,7 @@ export function buildServerEnv(config: FleetConfig, modelSource: string, index =
 }
 
 /** requests = limits, so a server gets exactly what the benchmark says it has (Guaranteed QoS). */
-export function buildServerResources(config: FleetConfig): { requests: Record<string, string>; limits: Record<string, string> } {
+function buildServerResources(config: FleetConfig): { requests: Record<string, string>; limits: Record<string, string> } {
   const { resources } = config.server;
   // The device requests `fleet plan` fits on the node (nvidia.com/gpu, aws.amazon.com/neuron).
   const devices = Object.entries(serverDeviceRequests(config)).map(([resource, count]) => [resource, String(count)]);
@@ -98,12 +98,12 @@ export function buildServerProbes(config: FleetConfig): Pick<Container, "livenes
  * Startup probe failures allowed at 5 s apart: ten minutes for a model download and load, 45 minutes on
  * Inferentia, where a pod whose compiled model is not yet cached compiles it with neuronx-cc first.
  */
-export function startupProbeFailures(config: FleetConfig): number {
+function startupProbeFailures(config: FleetConfig): number {
   return config.server.processor === "inf" ? 540 : 120;
 }
 
 /** How long `pulumi up` may wait beyond the startup probe for a server to come up: a fleet node from zero (the autoscaler) and the image pull. */
-export const PROVISIONING_ALLOWANCE_SECONDS = 15 * 60;
+const PROVISIONING_ALLOWANCE_SECONDS = 15 * 60;
 
 /**
  * How long Pulumi waits for a server Deployment to become ready: its startup probe's whole budget plus the time to get
@@ -166,7 +166,7 @@ export function fleetPlacement(config: FleetConfig): Pick<PodSpec, "nodeSelector
  * must be in different zones (DoNotSchedule): a zone's loss leaves every server (every shard) a pod. Only zones with a
  * fleet node count (nodeAffinityPolicy Honor, the default), so the two nodes' zones are the domains.
  */
-export function topologySpread(config: FleetConfig, index: number): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+function topologySpread(config: FleetConfig, index: number): k8s.types.input.core.v1.TopologySpreadConstraint[] {
   const all = { matchLabels: serverLabels(config) };
   const constraints: k8s.types.input.core.v1.TopologySpreadConstraint[] = [
     { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: all },

@@ -6,9 +6,9 @@
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { SERVER_METRIC_NAMESPACE, SERVER_METRICS } from "./observability-agent.js";
 
-export type SloTerm = "latency" | "errorRate" | "rejections";
+type SloTerm = "latency" | "errorRate" | "rejections";
 
-export interface MetricQuery {
+interface MetricQuery {
   id: string;
   expression?: string;
   label?: string;

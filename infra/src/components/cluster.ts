@@ -24,18 +24,18 @@ export interface ClusterArgs {
 }
 
 /** The log group EKS writes control-plane logs to; the program creates it first so it has a retention and goes with destroy. */
-export function controlPlaneLogGroupName(clusterName: string): string {
+function controlPlaneLogGroupName(clusterName: string): string {
   return `/aws/eks/${clusterName}/cluster`;
 }
 
 /** The managed policies a node needs to join the cluster, run the CNI and pull images; nothing for the application. */
-export const NODE_ROLE_POLICIES = [
+const NODE_ROLE_POLICIES = [
   "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
   "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
   "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
 ] as const;
 
-export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 /**
  * An EKS cluster with secrets encrypted by its own KMS key, control-plane logs, access entries for

@@ -7,7 +7,7 @@ import type { FleetConfig } from "@inference-fleet/fleet-config";
 import type { KubernetesTarget } from "./kubernetes-target.js";
 
 /** A kubeconfig that gets tokens from `aws eks get-token`, for a cluster known by name. */
-export function eksKubeconfig(clusterName: string, endpoint: string, certificateAuthority: string, region: string): string {
+function eksKubeconfig(clusterName: string, endpoint: string, certificateAuthority: string, region: string): string {
   return JSON.stringify({
     apiVersion: "v1",
     kind: "Config",

@@ -27,7 +27,7 @@ export interface LoadTestJobArgs {
  * A run's name: it changes whenever anything that shapes the run changes (load settings, targets,
  * script), so a changed run is a new Job with its own results prefix, never an overwrite.
  */
-export function runNameFor(config: FleetConfig, targets: readonly string[], script: string): string {
+function runNameFor(config: FleetConfig, targets: readonly string[], script: string): string {
   const hash = createHash("sha256")
     .update(JSON.stringify({ loadTest: config.loadTest, server: config.server, targets }))
     .update(script);

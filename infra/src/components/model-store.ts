@@ -26,7 +26,7 @@ export interface ModelStoreArgs {
   readonly serverWritableSubfolder?: string;
 }
 
-export const RESULTS_PREFIX = "results/";
+const RESULTS_PREFIX = "results/";
 
 /**
  * A private, encrypted, versioned, TLS-only bucket holding the model files and the load-test

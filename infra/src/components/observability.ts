@@ -12,8 +12,8 @@ import { buildSloAlarms } from "../builders/slo-alarms.js";
 import { workloadRole } from "./workload-role.js";
 
 /** The managed policy AWS documents for the add-on's agent (Container Insights, EMF, logs). */
-export const CLOUDWATCH_AGENT_POLICY_ARN = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy";
-export const OBSERVABILITY_ADDON = "amazon-cloudwatch-observability";
+const CLOUDWATCH_AGENT_POLICY_ARN = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy";
+const OBSERVABILITY_ADDON = "amazon-cloudwatch-observability";
 
 export interface ObservabilityArgs {
   readonly config: FleetConfig;

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 
 /** Pulumi's Kubernetes provider waits this long for a Deployment to become ready when no customTimeouts are given. */
-export const DEFAULT_DEPLOYMENT_WAIT_SECONDS = 600;
+const DEFAULT_DEPLOYMENT_WAIT_SECONDS = 600;
 
 interface Probe {
   readonly initialDelaySeconds?: number;
@@ -10,7 +10,7 @@ interface Probe {
 }
 
 /** The longest a container's startup probe lets it start: initial delay + period x failures (Kubernetes' defaults: 0, 10, 3). */
-export function startupBudgetSeconds(probe: Probe | undefined): number {
+function startupBudgetSeconds(probe: Probe | undefined): number {
   if (!probe) return 0;
   return (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
 }

@@ -33,7 +33,7 @@ const MODELS: Record<string, [module: string, className: string]> = {
  * kedacore/keda v2.20.2 (commit 68a5b5028f35b22d50597c69819ab32c4e92f21a) config/crd/bases/, the CRDs of the KEDA
  * chart version infra installs (kedacore/charts keda 2.20.2).
  */
-export const CRD_FIXTURES: Record<string, string> = {
+const CRD_FIXTURES: Record<string, string> = {
   "kubernetes:keda.sh/v1alpha1:ScaledObject": "keda-2.20.2/keda.sh_scaledobjects.yaml",
   "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": "keda-2.20.2/keda.sh_triggerauthentications.yaml",
 };

@@ -13,8 +13,8 @@ export interface RecordedResource {
   readonly state: Record<string, any>;
 }
 
-export const FAKE_ACCOUNT = "123456789012";
-export const MOCK_PUBLIC_SUBNETS = ["subnet-public-a", "subnet-public-b", "subnet-public-c"];
+const FAKE_ACCOUNT = "123456789012";
+const MOCK_PUBLIC_SUBNETS = ["subnet-public-a", "subnet-public-b", "subnet-public-c"];
 export const MOCK_PRIVATE_SUBNETS = ["subnet-private-a", "subnet-private-b", "subnet-private-c"];
 
 /** The outputs the program reads from resources that are opaque under mocks (multi-language components). */
@@ -90,7 +90,7 @@ export async function mockStack(stack: string, config: Record<string, unknown>):
  * A validated config back in Pulumi's namespaced form, as `pulumi config` would hold it; the
  * schema accepts its own output, so the program parses it again exactly as on a real run.
  */
-export function toNamespacedConfig(config: FleetConfig): Record<string, unknown> {
+function toNamespacedConfig(config: FleetConfig): Record<string, unknown> {
   const { stack: _stack, region, ...fields } = config;
   return { "aws:region": region, ...Object.fromEntries(Object.entries(fields).map(([key, value]) => [`${PROJECT}:${key}`, value])) };
 }

@@ -5,8 +5,8 @@ import { findRepoRoot } from "../paths.js";
 import { defineInfra, type InfraOutputs } from "../program.js";
 import { mockStack, settled, stackFileConfig, type RecordedResource } from "./pulumi-harness.js";
 
-export const TEST_K6_SCRIPT = "export default function () {}\n";
-export const TEST_ADMIN_CIDR = "198.51.100.0/24";
+const TEST_K6_SCRIPT = "export default function () {}\n";
+const TEST_ADMIN_CIDR = "198.51.100.0/24";
 export const repoRoot = findRepoRoot();
 export const stacks = listStacks(`${repoRoot}/stacks`);
 

@@ -1,3 +1,4 @@
+import { usdPerMillionAt } from "./cost.js";
 import { didYouMean } from "./closest.js";
 
 /** What a fleet needs to know about an EC2 instance type to place and price servers on it. */
@@ -16,7 +17,7 @@ export interface InstanceTypeFacts {
 }
 
 /** The host CPU, as far as int8 inference cares (AWS's instance type pages name the processor). */
-export interface CpuFacts {
+interface CpuFacts {
   readonly model: string;
   /**
    * Integer dot products summed in 32 bits (x86 AVX512-VNNI/AMX, Arm SDOT/UDOT). Without them (x86 AVX2 only: AMD
@@ -25,7 +26,7 @@ export interface CpuFacts {
   readonly int8DotProduct: boolean;
 }
 
-export interface AcceleratorFacts {
+interface AcceleratorFacts {
   readonly kind: "nvidia" | "neuron";
   readonly model: string;
   /** Devices the device plugin advertises (nvidia.com/gpu, aws.amazon.com/neuron). */
@@ -220,8 +221,7 @@ export function getInstanceType(name: string): InstanceTypeFacts {
 
 /** USD per million inferences for `instances` instances of a type serving `throughput` requests/s in total. */
 export function usdPerMillionInferences(instanceType: string, throughput: number, instances = 1): number {
-  if (!(throughput > 0)) return Number.POSITIVE_INFINITY;
-  return (getInstanceType(instanceType).onDemandUsdPerHour * instances * 1e6) / (throughput * 3600);
+  return usdPerMillionAt(getInstanceType(instanceType).onDemandUsdPerHour * instances, throughput) ?? Number.POSITIVE_INFINITY;
 }
 
 /** The EC2 On-Demand vCPU quota an instance type counts against. */

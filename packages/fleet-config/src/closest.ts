@@ -13,7 +13,7 @@ function distance(a: string, b: string): number {
  * The known names nearest to a misspelled one (case-insensitive), best first: at most `limit`, and only
  * those within a third of the name's length, so an unrelated word suggests nothing.
  */
-export function closestNames(name: string, known: Iterable<string>, limit = 3): string[] {
+function closestNames(name: string, known: Iterable<string>, limit = 3): string[] {
   const target = name.toLowerCase();
   const within = Math.max(2, Math.ceil(target.length / 3));
   return [...known]

@@ -4,7 +4,7 @@ import { ConfigError, plainMessage } from "./config-error.js";
 import { fleetConfigObjectSchema } from "./schema.js";
 
 /** Prefix of environment variables that override config fields, e.g. FLEET_SERVER_NUM_MODELS=4. */
-export const ENV_PREFIX = "FLEET_";
+const ENV_PREFIX = "FLEET_";
 
 const toEnvWord = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
 

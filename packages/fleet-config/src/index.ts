@@ -1,54 +1,24 @@
-export {
-  getInstanceType,
-  isKnownInstanceType,
-  knownInstanceTypes,
-  NETWORK_SOURCE,
-  PRICE_SOURCE,
-  unknownInstanceTypeHint,
-  usdPerMillionInferences,
-  vcpuQuotaFamily,
-  type AcceleratorFacts,
-  type CpuFacts,
-  type InstanceTypeFacts,
-  type VcpuQuotaFamily,
-} from "./catalog.js";
+export { getInstanceType, isKnownInstanceType, knownInstanceTypes, NETWORK_SOURCE, PRICE_SOURCE, usdPerMillionInferences } from "./catalog.js";
 export { parseAssumedRoleArn } from "./arn.js";
-export {
-  desiredReplicas,
-  HPA_TOLERANCE,
-  queueDepthTarget,
-  serverReplicas,
-  stabilizeReplicas,
-  type DesiredReplicasInput,
-  type QueueDepthTarget,
-  type Recommendation,
-  type ServerReplicas,
-  type StabilizeInput,
-} from "./autoscaling.js";
-export { closestNames, didYouMean } from "./closest.js";
+export { desiredReplicas, HPA_TOLERANCE, queueDepthTarget, serverReplicas, stabilizeReplicas, type Recommendation } from "./autoscaling.js";
+export { didYouMean } from "./closest.js";
+export { HOURS_PER_MONTH, usdPerMillionAt, usdPerMonth } from "./cost.js";
 export { ConfigError, type ConfigProblem } from "./config-error.js";
 export { parseDurationSeconds } from "./duration.js";
-export { applyEnvOverrides, envNameFor, ENV_PREFIX } from "./env-overrides.js";
+export { applyEnvOverrides, envNameFor } from "./env-overrides.js";
 export { parseFleetConfig } from "./parse.js";
 export { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "./sample-request.js";
 export {
-  clusterSchema,
   defaultWarmupSeconds,
   fleetConfigObjectSchema,
-  fleetConfigSchema,
-  loadTestSchema,
   modelSchema,
   PROJECT,
   serverSchema,
   type ClusterConfig,
   type FleetConfig,
   type FleetConfigInput,
-  type LoadTestConfig,
-  type ModelConfig,
-  type AutoscalingConfig,
-  type ObservabilityConfig,
-  type ServerConfig,
 } from "./schema.js";
-export { fnv1a32, modelsForShard, repositoryModelNames, shardOwner } from "./shard.js";
-export { defaultStacksDir, fromNamespacedConfig, listStacks, loadStackConfig, type LoadStackOptions } from "./stack-file.js";
+export { DEFAULT_SLO, describeSlo, describeSloInFull, figuresMeetSlo, parseSloLabel, sloLabel, sloOfStack, stackSloSchema, type Slo } from "./slo.js";
+export { modelsForShard, repositoryModelNames, shardOwner } from "./shard.js";
+export { defaultStacksDir, fromNamespacedConfig, listStacks, loadStackConfig } from "./stack-file.js";
 export * from "./plan/index.js";

@@ -4,6 +4,7 @@ import { getInstanceType, isKnownInstanceType, unknownInstanceTypeHint } from ".
 import { DEFAULT_KUBERNETES_VERSION, isKnownKubernetesVersion, KUBERNETES_VERSIONS } from "./plan/kubernetes-versions.js";
 import { parseDurationSeconds } from "./duration.js";
 import { cpuMillis, memoryMiB } from "./plan/quantity.js";
+import { stackSloSchema } from "./slo.js";
 
 /** The Pulumi project name; stack config keys are namespaced with it ("inference-fleet:model"). */
 export const PROJECT = "inference-fleet";
@@ -171,36 +172,7 @@ export const serverSchema = z.strictObject({
     .prefault({}),
 });
 
-const sloSchema = z.strictObject({
-  percentile: z.enum(["p50", "p90", "p95", "p99"]).default("p90"),
-  thresholdMs: z.number().positive().default(100),
-  maxErrorRate: z.number().min(0).max(1).default(0.01),
-});
-
-/**
- * Accepts "p90<=100ms" (or "p90<=0.1s") as shorthand for { percentile: "p90", thresholdMs: 100 }; any
- * other string is an error that shows the form, rather than zod's "expected object".
- */
-const slo = z.preprocess((value, ctx) => {
-  if (typeof value !== "string") return value;
-  const match = /^\s*(p50|p90|p95|p99)\s*(<=?)\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/.exec(value);
-  const form = 'write it as "p90<=100ms" (p50, p90, p95 or p99, at most a threshold in ms or s) or as { percentile, thresholdMs, maxErrorRate }';
-  const problem = !match
-    ? `SLO ${JSON.stringify(value)} is not understood: ${form}.`
-    : match[2] === "<"
-      ? `SLO ${JSON.stringify(value)} uses "<": an SLO holds while the percentile is at most the threshold, so write ` +
-        `"${match[1]}<=${match[3]}${match[4] ?? "ms"}".`
-      : match[4] === undefined
-        ? `SLO ${JSON.stringify(value)} has no unit: write "${match[1]}<=${match[3]}ms" (or s).`
-        : undefined;
-  if (problem !== undefined || !match) {
-    ctx.addIssue({ code: "custom", message: problem ?? form, input: value });
-    return z.NEVER;
-  }
-  return { percentile: match[1], thresholdMs: Number(match[3]) * (match[4] === "s" ? 1000 : 1) };
-}, sloSchema);
-
-export const loadTestSchema = z.strictObject({
+const loadTestSchema = z.strictObject({
   /** Instance type of the system nodes that run k6 pods. */
   instanceType: instanceType.default("c7i.2xlarge"),
   /**
@@ -294,7 +266,7 @@ export const loadTestSchema = z.strictObject({
       s: z.number().positive().default(1.1),
     })
     .prefault({}),
-  slo: slo.prefault({}),
+  slo: stackSloSchema.prefault({}),
   /** What k6 targets: each server's Service, or the load balancer in front of them all (needs server.expose). */
   target: z.enum(["service", "loadBalancer"]).default("service"),
 });
@@ -322,7 +294,7 @@ const adminPrincipal = z.string().superRefine((arn, ctx) => {
   }
 });
 
-export const clusterSchema = z.strictObject({
+const clusterSchema = z.strictObject({
   /** Use an existing cluster instead of creating network and cluster: a kubeconfig (path or contents) or an EKS cluster name. */
   existing: z
     .strictObject({
@@ -371,7 +343,7 @@ export const clusterSchema = z.strictObject({
   ha: z.boolean().default(false),
 });
 
-export const observabilitySchema = z.strictObject({
+const observabilitySchema = z.strictObject({
   /** Container Insights (the amazon-cloudwatch-observability add-on), server metrics in CloudWatch, SLO alarms and a dashboard. */
   enabled: z.boolean().default(true),
   /**
@@ -430,107 +402,91 @@ const fleetObjectSchema = z.strictObject({
 /** The shape before derived fields are filled in; its keys are the config's keys. */
 export const fleetConfigObjectSchema = fleetObjectSchema;
 
+type FleetObject = z.output<typeof fleetObjectSchema>;
+type InstanceFacts = ReturnType<typeof getInstanceType>;
+
+function addIssue(ctx: z.RefinementCtx, path: (string | number)[], input: unknown, message: string): void {
+  ctx.addIssue({ code: "custom", path, input, message });
+}
+
+/** The server's processor and arch against the instance type's facts; the load test's nodes need no accelerator. */
+function checkHardware(config: FleetObject, facts: InstanceFacts, ctx: z.RefinementCtx): void {
+  const acceleratorKind = facts.accelerator?.kind;
+  if (config.server.cpuArch && config.server.cpuArch !== facts.arch) {
+    addIssue(ctx, ["server", "cpuArch"], config.server.cpuArch, `must match the instance type ${facts.name}, which is ${facts.arch}; remove it to derive it`);
+  }
+  if (isKnownInstanceType(config.loadTest.instanceType) && getInstanceType(config.loadTest.instanceType).accelerator) {
+    addIssue(
+      ctx,
+      ["loadTest", "instanceType"],
+      config.loadTest.instanceType,
+      "has accelerators; the system node group runs add-ons and k6, so pick a CPU type such as c7i.2xlarge",
+    );
+  }
+  const processor = config.server.processor ?? defaultProcessor(acceleratorKind);
+  if (processor === "gpu" && acceleratorKind !== "nvidia") {
+    addIssue(ctx, ["server", "processor"], processor, `gpu needs an NVIDIA instance type (g4dn, g5, g6), not ${facts.name}`);
+  }
+  if (processor === "inf" && acceleratorKind !== "neuron") {
+    addIssue(ctx, ["server", "processor"], processor, `inf needs an Inferentia instance type (inf1, inf2), not ${facts.name}`);
+  }
+}
+
+/** The load test's fields that depend on each other. */
+function checkLoadTest(config: FleetObject, ctx: z.RefinementCtx): void {
+  const { loadTest } = config;
+  if (loadTest.ramp.maxRate <= loadTest.ramp.startRate) {
+    addIssue(ctx, ["loadTest", "ramp", "maxRate"], loadTest.ramp.maxRate, `must be greater than startRate (${loadTest.ramp.startRate})`);
+  }
+  if (loadTest.warmup !== undefined && loadTest.warmup >= loadTest.duration) {
+    addIssue(ctx, ["loadTest", "warmup"], loadTest.warmup, `must be shorter than loadTest.duration (${loadTest.duration} s), which includes it`);
+  }
+  if (loadTest.target === "loadBalancer" && config.server.expose === "none") {
+    addIssue(ctx, ["loadTest", "target"], "loadBalancer", "needs a load balancer: set server.expose to nlb or alb, or set loadTest.target: service");
+  }
+}
+
+/** Exposure and the cluster's settings that only make sense together. */
+function checkExposure(config: FleetObject, ctx: z.RefinementCtx): void {
+  if (config.server.internetFacing && config.server.expose === "none") {
+    addIssue(ctx, ["server", "internetFacing"], true, "has no load balancer to apply to: set server.expose to nlb or alb, or remove it");
+  }
+  if (config.cluster.idle && !config.cluster.autoscaler) {
+    addIssue(
+      ctx,
+      ["cluster", "idle"],
+      true,
+      "leaves the fleet nodes running (and billed) without the autoscaler: set cluster.autoscaler: true, or destroy the stack",
+    );
+  }
+  if (config.cluster.endpointPublicAccess && config.cluster.publicAccessCidrs.includes("0.0.0.0/0")) {
+    addIssue(
+      ctx,
+      ["cluster", "publicAccessCidrs"],
+      config.cluster.publicAccessCidrs,
+      "must not contain 0.0.0.0/0: list your office or CI CIDRs, or set endpointPublicAccess: false",
+    );
+  }
+}
+
 /** A fleet and its load test: validated, defaults applied, processor/arch/resources derived from the instance type. */
 export const fleetConfigSchema = fleetObjectSchema
   .superRefine((config, ctx) => {
     // A field's own refinement does not stop the object's checks: skip derived checks until the type is known.
     if (!isKnownInstanceType(config.instanceType)) return;
     const facts = getInstanceType(config.instanceType);
-    const acceleratorKind = facts.accelerator?.kind;
     if (facts.accelerator?.model === "Inferentia") {
       // fleet plan would pass it, and the pod would then crash: the Neuron image is built for inf2/trn1 only.
-      ctx.addIssue({
-        code: "custom",
-        path: ["instanceType"],
-        input: config.instanceType,
-        message:
-          "is Inferentia 1, which needs torch-neuron (NeuronCore-v1); the Neuron server is built on torch-neuronx, which runs on " +
-          "Inferentia2 and Trainium only: use inf2.xlarge",
-      });
+      const message =
+        "is Inferentia 1, which needs torch-neuron (NeuronCore-v1); the Neuron server is built on torch-neuronx, which runs on " +
+        "Inferentia2 and Trainium only: use inf2.xlarge";
+      addIssue(ctx, ["instanceType"], config.instanceType, message);
       return;
     }
-    if (config.server.cpuArch && config.server.cpuArch !== facts.arch) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["server", "cpuArch"],
-        input: config.server.cpuArch,
-        message: `must match the instance type ${facts.name}, which is ${facts.arch}; remove it to derive it`,
-      });
-    }
-    if (isKnownInstanceType(config.loadTest.instanceType) && getInstanceType(config.loadTest.instanceType).accelerator) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["loadTest", "instanceType"],
-        input: config.loadTest.instanceType,
-        message: "has accelerators; the system node group runs add-ons and k6, so pick a CPU type such as c7i.2xlarge",
-      });
-    }
-    const processor = config.server.processor ?? defaultProcessor(acceleratorKind);
-    if (processor === "gpu" && acceleratorKind !== "nvidia") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["server", "processor"],
-        input: processor,
-        message: `gpu needs an NVIDIA instance type (g4dn, g5, g6), not ${facts.name}`,
-      });
-    }
-    if (processor === "inf" && acceleratorKind !== "neuron") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["server", "processor"],
-        input: processor,
-        message: `inf needs an Inferentia instance type (inf1, inf2), not ${facts.name}`,
-      });
-    }
-    if (config.loadTest.ramp.maxRate <= config.loadTest.ramp.startRate) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["loadTest", "ramp", "maxRate"],
-        input: config.loadTest.ramp.maxRate,
-        message: `must be greater than startRate (${config.loadTest.ramp.startRate})`,
-      });
-    }
-    if (config.loadTest.warmup !== undefined && config.loadTest.warmup >= config.loadTest.duration) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["loadTest", "warmup"],
-        input: config.loadTest.warmup,
-        message: `must be shorter than loadTest.duration (${config.loadTest.duration} s), which includes it`,
-      });
-    }
-    if (config.loadTest.target === "loadBalancer" && config.server.expose === "none") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["loadTest", "target"],
-        input: "loadBalancer",
-        message: "needs a load balancer: set server.expose to nlb or alb, or set loadTest.target: service",
-      });
-    }
-    if (config.server.internetFacing && config.server.expose === "none") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["server", "internetFacing"],
-        input: true,
-        message: "has no load balancer to apply to: set server.expose to nlb or alb, or remove it",
-      });
-    }
-    if (config.cluster.idle && !config.cluster.autoscaler) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["cluster", "idle"],
-        input: true,
-        message: "leaves the fleet nodes running (and billed) without the autoscaler: set cluster.autoscaler: true, or destroy the stack",
-      });
-    }
+    checkHardware(config, facts, ctx);
+    checkLoadTest(config, ctx);
+    checkExposure(config, ctx);
     checkAutoscalingAndHa(config, ctx);
-    if (config.cluster.endpointPublicAccess && config.cluster.publicAccessCidrs.includes("0.0.0.0/0")) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["cluster", "publicAccessCidrs"],
-        input: config.cluster.publicAccessCidrs,
-        message: "must not contain 0.0.0.0/0: list your office or CI CIDRs, or set endpointPublicAccess: false",
-      });
-    }
   })
   .transform((config) => {
     const facts = getInstanceType(config.instanceType);
@@ -550,8 +506,6 @@ export const fleetConfigSchema = fleetObjectSchema
       },
     };
   });
-
-type FleetObject = z.output<typeof fleetObjectSchema>;
 
 /** What autoscaling (KEDA on CloudWatch, nodes by the Cluster Autoscaler) and cluster.ha need from the rest of the stack. */
 function checkAutoscalingAndHa(config: FleetObject, ctx: z.RefinementCtx): void {
@@ -625,9 +579,4 @@ function defaultProcessor(acceleratorKind: "nvidia" | "neuron" | undefined): "cp
 
 export type FleetConfig = z.output<typeof fleetConfigSchema>;
 export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
-export type ModelConfig = FleetConfig["model"];
-export type ServerConfig = FleetConfig["server"];
-export type AutoscalingConfig = ServerConfig["autoscaling"];
-export type LoadTestConfig = FleetConfig["loadTest"];
 export type ClusterConfig = FleetConfig["cluster"];
-export type ObservabilityConfig = FleetConfig["observability"];

@@ -15,14 +15,6 @@ export function isAnswerError(kind: string | null): kind is AnswerErrorKind {
   return (ANSWER_ERROR_KINDS as readonly (string | null)[]).includes(kind);
 }
 
-/** What each answer error kind means, for reports and the README. */
-export const ANSWER_ERROR_MEANINGS: Record<AnswerErrorKind, string> = {
-  truncated_body: "the connection ended in the middle of a chunked body",
-  length_mismatch: "the body's length differs from its Content-Length (or the connection ended before it all arrived)",
-  body_too_large: `the body ran past ${MAX_ANSWER_BYTES} bytes and was cut off`,
-  bad_body: "the body is not the route's JSON answer",
-};
-
 /**
  * The error kind of a 2xx response whose body was read whole, or null when it is the route's answer:
  * JSON with a string "detail" (the seed-compatible /predictions/{model} route).

@@ -23,7 +23,7 @@ export function normalizeTarget(target: string): string {
   return target.replace(/\/+$/, "");
 }
 
-export function predictionPath(model: string): string {
+function predictionPath(model: string): string {
   return `/predictions/${encodeURIComponent(model)}`;
 }
 

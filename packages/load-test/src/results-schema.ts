@@ -4,11 +4,11 @@ import { z } from "zod";
 import { HISTOGRAM_BUCKETS, type HistogramData, type LatencyPercentiles } from "./histogram.js";
 import type { CapacityStep } from "./capacity/step.js";
 import { LOAD_MODES } from "./results.js";
-import type { Slo } from "./thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 
 const count = z.number().int().nonnegative();
 
-export const histogramSchema = z.object({
+const histogramSchema = z.object({
   lowestMs: z.number().positive(),
   highestMs: z.number().positive(),
   growth: z.number().gt(1),
@@ -21,7 +21,7 @@ export const histogramSchema = z.object({
   }),
 }) satisfies z.ZodType<HistogramData>;
 
-export const latencySummarySchema = z.object({
+const latencySummarySchema = z.object({
   min: z.number(),
   mean: z.number(),
   p50: z.number(),
@@ -31,7 +31,7 @@ export const latencySummarySchema = z.object({
   max: z.number(),
 }) satisfies z.ZodType<LatencyPercentiles>;
 
-export const seriesPointSchema = z.object({
+const seriesPointSchema = z.object({
   /** Unix time in whole seconds: points from different generators line up by this key. */
   second: z.number().int(),
   /** Requests that finished in this second, failed ones included. */
@@ -41,7 +41,7 @@ export const seriesPointSchema = z.object({
   latency: histogramSchema.optional(),
 });
 
-export const serverInfoSchema = z.object({
+const serverInfoSchema = z.object({
   /** A target URL as the generator called it. */
   target: z.string(),
   /** What the server reported in GET /v2/models/{model} parameters.execution_provider ("cpu", "cuda", ...); absent when unknown. */
@@ -50,7 +50,7 @@ export const serverInfoSchema = z.object({
   precision: z.string().optional(),
 });
 
-export const resultPartSchema = z.object({
+const resultPartSchema = z.object({
   /** The target URL or the model name this part counts. */
   name: z.string(),
   /** Requests that finished, failed ones included. */
@@ -60,7 +60,7 @@ export const resultPartSchema = z.object({
   histogram: histogramSchema,
 });
 
-export const serverTimesSchema = z.object({
+const serverTimesSchema = z.object({
   /** A target URL as the generator called it. */
   target: z.string(),
   /** Inference requests the server answered during the run (its model_server_request_duration_seconds count). */
@@ -76,7 +76,7 @@ export const serverTimesSchema = z.object({
 });
 
 /** The model the servers served: where it came from and which bytes, so a figure names the model it is about. */
-export const servedModelSchema = z.object({
+const servedModelSchema = z.object({
   /** The stack's model.source as written: a local dir, s3://, https:// or hf://ORG/NAME[@REVISION]. */
   source: z.string(),
   /** The hub commit an hf:// source resolved to. */
@@ -98,7 +98,7 @@ const capacityWindowSchema = z.object({
   latencyMs: latencySummarySchema,
 });
 
-export const capacityStepSchema = z.object({
+const capacityStepSchema = z.object({
   /** Requests per second offered by all generators together. */
   offeredRate: z.number().positive(),
   /** Successful requests per second over the measured window. */
@@ -119,7 +119,7 @@ export const capacityStepSchema = z.object({
   attempt: z.int().min(1).optional(),
 }) satisfies z.ZodType<CapacityStep>;
 
-export const capacitySchema = z.object({
+const capacitySchema = z.object({
   /** The capacity (req/s): the rate the confirmation held for its sustained window, or without one the search's answer; 0 when none held. */
   capacityAtSlo: z.number().nonnegative(),
   /** What the search alone found, before the confirmation (older files have none). */
@@ -139,7 +139,7 @@ export const capacitySchema = z.object({
 });
 
 /** The server's own account of one request, from its Server-Timing header (queue;dur=, inference;dur=, batch;desc=, batchsize;desc=). */
-export const serverTimingSchema = z.object({
+const serverTimingSchema = z.object({
   /** Time waiting for a run, in the server. */
   queueMs: z.number().nonnegative().optional(),
   /** The run (batch) it joined: ONNX Runtime's time for the whole batch. */
@@ -150,7 +150,7 @@ export const serverTimingSchema = z.object({
 });
 
 /** One of the slowest successful requests, with the id the servers logged it under. */
-export const slowRequestSchema = z.object({
+const slowRequestSchema = z.object({
   /** The W3C trace id the generator sent in its traceparent (32 hex digits): grep the servers' logs for it. */
   traceId: z.string(),
   /** The target URL it went to. */
@@ -163,7 +163,7 @@ export const slowRequestSchema = z.object({
 });
 
 /** `fleet local --autoscale`: the rule the loop ran and what it did, second by second. */
-export const autoscaleSchema = z.object({
+const autoscaleSchema = z.object({
   rule: z.object({
     /** The per-server metric, as read from /metrics (e.g. model_server_requests_in_flight). */
     metric: z.string(),
@@ -187,7 +187,7 @@ export const autoscaleSchema = z.object({
   events: z.array(z.object({ atMs: z.number(), action: z.enum(["added", "drained"]), target: z.string() })),
 });
 
-export const loadTestResultSchema = z.object({
+const loadTestResultSchema = z.object({
   schemaVersion: z.literal(1),
   generator: z.enum(["local", "k6", "mixed"]),
   mode: z.enum(LOAD_MODES),

@@ -2,7 +2,7 @@
 // name them (trace id, server, batch, queue vs inference) and a person can find them in the servers' logs.
 import type { SlowRequest } from "./results.js";
 
-export const SLOWEST_KEPT = 10;
+const SLOWEST_KEPT = 10;
 
 /** The `count` slowest of `requests`, slowest first. */
 export function slowestOf(requests: readonly SlowRequest[], count = SLOWEST_KEPT): SlowRequest[] {

@@ -3,7 +3,8 @@ import { LatencyHistogram } from "./histogram.js";
 import { k6ConfigFromEnv } from "./k6/config.js";
 import { scriptMetricNames, SLO_FAILED_METRIC, SLO_LATENCY_METRIC } from "./k6/metrics.js";
 import { LOAD_MODES, buildResult, type LoadTestResult } from "./results.js";
-import { buildThresholds, evaluateThresholds, K6_BUILTIN_METRICS, type Slo } from "./thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
+import { buildThresholds, evaluateThresholds, K6_BUILTIN_METRICS } from "./thresholds.js";
 
 const slo: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
 

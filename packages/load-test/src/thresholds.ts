@@ -2,27 +2,17 @@
 // so tests can prove that every threshold trips on bad data (k6 silently passes a threshold on a
 // misspelled metric) and `fleet report` can say whether a merged run met the SLO. The thresholds
 // name the script's own metrics, which leave the warm-up out; k6's built-ins would not.
+import type { Slo } from "@inference-fleet/fleet-config";
 import { LatencyHistogram } from "./histogram.js";
 import { REQUESTS_METRIC, SLO_FAILED_METRIC, SLO_LATENCY_METRIC } from "./k6/metrics.js";
 import { totalErrors, type LoadTestResult } from "./results.js";
 
-export interface Slo {
-  /** Which latency percentile the SLO is about, e.g. 90 for p90. */
-  percentile: number;
-  /** The latency that percentile must not exceed, in milliseconds. */
-  latencyMs: number;
-  /** Highest acceptable share of failed requests, e.g. 0.01. */
-  maxErrorRate: number;
-}
-
-export const DEFAULT_SLO: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
-
-export interface ThresholdObject {
+interface ThresholdObject {
   threshold: string;
   abortOnFail?: boolean;
   delayAbortEval?: string;
 }
-export type Threshold = string | ThresholdObject;
+type Threshold = string | ThresholdObject;
 export type Thresholds = Record<string, Threshold[]>;
 
 /** k6's built-in HTTP metrics that thresholds may name (they include warm-up and setup() requests). */
@@ -37,7 +27,7 @@ const MEASURES_LIKE: Record<string, (typeof K6_BUILTIN_METRICS)[number]> = {
   [SLO_FAILED_METRIC]: "http_req_failed",
   [REQUESTS_METRIC]: "http_reqs",
 };
-export const THRESHOLD_METRICS: readonly string[] = Object.keys(MEASURES_LIKE);
+const THRESHOLD_METRICS: readonly string[] = Object.keys(MEASURES_LIKE);
 
 export interface ThresholdOptions {
   /** Stop the test as soon as the latency SLO is broken: for ramp mode, where the rate at that moment is the answer. */

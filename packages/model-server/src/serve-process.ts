@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from "./server.js";
  * Runs the server as this process's job: SIGTERM or SIGINT turns readiness false at once, lets
  * in-flight requests finish, and exits 0 (1 if drainTimeoutMs passed with requests still open).
  */
-export async function serveProcess(settings: ServerSettings): Promise<RunningServer> {
+async function serveProcess(settings: ServerSettings): Promise<RunningServer> {
   const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
   // An inference worker that stops takes its sessions with it: exit so the orchestrator restarts the pod.
   const server = await startServer(settings, logger, () => {

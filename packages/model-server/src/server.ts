@@ -43,7 +43,7 @@ const HEALTH_CONNECTIONS = 256;
 const HEALTH_HEADERS_TIMEOUT_MS = 2000;
 
 /** Settings with the workers and threads this server really runs (see serverConcurrency). */
-export type EffectiveSettings = ServerSettings & Concurrency;
+type EffectiveSettings = ServerSettings & Concurrency;
 
 /** The models this server serves: the repository's shard (lazily), or numModels copies of one model. */
 async function openRegistry(

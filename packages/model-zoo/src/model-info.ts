@@ -14,7 +14,7 @@ export const GENERATOR_VERSION = "1";
 export const GENERATOR_NAME = "@inference-fleet/model-zoo";
 
 /** What every model.json says, generated or imported. No timestamps: same inputs, same bytes. */
-export interface ModelInfoCommon {
+interface ModelInfoCommon {
   readonly name: string;
   readonly task: ModelTask;
   readonly maxSequenceLength: number;
@@ -90,7 +90,7 @@ export function tensorsOf(head: BertHead): { inputs: TensorInfo[]; outputs: Tens
 }
 
 /** transformers' default label names, LABEL_0..LABEL_{n-1}. */
-export function defaultLabels(count: number): Record<string, string> {
+function defaultLabels(count: number): Record<string, string> {
   return Object.fromEntries(Array.from({ length: count }, (_, i) => [String(i), `LABEL_${i}`]));
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { onnx } from "./graph-builder.js";
 
-export interface OnnxTensorSignature {
+interface OnnxTensorSignature {
   readonly name: string;
   /** "int64", "float32", ... */
   readonly dataType: string;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 export const OWNED_MARKER_FILE = ".inference-fleet-model";
 
 /** True when `dir` is missing, empty, or carries the marker: the only folders generation and import write into. */
-export function isWritableModelDir(dir: string): boolean {
+function isWritableModelDir(dir: string): boolean {
   if (!existsSync(dir)) return true;
   const entries = readdirSync(dir);
   return entries.length === 0 || entries.includes(OWNED_MARKER_FILE);

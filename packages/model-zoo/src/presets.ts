@@ -31,7 +31,7 @@ function bert(layers: number, hiddenSize: number, heads: number): BertArchitectu
 }
 
 /** tiny and mini for tests and many-model serving; base has the shape of bert-base (about 110M parameters). */
-export const PRESETS: Readonly<Record<PresetName, BertArchitecture>> = {
+const PRESETS: Readonly<Record<PresetName, BertArchitecture>> = {
   tiny: bert(2, 128, 2),
   mini: bert(4, 256, 4),
   base: bert(12, 768, 12),

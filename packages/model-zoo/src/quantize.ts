@@ -112,7 +112,7 @@ export function quantizeChannels(weights: Float32Array, rows: number, cols: numb
 }
 
 /** A float initializer's values, from raw_data (little-endian) or float_data; undefined for other types. */
-export function floatValues(tensor: TensorProto): Float32Array | undefined {
+function floatValues(tensor: TensorProto): Float32Array | undefined {
   if (tensor.dataType !== FLOAT) return undefined;
   if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     throw new Error(
@@ -430,7 +430,7 @@ class GraphQuantizer {
 }
 
 /** The ONNX metadata keys a quantized model carries (also in model.json). */
-export const PRECISION_METADATA_KEY = "precision";
+const PRECISION_METADATA_KEY = "precision";
 
 /**
  * Dynamic int8 quantization as a graph rewrite, in place of ONNX Runtime's Python `quantize_dynamic`:

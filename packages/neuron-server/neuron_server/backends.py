@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any, Callable, Optional
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from .errors import ModelLoadError
@@ -42,15 +43,15 @@ class Row:
 class RowLogits:
     """A question-answering row's start and end logits, one per token of the row."""
 
-    start: np.ndarray
-    end: np.ndarray
+    start: npt.NDArray[Any]
+    end: npt.NDArray[Any]
 
 
 @dataclass
 class ClassLogits:
     """A sequence-classification row's logits, one per label."""
 
-    logits: np.ndarray
+    logits: npt.NDArray[Any]
 
 
 @dataclass

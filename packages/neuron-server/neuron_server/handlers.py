@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Callable, Coroutine, Optional
 
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
@@ -155,13 +155,14 @@ class Handlers:
 
     def register(self, app: FastAPI) -> None:
         """The routes of ROUTES (routes.py), in its order; HEAD is answered as GET by the RequestObserver."""
-        for path, handler, method in [
+        routes: list[tuple[str, Callable[..., Coroutine[Any, Any, Response]], str]] = [
             ("/", self.health, "GET"), ("/predictions/{model_name}", self.predict_get, "GET"),
             ("/predictions/{model_name}", self.predict_post, "POST"), ("/v2/health/live", self.live, "GET"),
             ("/v2/health/ready", self.ready, "GET"), ("/v2", self.server_metadata, "GET"),
             ("/v2/models/{model_name}", self.metadata, "GET"), ("/v2/models/{model_name}/ready", self.model_ready, "GET"),
             ("/v2/models/{model_name}/infer", self.infer, "POST"), ("/v2/repository/index", self.repository_index, "POST"),
-        ]:
+        ]
+        for path, handler, method in routes:
             app.add_api_route(path, handler, methods=[method])
 
     def register_probes(self, app: FastAPI) -> None:
@@ -169,7 +170,7 @@ class Handlers:
             app.add_api_route(path, handler, methods=["GET", "HEAD"])
 
 
-def metrics_endpoint(metrics: ServerMetrics) -> Callable[[], Awaitable[Response]]:
+def metrics_endpoint(metrics: ServerMetrics) -> Callable[[], Coroutine[Any, Any, Response]]:
     async def metrics_text() -> Response:
         return Response(metrics.text(), media_type=metrics.content_type)
 

@@ -21,6 +21,7 @@ from typing import Any, Optional
 import h11
 
 MAX_HEADER_BYTES = 16 * 1024
+_NO_HEADERS: list[tuple[bytes, bytes]] = []
 BODILESS_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -200,7 +201,7 @@ class HardenedHttpProtocol(asyncio.Protocol):
             "method": request.method.decode("ascii"), "root_path": "", "path": _unquote(raw_path), "raw_path": raw_path,
             "query_string": query, "headers": [(name.lower(), value) for name, value in request.headers],
         }
-        exchange = self.exchange = _Exchange(scope["method"])
+        exchange = self.exchange = _Exchange(request.method.decode("ascii"))
         task = self.loop.create_task(self._run(scope, exchange))
         exchange.task = task
         self.tasks.add(task)
@@ -209,7 +210,7 @@ class HardenedHttpProtocol(asyncio.Protocol):
     async def _run(self, scope: dict[str, Any], exchange: _Exchange) -> None:
         async def receive() -> dict[str, Any]:
             if self.conn.they_are_waiting_for_100_continue and not exchange.response_started and not self.closing:
-                self._write(h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue"))  # the app wants the body
+                self._write(h11.InformationalResponse(status_code=100, headers=_NO_HEADERS, reason=b"Continue"))  # the app wants the body
             while not exchange.disconnected and not exchange.response_complete and not exchange.body and exchange.more_body:
                 self._resume()
                 exchange.arrived.clear()

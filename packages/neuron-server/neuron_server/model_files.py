@@ -85,7 +85,7 @@ def served_seq_length(files: ModelFiles, setting: int | None) -> int:
             f"MAX_SEQ_LENGTH {chosen} is more than the model's maxSequenceLength {from_model} "
             f"({files.dir / MODEL_INFO_FILE}); use at most {from_model}."
         )
-    return chosen
+    return int(chosen)
 
 
 def _split_s3(url: str) -> tuple[str, str]:

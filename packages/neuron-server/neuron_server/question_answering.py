@@ -3,9 +3,10 @@ answer with the context's own text under the best valid span, as the ONNX Runtim
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
+import numpy.typing as npt
 
 from .backends import Row, RowLogits
 from .registry import LoadedModel
@@ -14,7 +15,7 @@ MAX_ANSWER_TOKENS = 30
 """Longest answer considered, in tokens (SQuAD's usual bound)."""
 
 
-def best_answer_span(start: np.ndarray, end: np.ndarray, context_start: int, context_end: int,
+def best_answer_span(start: npt.NDArray[Any], end: npt.NDArray[Any], context_start: int, context_end: int,
                      max_tokens: int = MAX_ANSWER_TOKENS) -> Optional[tuple[int, int]]:
     """The span [start, end] with the highest start + end logit, start <= end, inside the context, at most max_tokens long."""
     best: Optional[tuple[int, int]] = None
@@ -30,7 +31,7 @@ def best_answer_span(start: np.ndarray, end: np.ndarray, context_start: int, con
     return best
 
 
-def summarize_logits(start: np.ndarray, end: np.ndarray) -> str:
+def summarize_logits(start: npt.NDArray[Any], end: npt.NDArray[Any]) -> str:
     s, e = int(np.argmax(start)), int(np.argmax(end))
     return f"start_logits argmax {s} ({start[s]:.4f}), end_logits argmax {e} ({end[e]:.4f}), {len(start)} tokens"
 

@@ -40,7 +40,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
-class QuietSignalsServer(uvicorn.Server):
+class QuietSignalsServer(uvicorn.Server):  # type: ignore[misc]  # uvicorn is untyped here
     """uvicorn without its own signal handling (this module's drain owns SIGTERM/SIGINT), across uvicorn versions."""
 
     def install_signal_handlers(self) -> None:  # uvicorn < 0.29

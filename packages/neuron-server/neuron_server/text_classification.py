@@ -5,9 +5,10 @@ the label with the highest logit and its softmax probability."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
+import numpy.typing as npt
 
 from .backends import ClassLogits, Row
 from .registry import LoadedModel
@@ -17,16 +18,16 @@ from .registry import LoadedModel
 class Classification:
     label: str
     score: float
-    logits: np.ndarray
+    logits: npt.NDArray[Any]
 
 
-def label_of(logits: np.ndarray, labels: tuple[str, ...]) -> tuple[str, float]:
+def label_of(logits: npt.NDArray[Any], labels: tuple[str, ...]) -> tuple[str, float]:
     best = int(np.argmax(logits))
     shifted = np.exp(logits.astype(np.float64) - float(logits[best]))
     return (labels[best] if best < len(labels) else f"LABEL_{best}"), float(1.0 / shifted.sum())
 
 
-def class_logits(output: object) -> np.ndarray:
+def class_logits(output: object) -> npt.NDArray[Any]:
     if not isinstance(output, ClassLogits):
         raise TypeError("This model gives start and end logits, not class logits: it is a question-answering model.")
     return output.logits

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from .errors import ModelLoadError, QuestionTooLongError
 
@@ -153,7 +153,7 @@ def _read_normalizer(normalizer: object, fail: Callable[[str], ModelLoadError]) 
         return NormalizerSpec(False, False, False, False)
     if not isinstance(normalizer, dict):
         raise fail("its normalizer is not an object")
-    options: dict = normalizer
+    options: dict[str, Any] = normalizer
     if options.get("type") == "BertNormalizer":
         def flag(key: str, default: bool) -> bool:
             value = options.get(key)
@@ -203,7 +203,7 @@ class WordPieceTokenizer:
     """BERT WordPiece (cased or uncased, accents kept or stripped, as tokenizer.json says) with offsets, a word cache and an
     encoder that stops reading once the sequence is full."""
 
-    def __init__(self, spec: dict, source: str = "tokenizer.json") -> None:
+    def __init__(self, spec: dict[str, Any], source: str = "tokenizer.json") -> None:
         def fail(problem: str) -> ModelLoadError:
             return ModelLoadError(
                 f"{source} is not a BERT WordPiece tokenizer.json: {problem}. Export the tokenizer with Hugging Face "

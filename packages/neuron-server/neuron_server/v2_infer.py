@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .backends import Row, RowLogits
 from .errors import InputError
@@ -165,7 +166,7 @@ async def _infer_tokens(model: LoadedModel, tensors: list[Tensor]) -> list[dict[
     ]
 
 
-def _classification_outputs(logits: list[np.ndarray], labels: tuple[str, ...]) -> list[dict[str, Any]]:
+def _classification_outputs(logits: list[npt.NDArray[Any]], labels: tuple[str, ...]) -> list[dict[str, Any]]:
     """A classifier's answer: logits FP32 [rows, labels] and each row's label (the most likely class) as BYTES [rows]."""
     width = len(logits[0]) if logits else 0
     return [

@@ -1,13 +1,13 @@
 /**
  * Hostile and malformed requests, written as raw bytes, with what both model servers must answer. One table for the
- * ONNX Runtime (TypeScript) server and the Neuron (Python) server: adversarial.test.ts runs every case against both.
+ * ONNX Runtime (TypeScript) server and the Neuron (Python) server: adversarial.e2e.test.ts runs every case against both.
  * The servers run with HEADERS_TIMEOUT_MS and BODY_TIMEOUT_MS at 1000 (their minimum) so the deadline cases end quickly.
  */
 
 /** A pause before the next write, in ms (for slow clients); an `abort` destroys the socket (the client leaves). */
 export type Step = string | Buffer | { readonly pauseMs: number } | { readonly abort: true };
 
-export interface Expectation {
+interface Expectation {
   /** The statuses of the answers on this connection, in order; [] is no answer at all. */
   readonly statuses: readonly number[];
   /** Whether the server closes the connection after them (checked by waiting for the close, or for no close). */

@@ -2,7 +2,7 @@ import { connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Step } from "./adversarial-cases.js";
 
-export interface RawAnswer {
+interface RawAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
@@ -15,7 +15,7 @@ export interface RawExchange {
 }
 
 /** Parses whole HTTP/1.1 answers off the front of `data`; the first `headAnswers` final ones have no body (answers to HEAD). */
-export function parseAnswers(data: Buffer, headAnswers = 0, closed = false): RawAnswer[] {
+function parseAnswers(data: Buffer, headAnswers = 0, closed = false): RawAnswer[] {
   const answers: RawAnswer[] = [];
   let at = 0;
   for (;;) {

@@ -9,7 +9,7 @@ import fc from "fast-check";
  */
 
 /** Characters of the corpus's accented, Greek, Cyrillic and mixed-case words, which the vocabulary also holds whole. */
-export const MULTILINGUAL_WORDS = [
+const MULTILINGUAL_WORDS = [
   ...["Café", "naïve", "Ελλάδα", "Αθήνα", "Москва", "Привет", "Ünïcödé"],
   ...["São", "Paulo", "Zürich", "İstanbul", "Łódź", "ñandú", "ﬁne"],
 ];

@@ -1,12 +1,9 @@
-import { defaultWarmupSeconds, parseDurationSeconds } from "@inference-fleet/fleet-config";
+import { DEFAULT_SLO, defaultWarmupSeconds, parseDurationSeconds, parseSloLabel, sloLabel } from "@inference-fleet/fleet-config";
 import {
-  DEFAULT_SLO,
   LOAD_MODES,
-  parseSloLabel,
   REQUEST_TEXTS,
   renderMarkdown,
   SLO_LABEL,
-  sloLabel,
   sloMiss,
   runLoad,
   totalErrors,
@@ -41,7 +38,7 @@ function progressLine(p: LoadProgress): string {
 }
 
 /** Why a run answered nothing, or undefined when some requests succeeded (it still fails when it misses its SLO: see sloMiss). */
-export function nothingAnswered(result: Pick<LoadTestResult, "requests" | "errors" | "targets">): string | undefined {
+function nothingAnswered(result: Pick<LoadTestResult, "requests" | "errors" | "targets">): string | undefined {
   const failed = totalErrors(result.errors);
   if (result.requests > 0 && failed < result.requests) return undefined;
   const targets = result.targets.join(", ");

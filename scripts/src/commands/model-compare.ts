@@ -52,7 +52,7 @@ Example: fleet model compare models/base models/base-int8 --seconds 120`,
   },
 });
 
-export function formatCompareReport(report: CompareReport, elapsedMs?: number): string {
+function formatCompareReport(report: CompareReport, elapsedMs?: number): string {
   const model = (label: string, m: CompareReport["a"]) => `  ${label}: ${m.dir} (${m.name ?? "unnamed"}, ${m.precision}), ${m.meanRunMs.toFixed(2)} ms per run`;
   const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
   return [

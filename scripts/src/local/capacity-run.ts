@@ -2,7 +2,7 @@
 // are already up. Each step is one run of the built-in generator in rate mode (its warm-up left
 // out); which rate comes next, and whether a step holds, is decided by the pure planner and judge
 // in @inference-fleet/load-test, the same functions that read k6 staircases.
-import { parseDurationSeconds, type FleetConfig } from "@inference-fleet/fleet-config";
+import { parseDurationSeconds, type FleetConfig, type Slo } from "@inference-fleet/fleet-config";
 import {
   capacityFromSteps,
   capacityRecord,
@@ -31,7 +31,6 @@ import {
   type LoadTestResult,
   type SearchEnd,
   type ServerInfo,
-  type Slo as LoadSlo,
   type StabilityRule,
 } from "@inference-fleet/load-test";
 import { UsageError } from "../command.js";
@@ -75,7 +74,7 @@ export interface CapacityOverrides {
 const COOL_DOWN_MS = 1000;
 
 /** Seconds one step takes at least: its warm-up and the windows that must agree. */
-export function stepTotalSeconds(settings: Pick<CapacitySettings, "warmupSeconds" | "windowSeconds" | "stability">): number {
+function stepTotalSeconds(settings: Pick<CapacitySettings, "warmupSeconds" | "windowSeconds" | "stability">): number {
   return settings.warmupSeconds + settings.stability.windows * settings.windowSeconds;
 }
 
@@ -135,7 +134,7 @@ export interface CapacityRunOptions {
 const rate = (n: number) => Math.round(n).toLocaleString("en-US");
 
 /** A progress line for a finished step: its rate, its windows' achieved rates, the SLO percentile and the verdict. */
-export function describeStep(index: number, step: CapacityStep, slo: LoadSlo): string {
+export function describeStep(index: number, step: CapacityStep, slo: Slo): string {
   const verdict = judgeStep(step, slo);
   const p = `p${slo.percentile} ${verdict.percentileMs.toFixed(1)} ms`;
   const errors = verdict.errorRate > 0 ? `, ${(verdict.errorRate * 100).toFixed(2)}% errors` : "";
@@ -202,7 +201,7 @@ const DRAIN_LIMIT_MS = 20_000;
  * step met 0.5-0.9 s of queue and broke at rates the fleet held otherwise): wait until the servers' queues are empty
  * (at most DRAIN_LIMIT_MS), then COOL_DOWN_MS more, so the next run's warm-up starts clean.
  */
-async function coolDownAfter(step: CapacityStep, slo: LoadSlo, targets: readonly string[], signal?: AbortSignal): Promise<void> {
+async function coolDownAfter(step: CapacityStep, slo: Slo, targets: readonly string[], signal?: AbortSignal): Promise<void> {
   if (signal?.aborted || judgeStep(step, slo).holds) return;
   const until = Date.now() + DRAIN_LIMIT_MS;
   while (Date.now() < until && !signal?.aborted && ((await queuedOnServers(targets, signal)) ?? 0) > 0) {
@@ -266,7 +265,7 @@ async function runConfirmationHold(
 }
 
 /** "1,080 req/s, windows 1,050-1,110": the verdict's figure with the spread of the windows that made it. */
-export function describeCapacity(verdict: CapacityVerdict): string {
+function describeCapacity(verdict: CapacityVerdict): string {
   const spread = verdict.windows ? `, windows ${rate(verdict.windows.low)}-${rate(verdict.windows.high)}` : "";
   return `${rate(verdict.capacityAtSlo)} req/s${spread}`;
 }

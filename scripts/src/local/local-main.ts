@@ -1,7 +1,7 @@
 // `fleet local` wiring: stack configs, Ctrl-C, one stack or a comparison of several, results written and printed.
 import path from "node:path";
-import { defaultStacksDir, loadStackConfig, type FleetConfig } from "@inference-fleet/fleet-config";
-import { sloLabel, sloMiss, sloOfConfig } from "@inference-fleet/load-test";
+import { defaultStacksDir, loadStackConfig, sloLabel, type FleetConfig, type Slo } from "@inference-fleet/fleet-config";
+import { sloMiss, sloOfConfig } from "@inference-fleet/load-test";
 import { UsageError } from "../command.js";
 import { priceLabelsFrom } from "../commands/price-options.js";
 import { capacitySettings } from "./capacity-run.js";
@@ -99,7 +99,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   const log = deps.log ?? ((line: string) => console.log(line));
 
   const abort = watchCtrlC("\nCtrl-C: stopping the load test and the servers; results so far will be written.", log, deps.interrupt);
-  const runs: { run: LocalRun; slo: FleetConfig["loadTest"]["slo"]; config: FleetConfig }[] = [];
+  const runs: { run: LocalRun; slo: Slo; config: FleetConfig }[] = [];
   try {
     for (const [index, config] of configs.entries()) {
       if (abort.signal.aborted) break;
@@ -114,7 +114,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
           ...(capacity ? { capacity } : {}),
           ...(options.autoscale ? { autoscale: true } : {}),
         });
-        runs.push({ run: withReportLabels(run, config, pricing), slo: config.loadTest.slo, config });
+        runs.push({ run: withReportLabels(run, config, pricing), slo: sloOfConfig(config), config });
       } catch (error) {
         // Ctrl-C during model generation or server start-up: nothing measured for this stack.
         if (!abort.signal.aborted) throw error;

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { renderHtml, renderMarkdown, totalErrors } from "@inference-fleet/load-test";
-import { describeSlo, figuresMeetSlo, type Slo } from "../slo.js";
+import { describeSloInFull, figuresMeetSlo, type Slo } from "@inference-fleet/fleet-config";
 import type { LocalRun } from "./run-local.js";
 
 /** results/<name>-2025-11-25T20-01-02 under the repo root. */
@@ -18,7 +18,7 @@ function verdict(run: LocalRun, slo: Slo): string {
   // Partial figures judge nothing: an interrupted run neither meets nor misses its SLO.
   const outcome = run.interrupted ? "no verdict on" : met && !run.failure ? "meets" : "misses";
   return (
-    `- ${run.stack}: ${outcome} the SLO (${describeSlo(slo)}): ${result.latencyMs[slo.percentile].toFixed(1)} ms at ` +
+    `- ${run.stack}: ${outcome} the SLO (${describeSloInFull(slo)}): ${result.latencyMs[`p${slo.percentile}` as "p90"].toFixed(1)} ms at ` +
     `${result.throughput.toFixed(1)} req/s, ${(errorRate * 100).toFixed(2)}% errors${note}`
   );
 }
@@ -27,7 +27,7 @@ function verdict(run: LocalRun, slo: Slo): string {
  * Summary of one or more local runs: the report's Markdown (the verdict, the table, each capacity
  * search's curve), then whether each stack's measured figures met its SLO.
  */
-export function renderLocalSummary(runs: readonly { run: LocalRun; slo: Slo }[]): string {
+function renderLocalSummary(runs: readonly { run: LocalRun; slo: Slo }[]): string {
   const report = renderMarkdown(runs.map(({ run }) => run.result)).trimEnd();
   return `${report}\n\n## SLO\n\n${runs.map(({ run, slo }) => verdict(run, slo)).join("\n")}\n`;
 }

@@ -24,7 +24,7 @@ export const MAX_REFINE_PASSES = 3;
  * Rates per refine pass: a pass of 4 narrows the bracket 5-fold (a bisection only 2-fold) and stops
  * after the first rate that breaks, so two passes take a doubling's bracket to 5% in about six steps.
  */
-export const REFINE_STEPS_PER_PASS = 4;
+const REFINE_STEPS_PER_PASS = 4;
 
 /** The override that makes the next up's Job offer `rates`. */
 export function refineEnv(rates: readonly number[]): Record<string, string> {
@@ -32,7 +32,7 @@ export function refineEnv(rates: readonly number[]): Record<string, string> {
 }
 
 /** The override that makes the next up's Job hold `rate` for the confirmation's sustained window. */
-export function confirmEnv(config: FleetConfig, rate: number): Record<string, string> {
+function confirmEnv(config: FleetConfig, rate: number): Record<string, string> {
   return { ...refineEnv([rate]), [envNameFor("loadTest.capacity.stepSeconds")]: String(config.loadTest.capacity.confirmSeconds) };
 }
 

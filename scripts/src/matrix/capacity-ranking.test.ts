@@ -2,6 +2,7 @@
 // capacity is searched, confirmed by a sustained hold, and the comparison ranks the stacks by USD per
 // million inferences at their confirmed capacity.
 import { loadStackConfig, usdPerMillionInferences } from "@inference-fleet/fleet-config";
+import { sloOfConfig } from "@inference-fleet/load-test";
 import { describe, expect, it } from "vitest";
 import { buildMatrixReport } from "./matrix-report.js";
 import { runMatrix, type StackRun } from "./run-matrix.js";
@@ -36,7 +37,7 @@ describe("fleet matrix ranks the shipped stacks by confirmed capacity", () => {
       expect(run.summary).toMatchObject({ confirmed: true, throughput: capacity.capacityAtSlo });
       expect(run.summary.usdPerMillionInferences).toBeCloseTo(usdPerMillionInferences(run.summary.instanceType, capacity.capacityAtSlo, 1), 10);
     }
-    const report = buildMatrixReport(runs, loadStackConfig("c7g", { env: {} }).loadTest.slo);
+    const report = buildMatrixReport(runs, sloOfConfig(loadStackConfig("c7g", { env: {} })));
     const rows = report.markdown.split("\n").filter((line) => /^\| (c7|g5)/.test(line));
     // g5.xlarge $1.006/h at ~1,500 req/s, c7i.4xlarge $0.714/h at ~500, c7g.4xlarge $0.58/h at ~333.
     expect(rows.map((row) => row.split(" | ")[1])).toEqual(["g5", "c7i", "c7g"]);

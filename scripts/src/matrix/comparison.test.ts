@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { meetsSlo, pickCheapestMeetingSlo, renderComparisonMarkdown, summarizeStack, type Slo } from "./comparison.js";
+import { meetsSlo, pickCheapestMeetingSlo, renderComparisonMarkdown, summarizeStack } from "./comparison.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import { fakeResult } from "./test-fixtures.js";
 
-const slo: Slo = { percentile: "p90", thresholdMs: 100, maxErrorRate: 0.01 };
+const slo: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
 
 // Prices from the catalog: c7i.4xlarge $0.714/h, c7g.4xlarge $0.58/h, g5.xlarge $1.006/h.
 const c7i = summarizeStack("c7i", "c7i.4xlarge", 1, fakeResult({ requests: 10_000, latencyMs: 40 })); // 1000 req/s
@@ -27,8 +28,8 @@ describe("pickCheapestMeetingSlo", () => {
   });
 
   it("judges by the SLO's percentile", () => {
-    expect(meetsSlo(c7g, { ...slo, percentile: "p99", thresholdMs: 50 })).toBe(false);
-    expect(pickCheapestMeetingSlo([c7i, c7g], { ...slo, thresholdMs: 50 })?.stack).toBe("c7i");
+    expect(meetsSlo(c7g, { ...slo, percentile: 99, latencyMs: 50 })).toBe(false);
+    expect(pickCheapestMeetingSlo([c7i, c7g], { ...slo, latencyMs: 50 })?.stack).toBe("c7i");
   });
 
   it("counts node count in the cost", () => {
@@ -38,7 +39,7 @@ describe("pickCheapestMeetingSlo", () => {
   });
 
   it("returns undefined when nothing meets the SLO", () => {
-    expect(pickCheapestMeetingSlo([c7i, c7g], { ...slo, thresholdMs: 5 })).toBeUndefined();
+    expect(pickCheapestMeetingSlo([c7i, c7g], { ...slo, latencyMs: 5 })).toBeUndefined();
   });
 });
 
@@ -53,12 +54,12 @@ describe("renderComparisonMarkdown", () => {
 
 describe("stacks with their own SLOs", () => {
   it("judges each by its own and shows the SLO per row", () => {
-    const strict = summarizeStack("g5", "g5.xlarge", 1, fakeResult({ requests: 30_000, latencyMs: 8 }), false, { ...slo, thresholdMs: 5 });
+    const strict = summarizeStack("g5", "g5.xlarge", 1, fakeResult({ requests: 30_000, latencyMs: 8 }), false, { ...slo, latencyMs: 5 });
     expect(meetsSlo(strict, slo)).toBe(false);
     expect(pickCheapestMeetingSlo([c7i, strict], slo)?.stack).toBe("c7i");
     const markdown = renderComparisonMarkdown([c7i, strict], [], slo);
     expect(markdown).toContain("each stack is judged against its own");
-    expect(markdown).toMatch(/\| g5 \|.*\| p90 <= 5 ms with at most 1\.0% errors \| no \|/);
+    expect(markdown).toMatch(/\| g5 \|.*\| p90 <= 5 ms, at most 1% errors \| no \|/);
   });
 });
 

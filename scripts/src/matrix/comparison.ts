@@ -1,9 +1,6 @@
 // The verdict across instance types: throughput, latency at that load, cost, and the cheapest that meets the SLO.
-import { getInstanceType, PRICE_SOURCE, usdPerMillionInferences } from "@inference-fleet/fleet-config";
+import { describeSloInFull, figuresMeetSlo, getInstanceType, PRICE_SOURCE, usdPerMillionInferences, type Slo } from "@inference-fleet/fleet-config";
 import { totalErrors, type LoadTestResult } from "@inference-fleet/load-test";
-import { describeSlo, figuresMeetSlo, type Slo } from "../slo.js";
-
-export type { Slo } from "../slo.js";
 
 /** One stack's measured figures, ready to compare. */
 export interface StackSummary {
@@ -60,7 +57,7 @@ export function meetsSlo(summary: StackSummary, slo: Slo): boolean {
   return !summary.sloBreachReported && figuresMeetSlo(summary, summary.slo ?? slo);
 }
 
-const sameSlo = (a: Slo, b: Slo) => a.percentile === b.percentile && a.thresholdMs === b.thresholdMs && a.maxErrorRate === b.maxErrorRate;
+const sameSlo = (a: Slo, b: Slo) => a.percentile === b.percentile && a.latencyMs === b.latencyMs && a.maxErrorRate === b.maxErrorRate;
 
 /** The stack that meets the SLO at the lowest cost per inference, or undefined when none does. */
 export function pickCheapestMeetingSlo(summaries: readonly StackSummary[], slo: Slo): StackSummary | undefined {
@@ -88,7 +85,7 @@ export interface StackFailure {
 /** The comparison as Markdown: the report's verdict (when given), a table per instance type, the cheapest meeting the SLO, and the stacks that failed. */
 export function renderComparisonMarkdown(summaries: readonly StackSummary[], failures: readonly StackFailure[], slo: Slo, verdict?: string): string {
   const mixed = summaries.some((s) => !sameSlo(s.slo ?? slo, slo));
-  const sloLine = mixed ? "SLO: each stack is judged against its own (SLO column)." : `SLO: ${describeSlo(slo)}.`;
+  const sloLine = mixed ? "SLO: each stack is judged against its own (SLO column)." : `SLO: ${describeSloInFull(slo)}.`;
   const lines = [
     `# Instance-type comparison`,
     "",
@@ -108,7 +105,8 @@ export function renderComparisonMarkdown(summaries: readonly StackSummary[], fai
         `| ${s.instanceType} | ${s.stack} | ${s.instances} | ${s.throughput.toFixed(1)}${capacityNote(s)} | ` +
           `${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p90)} | ` +
           `${ms(s.latencyMs.p99)} | ` +
-          `${(s.errorRate * 100).toFixed(2)}% | ${usd(s.usdPerHour)} | ${usd(s.usdPerMillionInferences)} |${mixed ? ` ${describeSlo(s.slo ?? slo)} |` : ""} ` +
+          `${(s.errorRate * 100).toFixed(2)}% | ${usd(s.usdPerHour)} | ${usd(s.usdPerMillionInferences)} |` +
+          `${mixed ? ` ${describeSloInFull(s.slo ?? slo)} |` : ""} ` +
           `${verdict} |`,
       );
     }

@@ -3,11 +3,11 @@ import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { envNameFor } from "@inference-fleet/fleet-config";
 
 /** AWS's own what-is-my-IP service; it answers with the caller's public IPv4 address and a newline. */
-export const CHECK_IP_URL = "https://checkip.amazonaws.com";
+const CHECK_IP_URL = "https://checkip.amazonaws.com";
 
 export type PublicIpLookup = () => Promise<string>;
 
-export const lookupPublicIp: PublicIpLookup = async () => {
+const lookupPublicIp: PublicIpLookup = async () => {
   const response = await fetch(CHECK_IP_URL, { signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`${CHECK_IP_URL} answered ${response.status}`);
   return (await response.text()).trim();

@@ -40,7 +40,7 @@ export interface JobJson {
 }
 
 /** k6 exits with this code when a threshold failed. */
-export const K6_THRESHOLDS_FAILED_EXIT_CODE = 99;
+const K6_THRESHOLDS_FAILED_EXIT_CODE = 99;
 
 /** Waiting reasons that will not resolve by waiting longer. */
 const STUCK_WAITING_REASONS = new Set([

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { assessJob, type JobJson, type JobOutcome, type PodJson } from "./job-outcome.js";
 import type { LoadTestLocation } from "./stack-outputs.js";
 
-export interface WaitOptions {
+interface WaitOptions {
   /** The whole load test must end within this. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;

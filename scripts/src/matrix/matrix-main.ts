@@ -1,6 +1,7 @@
 // `fleet matrix` wiring: preflight, production dependencies, Ctrl-C handling, report. The logic lives in run-matrix.ts.
 import path from "node:path";
 import { parseDurationSeconds } from "@inference-fleet/fleet-config";
+import { sloOfConfig } from "@inference-fleet/load-test";
 import { UsageError } from "../command.js";
 import { watchCtrlC } from "../ctrl-c.js";
 import { buildMatrixReport, renderPreviewSummary, writeMatrixReport } from "./matrix-report.js";
@@ -37,7 +38,7 @@ export async function matrixMain(options: MatrixCommandOptions, deps: MatrixMain
       console.log(renderPreviewSummary(runs));
       return runs.every((run) => run.status === "previewed") ? 0 : 1;
     }
-    const report = buildMatrixReport(runs, configs.get(stacks[0]!)!.loadTest.slo);
+    const report = buildMatrixReport(runs, sloOfConfig(configs.get(stacks[0]!)!));
     const outDir = path.resolve(options.out ?? path.join(repoRoot, "results", `matrix-${new Date().toISOString().replace(/[:.]/g, "-")}`));
     writeMatrixReport(outDir, runs, report);
     console.log(`\n${report.markdown}\nReport written to ${outDir}`);

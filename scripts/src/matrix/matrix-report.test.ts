@@ -7,7 +7,7 @@ import { buildMatrixReport, renderPreviewSummary, writeMatrixReport } from "./ma
 import type { StackRun } from "./run-matrix.js";
 import { fakeResult } from "./test-fixtures.js";
 
-const slo = { percentile: "p90", thresholdMs: 100, maxErrorRate: 0.01 } as const;
+const slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 } as const;
 const merged = { ...fakeResult({ requests: 5000 }), labels: { stack: "c7g", instanceType: "c7g.4xlarge", servers: "1" } };
 const runs: StackRun[] = [
   { stack: "c7g", status: "measured", merged, summary: summarizeStack("c7g", "c7g.4xlarge", 1, merged) },

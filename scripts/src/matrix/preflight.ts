@@ -8,7 +8,7 @@ import path from "node:path";
 export type ProbeResult =
   { readonly status: "ok"; readonly output: string } | { readonly status: "missing" } | { readonly status: "failed"; readonly output: string };
 
-export type Probe = (command: string, args: readonly string[]) => Promise<ProbeResult>;
+type Probe = (command: string, args: readonly string[]) => Promise<ProbeResult>;
 
 export interface PreflightEnvironment {
   readonly probe: Probe;
@@ -24,7 +24,7 @@ export interface PreflightProblem {
 }
 
 /** Runs a command with a time limit; never throws. */
-export function processProbe(env: NodeJS.ProcessEnv = process.env): Probe {
+function processProbe(env: NodeJS.ProcessEnv = process.env): Probe {
   return (command, args) =>
     new Promise((resolve) => {
       execFile(command, args, { env, timeout: 20_000 }, (error, stdout, stderr) => {

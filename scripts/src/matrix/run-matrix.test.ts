@@ -1,4 +1,5 @@
 import { loadStackConfig } from "@inference-fleet/fleet-config";
+import { sloOfConfig } from "@inference-fleet/load-test";
 import { describe, expect, it } from "vitest";
 import { runMatrix, type StackRun } from "./run-matrix.js";
 import { fakeResult, fakes } from "./test-fixtures.js";
@@ -49,7 +50,7 @@ describe("runMatrix", () => {
   it("judges each stack against its own SLO", async () => {
     const { deps } = fakes();
     const [run] = await runMatrix(deps, oneStack);
-    expect((run as Extract<StackRun, { status: "measured" }>).summary.slo).toEqual(loadStackConfig("c7g", { env: {} }).loadTest.slo);
+    expect((run as Extract<StackRun, { status: "measured" }>).summary.slo).toEqual(sloOfConfig(loadStackConfig("c7g", { env: {} })));
   });
 
   it("keeps the stack with --keep, scaled to zero fleet nodes (an up with cluster.idle), not destroyed", async () => {

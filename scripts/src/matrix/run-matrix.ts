@@ -1,6 +1,6 @@
 // The benchmark matrix: per stack up, wait for the load test, collect and merge results, destroy; stacks in parallel up to a bound.
-import { envNameFor, type FleetConfig } from "@inference-fleet/fleet-config";
-import { mergeResults, sloLabel, sloOfConfig, type LoadTestResult } from "@inference-fleet/load-test";
+import { envNameFor, sloLabel, type FleetConfig } from "@inference-fleet/fleet-config";
+import { mergeResults, sloOfConfig, type LoadTestResult } from "@inference-fleet/load-test";
 import { acceleratorFallback } from "../accelerator-check.js";
 import { summarizeStack, type StackSummary } from "./comparison.js";
 import { mapWithConcurrency } from "./concurrency.js";
@@ -34,7 +34,7 @@ export interface MatrixOptions {
   readonly signal?: AbortSignal;
 }
 
-export type MatrixStep = "preview" | "up" | "wait" | "collect" | "destroy";
+type MatrixStep = "preview" | "up" | "wait" | "collect" | "destroy";
 
 export type StackRun =
   | { readonly stack: string; readonly status: "previewed"; readonly changes: ChangeSummary }
@@ -176,7 +176,7 @@ async function measureStack(deps: MatrixDependencies, stack: string, config: Fle
     const merged = mergeResults(results.map((r) => ({ ...r, labels: { ...r.labels, ...labels } })));
     const fallback = acceleratorFallback(config, merged);
     if (fallback) throw new StepFailure("collect", fallback);
-    const summary = summarizeStack(stack, config.instanceType, config.cluster.fleetNodes, merged, passes.sloBreach, config.loadTest.slo);
+    const summary = summarizeStack(stack, config.instanceType, config.cluster.fleetNodes, merged, passes.sloBreach, sloOfConfig(config));
     say(
       `collected ${results.length} result file(s): ` +
         (summary.capacityAtSlo !== undefined ? `capacity ${summary.capacityAtSlo} req/s at the SLO, ` : `${summary.throughput.toFixed(1)} req/s, `) +

@@ -33,7 +33,7 @@ export async function deploy(
 }
 
 /** The override that scales a stack's servers to zero; the Cluster Autoscaler then removes its fleet nodes. */
-export const IDLE_ENV = { [envNameFor("cluster.idle")]: "true" };
+const IDLE_ENV = { [envNameFor("cluster.idle")]: "true" };
 
 /**
  * `pulumi up` with cluster.idle: the cluster, system nodes and add-ons stay; servers go to zero, and so do fleet nodes.
@@ -47,8 +47,4 @@ export async function scaleToIdle(workspace: MatrixWorkspace, stackName: string,
 export async function destroy(workspace: MatrixWorkspace, stackName: string, log: LineLog): Promise<void> {
   const stack: MatrixStack = await workspace.selectStack(stackName);
   await withPrefixedOutput(stackName, log, (onOutput) => stack.destroy(onOutput));
-}
-
-export async function outputs(workspace: MatrixWorkspace, stackName: string): Promise<StackOutputs> {
-  return (await workspace.selectStack(stackName)).outputs();
 }

@@ -1,6 +1,6 @@
 // Shared by the matrix tests: load-test results with chosen throughput and latency, and fakes of the
 // matrix's three injected interfaces.
-import { loadStackConfig, type FleetConfig } from "@inference-fleet/fleet-config";
+import { loadStackConfig, sloOfStack, type FleetConfig } from "@inference-fleet/fleet-config";
 import { buildResult, LatencyHistogram, staircaseRatesOf, type CapacityStep, type LoadTestResult } from "@inference-fleet/load-test";
 import type { JobOutcome } from "./job-outcome.js";
 import type { JobWatcher } from "./job-watcher.js";
@@ -112,7 +112,7 @@ export function fakes(behaviour: FakeBehaviour = {}) {
 }
 
 /** A stack's config with a fixed-concurrency load test (the shipped AWS stacks search the capacity): what fakeResult's results are. */
-export function fixedLoadConfig(stack: string): FleetConfig {
+function fixedLoadConfig(stack: string): FleetConfig {
   return loadStackConfig(stack, { env: { FLEET_LOAD_TEST_MODE: "bmk" } });
 }
 
@@ -161,7 +161,7 @@ export function fakeCapacityPass(
     const result = { ...fakeResult({ pod: String(index) }), mode: "rate" as const };
     return {
       ...result,
-      capacity: { capacityAtSlo: 0, slo: { percentile: Number(slo.percentile.slice(1)), latencyMs: slo.thresholdMs, maxErrorRate: slo.maxErrorRate }, steps },
+      capacity: { capacityAtSlo: 0, slo: sloOfStack(slo), steps },
     };
   };
   return Array.from({ length: pods }, (_, i) => pod(i));

@@ -11,7 +11,7 @@ import { deploy, destroy } from "./stack-operations.js";
 import { candidateEnvironment, clusterEvaluator, ROLLOUT_SECONDS, type ClusterEvaluatorDependencies } from "./tune-cluster.js";
 
 /** k6 capacity steps in the cluster: long enough for a rollout's cold caches and k6's own ramp to be a small part. */
-export const CLUSTER_STEP_SECONDS = 20;
+const CLUSTER_STEP_SECONDS = 20;
 
 export interface TuneMatrixOptions {
   readonly stacks: readonly string[];

@@ -54,7 +54,7 @@ export interface CompareReport {
   readonly maxAbsLogit: number;
 }
 
-export interface ModelSummary {
+interface ModelSummary {
   readonly dir: string;
   readonly name?: string;
   readonly precision: string;
@@ -70,7 +70,7 @@ async function readInfo(dir: string): Promise<Record<string, unknown>> {
 }
 
 /** Whole lower-case words of the vocabulary (no "##" pieces, no [SPECIAL] tokens), to write random text with. */
-export function vocabularyWords(tokenizerJson: string, source: string): string[] {
+function vocabularyWords(tokenizerJson: string, source: string): string[] {
   const spec = parseTokenizerJson(tokenizerJson, source);
   const words = [...spec.vocab.keys()].filter((token) => /^[a-z]{2,}$/.test(token));
   if (words.length < 100) throw new Error(`${source} has only ${words.length} whole-word tokens; compare needs a BERT-style WordPiece vocabulary.`);
@@ -78,7 +78,7 @@ export function vocabularyWords(tokenizerJson: string, source: string): string[]
 }
 
 /** A seeded random question (4-12 words) and context (20-200 words), so every run compares the same pairs. */
-export function randomPair(random: SeededRandom, words: readonly string[]): { question: string; context: string } {
+function randomPair(random: SeededRandom, words: readonly string[]): { question: string; context: string } {
   const pick = () => words[random.nextUint32() % words.length]!;
   const count = (min: number, max: number) => min + (random.nextUint32() % (max - min + 1));
   const sentence = (n: number) => Array.from({ length: n }, pick).join(" ");
@@ -92,6 +92,50 @@ export function randomPair(random: SeededRandom, words: readonly string[]): { qu
   return { question, context: sentences.join(" ") };
 }
 
+/** Model A's tokenizer and its words; model B must have the same tokenizer.json, as the same token ids run through both. */
+async function sharedTokenizer(a: string, b: string): Promise<{ tokenizer: WordPieceTokenizer; words: string[] }> {
+  const tokenizerPath = join(a, "tokenizer.json");
+  const tokenizerJson = await readFile(tokenizerPath, "utf8").catch(() => {
+    throw new Error(`${tokenizerPath} is missing: compare tokenizes its pairs with model A's tokenizer.json.`);
+  });
+  const otherTokenizer = await readFile(join(b, "tokenizer.json"), "utf8").catch(() => undefined);
+  if (otherTokenizer !== undefined && otherTokenizer !== tokenizerJson) {
+    throw new Error(`${a} and ${b} have different tokenizer.json files; compare runs the same token ids through both, so they must share one.`);
+  }
+  return { tokenizer: WordPieceTokenizer.fromJson(tokenizerJson, tokenizerPath), words: vocabularyWords(tokenizerJson, tokenizerPath) };
+}
+
+/** What the pairs so far add up to. */
+interface PairTally {
+  readonly logits: LogitsAgreement;
+  agreed: number;
+  f1: number;
+  tokens: number;
+  readonly runMs: [number, number];
+}
+
+/** Runs one encoded pair through both models and adds how far apart their logits and answer spans are. */
+async function comparePair(
+  sessionA: ModelSession,
+  sessionB: ModelSession,
+  pair: { readonly ids: Int32Array; readonly contextStart: number; readonly contextEnd: number },
+  tally: PairTally,
+): Promise<void> {
+  const row = { ids: pair.ids, contextStart: pair.contextStart };
+  let t = performance.now();
+  const outA = spanLogits((await sessionA.run([row]))[0]!);
+  tally.runMs[0] += performance.now() - t;
+  t = performance.now();
+  const outB = spanLogits((await sessionB.run([row]))[0]!);
+  tally.runMs[1] += performance.now() - t;
+  tally.logits.add([outA.start, outA.end], [outB.start, outB.end]);
+  const spanA: Span | undefined = bestAnswerSpan(outA.start, outA.end, pair.contextStart, pair.contextEnd);
+  const spanB: Span | undefined = bestAnswerSpan(outB.start, outB.end, pair.contextStart, pair.contextEnd);
+  if (spanA?.start === spanB?.start && spanA?.end === spanB?.end) tally.agreed++;
+  tally.f1 += spanF1(spanA, spanB);
+  tally.tokens += pair.ids.length;
+}
+
 /**
  * Runs two question-answering model dirs on the same random question/context pairs through in-process
  * ONNX Runtime (the model server's own session and runner, batch 1) and measures how far B is from A:
@@ -103,16 +147,7 @@ export async function compareModels(options: CompareOptions): Promise<CompareRep
   if (!Number.isInteger(maxPairs) || maxPairs < 1) throw new Error(`The number of pairs must be a positive integer, got ${String(maxPairs)}.`);
   const now = options.now ?? (() => performance.now());
   const [infoA, infoB] = await Promise.all([readInfo(options.a), readInfo(options.b)]);
-  const tokenizerPath = join(options.a, "tokenizer.json");
-  const tokenizerJson = await readFile(tokenizerPath, "utf8").catch(() => {
-    throw new Error(`${tokenizerPath} is missing: compare tokenizes its pairs with model A's tokenizer.json.`);
-  });
-  const otherTokenizer = await readFile(join(options.b, "tokenizer.json"), "utf8").catch(() => undefined);
-  if (otherTokenizer !== undefined && otherTokenizer !== tokenizerJson) {
-    throw new Error(`${options.a} and ${options.b} have different tokenizer.json files; compare runs the same token ids through both, so they must share one.`);
-  }
-  const tokenizer = WordPieceTokenizer.fromJson(tokenizerJson, tokenizerPath);
-  const words = vocabularyWords(tokenizerJson, tokenizerPath);
+  const { tokenizer, words } = await sharedTokenizer(options.a, options.b);
   const fromInfo = typeof infoA["maxSequenceLength"] === "number" ? infoA["maxSequenceLength"] : undefined;
   const maxSeqLength = options.maxSeqLength ?? fromInfo ?? 128;
   const settings = { threads: options.threads ?? 1, executionProviders: ["cpu" as const] };
@@ -124,30 +159,13 @@ export async function compareModels(options: CompareOptions): Promise<CompareRep
     for (const dir of [options.a, options.b]) sessions.push(await inThreadSessions.open(join(dir, "model.onnx"), shape, settings, warn));
     const [sessionA, sessionB] = sessions as [ModelSession, ModelSession];
     const random = new SeededRandom(seed);
-    const logits = new LogitsAgreement();
-    let agreed = 0,
-      f1 = 0,
-      tokens = 0;
-    const runMs = [0, 0];
+    const tally: PairTally = { logits: new LogitsAgreement(), agreed: 0, f1: 0, tokens: 0, runMs: [0, 0] };
     const started = now();
     const deadline = options.seconds === undefined ? Number.POSITIVE_INFINITY : started + options.seconds * 1000;
     let pairs = 0;
     for (let i = 0; i < maxPairs && (i === 0 || now() < deadline); i++) {
       const { question, context } = randomPair(random, words);
-      const pair = tokenizer.encodePair(question, context, maxSeqLength);
-      const row = { ids: pair.ids, contextStart: pair.contextStart };
-      let t = performance.now();
-      const outA = spanLogits((await sessionA.run([row]))[0]!);
-      runMs[0]! += performance.now() - t;
-      t = performance.now();
-      const outB = spanLogits((await sessionB.run([row]))[0]!);
-      runMs[1]! += performance.now() - t;
-      logits.add([outA.start, outA.end], [outB.start, outB.end]);
-      const spanA: Span | undefined = bestAnswerSpan(outA.start, outA.end, pair.contextStart, pair.contextEnd);
-      const spanB: Span | undefined = bestAnswerSpan(outB.start, outB.end, pair.contextStart, pair.contextEnd);
-      if (spanA?.start === spanB?.start && spanA?.end === spanB?.end) agreed++;
-      f1 += spanF1(spanA, spanB);
-      tokens += pair.ids.length;
+      await comparePair(sessionA, sessionB, tokenizer.encodePair(question, context, maxSeqLength), tally);
       pairs = i + 1;
       const perPairMs = (now() - started) / pairs;
       const estimate = Math.min(maxPairs, Number.isFinite(deadline) ? Math.max(pairs, Math.floor((deadline - started) / Math.max(perPairMs, 1e-6))) : maxPairs);
@@ -160,15 +178,15 @@ export async function compareModels(options: CompareOptions): Promise<CompareRep
       meanRunMs: ms / pairs,
     });
     return {
-      a: summary(options.a, infoA, runMs[0]!),
-      b: summary(options.b, infoB, runMs[1]!),
+      a: summary(options.a, infoA, tally.runMs[0]),
+      b: summary(options.b, infoB, tally.runMs[1]),
       pairs,
       seed,
       maxSeqLength,
-      meanTokens: tokens / pairs,
-      answerAgreement: agreed / pairs,
-      answerF1: f1 / pairs,
-      ...logits.result(),
+      meanTokens: tally.tokens / pairs,
+      answerAgreement: tally.agreed / pairs,
+      answerF1: tally.f1 / pairs,
+      ...tally.logits.result(),
     };
   } finally {
     await Promise.all(sessions.map((session) => session.release()));

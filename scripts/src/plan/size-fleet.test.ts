@@ -1,6 +1,7 @@
 import { loadStackConfig } from "@inference-fleet/fleet-config";
 import { describe, expect, it } from "vitest";
-import { HOURS_PER_MONTH, renderSizing, sizeFleet, type MeasuredCapacity } from "./size-fleet.js";
+import { HOURS_PER_MONTH } from "@inference-fleet/fleet-config";
+import { renderSizing, sizeFleet, type MeasuredCapacity } from "./size-fleet.js";
 
 const c7g = loadStackConfig("c7g", { env: {} });
 const measured = (capacityAtSlo: number, nodes = 1): MeasuredCapacity => ({

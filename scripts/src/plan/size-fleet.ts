@@ -1,9 +1,8 @@
 // `fleet plan --for-rate`: a measured capacity per node turned into the fleet that serves a rate at the
 // SLO with headroom to spare, and what it costs. Pure: the command finds the measurement and prints this.
-import { estimateUsdPerHour, getInstanceType, type FleetConfig } from "@inference-fleet/fleet-config";
+import { describeSlo, estimateUsdPerHour, getInstanceType, HOURS_PER_MONTH, sloOfStack, usdPerMonth, type FleetConfig } from "@inference-fleet/fleet-config";
 
 /** Hours in a month as AWS bills them (365 x 24 / 12). */
-export const HOURS_PER_MONTH = 730;
 
 /** A capacity search's answer as a results file holds it. */
 export interface MeasuredCapacity {
@@ -74,7 +73,7 @@ export function sizeFleet(config: FleetConfig, measured: MeasuredCapacity, forRa
     serversPerNode,
     servers: Math.ceil(nodes * serversPerNode),
     usdPerHour,
-    usdPerMonth: usdPerHour * HOURS_PER_MONTH,
+    usdPerMonth: usdPerMonth(usdPerHour),
     clusterUsdPerHour: Math.max(0, cost.total - nodeUsdPerHour * config.cluster.fleetNodes),
     measured,
   };
@@ -91,12 +90,12 @@ export function renderSizing(sizing: FleetSizing, slo: FleetConfig["loadTest"]["
   const where = m.local ? "on this machine (fleet local), priced as the stack's instance type" : "in the cluster (fleet matrix)";
   const withCluster = sizing.usdPerHour + sizing.clusterUsdPerHour;
   return [
-    `Stack ${sizing.stack}: to serve ${count(sizing.forRate)} req/s at ${slo.percentile} <= ${slo.thresholdMs} ms, ` +
+    `Stack ${sizing.stack}: to serve ${count(sizing.forRate)} req/s at ${describeSlo(sloOfStack(slo))}, ` +
       `use ${sizing.nodes} x ${sizing.instanceType} for ${usd(sizing.usdPerMonth)}/month (${usd(sizing.usdPerHour)}/h).`,
     `  nodes: ${sizing.nodes}, servers: ${sizing.servers} (${Number(sizing.serversPerNode.toFixed(2))} per node)`,
     `  capacity per node: ${count(sizing.capacityPerNode)} req/s${spread} (${how}; measured ${where}, ${m.measuredAt}, ${m.file})`,
     `  headroom: ${(sizing.headroom * 100).toFixed(0)}%, so each node is planned at ${count(sizing.plannedPerNode)} req/s`,
     `  cost: ${usd(sizing.usdPerHour)}/h, ${usd(sizing.usdPerMonth)}/month for the fleet nodes (on demand, ${HOURS_PER_MONTH} h a month); ` +
-      `with the cluster around them (control plane, NAT, system nodes) ${usd(withCluster)}/h, ${usd(withCluster * HOURS_PER_MONTH)}/month`,
+      `with the cluster around them (control plane, NAT, system nodes) ${usd(withCluster)}/h, ${usd(usdPerMonth(withCluster))}/month`,
   ].join("\n");
 }

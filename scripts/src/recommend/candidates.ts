@@ -45,7 +45,7 @@ export interface CandidateInputs {
 const slug = (text: string) => text.replace(/[^a-z0-9-]/gi, "-").toLowerCase();
 
 /** The template stack of a family: fleet tune's last result for it when there is one, else the shipped stack. */
-export function templateOf(stacksDir: string, family: string): string | undefined {
+function templateOf(stacksDir: string, family: string): string | undefined {
   return [`${family}-tuned`, family].find((name) => existsSync(stackFilePath(stacksDir, name)));
 }
 
@@ -57,7 +57,7 @@ interface Slot {
 }
 
 /** The families a search covers when --types names none: every catalog family with a template stack (c7i, c7g, g5, inf2 as shipped). */
-export function supportedFamilies(stacksDir: string): string[] {
+function supportedFamilies(stacksDir: string): string[] {
   const stacks = listStacks(stacksDir);
   return catalogFamilies().filter((family) => stacks.includes(family));
 }
@@ -78,7 +78,7 @@ function slotsOf(request: RecommendRequest, stacksDir: string): Slot[] {
  * with the template's CPU and memory, as \`fleet tune\` splits a node among servers. Accelerator types keep the
  * template's layout (a server per device, whatever the vCPUs); undefined: as the template.
  */
-export function scaledServers(template: FleetConfig, instanceType: string): number | undefined {
+function scaledServers(template: FleetConfig, instanceType: string): number | undefined {
   const from = getInstanceType(template.instanceType);
   const to = getInstanceType(instanceType);
   if (to.vcpu === from.vcpu || to.accelerator || from.accelerator) return undefined;

@@ -9,7 +9,7 @@ import { runLocalStack, type LocalRunOptions } from "../local/run-local.js";
 import { runMatrix, type MatrixDependencies } from "../matrix/run-matrix.js";
 import type { Candidate } from "./candidates.js";
 
-export type Measurement = { readonly result: LoadTestResult } | { readonly failure: string };
+type Measurement = { readonly result: LoadTestResult } | { readonly failure: string };
 
 export type MeasureCandidate = (candidate: Candidate, signal?: AbortSignal) => Promise<Measurement>;
 

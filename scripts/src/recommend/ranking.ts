@@ -20,7 +20,7 @@ export interface Ranking {
 }
 
 /** Why a measured candidate holds no capacity: its latency floor (the lowest rate's percentile) or its errors. */
-export function whyNoCapacity(result: LoadTestResult): string {
+function whyNoCapacity(result: LoadTestResult): string {
   const record = result.capacity;
   const lowest = record?.steps.slice().sort((a, b) => a.offeredRate - b.offeredRate)[0];
   if (!record || !lowest) return "the search measured no step: see its results.json.";
@@ -65,7 +65,7 @@ export function rankCandidates(
 }
 
 /** The runner-up's cost range overlaps the winner's: the measurements cannot tell them apart. */
-export function withinNoise(first: RankedCandidate, second: RankedCandidate): boolean {
+function withinNoise(first: RankedCandidate, second: RankedCandidate): boolean {
   return second.usdPerMonthRange.low <= first.usdPerMonthRange.high;
 }
 

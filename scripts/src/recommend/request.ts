@@ -1,5 +1,5 @@
 // `fleet recommend`'s command line, checked into one request before anything is imported, planned or measured.
-import { didYouMean, isKnownInstanceType, knownInstanceTypes, loadTestSchema, parseDurationSeconds } from "@inference-fleet/fleet-config";
+import { didYouMean, isKnownInstanceType, knownInstanceTypes, parseDurationSeconds, stackSloSchema } from "@inference-fleet/fleet-config";
 import { isHubSource, parseHubModelId, PRECISIONS, type Precision } from "@inference-fleet/model-zoo";
 import { UsageError } from "../command.js";
 
@@ -58,7 +58,7 @@ export function catalogFamilies(): string[] {
 }
 
 /** A family or an exact type; anything else is refused with the nearest names. */
-export function checkTypes(types: readonly string[]): string[] {
+function checkTypes(types: readonly string[]): string[] {
   const families = catalogFamilies();
   const unknown = types.filter((type) => !families.includes(type) && !isKnownInstanceType(type));
   if (unknown.length > 0) {
@@ -78,7 +78,7 @@ export function parseRecommendRequest(values: RecommendOptionValues): RecommendR
   }
   if (!values.slo) throw new UsageError("--slo is required, e.g. --slo p90<=50ms.");
   // The stack schema's own reading of an SLO, so a typo stops here, before the model is imported.
-  const slo = loadTestSchema.shape.slo.safeParse(values.slo);
+  const slo = stackSloSchema.safeParse(values.slo);
   if (!slo.success) throw new UsageError(`--slo: ${slo.error.issues.map((issue) => issue.message).join("; ")}`);
   if (!values.rate) throw new UsageError("--rate is required: the requests per second to serve, e.g. --rate 5000.");
   const precisions = list(values.precision ?? "fp32");

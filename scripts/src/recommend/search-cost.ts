@@ -7,9 +7,9 @@ import { estimateUsdPerHour, type FleetConfig } from "@inference-fleet/fleet-con
  * 15 minutes up and 10 down as measured by EKS users (the control plane alone takes ~10 minutes), plus the
  * image pull. An assumption, printed with the estimate.
  */
-export const STACK_UP_AND_DOWN_SECONDS = 30 * 60;
+const STACK_UP_AND_DOWN_SECONDS = 30 * 60;
 
-export interface CandidateCost {
+interface CandidateCost {
   readonly name: string;
   readonly seconds: number;
   readonly usdPerHour: number;
@@ -23,7 +23,7 @@ export interface SearchCostEstimate {
 }
 
 /** Seconds of load one candidate's search takes at most: the search's budget, then every confirmation hold. */
-export function loadSeconds(config: FleetConfig): number {
+function loadSeconds(config: FleetConfig): number {
   const { budget, confirmSeconds, confirmAttempts } = config.loadTest.capacity;
   return budget + confirmSeconds * confirmAttempts;
 }

@@ -30,7 +30,7 @@ export interface SearchModel {
 }
 
 /** model.name from the hub repo's name: lower-case letters, digits and dashes. */
-export function modelNameOf(repo: string): string {
+function modelNameOf(repo: string): string {
   const name = repo
     .split("/")[1]!
     .toLowerCase()

@@ -22,7 +22,7 @@ const COARSE_DELAY = [2, 5];
 const COPY_LEVELS = [1, 2, 4, 8];
 
 /** CPUs of one node that the servers share: this machine's cores, or the shipped pods' CPU on a cluster node. */
-export function nodeCpus(config: FleetConfig, placement: Placement): number {
+function nodeCpus(config: FleetConfig, placement: Placement): number {
   if (placement.kind === "local") return placement.cpus;
   const shipped = shippedCandidate(config);
   return (shipped.serversPerNode * cpuMillis(shipped.cpu)) / 1000;

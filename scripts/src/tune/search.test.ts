@@ -52,6 +52,9 @@ describe("runTuneSearch", () => {
     const fake = fakeEvaluator(syntheticCapacity);
     const outcome = await runTuneSearch(dev, twoCores, fake.evaluate, { ...base, stepSeconds: budgetSeconds >= 240 ? 3 : 2, budgetSeconds, now: fake.now });
     expect(fake.clock.ms / 1000).toBeLessThanOrEqual(budgetSeconds);
+    // Every measurement's grant, on the search's own clock, ends within the budget.
+    expect(outcome.grants.length).toBe(fake.calls.length);
+    for (const grant of outcome.grants) expect(grant.atSeconds + grant.seconds).toBeLessThanOrEqual(budgetSeconds);
     expect(fake.calls.filter((c) => c.rung === "final")).toHaveLength(2);
     expect(outcome.shipped).toBeDefined();
     // A longer budget measures more points.

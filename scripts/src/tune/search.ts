@@ -42,7 +42,7 @@ export function measurementOf(verdict: CapacityVerdict, nodes: number, seconds: 
   return { capacity: verdict.capacityAtSlo / nodes, ...(percentileMs !== undefined ? { percentileMs } : {}), steps: verdict.curve.length, seconds };
 }
 
-export interface EvaluateOptions {
+interface EvaluateOptions {
   /** Seconds this measurement may take, its start-up and shut-down included. */
   readonly budgetSeconds: number;
   /** A capacity near the answer (req/s per node: this point's last figure, or the best so far): where the rate search starts. */
@@ -90,9 +90,17 @@ export interface TuneOutcome {
   /** One sentence: what the final rung found. */
   readonly verdict: string;
   readonly seconds: number;
+  /** Each measurement's grant on the search's own clock: it started `atSeconds` in and may take `seconds`; all end within the budget. */
+  readonly grants: readonly MeasurementGrant[];
 }
 
-export const DEFAULT_MIN_GAIN = 0.05;
+interface MeasurementGrant {
+  readonly label: string;
+  readonly atSeconds: number;
+  readonly seconds: number;
+}
+
+const DEFAULT_MIN_GAIN = 0.05;
 const RUNG_ORDER: Record<Rung, number> = { coarse: 0, refine: 1, final: 2 };
 /** Share of the time before the final rung that the coarse grid may use; the rest refines. */
 const COARSE_SHARE = 0.6;
@@ -115,7 +123,7 @@ export function plannedSeconds(fidelity: Fidelity, overheadSeconds: number): num
 }
 
 /** The least time a measurement may start with: its overhead and three steps. */
-export function leastSeconds(fidelity: Fidelity, overheadSeconds: number): number {
+function leastSeconds(fidelity: Fidelity, overheadSeconds: number): number {
   return overheadSeconds + 3 * (fidelity.stepSeconds + fidelity.warmupSeconds + 0.5);
 }
 
@@ -125,7 +133,7 @@ export function bestMeasurement(point: TunedPoint): Measurement & { rung: Rung }
   return point.measurements.filter((m) => RUNG_ORDER[m.rung] === finest).at(-1)!;
 }
 
-export function rankPoints(points: readonly TunedPoint[]): TunedPoint[] {
+function rankPoints(points: readonly TunedPoint[]): TunedPoint[] {
   return [...points].sort((a, b) => {
     const ma = bestMeasurement(a);
     const mb = bestMeasurement(b);
@@ -139,111 +147,180 @@ export function judgeFinal(shipped: number, challenger: number, minGain = DEFAUL
   return { wins: gain > minGain, gain };
 }
 
-export async function runTuneSearch(config: FleetConfig, placement: Placement, evaluate: Evaluator, options: TuneSearchOptions): Promise<TuneOutcome> {
-  const now = options.now ?? Date.now;
-  const startedAt = now();
-  const deadline = startedAt + options.budgetSeconds * 1000;
-  const rungs = fidelities(options.stepSeconds, options.finalPrecision);
-  const points = new Map<string, TunedPoint>();
-  const shippedKey = candidateKey(config, shippedCandidate(config), placement);
-  let overhead = options.overheadSeconds;
-  const overheads: number[] = [];
-  let best: number | undefined;
-  // The final rung's two measurements are kept out of the earlier rungs' time, at what a measurement is seen to cost.
-  const finalStart = () => deadline - 2 * plannedSeconds(rungs.final, overhead) * 1000;
-  const capped = options.maxCandidates !== undefined;
-  const coarseEnd = () => (capped ? finalStart() : startedAt + (finalStart() - startedAt) * COARSE_SHARE);
+/** The final rung's outcome: the verdict and, when measured, the challenger and the winner. */
+interface FinalVerdict {
+  readonly verdict: string;
+  readonly challenger?: TunedPoint;
+  readonly winner?: TunedPoint;
+}
 
-  const measure = async (candidate: TuneCandidate, fidelity: Fidelity, phaseEnd: number, label: string): Promise<Measurement | undefined> => {
-    const left = (phaseEnd - now()) / 1000;
-    // Starts only when three steps fit; it may then use up to 1.5x its plan, never past the phase.
-    if (options.signal?.aborted || left < leastSeconds(fidelity, overhead)) return undefined;
-    const planned = plannedSeconds(fidelity, overhead);
-    const key = candidateKey(config, candidate, placement);
-    const point = points.get(key) ?? {
+const OUT_OF_BUDGET = "The budget ran out before the final measurements: nothing is claimed; give a longer --budget.";
+
+/** One search's state: the points measured, what a measurement is seen to cost, and the clock it keeps its budget by. */
+class TuneSearch {
+  readonly points = new Map<string, TunedPoint>();
+  readonly grants: MeasurementGrant[] = [];
+  readonly rungs: Record<Rung, Fidelity>;
+  readonly shippedKey: string;
+  readonly now: () => number;
+  readonly startedAt: number;
+  readonly deadline: number;
+  readonly capped: boolean;
+  private overhead: number;
+  private readonly overheads: number[] = [];
+  private best: number | undefined;
+
+  constructor(
+    readonly config: FleetConfig,
+    readonly placement: Placement,
+    private readonly evaluate: Evaluator,
+    readonly options: TuneSearchOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+    this.deadline = this.startedAt + options.budgetSeconds * 1000;
+    this.rungs = fidelities(options.stepSeconds, options.finalPrecision);
+    this.shippedKey = candidateKey(config, shippedCandidate(config), placement);
+    this.overhead = options.overheadSeconds;
+    this.capped = options.maxCandidates !== undefined;
+  }
+
+  keyOf(candidate: TuneCandidate): string {
+    return candidateKey(this.config, candidate, this.placement);
+  }
+
+  /** The final rung's two measurements are kept out of the earlier rungs' time, at what a measurement is seen to cost. */
+  finalStart(): number {
+    return this.deadline - 2 * plannedSeconds(this.rungs.final, this.overhead) * 1000;
+  }
+
+  coarseEnd(): number {
+    return this.capped ? this.finalStart() : this.startedAt + (this.finalStart() - this.startedAt) * COARSE_SHARE;
+  }
+
+  /** Whether the final rung's two measurements still fit. */
+  finalFits(): boolean {
+    return (this.deadline - this.now()) / 1000 >= 2 * leastSeconds(this.rungs.final, this.overhead);
+  }
+
+  private pointFor(candidate: TuneCandidate): TunedPoint {
+    const key = this.keyOf(candidate);
+    const point = this.points.get(key) ?? {
       candidate,
       key,
-      description: describeCandidate(config, candidate, placement),
-      shipped: key === shippedKey,
+      description: describeCandidate(this.config, candidate, this.placement),
+      shipped: key === this.shippedKey,
       measurements: [],
     };
-    points.set(key, point);
+    this.points.set(key, point);
+    return point;
+  }
+
+  /** Learns what a measurement costs besides its steps (the mean so far), so the plan for the next ones is honest. */
+  private learnOverhead(seconds: number, result: Measurement, fidelity: Fidelity): void {
+    this.overheads.push(seconds - result.steps * (fidelity.stepSeconds + fidelity.warmupSeconds));
+    this.overhead = Math.max(0, this.overheads.reduce((sum, o) => sum + o, 0) / this.overheads.length);
+    if (result.capacity > (this.best ?? 0)) this.best = result.capacity;
+  }
+
+  async measure(candidate: TuneCandidate, fidelity: Fidelity, phaseEnd: number, label: string): Promise<Measurement | undefined> {
+    const { options } = this;
+    const left = (phaseEnd - this.now()) / 1000;
+    // Starts only when three steps fit; it may then use up to 1.5x its plan, never past the phase.
+    if (options.signal?.aborted || left < leastSeconds(fidelity, this.overhead)) return undefined;
+    const planned = plannedSeconds(fidelity, this.overhead);
+    const point = this.pointFor(candidate);
     options.say(`${label} ${point.description}${point.shipped ? " (shipped)" : ""} ...`);
-    const began = now();
+    const began = this.now();
     // The search starts near this point's own last figure, or else the best figure so far.
-    const hint = point.measurements.findLast((m) => m.capacity > 0)?.capacity ?? best;
-    const result = await evaluate(candidate, fidelity, { budgetSeconds: Math.min(left, planned * 1.5), hint, signal: options.signal });
+    const hint = point.measurements.findLast((m) => m.capacity > 0)?.capacity ?? this.best;
+    const budgetSeconds = Math.min(left, planned * 1.5);
+    this.grants.push({ label, atSeconds: (began - this.startedAt) / 1000, seconds: budgetSeconds });
+    const result = await this.evaluate(candidate, fidelity, { budgetSeconds, hint, signal: options.signal });
     if (options.signal?.aborted) return undefined;
     point.measurements.push({ ...result, rung: fidelity.rung });
-    // Learn what a measurement costs besides its steps (the mean so far), so the plan for the next ones is honest.
-    overheads.push((now() - began) / 1000 - result.steps * (fidelity.stepSeconds + fidelity.warmupSeconds));
-    overhead = Math.max(0, overheads.reduce((sum, o) => sum + o, 0) / overheads.length);
-    if (result.capacity > (best ?? 0)) best = result.capacity;
+    this.learnOverhead((this.now() - began) / 1000, result, fidelity);
     options.say(
       `${label} ${result.capacity.toFixed(0)} req/s per node` +
-        (result.percentileMs !== undefined ? `, p${config.loadTest.slo.percentile.slice(1)} ${result.percentileMs.toFixed(1)} ms` : "") +
+        (result.percentileMs !== undefined ? `, p${this.config.loadTest.slo.percentile.slice(1)} ${result.percentileMs.toFixed(1)} ms` : "") +
         ` (${result.steps} steps, ${result.seconds.toFixed(0)} s)${result.note ? `: ${result.note}` : ""}`,
     );
     return result;
-  };
-
-  // Rung 1: the coarse grid, in its order (shipped first), while its share of the budget lasts.
-  const grid = coarseGrid(config, placement).slice(0, options.maxCandidates ?? Infinity);
-  const coarse: Scored[] = [];
-  for (const [index, candidate] of grid.entries()) {
-    const result = await measure(candidate, rungs.coarse, coarseEnd(), `coarse ${index + 1}/${grid.length}:`);
-    if (!result) break;
-    coarse.push({ candidate, capacity: result.capacity });
   }
 
-  // Rung 2: successive halving (the best coarse points again, finer) and the points around the best.
-  // --candidates N caps the points measured: then the coarse points are the whole search.
-  const halved = survivors(coarse, MAX_SURVIVORS).filter((s) => candidateKey(config, s.candidate, placement) !== shippedKey);
-  const refineList = capped ? [] : [...halved.map((s) => s.candidate), ...refineAround(config, placement, coarse, new Set(points.keys()))];
-  const refined: Scored[] = [];
-  for (const [index, candidate] of refineList.entries()) {
-    const result = await measure(candidate, rungs.refine, finalStart(), `refine ${index + 1}/${refineList.length}:`);
-    if (!result) break;
-    refined.push({ candidate, capacity: result.capacity });
+  /** Measures candidates in order at one rung until the phase's time runs out. */
+  async measureAll(candidates: readonly TuneCandidate[], fidelity: Fidelity, phaseEnd: () => number, rung: string): Promise<Scored[]> {
+    const scored: Scored[] = [];
+    for (const [index, candidate] of candidates.entries()) {
+      const result = await this.measure(candidate, fidelity, phaseEnd(), `${rung} ${index + 1}/${candidates.length}:`);
+      if (!result) break;
+      scored.push({ candidate, capacity: result.capacity });
+    }
+    return scored;
   }
 
-  // Rung 3: the best challenger and the shipped settings, at the stack's precision, one after the other.
-  const pool = refined.length > 0 ? refined : coarse.filter((s) => candidateKey(config, s.candidate, placement) !== shippedKey);
-  const top = [...pool].sort((a, b) => b.capacity - a.capacity)[0];
-  let verdict: string;
-  let winner: TunedPoint | undefined;
-  let challenger: TunedPoint | undefined;
-  if (!top || top.capacity <= 0) {
-    verdict = top
-      ? "No candidate held the SLO at any rate tried: the shipped settings stay."
-      : "The budget ran out before a candidate besides the shipped settings was measured.";
-  } else if ((deadline - now()) / 1000 < 2 * leastSeconds(rungs.final, overhead)) {
-    verdict = "The budget ran out before the final measurements: nothing is claimed; give a longer --budget.";
-  } else {
-    const finalists = [top.candidate, shippedCandidate(config)];
+  /** Rung 1: the coarse grid, in its order (shipped first), while its share of the budget lasts. */
+  coarseRung(): Promise<Scored[]> {
+    const grid = coarseGrid(this.config, this.placement).slice(0, this.options.maxCandidates ?? Infinity);
+    return this.measureAll(grid, this.rungs.coarse, () => this.coarseEnd(), "coarse");
+  }
+
+  /**
+   * Rung 2: successive halving (the best coarse points again, finer) and the points around the best.
+   * --candidates N caps the points measured: then the coarse points are the whole search.
+   */
+  refineRung(coarse: readonly Scored[]): Promise<Scored[]> {
+    const halved = survivors(coarse, MAX_SURVIVORS).filter((s) => this.keyOf(s.candidate) !== this.shippedKey);
+    const around = () => refineAround(this.config, this.placement, coarse, new Set(this.points.keys()));
+    const refineList = this.capped ? [] : [...halved.map((s) => s.candidate), ...around()];
+    return this.measureAll(refineList, this.rungs.refine, () => this.finalStart(), "refine");
+  }
+
+  /** Rung 3: the best challenger and the shipped settings, at the stack's precision, one after the other. */
+  async finalRung(coarse: readonly Scored[], refined: readonly Scored[]): Promise<FinalVerdict> {
+    const pool = refined.length > 0 ? refined : coarse.filter((s) => this.keyOf(s.candidate) !== this.shippedKey);
+    const top = [...pool].sort((a, b) => b.capacity - a.capacity)[0];
+    if (!top || top.capacity <= 0) {
+      return {
+        verdict: top
+          ? "No candidate held the SLO at any rate tried: the shipped settings stay."
+          : "The budget ran out before a candidate besides the shipped settings was measured.",
+      };
+    }
+    if (!this.finalFits()) return { verdict: OUT_OF_BUDGET };
+    const finalists = [top.candidate, shippedCandidate(this.config)];
     const finals: Array<Measurement | undefined> = [];
     for (const [index, candidate] of finalists.entries()) {
       // Each finalist gets an even share of what is left: the budget is a promise.
-      const share = (deadline - now()) / (finalists.length - index);
-      finals.push(await measure(candidate, rungs.final, now() + share, `final ${index + 1}/${finalists.length}:`));
+      const share = (this.deadline - this.now()) / (finalists.length - index);
+      finals.push(await this.measure(candidate, this.rungs.final, this.now() + share, `final ${index + 1}/${finalists.length}:`));
     }
-    challenger = points.get(candidateKey(config, top.candidate, placement));
+    const challenger = this.points.get(this.keyOf(top.candidate));
     const [ours, theirs] = finals;
-    if (!ours || !theirs) {
-      verdict = "The budget ran out before the final measurements: nothing is claimed; give a longer --budget.";
-    } else {
-      const { wins, gain } = judgeFinal(theirs.capacity, ours.capacity, options.minGain);
-      const figures = `${ours.capacity.toFixed(0)} vs ${theirs.capacity.toFixed(0)} req/s per node (${gain >= 0 ? "+" : ""}${(gain * 100).toFixed(0)}%)`;
-      if (wins) {
-        winner = challenger;
-        verdict = `The best candidate beats the shipped settings measured again in this run: ${figures}.`;
-      } else {
-        const margin = ((options.minGain ?? DEFAULT_MIN_GAIN) * 100).toFixed(0);
-        const why = gain > 0 ? `a gain within the ${margin}% noise margin` : "no gain";
-        verdict = `The shipped settings were best: the best candidate measured again gives ${figures}, ${why}.`;
-      }
-    }
+    if (!ours || !theirs) return { verdict: OUT_OF_BUDGET, ...(challenger ? { challenger } : {}) };
+    return { ...this.judge(ours.capacity, theirs.capacity, challenger), ...(challenger ? { challenger } : {}) };
   }
-  const ranked = rankPoints([...points.values()]);
-  return { ranked, shipped: points.get(shippedKey), challenger, winner, verdict, seconds: (now() - startedAt) / 1000 };
+
+  private judge(ours: number, theirs: number, challenger: TunedPoint | undefined): FinalVerdict {
+    const { wins, gain } = judgeFinal(theirs, ours, this.options.minGain);
+    const figures = `${ours.toFixed(0)} vs ${theirs.toFixed(0)} req/s per node (${gain >= 0 ? "+" : ""}${(gain * 100).toFixed(0)}%)`;
+    if (wins)
+      return {
+        verdict: `The best candidate beats the shipped settings measured again in this run: ${figures}.`,
+        ...(challenger ? { winner: challenger } : {}),
+      };
+    const margin = ((this.options.minGain ?? DEFAULT_MIN_GAIN) * 100).toFixed(0);
+    const why = gain > 0 ? `a gain within the ${margin}% noise margin` : "no gain";
+    return { verdict: `The shipped settings were best: the best candidate measured again gives ${figures}, ${why}.` };
+  }
+}
+
+export async function runTuneSearch(config: FleetConfig, placement: Placement, evaluate: Evaluator, options: TuneSearchOptions): Promise<TuneOutcome> {
+  const search = new TuneSearch(config, placement, evaluate, options);
+  const coarse = await search.coarseRung();
+  const refined = await search.refineRung(coarse);
+  const { verdict, challenger, winner } = await search.finalRung(coarse, refined);
+  const ranked = rankPoints([...search.points.values()]);
+  const seconds = (search.now() - search.startedAt) / 1000;
+  return { ranked, shipped: search.points.get(search.shippedKey), challenger, winner, verdict, seconds, grants: search.grants };
 }

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { availableParallelism, cpus, hostname } from "node:os";
 import path from "node:path";
-import { defaultStacksDir, loadStackConfig, parseDurationSeconds } from "@inference-fleet/fleet-config";
+import { defaultStacksDir, loadStackConfig, parseDurationSeconds, type FleetConfig } from "@inference-fleet/fleet-config";
 import { UsageError } from "../command.js";
 import { ensureModel } from "../local/ensure-model.js";
 import type { StartFleetOptions } from "../local/server-fleet.js";
@@ -38,7 +38,7 @@ export const DEFAULT_TUNE_BUDGET = "5m";
 const LOCAL_OVERHEAD_SECONDS = 3;
 
 /** Longer budgets buy longer steps: fewer points, each measured with less noise. */
-export function stepSecondsFor(budgetSeconds: number): number {
+function stepSecondsFor(budgetSeconds: number): number {
   return budgetSeconds >= 240 ? 3 : budgetSeconds >= 120 ? 2 : 1;
 }
 
@@ -63,6 +63,9 @@ export async function tuneMain(options: TuneCommandOptions, deps: TuneMainDepend
   const budgetSeconds = parseBudget(budget);
   const maxCandidates = parseCandidates(options.candidates);
   const startedAt = Date.now();
+  // The search gets what is left of the budget after setting up (the stack, the model): its grants start that late.
+  let setup: number | undefined;
+  const setupSeconds = () => (setup ??= (Date.now() - startedAt) / 1000);
   const stacksDir = deps.stacksDir ?? defaultStacksDir();
   const config = loadStackConfig(options.stack, { stacksDir, env: deps.env ?? process.env });
   const log = deps.log ?? ((line: string) => console.log(line));
@@ -87,7 +90,7 @@ export async function tuneMain(options: TuneCommandOptions, deps: TuneMainDepend
     );
     const evaluate = localEvaluator(config, { modelDir, log: say, launch: deps.launch });
     outcome = await runTuneSearch(config, placement, evaluate, {
-      budgetSeconds: budgetSeconds - (Date.now() - startedAt) / 1000,
+      budgetSeconds: budgetSeconds - setupSeconds(),
       finalPrecision: config.loadTest.capacity.precision,
       overheadSeconds: LOCAL_OVERHEAD_SECONDS,
       stepSeconds,
@@ -108,22 +111,40 @@ export async function tuneMain(options: TuneCommandOptions, deps: TuneMainDepend
     log("Interrupted: nothing was written.");
     return 130;
   }
+  reportOutcome(outcome, { stack: options.stack, budget, maxCandidates, stacksDir, config, placement, log });
+  const planned = Math.max(0, ...outcome.grants.map((g) => g.atSeconds + g.seconds)) + setupSeconds();
+  log(`Planned: ${outcome.grants.length} measurements, the last granted until ${planned.toFixed(1)} s of the ${budgetSeconds} s budget.`);
+  log(`Tuning took ${((Date.now() - startedAt) / 1000).toFixed(0)} s of the ${budgetSeconds} s budget.`);
+  return 0;
+}
+
+interface TuneReportContext {
+  readonly stack: string;
+  readonly budget: string;
+  readonly maxCandidates: number | undefined;
+  readonly stacksDir: string;
+  readonly config: FleetConfig;
+  readonly placement: Placement & { readonly cpus: number };
+  readonly log: (line: string) => void;
+}
+
+/** Writes the tuned stack file when a candidate won, and says what was (or was not) written. */
+function reportOutcome(outcome: TuneOutcome, context: TuneReportContext): void {
+  const { stack, budget, maxCandidates, stacksDir, config, placement, log } = context;
   const written = writeTunedOutcome(stacksDir, config, outcome, {
-    command: `fleet tune --stack ${options.stack} --budget ${budget}${maxCandidates !== undefined ? ` --candidates ${maxCandidates}` : ""}`,
+    command: `fleet tune --stack ${stack} --budget ${budget}${maxCandidates !== undefined ? ` --candidates ${maxCandidates}` : ""}`,
     where: `this machine as the node: ${hostname()} (${placement.cpus} CPUs, ${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}`,
-    caveat: `Tuned for this machine, not for ${config.instanceType}: \`fleet matrix --tune --stacks ${options.stack}\` tunes on the stack's own nodes.`,
+    caveat: `Tuned for this machine, not for ${config.instanceType}: \`fleet matrix --tune --stacks ${stack}\` tunes on the stack's own nodes.`,
   });
   if (written) {
     log(`Changes: ${written.changes.join(", ")}`);
     log(
       `Written: ${path.relative(process.cwd(), written.file) || written.file} ` +
-        `(the shipped stack with only these fields changed; stack ${tunedStackName(options.stack)})`,
+        `(the shipped stack with only these fields changed; stack ${tunedStackName(stack)})`,
     );
   } else {
-    log(`No stack file written: Pulumi.${options.stack}.yaml keeps its settings.`);
-    const older = tunedStackPath(stacksDir, options.stack);
+    log(`No stack file written: Pulumi.${stack}.yaml keeps its settings.`);
+    const older = tunedStackPath(stacksDir, stack);
     if (existsSync(older)) log(`${path.relative(process.cwd(), older) || older} is from an earlier run and was not measured in this one.`);
   }
-  log(`Tuning took ${((Date.now() - startedAt) / 1000).toFixed(0)} s of the ${budgetSeconds} s budget.`);
-  return 0;
 }

@@ -14,7 +14,7 @@ export interface TunedRun {
   readonly caveat: string;
 }
 
-export function tunedHeader(config: FleetConfig, outcome: TuneOutcome, run: TunedRun, changes: readonly string[]): string[] {
+function tunedHeader(config: FleetConfig, outcome: TuneOutcome, run: TunedRun, changes: readonly string[]): string[] {
   const winner = bestMeasurement(outcome.winner!);
   const shipped = bestMeasurement(outcome.shipped!);
   const { percentile, thresholdMs } = config.loadTest.slo;

@@ -6,7 +6,7 @@
 import type { FleetConfig } from "../schema.js";
 import type { ContainerResources } from "./cluster-workloads.js";
 
-/** Where each figure comes from (chart and version); infra/README.md repeats them. */
+/** @public Where each figure comes from (chart and version), kept beside the figures; infra/README.md repeats them. */
 export const ADD_ON_SOURCES = {
   observability: "aws-observability/helm-charts charts/amazon-cloudwatch-observability 6.4.0 values.yaml",
   loadBalancerController: "aws/eks-charts stable/aws-load-balancer-controller 3.5.0 values.yaml",
@@ -45,7 +45,7 @@ export const CLUSTER_AUTOSCALER_RESOURCES: ContainerResources = resources("100m"
 
 /** KEDA's three Deployments (operator, metrics API server, admission webhooks): the chart's requests, with lower limits than its 1 CPU / 1000Mi. */
 export const KEDA_RESOURCES: ContainerResources = resources("100m", "100Mi", "500m", "512Mi");
-export const KEDA_COMPONENTS = ["keda-operator", "keda-metrics-apiserver", "keda-admission-webhooks"] as const;
+const KEDA_COMPONENTS = ["keda-operator", "keda-metrics-apiserver", "keda-admission-webhooks"] as const;
 
 /** One pod or DaemonSet copy, with the node group it lands on. */
 export interface AddOnPod {

@@ -45,10 +45,10 @@ const requestsOf = (name: string, resources: ContainerResources) => pod(name, re
  * The EKS add-ons' DaemonSets on every node, with the requests their default manifests set
  * (aws-node 25m CPU in the VPC CNI chart; kube-proxy 100m CPU; the Pod Identity agent none).
  */
-export const EKS_DAEMONSETS: readonly PodRequest[] = [pod("aws-node", "25m", "0"), pod("kube-proxy", "100m", "0"), pod("eks-pod-identity-agent", "0", "0")];
+const EKS_DAEMONSETS: readonly PodRequest[] = [pod("aws-node", "25m", "0"), pod("kube-proxy", "100m", "0"), pod("eks-pod-identity-agent", "0", "0")];
 
 /** CoreDNS's two replicas (100m CPU, 70Mi each); the fleet nodes' taints keep them on the system nodes. */
-export const COREDNS_PODS: readonly PodRequest[] = [pod("coredns-0", "100m", "70Mi"), pod("coredns-1", "100m", "70Mi")];
+const COREDNS_PODS: readonly PodRequest[] = [pod("coredns-0", "100m", "70Mi"), pod("coredns-1", "100m", "70Mi")];
 
 /** A pod's effective request: the larger of its largest init container and the sum of its containers. */
 function podOf(name: string, init: ContainerResources[], containers: ContainerResources[]): PodRequest {

@@ -5,7 +5,7 @@ import { fleetNodeBounds } from "./fleet-nodes.js";
 import { natGatewayCount } from "./quotas.js";
 
 /** List prices used for the estimate (us-east-1); EC2 prices come from the catalog, the control plane's from its support status. */
-export const NAT_GATEWAY_USD_PER_HOUR = 0.045;
+const NAT_GATEWAY_USD_PER_HOUR = 0.045;
 
 export interface HourlyCost {
   /** Fleet and system nodes while the fleet runs. */

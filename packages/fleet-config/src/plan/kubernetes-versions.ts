@@ -12,6 +12,7 @@ export interface KubernetesVersionFacts {
   readonly clusterAutoscalerImage: string;
 }
 
+/** @public Where the support dates, images and prices come from, kept beside the figures. */
 export const KUBERNETES_VERSIONS_SOURCE = {
   support:
     "Amazon EKS Kubernetes release calendar (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html; " +

@@ -6,7 +6,7 @@
 import type { InstanceTypeFacts } from "../catalog.js";
 
 /** kubelet's evictionHard memory.available on the EKS AMIs. */
-export const EVICTION_HARD_MEMORY_MIB = 100;
+const EVICTION_HARD_MEMORY_MIB = 100;
 
 /**
  * MemTotal is below the instance's nominal memory (firmware and the kernel keep some). We assume 5%,
@@ -42,7 +42,7 @@ export function kubeReservedMemoryMiB(maxPods: number): number {
 }
 
 /** Extended resources a device plugin advertises on the node. */
-export type DeviceResources = Readonly<Record<string, number>>;
+type DeviceResources = Readonly<Record<string, number>>;
 
 export interface NodeAllocatable {
   readonly instanceType: string;

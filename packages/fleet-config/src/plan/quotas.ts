@@ -20,9 +20,9 @@ export const VCPU_QUOTAS: Record<VcpuQuotaFamily, { code: string; name: string }
   inf: { code: "L-1945791B", name: "Running On-Demand Inf instances (vCPUs)" },
 };
 
-export const ELASTIC_IP_QUOTA = { serviceCode: "ec2", quotaCode: "L-0263D0A3", name: "EC2-VPC Elastic IPs", awsDefault: 5 } as const;
-export const VPC_QUOTA = { serviceCode: "vpc", quotaCode: "L-F678F1CE", name: "VPCs per Region", awsDefault: 5 } as const;
-export const INTERNET_GATEWAY_QUOTA = { serviceCode: "vpc", quotaCode: "L-A4707A72", name: "Internet gateways per Region", awsDefault: 5 } as const;
+const ELASTIC_IP_QUOTA = { serviceCode: "ec2", quotaCode: "L-0263D0A3", name: "EC2-VPC Elastic IPs", awsDefault: 5 } as const;
+const VPC_QUOTA = { serviceCode: "vpc", quotaCode: "L-F678F1CE", name: "VPCs per Region", awsDefault: 5 } as const;
+const INTERNET_GATEWAY_QUOTA = { serviceCode: "vpc", quotaCode: "L-A4707A72", name: "Internet gateways per Region", awsDefault: 5 } as const;
 
 /** NAT gateways the stack's VPC creates; each holds one Elastic IP. */
 export function natGatewayCount(config: FleetConfig): number {

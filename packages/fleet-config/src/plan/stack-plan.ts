@@ -26,7 +26,7 @@ export interface NodeGroupPlan {
   readonly nodes: readonly NodePlacement[];
 }
 
-export interface ImagePlan {
+interface ImagePlan {
   readonly role: string;
   readonly image: string;
   readonly platform: string;
@@ -53,7 +53,7 @@ export interface StackPlan {
   readonly availability: AvailabilityPlan;
 }
 
-export interface ScalingPlan {
+interface ScalingPlan {
   readonly replicas: ServerReplicas;
   /** Only with server.autoscaling on. */
   readonly target?: QueueDepthTarget;
@@ -61,13 +61,13 @@ export interface ScalingPlan {
   readonly fleetNodes?: FleetNodeBounds;
 }
 
-export interface AvailabilityPlan {
+interface AvailabilityPlan {
   readonly ha: boolean;
   readonly zones: number;
   readonly natGateways: number;
 }
 
-export interface RolloutPlan {
+interface RolloutPlan {
   /** "surge": RollingUpdate maxSurge 1, maxUnavailable 0 (no capacity lost); "replace": maxSurge 0, maxUnavailable 1. */
   readonly strategy: "surge" | "replace";
   readonly reason: string;

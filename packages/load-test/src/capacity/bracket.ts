@@ -2,11 +2,11 @@
 // rate that broke it. One rule for the planners (what to offer next) and the curve (the answer).
 // A break is believed only once a second measurement at the same rate breaks too: until then the
 // planners measure it again, and the curve (the search over) takes it for a break.
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import type { CapacityStep, StepVerdict } from "./step.js";
 import { judgeStep } from "./windows.js";
 
-export interface JudgedStep {
+interface JudgedStep {
   readonly step: CapacityStep;
   readonly verdict: StepVerdict;
 }
@@ -23,7 +23,7 @@ export interface CapacityBracket {
 }
 
 /** Breaks at a rate measured this many times are believed. */
-export const BREAK_MEASUREMENTS = 2;
+const BREAK_MEASUREMENTS = 2;
 
 /**
  * Judges the steps and brackets the capacity. A rate holds when any of its measurements held (a break

@@ -2,7 +2,7 @@
 // Recommender's steps last minutes, not seconds); if the SLO breaks, the rate steps down and is held
 // again. Only a rate that held its sustained window is reported, so the figure never overstates what
 // the fleet keeps up. Pure: the local search and `fleet matrix` run the holds, this decides.
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import { roundRate } from "./planner.js";
 import { judgeMeasurement, type CapacityStep } from "./step.js";
 
@@ -17,7 +17,7 @@ export interface ConfirmationOptions {
   readonly holdSeconds?: number;
 }
 
-export const DEFAULT_STEP_DOWN = 0.07;
+const DEFAULT_STEP_DOWN = 0.07;
 /**
  * A sustained hold holds only when the SLO held throughout: over the whole hold, and in all but this share of its
  * windows. Near the knee a fleet swings between short queues and long ones (measured here: 2 s windows at 8 ms and
@@ -35,7 +35,7 @@ export function holdKeptSlo(hold: CapacityStep, slo: Slo): boolean {
   if (!judgeMeasurement(hold, slo).holds) return false;
   return breachingWindows(hold, slo) <= Math.floor((hold.windows ?? []).length * MAX_BREACHING_WINDOWS);
 }
-export const DEFAULT_CONFIRM_ATTEMPTS = 5;
+const DEFAULT_CONFIRM_ATTEMPTS = 5;
 
 export type ConfirmationDecision =
   | { readonly kind: "hold"; readonly rate: number }

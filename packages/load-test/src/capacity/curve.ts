@@ -2,14 +2,14 @@
 // function the local search, `fleet merge` and (for k6 staircases) `fleet matrix` use, so they cannot disagree.
 import { percentilesFromHistogram, type LatencyPercentiles } from "../histogram.js";
 import { totalErrors } from "../results.js";
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import { bracketOf } from "./bracket.js";
 import { confirmedHold, holdKeptSlo, MAX_BREACHING_WINDOWS } from "./confirm.js";
 import type { SearchEnd } from "./planner.js";
 import type { CapacityStep } from "./step.js";
 import { judgeStep, settledWindows, windowSpread } from "./windows.js";
 
-export interface CurvePoint {
+interface CurvePoint {
   offeredRate: number;
   achievedRate: number;
   p50: number;
@@ -23,7 +23,7 @@ export interface CurvePoint {
 }
 
 /** One sustained hold of the confirmation, judged. */
-export interface ConfirmationAttempt {
+interface ConfirmationAttempt {
   offeredRate: number;
   durationSeconds: number;
   holds: boolean;

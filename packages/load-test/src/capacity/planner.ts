@@ -2,7 +2,7 @@
 // geometrically until a step breaks the SLO, then bisect between the last rate that held and the
 // first that broke until the two are within the precision, never past the time budget. Pure: the
 // local driver runs the steps, and a k6 staircase can be planned with the same function.
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import { bracketOf } from "./bracket.js";
 import type { CapacityStep } from "./step.js";
 
@@ -35,8 +35,8 @@ export type PlannerDecision =
   | { readonly kind: "step"; readonly rate: number; readonly phase: "grow" | "shrink" | "bisect" | "recheck" }
   | { readonly kind: "done"; readonly reason: string; readonly endedBy: SearchEnd };
 
-export const DEFAULT_PRECISION = 0.05;
-export const DEFAULT_GROWTH = 2;
+const DEFAULT_PRECISION = 0.05;
+const DEFAULT_GROWTH = 2;
 
 /** Three significant digits: rates people can read, and fine enough for any precision above 1%. */
 export function roundRate(rate: number): number {

@@ -3,7 +3,7 @@
 // k6 staircase steps exactly as the local search judges its own.
 import { LatencyHistogram, type HistogramData, type LatencyPercentiles } from "../histogram.js";
 import { totalErrors, type LoadTestResult } from "../results.js";
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 
 /** A step's figures as results files keep them (the measured window only; the warm-up counts nowhere). */
 export interface CapacityStep {
@@ -49,9 +49,9 @@ export interface StabilityRule {
 }
 
 /** Achieved under this share of offered means the fleet is not keeping up, whatever the latency says. */
-export const MIN_ACHIEVED_SHARE = 0.95;
+const MIN_ACHIEVED_SHARE = 0.95;
 /** A clear breach: achieved under this share of offered ... */
-export const CLEAR_BREACH_ACHIEVED_SHARE = 0.8;
+const CLEAR_BREACH_ACHIEVED_SHARE = 0.8;
 /** ... or the SLO percentile over this many times its threshold. */
 export const CLEAR_BREACH_LATENCY_FACTOR = 3;
 /** Seconds of a step's measured window before a clear breach may cut it short: a few slow first responses are no verdict. */
@@ -90,7 +90,7 @@ export function stepFromResult(result: LoadTestResult, offeredRate: number, stop
 }
 
 /** The figures of a finished step, as judged against an SLO. */
-export function stepFigures(step: CapacityStep, slo: Slo): StepFigures {
+function stepFigures(step: CapacityStep, slo: Slo): StepFigures {
   return {
     offeredRate: step.offeredRate,
     achievedRate: step.achievedRate,
@@ -110,7 +110,7 @@ export function isClearBreach(figures: StepFigures, slo: Slo): boolean {
 }
 
 /** Judges figures (a finished step's, or a running step's so far) against the SLO. */
-export function judgeFigures(figures: StepFigures, slo: Slo): StepVerdict {
+function judgeFigures(figures: StepFigures, slo: Slo): StepVerdict {
   const reasons: string[] = [];
   if (figures.percentileMs > slo.latencyMs) reasons.push(`p${slo.percentile} ${figures.percentileMs.toFixed(1)} ms > ${slo.latencyMs} ms`);
   if (figures.errorRate > slo.maxErrorRate) reasons.push(`${(figures.errorRate * 100).toFixed(2)}% errors > ${(slo.maxErrorRate * 100).toFixed(2)}%`);

@@ -1,6 +1,6 @@
 // Synthetic steps and fleets for the capacity tests: steps with known latencies, a queue with a known knee.
 import { LatencyHistogram } from "../histogram.js";
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import type { CapacityStep, CapacityWindow } from "./step.js";
 
 export const SLO: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
@@ -55,7 +55,7 @@ export function seeded(seed: number): () => number {
   };
 }
 
-export const WINDOW_SECONDS = 3;
+const WINDOW_SECONDS = 3;
 
 /** One window at `rate` of a queueing fleet (see queueingFleet) whose p90 is scaled by `factor`. */
 export function queueWindow(serviceRate: number, rate: number, factor: number): CapacityWindow {

@@ -6,7 +6,7 @@
 import { LatencyHistogram, percentilesFromHistogram } from "../histogram.js";
 import { mergeCounts } from "../merge-counts.js";
 import type { LoadTestResult } from "../results.js";
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 import { judgeMeasurement, type CapacityStep, type CapacityWindow, type StabilityRule, type StepVerdict } from "./step.js";
 
 export const DEFAULT_STABILITY: StabilityRule = { windows: 3, maxWindows: 6, share: 0.1 };
@@ -22,15 +22,6 @@ export type WindowsJudgement =
       /** Indices of the windows the verdict rests on. */
       readonly used: readonly number[];
     };
-
-/** Refuses a rule no step can be judged with, saying what to give instead. */
-export function checkStabilityRule(rule: StabilityRule): void {
-  if (!(Number.isInteger(rule.windows) && rule.windows >= 1)) throw new Error(`A step needs 1 or more windows to agree, got ${rule.windows}.`);
-  if (!(Number.isInteger(rule.maxWindows) && rule.maxWindows >= rule.windows)) {
-    throw new Error(`maxWindows (${rule.maxWindows}) must be a whole number of at least windows (${rule.windows}).`);
-  }
-  if (!(rule.share > 0 && rule.share < 1)) throw new Error(`The stability share must be between 0 and 1 (0.1 is 10%), got ${rule.share}.`);
-}
 
 /** Windows as one measurement at the step's rate: counts and histograms add up exactly. */
 function mergedWindows(step: Pick<CapacityStep, "offeredRate" | "warmupSeconds">, windows: readonly CapacityWindow[]): CapacityStep {
@@ -67,7 +58,7 @@ export function stepFromWindows(
 }
 
 /** Whether achieved rates agree: (highest - lowest) at most `share` of their mean. */
-export function ratesAgree(rates: readonly number[], share: number): boolean {
+function ratesAgree(rates: readonly number[], share: number): boolean {
   if (rates.length === 0) return false;
   const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
   return mean > 0 && (Math.max(...rates) - Math.min(...rates)) / mean <= share;

@@ -9,7 +9,7 @@ import { errorKind } from "../request.js";
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /** timeout for undici's timeouts, connection for everything else that ends a request without a response. */
-export function failureKind(error: unknown): "timeout" | "connection" {
+function failureKind(error: unknown): "timeout" | "connection" {
   return TIMEOUT_CODES.has((error as { code?: string }).code ?? "") ? "timeout" : "connection";
 }
 

@@ -19,7 +19,7 @@ export interface DelayServerOptions {
   /** Models this server holds: GET /v2/models/{m} answers 404 for any other (default: every model). */
   models?: readonly string[];
 }
-export type DelayServerBehaviour = "ok" | "503" | "drop" | BadAnswer;
+type DelayServerBehaviour = "ok" | "503" | "drop" | BadAnswer;
 
 export interface DelayServer {
   url: string;

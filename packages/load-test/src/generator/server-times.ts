@@ -12,7 +12,7 @@ const SAMPLE = /^(model_server_(?:request_duration_seconds|inference_duration_se
 type Totals = Omit<ServerTimes, "target">;
 
 /** The run-related totals in a Prometheus text exposition; undefined when the server exports none of them. */
-export function serverTotalsOf(text: string): Totals | undefined {
+function serverTotalsOf(text: string): Totals | undefined {
   const totals: Totals = { requests: 0, requestSeconds: 0, runs: 0, inferenceSeconds: 0, batchedRequests: 0 };
   let seen = false;
   for (const line of text.split("\n")) {

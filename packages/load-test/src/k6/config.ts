@@ -5,12 +5,13 @@ import type { Options } from "k6/options";
 import { MODEL_ROUTINGS, type ModelDistribution, type ModelRouting } from "../choice.js";
 import { REQUEST_TEXTS, type RequestMethod, type RequestTexts } from "../request.js";
 import { LOAD_MODES, type LoadMode } from "../results.js";
-import { buildThresholds, type Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
+import { buildThresholds } from "../thresholds.js";
 import { WARMUP_SCENARIO } from "./metrics.js";
 import { arrivalRate, staircaseFromEnv, staircaseScenarios, staircaseThresholds, type K6Staircase } from "./staircase.js";
 
 /** MODE=capacity: the staircase of a capacity search (results say mode rate, with the steps under `capacity`). */
-export const CAPACITY_MODE = "capacity";
+const CAPACITY_MODE = "capacity";
 
 export interface K6RunConfig {
   targets: string[];

@@ -1,8 +1,7 @@
 // The one place that turns a fleet config into the k6 script's environment (read back by k6ConfigFromEnv),
 // so infra's in-cluster Job and the local k6 runner cannot drift apart.
-import type { FleetConfig } from "@inference-fleet/fleet-config";
+import { sloOfStack, type FleetConfig, type Slo } from "@inference-fleet/fleet-config";
 import { planStaircase, type StaircaseOptions } from "../capacity/staircase.js";
-import type { Slo } from "../thresholds.js";
 
 export interface K6EnvInputs {
   /** Base URLs of the servers. */
@@ -21,8 +20,7 @@ export interface K6EnvInputs {
 
 /** The stack's SLO in the load-test package's terms. */
 export function sloOfConfig(config: FleetConfig): Slo {
-  const { slo } = config.loadTest;
-  return { percentile: Number(slo.percentile.slice(1)), latencyMs: slo.thresholdMs, maxErrorRate: slo.maxErrorRate };
+  return sloOfStack(config.loadTest.slo);
 }
 
 /** The staircase search's settings from loadTest.capacity: the same growth, precision and budget as the local search. */

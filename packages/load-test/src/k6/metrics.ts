@@ -23,7 +23,7 @@ export const K6_ERROR_KINDS = [
 export type K6ErrorKind = (typeof K6_ERROR_KINDS)[number];
 
 /** k6 reports a request timeout with this error code (https://grafana.com/docs/k6/latest/javascript-api/error-codes/). */
-export const K6_TIMEOUT_ERROR_CODE = 1050;
+const K6_TIMEOUT_ERROR_CODE = 1050;
 
 /** Responses per latency bucket: counters add up across VUs, so the histogram survives k6's aggregation. */
 export function latencyBucketMetric(index: number): string {
@@ -45,7 +45,7 @@ export function errorMetric(kind: K6ErrorKind): string {
 }
 
 /** The counter a finished k6 request counts in, or null when it succeeded. */
-export function k6ErrorKind(status: number, errorCode: number): K6ErrorKind | null {
+function k6ErrorKind(status: number, errorCode: number): K6ErrorKind | null {
   const kind = errorKind(status, errorCode === K6_TIMEOUT_ERROR_CODE);
   if (kind === null) return null;
   return (K6_ERROR_KINDS as readonly string[]).includes(kind) ? (kind as K6ErrorKind) : "http_other";

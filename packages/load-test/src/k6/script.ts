@@ -27,6 +27,7 @@ import { STEP_TAG } from "./staircase.js";
 import { resultFromK6Summary, summaryLine, type K6SetupData, type K6SummaryData } from "./summary.js";
 
 const config = k6ConfigFromEnv(__ENV);
+/** @public k6 reads the script's options, setup, default function and handleSummary. */
 export const options = config.options;
 
 const latencyBuckets = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => new Counter(latencyBucketMetric(i)));
@@ -59,7 +60,7 @@ function warmingUp(data?: K6SetupData): boolean {
   return warmupByScenario ? exec.scenario.name === WARMUP_SCENARIO : Date.now() < (data?.startMs ?? 0) + warmupMs;
 }
 
-/** Asks every target, at once, what it runs on; a server that does not say is "unknown", never a failure. */
+/** @public Asks every target, at once, what it runs on; a server that does not say is "unknown", never a failure. */
 export function setup(): K6SetupData {
   const models = metadataModels(config.targets, config.models, config.routing);
   const params = { timeout: "2s", responseType: "text" as const, tags: { name: "metadata" } };
@@ -74,6 +75,7 @@ export function setup(): K6SetupData {
 /** Each VU has its own random half of the trace id (and the iteration is the other): ids never repeat across VUs or pods. */
 const traceOf = traceIds();
 
+/** @public */
 export default function (data?: K6SetupData): void {
   const choice = pick(exec.scenario.iterationInTest, Math.random);
   const request = requests[choice.target]![choice.model]!;
@@ -100,6 +102,7 @@ export default function (data?: K6SetupData): void {
   sloFailed.add(kind !== null, tags);
 }
 
+/** @public */
 export function handleSummary(data: K6SummaryData): Record<string, string> {
   const result = resultFromK6Summary(data, config, Date.now());
   const json = JSON.stringify(result);

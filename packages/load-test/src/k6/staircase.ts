@@ -8,7 +8,8 @@ import { parseDurationSeconds } from "@inference-fleet/fleet-config";
 import type { Options } from "k6/options";
 import { CLEAR_BREACH_LATENCY_FACTOR, CLEAR_BREACH_MIN_SECONDS } from "../capacity/step.js";
 import { HISTOGRAM_BUCKETS } from "../histogram.js";
-import type { Slo, Thresholds } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
+import type { Thresholds } from "../thresholds.js";
 import { errorMetric, K6_ERROR_KINDS, LATENCY_SUM_METRIC, latencyBucketMetric, REQUESTS_METRIC, SLO_FAILED_METRIC, SLO_LATENCY_METRIC } from "./metrics.js";
 
 type Env = Record<string, string | undefined>;
@@ -20,13 +21,13 @@ export const STEP_TAG = "step";
  * VUs one pod may use in a step unless MAX_VUS says otherwise: a k6 pod has 1 GiB (K6_RESOURCES) and
  * each VU holds the script's metric objects. 300 in flight keep 3,000 req/s per pod at 100 ms.
  */
-export const STAIRCASE_MAX_VUS = 300;
+const STAIRCASE_MAX_VUS = 300;
 
 /**
  * One scenario of the staircase: one measurement window of one rate. A rate runs CAPACITY_WINDOWS of them
  * back to back (its warm-up before the first), so its windows can be judged as the local search judges them.
  */
-export interface K6StaircaseStep {
+interface K6StaircaseStep {
   /** 0, 1, ... in the order the scenarios run; also the value of the `step` tag. */
   readonly index: number;
   /** The scenario's k6 name. */
@@ -56,7 +57,7 @@ export interface K6Staircase {
   readonly totalSeconds: number;
 }
 
-export function stepScenarioName(index: number): string {
+function stepScenarioName(index: number): string {
   return `step_${String(index).padStart(2, "0")}`;
 }
 

@@ -41,7 +41,7 @@ function counter(data: K6SummaryData, name: string): number {
 }
 
 /** The histogram from the per-bucket counters (of one step with `named`); min and max are the outermost buckets' values (within 1%). */
-export function histogramFromCounters(data: K6SummaryData, named: MetricName = whole): HistogramData {
+function histogramFromCounters(data: K6SummaryData, named: MetricName = whole): HistogramData {
   const buckets: Record<string, number> = {};
   let count = 0;
   let lowest = -1;
@@ -105,7 +105,7 @@ function windowFromK6Summary(data: K6SummaryData, planned: K6Staircase["steps"][
  * pod stopped in (a clear breach) is marked stoppedEarly. offeredRate is the total of all pods, the key their
  * steps merge by; achievedRate is this pod's.
  */
-export function stepsFromK6Summary(data: K6SummaryData, staircase: K6Staircase, startMs: number, endMs: number): { step: CapacityStep; fromMs: number }[] {
+function stepsFromK6Summary(data: K6SummaryData, staircase: K6Staircase, startMs: number, endMs: number): { step: CapacityStep; fromMs: number }[] {
   const byRate = new Map<number, { planned: K6Staircase["steps"][number]; window: CapacityWindow; fromMs: number; stoppedEarly: boolean }[]>();
   for (const planned of staircase.steps) {
     const span = stepWindow(planned, startMs, endMs);

@@ -6,7 +6,7 @@ import { targetName } from "./breakdown.js";
 import { formatMs, formatNumber } from "./format.js";
 import { stackedTable } from "./html-breakdown.js";
 import { seriesRows, type RunSummary } from "./runs.js";
-import { describeSlo } from "./slo.js";
+import { describeSlo } from "@inference-fleet/fleet-config";
 import { chartFigure, escapeHtml, lineChart, PERCENTILE_STYLE, PALETTE, type LineSeries } from "./svg.js";
 
 /** Seconds from the run's first series second (the x of seriesRows), so replicas and latency share one axis. */
@@ -33,7 +33,7 @@ function slowestColumns(): string[] {
 }
 
 /** One row per slow request: where its time went by its server's own account (rest: HTTP, tokenizing, the network). */
-export function slowestRows(slowest: readonly SlowRequest[]): string[][] {
+function slowestRows(slowest: readonly SlowRequest[]): string[][] {
   return slowest.map((r) => {
     const s = r.server;
     const accounted = (s?.queueMs ?? 0) + (s?.inferenceMs ?? 0);

@@ -5,7 +5,7 @@
 import { LatencyHistogram } from "../histogram.js";
 import { totalErrors, type LoadTestResult, type ResultPart, type ServerTimes } from "../results.js";
 
-export interface PartRow {
+interface PartRow {
   name: string;
   requests: number;
   /** Successes per second over the measured window. */
@@ -19,7 +19,7 @@ export interface PartRow {
   errorRate: number;
 }
 
-export interface ServerSplit {
+interface ServerSplit {
   target: string;
   /** Mean time in the server per inference request, ms. */
   serverMs: number;

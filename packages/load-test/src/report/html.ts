@@ -3,7 +3,7 @@ import { describeExecutionProviders, describePrecisions } from "../servers.js";
 import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote } from "./pricing.js";
 import { seriesRows, summarizeRun, type RunSummary } from "./runs.js";
-import { describeSlo, describeSloInFull } from "./slo.js";
+import { describeSlo, describeSloInFull } from "@inference-fleet/fleet-config";
 import { autoscaleHtml } from "./autoscale-report.js";
 import { breakdownHtml, stackedTable } from "./html-breakdown.js";
 import { barChart, chartFigure, escapeHtml, lineChart, OTHER_COLOR, PALETTE, PERCENTILE_STYLE, WINNER_COLOR, type Guide, type LineSeries } from "./svg.js";

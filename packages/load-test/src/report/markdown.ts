@@ -6,7 +6,7 @@ import { describeServedModel } from "../served-model.js";
 import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote } from "./pricing.js";
 import { summarizeRun, type RunSummary } from "./runs.js";
-import { describeSloInFull } from "./slo.js";
+import { describeSloInFull } from "@inference-fleet/fleet-config";
 import { buildVerdict, shortNames } from "./verdict.js";
 
 /** A capacity search's curve: one row per step, by offered rate. */

@@ -1,12 +1,12 @@
 // What a run costs: the price per hour of the instances behind it, from the catalog (the
-// instanceType label) or declared (the usdPerHour label), and USD per million inferences at a rate.
+// instanceType label) or declared (the usdPerHour label); fleet-config's cost.ts turns it into USD per million inferences.
 import { didYouMean, getInstanceType, isKnownInstanceType, knownInstanceTypes, PRICE_SOURCE } from "@inference-fleet/fleet-config";
 
-export const INSTANCE_TYPE_LABEL = "instanceType";
-export const USD_PER_HOUR_LABEL = "usdPerHour";
+const INSTANCE_TYPE_LABEL = "instanceType";
+const USD_PER_HOUR_LABEL = "usdPerHour";
 
 /** The catalog's facts for an instance type; an unknown one is refused with the nearest names (`origin`: the option that gave it). */
-export function checkInstanceType(name: string, origin?: string): ReturnType<typeof getInstanceType> {
+function checkInstanceType(name: string, origin?: string): ReturnType<typeof getInstanceType> {
   if (!isKnownInstanceType(name)) {
     const near = didYouMean(name, knownInstanceTypes());
     throw new Error(
@@ -18,7 +18,7 @@ export function checkInstanceType(name: string, origin?: string): ReturnType<typ
 }
 
 /** Reads a price per hour given on the command line or in a label. */
-export function parseUsdPerHour(text: string, origin = "--usd-per-hour"): number {
+function parseUsdPerHour(text: string, origin = "--usd-per-hour"): number {
   const value = Number(text.trim().replace(/^\$/, ""));
   if (!(text.trim() !== "" && Number.isFinite(value) && value > 0)) {
     throw new Error(`${origin} must be a price in US dollars per hour per instance, e.g. 0.17, got "${text}".`);
@@ -72,11 +72,6 @@ export function priceFromLabels(labels: Record<string, string>, instances: numbe
       : "the results name no instance type: label them (`fleet load --label instanceType=c7g.xlarge`), or give `fleet report` --as INSTANCE_TYPE " +
         "or --usd-per-hour N",
   };
-}
-
-/** USD per million inferences at `rate` successful requests per second; undefined when nothing was served. */
-export function usdPerMillionAt(usdPerHour: number, rate: number): number | undefined {
-  return rate > 0 ? (usdPerHour * 1e6) / (rate * 3600) : undefined;
 }
 
 export function priceNote(): string {

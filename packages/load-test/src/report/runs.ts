@@ -4,8 +4,8 @@ import { stepAtCapacity } from "../capacity/at-capacity.js";
 import { capacityFromSteps, type CapacityVerdict } from "../capacity/curve.js";
 import { LatencyHistogram, type HistogramData } from "../histogram.js";
 import { totalErrors, type LoadTestResult } from "../results.js";
-import type { Slo } from "../thresholds.js";
-import { priceFromLabels, usdPerMillionAt, type RunPrice } from "./pricing.js";
+import { usdPerMillionAt, usdPerMonth, type Slo } from "@inference-fleet/fleet-config";
+import { priceFromLabels, type RunPrice } from "./pricing.js";
 import { sloOf } from "./slo.js";
 
 export interface RunSummary {
@@ -45,8 +45,6 @@ export interface RunSummary {
   interrupted: boolean;
 }
 
-/** Hours in a month, as AWS prices monthly. */
-export const HOURS_PER_MONTH = 730;
 /** Fewer whole seconds than this give no spread worth judging noise by. */
 const MIN_SPREAD_SECONDS = 3;
 
@@ -58,7 +56,7 @@ export interface SeriesRow {
   p99?: number;
 }
 
-export function runName(result: LoadTestResult, index: number): string {
+function runName(result: LoadTestResult, index: number): string {
   const l = result.labels;
   const parts = [l.stack, l.instanceType && l.instanceType !== l.stack ? l.instanceType : undefined, l.name].filter(Boolean);
   return parts.length ? parts.join(" / ") : `run ${index + 1} (${result.mode})`;
@@ -110,7 +108,7 @@ export function summarizeRun(result: LoadTestResult, index: number): RunSummary 
     costAbsent: "absent" in priced ? priced.absent : usdPerMillion === undefined ? unservable : undefined,
     usdPerHour: price?.usdPerHour,
     usdPerMillion,
-    usdPerMonth: price ? price.usdPerHour * HOURS_PER_MONTH : undefined,
+    usdPerMonth: price ? usdPerMonth(price.usdPerHour) : undefined,
     // A higher throughput is a lower cost: the spread's ends swap.
     usdPerMillionSpread: usdPerMillion !== undefined && spread ? [usdPerMillion / spread[1], usdPerMillion / spread[0]] : undefined,
     interrupted: result.interrupted === true,
@@ -121,7 +119,7 @@ export function summarizeRun(result: LoadTestResult, index: number): RunSummary 
  * How much the run's throughput moved from second to second, as factors of its mean: the 10th and 90th
  * percentile of the whole seconds' throughput over their mean. Undefined without enough whole seconds.
  */
-export function throughputSpread(result: LoadTestResult): [number, number] | undefined {
+function throughputSpread(result: LoadTestResult): [number, number] | undefined {
   const start = Date.parse(result.startTime) / 1000;
   const end = Date.parse(result.endTime) / 1000;
   const whole = result.series.filter((p) => p.second >= start && p.second + 1 <= end).map((p) => p.requests - p.errors);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ResultRecorder } from "../recorder.js";
-import { DEFAULT_SLO } from "../thresholds.js";
+import { DEFAULT_SLO } from "@inference-fleet/fleet-config";
 import { sloMiss } from "./slo-miss.js";
 
 const START = Date.UTC(2026, 0, 1);

@@ -2,8 +2,8 @@
 // `fleet local` exit non-zero on, as k6 fails a run on its thresholds (the same thresholds,
 // evaluated the same way, over latencies of successes only).
 import { totalErrors, type LoadTestResult } from "../results.js";
-import { buildThresholds, evaluateThresholds, type Slo } from "../thresholds.js";
-import { describeSloInFull } from "./slo.js";
+import { describeSloInFull, type Slo } from "@inference-fleet/fleet-config";
+import { buildThresholds, evaluateThresholds } from "../thresholds.js";
 
 const percent = (share: number) => `${(share * 100).toFixed(2)}%`;
 

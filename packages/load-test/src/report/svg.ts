@@ -15,15 +15,15 @@ export const PERCENTILE_STYLE = {
   p99: { color: "#7c3aed", dash: "8 4" },
 } as const;
 
-export const SLO_STYLE = { color: "#dc2626", dash: "6 3" } as const;
-export const CAPACITY_STYLE = { color: "#047857", dash: "2 2" } as const;
+const SLO_STYLE = { color: "#dc2626", dash: "6 3" } as const;
+const CAPACITY_STYLE = { color: "#047857", dash: "2 2" } as const;
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
 /** A round upper bound for an axis that splits into 4 or 5 round ticks. */
-export function niceMax(value: number): number {
+function niceMax(value: number): number {
   if (!(value > 0)) return 1;
   const power = Math.pow(10, Math.floor(Math.log10(value)));
   return ([1, 1.2, 1.6, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * power >= value * 0.999) ?? 10) * power;

@@ -5,10 +5,10 @@ import type { CapacityStep } from "../capacity/step.js";
 import { LatencyHistogram } from "../histogram.js";
 import { ResultRecorder } from "../recorder.js";
 import type { LoadTestResult } from "../results.js";
-import type { Slo } from "../thresholds.js";
+import type { Slo } from "@inference-fleet/fleet-config";
 
 export const FIXTURE_START = Date.UTC(2025, 5, 1, 10, 0, 0);
-export const FIXTURE_SLO: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
+const FIXTURE_SLO: Slo = { percentile: 90, latencyMs: 100, maxErrorRate: 0.01 };
 const STEP_SECONDS = 10;
 
 /**
@@ -23,7 +23,7 @@ export function queueLatencies(rate: number, serviceRate: number, baseMs: number
 }
 
 /** A step at `rate`: achieved falls short of offered past the service rate. */
-export function queueStep(rate: number, serviceRate: number, baseMs: number): CapacityStep {
+function queueStep(rate: number, serviceRate: number, baseMs: number): CapacityStep {
   const histogram = new LatencyHistogram();
   for (const ms of queueLatencies(rate, serviceRate, baseMs)) histogram.record(ms);
   return {

@@ -2,7 +2,7 @@
 // The Markdown summary and the HTML report both print this, so they cannot disagree.
 import { formatMs, formatNumber, formatUsd } from "./format.js";
 import type { RunSummary } from "./runs.js";
-import { describeSlo } from "./slo.js";
+import { describeSlo } from "@inference-fleet/fleet-config";
 
 export interface Verdict {
   /** The answer in one sentence, e.g. "c7g.2xlarge: 1,840 req/s per node at p90 <= 100 ms, $0.0490 per million inferences; 1.6x cheaper than c7i.2xlarge". */

@@ -1,11 +1,15 @@
 import type { MiddlewareHandler } from "hono";
+import { HttpError, retryAfter } from "../http-error.js";
 
 /** Answered with 503 + Retry-After (and the connection closed, its body unread) when the server's body budget is spent. */
-export class BodyBudgetError extends Error {
+class BodyBudgetError extends HttpError {
   readonly retryAfterSeconds = 1;
   constructor() {
-    super("The server is reading as many request bodies as it has room for; retry in 1 s or add servers.");
-    this.name = "BodyBudgetError";
+    // Connection: close, so Node does not read the body it was refused room for.
+    super("The server is reading as many request bodies as it has room for; retry in 1 s or add servers.", 503, {
+      headers: { ...retryAfter(1), Connection: "close" },
+      abandonsBody: true,
+    });
   }
 }
 

@@ -159,7 +159,7 @@ function bodyDeadline(bodyTimeoutMs: number) {
 }
 
 /** After a drain starts, how long idle keep-alive connections are left open for a request already on its way. */
-export const IDLE_GRACE_MS = 500;
+const IDLE_GRACE_MS = 500;
 
 /**
  * Stops accepting connections and resolves true once every open one has ended, or false at the

@@ -1,16 +1,16 @@
 import type { ModelDescription } from "../model/model-registry.js";
 
 /** The text form of a request: not the model's tensors, so it is described under parameters. */
-export const TEXT_INPUTS = [
+const TEXT_INPUTS = [
   { name: "seq_0", datatype: "BYTES", shape: [-1], description: "questions, one per row" },
   { name: "seq_1", datatype: "BYTES", shape: [-1], description: "contexts, one per row" },
 ] as const;
-export const TEXT_OUTPUTS = [{ name: "answer", datatype: "BYTES", shape: [-1], description: "the answer span, one per row" }] as const;
-export const CLASSIFICATION_TEXT_INPUTS = [
+const TEXT_OUTPUTS = [{ name: "answer", datatype: "BYTES", shape: [-1], description: "the answer span, one per row" }] as const;
+const CLASSIFICATION_TEXT_INPUTS = [
   { name: "seq_0", datatype: "BYTES", shape: [-1], description: "texts to label, one per row" },
   { name: "seq_1", datatype: "BYTES", shape: [-1], description: "optional second texts: each row is then a pair" },
 ] as const;
-export const CLASSIFICATION_OUTPUTS = [
+const CLASSIFICATION_OUTPUTS = [
   { name: "logits", datatype: "FP32", shape: [-1, -1], description: "one logit per label, one row per text" },
   { name: "label", datatype: "BYTES", shape: [-1], description: "the most likely label, one per row" },
 ] as const;

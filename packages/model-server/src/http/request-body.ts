@@ -21,10 +21,10 @@ function hasBody(c: Context): boolean {
 }
 
 /** Arrays and objects nested deeper than this are refused (a v2 request needs 4); the Neuron server has the same limit. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /** Whether JSON text opens more than `limit` arrays/objects inside one another (brackets inside strings do not count). */
-export function nestsDeeperThan(text: string, limit: number): boolean {
+function nestsDeeperThan(text: string, limit: number): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

@@ -18,14 +18,14 @@ export interface Route<E extends { Variables: { route: string } }> extends Route
 const display = (path: string) => path.replace(/:(\w+)/g, "{$1}");
 
 /** The Allow header of each path: its methods, plus HEAD wherever GET is served. */
-export function allowedMethods(routes: readonly RoutePath[]): Map<string, string> {
+function allowedMethods(routes: readonly RoutePath[]): Map<string, string> {
   const byPath = new Map<string, Method[]>();
   for (const { path, method } of routes) byPath.set(path, [...(byPath.get(path) ?? []), method]);
   return new Map([...byPath].map(([path, methods]) => [path, methods.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])).join(", ")]));
 }
 
 /** "GET /, GET|POST /predictions/{model}, ...": the routes a 404 names. */
-export function describeRoutes(routes: readonly RoutePath[]): string {
+function describeRoutes(routes: readonly RoutePath[]): string {
   const listed = [...allowedMethods(routes.filter((route) => route.listed !== false))];
   return listed.map(([path, allow]) => `${allow.replace(", HEAD", "").replace(", ", "|")} ${display(path)}`).join(", ");
 }

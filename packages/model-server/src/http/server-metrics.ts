@@ -7,7 +7,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064
 const INFERENCE_ROUTES = new Set(["/predictions/:model", "/v2/models/:model/infer"]);
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 /** Inference requests in flight (queued or running) when scraped. */
-export const IN_FLIGHT_METRIC = "model_server_requests_in_flight";
+const IN_FLIGHT_METRIC = "model_server_requests_in_flight";
 
 /**
  * The server's Prometheus metrics in a registry of its own (so several servers in one test process

@@ -7,7 +7,7 @@ import { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "../sample-defaults.js";
 import { InputError } from "./input-error.js";
 
 /** Most sequences one infer request may carry; more belong in several requests. */
-export const MAX_INFER_BATCH = 64;
+const MAX_INFER_BATCH = 64;
 
 /** A Map, not an object: an input named __proto__, constructor or toString must not find Object.prototype's members. */
 const TEXT_INPUTS: ReadonlyMap<string, "question" | "context"> = new Map([

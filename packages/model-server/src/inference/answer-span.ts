@@ -6,7 +6,7 @@ export interface AnswerSpan {
 }
 
 /** Longest answer considered, in tokens (SQuAD's usual bound). */
-export const MAX_ANSWER_TOKENS = 30;
+const MAX_ANSWER_TOKENS = 30;
 
 /**
  * The span with the highest start + end logit among valid ones: start <= end, both inside the

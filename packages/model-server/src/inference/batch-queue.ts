@@ -1,14 +1,18 @@
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { HttpError, retryAfter } from "../http-error.js";
 
 /** Turns a post-run batch waits for closed-loop callers: +6-8% at c=4 on the tiny model (bench, one core). */
 const EXTRA_TURNS = 2;
 
 /** The queue is full: answered with 503 and a Retry-After of `retryAfterSeconds`. */
-export class QueueFullError extends Error {
+export class QueueFullError extends HttpError {
   constructor(readonly retryAfterSeconds: number) {
-    super(`The server is at capacity; retry in ${retryAfterSeconds} s or add servers.`);
-    this.name = "QueueFullError";
+    // Reading pauses for the Retry-After too: the clients that were told to wait are not the only ones sending.
+    super(`The server is at capacity; retry in ${retryAfterSeconds} s or add servers.`, 503, {
+      headers: retryAfter(retryAfterSeconds),
+      pauseReadingMs: retryAfterSeconds * 1000,
+    });
   }
 }
 
@@ -24,10 +28,9 @@ export class ClientClosedError extends Error {
 }
 
 /** A request did not get its answer within the request timeout: answered with 504. */
-export class RequestTimeoutError extends Error {
+export class RequestTimeoutError extends HttpError {
   constructor(timeoutMs: number) {
-    super(`The request was not answered within ${timeoutMs} ms; retry, or raise REQUEST_TIMEOUT_MS if the model is slow.`);
-    this.name = "RequestTimeoutError";
+    super(`The request was not answered within ${timeoutMs} ms; retry, or raise REQUEST_TIMEOUT_MS if the model is slow.`, 504);
   }
 }
 

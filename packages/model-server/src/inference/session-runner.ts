@@ -18,7 +18,7 @@ export interface SpanLogits {
 }
 
 /** A sequence-classification row's logits, one value per label. */
-export interface ClassLogits {
+interface ClassLogits {
   readonly logits: Float32Array;
 }
 

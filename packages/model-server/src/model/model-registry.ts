@@ -46,7 +46,7 @@ export interface SessionProvider {
 }
 
 /** Triton's repository index states: READY (resident), LOADING, UNAVAILABLE (not loaded, or failed: see reason). */
-export type ModelState = "READY" | "LOADING" | "UNAVAILABLE";
+type ModelState = "READY" | "LOADING" | "UNAVAILABLE";
 
 export interface ModelStatus {
   readonly name: string;

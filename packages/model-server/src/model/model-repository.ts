@@ -1,4 +1,5 @@
 import { stat } from "node:fs/promises";
+import { HttpError, retryAfter } from "../http-error.js";
 import type { BatchQueueOptions } from "../inference/batch-queue.js";
 import { inThreadSessions, type ModelSession, type SessionFactory } from "../inference/model-session.js";
 import type { Padding } from "../inference/session-runner.js";
@@ -14,19 +15,20 @@ import { SharedTokenizers } from "./shared-tokenizers.js";
 export { LOAD_FAILED_REASON, SESSION_OVERHEAD_BYTES };
 
 /** A repository model that could not be loaded: answered with 503 and Retry-After until the next try is due. */
-export class ModelUnavailableError extends Error {
+export class ModelUnavailableError extends HttpError {
   constructor(
     readonly model: string,
     readonly reason: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(`Model ${model} could not be loaded: ${reason} The server tries again on a request after ${retryAfterSeconds} s.`);
-    this.name = "ModelUnavailableError";
+    super(`Model ${model} could not be loaded: ${reason} The server tries again on a request after ${retryAfterSeconds} s.`, 503, {
+      headers: retryAfter(retryAfterSeconds),
+    });
   }
 }
 
 /** Counts and timings the server turns into metrics. */
-export interface RepositoryEvents {
+interface RepositoryEvents {
   onLoad?(model: string, seconds: number, bytes: number): void;
   onLoadFailed?(model: string, error: unknown): void;
   onEvict?(model: string): void;

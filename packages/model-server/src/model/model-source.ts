@@ -39,7 +39,7 @@ const FILES: ReadonlyArray<{ name: string; required: boolean }> = [
   { name: MODEL_INFO_FILE, required: false },
 ];
 
-export const isRemoteSource = (source: string) => /^(s3|https):\/\//.test(source);
+const isRemoteSource = (source: string) => /^(s3|https):\/\//.test(source);
 
 const defaultFetch: RemoteFetch = (source, file, signal) =>
   source.startsWith("s3://") ? fetchS3File(source, file, signal) : fetchHttpsFile(source, file, signal);

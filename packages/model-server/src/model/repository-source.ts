@@ -8,7 +8,7 @@ import { listS3Subdirectories } from "./s3-source.js";
 /** A model name is one path segment of safe characters, so a name can never reach outside the repository. */
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-export function isValidModelName(name: string): boolean {
+function isValidModelName(name: string): boolean {
   return MODEL_NAME.test(name) && !name.includes("..");
 }
 

@@ -22,7 +22,7 @@ function s3Client(): S3Client {
 }
 
 /** Splits s3://bucket/prefix into bucket and the key of `file` under the prefix. */
-export function s3Location(source: string, file: string): { bucket: string; key: string } {
+function s3Location(source: string, file: string): { bucket: string; key: string } {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(source);
   if (!match || !match[1]) throw new Error(`${source} is not an s3://bucket/prefix location.`);
   const prefix = match[2]!.replace(/\/+$/, "");

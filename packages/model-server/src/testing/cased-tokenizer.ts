@@ -1,7 +1,7 @@
 import { buildTokenizerJson, loadBertVocabulary } from "@inference-fleet/model-zoo";
 
 /** Cased words the tests ask about, whole in the vocabulary: accents, Greek, Cyrillic, mixed case. */
-export const CASED_WORDS = [
+const CASED_WORDS = [
   "Marie",
   "Curie",
   "Warsaw",

@@ -10,7 +10,7 @@ import type { NormalizerSpec } from "./tokenizer-json.js";
  */
 
 /** Where each UTF-16 unit of a built word came from: input offsets [starts[k], ends[k]). Valid only during the callback. */
-export interface WordAlignment {
+interface WordAlignment {
   readonly starts: Int32Array;
   readonly ends: Int32Array;
 }
@@ -222,4 +222,4 @@ export function normalizeBertText(text: string, spec: NormalizerSpec = UNCASED):
 }
 
 /** bert-base-uncased's BertNormalizer. */
-export const UNCASED: NormalizerSpec = { cleanText: true, handleChineseChars: true, stripAccents: true, lowercase: true };
+const UNCASED: NormalizerSpec = { cleanText: true, handleChineseChars: true, stripAccents: true, lowercase: true };

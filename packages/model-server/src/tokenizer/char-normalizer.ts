@@ -20,7 +20,7 @@ export const CharKind = {
 export type CharKind = (typeof CharKind)[keyof typeof CharKind];
 
 /** One run of a Mixed character's normalized text. */
-export interface CharPart {
+interface CharPart {
   readonly kind: typeof CharKind.Space | typeof CharKind.Word | typeof CharKind.Alone;
   readonly text: string;
 }
@@ -43,7 +43,7 @@ const PUNCTUATION = /^[!-/:-@[-`{-~\p{P}]$/u;
 const NONSPACING_MARK = /\p{Mn}/gu;
 
 /** Hugging Face's _is_chinese_char: the CJK Unified Ideographs blocks, their extensions and the compatibility blocks, BMP or not. */
-export function isChineseChar(code: number): boolean {
+function isChineseChar(code: number): boolean {
   return (
     (code >= 0x4e00 && code <= 0x9fff) ||
     (code >= 0x3400 && code <= 0x4dbf) ||

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { HttpError } from "../http-error.js";
 import { BertWordSplitter, type OnWord } from "./bert-text.js";
 import { parseTokenizerJson, type WordPieceSpec } from "./tokenizer-json.js";
 
@@ -24,10 +25,12 @@ export interface EncodedText {
 }
 
 /** The question alone leaves no room for the context: the caller's mistake, answered with a 400. */
-export class QuestionTooLongError extends Error {
+export class QuestionTooLongError extends HttpError {
   constructor(maxSeqLength: number) {
-    super(`seq_0 (the question) is too long: with [CLS] and two [SEP] it must leave room for the context within ${maxSeqLength} tokens; shorten the question.`);
-    this.name = "QuestionTooLongError";
+    super(
+      `seq_0 (the question) is too long: with [CLS] and two [SEP] it must leave room for the context within ${maxSeqLength} tokens; shorten the question.`,
+      400,
+    );
   }
 }
 

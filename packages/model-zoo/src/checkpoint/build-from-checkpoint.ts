@@ -32,7 +32,7 @@ export interface BuiltModel {
 }
 
 /** How to get safetensors from a pickle checkpoint (quoted in refusals). */
-export function convertToSafetensorsHint(repo: string): string {
+function convertToSafetensorsHint(repo: string): string {
   return (
     `convert it once with Python and import the result: python -c "from transformers import AutoModel; ` +
     `AutoModel.from_pretrained('${repo}').save_pretrained('out', safe_serialization=True)"`

@@ -1,8 +1,7 @@
 import type { BertArchitecture } from "../presets.js";
 
 /** The tasks a model directory serves (model.json's `task`). */
-export const MODEL_TASKS = ["question-answering", "text-classification"] as const;
-export type ModelTask = (typeof MODEL_TASKS)[number];
+export type ModelTask = "question-answering" | "text-classification";
 
 /** The transformers classes that import, and the task each serves. DistilBERT and RoBERTa are a later step. */
 export const SUPPORTED_ARCHITECTURES: Readonly<Record<string, ModelTask>> = {
@@ -21,7 +20,7 @@ export interface CheckpointConfig {
   readonly problemType?: ProblemType;
 }
 
-export const PROBLEM_TYPES = ["single_label_classification", "multi_label_classification", "regression"] as const;
+const PROBLEM_TYPES = ["single_label_classification", "multi_label_classification", "regression"] as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[number];
 
 /** The hidden activations the graph builder writes: exact (erf) GELU only. */

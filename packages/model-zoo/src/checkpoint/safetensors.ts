@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 
 /** The dtypes read here, all as float32: bert checkpoints on the hub are F32, F16 or BF16. */
-export const SAFETENSORS_FLOAT_DTYPES = ["F32", "F16", "BF16"] as const;
+const SAFETENSORS_FLOAT_DTYPES = ["F32", "F16", "BF16"] as const;
 export type SafetensorsDtype = (typeof SAFETENSORS_FLOAT_DTYPES)[number];
 
 const BYTES_PER_VALUE: Readonly<Record<SafetensorsDtype, number>> = { F32: 4, F16: 2, BF16: 2 };

@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-export const DEFAULT_HUB_URL = "https://huggingface.co";
+const DEFAULT_HUB_URL = "https://huggingface.co";
 
 /** A model on the hub: ORG/NAME and the revision asked for (a branch, tag or commit; main when none). */
 export interface HubModelId {

@@ -117,7 +117,7 @@ function weightFiles(tensors: ReadonlyMap<string, TensorToWrite>, dtype: Safeten
  * [MASK] 103): mixed-case English, accented Latin, CJK characters, Greek and Cyrillic words and word pieces, and
  * every ASCII letter alone and as a ## continuation so that no word falls to [UNK] by accident.
  */
-export function tinyCasedMultilingualVocabulary(): string[] {
+function tinyCasedMultilingualVocabulary(): string[] {
   const words = [
     ...". , ? ! ' \" - ( ) : ;".split(" "),
     ..."The the Paris paris is in France Who What Where where capital of city river lives born".split(" "),

@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** The hand-written PyTorch BERT (reference/bert_reference.py) the imported models are checked against. */
-export const REFERENCE_SCRIPT = fileURLToPath(new URL("../../reference/bert_reference.py", import.meta.url));
+const REFERENCE_SCRIPT = fileURLToPath(new URL("../../reference/bert_reference.py", import.meta.url));
 
 /** Debian's python3 with python3-torch (the pyenv python3 first on PATH does not see Debian's packages); REFERENCE_PYTHON overrides it. */
-export const REFERENCE_PYTHON = process.env["REFERENCE_PYTHON"] ?? "/usr/bin/python3";
+const REFERENCE_PYTHON = process.env["REFERENCE_PYTHON"] ?? "/usr/bin/python3";
 
 /** Undefined when the reference can run, else why not (printed as a test's skip reason). */
 export function pytorchMissing(): string | undefined {

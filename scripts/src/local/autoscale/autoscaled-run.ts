@@ -24,7 +24,7 @@ export interface AutoscaledRunOptions {
 }
 
 /** A local run lasts minutes: the cluster's stabilisation window (300 s by default) would keep it waiting ten more. */
-export const LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS = 10;
+const LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS = 10;
 
 /**
  * The rule of the stack's server.autoscaling, as the cluster's scaler applies it: queue depth per server against
@@ -32,7 +32,7 @@ export const LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS = 10;
  * `enabled` says), the HPA's tolerance, and the stack's scale-down stabilisation window up to
  * LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS.
  */
-export function autoscaleRuleOf(config: FleetConfig): AutoscaleRule {
+function autoscaleRuleOf(config: FleetConfig): AutoscaleRule {
   const a = config.server.autoscaling;
   return {
     metric: QUEUE_DEPTH_METRIC,

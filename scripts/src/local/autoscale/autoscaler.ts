@@ -29,7 +29,7 @@ export interface ServerLauncher {
   stop(target: string): Promise<void>;
 }
 
-export interface Clock {
+interface Clock {
   /** Milliseconds (Unix time, or any origin the caller keeps). */
   now(): number;
 }

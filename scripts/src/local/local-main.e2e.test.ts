@@ -66,9 +66,7 @@ describe("localMain", () => {
       lines.push(line);
       if (line.includes("load test:")) setTimeout(() => interrupt.abort(), 500);
     };
-    const started = Date.now();
     expect(await localMain({ stack: "dev", out }, { launch: standIn, log, interrupt: interrupt.signal })).toBe(130);
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(lines).toContain("[dev] stopping servers ...");
     const result = parseResult(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")), "results.json");
     expect(result.requests).toBeGreaterThan(0);
