@@ -44,8 +44,8 @@ describe("parseFleetConfig defaults", () => {
         confirmSeconds: 60,
         stepDown: 0.07,
         confirmAttempts: 5,
-        confirmBudget: 150,
-        budget: 80,
+        confirmBudget: 120,
+        budget: 110,
       },
     });
     const config = parseFleetConfig({
