@@ -78,7 +78,9 @@ for (let i = 1; i <= runs; i++) {
     const { holds, line } = held(result, rate);
     return `${holds ? "holds" : "misses"} (${line})`;
   };
-  rows.push({ capacity, seconds: search.seconds, at: open(1), above: open(over) });
+  // No confirmed rate: nothing to hold (a run at 0 req/s is refused), and the row says so.
+  if (capacity > 0) rows.push({ capacity, seconds: search.seconds, at: open(1), above: open(over) });
+  else rows.push({ capacity, seconds: search.seconds, at: "- (no confirmed rate)", above: "-" });
 }
 
 const capacities = rows.map((r) => r.capacity).sort((a, b) => a - b);

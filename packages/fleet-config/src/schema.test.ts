@@ -44,8 +44,8 @@ describe("parseFleetConfig defaults", () => {
         confirmSeconds: 60,
         stepDown: 0.07,
         confirmAttempts: 5,
-        confirmBudget: 120,
-        budget: 110,
+        confirmBudget: 130,
+        budget: 105,
       },
     });
     const config = parseFleetConfig({
