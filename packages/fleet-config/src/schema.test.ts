@@ -44,8 +44,8 @@ describe("parseFleetConfig defaults", () => {
         confirmSeconds: 60,
         stepDown: 0.07,
         confirmAttempts: 5,
-        confirmBudget: 130,
-        budget: 105,
+        confirmBudget: 150,
+        budget: 80,
       },
     });
     const config = parseFleetConfig({

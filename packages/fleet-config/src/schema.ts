@@ -227,9 +227,9 @@ const loadTestSchema = z.strictObject({
       /** Sustained holds tried at most; when none holds the SLO, the run reports no confirmed capacity rather than an unconfirmed one. */
       confirmAttempts: z.int().min(1).max(10).default(5),
       /** Locally: the confirmation starts no hold that would end more than this long after its first hold began. */
-      confirmBudget: durationSeconds.pipe(z.number().positive()).default(130),
+      confirmBudget: durationSeconds.pipe(z.number().positive()).default(150),
       /** The whole search (servers' start included locally; in the cluster, the k6 passes' load) never runs past this. */
-      budget: durationSeconds.pipe(z.number().positive()).default(105),
+      budget: durationSeconds.pipe(z.number().positive()).default(80),
       /**
        * In the cluster only: the k6 staircase offers exactly these rates (req/s in total, run in this order) instead of
        * doubling from startRate. `fleet matrix` sets it for each refine pass; a list of your own runs a fixed sweep.
