@@ -4,3 +4,4 @@
 export { parseDurationSeconds } from "../../../fleet-config/src/duration.js";
 export { shardOwner } from "../../../fleet-config/src/shard.js";
 export { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "../../../fleet-config/src/sample-request.js";
+export type { Slo } from "../../../fleet-config/src/slo.js";
