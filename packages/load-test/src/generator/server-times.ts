@@ -54,10 +54,20 @@ export function scrapeServerTotals(targets: readonly string[], signal?: AbortSig
   return scrapeMetrics(targets, serverTotalsOf, signal);
 }
 
+/** The sum of every sample of the metric `name` (any labels; not a metric whose name only starts with it); undefined without one. */
+function sumOfSamples(text: string, name: string): number | undefined {
+  let total: number | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name) || (line[name.length] !== " " && line[name.length] !== "{")) continue;
+    const value = Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (Number.isFinite(value)) total = (total ?? 0) + value;
+  }
+  return total;
+}
+
 /** Requests waiting in a server's queues now (model_server_queue_depth, summed over sessions); undefined without it. */
 export function queueDepthOf(text: string): number | undefined {
-  const samples = text.split("\n").filter((line) => line.startsWith("model_server_queue_depth"));
-  return samples.length === 0 ? undefined : samples.reduce((sum, line) => sum + (Number(line.split(" ").at(-1)) || 0), 0);
+  return sumOfSamples(text, "model_server_queue_depth");
 }
 
 /** Requests the servers hold now, all together; undefined when a server's metrics cannot be read. */

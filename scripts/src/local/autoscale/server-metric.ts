@@ -2,25 +2,13 @@
 // (model_server_queue_depth), the metric the cluster's KEDA scalers read, so a local run decides as the cluster would.
 // A gauge read once a second is a coin toss at these time scales (a request lasts a millisecond or two), so it is sampled
 // several times per interval and averaged, as a Prometheus query over a window would be.
-import { scrapeMetrics } from "@inference-fleet/load-test";
+import { queueDepthOf, scrapeMetrics } from "@inference-fleet/load-test";
 import type { MetricSource } from "./autoscaler.js";
 
 export const QUEUE_DEPTH_METRIC = "model_server_queue_depth";
 
-function sumOf(text: string, name: string): number | undefined {
-  let total: number | undefined;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(name) || (line[name.length] !== " " && line[name.length] !== "{")) continue;
-    const value = Number(line.slice(line.lastIndexOf(" ") + 1));
-    if (Number.isFinite(value)) total = (total ?? 0) + value;
-  }
-  return total;
-}
-
-/** A server's load as the autoscaler reads it from its /metrics text (summed over its models); undefined when it does not export it. */
-export function loadMetricOf(text: string): number | undefined {
-  return sumOf(text, QUEUE_DEPTH_METRIC);
-}
+/** A server's load as the autoscaler reads it from its /metrics text: load-test's queue-depth reading (summed over its models). */
+export const loadMetricOf = queueDepthOf;
 
 /** Samples every server taking load every `sampleMs`; `read` gives each server's mean since the last read. */
 export class SampledServerMetric implements MetricSource {
