@@ -31,10 +31,19 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     const [status, message] = refusalOf(error);
-    const body = JSON.stringify({ error: message });
-    const reason = { 400: "Bad Request", 408: "Request Timeout", 413: "Payload Too Large", 431: "Request Header Fields Too Large" }[status];
-    const head = `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close`;
-    // As Node does: the answer, then the socket destroyed once it is written, without waiting for the client to close.
-    socket.end(`${head}\r\n\r\n${body}`, () => socket.destroy());
+    refuseOnSocket(socket, status, message);
   });
+}
+
+const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 413: "Payload Too Large", 431: "Request Header Fields Too Large" };
+
+/**
+ * Writes the contract's JSON error with Connection: close straight to the socket, for answers no handler can give (the
+ * parser refused the request, or its body is late while the handler still reads it), then destroys the socket once the
+ * answer is written, as Node does, without waiting for the client to close.
+ */
+export function refuseOnSocket(socket: Socket, status: number, message: string): void {
+  const body = JSON.stringify({ error: message });
+  const head = `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close`;
+  socket.end(`${head}\r\n\r\n${body}`, () => socket.destroy());
 }

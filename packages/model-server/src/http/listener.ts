@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { Server as NetServer, type Socket } from "node:net";
 import { createAdaptorServer, type serve } from "@hono/node-server";
 import type { Logger } from "pino";
-import { answerClientErrors } from "./client-error.js";
+import { answerClientErrors, refuseOnSocket } from "./client-error.js";
 
 /** How long a listener lets clients take, and how many connections it holds at once. */
 export interface ListenerLimits {
@@ -143,12 +143,10 @@ function bodyDeadline(bodyTimeoutMs: number) {
     const timer = setTimeout(() => {
       const { socket } = req;
       if (req.complete || res.headersSent || socket.destroyed) return;
-      const body = JSON.stringify({
-        error: `The request body did not arrive within ${bodyTimeoutMs} ms of its headers (BODY_TIMEOUT_MS); send it faster, or in smaller requests.`,
-      });
-      socket.end(
-        `HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-        () => socket.destroy(),
+      refuseOnSocket(
+        socket,
+        408,
+        `The request body did not arrive within ${bodyTimeoutMs} ms of its headers (BODY_TIMEOUT_MS); send it faster, or in smaller requests.`,
       );
       // A client that does not read its answer does not hold the connection either.
       setTimeout(() => socket.destroy(), 1000).unref();
