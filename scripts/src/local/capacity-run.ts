@@ -324,7 +324,7 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
   }
   const holds: { result: LoadTestResult; step: CapacityStep }[] = [];
   if (settings.confirmSeconds > 0) {
-    const found = capacityFromSteps(steps, slo).capacityAtSlo;
+    const { capacityAtSlo: found, searchBreak } = capacityFromSteps(steps, slo);
     const confirmStartedMs = Date.now();
     for (;;) {
       if (options.signal?.aborted) break;
@@ -335,6 +335,7 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
         {
           stepDown: settings.stepDown,
           maxAttempts: settings.confirmAttempts,
+          ...(searchBreak !== undefined ? { ceiling: searchBreak } : {}),
           secondsLeft: settings.confirmBudgetSeconds - (Date.now() - confirmStartedMs) / 1000,
           holdSeconds: settings.warmupSeconds + settings.confirmSeconds,
         },

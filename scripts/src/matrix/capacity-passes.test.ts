@@ -105,8 +105,10 @@ describe("refineCapacity", () => {
 
   it("stops after the refine passes allowed, says the budget ended the search, and still confirms what it found", async () => {
     const { passes, asked, said } = await run(1);
-    expect(asked).toEqual([[238, 283, 336, 400], [283]]);
+    // 283 holds its hold; 336, which broke in the search, is 19% above it: one hold between them (308) refines the figure.
+    expect(asked).toEqual([[238, 283, 336, 400], [283], [308]]);
     expect(said.join("\n")).toMatch(/stopped after 2 passes \(at most 1 refine passes\); next would have been 295, 308, 322, 336 req\/s/);
+    expect(said.join("\n")).toMatch(/308 req\/s held the SLO for 180 s; 336 req\/s broke/);
     expect(passes.results.every((r) => r.capacity?.endedBy === "budget")).toBe(true);
   });
 });

@@ -102,10 +102,14 @@ export async function refineCapacity(
   }
   const merged = mergeResults(results).capacity!;
   const slo = merged.slo;
-  const found = capacityFromSteps(merged.steps, slo).capacityAtSlo;
+  const { capacityAtSlo: found, searchBreak } = capacityFromSteps(merged.steps, slo);
   const holds: CapacityStep[] = [];
   while (confirm) {
-    const next = nextConfirmation(found, holds, slo, { stepDown: config.loadTest.capacity.stepDown, maxAttempts: config.loadTest.capacity.confirmAttempts });
+    const next = nextConfirmation(found, holds, slo, {
+      stepDown: config.loadTest.capacity.stepDown,
+      maxAttempts: config.loadTest.capacity.confirmAttempts,
+      ...(searchBreak !== undefined ? { ceiling: searchBreak } : {}),
+    });
     if (next.kind === "done") {
       say(`confirmation done: ${next.reason}`);
       break;

@@ -38,6 +38,8 @@ export interface CapacityVerdict {
   capacityAtSlo: number;
   /** What the search alone found, before any confirmation. */
   searchCapacity: number;
+  /** The lowest rate the search saw break the SLO (absent when every step held): the confirmation refines towards it. */
+  searchBreak?: number;
   /** The confirmation's holds, in order (absent when none ran). */
   confirmation?: ConfirmationAttempt[];
   /** The lowest and highest achieved rate of the windows behind capacityAtSlo (absent without windows). */
@@ -66,7 +68,7 @@ export function capacityRecord(
 
 /** The capacity at the SLO (the confirmation's hold when there is one, else the bracket's rate that holds, see bracketOf) and the curve. */
 export function capacityFromSteps(steps: readonly CapacityStep[], slo: Slo, confirmations: readonly CapacityStep[] = []): CapacityVerdict {
-  const { judged, good } = bracketOf(steps, slo);
+  const { judged, good, bad } = bracketOf(steps, slo);
   const curve = judged.map(({ step, verdict }) => {
     const latency = percentilesFromHistogram(step.histogram);
     return {
@@ -89,7 +91,7 @@ export function capacityFromSteps(steps: readonly CapacityStep[], slo: Slo, conf
     return { offeredRate: hold.offeredRate, durationSeconds: hold.durationSeconds, holds, reasons };
   });
   const best = confirmations.length > 0 ? confirmedHold(confirmations, slo) : good?.step;
-  const base = { searchCapacity, ...(confirmations.length > 0 ? { confirmation } : {}), slo, curve };
+  const base = { searchCapacity, ...(bad ? { searchBreak: bad.step.offeredRate } : {}), ...(confirmations.length > 0 ? { confirmation } : {}), slo, curve };
   if (!best) return { capacityAtSlo: 0, ...base };
   const spread = best.windows ? windowSpread(best.windows, settledWindows(best, slo)) : undefined;
   return {

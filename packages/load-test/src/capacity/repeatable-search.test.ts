@@ -158,8 +158,25 @@ describe("the confirmation", () => {
   it("reaches a knee 30% below the search's answer in two holds, where 7% steps would need six", () => {
     // The search found 1,270 req/s in a fast minute; the fleet sustains 900 over minutes.
     const { holds } = confirm(1270, 900);
-    expect(holds.map((h) => h.offeredRate)).toEqual([1270, 837]);
+    expect(holds.slice(0, 2).map((h) => h.offeredRate)).toEqual([1270, 837]);
     expect(holdKeptSlo(holds[1]!, SLO)).toBe(true);
+    // 1,270 broke 52% above 837: the holds between (1,030, then 928) break too, so 837 stands, within 11% of a break.
+    expect(holds.slice(2).map((h) => h.offeredRate)).toEqual([1030, 928]);
+    expect(capacityFromSteps([], SLO, holds).capacityAtSlo).toBe(837);
+  });
+
+  it("refines a confirmed rate towards a break far above it, so 1.25x the figure lies above a rate that broke", () => {
+    // The search stopped on its budget at 800 req/s with 992 broken; the fleet sustains 1,000 over minutes.
+    const { holds, next } = confirm(800, 1000, { ceiling: 992 });
+    expect(holds.map((h) => h.offeredRate)).toEqual([800, 891]);
+    expect(next).toMatchObject({ kind: "done", confirmed: { offeredRate: 891 }, reason: "891 req/s held the SLO for 60 s; 992 req/s broke" });
+    expect(capacityFromSteps([], SLO, holds).capacityAtSlo).toBe(891);
+    // A break within 15% needs no refining; neither does a hold with no break known above it.
+    expect(confirm(800, 1000, { ceiling: 900 }).holds.map((h) => h.offeredRate)).toEqual([800]);
+    expect(confirm(800, 1000).holds.map((h) => h.offeredRate)).toEqual([800]);
+    // No refining hold starts that would not finish in the time left: the rate that held stands.
+    const late = nextConfirmation(800, [hold(800, 1000)], SLO, { ceiling: 992, secondsLeft: 30, holdSeconds: 62 });
+    expect(late).toMatchObject({ kind: "done", confirmed: { offeredRate: 800 }, reason: expect.stringMatching(/no time or attempt was left/) });
   });
 
   it("never drops more than 40% in one step, however little a stalled hold served", () => {
