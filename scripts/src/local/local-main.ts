@@ -1,7 +1,8 @@
 // `fleet local` wiring: stack configs, Ctrl-C, one stack or a comparison of several, results written and printed.
 import path from "node:path";
 import { defaultStacksDir, loadStackConfig, sloLabel, type FleetConfig, type Slo } from "@inference-fleet/fleet-config";
-import { sloMiss, sloOfConfig } from "@inference-fleet/load-test";
+import { sloOfConfig } from "@inference-fleet/load-test";
+import { sloMiss } from "@inference-fleet/reports";
 import { UsageError } from "../command.js";
 import { priceLabelsFrom } from "../commands/price-options.js";
 import { capacitySettings } from "./capacity-run.js";

@@ -1,8 +1,8 @@
-import type { LoadTestResult } from "../results.js";
-import { describeExecutionProviders, describePrecisions } from "../servers.js";
+import type { LoadTestResult } from "@inference-fleet/load-test";
+import { describeExecutionProviders, describePrecisions } from "@inference-fleet/load-test";
 import { autoscaleMarkdown } from "./autoscale-report.js";
 import { breakdownOf, breakdownTables, missingSplitNote } from "./breakdown.js";
-import { describeServedModel } from "../served-model.js";
+import { describeServedModel } from "@inference-fleet/load-test";
 import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote } from "./pricing.js";
 import { summarizeRun, type RunSummary } from "./runs.js";

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { LoadTestResult } from "../results.js";
+import type { LoadTestResult } from "@inference-fleet/load-test";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 

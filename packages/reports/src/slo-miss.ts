@@ -1,9 +1,9 @@
 // Whether a run met its SLO and error budget, in words: the one judgement `fleet load` and
 // `fleet local` exit non-zero on, as k6 fails a run on its thresholds (the same thresholds,
 // evaluated the same way, over latencies of successes only).
-import { totalErrors, type LoadTestResult } from "../results.js";
+import { totalErrors, type LoadTestResult } from "@inference-fleet/load-test";
 import { describeSloInFull, type Slo } from "@inference-fleet/fleet-config";
-import { buildThresholds, evaluateThresholds } from "../thresholds.js";
+import { buildThresholds, evaluateThresholds } from "@inference-fleet/load-test";
 
 const percent = (share: number) => `${(share * 100).toFixed(2)}%`;
 

@@ -2,8 +2,8 @@
 // split of its time into inference and the rest (waiting in the queue for a run, tokenizing, HTTP),
 // so a reader sees whether a fleet is CPU-bound, queue-bound or unbalanced. The Markdown summary
 // and the HTML report both print this.
-import { LatencyHistogram } from "../histogram.js";
-import { totalErrors, type LoadTestResult, type ResultPart, type ServerTimes } from "../results.js";
+import { LatencyHistogram } from "@inference-fleet/load-test";
+import { totalErrors, type LoadTestResult, type ResultPart, type ServerTimes } from "@inference-fleet/load-test";
 
 interface PartRow {
   name: string;

@@ -1,10 +1,10 @@
 // Synthetic results for report tests and for looking at a report: a capacity search over a fleet
 // whose latency grows like a queue's as the offered rate nears its service rate, and a plain run.
-import { capacityFromSteps } from "../capacity/curve.js";
-import type { CapacityStep } from "../capacity/step.js";
-import { LatencyHistogram } from "../histogram.js";
-import { ResultRecorder } from "../recorder.js";
-import type { LoadTestResult } from "../results.js";
+import { capacityFromSteps } from "@inference-fleet/load-test";
+import type { CapacityStep } from "@inference-fleet/load-test";
+import { LatencyHistogram } from "@inference-fleet/load-test";
+import { ResultRecorder } from "@inference-fleet/load-test";
+import type { LoadTestResult } from "@inference-fleet/load-test";
 import type { Slo } from "@inference-fleet/fleet-config";
 
 export const FIXTURE_START = Date.UTC(2025, 5, 1, 10, 0, 0);

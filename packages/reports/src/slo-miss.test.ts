@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ResultRecorder } from "../recorder.js";
+import { ResultRecorder } from "@inference-fleet/load-test";
 import { DEFAULT_SLO } from "@inference-fleet/fleet-config";
 import { sloMiss } from "./slo-miss.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { mergeResults } from "../merge.js";
-import { parseResult } from "../results-schema.js";
-import type { LoadTestResult } from "../results.js";
+import { mergeResults } from "@inference-fleet/load-test";
+import { parseResult } from "@inference-fleet/load-test";
+import type { LoadTestResult } from "@inference-fleet/load-test";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { replicaSteps } from "./autoscale-report.js";

@@ -2,7 +2,7 @@
 // results (capacity.slo); other runs carry it as the `slo` label ("p90<=100ms errors<=1%"), written
 // by whoever knows the stack's config (fleet local, fleet matrix, or `fleet load --label`).
 import { parseSloLabel, type Slo } from "@inference-fleet/fleet-config";
-import type { LoadTestResult } from "../results.js";
+import type { LoadTestResult } from "@inference-fleet/load-test";
 
 export const SLO_LABEL = "slo";
 

@@ -1,9 +1,9 @@
 // One summary per result for reports: the figures people compare across stacks and instance types,
 // the rate a run is judged and priced at, and its SLO.
-import { stepAtCapacity } from "../capacity/at-capacity.js";
-import { capacityFromSteps, type CapacityVerdict } from "../capacity/curve.js";
-import { LatencyHistogram, type HistogramData } from "../histogram.js";
-import { totalErrors, type LoadTestResult } from "../results.js";
+import { stepAtCapacity } from "@inference-fleet/load-test";
+import { capacityFromSteps, type CapacityVerdict } from "@inference-fleet/load-test";
+import { LatencyHistogram, type HistogramData } from "@inference-fleet/load-test";
+import { totalErrors, type LoadTestResult } from "@inference-fleet/load-test";
 import { usdPerMillionAt, usdPerMonth, type Slo } from "@inference-fleet/fleet-config";
 import { priceFromLabels, type RunPrice } from "./pricing.js";
 import { sloOf } from "./slo.js";

@@ -1,7 +1,7 @@
 // The report's autoscaling and slowest-request sections: replicas over time beside the latency percentiles and the
 // SLO (one time axis, the run's per-second series), the scaling events, and the 10 slowest requests with the
 // breakdown their servers returned (batch, queue vs inference).
-import type { LoadTestResult, SlowRequest } from "../results.js";
+import type { LoadTestResult, SlowRequest } from "@inference-fleet/load-test";
 import { targetName } from "./breakdown.js";
 import { formatMs, formatNumber } from "./format.js";
 import { stackedTable } from "./html-breakdown.js";

@@ -1,5 +1,5 @@
-import type { LoadTestResult } from "../results.js";
-import { describeExecutionProviders, describePrecisions } from "../servers.js";
+import type { LoadTestResult } from "@inference-fleet/load-test";
+import { describeExecutionProviders, describePrecisions } from "@inference-fleet/load-test";
 import { formatErrors, formatMs, formatNumber, formatUsd } from "./format.js";
 import { priceNote } from "./pricing.js";
 import { seriesRows, summarizeRun, type RunSummary } from "./runs.js";

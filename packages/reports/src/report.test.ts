@@ -1,7 +1,7 @@
 import { usdPerMillionInferences } from "@inference-fleet/fleet-config";
 import { describe, expect, it } from "vitest";
-import { ResultRecorder } from "../recorder.js";
-import type { LoadTestResult, ServerInfo } from "../results.js";
+import { ResultRecorder } from "@inference-fleet/load-test";
+import type { LoadTestResult, ServerInfo } from "@inference-fleet/load-test";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { seriesRows, summarizeRun } from "./runs.js";
