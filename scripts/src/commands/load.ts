@@ -12,7 +12,7 @@ import {
 } from "@inference-fleet/load-test";
 import { renderMarkdown, SLO_LABEL, sloMiss } from "@inference-fleet/reports";
 import { defineCommand, UsageError } from "../command.js";
-import { watchCtrlC } from "../ctrl-c.js";
+import { watchCtrlC } from "../shared/ctrl-c.js";
 
 function positiveNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

@@ -8,7 +8,7 @@ import { priceLabelsFrom } from "../commands/price-options.js";
 import { capacitySettings } from "./capacity-run.js";
 import { timestampedDir, writeLocalResults } from "./local-report.js";
 import { runLocalStack, type GeneratorChoice, type LocalRun, type LocalRunOptions } from "./run-local.js";
-import { watchCtrlC } from "../ctrl-c.js";
+import { watchCtrlC } from "../shared/ctrl-c.js";
 
 export interface LocalCommandOptions {
   readonly stack?: string;

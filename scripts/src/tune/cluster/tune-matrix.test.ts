@@ -7,11 +7,11 @@ import path from "node:path";
 import { defaultStacksDir, envNameFor, loadStackConfig } from "@inference-fleet/fleet-config";
 import { stepFromResult, type LoadTestResult } from "@inference-fleet/load-test";
 import { describe, expect, it } from "vitest";
-import { LOAD_TEST_OUTPUT_NAMES } from "./stack-outputs.js";
-import { fakeResult } from "./test-fixtures.js";
-import { capacityOfPodResults } from "./tune-cluster.js";
+import { LOAD_TEST_OUTPUT_NAMES } from "../../matrix/stack-outputs.js";
+import { fakeResult } from "../../matrix/test-fixtures.js";
+import { capacityOfPodResults } from "./cluster-evaluator.js";
 import { runTuneMatrix, type TuneMatrixDependencies } from "./tune-matrix.js";
-import type { MatrixWorkspace } from "./workspace.js";
+import type { MatrixWorkspace } from "../../matrix/workspace.js";
 
 const repoStacks = defaultStacksDir(import.meta.dirname);
 const BATCH = envNameFor("server.maxBatch");

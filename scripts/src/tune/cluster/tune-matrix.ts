@@ -1,14 +1,14 @@
 // `fleet matrix --tune` for each stack: bring the stack up with its shipped settings, run `fleet tune`'s
-// search with the cluster evaluator (the fleet redeployed per candidate, see tune-cluster.ts), write
+// search with the cluster evaluator (the fleet redeployed per candidate, see cluster-evaluator.ts), write
 // the winner as Pulumi.<stack>-tuned.yaml, then destroy the stack (or, with --keep, leave it).
 import type { FleetConfig } from "@inference-fleet/fleet-config";
-import { shippedCandidate } from "../tune/candidate.js";
-import { fidelities, runTuneSearch, type TuneOutcome } from "../tune/search.js";
-import { renderRankedTable } from "../tune/tune-table.js";
-import { writeTunedOutcome } from "../tune/tuned-header.js";
-import { mapWithConcurrency } from "./concurrency.js";
-import { deploy, destroy } from "./stack-operations.js";
-import { candidateEnvironment, clusterEvaluator, ROLLOUT_SECONDS, type ClusterEvaluatorDependencies } from "./tune-cluster.js";
+import { shippedCandidate } from "../candidate.js";
+import { fidelities, runTuneSearch, type TuneOutcome } from "../search.js";
+import { renderRankedTable } from "../tune-table.js";
+import { writeTunedOutcome } from "../tuned-header.js";
+import { mapWithConcurrency } from "../../matrix/concurrency.js";
+import { deploy, destroy } from "../../matrix/stack-operations.js";
+import { candidateEnvironment, clusterEvaluator, ROLLOUT_SECONDS, type ClusterEvaluatorDependencies } from "./cluster-evaluator.js";
 
 /** k6 capacity steps in the cluster: long enough for a rollout's cold caches and k6's own ramp to be a small part. */
 const CLUSTER_STEP_SECONDS = 20;

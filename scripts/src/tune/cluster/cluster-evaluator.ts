@@ -11,9 +11,9 @@
 // rolls, a minute or two), so the search costs one fleet's nodes for its budget.
 import { applyEnvOverrides, envNameFor, parseFleetConfig, type FleetConfig } from "@inference-fleet/fleet-config";
 import { capacityFromSteps, mergeSteps, sloOfConfig, type CapacityVerdict, type LoadTestResult } from "@inference-fleet/load-test";
-import { fieldValues, type TuneCandidate } from "../tune/candidate.js";
-import { measurementOf, START_SHARE, type Evaluator, type Fidelity } from "../tune/search.js";
-import { runLoadTestPasses, type JobDependencies } from "./run-matrix.js";
+import { fieldValues, type TuneCandidate } from "../candidate.js";
+import { measurementOf, START_SHARE, type Evaluator, type Fidelity } from "../search.js";
+import { runLoadTestPasses, type JobDependencies } from "../../matrix/run-matrix.js";
 
 /** The capacity at the SLO from the result files of a k6 capacity search (one per pod and pass): their steps merged exactly, then the one capacity function. */
 export function capacityOfPodResults(results: readonly LoadTestResult[], config: FleetConfig): CapacityVerdict {

@@ -2,9 +2,9 @@
 // then runTuneMatrix with the production Pulumi workspace, kubectl Job watcher and S3 collector.
 import path from "node:path";
 import { parseDurationSeconds } from "@inference-fleet/fleet-config";
-import { UsageError } from "../command.js";
-import { watchCtrlC } from "../ctrl-c.js";
-import { productionDependencies, setUpMatrix, type MatrixMainDependencies, type MatrixSetupOptions } from "./matrix-setup.js";
+import { UsageError } from "../../command.js";
+import { watchCtrlC } from "../../shared/ctrl-c.js";
+import { productionDependencies, setUpMatrix, type MatrixMainDependencies, type MatrixSetupOptions } from "../../matrix/matrix-setup.js";
 import { runTuneMatrix } from "./tune-matrix.js";
 
 export interface TuneMatrixCommandOptions extends MatrixSetupOptions {
