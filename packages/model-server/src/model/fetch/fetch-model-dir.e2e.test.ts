@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startS3rver } from "../testing/s3rver.js";
-import { ModelLoadError } from "./load-model.js";
-import { resolveModelSource, type RemoteFetch } from "./model-source.js";
+import { startS3rver } from "../../testing/s3rver.js";
+import { ModelLoadError } from "../load-model.js";
+import { resolveModelSource, type RemoteFetch } from "./fetch-model-dir.js";
 
 // A real S3 API on loopback (s3rver) and the real AWS SDK, through the server's own s3:// source.
 const files = {

@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
 import { DEFAULT_FETCH_TIMEOUTS } from "./fetch-deadlines.js";
-import type { RemoteFile } from "./model-source.js";
+import type { RemoteFile } from "./fetch-model-dir.js";
 
 let client: S3Client | undefined;
 

@@ -1,15 +1,15 @@
 import { stat } from "node:fs/promises";
-import { HttpError, retryAfter } from "../http-error.js";
-import type { BatchQueueOptions } from "../inference/batch-queue.js";
-import { inThreadSessions, type ModelSession, type SessionFactory } from "../inference/model-session.js";
-import type { Padding } from "../inference/session-runner.js";
-import { modelPrecision, readModelFiles, servedSeqLength, type ExecutionProvider, type SessionSettings } from "./load-model.js";
-import { createModelQueue } from "./model-queue.js";
-import type { LoadedModel, ModelDescription, ModelRegistry, ModelStatus, SessionProvider } from "./model-registry.js";
+import { HttpError, retryAfter } from "../../http-error.js";
+import type { BatchQueueOptions } from "../../inference/batch-queue.js";
+import { inThreadSessions, type ModelSession, type SessionFactory } from "../../inference/model-session.js";
+import type { Padding } from "../../inference/session-runner.js";
+import { modelPrecision, readModelFiles, servedSeqLength, type ExecutionProvider, type SessionSettings } from "../load-model.js";
+import { createModelQueue } from "../model-queue.js";
+import type { LoadedModel, ModelDescription, ModelRegistry, ModelStatus, SessionProvider } from "../model-registry.js";
 import { LOAD_FAILED_REASON, nextFailure, secondsUntilRetry, type LoadFailure } from "./load-backoff.js";
 import type { RepositorySource } from "./repository-source.js";
 import { ResidentBudget, SESSION_OVERHEAD_BYTES } from "./resident-budget.js";
-import { taskOf } from "./model-task.js";
+import { taskOf } from "../model-task.js";
 import { SharedTokenizers } from "./shared-tokenizers.js";
 
 export { LOAD_FAILED_REASON, SESSION_OVERHEAD_BYTES };

@@ -1,5 +1,5 @@
 import { Transform } from "node:stream";
-import { ModelLoadError } from "./load-model.js";
+import { ModelLoadError } from "../load-model.js";
 
 /** How long a remote model fetch may wait (MODEL_FETCH_CONNECT_TIMEOUT_MS, MODEL_FETCH_READ_TIMEOUT_MS). */
 export interface FetchTimeouts {

@@ -5,9 +5,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { fetchHttpsFile } from "./https-source.js";
-import { ModelLoadError } from "./load-model.js";
-import { resolveModelSource } from "./model-source.js";
+import { fetchHttpsFile } from "./https-fetch.js";
+import { ModelLoadError } from "../load-model.js";
+import { resolveModelSource } from "./fetch-model-dir.js";
 
 const open: Socket[] = [];
 const servers: (Server | HttpServer)[] = [];

@@ -1,9 +1,9 @@
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { DEFAULT_FETCH_TIMEOUTS, type FetchTimeouts } from "./fetch-deadlines.js";
-import { ModelLoadError } from "./load-model.js";
-import { resolveModelSource } from "./model-source.js";
-import { listS3Subdirectories } from "./s3-source.js";
+import { DEFAULT_FETCH_TIMEOUTS, type FetchTimeouts } from "../fetch/fetch-deadlines.js";
+import { ModelLoadError } from "../load-model.js";
+import { resolveModelSource } from "../fetch/fetch-model-dir.js";
+import { listS3Subdirectories } from "../fetch/s3-fetch.js";
 
 /** A model name is one path segment of safe characters, so a name can never reach outside the repository. */
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { WordPieceTokenizer } from "../tokenizer/wordpiece-tokenizer.js";
+import { WordPieceTokenizer } from "../../tokenizer/wordpiece-tokenizer.js";
 
 /**
  * Tokenizers by the SHA-256 of their tokenizer.json: models that share a vocabulary share one

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startS3rver } from "../testing/s3rver.js";
+import { startS3rver } from "../../testing/s3rver.js";
 import { repositorySource } from "./repository-source.js";
 
 // A real S3 API on loopback (s3rver) and the real AWS SDK: a repository is an s3:// prefix of model "subdirectories".

@@ -4,10 +4,10 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { MODEL_FILE, MODEL_INFO_FILE, ModelLoadError, TOKENIZER_FILE } from "./load-model.js";
+import { MODEL_FILE, MODEL_INFO_FILE, ModelLoadError, TOKENIZER_FILE } from "../load-model.js";
 import { awaitAnswer, DEFAULT_FETCH_TIMEOUTS, readDeadline, type FetchTimeouts } from "./fetch-deadlines.js";
-import { fetchHttpsFile } from "./https-source.js";
-import { fetchS3File } from "./s3-source.js";
+import { fetchHttpsFile } from "./https-fetch.js";
+import { fetchS3File } from "./s3-fetch.js";
 
 /** One remote file as a stream plus what the store says about it, to check the download against. */
 export interface RemoteFile {

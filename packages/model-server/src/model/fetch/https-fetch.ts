@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { ReadableStream } from "node:stream/web";
-import type { RemoteFile } from "./model-source.js";
+import type { RemoteFile } from "./fetch-model-dir.js";
 
 /** Gets `file` under an https:// model directory URL; 404 means the file is absent. `signal` aborts it (resolveModelSource's deadlines). */
 export async function fetchHttpsFile(source: string, file: string, signal?: AbortSignal): Promise<RemoteFile | undefined> {

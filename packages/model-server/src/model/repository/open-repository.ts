@@ -1,13 +1,13 @@
 import { modelsForShard } from "@inference-fleet/fleet-config";
 import type { Logger } from "pino";
-import type { Concurrency } from "./config/concurrency.js";
-import type { ServerSettings } from "./config/settings.js";
-import { batchQueueOptions, fetchTimeouts } from "./config/settings-options.js";
-import type { ServerMetrics } from "./http/server-metrics.js";
-import type { SessionFactory } from "./inference/model-session.js";
-import { ortFormatApplies } from "./inference/ort-format-cache.js";
-import { ModelRepository } from "./model/model-repository.js";
-import { repositorySource } from "./model/repository-source.js";
+import type { Concurrency } from "../../config/concurrency.js";
+import type { ServerSettings } from "../../config/settings.js";
+import { batchQueueOptions, fetchTimeouts } from "../../config/settings-options.js";
+import type { ServerMetrics } from "../../http/server-metrics.js";
+import type { SessionFactory } from "../../inference/model-session.js";
+import { ortFormatApplies } from "../../inference/ort-format-cache.js";
+import { ModelRepository } from "./model-repository.js";
+import { repositorySource } from "./repository-source.js";
 
 /**
  * Repository mode: lists MODEL_REPO, keeps this server's shard (SERVER_INDEX of NUM_SERVERS, by the

@@ -1,7 +1,7 @@
 import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTinyRepository, repositoryApp } from "../testing/model-repository.js";
+import { generateTinyRepository, repositoryApp } from "../../testing/model-repository.js";
 import { LOAD_FAILED_REASON, ModelUnavailableError, SESSION_OVERHEAD_BYTES } from "./model-repository.js";
 import { repositorySource } from "./repository-source.js";
 

@@ -1,10 +1,10 @@
 import { modelsForShard } from "@inference-fleet/fleet-config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveServerSettings } from "./config/settings.js";
-import { ServerMetrics } from "./http/server-metrics.js";
-import { openModelRepository } from "./repository-registry.js";
-import { generateTinyRepository } from "./testing/model-repository.js";
-import { silentLogger } from "./testing/tiny-model.js";
+import { resolveServerSettings } from "../../config/settings.js";
+import { ServerMetrics } from "../../http/server-metrics.js";
+import { openModelRepository } from "./open-repository.js";
+import { generateTinyRepository } from "../../testing/model-repository.js";
+import { silentLogger } from "../../testing/tiny-model.js";
 
 let repo: Awaited<ReturnType<typeof generateTinyRepository>>;
 beforeAll(async () => {
