@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { parseCommandArgs } from "./command.js";
-import { commands } from "./commands/index.js";
+import { parseCommandArgs } from "../command.js";
+import { commands } from "../commands/index.js";
 
 interface Step {
   uses?: string;
@@ -20,7 +20,7 @@ interface Workflow {
 }
 
 function workflow(name: string): Workflow {
-  return parseYaml(readFileSync(fileURLToPath(new URL(`../../.github/workflows/${name}`, import.meta.url)), "utf8")) as Workflow;
+  return parseYaml(readFileSync(fileURLToPath(new URL(`../../../.github/workflows/${name}`, import.meta.url)), "utf8")) as Workflow;
 }
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((job) => job.steps);
 
@@ -37,7 +37,7 @@ describe("ci.yml", () => {
   });
 
   it("runs what .ci/run runs, so GitHub does not skip the Python suite that CI here runs", () => {
-    const ciRun = readFileSync(fileURLToPath(new URL("../../.ci/run", import.meta.url)), "utf8");
+    const ciRun = readFileSync(fileURLToPath(new URL("../../../.ci/run", import.meta.url)), "utf8");
     const commands = ciRun.split("\n").filter((line) => /^(bash|npm) /.test(line));
     expect(commands).toEqual(["bash .ci/system-packages", "npm ci --no-audit --no-fund", "npm test"]);
     const ghRuns = steps(ci).flatMap((s) => (s.run ? [s.run.replace(/^sudo /, "")] : []));
@@ -67,18 +67,18 @@ describe("bench.yml", () => {
   it("keeps its AWS session as long as the job, and the role allows that session", () => {
     const job = Object.values(bench.jobs)[0] as { "timeout-minutes"?: number; steps: Step[] };
     const duration = Number(steps(bench).find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"))?.with?.["role-duration-seconds"]);
-    const role = JSON.parse(readFileSync(fileURLToPath(new URL("../../infra/ci-role/role-settings.json", import.meta.url)), "utf8")) as {
+    const role = JSON.parse(readFileSync(fileURLToPath(new URL("../../../infra/ci-role/role-settings.json", import.meta.url)), "utf8")) as {
       MaxSessionDuration: number;
     };
     expect(job["timeout-minutes"]! * 60).toBeLessThanOrEqual(duration);
     expect(duration).toBeLessThanOrEqual(role.MaxSessionDuration);
     expect(role.MaxSessionDuration).toBeLessThanOrEqual(43_200); // IAM's own maximum, 12 hours
-    const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+    const readme = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
     expect(readme).toContain(`--max-session-duration ${role.MaxSessionDuration}`);
   });
 
   it("runs only commands that exist here, with the flags they take", () => {
-    const scripts = (JSON.parse(readFileSync(fileURLToPath(new URL("../../package.json", import.meta.url)), "utf8")) as { scripts: Record<string, string> })
+    const scripts = (JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { scripts: Record<string, string> })
       .scripts;
     for (const step of steps(bench).filter((s) => s.run)) {
       for (const line of step
@@ -115,10 +115,10 @@ describe("bench.yml", () => {
 
   it("names a CI role whose trust and permission documents are in the repository and parse", () => {
     for (const file of ["trust-policy.json", "permissions-policy.json"]) {
-      const doc = JSON.parse(readFileSync(fileURLToPath(new URL(`../../infra/ci-role/${file}`, import.meta.url)), "utf8")) as { Statement: unknown[] };
+      const doc = JSON.parse(readFileSync(fileURLToPath(new URL(`../../../infra/ci-role/${file}`, import.meta.url)), "utf8")) as { Statement: unknown[] };
       expect(doc.Statement.length).toBeGreaterThan(0);
     }
-    const permissions = readFileSync(fileURLToPath(new URL("../../infra/ci-role/permissions-policy.json", import.meta.url)), "utf8");
+    const permissions = readFileSync(fileURLToPath(new URL("../../../infra/ci-role/permissions-policy.json", import.meta.url)), "utf8");
     // What the matrix's own preflight calls, besides what the stacks create.
     expect(permissions).toContain("servicequotas:GetServiceQuota");
   });
