@@ -16,7 +16,8 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultStacksDir, loadStackConfig, type FleetConfig } from "@inference-fleet/fleet-config";
-import { LatencyHistogram, runLoad, sloOfConfig, totalErrors, writeReport } from "@inference-fleet/load-test";
+import { LatencyHistogram, runLoad, sloOfConfig, totalErrors } from "@inference-fleet/load-test";
+import { writeReport } from "@inference-fleet/reports";
 import { ensureModel, runAutoscaledLoad, runLabels, startServerFleet } from "@inference-fleet/scripts";
 
 const { values: args } = parseArgs({

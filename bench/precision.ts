@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_CONTEXT, DEFAULT_QUESTION, startServerProcess, WordPieceTokenizer } from "@inference-fleet/model-server";
 import { generateModel, localInt8Cpu, quantizeModelDir, reduceRangeFor, type PresetName, type QuantizedMatMulFormat } from "@inference-fleet/model-zoo";
 import { InferenceSession, Tensor } from "onnxruntime-node";
-import { compareModels, type CompareReport } from "../scripts/src/model-tools/compare-models.js";
+import { compareModels, type CompareReport } from "@inference-fleet/scripts";
 import { cpuTimeUs, parseWrkOutput } from "./wrk.js";
 
 const { values: args } = parseArgs({

@@ -4,3 +4,4 @@ export { ensureModel } from "./local/ensure-model.js";
 export { runLabels } from "./local/run-local.js";
 export { startServerFleet } from "./local/server-fleet.js";
 export { runAutoscaledLoad } from "./local/autoscale/autoscaled-run.js";
+export { compareModels, type CompareReport } from "./model-tools/compare-models.js";

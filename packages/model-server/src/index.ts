@@ -4,7 +4,7 @@ export { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "./sample-defaults.js";
 // Settings, CPU budget and the fleet -> environment mapping: the light ./settings entry, listed once.
 export * from "./settings-entry.js";
 export { type SettingsFlagNames } from "./config/settings.js";
-export { SESSION_OVERHEAD_BYTES } from "./model/model-repository.js";
+export { SESSION_OVERHEAD_BYTES } from "./model/repository/model-repository.js";
 export { startServer, type RunningServer } from "./server.js";
 export { main as serveFromEnvironment } from "./serve-process.js";
 export { inThreadSessions, type ModelSession } from "./inference/model-session.js";

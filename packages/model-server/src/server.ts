@@ -18,9 +18,9 @@ import type { SessionFactory } from "./inference/model-session.js";
 import { withOrtFormatCache } from "./inference/ort-format-cache.js";
 import { sessionFactory } from "./inference/worker-sessions.js";
 import { loadModelCopies, type StaticModelRegistry } from "./model/model-registry.js";
-import type { ModelRepository } from "./model/model-repository.js";
-import { resolveModelSource } from "./model/model-source.js";
-import { openModelRepository } from "./repository-registry.js";
+import type { ModelRepository } from "./model/repository/model-repository.js";
+import { resolveModelSource } from "./model/fetch/fetch-model-dir.js";
+import { openModelRepository } from "./model/repository/open-repository.js";
 
 export interface RunningServer {
   /** http://host:port of the public listener. */

@@ -2,9 +2,6 @@ import { DEFAULT_SLO, defaultWarmupSeconds, parseDurationSeconds, parseSloLabel,
 import {
   LOAD_MODES,
   REQUEST_TEXTS,
-  renderMarkdown,
-  SLO_LABEL,
-  sloMiss,
   runLoad,
   totalErrors,
   writeResultFile,
@@ -13,8 +10,9 @@ import {
   type LoadTestResult,
   type RequestTexts,
 } from "@inference-fleet/load-test";
+import { renderMarkdown, SLO_LABEL, sloMiss } from "@inference-fleet/reports";
 import { defineCommand, UsageError } from "../command.js";
-import { watchCtrlC } from "../ctrl-c.js";
+import { watchCtrlC } from "../shared/ctrl-c.js";
 
 function positiveNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

@@ -1,6 +1,6 @@
 import { defineCommand, UsageError } from "../command.js";
 import { matrixMain } from "../matrix/matrix-main.js";
-import { DEFAULT_CLUSTER_TUNE_BUDGET, tuneMatrixMain } from "../matrix/tune-main.js";
+import { DEFAULT_CLUSTER_TUNE_BUDGET, tuneMatrixMain } from "../tune/cluster/tune-matrix-main.js";
 
 export const matrix = defineCommand({
   path: ["matrix"],

@@ -1,4 +1,5 @@
-import { mergeResults, readResultFiles, renderMarkdown, writeResultFile } from "@inference-fleet/load-test";
+import { mergeResults, readResultFiles, writeResultFile } from "@inference-fleet/load-test";
+import { renderMarkdown } from "@inference-fleet/reports";
 import { defineCommand, UsageError } from "../command.js";
 import { priceLabelsFrom, priceOptions, withPriceLabels } from "./price-options.js";
 

@@ -1,4 +1,5 @@
-import { pricingLabels, type LoadTestResult } from "@inference-fleet/load-test";
+import type { LoadTestResult } from "@inference-fleet/load-test";
+import { pricingLabels } from "@inference-fleet/reports";
 import { UsageError } from "../command.js";
 
 // --as and --usd-per-hour, shared by `fleet local`, `fleet report` and `fleet merge`: what the

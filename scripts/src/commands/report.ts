@@ -1,4 +1,5 @@
-import { readResultFiles, writeReport } from "@inference-fleet/load-test";
+import { readResultFiles } from "@inference-fleet/load-test";
+import { writeReport } from "@inference-fleet/reports";
 import { defineCommand, UsageError } from "../command.js";
 import { priceLabelsFrom, priceOptions, withPriceLabels } from "./price-options.js";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { bundleK6Script, k6EnvFromConfig, parseResult, type LoadTestResult } from "@inference-fleet/load-test";
-import { linePrefixer } from "../line-prefixer.js";
+import { linePrefixer } from "../shared/line-prefixer.js";
 
 /** k6 exits with 99 when a threshold (the SLO) failed; its summary, and so the results, are still written. */
 const K6_THRESHOLDS_FAILED = 99;

@@ -1,13 +1,14 @@
 // `fleet local` wiring: stack configs, Ctrl-C, one stack or a comparison of several, results written and printed.
 import path from "node:path";
 import { defaultStacksDir, loadStackConfig, sloLabel, type FleetConfig, type Slo } from "@inference-fleet/fleet-config";
-import { sloMiss, sloOfConfig } from "@inference-fleet/load-test";
+import { sloOfConfig } from "@inference-fleet/load-test";
+import { sloMiss } from "@inference-fleet/reports";
 import { UsageError } from "../command.js";
 import { priceLabelsFrom } from "../commands/price-options.js";
 import { capacitySettings } from "./capacity-run.js";
 import { timestampedDir, writeLocalResults } from "./local-report.js";
 import { runLocalStack, type GeneratorChoice, type LocalRun, type LocalRunOptions } from "./run-local.js";
-import { watchCtrlC } from "../ctrl-c.js";
+import { watchCtrlC } from "../shared/ctrl-c.js";
 
 export interface LocalCommandOptions {
   readonly stack?: string;

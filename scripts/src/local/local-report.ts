@@ -1,7 +1,8 @@
 // What `fleet local` leaves behind: results JSON, a Markdown summary (also printed) and an HTML report.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { renderHtml, renderMarkdown, totalErrors } from "@inference-fleet/load-test";
+import { totalErrors } from "@inference-fleet/load-test";
+import { renderHtml, renderMarkdown } from "@inference-fleet/reports";
 import { describeSloInFull, figuresMeetSlo, type Slo } from "@inference-fleet/fleet-config";
 import type { LocalRun } from "./run-local.js";
 

@@ -1,7 +1,7 @@
 // `fleet local` for one stack: model, servers on loopback, load test, servers stopped.
 import type { FleetConfig } from "@inference-fleet/fleet-config";
 import { runLoad, type LoadTestResult, type ServedModel } from "@inference-fleet/load-test";
-import { acceleratorFallback } from "../accelerator-check.js";
+import { acceleratorFallback } from "../shared/accelerator-check.js";
 import { runAutoscaledLoad } from "./autoscale/autoscaled-run.js";
 import { capacitySettings, runCapacitySearch, type CapacitySettings } from "./capacity-run.js";
 import { ensureModel } from "./ensure-model.js";

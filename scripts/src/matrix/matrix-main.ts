@@ -3,7 +3,7 @@ import path from "node:path";
 import { parseDurationSeconds } from "@inference-fleet/fleet-config";
 import { sloOfConfig } from "@inference-fleet/load-test";
 import { UsageError } from "../command.js";
-import { watchCtrlC } from "../ctrl-c.js";
+import { watchCtrlC } from "../shared/ctrl-c.js";
 import { buildMatrixReport, renderPreviewSummary, writeMatrixReport } from "./matrix-report.js";
 import { productionDependencies, setUpMatrix, type MatrixMainDependencies, type MatrixSetupOptions } from "./matrix-setup.js";
 import { runMatrix } from "./run-matrix.js";

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { buildVerdict, renderHtml, summarizeRun } from "@inference-fleet/load-test";
+import { buildVerdict, renderHtml, summarizeRun } from "@inference-fleet/reports";
 import type { Slo } from "@inference-fleet/fleet-config";
 import { renderComparisonMarkdown, type StackFailure, type StackSummary } from "./comparison.js";
 import type { StackRun } from "./run-matrix.js";

@@ -1,7 +1,7 @@
 // The benchmark matrix: per stack up, wait for the load test, collect and merge results, destroy; stacks in parallel up to a bound.
 import { envNameFor, sloLabel, type FleetConfig } from "@inference-fleet/fleet-config";
 import { mergeResults, sloOfConfig, type LoadTestResult } from "@inference-fleet/load-test";
-import { acceleratorFallback } from "../accelerator-check.js";
+import { acceleratorFallback } from "../shared/accelerator-check.js";
 import { summarizeStack, type StackSummary } from "./comparison.js";
 import { mapWithConcurrency } from "./concurrency.js";
 import { refineCapacity } from "./capacity-passes.js";

@@ -1,5 +1,5 @@
 // The Automation API operations the matrix runs, as plain functions over an injected workspace.
-import { linePrefixer } from "../line-prefixer.js";
+import { linePrefixer } from "../shared/line-prefixer.js";
 import type { ChangeSummary, MatrixStack, MatrixWorkspace, OutputSink, StackOutputs } from "./workspace.js";
 import { envNameFor } from "@inference-fleet/fleet-config";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { linePrefixer } from "../line-prefixer.js";
+import { linePrefixer } from "../shared/line-prefixer.js";
 import { readLoadTestLocation } from "./stack-outputs.js";
 
 describe("readLoadTestLocation", () => {

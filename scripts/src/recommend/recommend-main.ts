@@ -2,7 +2,7 @@
 // AWS through `fleet matrix`'s checks and dependencies). The search itself is in recommend.ts.
 import path from "node:path";
 import { defaultStacksDir, type QuotaNeed } from "@inference-fleet/fleet-config";
-import { watchCtrlC } from "../ctrl-c.js";
+import { watchCtrlC } from "../shared/ctrl-c.js";
 import { timestampedDir } from "../local/local-report.js";
 import { productionDependencies, setUpMatrix } from "../matrix/matrix-setup.js";
 import { findAwsCredentialSource, processEnvironment } from "../matrix/preflight.js";

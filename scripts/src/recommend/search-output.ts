@@ -2,7 +2,8 @@
 // the winner's stack file, sized as answered, with its measurement under its own name so \`fleet plan\` sizes it too.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { renderHtml, type LoadTestResult } from "@inference-fleet/load-test";
+import { type LoadTestResult } from "@inference-fleet/load-test";
+import { renderHtml } from "@inference-fleet/reports";
 import type { Candidate } from "./candidates.js";
 import { renderGeneratedStack, writeGeneratedStack } from "./generated-stack.js";
 import type { RankedCandidate } from "./ranking.js";

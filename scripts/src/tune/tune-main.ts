@@ -13,7 +13,7 @@ import { fidelities, plannedSeconds, runTuneSearch, type TuneOutcome } from "./s
 import { tunedStackName, tunedStackPath } from "./stack-patch.js";
 import { writeTunedOutcome } from "./tuned-header.js";
 import { renderRankedTable } from "./tune-table.js";
-import { watchCtrlC } from "../ctrl-c.js";
+import { watchCtrlC } from "../shared/ctrl-c.js";
 
 export interface TuneCommandOptions {
   readonly stack?: string;

@@ -1,7 +1,7 @@
 // Options of the server's parts taken from its settings. Kept out of settings.ts, which the settings entry
 // (@inference-fleet/model-server/settings) must import without reaching the inference or model code.
 import type { BatchQueueOptions } from "../inference/batch-queue.js";
-import type { FetchTimeouts } from "../model/fetch-deadlines.js";
+import type { FetchTimeouts } from "../model/fetch/fetch-deadlines.js";
 import type { ServerSettings } from "./settings.js";
 
 /** The batch queue's options from the settings (the same in single-model and repository mode). */

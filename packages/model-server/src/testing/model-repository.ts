@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { generateManyModels } from "@inference-fleet/model-zoo";
 import { createApp } from "../http/app.js";
 import { ServerMetrics } from "../http/server-metrics.js";
-import { ModelRepository, SESSION_OVERHEAD_BYTES, type ModelRepositoryOptions } from "../model/model-repository.js";
-import { repositorySource } from "../model/repository-source.js";
+import { ModelRepository, SESSION_OVERHEAD_BYTES, type ModelRepositoryOptions } from "../model/repository/model-repository.js";
+import { repositorySource } from "../model/repository/repository-source.js";
 import { silentLogger } from "./tiny-model.js";
 
 /** Generates `count` distinct tiny models (model0..) into a temp repository; call once per test file. */
