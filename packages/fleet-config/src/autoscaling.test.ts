@@ -34,8 +34,18 @@ describe("desiredReplicas (the HPA's ceil(current x average / target), tolerance
     expect(desiredReplicas({ current, metricPerPod, target, min, max })).toBe(expected);
   });
 
+  it.each([
+    // current, per pod (fewer samples than pods), target, expected, why
+    [3, [150], 70, 3, "1 of 3 reports 150: the 2 starting count 0, 150 / 3 = 50 is under 70, so no change (not ceil(3 x 150 / 70) = 7)"],
+    [3, [300], 70, 5, "300 over 3 pods is 100 each: ceil(3 x 100 / 70) = 5"],
+    [4, [10, 10], 70, 3, "2 of 4 report 10: the 2 others count at the target, (20 + 140) / 4 = 40: ceil(4 x 40 / 70) = 3"],
+    [4, [60, 60], 70, 4, "the 2 silent pods at the target: (120 + 140) / 4 = 65, within the tolerance of 70"],
+  ])("current %i, per pod %j, target %d -> %i (%s)", (current, metricPerPod, target, expected) => {
+    expect(desiredReplicas({ current, metricPerPod, target, min: 1, max: 10 })).toBe(expected);
+  });
+
   it("takes a tolerance of its own", () => {
-    expect(desiredReplicas({ current: 4, metricPerPod: [4.3], target: 4, min: 1, max: 10, tolerance: 0 })).toBe(5);
+    expect(desiredReplicas({ current: 4, metricPerPod: [4.3, 4.3, 4.3, 4.3], target: 4, min: 1, max: 10, tolerance: 0 })).toBe(5);
   });
 
   it.each([

@@ -23,7 +23,11 @@ export const HPA_TOLERANCE = 0.1;
 export interface DesiredReplicasInput {
   /** Replicas now (the Deployment's current replica count). */
   readonly current: number;
-  /** The metric (queue depth) of each pod that reported one; pods without a sample are left out, as the HPA does. */
+  /**
+   * The metric of each pod that reported one. Pods counted in `current` without a sample (starting, not answering)
+   * count as the HPA counts them: 0 when the others ask for more pods, the target when they ask for fewer, and no
+   * change when that turns the direction round; so a pod still starting is not asked for twice.
+   */
   readonly metricPerPod: readonly number[];
   /** The per-pod value to hold the metric at (a positive number). */
   readonly target: number;
@@ -46,11 +50,16 @@ export function desiredReplicas(input: DesiredReplicasInput): number {
   if (!(min >= 0 && max >= min)) throw new RangeError(`The replica bounds must satisfy 0 <= min <= max, not min ${min}, max ${max}.`);
   const clamp = (replicas: number) => Math.min(max, Math.max(min, replicas));
   if (metricPerPod.length === 0) return clamp(current);
-  const average = metricPerPod.reduce((sum, value) => sum + value, 0) / metricPerPod.length;
-  if (current === 0) return average > 0 ? clamp(Math.max(min, 1)) : clamp(0);
-  const ratio = average / target;
+  const sum = metricPerPod.reduce((total, value) => total + value, 0);
+  if (current === 0) return sum > 0 ? clamp(Math.max(min, 1)) : clamp(0);
+  const ratio = sum / metricPerPod.length / target;
   if (Math.abs(ratio - 1) <= tolerance) return clamp(current);
-  return clamp(Math.ceil(current * ratio));
+  const missing = current - metricPerPod.length;
+  if (missing <= 0) return clamp(Math.ceil(metricPerPod.length * ratio));
+  // The HPA's replica calculator: missing pods at 0 on a scale-up, at the target on a scale-down.
+  const padded = (sum + (ratio < 1 ? missing * target : 0)) / (current * target);
+  if (Math.abs(padded - 1) <= tolerance || ratio < 1 !== padded < 1) return clamp(current);
+  return clamp(Math.ceil(current * padded));
 }
 
 /** One metric's readings and the per-pod value to hold it at. */
