@@ -1,11 +1,12 @@
 /**
  * Does the local autoscaler hold the SLO under a ramp past one server's capacity, and give the servers back after?
  * First one server of the stack is loaded closed loop (concurrency 8, 6 s) for its saturation throughput C; then
- * `fleet local --autoscale`'s run starts server.autoscaling.minReplicas servers and ramps the open-loop rate from 10% to 150%
- * of C over --duration, the HPA rule deciding every interval on the request rate per server (target
+ * `fleet local --autoscale`'s run starts server.autoscaling.minReplicas servers and ramps the open-loop rate from 10%
+ * to 150% of C over --duration, the HPA rule deciding every interval on the request rate per server (target
  * server.autoscaling.capacityPerServer, C unless the stack sets one, x targetUtilization) and the queue depth.
- * Printed: servers at the start, at most and at the end; when the last server joined; each 2 s window's percentile against the SLO from then on (after --settle more
- * seconds); how long after the ramp the last server left. results.json, report.md and report.html go to --out.
+ * Printed: servers at the start, at most and at the end; when the last server joined; each 2 s window's percentile
+ * against the SLO from then on (after --settle more seconds); how long after the ramp the last server left.
+ * results.json, report.md and report.html go to --out.
  *
  *   node --conditions=source --import tsx bench/autoscale.ts [--stack dev] [--duration 60] [--from 0.1] [--to 1.5]
  *        [--settle 4] [--out results/bench-autoscale]
