@@ -152,7 +152,7 @@ export class Autoscaler {
   }
 
   private describe(means: Record<string, number>): string {
-    const each = this.rule.triggers.map(({ metric, target }) => `${metric} ${means[metric]?.toFixed(2) ?? "unknown"} (target ${target})`);
+    const each = this.rule.triggers.map(({ metric, target }) => `${metric} ${means[metric]?.toFixed(2) ?? "unknown"} (target ${target.toFixed(2)})`);
     return `per server ${each.join(", ")}`;
   }
 
