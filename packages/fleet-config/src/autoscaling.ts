@@ -63,7 +63,7 @@ export function desiredReplicas(input: DesiredReplicasInput): number {
 }
 
 /** One metric's readings and the per-pod value to hold it at. */
-export interface MetricReadings {
+interface MetricReadings {
   /** The metric of each pod that reported one. */
   readonly metricPerPod: readonly number[];
   readonly target: number;

@@ -8,7 +8,6 @@ export {
   requestRateTarget,
   serverReplicas,
   stabilizeReplicas,
-  type MetricReadings,
   type Recommendation,
 } from "./autoscaling.js";
 export { didYouMean } from "./closest.js";

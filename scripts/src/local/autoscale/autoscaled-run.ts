@@ -33,7 +33,7 @@ const LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS = 10;
  * turns it on locally whatever `enabled` says), the HPA's tolerance, and the stack's scale-down stabilisation window
  * up to LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS.
  */
-export function autoscaleRuleOf(config: FleetConfig): AutoscaleRule {
+function autoscaleRuleOf(config: FleetConfig): AutoscaleRule {
   const a = config.server.autoscaling;
   const rate = requestRateTarget(config);
   const queue: AutoscaleTrigger = { metric: QUEUE_DEPTH_METRIC, target: queueDepthTarget(config).perPod };
