@@ -1,6 +1,6 @@
 // The local autoscaling loop: every interval it reads each server's metrics, asks the rule (fleet-config's
-// desiredReplicasOfMetrics, the HPA's formula over several metrics, with stabilizeReplicas for scale-down) how many servers the load needs, and
-// starts or drains servers to match. A new server takes load once it is ready; a server leaves by draining (no new
+// desiredReplicasOfMetrics, the HPA's formula over several metrics, with stabilizeReplicas for scale-down) how many
+// servers the load needs, and starts or drains servers to match. A new server takes load once it is ready; a server leaves by draining (no new
 // requests, in-flight ones finish) before it is stopped, so scaling down loses no request. Clock, metric source and
 // servers are injected: tests drive the decisions with fakes, `fleet local --autoscale` with real servers.
 import { setTimeout as sleep } from "node:timers/promises";
