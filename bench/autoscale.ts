@@ -1,10 +1,12 @@
 /**
  * Does the local autoscaler hold the SLO under a ramp past one server's capacity, and give the servers back after?
  * First one server of the stack is loaded closed loop (concurrency 8, 6 s) for its saturation throughput C; then
- * `fleet local --autoscale`'s run starts server.autoscaling.minReplicas servers and ramps the open-loop rate from 10% to 150%
- * of C over --duration, the HPA rule deciding every interval. Printed: servers at the start, at most and at the end;
- * when the last server joined; each 2 s window's percentile against the SLO from then on (after --settle more
- * seconds); how long after the ramp the last server left. results.json, report.md and report.html go to --out.
+ * `fleet local --autoscale`'s run starts server.autoscaling.minReplicas servers and ramps the open-loop rate from 10%
+ * to 150% of C over --duration, the HPA rule deciding every interval on the request rate per server (target
+ * server.autoscaling.capacityPerServer, C unless the stack sets one, x targetUtilization) and the queue depth.
+ * Printed: servers at the start, at most and at the end; when the last server joined; each 2 s window's percentile
+ * against the SLO from then on (after --settle more seconds); how long after the ramp the last server left.
+ * results.json, report.md and report.html go to --out.
  *
  *   node --conditions=source --import tsx bench/autoscale.ts [--stack dev] [--duration 60] [--from 0.1] [--to 1.5]
  *        [--settle 4] [--out results/bench-autoscale]
@@ -52,8 +54,11 @@ try {
   await fleet.stop();
 }
 
+// The rate target needs a capacity per server: the one just measured, unless the stack (or FLEET_*) sets its own.
+const capacityPerServer = base.server.autoscaling.capacityPerServer ?? Math.round(capacity);
 const config: FleetConfig = {
   ...base,
+  server: { ...base.server, autoscaling: { ...base.server.autoscaling, capacityPerServer } },
   loadTest: {
     ...base.loadTest,
     mode: "ramp",
@@ -96,7 +101,8 @@ for (let i = 0; i + 1 < series.length; i += 2) {
 const held = windows.filter((w) => w.pMs <= slo.latencyMs && w.errors <= w.requests * slo.maxErrorRate);
 
 console.log("");
-console.log(`stack ${base.stack}; rule: ${rule.min}-${rule.max} servers at ${rule.target} ${rule.metric}, window ${rule.scaleDownWindowSeconds} s`);
+const triggers = (rule.triggers ?? [rule]).map((t) => `${t.target.toFixed(1)} ${t.metric}`).join(" or ");
+console.log(`stack ${base.stack}; rule: ${rule.min}-${rule.max} servers at ${triggers} per server, window ${rule.scaleDownWindowSeconds} s`);
 const { startRate, maxRate } = config.loadTest.ramp;
 console.log(`one server's saturation throughput: ${capacity.toFixed(0)} req/s; ramp ${startRate} -> ${maxRate} req/s over ${duration} s`);
 console.log(`servers: ${replicas[0]} at the start, at most ${Math.max(...replicas)}, ${replicas.at(-1)} at the end`);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { fleetNodeBounds, loadStackConfig, PROJECT, queueDepthTarget } from "@inference-fleet/fleet-config";
+import { fleetNodeBounds, loadStackConfig, PROJECT, queueDepthTarget, requestRateTarget } from "@inference-fleet/fleet-config";
 import { POLICIES } from "./policy/policies.js";
 import { programViolations } from "./testing/policy-harness.js";
 import { validateCustomResource } from "./testing/kubernetes-schema.js";
@@ -15,19 +15,30 @@ const withAutoscaling = (stack: string, autoscaling: Record<string, unknown>) =>
   return { [`${PROJECT}:server`]: { ...server, autoscaling: { ...((server["autoscaling"] as object) ?? {}), ...autoscaling } } };
 };
 
+/** A capacity per server as a `fleet run` would have measured it: the request-rate trigger is derived from it. */
+const CAPACITY_PER_SERVER = 250;
+
 describe.each(["c7i", "c7g", "g5", "inf2", "many"].filter((s) => stacks.includes(s)))("stack %s with server.autoscaling on, under mocks", (stack) => {
-  const config = loadStackConfig(stack, { env: { FLEET_SERVER_AUTOSCALING_ENABLED: "true" } });
+  const config = loadStackConfig(stack, {
+    env: { FLEET_SERVER_AUTOSCALING_ENABLED: "true", FLEET_SERVER_AUTOSCALING_CAPACITY_PER_SERVER: String(CAPACITY_PER_SERVER) },
+  });
   let run: ProgramRun;
   beforeAll(async () => {
-    run = await runProgram(stack, withAutoscaling(stack, { enabled: true }));
+    run = await runProgram(stack, withAutoscaling(stack, { enabled: true, capacityPerServer: CAPACITY_PER_SERVER }));
   });
 
-  it("renders one ScaledObject per server, targeted at the queue depth derived for the stack, valid against KEDA's CRD", () => {
+  it("renders one ScaledObject per server, on the request rate and queue depth derived from its capacity, valid against KEDA's CRD", () => {
     const scalers = ofType(run.resources, SCALED_OBJECT);
     expect(scalers.map((s) => s.inputs.spec.scaleTargetRef.name)).toEqual(Array.from({ length: config.server.numServers }, (_, i) => `server${i}`));
     const perMinute = 60 / config.observability.scrapeIntervalSeconds;
     for (const scaler of scalers) {
-      expect(Number(scaler.inputs.spec.triggers[0].metadata.targetMetricValue)).toBe(queueDepthTarget(config).perPod * perMinute);
+      const targets = Object.fromEntries(
+        scaler.inputs.spec.triggers.map((t: { metadata: Record<string, string> }) => [t.metadata["metricName"], Number(t.metadata["targetMetricValue"])]),
+      );
+      expect(targets).toEqual({
+        model_server_requests_total: Math.round(requestRateTarget(config)!.perPod * 60),
+        model_server_queue_depth: queueDepthTarget(config).perPod * perMinute,
+      });
       expect(() => validateCustomResource(scaler)).not.toThrow();
     }
     const [auth] = ofType(run.resources, TRIGGER_AUTH);

@@ -4,7 +4,16 @@ import { describe, expect, it } from "vitest";
 import { listStacks, loadStackConfig, queueDepthTarget } from "@inference-fleet/fleet-config";
 import { crdValidator } from "../testing/kubernetes-schema.js";
 import { wildcardActions } from "./addon-iam.js";
-import { buildScaledObject, buildTriggerAuthentication, KEDA, kedaOperatorPolicy, kedaValues, PAUSED_REPLICAS_ANNOTATION, scalerTargetValue } from "./keda.js";
+import {
+  buildScaledObject,
+  buildTriggerAuthentication,
+  KEDA,
+  kedaOperatorPolicy,
+  kedaValues,
+  PAUSED_REPLICAS_ANNOTATION,
+  requestRateScalerTarget,
+  scalerTargetValue,
+} from "./keda.js";
 
 const scaledObjectSchema = crdValidator("keda-2.20.2/keda.sh_scaledobjects.yaml", "v1alpha1");
 const triggerAuthSchema = crdValidator("keda-2.20.2/keda.sh_triggerauthentications.yaml", "v1alpha1");
@@ -26,7 +35,7 @@ describe.each(listStacks().filter((stack) => !stack.startsWith("dev-")))("the Sc
   });
 
   it("read that server's queue depth from CloudWatch with a per-pod target derived from the stack", () => {
-    const [trigger] = spec.triggers;
+    const trigger = spec.triggers.find((t) => t.metadata["metricName"] === "model_server_queue_depth");
     expect(trigger).toMatchObject({ type: "aws-cloudwatch", metricType: "AverageValue" });
     expect(trigger!.metadata).toMatchObject({
       namespace: "InferenceFleet/ModelServer",
@@ -41,7 +50,35 @@ describe.each(listStacks().filter((stack) => !stack.startsWith("dev-")))("the Sc
   });
 });
 
+describe.each(listStacks().filter((stack) => !stack.startsWith("dev-")))("stack %s with a measured capacity per server", (stack) => {
+  const config = autoscaled(stack, { FLEET_SERVER_AUTOSCALING_CAPACITY_PER_SERVER: "250" });
+  const object = buildScaledObject(config, config.namespace, 0, "inference-fleet-x");
+  const triggers = (object.spec as { triggers: Trigger[] }).triggers;
+
+  it("also scales on the server's inference requests, valid against KEDA's CRD", () => {
+    expect(scaledObjectSchema({ ...object }), JSON.stringify(scaledObjectSchema.errors)).toBe(true);
+    expect(triggers.map((t) => t.metadata["metricName"])).toEqual(["model_server_requests_total", "model_server_queue_depth"]);
+    expect(triggers[0]).toMatchObject({ type: "aws-cloudwatch", metricType: "AverageValue" });
+    expect(triggers[0]!.metadata).toMatchObject({
+      namespace: "InferenceFleet/ModelServer",
+      dimensionName: "ClusterName;Namespace;Server",
+      dimensionValue: `inference-fleet-x;${config.namespace};server0`,
+      metricStat: "Sum",
+      metricStatPeriod: "60",
+    });
+    // 250 req/s x targetUtilization 0.7 = 175 req/s per pod: 10,500 requests in a minute's Sum.
+    expect(Number(triggers[0]!.metadata["targetMetricValue"])).toBe(10_500);
+  });
+});
+
 describe("the scaler's target", () => {
+  it("on the request rate follows capacityPerServer x targetUtilization, per minute, and is absent without a capacity", () => {
+    const env = { FLEET_SERVER_AUTOSCALING_CAPACITY_PER_SERVER: "250", FLEET_SERVER_AUTOSCALING_TARGET_UTILIZATION: "0.5" };
+    expect(requestRateScalerTarget(autoscaled("c7i", env))).toBe(7500);
+    expect(requestRateScalerTarget(autoscaled("c7i"))).toBeUndefined();
+    expect((buildScaledObject(autoscaled("c7i"), "fleet", 0, "c").spec as { triggers: Trigger[] }).triggers).toHaveLength(1);
+  });
+
   it("follows the measured capacity when the stack has one", () => {
     // 250 req/s x 0.1 s x 0.8 = 20 per pod; 2 scrapes a minute
     const config = autoscaled("c7i", { FLEET_SERVER_AUTOSCALING_CAPACITY_PER_SERVER: "250" });

@@ -1,15 +1,17 @@
 /**
  * Server autoscaling with KEDA (kedacore/charts keda 2.20.2, app v2.20.2): one ScaledObject per server Deployment
- * with an aws-cloudwatch trigger on the queue depth the CloudWatch agent already publishes
- * (InferenceFleet/ModelServer model_server_queue_depth by ClusterName, Namespace, Server), and a TriggerAuthentication
- * that lets the KEDA operator read CloudWatch with its own Pod Identity role. KEDA turns each ScaledObject into an HPA,
- * so the scaling rule is the HPA's (fleet-config `desiredReplicas`), and the replicas serve the server's own shard.
+ * with aws-cloudwatch triggers on what the CloudWatch agent publishes by ClusterName, Namespace, Server in
+ * InferenceFleet/ModelServer: the inference requests (model_server_requests_total, when the stack has a measured
+ * capacityPerServer) and the queue depth (model_server_queue_depth); and a TriggerAuthentication that lets the KEDA
+ * operator read CloudWatch with its own Pod Identity role. KEDA turns each ScaledObject into an HPA, which takes the
+ * highest of its triggers' recommendations: the rule is fleet-config's `desiredReplicasOfMetrics`, and the replicas
+ * serve the server's own shard.
  *
  * Facts (kedacore/keda v2.20.2 pkg/scalers/aws_cloudwatch_scaler.go): GetMetricData over [end - metricCollectionTime,
  * end], end = (now - metricEndTimeOffset) truncated to metricStatPeriod, newest datapoint first; minMetricValue is
  * required and is used when there is no datapoint; metricStatPeriod <= 60 must be 1, 5, 10, 30 or 60.
  */
-import { KEDA_RESOURCES, queueDepthTarget, serverReplicas, type FleetConfig } from "@inference-fleet/fleet-config";
+import { KEDA_RESOURCES, queueDepthTarget, requestRateTarget, serverReplicas, type FleetConfig } from "@inference-fleet/fleet-config";
 import { LABELS } from "../constants.js";
 import type { PolicyDocument } from "./iam-documents.js";
 import { SERVER_METRIC_NAMESPACE, SERVER_METRICS } from "./observability-agent.js";
@@ -48,7 +50,7 @@ export interface ScaledObject {
 }
 
 /**
- * The trigger's target in the units CloudWatch gives: the minute's Sum adds every scrape of every pod and session, so
+ * The queue-depth trigger's target in the units CloudWatch gives: the minute's Sum adds every scrape of every pod and session, so
  * a queue of q per pod sums to q x (60 / scrape interval) per pod; AverageValue has the HPA divide by the replicas.
  */
 export function scalerTargetValue(config: FleetConfig): number {
@@ -56,11 +58,46 @@ export function scalerTargetValue(config: FleetConfig): number {
   return queueDepthTarget(config).perPod * scrapesPerMinute;
 }
 
-/** Server `index`'s ScaledObject: its Deployment between minReplicas and maxReplicas, on its own queue depth. */
+/**
+ * The request-rate trigger's target in CloudWatch's units: the agent sends a counter as its delta since the last scrape,
+ * so the minute's Sum is the requests of that minute; requestRateTarget's req/s per pod x 60. Undefined without a
+ * measured capacity (no rate trigger then).
+ */
+export function requestRateScalerTarget(config: FleetConfig): number | undefined {
+  const rate = requestRateTarget(config);
+  return rate === undefined ? undefined : Math.round(rate.perPod * PERIOD_SECONDS);
+}
+
+/** One aws-cloudwatch trigger on a server metric's per-minute Sum for this server, held at `target` per pod. */
+function serverMetricTrigger(config: FleetConfig, dimensionValue: string, metricName: string, target: number): Record<string, unknown> {
+  return {
+    type: "aws-cloudwatch",
+    metricType: "AverageValue",
+    authenticationRef: { name: KEDA_AUTHENTICATION },
+    metadata: {
+      namespace: SERVER_METRIC_NAMESPACE,
+      metricName,
+      dimensionName: "ClusterName;Namespace;Server",
+      dimensionValue,
+      metricStat: "Sum",
+      metricStatPeriod: String(PERIOD_SECONDS),
+      metricCollectionTime: String(3 * PERIOD_SECONDS),
+      metricEndTimeOffset: String(END_OFFSET_SECONDS),
+      targetMetricValue: String(target),
+      // No datapoint (no scrape landed yet): no load, so no scale-up on missing data.
+      minMetricValue: "0",
+      awsRegion: config.region,
+    },
+  };
+}
+
+/** Server `index`'s ScaledObject: its Deployment between minReplicas and maxReplicas, on its own request rate and queue depth. */
 export function buildScaledObject(config: FleetConfig, namespace: string, index: number, clusterName: string): ScaledObject {
   const replicas = serverReplicas(config);
   const labels = serverLabels(config, index);
   const scaleDown = config.server.autoscaling.scaleDownStabilizationSeconds;
+  const dimensionValue = `${clusterName};${namespace};${labels[SERVER_LABEL]}`;
+  const rateTarget = requestRateScalerTarget(config);
   return {
     apiVersion: KEDA.apiVersion,
     kind: "ScaledObject",
@@ -87,25 +124,8 @@ export function buildScaledObject(config: FleetConfig, namespace: string, index:
         },
       },
       triggers: [
-        {
-          type: "aws-cloudwatch",
-          metricType: "AverageValue",
-          authenticationRef: { name: KEDA_AUTHENTICATION },
-          metadata: {
-            namespace: SERVER_METRIC_NAMESPACE,
-            metricName: SERVER_METRICS.queueDepth,
-            dimensionName: "ClusterName;Namespace;Server",
-            dimensionValue: `${clusterName};${namespace};${labels[SERVER_LABEL]}`,
-            metricStat: "Sum",
-            metricStatPeriod: String(PERIOD_SECONDS),
-            metricCollectionTime: String(3 * PERIOD_SECONDS),
-            metricEndTimeOffset: String(END_OFFSET_SECONDS),
-            targetMetricValue: String(scalerTargetValue(config)),
-            // No datapoint (no scrape landed yet): no queue, so no scale-up on missing data.
-            minMetricValue: "0",
-            awsRegion: config.region,
-          },
-        },
+        ...(rateTarget === undefined ? [] : [serverMetricTrigger(config, dimensionValue, SERVER_METRICS.requests, rateTarget)]),
+        serverMetricTrigger(config, dimensionValue, SERVER_METRICS.queueDepth, scalerTargetValue(config)),
       ],
     },
   };

@@ -9,7 +9,7 @@
  * `prometheus.config` is mounted at /etc/prometheusconfig/prometheus.yaml, which the operator sets as
  * `logs.metrics_collected.prometheus.prometheus_config_path`; the agent drops Prometheus histograms.
  */
-import { SERVER_METRIC_NAMES } from "@inference-fleet/model-server/settings";
+import { INFERENCE_ROUTES, SERVER_METRIC_NAMES } from "@inference-fleet/model-server/settings";
 import { OBSERVABILITY_RESOURCES, PROMETHEUS_AGENT_RESOURCES, type FleetConfig } from "@inference-fleet/fleet-config";
 import { LABELS, METRICS_PORT, SERVER_APP } from "../constants.js";
 import { SERVER_LABEL } from "./server-pod.js";
@@ -57,6 +57,11 @@ export function serverScrapeConfig(config: FleetConfig): Record<string, unknown>
   };
 }
 
+/** A literal in the agent's (Go RE2) regular expressions. */
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** Prometheus spells a Kubernetes label name with every non [a-zA-Z0-9_] character as "_". */
 function promLabel(label: string): string {
   return label.replace(/[^a-zA-Z0-9_]/g, "_");
@@ -84,6 +89,14 @@ export function prometheusAgentConfig(config: FleetConfig, clusterName: string):
               {
                 ...job,
                 dimensions: [byNamespace, [...byNamespace, "Outcome"], [...byNamespace, "status"]],
+                metric_selectors: [`^${SERVER_METRICS.requests}$`],
+              },
+              {
+                // Inference requests per Server (each minute's Sum is that server's pods' requests): KEDA's request-rate
+                // trigger reads it; health probes and metadata are not load, so only the inference routes count.
+                source_labels: ["job", "route"],
+                label_matcher: `^${SCRAPE_JOB};(${[...INFERENCE_ROUTES].map(escapeRegex).join("|")})$`,
+                dimensions: [[...byNamespace, "Server"]],
                 metric_selectors: [`^${SERVER_METRICS.requests}$`],
               },
               {

@@ -55,6 +55,21 @@ describe("the CloudWatch agent's Prometheus configuration", () => {
     bad.logs.metrics_collected.prometheus.emf_processor.metric_declaration[0].metric_selector = ["^x$"];
     expect(validate(bad)).toBe(false);
   });
+  it("publishes each server's inference requests, not its probes, for KEDA's request-rate trigger", () => {
+    type Declaration = { source_labels: string[]; label_matcher: string; dimensions: string[][]; metric_selectors: string[] };
+    const declarations = (prometheusAgentConfig(config, "x") as any).logs.metrics_collected.prometheus.emf_processor.metric_declaration as Declaration[];
+    const perServer = declarations.filter(
+      (d) => d.metric_selectors.includes("^model_server_requests_total$") && d.dimensions.some((set) => set.includes("Server")),
+    );
+    expect(perServer).toHaveLength(1);
+    const [declaration] = perServer;
+    expect(declaration!.dimensions).toEqual([["ClusterName", "Namespace", "Server"]]);
+    expect(declaration!.source_labels).toEqual(["job", "route"]);
+    // The agent joins the source labels' values with ";" and matches the whole string.
+    const matches = (route: string) => new RegExp(declaration!.label_matcher).test(`inference-fleet-model-servers;${route}`);
+    expect(["/predictions/:model", "/v2/models/:model/infer"].map(matches)).toEqual([true, true]);
+    expect(["/health", "/v2/health/ready", "unmatched", "/v2/models/:model"].map(matches)).toEqual([false, false, false, false]);
+  });
   it("keeps only server pods in the fleet namespace, on the metrics port", () => {
     const job = (serverScrapeConfig(config).scrape_configs as any[])[0];
     expect(job.kubernetes_sd_configs[0].namespaces.names).toEqual([config.namespace]);

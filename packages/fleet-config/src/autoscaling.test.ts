@@ -2,12 +2,14 @@ import { describe, expect, it } from "vitest";
 import {
   ConfigError,
   desiredReplicas,
+  desiredReplicasOfMetrics,
   estimateUsdPerHour,
   fleetNodeBounds,
   loadStackConfig,
   parseFleetConfig,
   planStack,
   queueDepthTarget,
+  requestRateTarget,
   serverReplicas,
   stabilizeReplicas,
   type Recommendation,
@@ -32,8 +34,18 @@ describe("desiredReplicas (the HPA's ceil(current x average / target), tolerance
     expect(desiredReplicas({ current, metricPerPod, target, min, max })).toBe(expected);
   });
 
+  it.each([
+    // current, per pod (fewer samples than pods), target, expected, why
+    [3, [150], 70, 3, "1 of 3 reports 150: the 2 starting count 0, 150 / 3 = 50 is under 70, so no change (not ceil(3 x 150 / 70) = 7)"],
+    [3, [300], 70, 5, "300 over 3 pods is 100 each: ceil(3 x 100 / 70) = 5"],
+    [4, [10, 10], 70, 3, "2 of 4 report 10: the 2 others count at the target, (20 + 140) / 4 = 40: ceil(4 x 40 / 70) = 3"],
+    [4, [60, 60], 70, 4, "the 2 silent pods at the target: (120 + 140) / 4 = 65, within the tolerance of 70"],
+  ])("current %i, per pod %j, target %d -> %i (%s)", (current, metricPerPod, target, expected) => {
+    expect(desiredReplicas({ current, metricPerPod, target, min: 1, max: 10 })).toBe(expected);
+  });
+
   it("takes a tolerance of its own", () => {
-    expect(desiredReplicas({ current: 4, metricPerPod: [4.3], target: 4, min: 1, max: 10, tolerance: 0 })).toBe(5);
+    expect(desiredReplicas({ current: 4, metricPerPod: [4.3, 4.3, 4.3, 4.3], target: 4, min: 1, max: 10, tolerance: 0 })).toBe(5);
   });
 
   it.each([
@@ -41,6 +53,79 @@ describe("desiredReplicas (the HPA's ceil(current x average / target), tolerance
     [{ min: 3, max: 2 }, /0 <= min <= max/],
   ])("refuses %j with a sentence that says what to do", (bad, message) => {
     expect(() => desiredReplicas({ current: 1, metricPerPod: [1], target: 4, min: 1, max: 4, ...bad })).toThrow(message);
+  });
+});
+
+describe("desiredReplicasOfMetrics on request rate (target 70 req/s per pod) and queue depth (target 4 per pod)", () => {
+  const RATE = 70;
+  const DEPTH = 4;
+  const decide = (current: number, ratePerPod: readonly number[], depthPerPod: readonly number[]) =>
+    desiredReplicasOfMetrics({
+      current,
+      min: 1,
+      max: 10,
+      metrics: [
+        { metricPerPod: ratePerPod, target: RATE },
+        { metricPerPod: depthPerPod, target: DEPTH },
+      ],
+    });
+
+  it("scales out on the rate while the queues are still empty (below saturation)", () => {
+    // 150 req/s on one pod: ceil(150 / 70) = 3, though no request waits yet.
+    expect(decide(1, [150], [0])).toBe(3);
+  });
+
+  it("keeps the count it chose when the same load spreads over the new pods (the queue-depth rule flapped here)", () => {
+    // The 150 req/s over 3 pods: 50 each, ceil(3 x 50 / 70) = ceil(2.14) = 3; the queues read 0, which alone would say 1.
+    expect(decide(3, [50, 50, 50], [0, 0, 0])).toBe(3);
+    expect(desiredReplicas({ current: 3, metricPerPod: [0, 0, 0], target: DEPTH, min: 1, max: 10 })).toBe(1);
+  });
+
+  it.each([
+    // current n, rate per pod r, expected: no scale-in while r > 70 x (n - 1) / n (the hysteresis), beyond the tolerance
+    [3, 47, 3, "47 > 70 x 2/3 = 46.7: ceil(2.01) = 3, no scale-in"],
+    [3, 46, 2, "46 < 46.7: ceil(1.97) = 2"],
+    [4, 53, 4, "53 > 70 x 3/4 = 52.5: ceil(3.03) = 4"],
+    [4, 52, 3, "52 < 52.5: ceil(2.97) = 3"],
+    [2, 36, 2, "36 > 35: ceil(1.03) = 2"],
+    [2, 34, 1, "34 < 35: ceil(0.97) = 1"],
+  ])("with %i pods at %d req/s each -> %i (%s)", (current, rate, expected) => {
+    expect(
+      decide(
+        current,
+        Array.from({ length: current }, () => rate),
+        [0],
+      ),
+    ).toBe(expected);
+  });
+
+  it("scales on queue depth when a saturated pod's served rate is capped at its capacity", () => {
+    // Capacity 100 req/s: the rate alone asks ceil(100 / 70) = 2; 12 waiting per pod asks ceil(12 / 4) = 3.
+    expect(decide(1, [100], [12])).toBe(3);
+  });
+
+  it("never scales down on one metric while the other has no samples", () => {
+    expect(decide(3, [], [0, 0, 0])).toBe(3);
+    expect(decide(3, [10, 10, 10], [])).toBe(3);
+    expect(desiredReplicasOfMetrics({ current: 12, min: 1, max: 10, metrics: [] })).toBe(10);
+  });
+});
+
+describe("requestRateTarget", () => {
+  const withScaling = (autoscaling: object) => parseFleetConfig({ server: { autoscaling: { enabled: true, ...autoscaling } } });
+
+  it("holds each pod at targetUtilization of the measured capacity", () => {
+    expect(requestRateTarget(withScaling({ capacityPerServer: 200 }))?.perPod).toBeCloseTo(140);
+    expect(requestRateTarget(withScaling({ capacityPerServer: 200, targetUtilization: 0.5 }))).toMatchObject({ perPod: 100, reason: /200 req\/s.*0.5/ });
+  });
+
+  it("has no target without a measured capacity", () => {
+    expect(requestRateTarget(withScaling({}))).toBeUndefined();
+  });
+
+  it("refuses a utilization outside (0, 1]", () => {
+    expect(() => withScaling({ capacityPerServer: 200, targetUtilization: 0 })).toThrow(/targetUtilization/);
+    expect(() => withScaling({ capacityPerServer: 200, targetUtilization: 1.2 })).toThrow(/targetUtilization/);
   });
 });
 
@@ -128,7 +213,14 @@ describe("the autoscaling and ha stack fields", () => {
 
   it("are off by default, one pod per server", () => {
     const config = parseFleetConfig({});
-    expect(config.server.autoscaling).toEqual({ enabled: false, minReplicas: 1, maxReplicas: 3, scaleDownStabilizationSeconds: 300, interval: 1 });
+    expect(config.server.autoscaling).toEqual({
+      enabled: false,
+      minReplicas: 1,
+      maxReplicas: 3,
+      targetUtilization: 0.7,
+      scaleDownStabilizationSeconds: 300,
+      interval: 1,
+    });
     expect(config.cluster.ha).toBe(false);
     expect(serverReplicas(config)).toEqual({ min: 1, max: 1, initial: 1, autoscaled: false });
   });

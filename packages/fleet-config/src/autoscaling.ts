@@ -6,7 +6,14 @@
  * The HPA's rules (kubernetes.io "Horizontal Pod Autoscaling", "Algorithm details" and "Stabilization window"):
  * desired = ceil(current x currentMetric / target); no change while the ratio is within the tolerance (0.1) of 1;
  * clamped to [min, max]; a scale-down takes the highest recommendation of the stabilisation window, so a
- * short dip does not remove a server that the next minute needs again.
+ * short dip does not remove a server that the next minute needs again. With several metrics the HPA takes the highest
+ * of their recommendations (desiredReplicasOfMetrics).
+ *
+ * The primary metric is the request rate per pod, against capacityPerServer x targetUtilization (requestRateTarget):
+ * it grows in proportion to the load below saturation, so after a scale-out the same load reads as the same total and
+ * the rule keeps the count it chose. Queue depth (queueDepthTarget) reads about 0 until a pod saturates, so on its own
+ * it scales back in right after a scale-out; it stays as the second metric, for a saturated pod whose served rate is
+ * capped at its capacity.
  */
 import type { FleetConfig } from "./schema.js";
 
@@ -16,7 +23,11 @@ export const HPA_TOLERANCE = 0.1;
 export interface DesiredReplicasInput {
   /** Replicas now (the Deployment's current replica count). */
   readonly current: number;
-  /** The metric (queue depth) of each pod that reported one; pods without a sample are left out, as the HPA does. */
+  /**
+   * The metric of each pod that reported one. Pods counted in `current` without a sample (starting, not answering)
+   * count as the HPA counts them: 0 when the others ask for more pods, the target when they ask for fewer, and no
+   * change when that turns the direction round; so a pod still starting is not asked for twice.
+   */
   readonly metricPerPod: readonly number[];
   /** The per-pod value to hold the metric at (a positive number). */
   readonly target: number;
@@ -34,15 +45,43 @@ export interface DesiredReplicasInput {
 export function desiredReplicas(input: DesiredReplicasInput): number {
   const { current, metricPerPod, target, min, max } = input;
   const tolerance = input.tolerance ?? HPA_TOLERANCE;
-  if (!(target > 0)) throw new RangeError(`The autoscaling target must be a positive number, not ${target}: set a positive targetQueueDepth.`);
+  if (!(target > 0))
+    throw new RangeError(`The autoscaling target must be a positive number, not ${target}: set a positive targetQueueDepth or capacityPerServer.`);
   if (!(min >= 0 && max >= min)) throw new RangeError(`The replica bounds must satisfy 0 <= min <= max, not min ${min}, max ${max}.`);
   const clamp = (replicas: number) => Math.min(max, Math.max(min, replicas));
   if (metricPerPod.length === 0) return clamp(current);
-  const average = metricPerPod.reduce((sum, value) => sum + value, 0) / metricPerPod.length;
-  if (current === 0) return average > 0 ? clamp(Math.max(min, 1)) : clamp(0);
-  const ratio = average / target;
+  const sum = metricPerPod.reduce((total, value) => total + value, 0);
+  if (current === 0) return sum > 0 ? clamp(Math.max(min, 1)) : clamp(0);
+  const ratio = sum / metricPerPod.length / target;
   if (Math.abs(ratio - 1) <= tolerance) return clamp(current);
-  return clamp(Math.ceil(current * ratio));
+  const missing = current - metricPerPod.length;
+  if (missing <= 0) return clamp(Math.ceil(metricPerPod.length * ratio));
+  // The HPA's replica calculator: missing pods at 0 on a scale-up, at the target on a scale-down.
+  const padded = (sum + (ratio < 1 ? missing * target : 0)) / (current * target);
+  if (Math.abs(padded - 1) <= tolerance || ratio < 1 !== padded < 1) return clamp(current);
+  return clamp(Math.ceil(current * padded));
+}
+
+/** One metric's readings and the per-pod value to hold it at. */
+interface MetricReadings {
+  /** The metric of each pod that reported one. */
+  readonly metricPerPod: readonly number[];
+  readonly target: number;
+}
+
+export interface DesiredReplicasOfMetricsInput extends Omit<DesiredReplicasInput, "metricPerPod" | "target"> {
+  readonly metrics: readonly MetricReadings[];
+}
+
+/**
+ * The HPA with several metrics: each metric's desiredReplicas, and the highest of them. A metric with no samples
+ * recommends the current count, so a blind metric never lets the others scale down (as the HPA skips a scale-down
+ * when a metric is unavailable).
+ */
+export function desiredReplicasOfMetrics(input: DesiredReplicasOfMetricsInput): number {
+  const { metrics, ...bounds } = input;
+  if (metrics.length === 0) return Math.min(bounds.max, Math.max(bounds.min, bounds.current));
+  return Math.max(...metrics.map((metric) => desiredReplicas({ ...bounds, ...metric })));
 }
 
 /** One recommendation of desiredReplicas, with when it was made. */
@@ -129,4 +168,23 @@ export function queueDepthTarget(config: FleetConfig): QueueDepthTarget {
     source: "default",
     reason: `no measured capacity (server.autoscaling.capacityPerServer): one full batch (server.maxBatch ${config.server.maxBatch}) waiting per pod`,
   };
+}
+
+export interface RequestRateTarget {
+  /** Inference requests per second per pod that the autoscaler holds the fleet at. */
+  readonly perPod: number;
+  /** How the figure was found, for docs and logs. */
+  readonly reason: string;
+}
+
+/**
+ * The request rate per pod to scale at: autoscaling.capacityPerServer x autoscaling.targetUtilization, so each pod runs
+ * with 1 - targetUtilization of its measured capacity spare for the load that arrives before the next scale-out. Without
+ * a measured capacity there is no rate to aim at: undefined, and the autoscaler scales on queue depth alone.
+ */
+export function requestRateTarget(config: FleetConfig): RequestRateTarget | undefined {
+  const { capacityPerServer, targetUtilization } = config.server.autoscaling;
+  if (capacityPerServer === undefined) return undefined;
+  const perPod = capacityPerServer * targetUtilization;
+  return { perPod, reason: `capacity ${capacityPerServer} req/s per server x targetUtilization ${targetUtilization} = ${perPod} req/s per pod` };
 }

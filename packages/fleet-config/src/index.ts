@@ -1,6 +1,15 @@
 export { getInstanceType, isKnownInstanceType, knownInstanceTypes, NETWORK_SOURCE, PRICE_SOURCE, usdPerMillionInferences } from "./catalog.js";
 export { parseAssumedRoleArn } from "./arn.js";
-export { desiredReplicas, HPA_TOLERANCE, queueDepthTarget, serverReplicas, stabilizeReplicas, type Recommendation } from "./autoscaling.js";
+export {
+  desiredReplicas,
+  desiredReplicasOfMetrics,
+  HPA_TOLERANCE,
+  queueDepthTarget,
+  requestRateTarget,
+  serverReplicas,
+  stabilizeReplicas,
+  type Recommendation,
+} from "./autoscaling.js";
 export { didYouMean } from "./closest.js";
 export { HOURS_PER_MONTH, usdPerMillionAt, usdPerMonth } from "./cost.js";
 export { ConfigError, type ConfigProblem } from "./config-error.js";

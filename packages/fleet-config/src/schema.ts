@@ -137,7 +137,7 @@ export const serverSchema = z.strictObject({
   /** Make the load balancer internet-facing; the policy pack refuses one unless this is true. */
   internetFacing: z.boolean().default(false),
   /**
-   * Scale each server's Deployment on its queue depth (KEDA in the cluster; the HPA's algorithm, `autoscaling.ts`).
+   * Scale each server's Deployment on its request rate and queue depth (KEDA in the cluster; the HPA's algorithm, `autoscaling.ts`).
    * Replicas of server i serve server i's models (its shard in repository mode): scaling never adds shards.
    */
   autoscaling: z
@@ -150,8 +150,10 @@ export const serverSchema = z.strictObject({
       maxReplicas: z.int().min(1).max(100).default(3),
       /** Requests waiting per pod to scale at; absent, derived from capacityPerServer and the SLO, else one batch (server.maxBatch). */
       targetQueueDepth: z.number().positive().max(100_000).optional(),
-      /** The capacity per server at the SLO (req/s) that a run measured; the queue-depth target is derived from it. */
+      /** The capacity per server at the SLO (req/s) that a run measured; the request-rate and queue-depth targets are derived from it. */
       capacityPerServer: z.number().positive().max(1_000_000).optional(),
+      /** The share of capacityPerServer each pod is held at: the request-rate target is capacityPerServer x this. */
+      targetUtilization: z.number().gt(0).max(1).default(0.7),
       /** A scale-down waits until every recommendation in this window was lower (the HPA's stabilisation window). */
       scaleDownStabilizationSeconds: durationSeconds.pipe(z.int().min(0).max(3600)).default(300),
       /** `fleet local --autoscale` only: how often the rule reads the servers' queue depth and decides (KEDA polls every 30 s). */

@@ -18,7 +18,7 @@ export { bundleK6Script } from "./bundle.js";
 export { openLoopSchedule, runLoad } from "./generator/run-load.js";
 export { LoadTargets } from "./generator/load-targets.js";
 export { probeServers } from "./generator/probe-servers.js";
-export { queueDepthOf, queuedOnServers, scrapeMetrics } from "./generator/server-times.js";
+export { inferenceRequestsOf, queueDepthOf, queuedOnServers, scrapeMetrics } from "./generator/server-times.js";
 export type { LoadProgress, RunLoadOptions } from "./generator/run-load.js";
 export { startDelayServer } from "./generator/delay-server.js";
 export { readResultFiles, writeResultFile } from "./files.js";

@@ -168,18 +168,22 @@ const autoscaleSchema = z.object({
     /** The per-server metric, as read from /metrics (e.g. model_server_requests_in_flight). */
     metric: z.string(),
     target: z.number().positive(),
+    /** Every metric the rule read, the first being `metric`; the highest recommendation won (older files: none). */
+    triggers: z.array(z.object({ metric: z.string(), target: z.number().positive() })).optional(),
     min: z.int().min(1),
     max: z.int().min(1),
     tolerance: z.number().min(0),
     scaleDownWindowSeconds: z.number().nonnegative(),
     intervalSeconds: z.number().positive(),
   }),
-  /** One point per decision: Unix ms, the servers taking load, the mean metric and what the rule asked for. */
+  /** One point per decision: Unix ms, the servers taking load, the mean of the first metric and what the rule asked for. */
   points: z.array(
     z.object({
       atMs: z.number(),
       replicas: z.int().nonnegative(),
       metric: z.number().nonnegative().optional(),
+      /** The mean of each trigger's metric by name (older files: none). */
+      metrics: z.record(z.string(), z.number().nonnegative()).optional(),
       desired: z.int().nonnegative(),
     }),
   ),

@@ -12,6 +12,6 @@ export {
   type ServerSettingsInput,
   type SettingsFlags,
 } from "./config/settings.js";
-export { SERVER_METRIC_NAMES } from "./http/metric-names.js";
+export { INFERENCE_ROUTES, SERVER_METRIC_NAMES } from "./http/metric-names.js";
 export { modelPrecision } from "./model/model-precision.js";
 export { hasMallocTunables, MALLOC_TUNABLES, rerunWithMallocTunables, withMallocTunables } from "./process/malloc-tunables.js";

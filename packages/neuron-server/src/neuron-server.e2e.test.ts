@@ -107,6 +107,8 @@ describe.skipIf(missing !== undefined)("neuron-server (Python, CPU mode)", () =>
         for (const name of Object.values(SERVER_METRIC_NAMES))
           expect(text, `${url} lacks ${name}`).toMatch(new RegExp(`^# TYPE ${name.replace(/_total$/, "(_total)?")} `, "m"));
         expect(text).toMatch(/^# TYPE model_server_request_latency_seconds summary$/m);
+        // The autoscalers' request rate: the counter by route label, the inference routes named alike in both servers.
+        expect(text, url).toMatch(/^model_server_requests_total\{[^}]*route="\/predictions\/:model"[^}]*status="200"[^}]*\} [1-9]/m);
         expect(text, url).toMatch(/^model_server_request_latency_seconds\{quantile="0\.9"\} \d/m);
       }
     });

@@ -69,6 +69,19 @@ describe("autoscaling and slowest requests in the report", () => {
     expect(md).toContain(`| ${"bb".repeat(16)} | 127.0.0.1:40000 | 8 ms | - | - | - | - | - |`);
   });
 
+  it("names every metric of a rule that read several, and keeps each point's means", () => {
+    const run = autoscaledRun();
+    const triggers = [
+      { metric: "inference req/s", target: 70 },
+      { metric: "model_server_queue_depth", target: 4 },
+    ];
+    const rule = { ...run.autoscale!.rule, metric: "inference req/s", target: 70, triggers };
+    const points = run.autoscale!.points.map((p) => ({ ...p, metrics: { "inference req/s": 50, model_server_queue_depth: 0 } }));
+    const twoMetrics = { ...run, autoscale: { ...run.autoscale!, rule, points } };
+    expect(parseResult(JSON.parse(JSON.stringify(twoMetrics))).autoscale).toEqual(twoMetrics.autoscale);
+    expect(renderMarkdown([twoMetrics])).toMatch(/1 to 4 servers at 70 inference req\/s or 4 model_server_queue_depth per server, whichever asks for more/);
+  });
+
   it("report.html draws replicas beside latency with the SLO line and lists the slowest requests", () => {
     const html = renderHtml([autoscaledRun()]);
     expect(html).toContain("Autoscaling: replicas beside latency");

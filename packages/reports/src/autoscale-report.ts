@@ -52,8 +52,10 @@ function slowestRows(slowest: readonly SlowRequest[]): string[][] {
 
 function describeRule(result: LoadTestResult): string {
   const rule = result.autoscale!.rule;
+  const triggers = rule.triggers ?? [{ metric: rule.metric, target: rule.target }];
+  const at = triggers.map((t) => `${formatNumber(t.target)} ${t.metric}`).join(" or ");
   return (
-    `${rule.min} to ${rule.max} servers at ${formatNumber(rule.target)} ${rule.metric} per server (tolerance ${rule.tolerance}, ` +
+    `${rule.min} to ${rule.max} servers at ${at} per server${triggers.length > 1 ? ", whichever asks for more" : ""} (tolerance ${rule.tolerance}, ` +
     `scale-down window ${formatNumber(rule.scaleDownWindowSeconds)} s, every ${formatNumber(rule.intervalSeconds)} s)`
   );
 }

@@ -21,6 +21,14 @@ describe("fleet plan", () => {
     expect(printed.out()).toMatch(/Estimated cost while up: \$[\d.]+\/h/);
   });
 
+  it("names both autoscaling targets when the stack has a measured capacity per server", async () => {
+    vi.stubEnv("FLEET_SERVER_AUTOSCALING_CAPACITY_PER_SERVER", "250");
+    const printed = captureConsole();
+    expect(await main(["plan", "--stack", "c7i-ha"])).toBe(0);
+    // 250 x 0.7 = 175 req/s; 250 x 0.1 s x (1 - 0.2) = 20 waiting.
+    expect(printed.out()).toMatch(/KEDA on model_server_requests_total, 175 req\/s per pod: .*; model_server_queue_depth, 20 waiting per pod/);
+  });
+
   it("exits 1 with 8 servers on c7i, naming the pod, the node and the shortfall", async () => {
     vi.stubEnv("FLEET_SERVER_NUM_SERVERS", "8");
     const printed = captureConsole();

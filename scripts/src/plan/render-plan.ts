@@ -54,11 +54,12 @@ function idleNote(plan: StackPlan): string {
 
 /** Pods per server, what they scale on, the fleet node group's bounds, and (cluster.ha) what availability adds. */
 function renderScaling(plan: StackPlan): string[] {
-  const { replicas, target, fleetNodes } = plan.scaling;
+  const { replicas, target, rateTarget, fleetNodes } = plan.scaling;
   const lines = ["Scaling:"];
+  const rate = rateTarget ? `model_server_requests_total, ${Math.round(rateTarget.perPod * 100) / 100} req/s per pod: ${rateTarget.reason}; ` : "";
   lines.push(
     replicas.autoscaled && target
-      ? `  servers: ${replicas.min} to ${replicas.max} pods each (KEDA on model_server_queue_depth, ${target.perPod} waiting per pod: ${target.reason})`
+      ? `  servers: ${replicas.min} to ${replicas.max} pods each (KEDA on ${rate}model_server_queue_depth, ${target.perPod} waiting per pod: ${target.reason})`
       : `  servers: ${replicas.initial} pod${replicas.initial === 1 ? "" : "s"} each, fixed (server.autoscaling off)`,
   );
   if (fleetNodes)

@@ -2,7 +2,7 @@
  * `fleet plan`: what `pulumi up` would create for a stack and whether it will run, with no cloud
  * account. The same check stops the Pulumi program and `fleet matrix` before anything is created.
  */
-import { queueDepthTarget, serverReplicas, type QueueDepthTarget, type ServerReplicas } from "../autoscaling.js";
+import { queueDepthTarget, requestRateTarget, serverReplicas, type QueueDepthTarget, type RequestRateTarget, type ServerReplicas } from "../autoscaling.js";
 import { getInstanceType } from "../catalog.js";
 import { ConfigError, type ConfigProblem } from "../config-error.js";
 import type { FleetConfig } from "../schema.js";
@@ -47,7 +47,7 @@ export interface StackPlan {
   readonly kubernetes?: KubernetesSupport;
   /** How a new server image rolls out: beside the old server when a fleet node has room for one more, else in its place. */
   readonly rollout: RolloutPlan;
-  /** Pods per server, the queue depth they scale at (server.autoscaling) and the fleet node group's bounds. */
+  /** Pods per server, the request rate and queue depth they scale at (server.autoscaling) and the fleet node group's bounds. */
   readonly scaling: ScalingPlan;
   /** cluster.ha: zones, NAT gateways (one per zone) and fleet nodes kept. */
   readonly availability: AvailabilityPlan;
@@ -57,6 +57,8 @@ interface ScalingPlan {
   readonly replicas: ServerReplicas;
   /** Only with server.autoscaling on. */
   readonly target?: QueueDepthTarget;
+  /** Only with server.autoscaling on and a measured capacityPerServer. */
+  readonly rateTarget?: RequestRateTarget;
   /** Absent for a bring-your-own cluster. */
   readonly fleetNodes?: FleetNodeBounds;
 }
@@ -171,11 +173,17 @@ export function planStack(config: FleetConfig): StackPlan {
     rollout,
     scaling: {
       replicas: serverReplicas(config),
-      ...(config.server.autoscaling.enabled ? { target: queueDepthTarget(config) } : {}),
+      ...(config.server.autoscaling.enabled ? autoscalingTargets(config) : {}),
       ...(config.cluster.existing ? {} : { fleetNodes: fleetNodeBounds(config) }),
     },
     availability: { ha: config.cluster.ha, zones: config.cluster.availabilityZones, natGateways: natGatewayCount(config) },
   };
+}
+
+/** The per-pod targets of server autoscaling: queue depth always, request rate when the capacity was measured. */
+function autoscalingTargets(config: FleetConfig): Pick<ScalingPlan, "target" | "rateTarget"> {
+  const rate = requestRateTarget(config);
+  return { target: queueDepthTarget(config), ...(rate ? { rateTarget: rate } : {}) };
 }
 
 /** Throws ConfigError naming each field whose value makes the stack unrunnable (pods that do not fit, a placeholder image). */

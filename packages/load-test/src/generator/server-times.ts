@@ -9,6 +9,8 @@ import type { ServerTimes } from "../results.js";
 const INFERENCE_ROUTES = new Set(["/predictions/:model", "/v2/models/:model/infer"]);
 const SAMPLE = /^(model_server_(?:request_duration_seconds|inference_duration_seconds|batch_size)_(?:sum|count))(?:\{([^}]*)\})? ([^ ]+)/;
 
+const REQUESTS_SAMPLE = /^model_server_requests_total(?:\{([^}]*)\})? ([^ ]+)/;
+
 type Totals = Omit<ServerTimes, "target">;
 
 /** The run-related totals in a Prometheus text exposition; undefined when the server exports none of them. */
@@ -68,6 +70,24 @@ function sumOfSamples(text: string, name: string): number | undefined {
 /** Requests waiting in a server's queues now (model_server_queue_depth, summed over sessions); undefined without it. */
 export function queueDepthOf(text: string): number | undefined {
   return sumOfSamples(text, "model_server_queue_depth");
+}
+
+/**
+ * Inference requests a server has answered since it started (model_server_requests_total on the inference routes, any
+ * model and status; health, metadata and unmatched routes are not load); undefined without the counter. Both servers
+ * export it with these labels: diffed between two scrapes it is the served request rate the autoscaler scales on.
+ */
+export function inferenceRequestsOf(text: string): number | undefined {
+  let total: number | undefined;
+  for (const line of text.split("\n")) {
+    const match = REQUESTS_SAMPLE.exec(line);
+    if (!match) continue;
+    total ??= 0;
+    const route = /route="([^"]*)"/.exec(match[1] ?? "")?.[1];
+    const value = Number(match[2]);
+    if (route && INFERENCE_ROUTES.has(route) && Number.isFinite(value)) total += value;
+  }
+  return total;
 }
 
 /** Requests the servers hold now, all together; undefined when a server's metrics cannot be read. */

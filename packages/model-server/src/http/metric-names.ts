@@ -9,3 +9,9 @@ export const SERVER_METRIC_NAMES = {
   modelLoad: "model_server_model_load_seconds",
   repositoryLoads: "model_server_repository_loads_total",
 } as const;
+
+/**
+ * The route labels of the routes that run the model: the SLO's latency and the autoscaler's request rate count these
+ * (health, metadata and unmatched requests are not load). The Neuron server labels its routes the same.
+ */
+export const INFERENCE_ROUTES: ReadonlySet<string> = new Set(["/predictions/:model", "/v2/models/:model/infer"]);

@@ -1,10 +1,8 @@
-import { SERVER_METRIC_NAMES } from "./metric-names.js";
+import { INFERENCE_ROUTES, SERVER_METRIC_NAMES } from "./metric-names.js";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from "prom-client";
 import type { SessionProvider } from "../model/model-registry.js";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1, 2, 5, 10];
-/** The routes that run the model, whose latency the SLO is about (health and metadata routes are not). */
-const INFERENCE_ROUTES = new Set(["/predictions/:model", "/v2/models/:model/infer"]);
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 /** Inference requests in flight (queued or running) when scraped. */
 const IN_FLIGHT_METRIC = "model_server_requests_in_flight";

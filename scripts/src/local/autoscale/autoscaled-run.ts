@@ -5,13 +5,13 @@
 // the scale-down too.
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HPA_TOLERANCE, queueDepthTarget, type FleetConfig } from "@inference-fleet/fleet-config";
+import { HPA_TOLERANCE, queueDepthTarget, requestRateTarget, type FleetConfig } from "@inference-fleet/fleet-config";
 import { LoadTargets, runLoad, type LoadProgress, type LoadTestResult } from "@inference-fleet/load-test";
 import { freePort, ServerProcess, type ServerLaunch } from "@inference-fleet/model-server";
 import { fleetLoadOptions } from "../load-options.js";
 import { fleetServeLaunch, serverEnvironment, fleetModelNames } from "../server-fleet.js";
-import { Autoscaler, runAutoscaler, type AutoscaleRule, type ServerLauncher } from "./autoscaler.js";
-import { QUEUE_DEPTH_METRIC, SampledServerMetric } from "./server-metric.js";
+import { Autoscaler, runAutoscaler, type AutoscaleRule, type AutoscaleTrigger, type ServerLauncher } from "./autoscaler.js";
+import { QUEUE_DEPTH_METRIC, REQUEST_RATE_METRIC, SampledServerMetric } from "./server-metric.js";
 
 export interface AutoscaledRunOptions {
   readonly modelDir: string;
@@ -27,22 +27,35 @@ export interface AutoscaledRunOptions {
 const LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS = 10;
 
 /**
- * The rule of the stack's server.autoscaling, as the cluster's scaler applies it: queue depth per server against
- * fleet-config's queueDepthTarget, between minReplicas and maxReplicas (`--autoscale` turns it on locally whatever
- * `enabled` says), the HPA's tolerance, and the stack's scale-down stabilisation window up to
- * LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS.
+ * The rule of the stack's server.autoscaling, as the cluster's scalers apply it: the request rate per server against
+ * fleet-config's requestRateTarget (when the stack has a measured capacityPerServer) and the queue depth per server
+ * against its queueDepthTarget, the higher recommendation winning; between minReplicas and maxReplicas (`--autoscale`
+ * turns it on locally whatever `enabled` says), the HPA's tolerance, and the stack's scale-down stabilisation window
+ * up to LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS.
  */
 function autoscaleRuleOf(config: FleetConfig): AutoscaleRule {
   const a = config.server.autoscaling;
+  const rate = requestRateTarget(config);
+  const queue: AutoscaleTrigger = { metric: QUEUE_DEPTH_METRIC, target: queueDepthTarget(config).perPod };
   return {
-    metric: QUEUE_DEPTH_METRIC,
-    target: queueDepthTarget(config).perPod,
+    triggers: rate ? [{ metric: REQUEST_RATE_METRIC, target: rate.perPod }, queue] : [queue],
     min: a.minReplicas,
     max: a.maxReplicas,
     tolerance: HPA_TOLERANCE,
     scaleDownWindowSeconds: Math.min(a.scaleDownStabilizationSeconds, LOCAL_SCALE_DOWN_WINDOW_MAX_SECONDS),
     intervalSeconds: a.interval,
   };
+}
+
+/** The rule in words, for the run's log; says when the queue depth alone drives it, and what that costs. */
+function describeRule(rule: AutoscaleRule): string {
+  const at = rule.triggers.map((t) => `${Math.round(t.target * 100) / 100} ${t.metric}`).join(" or ");
+  const alone =
+    rule.triggers.length === 1
+      ? " (no server.autoscaling.capacityPerServer, so no request-rate target: queue depth reads about 0 below " +
+        "saturation, so expect scale-ins right after scale-outs; set the capacity a `fleet local --capacity` run measured)"
+      : "";
+  return `the rule keeps ${rule.min} to ${rule.max} at ${at} per server${alone}`;
 }
 
 /** Starts and stops model servers on loopback, numbered as they start. */
@@ -93,10 +106,10 @@ export async function runAutoscaledLoad(config: FleetConfig, options: Autoscaled
   const rule = autoscaleRuleOf(config);
   const servers = new LoopbackServers(config, options);
   try {
-    say(`autoscale: starting ${rule.min} server(s); the rule keeps ${rule.min} to ${rule.max} at ${rule.target} ${rule.metric} per server`);
+    say(`autoscale: starting ${rule.min} server(s); ${describeRule(rule)}`);
     const initial = await Promise.all(Array.from({ length: rule.min }, () => servers.start()));
     const loadTargets = new LoadTargets(initial);
-    const metric = new SampledServerMetric(() => loadTargets.current());
+    const metric = new SampledServerMetric(() => loadTargets.current(), Date.now);
     const autoscaler = new Autoscaler(rule, { metrics: metric, servers, loadTargets, clock: { now: () => Date.now() }, log: say });
     const ramp = loadTest.mode !== "rate";
     say(

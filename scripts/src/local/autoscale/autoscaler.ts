@@ -1,16 +1,22 @@
-// The local autoscaling loop: every interval it reads each server's metric, asks the rule (fleet-config's
-// desiredReplicas, the HPA's formula, with stabilizeReplicas for scale-down) how many servers the load needs, and
-// starts or drains servers to match. A new server takes load once it is ready; a server leaves by draining (no new
+// The local autoscaling loop: every interval it reads each server's metrics, asks the rule (fleet-config's
+// desiredReplicasOfMetrics, the HPA's formula over several metrics, with stabilizeReplicas for scale-down) how many
+// servers the load needs, and starts or drains servers to match. A new server takes load once it is ready; a server leaves by draining (no new
 // requests, in-flight ones finish) before it is stopped, so scaling down loses no request. Clock, metric source and
 // servers are injected: tests drive the decisions with fakes, `fleet local --autoscale` with real servers.
 import { setTimeout as sleep } from "node:timers/promises";
-import { desiredReplicas, stabilizeReplicas, type Recommendation } from "@inference-fleet/fleet-config";
+import { desiredReplicasOfMetrics, stabilizeReplicas, type Recommendation } from "@inference-fleet/fleet-config";
 import type { AutoscaleRecord, LoadTargets } from "@inference-fleet/load-test";
 
-export interface AutoscaleRule {
-  /** The per-server metric's name, for the record (e.g. model_server_requests_in_flight). */
+/** One metric the rule reads and the per-server value it holds it at. */
+export interface AutoscaleTrigger {
+  /** The per-server metric's name, as the MetricSource keys it (e.g. model_server_queue_depth). */
   readonly metric: string;
   readonly target: number;
+}
+
+export interface AutoscaleRule {
+  /** The metrics the rule reads; the highest of their recommendations wins (the HPA's rule with several metrics). */
+  readonly triggers: readonly [AutoscaleTrigger, ...AutoscaleTrigger[]];
   readonly min: number;
   readonly max: number;
   readonly tolerance: number;
@@ -18,9 +24,9 @@ export interface AutoscaleRule {
   readonly intervalSeconds: number;
 }
 
-/** Each server's metric over the last interval; undefined for a server that did not answer. */
+/** Each server's metrics over the last interval, by metric name, in the order of `targets`; undefined for a server without one. */
 export interface MetricSource {
-  read(targets: readonly string[]): Promise<(number | undefined)[]>;
+  read(targets: readonly string[]): Promise<Readonly<Record<string, readonly (number | undefined)[]>>>;
 }
 
 /** Starts a server and resolves with its URL once it is ready; stops one (after it was drained). */
@@ -78,19 +84,24 @@ export class Autoscaler {
     const { loadTargets, clock } = this.deps;
     const targets = [...loadTargets.current()];
     const readings = await this.deps.metrics.read(targets);
-    const perPodMetric = readings.filter((value): value is number => value !== undefined);
     const now = clock.now();
-    const { target, min, max, tolerance } = this.rule;
-    // Servers still starting count as replicas (as pods do in the HPA): the rule is not asked twice for the same load.
-    const raw = desiredReplicas({ current: Math.max(1, this.spec), metricPerPod: perPodMetric, target, min, max, tolerance });
+    const { triggers, min, max, tolerance } = this.rule;
+    const metrics = triggers.map(({ metric, target }) => ({
+      metric,
+      target,
+      metricPerPod: (readings[metric] ?? []).filter((value): value is number => value !== undefined),
+    }));
+    // Servers still starting count as replicas without a sample (as pods do in the HPA): the load is not asked for twice.
+    const raw = desiredReplicasOfMetrics({ current: Math.max(1, this.spec), metrics, min, max, tolerance });
     const stabilized = stabilizeReplicas({ nowMs: now, recommendation: raw, history: this.history, scaleDownWindowSeconds: this.rule.scaleDownWindowSeconds });
     this.history = stabilized.history;
     const windowed = stabilized.replicas;
     const next = raw > this.spec ? raw : Math.min(this.spec, windowed);
-    const mean = perPodMetric.length > 0 ? perPodMetric.reduce((a, b) => a + b, 0) / perPodMetric.length : undefined;
-    this.points.push({ atMs: now, replicas: targets.length, ...(mean === undefined ? {} : { metric: mean }), desired: next });
-    if (next > this.spec) this.scaleUp(next - this.spec, mean);
-    else if (next < this.spec) this.scaleDown(this.spec - next, mean);
+    const means = Object.fromEntries(metrics.filter((m) => m.metricPerPod.length > 0).map((m) => [m.metric, meanOf(m.metricPerPod)]));
+    const first = means[triggers[0].metric];
+    this.points.push({ atMs: now, replicas: targets.length, ...(first === undefined ? {} : { metric: first }), metrics: means, desired: next });
+    if (next > this.spec) this.scaleUp(next - this.spec, means);
+    else if (next < this.spec) this.scaleDown(this.spec - next, means);
   }
 
   private track(work: Promise<void>): void {
@@ -98,9 +109,9 @@ export class Autoscaler {
     this.pending.add(done);
   }
 
-  private scaleUp(count: number, mean: number | undefined): void {
+  private scaleUp(count: number, means: Record<string, number>): void {
     this.spec += count;
-    this.deps.log?.(`autoscale: ${this.describe(mean)}: starting ${count} server(s) (${this.spec} wanted)`);
+    this.deps.log?.(`autoscale: ${this.describe(means)}: starting ${count} server(s) (${this.spec} wanted)`);
     for (let i = 0; i < count; i++) {
       this.starting += 1;
       this.track(
@@ -123,12 +134,12 @@ export class Autoscaler {
     }
   }
 
-  private scaleDown(count: number, mean: number | undefined): void {
+  private scaleDown(count: number, means: Record<string, number>): void {
     // The newest servers leave first; never the last one taking load.
     const leaving = [...this.deps.loadTargets.current()].reverse().slice(0, Math.min(count, this.replicas - 1));
     if (leaving.length === 0) return;
     this.spec -= leaving.length;
-    this.deps.log?.(`autoscale: ${this.describe(mean)}: draining ${leaving.length} server(s) (${this.spec} wanted)`);
+    this.deps.log?.(`autoscale: ${this.describe(means)}: draining ${leaving.length} server(s) (${this.spec} wanted)`);
     for (const url of leaving) {
       this.track(
         this.deps.loadTargets.drain(url).then(async () => {
@@ -140,8 +151,9 @@ export class Autoscaler {
     }
   }
 
-  private describe(mean: number | undefined): string {
-    return `${this.rule.metric} ${mean === undefined ? "unknown" : mean.toFixed(2)} per server against a target of ${this.rule.target}`;
+  private describe(means: Record<string, number>): string {
+    const each = this.rule.triggers.map(({ metric, target }) => `${metric} ${means[metric]?.toFixed(2) ?? "unknown"} (target ${target.toFixed(2)})`);
+    return `per server ${each.join(", ")}`;
   }
 
   /** Records the servers taking load now without deciding (the end of a run: the record ends at rest). */
@@ -165,13 +177,18 @@ export class Autoscaler {
   }
 
   record(): AutoscaleRecord {
-    const { metric, target, min, max, tolerance, scaleDownWindowSeconds, intervalSeconds } = this.rule;
+    const { triggers, min, max, tolerance, scaleDownWindowSeconds, intervalSeconds } = this.rule;
+    const { metric, target } = triggers[0];
     return {
-      rule: { metric, target, min, max, tolerance, scaleDownWindowSeconds, intervalSeconds },
+      rule: { metric, target, triggers: [...triggers], min, max, tolerance, scaleDownWindowSeconds, intervalSeconds },
       points: [...this.points],
       events: [...this.events],
     };
   }
+}
+
+function meanOf(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 /**
