@@ -1,6 +1,8 @@
-// The one fold behind every exact merge (results of several generators, steps of one offered rate):
-// requests and errors add up, histograms add up bucket by bucket. Pure, like the histogram.
+// The one fold behind every exact merge (results of several generators, steps of one offered rate,
+// their per-target and per-model parts): requests and errors add up, histograms add up bucket by
+// bucket. Pure, like the histogram.
 import { LatencyHistogram, type HistogramData } from "./histogram.js";
+import type { ResultPart } from "./results.js";
 
 /** What any mergeable part holds: a result file, or one step of a capacity search. */
 export interface CountedPart {
@@ -26,4 +28,12 @@ export function mergeCounts(parts: readonly CountedPart[]): MergedCounts {
     histogram.merge(part.histogram);
   }
   return { requests, errors, histogram: histogram.toJSON() };
+}
+
+/** Per-target or per-model counts of several parts, merged by name exactly like the totals; absent unless every part has them. */
+export function mergeParts(lists: readonly (readonly ResultPart[] | undefined)[]): ResultPart[] | undefined {
+  if (lists.some((list) => list === undefined)) return undefined;
+  const byName = new Map<string, ResultPart[]>();
+  for (const part of lists.flatMap((list) => list!)) byName.set(part.name, [...(byName.get(part.name) ?? []), part]);
+  return [...byName].map(([name, parts]) => ({ name, ...mergeCounts(parts) }));
 }

@@ -2,9 +2,9 @@ import { stepAtCapacity, withFiguresOfStep } from "./capacity/at-capacity.js";
 import { capacityFromSteps, capacityRecord } from "./capacity/curve.js";
 import { mergeSteps } from "./capacity/merge-steps.js";
 import { LatencyHistogram } from "./histogram.js";
-import { mergeCounts } from "./merge-counts.js";
+import { mergeCounts, mergeParts } from "./merge-counts.js";
 import type { CapacityRecord } from "./results-schema.js";
-import { buildResult, type LoadTestResult, type ResultPart, type SeriesPoint, type ServerTimes } from "./results.js";
+import { buildResult, type LoadTestResult, type SeriesPoint, type ServerTimes } from "./results.js";
 import { mergeServers } from "./servers.js";
 import { slowestOf } from "./slowest.js";
 import { commonServedModel } from "./served-model.js";
@@ -32,14 +32,6 @@ function mergeSeries(results: LoadTestResult[]): SeriesPoint[] {
     bySecond.set(point.second, merged);
   }
   return [...bySecond].map(([second, p]) => ({ second, requests: p.requests, errors: p.errors, ...(p.latency ? { latency: p.latency.toJSON() } : {}) }));
-}
-
-/** Per-target or per-model counts of every result, merged by name exactly like the totals; absent unless every result has them. */
-function mergeParts(lists: readonly (readonly ResultPart[] | undefined)[]): ResultPart[] | undefined {
-  if (lists.some((list) => list === undefined)) return undefined;
-  const byName = new Map<string, ResultPart[]>();
-  for (const part of lists.flatMap((list) => list!)) byName.set(part.name, [...(byName.get(part.name) ?? []), part]);
-  return [...byName].map(([name, parts]) => ({ name, ...mergeCounts(parts) }));
 }
 
 /** Generators that loaded the same servers each read the same server counters: per target, the widest reading stands. */

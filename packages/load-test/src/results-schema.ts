@@ -117,6 +117,9 @@ const capacityStepSchema = z.object({
   stability: z.object({ windows: z.int().min(1), maxWindows: z.int().min(1), share: z.number().gt(0).lt(1) }).optional(),
   /** The how-manyth measurement of this rate (a break is measured again before it is believed). */
   attempt: z.int().min(1).optional(),
+  /** The step's counts per target and per model (k6 steps; the local search keeps them in the result of its step). */
+  byTarget: z.array(resultPartSchema).optional(),
+  byModel: z.array(resultPartSchema).optional(),
 }) satisfies z.ZodType<CapacityStep>;
 
 const capacitySchema = z.object({
@@ -219,7 +222,7 @@ const loadTestResultSchema = z.object({
   sources: z.number().int().positive(),
   /** What each target said it runs on, asked before the load started (older files have none). */
   servers: z.array(serverInfoSchema).default([]),
-  /** The same counts per server (target) and per model: where the time goes (older files and k6 runs have none). */
+  /** The same counts per server (target) and per model: where the time goes (older files have none). */
   byTarget: z.array(resultPartSchema).optional(),
   byModel: z.array(resultPartSchema).optional(),
   /** Each server's own account of the run from its /metrics (scraped before and after): queue vs inference time. */

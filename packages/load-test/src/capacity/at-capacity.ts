@@ -10,7 +10,7 @@ export function stepAtCapacity(steps: readonly CapacityStep[], capacityAtSlo: nu
   return at ?? steps.reduce<CapacityStep | undefined>((low, s) => (!low || s.offeredRate < low.offeredRate ? s : low), undefined);
 }
 
-/** `result` with the top-level figures of `step`, whose measured window starts at `startMs`. */
+/** `result` with the top-level figures of `step`, whose measured window starts at `startMs` (and its per-target and per-model counts, where it has them). */
 export function withFiguresOfStep(result: LoadTestResult, step: CapacityStep, startMs: number): LoadTestResult {
   const start = Math.round(startMs);
   return {
@@ -24,5 +24,7 @@ export function withFiguresOfStep(result: LoadTestResult, step: CapacityStep, st
     throughput: step.achievedRate,
     latencyMs: percentilesFromHistogram(step.histogram),
     histogram: step.histogram,
+    ...(step.byTarget ? { byTarget: step.byTarget } : {}),
+    ...(step.byModel ? { byModel: step.byModel } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // Steps of one capacity search written by several generators at once (local workers, k6 pods):
 // each offered its share of the same step, so steps with the same offered rate add up exactly.
 import { percentilesFromHistogram } from "../histogram.js";
-import { mergeCounts } from "../merge-counts.js";
+import { mergeCounts, mergeParts } from "../merge-counts.js";
 import type { CapacityStep, CapacityWindow } from "./step.js";
 
 /** Windows measured side by side (the same window of each generator's step): counts add up, as do achieved rates. */
@@ -24,10 +24,18 @@ function mergedWindowsOf(group: readonly CapacityStep[]): Pick<CapacityStep, "wi
   return { windows, ...(stability ? { stability } : {}) };
 }
 
+/** The generators' per-target and per-model counts merged by name, when every one kept them. */
+function mergedPartsOf(group: readonly CapacityStep[]): Pick<CapacityStep, "byTarget" | "byModel"> {
+  const byTarget = mergeParts(group.map((s) => s.byTarget));
+  const byModel = mergeParts(group.map((s) => s.byModel));
+  return { ...(byTarget ? { byTarget } : {}), ...(byModel ? { byModel } : {}) };
+}
+
 /**
  * Merges the steps of generators that ran side by side: for each offered rate (the total over all
  * generators) and attempt, requests, errors and achieved rates add up, histograms add up bucket by bucket and
- * the percentiles are read from the merged histogram; their windows merge window by window. In rate order, or (a confirmation's holds, whose
+ * the percentiles are read from the merged histogram; their windows merge window by window, their per-target and
+ * per-model counts by name. In rate order, or (a confirmation's holds, whose
  * last one is the answer) in the order first seen.
  */
 export function mergeSteps(steps: readonly CapacityStep[], order: "by-rate" | "as-given" = "by-rate"): CapacityStep[] {
@@ -53,6 +61,7 @@ export function mergeSteps(steps: readonly CapacityStep[], order: "by-rate" | "a
       latencyMs: percentilesFromHistogram(counts.histogram),
       ...(group.some((s) => s.stoppedEarly) ? { stoppedEarly: true } : {}),
       ...mergedWindowsOf(group),
+      ...mergedPartsOf(group),
     };
   });
 }

@@ -2,7 +2,7 @@
 // Pure and free of zod and Node APIs, so the k6 script can bundle it and `fleet matrix` can judge
 // k6 staircase steps exactly as the local search judges its own.
 import { LatencyHistogram, type HistogramData, type LatencyPercentiles } from "../histogram.js";
-import { totalErrors, type LoadTestResult } from "../results.js";
+import { totalErrors, type LoadTestResult, type ResultPart } from "../results.js";
 import type { Slo } from "@inference-fleet/fleet-config";
 
 /** A step's figures as results files keep them (the measured window only; the warm-up counts nowhere). */
@@ -33,6 +33,12 @@ export interface CapacityStep {
    * believed. Generators' steps merge when rate and attempt both match.
    */
   attempt?: number;
+  /**
+   * The step's counts per target and per model (absent where the generator keeps them per run, not per step: the
+   * local search keeps them in its result): their merge is the step's own counts, and a result led by the step leads with them.
+   */
+  byTarget?: ResultPart[];
+  byModel?: ResultPart[];
 }
 
 /** One of a step's consecutive measurement windows: its own counts and histogram. */

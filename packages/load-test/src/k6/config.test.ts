@@ -149,7 +149,28 @@ describe("k6ConfigFromEnv: the capacity staircase", () => {
     // The staircase breaks the SLO on purpose: no whole-run SLO threshold.
     expect(thresholds[SLO_LATENCY_METRIC]).toBeUndefined();
     expect(thresholds[SLO_FAILED_METRIC]).toBeUndefined();
-    expect(Object.keys(thresholds)).toHaveLength(4 * (HISTOGRAM_BUCKETS + 2 + K6_ERROR_KINDS.length + 2));
+    // Per step: the counters and two SLO stops; per rate, the counters of each of 2 targets and 2 models.
+    const counters = HISTOGRAM_BUCKETS + 2 + K6_ERROR_KINDS.length;
+    expect(Object.keys(thresholds)).toHaveLength(4 * (counters + 2) + 4 * 4 * counters);
+  });
+
+  it("declares a threshold on every per-rate submetric of each target and model, so their counts reach the summary", () => {
+    const windowed = k6ConfigFromEnv({ ...staircase, CAPACITY_WINDOWS: "2" });
+    for (const rate of [0, 3]) {
+      for (const part of ["target:0", "target:1", "model:0", "model:1"]) {
+        for (const metric of [
+          latencyBucketMetric(0),
+          latencyBucketMetric(HISTOGRAM_BUCKETS - 1),
+          LATENCY_SUM_METRIC,
+          REQUESTS_METRIC,
+          errorMetric("timeout"),
+        ]) {
+          expect(windowed.options.thresholds![`${metric}{rate:${rate},${part}}`]).toEqual(["count>=0"]);
+        }
+      }
+    }
+    // Per rate, not per window: two windows of a rate share its parts.
+    expect(Object.keys(windowed.options.thresholds!).filter((name) => name.startsWith(`${REQUESTS_METRIC}{rate:`))).toHaveLength(4 * 4);
   });
 
   it("stops a pod on a clear breach 3 s into a step's window, and after a step that ended over the SLO", () => {

@@ -26,24 +26,27 @@ export interface LoadedScript {
   calls: string[];
   /** Every custom metric the script created, by name: counter, trend or rate. */
   metrics: Map<string, string>;
-  /** Values added to a trend or rate metric (rates as 1 and 0), in order. */
+  /** Values added to a metric or submetric (name{tag:value,...}; rates as 1 and 0), in order of their tag sets. */
   samples(name: string): number[];
   /** The scenario exec.scenario.name (and startTime, Unix ms) reports from now on (at first the first one in options, started at 0). */
   setScenario(name: string, startTimeMs?: number): void;
-  /** k6's summary: every metric that got samples, and the submetrics (name{tag:value}) that a threshold names, as k6 keeps only those. */
+  /** k6's summary: every metric that got samples, and the submetrics (name{tag:value,...}) that a threshold names, as k6 keeps only those. */
   summaryData(setupData: unknown): K6SummaryData;
 }
 
 const FAKE_MODULES = `
 const state = globalThis.__fakeK6;
-function metric(name, type) { state.metrics.set(name, type); state.counters.set(name, 0); state.samples.set(name, []); }
-// A sample counts in its metric and in the submetric of each of its tags, name{tag:value}, as k6 keeps them.
-function names(name, tags) { return [name, ...Object.entries(tags ?? {}).map(([k, v]) => name + "{" + k + ":" + v + "}")]; }
-export class Counter {
-  constructor(name) { this.name = name; metric(name, "counter"); }
-  add(v, tags) { for (const n of names(this.name, tags)) state.counters.set(n, (state.counters.get(n) ?? 0) + v); }
+function metric(name, type) { state.metrics.set(name, type); }
+// Each sample is kept under its metric and its tag set; a submetric name{tag:value,...} is read from the
+// tag sets that carry all its tags, as k6 matches them (see the helper's select()).
+function sample(name, v, tags) {
+  if (!state.series.has(name)) state.series.set(name, new Map());
+  const key = JSON.stringify(Object.entries(tags ?? {}).sort());
+  const byTags = state.series.get(name);
+  if (!byTags.has(key)) byTags.set(key, { tags: tags ?? {}, values: [] });
+  byTags.get(key).values.push(v);
 }
-function sample(name, v, tags) { for (const n of names(name, tags)) { if (!state.samples.has(n)) state.samples.set(n, []); state.samples.get(n).push(v); } }
+export class Counter { constructor(name) { this.name = name; metric(name, "counter"); } add(v, tags) { sample(this.name, v, tags); } }
 export class Trend { constructor(name) { this.name = name; metric(name, "trend"); } add(v, tags) { sample(this.name, v, tags); } }
 export class Rate { constructor(name) { this.name = name; metric(name, "rate"); } add(v, tags) { sample(this.name, v ? 1 : 0, tags); } }
 export const exec = {
@@ -51,7 +54,7 @@ export const exec = {
 };
 function send(method, url, params) {
   state.calls.push(method + " " + url);
-  state.counters.set("http_reqs", (state.counters.get("http_reqs") ?? 0) + 1);
+  sample("http_reqs", 1);
   const r = state.respond(url);
   const keep = (params && params.responseType === "text") || !state.discardBodies;
   const body = keep ? (r.body ?? '{"detail":"fake answer"}') : null;
@@ -72,8 +75,7 @@ export const http = {
 /** Loads a bundled k6 script with fake k6 modules; `respond` decides each request's outcome. */
 export async function loadBundledScript(bundle: string, env: Record<string, string>, respond: (url: string) => FakeResponse): Promise<LoadedScript> {
   const state = {
-    counters: new Map<string, number>(),
-    samples: new Map<string, number[]>(),
+    series: new Map<string, Map<string, { tags: Record<string, string>; values: number[] }>>(),
     metrics: new Map<string, string>(),
     calls: [] as string[],
     iteration: 0,
@@ -98,33 +100,41 @@ export async function loadBundledScript(bundle: string, env: Record<string, stri
   const module = (await import(pathToFileURL(script).href)) as Pick<LoadedScript, "options">;
   state.discardBodies = module.options.discardResponseBodies === true;
   state.scenario = Object.keys(module.options.scenarios)[0] ?? "default";
-  const declared = new Set(Object.keys(module.options.thresholds ?? {}));
-  const kept = (name: string) => !name.includes("{") || declared.has(name);
-  const typeOf = (name: string) => state.metrics.get(name.replace(/\{.*$/, ""));
-  const counters = () => [...state.counters].filter(([name, n]) => n > 0 && (typeOf(name) ?? "counter") === "counter" && kept(name));
-  const sampled = () => [...state.samples].filter(([name, values]) => values.length > 0 && kept(name));
+  const declared = Object.keys(module.options.thresholds ?? {});
+  const select = (name: string) => selectSamples(state.series, name);
+  const typeOf = (name: string) => state.metrics.get(name.replace(/\{.*$/, "")) ?? "counter";
+  // k6 summarises every metric that got samples, and a submetric only when a threshold names it.
+  const summarised = () => [...state.series.keys(), ...declared.filter((name) => name.includes("{"))].filter((name) => select(name).length > 0);
   return {
     ...(module as LoadedScript),
     calls: state.calls,
     metrics: state.metrics,
-    samples: (name) => state.samples.get(name) ?? [],
+    samples: select,
     setScenario: (name, startTimeMs = 0) => {
       state.scenario = name;
       state.scenarioStartMs = startTimeMs;
     },
     summaryData: (setupData) => ({
-      metrics: Object.fromEntries([
-        ...counters().map(([name, count]) => [name, { type: "counter", values: { count, rate: 0 } }] as const),
-        ...sampled().map(([name, values]) => [name, { type: typeOf(name)!, values: summaryValues(typeOf(name)!, values) }] as const),
-      ]),
+      metrics: Object.fromEntries(summarised().map((name) => [name, { type: typeOf(name), values: summaryValues(typeOf(name), select(name)) }] as const)),
       setup_data: setupData as K6SummaryData["setup_data"],
     }),
   };
 }
 
-/** A trend's or rate's values as k6's summary gives them. */
+/** The values of `name`, a metric or a submetric name{tag:value,...}: those of every tag set that carries all its tags. */
+function selectSamples(series: Map<string, Map<string, { tags: Record<string, string>; values: number[] }>>, name: string): number[] {
+  const [, metric, selector] = /^([^{]+)(?:\{(.*)\})?$/.exec(name)!;
+  const wanted = (selector ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf(":")), pair.slice(pair.indexOf(":") + 1)] as const);
+  return [...(series.get(metric!)?.values() ?? [])].filter(({ tags }) => wanted.every(([k, v]) => tags[k] === v)).flatMap(({ values }) => values);
+}
+
+/** A metric's values as k6's summary gives them (a counter's count is their sum). */
 function summaryValues(type: string, values: number[]): Record<string, number> {
   const sum = values.reduce((a, b) => a + b, 0);
+  if (type === "counter") return { count: sum, rate: 0 };
   if (type === "rate") return { rate: sum / values.length, passes: sum, fails: values.length - sum };
   return { count: values.length, avg: sum / values.length, min: Math.min(...values), max: Math.max(...values) };
 }

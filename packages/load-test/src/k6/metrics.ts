@@ -44,6 +44,26 @@ export function errorMetric(kind: K6ErrorKind): string {
   return `fleet_errors_${kind}`;
 }
 
+/**
+ * The tags each measured sample carries for the target and the model it went to: their indexes in TARGETS and
+ * MODELS, known at init, so the submetrics per target and per model are bounded and no URL lands in a metric name.
+ */
+export const TARGET_TAG = "target";
+export const MODEL_TAG = "model";
+
+/** The submetric of `metric` holding the samples that carry all these tags, as thresholds and k6's summary name it. */
+export function submetric(metric: string, tags: Readonly<Record<string, string | number>>): string {
+  return `${metric}{${Object.entries(tags)
+    .map(([tag, value]) => `${tag}:${value}`)
+    .join(",")}}`;
+}
+
+/** The counters handleSummary rebuilds counts from (histogram buckets, latency sum, requests, errors by kind): they add up across VUs and pods. */
+export function countedMetricNames(): string[] {
+  const buckets = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => latencyBucketMetric(i));
+  return [...buckets, LATENCY_SUM_METRIC, REQUESTS_METRIC, ...K6_ERROR_KINDS.map(errorMetric)];
+}
+
 /** The counter a finished k6 request counts in, or null when it succeeded. */
 function k6ErrorKind(status: number, errorCode: number): K6ErrorKind | null {
   const kind = errorKind(status, errorCode === K6_TIMEOUT_ERROR_CODE);
@@ -84,6 +104,5 @@ export function k6ResponseErrorKind(response: K6Response): K6ErrorKind | null {
 
 /** Every custom metric name the script defines. */
 export function scriptMetricNames(): string[] {
-  const buckets = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => latencyBucketMetric(i));
-  return [...buckets, LATENCY_SUM_METRIC, REQUESTS_METRIC, SLO_LATENCY_METRIC, SLO_FAILED_METRIC, ...K6_ERROR_KINDS.map(errorMetric)];
+  return [...countedMetricNames(), SLO_LATENCY_METRIC, SLO_FAILED_METRIC];
 }

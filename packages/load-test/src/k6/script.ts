@@ -23,7 +23,7 @@ import {
   SLO_LATENCY_METRIC,
   WARMUP_SCENARIO,
 } from "./metrics.js";
-import { STEP_TAG } from "./staircase.js";
+import { sampleTagsOf } from "./parts.js";
 import { resultFromK6Summary, summaryLine, type K6SetupData, type K6SummaryData } from "./summary.js";
 
 const config = k6ConfigFromEnv(__ENV);
@@ -49,14 +49,14 @@ const requests = config.targets.map((target) => config.models.map((model) => bui
 const warmupMs = config.warmupSeconds * 1000;
 // A request-capped run warms up in a scenario of its own: there the scenario decides, not the clock.
 const warmupByScenario = WARMUP_SCENARIO in config.options.scenarios!;
-// A capacity staircase: each step (scenario) warms up from its own start, and its samples carry its tag.
-const stepOf = new Map(
-  (config.staircase?.steps ?? []).map((step) => [step.scenario, { warmupMs: step.warmupSeconds * 1000, tags: { [STEP_TAG]: String(step.index) } }]),
-);
+// A capacity staircase: each step (scenario) warms up from its own start.
+const stepWarmupMs = new Map((config.staircase?.steps ?? []).map((step) => [step.scenario, step.warmupSeconds * 1000]));
+// Every measured sample carries its target and model (and in a staircase its step and rate), so each has its own counts.
+const tagsOf = sampleTagsOf(config);
 
 /** Whether a response that arrives now falls in a warm-up, whose load counts but whose figures do not. */
 function warmingUp(data?: K6SetupData): boolean {
-  if (config.staircase) return Date.now() < exec.scenario.startTime + (stepOf.get(exec.scenario.name)?.warmupMs ?? 0);
+  if (config.staircase) return Date.now() < exec.scenario.startTime + (stepWarmupMs.get(exec.scenario.name) ?? 0);
   return warmupByScenario ? exec.scenario.name === WARMUP_SCENARIO : Date.now() < (data?.startMs ?? 0) + warmupMs;
 }
 
@@ -88,8 +88,8 @@ export default function (data?: K6SetupData): void {
     responseType: "text",
   });
   if (warmingUp(data)) return;
-  // Tagged samples count in the metric and in the step's submetric alike; other modes skip the scenario lookup per request.
-  const tags = config.staircase ? stepOf.get(exec.scenario.name)?.tags : undefined;
+  // Tagged samples count in the metric and in each submetric whose tags they carry (the step's, the target's, the model's).
+  const tags = tagsOf(exec.scenario.name, choice.target, choice.model);
   measuredRequests.add(1, tags);
   const kind = k6ResponseErrorKind(response);
   check(response, { "status is 2xx": (r) => r.status >= 200 && r.status < 300, "body is the whole answer": () => !isAnswerError(kind) });

@@ -7,16 +7,17 @@
 import { parseDurationSeconds } from "@inference-fleet/fleet-config";
 import type { Options } from "k6/options";
 import { CLEAR_BREACH_LATENCY_FACTOR, CLEAR_BREACH_MIN_SECONDS } from "../capacity/step.js";
-import { HISTOGRAM_BUCKETS } from "../histogram.js";
 import type { Slo } from "@inference-fleet/fleet-config";
 import type { Thresholds } from "../thresholds.js";
-import { errorMetric, K6_ERROR_KINDS, LATENCY_SUM_METRIC, latencyBucketMetric, REQUESTS_METRIC, SLO_FAILED_METRIC, SLO_LATENCY_METRIC } from "./metrics.js";
+import { countedMetricNames, SLO_FAILED_METRIC, SLO_LATENCY_METRIC, submetric } from "./metrics.js";
 
 type Env = Record<string, string | undefined>;
 type Scenario = NonNullable<Options["scenarios"]>[string];
 
 /** The tag each measured sample of a step carries; its value is the step's index. */
 export const STEP_TAG = "step";
+/** The tag each measured sample of a step carries for its rate (the rateIndex, shared by the rate's windows). */
+export const RATE_TAG = "rate";
 /**
  * VUs one pod may use in a step unless MAX_VUS says otherwise: a k6 pod has 1 GiB (K6_RESOURCES) and
  * each VU holds the script's metric objects. 300 in flight keep 3,000 req/s per pod at 100 ms.
@@ -63,7 +64,7 @@ function stepScenarioName(index: number): string {
 
 /** The submetric of `metric` that holds step `index`'s samples only, as thresholds and the summary name it. */
 export function stepMetric(metric: string, index: number): string {
-  return `${metric}{${STEP_TAG}:${index}}`;
+  return submetric(metric, { [STEP_TAG]: index });
 }
 
 function seconds(env: Env, name: string, fallback: number, example: string): number {
@@ -166,12 +167,7 @@ const STEP_VERDICT_DELAY_SECONDS = 1;
  * counts: no threshold can read a step's rate.)
  */
 export function staircaseThresholds(staircase: K6Staircase, slo: Slo): Thresholds {
-  const read = [
-    ...Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => latencyBucketMetric(i)),
-    LATENCY_SUM_METRIC,
-    REQUESTS_METRIC,
-    ...K6_ERROR_KINDS.map(errorMetric),
-  ];
+  const read = countedMetricNames();
   const percentile = `p(${slo.percentile})`;
   const thresholds: Thresholds = {};
   for (const step of staircase.steps) {

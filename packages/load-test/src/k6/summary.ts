@@ -4,18 +4,12 @@ import { stepAtCapacity, withFiguresOfStep } from "../capacity/at-capacity.js";
 import { capacityFromSteps } from "../capacity/curve.js";
 import type { CapacityStep, CapacityWindow } from "../capacity/step.js";
 import { stepFromWindows } from "../capacity/windows.js";
-import {
-  bucketValueMs,
-  HISTOGRAM_BUCKETS,
-  HISTOGRAM_GROWTH,
-  HISTOGRAM_HIGHEST_MS,
-  HISTOGRAM_LOWEST_MS,
-  percentilesFromHistogram,
-  type HistogramData,
-} from "../histogram.js";
+import { percentilesFromHistogram } from "../histogram.js";
 import { buildResult, totalErrors, type LoadTestResult, type ServerInfo } from "../results.js";
 import type { K6RunConfig } from "./config.js";
-import { errorMetric, K6_ERROR_KINDS, LATENCY_SUM_METRIC, latencyBucketMetric, REQUESTS_METRIC } from "./metrics.js";
+import { counter, countsFromCounters, errorsFromCounters, histogramFromCounters, type K6SummaryMetrics } from "./counters.js";
+import { REQUESTS_METRIC } from "./metrics.js";
+import { partsOfK6Summary, type K6PartsPlan } from "./parts.js";
 import { stepMetric, type K6Staircase } from "./staircase.js";
 
 /** What the script's setup() hands every VU and handleSummary. */
@@ -27,52 +21,8 @@ export interface K6SetupData {
 }
 
 /** The part of k6's handleSummary argument this reads (https://grafana.com/docs/k6/latest/results-output/end-of-test/custom-summary/). */
-export interface K6SummaryData {
-  metrics: Record<string, { type?: string; values: Record<string, number> } | undefined>;
+export interface K6SummaryData extends K6SummaryMetrics {
   setup_data?: Partial<K6SetupData> | null;
-}
-
-/** A metric's name, or (with `step`) its submetric for that staircase step. */
-type MetricName = (metric: string) => string;
-const whole: MetricName = (metric) => metric;
-
-function counter(data: K6SummaryData, name: string): number {
-  return Math.round(data.metrics[name]?.values.count ?? 0);
-}
-
-/** The histogram from the per-bucket counters (of one step with `named`); min and max are the outermost buckets' values (within 1%). */
-function histogramFromCounters(data: K6SummaryData, named: MetricName = whole): HistogramData {
-  const buckets: Record<string, number> = {};
-  let count = 0;
-  let lowest = -1;
-  let highest = -1;
-  for (let i = 0; i < HISTOGRAM_BUCKETS; i++) {
-    const n = counter(data, named(latencyBucketMetric(i)));
-    if (n === 0) continue;
-    buckets[String(i)] = n;
-    count += n;
-    if (lowest < 0) lowest = i;
-    highest = i;
-  }
-  return {
-    lowestMs: HISTOGRAM_LOWEST_MS,
-    highestMs: HISTOGRAM_HIGHEST_MS,
-    growth: HISTOGRAM_GROWTH,
-    count,
-    minMs: count > 0 ? bucketValueMs(lowest) : 0,
-    maxMs: count > 0 ? bucketValueMs(highest) : 0,
-    sumUs: counter(data, named(LATENCY_SUM_METRIC)),
-    buckets,
-  };
-}
-
-function errorsFromCounters(data: K6SummaryData, named: MetricName = whole): Record<string, number> {
-  const errors: Record<string, number> = {};
-  for (const kind of K6_ERROR_KINDS) {
-    const n = counter(data, named(errorMetric(kind)));
-    if (n > 0) errors[kind] = n;
-  }
-  return errors;
 }
 
 /** A staircase step's measured window as scheduled from the load's start, cut where the pod stopped. */
@@ -84,28 +34,29 @@ function stepWindow(step: K6Staircase["steps"][number], startMs: number, endMs: 
 
 /** One window of the staircase as this pod measured it: its counts and histogram from the window's submetrics. */
 function windowFromK6Summary(data: K6SummaryData, planned: K6Staircase["steps"][number], seconds: number): CapacityWindow {
-  const named: MetricName = (metric) => stepMetric(metric, planned.index);
-  const histogram = histogramFromCounters(data, named);
-  const errors = errorsFromCounters(data, named);
-  const requests = counter(data, named(REQUESTS_METRIC));
+  const counts = countsFromCounters(data, (metric) => stepMetric(metric, planned.index));
   return {
     durationSeconds: seconds,
-    achievedRate: Math.max(0, requests - totalErrors(errors)) / seconds,
-    requests,
-    errors,
-    histogram,
-    latencyMs: percentilesFromHistogram(histogram),
+    achievedRate: Math.max(0, counts.requests - totalErrors(counts.errors)) / seconds,
+    ...counts,
+    latencyMs: percentilesFromHistogram(counts.histogram),
   };
 }
 
 /**
  * The staircase's steps as this pod measured them, one per rate, each with its own histogram and errors (read
  * from its windows' submetrics) and, with several windows per rate, its windows and the stability rule they are
- * judged by. A window the pod never measured (it stopped before) is left out, a rate with none too; a step the
- * pod stopped in (a clear breach) is marked stoppedEarly. offeredRate is the total of all pods, the key their
- * steps merge by; achievedRate is this pod's.
+ * judged by, and its counts per target and per model (read from its rate's submetrics). A window the pod never
+ * measured (it stopped before) is left out, a rate with none too; a step the pod stopped in (a clear breach) is
+ * marked stoppedEarly. offeredRate is the total of all pods, the key their steps merge by; achievedRate is this pod's.
  */
-function stepsFromK6Summary(data: K6SummaryData, staircase: K6Staircase, startMs: number, endMs: number): { step: CapacityStep; fromMs: number }[] {
+function stepsFromK6Summary(
+  data: K6SummaryData,
+  plan: K6PartsPlan & { staircase: K6Staircase },
+  startMs: number,
+  endMs: number,
+): { step: CapacityStep; fromMs: number }[] {
+  const { staircase } = plan;
   const byRate = new Map<number, { planned: K6Staircase["steps"][number]; window: CapacityWindow; fromMs: number; stoppedEarly: boolean }[]>();
   for (const planned of staircase.steps) {
     const span = stepWindow(planned, startMs, endMs);
@@ -115,12 +66,19 @@ function stepsFromK6Summary(data: K6SummaryData, staircase: K6Staircase, startMs
   }
   return [...byRate.values()].map((windows) => {
     const first = windows[0]!;
+    const parts = partsOfK6Summary(data, plan, first.planned.rateIndex);
     const stoppedEarly = windows.some((w) => w.stoppedEarly);
     const options = { warmupSeconds: first.planned.warmupSeconds, stoppedEarly };
     if (staircase.windows === 1) {
       const { window } = first;
       return {
-        step: { offeredRate: first.planned.offeredRate, warmupSeconds: first.planned.warmupSeconds, ...window, ...(stoppedEarly ? { stoppedEarly } : {}) },
+        step: {
+          offeredRate: first.planned.offeredRate,
+          warmupSeconds: first.planned.warmupSeconds,
+          ...window,
+          ...(stoppedEarly ? { stoppedEarly } : {}),
+          ...parts,
+        },
         fromMs: first.fromMs,
       };
     }
@@ -130,7 +88,7 @@ function stepsFromK6Summary(data: K6SummaryData, staircase: K6Staircase, startMs
       windows.map((w) => w.window),
       { ...options, stability },
     );
-    return { step, fromMs: first.fromMs };
+    return { step: { ...step, ...parts }, fromMs: first.fromMs };
   });
 }
 
@@ -164,11 +122,13 @@ export function resultFromK6Summary(data: K6SummaryData, config: K6RunConfig, en
     // k6 keeps no per-second data in its summary; merged k6 results have totals only.
     series: [],
     servers: data.setup_data?.servers ?? [],
+    // A staircase keeps them per step: the step at the capacity brings its own below.
+    ...(config.staircase ? {} : partsOfK6Summary(data, config)),
   });
   const { staircase } = config;
   if (!staircase) return result;
   // A staircase's result leads with its step at the capacity, as the local search's does.
-  const measured = startMs === undefined ? [] : stepsFromK6Summary(data, staircase, startMs, endMs);
+  const measured = startMs === undefined ? [] : stepsFromK6Summary(data, { ...config, staircase }, startMs, endMs);
   const steps = measured.map((m) => m.step);
   const capacityAtSlo = podCapacity(steps, staircase.generators, config);
   const at = stepAtCapacity(steps, capacityAtSlo);
