@@ -121,7 +121,7 @@ function findingsOf(targets: PartRow[], servers: ServerSplit[]): string[] {
   return findings;
 }
 
-/** The breakdown of a result; undefined when it holds neither per-target counts nor server times (older files, k6 runs). */
+/** The breakdown of a result; undefined when it holds neither per-target counts nor server times (older files). */
 export function breakdownOf(result: LoadTestResult): Breakdown | undefined {
   if (!result.byTarget && !result.byModel && !result.serverTimes) return undefined;
   const targets = rowsOf(result.byTarget ?? [], result.durationSeconds, targetName);
@@ -170,8 +170,16 @@ export function breakdownTables(breakdown: Breakdown): BreakdownTable[] {
 /** Why a run has no server split, when it has none: the reader should know where to get one. */
 export function missingSplitNote(result: LoadTestResult): string | undefined {
   if (result.serverTimes && result.serverTimes.length > 0) return undefined;
+  if (result.generator === "k6") {
+    // In the cluster /metrics is on the servers' metrics port, which the load-test namespace may not reach, and a
+    // target is a Service: a scrape through it would read whichever replica answered, not the server's whole account.
+    return (
+      "No queue vs inference split: k6 in the cluster does not read the servers' /metrics (their metrics port is open " +
+      "to the metrics scraper only); `fleet local` measures it on loopback."
+    );
+  }
   return (
     "No queue vs inference split: the servers' /metrics (model_server_* histograms) were not read during this run " +
-    "(k6 runs, other servers, or /metrics on a separate port do not give them)."
+    "(other servers, or /metrics on a separate port, do not give them)."
   );
 }

@@ -1,6 +1,7 @@
 // A stand-in for the k6 runtime (k6 cannot run on this machine): just enough of k6/http,
 // k6/metrics and k6/execution to run the bundled script's functions in Node and collect its
 // counters the way k6's summary reports them.
+import { randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,7 +87,8 @@ export async function loadBundledScript(bundle: string, env: Record<string, stri
   };
   Object.assign(globalThis, { __fakeK6: state, __ENV: env });
   const dir = tmpdir();
-  const stamp = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  // Unique whatever the test does to Date and Math.random: a repeated path would import the cached module, with an older state.
+  const stamp = `${process.pid}-${randomUUID()}`;
   const fake = join(dir, `fake-k6-${stamp}.mjs`);
   await writeFile(fake, FAKE_MODULES);
   const fakeUrl = pathToFileURL(fake).href;

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { bundleK6Script } from "../bundle.js";
 import { capacityFromSteps } from "../capacity/curve.js";
 import { LatencyHistogram } from "../histogram.js";
+import { mergeCounts } from "../merge-counts.js";
 import { mergeResults } from "../merge.js";
 import { parseResult, type LoadTestResult } from "../results-schema.js";
 import { loadBundledScript, type FakeResponse, type LoadedScript } from "./fake-k6.test-helper.js";
@@ -51,13 +52,19 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 /** Runs one pod through the staircase (until `endMs`, its end or an abort) and returns the results file it writes. */
-async function runPod(pod: number, loads: StepLoad[], endMs = T0 + 31_000): Promise<LoadTestResult> {
-  return (await runPodScript(pod, loads, endMs)).result;
+async function runPod(pod: number, loads: StepLoad[], endMs = T0 + 31_000, more: Record<string, string> = {}): Promise<LoadTestResult> {
+  return (await runPodScript(pod, loads, endMs, more)).result;
 }
 
-async function runPodScript(pod: number, loads: StepLoad[], endMs: number): Promise<{ result: LoadTestResult; script: LoadedScript }> {
+/** With `more`, the env's settings are overridden (e.g. MODELS). */
+async function runPodScript(
+  pod: number,
+  loads: StepLoad[],
+  endMs: number,
+  more: Record<string, string> = {},
+): Promise<{ result: LoadTestResult; script: LoadedScript }> {
   let next: FakeResponse = { status: 200, durationMs: 1 };
-  const script = await loadBundledScript(bundle, { ...env, POD_INDEX: String(pod) }, (url) =>
+  const script = await loadBundledScript(bundle, { ...env, ...more, POD_INDEX: String(pod) }, (url) =>
     url.includes("/v2/models/") ? { status: 404, durationMs: 1 } : next,
   );
   vi.setSystemTime(T0);
@@ -140,6 +147,28 @@ describe("the k6 capacity staircase, end to end on the stand-in runtime", () => 
     expect(merged.capacity!.capacityAtSlo).toBe(200);
     expect(verdict.curve.map((p) => p.holds)).toEqual([true, true, false]);
     expect(merged).toMatchObject({ requests: 1580, throughput: (1580 - 4) / 8, histogram: steps[1]!.histogram });
+  });
+
+  it("keeps each step's counts per target and per model, which add up to the step's exactly, and leads with those of the step at the capacity", async () => {
+    const twoModels = { MODELS: "model0,model1" };
+    const pods = [await runPod(0, fleet(0), T0 + 31_000, twoModels), await runPod(1, fleet(1), T0 + 31_000, twoModels)];
+    const merged = mergeResults(pods);
+    for (const result of [...pods, merged]) {
+      for (const step of result.capacity!.steps) {
+        expect(step.byTarget!.map((p) => p.name)).toEqual(["http://s0:8080", "http://s1:8080"]);
+        expect(step.byModel!.map((p) => p.name)).toEqual(["model0", "model1"]);
+        // Every part got some of the load (targets and models are picked at random), and together they are the step.
+        for (const parts of [step.byTarget!, step.byModel!]) {
+          expect(parts.every((p) => p.requests > 0)).toBe(true);
+          expect(mergeCounts(parts)).toEqual({ requests: step.requests, errors: step.errors, histogram: step.histogram });
+        }
+      }
+      // The file leads with the step at the capacity (200 req/s): its parts, not the whole staircase's.
+      const atCapacity = result.capacity!.steps[1]!;
+      expect(result.byTarget).toEqual(atCapacity.byTarget);
+      expect(result.byModel).toEqual(atCapacity.byModel);
+      expect(mergeCounts(result.byTarget!)).toEqual({ requests: result.requests, errors: result.errors, histogram: result.histogram });
+    }
   });
 
   it("marks the step a pod stopped in (a clear-breach abort) and leaves out the steps it never ran", async () => {

@@ -76,6 +76,12 @@ describe("a k6 staircase measured in windows", () => {
       [100, 2],
     ]);
     expect(steps[0]!.windows![1]!.latencyMs.p90).toBeGreaterThan(300);
+    // A rate's counts per target and per model span all its windows: the one target and model hold the whole step.
+    for (const step of steps) {
+      const counts = { requests: step.requests, errors: step.errors, histogram: step.histogram };
+      expect(step.byTarget).toEqual([{ name: "http://s0:8080", ...counts }]);
+      expect(step.byModel).toEqual([{ name: "model0", ...counts }]);
+    }
     const merged = mergeResults(pods).capacity!.steps;
     expect(merged[0]!.windows!.map((w) => w.requests)).toEqual([200, 200, 200]);
     expect(merged[1]!.windows!.map((w) => w.achievedRate)).toEqual([200, 200, 200]);
