@@ -28,12 +28,33 @@ function ratesOf(plan: K6PartsPlan): (number | undefined)[] {
   return plan.staircase ? [...new Set(plan.staircase.steps.map((step) => step.rateIndex))] : [undefined];
 }
 
-/** A `count>=0` threshold on every counted metric's submetric per target and per model (per rate in a staircase): (targets + models) x rates x 725. */
+/**
+ * (part, rate) pairs a run keeps counts for at most. Each costs 725 thresholds and a submetric that k6 matches
+ * every sample of its metric against, in a k6 pod (1 CPU, 1 GiB) that also sends the load: 40 add about as many
+ * as a staircase of 40 windows has of its own. Refine passes (4 rates) and confirmation holds (1 rate) of a
+ * 5-server, 4-model stack fit; the first doubling staircase, which plans up to 14 rates and runs few (each pod
+ * stops after the first that breaks), keeps none beside 5 servers.
+ */
+export const MAX_PART_RATES = 40;
+
+/** Which parts a run keeps: per target when targets x rates fit MAX_PART_RATES, per model when they fit beside them. */
+export function keptParts(plan: K6PartsPlan): { targets: boolean; models: boolean } {
+  const rates = ratesOf(plan).length;
+  const targets = plan.targets.length * rates <= MAX_PART_RATES;
+  const models = ((targets ? plan.targets.length : 0) + plan.models.length) * rates <= MAX_PART_RATES;
+  return { targets, models };
+}
+
+/** A `count>=0` threshold on every counted metric's submetric per target and per model kept (per rate in a staircase). */
 export function partThresholds(plan: K6PartsPlan): Thresholds {
+  const kept = keptParts(plan);
   const metrics = countedMetricNames();
   const thresholds: Thresholds = {};
   for (const rate of ratesOf(plan)) {
-    const parts = [...plan.targets.map((_, i) => selector(TARGET_TAG, i, rate)), ...plan.models.map((_, i) => selector(MODEL_TAG, i, rate))];
+    const parts = [
+      ...(kept.targets ? plan.targets.map((_, i) => selector(TARGET_TAG, i, rate)) : []),
+      ...(kept.models ? plan.models.map((_, i) => selector(MODEL_TAG, i, rate)) : []),
+    ];
     for (const tags of parts) for (const metric of metrics) thresholds[submetric(metric, tags)] = ["count>=0"];
   }
   return thresholds;
@@ -43,9 +64,13 @@ function partsFromK6Summary(data: K6SummaryMetrics, names: readonly string[], ta
   return names.map((name, i) => ({ name, ...countsFromCounters(data, (metric) => submetric(metric, selector(tag, i, rate))) }));
 }
 
-/** The counts per target (by URL) and per model (by name) from their submetrics: of the whole run, or of the staircase rate `rate`. */
-export function partsOfK6Summary(data: K6SummaryMetrics, plan: K6PartsPlan, rate?: number): { byTarget: ResultPart[]; byModel: ResultPart[] } {
-  return { byTarget: partsFromK6Summary(data, plan.targets, TARGET_TAG, rate), byModel: partsFromK6Summary(data, plan.models, MODEL_TAG, rate) };
+/** The counts per target (by URL) and per model (by name) kept, from their submetrics: of the whole run, or of the staircase rate `rate`. */
+export function partsOfK6Summary(data: K6SummaryMetrics, plan: K6PartsPlan, rate?: number): { byTarget?: ResultPart[]; byModel?: ResultPart[] } {
+  const kept = keptParts(plan);
+  return {
+    ...(kept.targets ? { byTarget: partsFromK6Summary(data, plan.targets, TARGET_TAG, rate) } : {}),
+    ...(kept.models ? { byModel: partsFromK6Summary(data, plan.models, MODEL_TAG, rate) } : {}),
+  };
 }
 
 /**
