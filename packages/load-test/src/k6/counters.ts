@@ -11,15 +11,15 @@ export interface K6SummaryMetrics {
 }
 
 /** A metric's name, or the name of one of its submetrics (see submetric and stepMetric). */
-export type MetricName = (metric: string) => string;
+type MetricName = (metric: string) => string;
 const whole: MetricName = (metric) => metric;
 
-export function counter(data: K6SummaryMetrics, name: string): number {
+function counter(data: K6SummaryMetrics, name: string): number {
   return Math.round(data.metrics[name]?.values.count ?? 0);
 }
 
 /** The histogram from the per-bucket counters (of one submetric with `named`); min and max are the outermost buckets' values (within 1%). */
-export function histogramFromCounters(data: K6SummaryMetrics, named: MetricName = whole): HistogramData {
+function histogramFromCounters(data: K6SummaryMetrics, named: MetricName = whole): HistogramData {
   const buckets: Record<string, number> = {};
   let count = 0;
   let lowest = -1;
@@ -44,7 +44,7 @@ export function histogramFromCounters(data: K6SummaryMetrics, named: MetricName 
   };
 }
 
-export function errorsFromCounters(data: K6SummaryMetrics, named: MetricName = whole): Record<string, number> {
+function errorsFromCounters(data: K6SummaryMetrics, named: MetricName = whole): Record<string, number> {
   const errors: Record<string, number> = {};
   for (const kind of K6_ERROR_KINDS) {
     const n = counter(data, named(errorMetric(kind)));

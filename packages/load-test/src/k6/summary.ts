@@ -7,8 +7,7 @@ import { stepFromWindows } from "../capacity/windows.js";
 import { percentilesFromHistogram } from "../histogram.js";
 import { buildResult, totalErrors, type LoadTestResult, type ServerInfo } from "../results.js";
 import type { K6RunConfig } from "./config.js";
-import { counter, countsFromCounters, errorsFromCounters, histogramFromCounters, type K6SummaryMetrics } from "./counters.js";
-import { REQUESTS_METRIC } from "./metrics.js";
+import { countsFromCounters, type K6SummaryMetrics } from "./counters.js";
 import { partsOfK6Summary, type K6PartsPlan } from "./parts.js";
 import { stepMetric, type K6Staircase } from "./staircase.js";
 
@@ -104,7 +103,6 @@ function podCapacity(steps: readonly CapacityStep[], generators: number, config:
 }
 
 export function resultFromK6Summary(data: K6SummaryData, config: K6RunConfig, endMs: number): LoadTestResult {
-  const errors = errorsFromCounters(data);
   const startMs = data.setup_data?.startMs;
   const result = buildResult({
     generator: "k6",
@@ -116,9 +114,7 @@ export function resultFromK6Summary(data: K6SummaryData, config: K6RunConfig, en
     startMs: startMs === undefined ? endMs : startMs + config.warmupSeconds * 1000,
     warmupSeconds: config.warmupSeconds,
     endMs,
-    requests: counter(data, REQUESTS_METRIC),
-    errors,
-    histogram: histogramFromCounters(data),
+    ...countsFromCounters(data),
     // k6 keeps no per-second data in its summary; merged k6 results have totals only.
     series: [],
     servers: data.setup_data?.servers ?? [],
