@@ -15,7 +15,7 @@ const withAutoscaling = (stack: string, autoscaling: Record<string, unknown>) =>
   return { [`${PROJECT}:server`]: { ...server, autoscaling: { ...((server["autoscaling"] as object) ?? {}), ...autoscaling } } };
 };
 
-/** A capacity per server as a `fleet run` would have measured it: the request-rate trigger is derived from it. */
+/** A capacity per server as `fleet matrix` would have measured it (capacity per node / servers per node): the request-rate trigger is derived from it. */
 const CAPACITY_PER_SERVER = 250;
 
 describe.each(["c7i", "c7g", "g5", "inf2", "many"].filter((s) => stacks.includes(s)))("stack %s with server.autoscaling on, under mocks", (stack) => {

@@ -143,7 +143,7 @@ export interface QueueDepthTarget {
  * The queue depth per pod to scale at. A request that finds q requests waiting on a server that answers C per second
  * waits about q / C s before its own turn, so the SLO threshold T allows q <= C x T; the target keeps
  * loadTest.sizing.headroom of that spare: floor(C x T x (1 - headroom)), at least 1. C is autoscaling.capacityPerServer
- * (the capacity per server a `fleet run` measured at the SLO). Without it the target is one full batch per pod
+ * (the capacity per server measured at the SLO: `fleet matrix`'s capacity per node over its servers per node). Without it the target is one full batch per pod
  * (server.maxBatch): past that a new request waits more than one run for its turn.
  */
 export function queueDepthTarget(config: FleetConfig): QueueDepthTarget {
