@@ -63,7 +63,7 @@ export interface LoadProgress {
   warmingUp: boolean;
 }
 
-export function validate(options: RunLoadOptions): void {
+export function validateLoadOptions(options: RunLoadOptions): void {
   if (options.targets.length === 0) throw new Error("Give at least one target URL, e.g. --target http://127.0.0.1:8080.");
   if (options.models.length === 0) throw new Error("Give at least one model name, e.g. --models model0.");
   if (options.mode === "ramp" && !(options.rampFrom! > 0 && options.rampTo! > 0))

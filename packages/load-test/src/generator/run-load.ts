@@ -12,10 +12,12 @@
 // Ramp (open loop): the rate rises linearly from rampFrom to rampTo over the duration. With `loadTargets` the
 // servers may change during an open-loop run (fleet local --autoscale): each request goes to the server taking
 // load now with the fewest requests in flight; a draining server gets no new ones.
+// Here: the set-up and the result. The options and their checks are in load-options.ts, each server's pool in
+// target-pools.ts, and the sending (state, closed-loop workers, the open loop) in load-run.ts.
 import { performance } from "node:perf_hooks";
 import type { ResultRecorder } from "../recorder.js";
 import type { LoadTestResult, ServerInfo } from "../results.js";
-import { validate, type LoadProgress, type RunLoadOptions } from "./load-options.js";
+import { validateLoadOptions, type LoadProgress, type RunLoadOptions } from "./load-options.js";
 import { LoadRun, type LoadLimits } from "./load-run.js";
 import { probeServers } from "./probe-servers.js";
 import { scrapeServerTotals, serverTimesBetween } from "./server-times.js";
@@ -55,7 +57,7 @@ function scrapeMeasuredWindow(options: RunLoadOptions, warmupSeconds: number): {
 
 /** Runs one load test and resolves with its result once it stops (duration, request cap or abort). */
 export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> {
-  validate(options);
+  validateLoadOptions(options);
   const limits = limitsOf(options);
   // Asked before the load starts, so the answers cost the load nothing.
   const servers = options.servers ?? (await probeServers(options.targets, options.models, { routing: options.routing, signal: options.signal }));
