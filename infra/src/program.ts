@@ -38,21 +38,51 @@ export interface InfraOutputs {
 const FLEET_SERVICE_ACCOUNT = "model-server";
 const LOAD_TEST_SERVICE_ACCOUNT = "k6";
 
+/** The cluster the fleet runs on: an existing one from its kubeconfig, or a new VPC and EKS cluster. */
+function kubernetesTarget(name: string, config: FleetConfig, options: InfraOptions): KubernetesTarget {
+  if (config.cluster.existing) return existingClusterTarget(config, options.repoRoot);
+  const network = new Network(name, { cluster: config.cluster, region: config.region });
+  return new Cluster(name, {
+    config,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    publicSubnetIds: network.publicSubnetIds,
+    deployerArn: options.deployerArn,
+  });
+}
+
+interface Deployed {
+  readonly target: KubernetesTarget;
+  readonly store: ModelStore;
+  readonly fleet: Fleet;
+  readonly loadTestNamespace: string;
+}
+
+/** The k6 Job, started once the fleet is up. */
+function defineLoadTest(name: string, config: FleetConfig, options: InfraOptions, { target, store, fleet, loadTestNamespace }: Deployed): LoadTestJob {
+  // loadTest.target: loadBalancer measures the path users take: k6 gets the load balancer's URL as its one target.
+  const k6Targets = config.loadTest.target === "loadBalancer" && fleet.loadBalancerUrl ? fleet.loadBalancerUrl.apply((url) => [url]) : fleet.targets;
+  return new LoadTestJob(
+    `${name}-load-test`,
+    {
+      config,
+      namespace: loadTestNamespace,
+      script: options.k6Script,
+      targets: k6Targets,
+      models: fleet.models,
+      resultsRootUri: store.resultsRootUri,
+      serviceAccountName: LOAD_TEST_SERVICE_ACCOUNT,
+      provider: target.provider,
+      prerequisites: store.loadTestPrerequisites,
+    },
+    { dependsOn: [fleet] },
+  );
+}
+
 /** The whole deployment for one validated fleet config. */
 export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOutputs {
   const name = `inference-fleet-${config.stack}`;
-  const target: KubernetesTarget = config.cluster.existing
-    ? existingClusterTarget(config, options.repoRoot)
-    : (() => {
-        const network = new Network(name, { cluster: config.cluster, region: config.region });
-        return new Cluster(name, {
-          config,
-          vpcId: network.vpcId,
-          privateSubnetIds: network.privateSubnetIds,
-          publicSubnetIds: network.publicSubnetIds,
-          deployerArn: options.deployerArn,
-        });
-      })();
+  const target = kubernetesTarget(name, config, options);
   const loadTestNamespace = `${config.namespace}-load-test`;
   const serverImage = serverImagePlan(config);
   const registry = new Registry(name, { config, repoRoot: options.repoRoot, imageTag: options.imageTag });
@@ -83,23 +113,7 @@ export function defineInfra(config: FleetConfig, options: InfraOptions): InfraOu
       clusterArn: config.cluster.existing ? undefined : target.clusterArn,
     });
   }
-  // loadTest.target: loadBalancer measures the path users take: k6 gets the load balancer's URL as its one target.
-  const k6Targets = config.loadTest.target === "loadBalancer" && fleet.loadBalancerUrl ? fleet.loadBalancerUrl.apply((url) => [url]) : fleet.targets;
-  const loadTest = new LoadTestJob(
-    `${name}-load-test`,
-    {
-      config,
-      namespace: loadTestNamespace,
-      script: options.k6Script,
-      targets: k6Targets,
-      models: fleet.models,
-      resultsRootUri: store.resultsRootUri,
-      serviceAccountName: LOAD_TEST_SERVICE_ACCOUNT,
-      provider: target.provider,
-      prerequisites: store.loadTestPrerequisites,
-    },
-    { dependsOn: [fleet] },
-  );
+  const loadTest = defineLoadTest(name, config, options, { target, store, fleet, loadTestNamespace });
   return {
     kubeconfig: target.kubeconfig,
     clusterName: target.clusterName,

@@ -46,6 +46,41 @@ export function buildK6Env(config: FleetConfig, inputs: Pick<K6JobInputs, "targe
   ];
 }
 
+const RESULTS_MOUNT = { name: "results", mountPath: RESULTS_DIR };
+const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" };
+
+/** The init container: k6 runs the script and records its exit code instead of returning it. */
+function k6Container(config: FleetConfig, inputs: K6JobInputs): k8s.types.input.core.v1.Container {
+  return {
+    name: "k6",
+    image: IMAGES.k6,
+    command: ["sh", "-c", `k6 run --quiet ${SCRIPT_DIR}/${K6_SCRIPT_KEY}; echo $? > ${EXIT_CODE_FILE}`],
+    env: buildK6Env(config, inputs),
+    resources: containerResources(K6_RESOURCES),
+    securityContext: restrictedContainerSecurityContext(),
+    volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }, RESULTS_MOUNT, TMP_MOUNT],
+  };
+}
+
+/** The main container: uploads the results and k6's exit code to S3, then exits with that code. */
+function uploadContainer(inputs: K6JobInputs): k8s.types.input.core.v1.Container {
+  const upload =
+    `aws s3 cp ${RESULTS_FILE} "${inputs.resultsUri}pod-$POD_INDEX.json" && aws s3 cp ${EXIT_CODE_FILE} ` +
+    `"${inputs.resultsUri}pod-$POD_INDEX.exit-code" && exit "$(cat ${EXIT_CODE_FILE})"`;
+  return {
+    name: "upload",
+    image: IMAGES.awsCli,
+    command: ["sh", "-c", upload],
+    env: [
+      { name: "HOME", value: "/tmp" },
+      { name: "POD_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+    ],
+    resources: containerResources(RESULTS_UPLOAD_RESOURCES),
+    securityContext: { ...restrictedContainerSecurityContext(), runAsUser: NON_ROOT_UID },
+    volumeMounts: [RESULTS_MOUNT, TMP_MOUNT],
+  };
+}
+
 /**
  * k6 runs as the init container and always exits 0, recording its real exit code (99 when a
  * threshold failed) beside its results; the main container then uploads both to S3 and exits
@@ -54,10 +89,6 @@ export function buildK6Env(config: FleetConfig, inputs: Pick<K6JobInputs, "targe
 export function buildK6Job(config: FleetConfig, inputs: K6JobInputs): { metadata: Metadata; spec: k8s.types.input.batch.v1.JobSpec } {
   const labels = { [LABELS.app]: LOAD_TEST_APP, [LABELS.partOf]: PART_OF, [LABELS.instance]: config.stack, "inference-fleet.io/run": inputs.jobName };
   const { pods } = config.loadTest;
-  const results = { name: "results", mountPath: RESULTS_DIR };
-  const upload =
-    `aws s3 cp ${RESULTS_FILE} "${inputs.resultsUri}pod-$POD_INDEX.json" && aws s3 cp ${EXIT_CODE_FILE} ` +
-    `"${inputs.resultsUri}pod-$POD_INDEX.exit-code" && exit "$(cat ${EXIT_CODE_FILE})"`;
   // Long enough for the run (a capacity staircase's steps, or the duration), k6's graceful stop, and the upload.
   const deadlineSeconds = k6RunSeconds(config) + 600;
   return {
@@ -86,31 +117,8 @@ export function buildK6Job(config: FleetConfig, inputs: K6JobInputs): { metadata
           topologySpreadConstraints: [
             { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
           ],
-          initContainers: [
-            {
-              name: "k6",
-              image: IMAGES.k6,
-              command: ["sh", "-c", `k6 run --quiet ${SCRIPT_DIR}/${K6_SCRIPT_KEY}; echo $? > ${EXIT_CODE_FILE}`],
-              env: buildK6Env(config, inputs),
-              resources: containerResources(K6_RESOURCES),
-              securityContext: restrictedContainerSecurityContext(),
-              volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }, results, { name: "tmp", mountPath: "/tmp" }],
-            },
-          ],
-          containers: [
-            {
-              name: "upload",
-              image: IMAGES.awsCli,
-              command: ["sh", "-c", upload],
-              env: [
-                { name: "HOME", value: "/tmp" },
-                { name: "POD_INDEX", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
-              ],
-              resources: containerResources(RESULTS_UPLOAD_RESOURCES),
-              securityContext: { ...restrictedContainerSecurityContext(), runAsUser: NON_ROOT_UID },
-              volumeMounts: [results, { name: "tmp", mountPath: "/tmp" }],
-            },
-          ],
+          initContainers: [k6Container(config, inputs)],
+          containers: [uploadContainer(inputs)],
           volumes: [
             { name: "script", configMap: { name: inputs.configMapName } },
             { name: "results", emptyDir: { sizeLimit: "256Mi" } },

@@ -52,6 +52,33 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-fleet:infra:Cluster", name, {}, opts);
+    const cluster = this.createEksCluster(name, args);
+    this.clusterName = cluster.eksCluster.apply((c) => c.name);
+    this.clusterArn = cluster.eksCluster.apply((c) => c.arn);
+    this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+
+    new aws.eks.Addon(
+      `${name}-pod-identity-agent`,
+      {
+        clusterName: this.clusterName,
+        addonName: "eks-pod-identity-agent",
+        resolveConflictsOnCreate: "OVERWRITE",
+      },
+      { parent: this },
+    );
+
+    const plans = planNodeGroups(args.config);
+    const fleetPlan = plans.find((plan) => plan.role === "fleet")!;
+    const groups = this.createNodeGroups(name, args, cluster, plans);
+
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+    if (fleetPlan.accelerator) this.installDevicePlugin(name, fleetPlan.accelerator);
+    this.installOperations(name, args, [...groups.values()], groups.get("fleet")!, fleetPlan);
+    this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
+  }
+
+  /** The control plane: its secrets key and log group first, admins by access entry, no default node group. */
+  private createEksCluster(name: string, args: ClusterArgs): eks.Cluster {
     const { config } = args;
     const secretsKey = new aws.kms.Key(
       `${name}-secrets`,
@@ -79,7 +106,7 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
       );
     }
 
-    const cluster = new eks.Cluster(
+    return new eks.Cluster(
       name,
       {
         name,
@@ -103,20 +130,10 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
       },
       { parent: this, dependsOn: [logGroup] },
     );
-    this.clusterName = cluster.eksCluster.apply((c) => c.name);
-    this.clusterArn = cluster.eksCluster.apply((c) => c.arn);
-    this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+  }
 
-    new aws.eks.Addon(
-      `${name}-pod-identity-agent`,
-      {
-        clusterName: this.clusterName,
-        addonName: "eks-pod-identity-agent",
-        resolveConflictsOnCreate: "OVERWRITE",
-      },
-      { parent: this },
-    );
-
+  /** One managed node group per plan (system, fleet), with its own launch template, all sharing one node role. */
+  private createNodeGroups(name: string, args: ClusterArgs, cluster: eks.Cluster, plans: NodeGroupPlan[]): Map<string, eks.ManagedNodeGroup> {
     const nodeRole = new aws.iam.Role(
       `${name}-node`,
       {
@@ -131,8 +148,6 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
       (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }),
     );
 
-    const plans = planNodeGroups(config);
-    const fleetPlan = plans.find((plan) => plan.role === "fleet")!;
     const groups = new Map<string, eks.ManagedNodeGroup>();
     for (const plan of plans) {
       const template = new aws.ec2.LaunchTemplate(`${name}-${plan.role}`, buildLaunchTemplateArgs(plan), { parent: this });
@@ -152,11 +167,7 @@ export class Cluster extends pulumi.ComponentResource implements KubernetesTarge
         ),
       );
     }
-
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
-    if (fleetPlan.accelerator) this.installDevicePlugin(name, fleetPlan.accelerator);
-    this.installOperations(name, args, [...groups.values()], groups.get("fleet")!, fleetPlan);
-    this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
+    return groups;
   }
 
   /** The load balancer controller (server.expose), KEDA (server.autoscaling) and the Cluster Autoscaler (cluster.autoscaler), on the system nodes. */

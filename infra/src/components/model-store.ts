@@ -48,9 +48,25 @@ export class ModelStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-fleet:infra:ModelStore", name, {}, opts);
+    const bucket = this.createBucket(name);
+    this.bucketName = bucket.bucket;
+    const source = args.modelSource;
+    if (source.kind === "upload") this.uploadModel(name, bucket, source);
+    this.modelSourceUri =
+      source.kind === "https"
+        ? pulumi.output(source.url)
+        : source.kind === "s3"
+          ? pulumi.output(`s3://${source.bucket}/${source.prefix}`)
+          : pulumi.interpolate`s3://${bucket.bucket}/${source.prefix}`;
+    this.resultsRootUri = pulumi.interpolate`s3://${bucket.bucket}/${RESULTS_PREFIX}`;
+    this.grantAccess(name, args, bucket);
+    this.registerOutputs({ bucketName: this.bucketName, modelSourceUri: this.modelSourceUri, resultsRootUri: this.resultsRootUri });
+  }
+
+  /** The bucket: no public access, encrypted, versioned, and a policy that refuses plain HTTP. */
+  private createBucket(name: string): aws.s3.Bucket {
     const parent = { parent: this };
     const bucket = new aws.s3.Bucket(name, { forceDestroy: true }, parent);
-    this.bucketName = bucket.bucket;
     const blocked = new aws.s3.BucketPublicAccessBlock(
       name,
       {
@@ -76,36 +92,34 @@ export class ModelStore extends pulumi.ComponentResource {
       { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
       { parent: this, dependsOn: [blocked] },
     );
+    return bucket;
+  }
 
-    const source = args.modelSource;
-    if (source.kind === "upload") {
-      // Repository mode: every model subdirectory under prefix/<model>/; otherwise the one model dir at prefix.
-      for (const model of source.models ?? [""]) {
-        const present = OPTIONAL_MODEL_DIR_FILES.filter((file) => existsSync(path.join(source.localDir, model, file)));
-        for (const file of [...MODEL_DIR_FILES, ...present]) {
-          const key = model ? `${model}/${file}` : file;
-          this.fleetPrerequisites.push(
-            new aws.s3.BucketObject(
-              `${name}-${model ? `${model}-` : ""}${file}`,
-              {
-                bucket: bucket.id,
-                key: `${source.prefix}${key}`,
-                source: new pulumi.asset.FileAsset(path.join(source.localDir, key)),
-              },
-              parent,
-            ),
-          );
-        }
+  /** The local model files as bucket objects, which the servers must wait for. */
+  private uploadModel(name: string, bucket: aws.s3.Bucket, source: Extract<ModelSourcePlan, { kind: "upload" }>): void {
+    // Repository mode: every model subdirectory under prefix/<model>/; otherwise the one model dir at prefix.
+    for (const model of source.models ?? [""]) {
+      const present = OPTIONAL_MODEL_DIR_FILES.filter((file) => existsSync(path.join(source.localDir, model, file)));
+      for (const file of [...MODEL_DIR_FILES, ...present]) {
+        const key = model ? `${model}/${file}` : file;
+        this.fleetPrerequisites.push(
+          new aws.s3.BucketObject(
+            `${name}-${model ? `${model}-` : ""}${file}`,
+            {
+              bucket: bucket.id,
+              key: `${source.prefix}${key}`,
+              source: new pulumi.asset.FileAsset(path.join(source.localDir, key)),
+            },
+            { parent: this },
+          ),
+        );
       }
     }
-    this.modelSourceUri =
-      source.kind === "https"
-        ? pulumi.output(source.url)
-        : source.kind === "s3"
-          ? pulumi.output(`s3://${source.bucket}/${source.prefix}`)
-          : pulumi.interpolate`s3://${bucket.bucket}/${source.prefix}`;
-    this.resultsRootUri = pulumi.interpolate`s3://${bucket.bucket}/${RESULTS_PREFIX}`;
+  }
 
+  /** Pod Identity roles: the servers read the model prefix, k6 writes results; none without an EKS cluster name. */
+  private grantAccess(name: string, args: ModelStoreArgs, bucket: aws.s3.Bucket): void {
+    const source = args.modelSource;
     if (args.target.clusterName && args.target.clusterArn) {
       const readModel =
         source.kind === "https"
@@ -128,7 +142,6 @@ export class ModelStore extends pulumi.ComponentResource {
         this,
       );
     }
-    this.registerOutputs({ bucketName: this.bucketName, modelSourceUri: this.modelSourceUri, resultsRootUri: this.resultsRootUri });
   }
 
   /** A role only this ServiceAccount in this cluster can assume, with one inline policy; what its pods must wait for. */

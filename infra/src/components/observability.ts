@@ -34,55 +34,74 @@ export class Observability extends pulumi.ComponentResource {
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-fleet:infra:Observability", name, {}, opts);
     const { config } = args;
-    const parent = { parent: this };
     const clusterName = pulumi.output(args.clusterName);
+    if (args.clusterArn) this.installAddon(name, config, clusterName, args.clusterArn);
+    this.createSloAlarms(name, config, clusterName, this.alarmActions(name, config));
+    const dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      {
+        dashboardName: `inference-fleet-${config.stack}`,
+        dashboardBody: clusterName.apply((cluster) => JSON.stringify(buildDashboardBody(config, cluster, config.region))),
+      },
+      { parent: this },
+    );
+    this.dashboardName = dashboard.dashboardName;
+    this.registerOutputs({ dashboardName: this.dashboardName });
+  }
 
-    if (args.clusterArn) {
-      // The EMF log group is ours, so it has a retention and goes with destroy.
-      const logGroup = new aws.cloudwatch.LogGroup(
-        `${name}-prometheus`,
-        {
-          name: clusterName.apply(prometheusLogGroupName),
-          retentionInDays: config.observability.logRetentionDays,
-        },
-        parent,
-      );
-      const agent = workloadRole(
-        `${name}-cloudwatch-agent`,
-        {
-          clusterName,
-          clusterArn: args.clusterArn,
-          namespace: OBSERVABILITY_NAMESPACE,
-          serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT,
-          managedPolicyArns: [CLOUDWATCH_AGENT_POLICY_ARN],
-          associate: false,
-        },
-        this,
-      );
-      new aws.eks.Addon(
-        `${name}-observability`,
-        {
-          clusterName,
-          addonName: OBSERVABILITY_ADDON,
-          addonVersion: config.observability.addonVersion,
-          podIdentityAssociations: [{ roleArn: agent.role.arn, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT }],
-          configurationValues: clusterName.apply((cluster) => JSON.stringify(observabilityAddonValues(config, cluster))),
-          resolveConflictsOnCreate: "OVERWRITE",
-          resolveConflictsOnUpdate: "OVERWRITE",
-        },
-        { parent: this, dependsOn: [...agent.ready, logGroup] },
-      );
-    }
+  /** The observability add-on with its agent's Pod Identity role, and the EMF log group it writes the servers' metrics to. */
+  private installAddon(name: string, config: FleetConfig, clusterName: pulumi.Output<string>, clusterArn: pulumi.Input<string>): void {
+    // The EMF log group is ours, so it has a retention and goes with destroy.
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-prometheus`,
+      {
+        name: clusterName.apply(prometheusLogGroupName),
+        retentionInDays: config.observability.logRetentionDays,
+      },
+      { parent: this },
+    );
+    const agent = workloadRole(
+      `${name}-cloudwatch-agent`,
+      {
+        clusterName,
+        clusterArn,
+        namespace: OBSERVABILITY_NAMESPACE,
+        serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT,
+        managedPolicyArns: [CLOUDWATCH_AGENT_POLICY_ARN],
+        associate: false,
+      },
+      this,
+    );
+    new aws.eks.Addon(
+      `${name}-observability`,
+      {
+        clusterName,
+        addonName: OBSERVABILITY_ADDON,
+        addonVersion: config.observability.addonVersion,
+        podIdentityAssociations: [{ roleArn: agent.role.arn, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT }],
+        configurationValues: clusterName.apply((cluster) => JSON.stringify(observabilityAddonValues(config, cluster))),
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
+      },
+      { parent: this, dependsOn: [...agent.ready, logGroup] },
+    );
+  }
 
+  /** Where the alarms notify: a new topic with an email subscription, a given topic, both or neither. */
+  private alarmActions(name: string, config: FleetConfig): pulumi.Input<string>[] {
     const actions: pulumi.Input<string>[] = [];
     const { email, snsTopicArn } = config.observability.alarms;
     if (email) {
-      const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: "alias/aws/sns" }, parent);
-      new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: email }, parent);
+      const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: "alias/aws/sns" }, { parent: this });
+      new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: email }, { parent: this });
       actions.push(topic.arn);
     }
     if (snsTopicArn) actions.push(snsTopicArn);
+    return actions;
+  }
 
+  /** One alarm per SLO term. */
+  private createSloAlarms(name: string, config: FleetConfig, clusterName: pulumi.Output<string>, actions: pulumi.Input<string>[]): void {
     // The alarms' shape does not depend on the cluster; only their metric dimensions name it.
     const withCluster = clusterName.apply((cluster) => buildSloAlarms(config, cluster));
     buildSloAlarms(config, "").forEach((alarm, index) => {
@@ -99,19 +118,9 @@ export class Observability extends pulumi.ComponentResource {
           okActions: actions,
           tags: { "inference-fleet:stack": config.stack, "inference-fleet:slo-term": alarm.term },
         },
-        parent,
+        { parent: this },
       );
       this.alarmNames.push(created.name);
     });
-    const dashboard = new aws.cloudwatch.Dashboard(
-      `${name}-dashboard`,
-      {
-        dashboardName: `inference-fleet-${config.stack}`,
-        dashboardBody: clusterName.apply((cluster) => JSON.stringify(buildDashboardBody(config, cluster, config.region))),
-      },
-      parent,
-    );
-    this.dashboardName = dashboard.dashboardName;
-    this.registerOutputs({ dashboardName: this.dashboardName });
   }
 }

@@ -1,6 +1,10 @@
 // Slow, vanishing and too many clients against the real server on loopback (real HTTP, real ONNX Runtime).
+import { mkdtemp } from "node:fs/promises";
+import { rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveServerSettings, type SettingsFlags } from "./config/settings.js";
@@ -40,15 +44,16 @@ function openSocket(port: number): Promise<Socket> {
   });
 }
 
-/** Resolves with what the server wrote before it closed the connection, and how long that took. */
-function untilClosed(socket: Socket): Promise<{ answer: string; ms: number }> {
-  const begun = performance.now();
-  return new Promise((resolve) => {
+/** Resolves with what the server wrote before it closed the connection; `isClosed` says whether it has yet. */
+function untilClosed(socket: Socket): Promise<{ answer: string }> & { isClosed: () => boolean } {
+  let closed = false;
+  const answered = new Promise<{ answer: string }>((resolve) => {
     let answer = "";
     socket.on("data", (chunk) => (answer += chunk.toString("latin1")));
     socket.on("error", () => {});
-    socket.on("close", () => resolve({ answer, ms: performance.now() - begun }));
+    socket.on("close", () => ((closed = true), resolve({ answer })));
   });
+  return Object.assign(answered, { isClosed: () => closed });
 }
 
 const countOf = (metrics: string, status: number) =>
@@ -59,19 +64,17 @@ describe("slow and vanishing clients", () => {
     const { server } = await serverWith({ headersTimeoutMs: 5000, bodyTimeoutMs: 1000 });
     const socket = await openSocket(server.port);
     const closed = untilClosed(socket);
-    // Headers taking 2 s (within HEADERS_TIMEOUT_MS), then a body that never ends.
+    // Headers taking 2 s (twice BODY_TIMEOUT_MS, within HEADERS_TIMEOUT_MS), then a body that never ends.
     socket.write("POST /predictions/model0 HTTP/1.1\r\nHost: x\r\n");
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const headersEnd = performance.now();
+    // A body deadline counted from the request's first byte would have passed by now: the connection must still be
+    // open, however slowly this machine ran, since no deadline counted from the end of the headers has begun.
+    expect(closed.isClosed()).toBe(false);
     socket.write('Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"seq_0": "');
     const { answer } = await closed;
-    const ms = performance.now() - headersEnd;
+    // Our 408 with its reason, not Node's own request timeout (a bare 408): the deadline that closed it is the body's.
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(answer).toContain("did not arrive within 1000 ms of its headers (BODY_TIMEOUT_MS)");
-    // 1 s after the headers; measured from the request's start (2 s of headers + 1 s) it would close 1 s later
-    // at the soonest, and Node's own request timeout (headers + body deadline from the start) 4 s later.
-    expect(ms).toBeGreaterThan(900);
-    expect(ms).toBeLessThan(3500);
   }, 30_000);
 
   it("closes a connection whose headers do not arrive within HEADERS_TIMEOUT_MS", async () => {
@@ -79,9 +82,9 @@ describe("slow and vanishing clients", () => {
     const socket = await openSocket(server.port);
     const closed = untilClosed(socket);
     socket.write("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n");
-    const { answer, ms } = await closed;
+    // Closed by the header deadline (Node's 408), not left open: the test's own timeout is the only clock here.
+    const { answer } = await closed;
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(ms).toBeLessThan(6000);
   });
 
   it("counts a client that hangs up mid-upload as 499, not 5xx, and logs one line without a stack", async () => {
@@ -165,40 +168,46 @@ describe("slow and vanishing clients", () => {
 });
 
 describe("overload", () => {
-  it("answers 503 with Retry-After past the queue bound, keeps health fast, and reads a rejected client's next request only after Retry-After", async () => {
-    // Its own process: requests from this one would reach a server in it one turn at a time.
-    const server = await startServerProcess({ MODEL_DIR: model.dir, MAX_QUEUE: "1", MAX_BATCH: "1", INFERENCE_WORKERS: "0", THREADS: "1" });
+  it("answers 503 + Retry-After past the queue bound, health while inference is held, and a rejected client again only after Retry-After", async () => {
+    // Its own process: requests from this one would reach a server in it one turn at a time. Inference is held
+    // (TEST_HOLD_INFERENCE_FILE) while the file exists, so what is running and queued stays so however fast the machine.
+    const holdDir = await mkdtemp(join(tmpdir(), "server-faults-"));
+    const holdFile = join(holdDir, "hold");
+    const server = await startServerProcess({
+      MODEL_DIR: model.dir,
+      MAX_QUEUE: "1",
+      MAX_BATCH: "1",
+      INFERENCE_WORKERS: "0",
+      THREADS: "1",
+      TEST_HOLD_INFERENCE_FILE: holdFile,
+    });
     spawned.push(server);
     const send = (agent: Agent, path = "/predictions/model0") =>
-      new Promise<{ status: number; retryAfter: string | undefined; ms: number; at: number }>((resolve, reject) => {
-        const begun = performance.now();
+      new Promise<{ status: number; retryAfter: string | undefined; at: number }>((resolve, reject) => {
         const req = request(`${server.url}${path}`, { agent }, (res) => {
           res.resume();
-          res.on("end", () => {
-            const at = performance.now();
-            resolve({ status: res.statusCode!, retryAfter: res.headers["retry-after"] as string | undefined, ms: at - begun, at });
-          });
+          res.on("end", () => resolve({ status: res.statusCode!, retryAfter: res.headers["retry-after"] as string | undefined, at: performance.now() }));
         });
         req.on("error", reject);
         req.end();
       });
-    // Waves of 60 keep-alive clients at once until some are turned away (one wave is enough unless the machine is very busy).
-    let agents: Agent[] = [];
-    let rejected: Array<{ status: number; retryAfter: string | undefined; at: number; agent: Agent }> = [];
-    let health = { status: 0, ms: Number.POSITIVE_INFINITY };
-    for (let wave = 0; wave < 5 && rejected.length === 0; wave++) {
-      agents.forEach((agent) => agent.destroy());
-      agents = Array.from({ length: 60 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
-      const [answers, probe] = await Promise.all([Promise.all(agents.map((agent) => send(agent))), send(new Agent(), "/v2/health/live")]);
-      expect(answers.every((answer) => answer.status === 200 || answer.status === 503)).toBe(true);
-      rejected = answers.map((answer, i) => ({ ...answer, agent: agents[i]! })).filter((answer) => answer.status === 503);
-      health = probe;
-    }
-    expect(rejected.length).toBeGreaterThan(0);
-    expect(rejected.every((answer) => answer.retryAfter === "1")).toBe(true);
+    writeFileSync(holdFile, "");
+    const agents = Array.from({ length: 60 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+    let answered = 0;
+    const answers = agents.map((agent) => send(agent).then((answer) => (answered++, answer)));
+    // MAX_BATCH 1, MAX_QUEUE 1: one request runs (held) and one waits; the other 58 are turned away at once.
+    while (answered < 58) await new Promise((resolve) => setTimeout(resolve, 20));
+    const health = await send(new Agent(), "/v2/health/live");
     expect(health.status).toBe(200);
-    expect(health.ms).toBeLessThan(1000);
-    // The same keep-alive connection: its next request is read once Retry-After has passed.
+    expect(answered, "health is answered while inference is still held, not behind it").toBe(58);
+    rmSync(holdDir, { recursive: true });
+    const all = (await Promise.all(answers)).map((answer, i) => ({ ...answer, agent: agents[i]! }));
+    expect(all.filter((answer) => answer.status === 200)).toHaveLength(2);
+    const rejected = all.filter((answer) => answer.status === 503);
+    expect(rejected).toHaveLength(58);
+    expect(rejected.every((answer) => answer.retryAfter === "1")).toBe(true);
+    // The same keep-alive connection: its next request is read once Retry-After has passed (a lower bound, which a
+    // slow or descheduled machine only lengthens).
     const again = await send(rejected[0]!.agent);
     expect(again.at - rejected[0]!.at).toBeGreaterThan(950);
     agents.forEach((agent) => agent.destroy());

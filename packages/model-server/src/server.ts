@@ -78,6 +78,140 @@ function providersInUse(registry: StaticModelRegistry | ModelRepository): Record
   return Object.fromEntries(registry.sessionProviders().map(({ session, executionProvider }) => [session, executionProvider]));
 }
 
+/** The inference sessions; a worker that stops makes the server unready, and onFatal hears of it. */
+function openSessions(settings: ServerSettings, inferenceWorkers: number, state: ServerState, logger: Logger, onFatal: (error: Error) => void): SessionFactory {
+  const onWorkerExit = (error: Error) => {
+    state.draining = true;
+    logger.error({ err: error }, "an inference worker stopped; this server can no longer answer");
+    onFatal(error);
+  };
+  const inner = sessionFactory(inferenceWorkers, onWorkerExit);
+  // Repository mode loads models all the time: from converted ORT-format files, in milliseconds.
+  return settings.modelRepo === undefined ? inner : withOrtFormatCache(inner, join(settings.cacheDir, "ort-format"), onWorkerExit);
+}
+
+/** Metrics that read the registry when scraped, once it is open (zeros before). */
+function metricsOf(registry: () => StaticModelRegistry | ModelRepository | undefined): ServerMetrics {
+  return new ServerMetrics(
+    () => registry()?.queueDepths() ?? [],
+    () => {
+      const opened = registry();
+      return opened && "residentBytes" in opened ? { models: opened.residentCount, bytes: opened.residentBytes } : { models: 0, bytes: 0 };
+    },
+    () => registry()?.sessionProviders() ?? [],
+  );
+}
+
+/**
+ * The probe port, when healthPort is set. It listens before the models load: liveness answers from process start,
+ * while readiness (and so the startup probe) stays 503 until the models are loaded.
+ */
+async function listenForProbes(
+  settings: ServerSettings,
+  limits: ListenerLimits,
+  state: ServerState,
+  ready: () => boolean,
+  logger: Logger,
+): Promise<Server | undefined> {
+  if (settings.healthPort === undefined) return undefined;
+  const healthApp = createHealthApp({ ready }, state);
+  const probeLimits = { ...limits, headersTimeoutMs: Math.min(limits.headersTimeoutMs, HEALTH_HEADERS_TIMEOUT_MS), maxConnections: HEALTH_CONNECTIONS };
+  const server = await listen(healthApp.fetch, settings.healthPort, settings.host, probeLimits, logger, "evict-idle");
+  logger.info({ healthPort: settings.healthPort }, "probe port listening; readiness stays false until the models are loaded");
+  return server;
+}
+
+function createServingApp(
+  settings: ServerSettings,
+  registry: StaticModelRegistry | ModelRepository,
+  metrics: ServerMetrics,
+  state: ServerState,
+  logger: Logger,
+) {
+  const abandoned = new AbandonedBodies();
+  return createApp({
+    registry,
+    metrics,
+    state,
+    postprocess: settings.postprocess,
+    maxBodyBytes: settings.maxBodyBytes,
+    bodyBudget: new BodyBudget(settings.maxBodyBytesInFlight),
+    exposeMetrics: settings.metricsPort === undefined,
+    errorLog: logger,
+    ...(settings.quiet ? {} : { requestLog: logger }),
+    onBodyAbandoned: (bytes) => abandoned.note(bytes),
+  });
+}
+
+/**
+ * The public listener, put first in `servers`, and /metrics on a port of its own when metricsPort is set (added to
+ * `servers` too, and returned).
+ */
+async function listenForRequests(
+  settings: ServerSettings,
+  app: ReturnType<typeof createApp>,
+  metrics: ServerMetrics,
+  limits: ListenerLimits,
+  logger: Logger,
+  servers: Server[],
+): Promise<Server | undefined> {
+  // unshift: servers[0] is the public listener, whether or not the probe port opened before it.
+  servers.unshift(await listen(app.fetch, settings.port, settings.host, limits, logger));
+  if (settings.metricsPort === undefined) return undefined;
+  const metricsApp = new Hono().use(refuseBodyOnBodilessMethods()).get("/metrics", metricsHandler(metrics));
+  const metricsServer = await listen(metricsApp.fetch, settings.metricsPort, settings.metricsHost, limits, logger);
+  servers.push(metricsServer);
+  return metricsServer;
+}
+
+interface Listening {
+  readonly servers: Server[];
+  readonly metricsServer: Server | undefined;
+  readonly state: ServerState;
+  readonly registry: StaticModelRegistry | ModelRepository;
+  readonly metrics: ServerMetrics;
+  readonly sessions: SessionFactory;
+}
+
+function runningServer(settings: ServerSettings, { servers, metricsServer, state, registry, metrics, sessions }: Listening): RunningServer {
+  const address = (server: Server) => server.address() as AddressInfo;
+  const port = address(servers[0]!).port;
+  const urlHost = settings.host === "0.0.0.0" || settings.host === "::" ? "127.0.0.1" : settings.host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    ...(metricsServer ? { metricsUrl: `http://${settings.metricsHost}:${address(metricsServer).port}/metrics` } : {}),
+    state,
+    registry,
+    metrics,
+    async drain(timeoutMs = settings.drainTimeoutMs) {
+      state.draining = true;
+      const drained = await Promise.all(servers.map((server) => closeWithin(server, timeoutMs)));
+      await registry.close();
+      await sessions.close();
+      return drained.every(Boolean);
+    },
+  };
+}
+
+function logReady(logger: Logger, running: RunningServer, settings: ServerSettings, concurrency: Concurrency, dir: string): void {
+  logger.info(
+    {
+      url: running.url,
+      metrics: running.metricsUrl ?? `${running.url}/metrics`,
+      models: running.registry.names().length,
+      dir,
+      separateSessions: settings.separateSessions,
+      maxBatch: settings.maxBatch,
+      padding: settings.padding,
+      ...concurrency,
+      requestedExecutionProviders: settings.executionProviders,
+      executionProviders: providersInUse(running.registry),
+    },
+    "model server ready",
+  );
+}
+
 /**
  * In repository mode (modelRepo set), lists the repository and serves this server's shard lazily.
  * Otherwise fetches the model if it is remote, loads numModels copies, and serves the HTTP API (plus /metrics
@@ -93,39 +227,21 @@ export async function startServer(
 ): Promise<RunningServer> {
   const state: ServerState = { draining: false };
   const concurrency = serverConcurrency(settings, cpuBudget);
-  const { inferenceWorkers } = concurrency;
   const effective: EffectiveSettings = { ...settings, ...concurrency };
   const explicit = { threads: settings.threads !== undefined, inferenceWorkers: settings.inferenceWorkers !== undefined };
   logger.info({ cpuBudget, ...concurrency }, describeConcurrency(cpuBudget, concurrency, explicit));
-  const onWorkerExit = (error: Error) => {
-    state.draining = true;
-    logger.error({ err: error }, "an inference worker stopped; this server can no longer answer");
-    onFatal(error);
-  };
-  const inner = sessionFactory(inferenceWorkers, onWorkerExit);
-  // Repository mode loads models all the time: from converted ORT-format files, in milliseconds.
-  const sessions = settings.modelRepo === undefined ? inner : withOrtFormatCache(inner, join(settings.cacheDir, "ort-format"), onWorkerExit);
+  const sessions = openSessions(settings, concurrency.inferenceWorkers, state, logger, onFatal);
   let registry: StaticModelRegistry | ModelRepository | undefined;
-  const metrics = new ServerMetrics(
-    () => (registry ? registry.queueDepths() : []),
-    () => (registry && "residentBytes" in registry ? { models: registry.residentCount, bytes: registry.residentBytes } : { models: 0, bytes: 0 }),
-    () => registry?.sessionProviders() ?? [],
-  );
+  const metrics = metricsOf(() => registry);
   const { headersTimeoutMs, bodyTimeoutMs, maxConnections } = settings;
   const limits: ListenerLimits = { headersTimeoutMs, bodyTimeoutMs, maxConnections };
   const servers: Server[] = [];
-  // The probe port listens before the models load: liveness answers from process start, while readiness
-  // (and so the startup probe) stays 503 until the models are loaded.
-  if (settings.healthPort !== undefined) {
-    const healthApp = createHealthApp({ ready: () => registry !== undefined && registry.ready() }, state);
-    const probeLimits = { ...limits, headersTimeoutMs: Math.min(headersTimeoutMs, HEALTH_HEADERS_TIMEOUT_MS), maxConnections: HEALTH_CONNECTIONS };
-    try {
-      servers.push(await listen(healthApp.fetch, settings.healthPort, settings.host, probeLimits, logger, "evict-idle"));
-    } catch (error) {
-      await sessions.close();
-      throw error;
-    }
-    logger.info({ healthPort: settings.healthPort }, "probe port listening; readiness stays false until the models are loaded");
+  try {
+    const probes = await listenForProbes(settings, limits, state, () => registry !== undefined && registry.ready(), logger);
+    if (probes) servers.push(probes);
+  } catch (error) {
+    await sessions.close();
+    throw error;
   }
   let dir: string;
   try {
@@ -135,66 +251,16 @@ export async function startServer(
     await sessions.close();
     throw error;
   }
-  const abandoned = new AbandonedBodies();
-  const app = createApp({
-    registry,
-    metrics,
-    state,
-    postprocess: settings.postprocess,
-    maxBodyBytes: settings.maxBodyBytes,
-    bodyBudget: new BodyBudget(settings.maxBodyBytesInFlight),
-    exposeMetrics: settings.metricsPort === undefined,
-    errorLog: logger,
-    ...(settings.quiet ? {} : { requestLog: logger }),
-    onBodyAbandoned: (bytes) => abandoned.note(bytes),
-  });
   let metricsServer: Server | undefined;
   try {
-    // unshift: servers[0] is the public listener, whether or not the probe port opened before it.
-    servers.unshift(await listen(app.fetch, settings.port, settings.host, limits, logger));
-    if (settings.metricsPort !== undefined) {
-      const metricsApp = new Hono().use(refuseBodyOnBodilessMethods()).get("/metrics", metricsHandler(metrics));
-      metricsServer = await listen(metricsApp.fetch, settings.metricsPort, settings.metricsHost, limits, logger);
-      servers.push(metricsServer);
-    }
+    metricsServer = await listenForRequests(settings, createServingApp(settings, registry, metrics, state, logger), metrics, limits, logger, servers);
   } catch (error) {
     servers.forEach((server) => server.close());
     await registry.close();
     await sessions.close();
     throw error;
   }
-  const address = (server: Server) => server.address() as AddressInfo;
-  const port = address(servers[0]!).port;
-  const urlHost = settings.host === "0.0.0.0" || settings.host === "::" ? "127.0.0.1" : settings.host;
-  const running: RunningServer = {
-    url: `http://${urlHost}:${port}`,
-    port,
-    ...(metricsServer ? { metricsUrl: `http://${settings.metricsHost}:${address(metricsServer).port}/metrics` } : {}),
-    state,
-    registry,
-    metrics,
-    async drain(timeoutMs = settings.drainTimeoutMs) {
-      state.draining = true;
-      const drained = await Promise.all(servers.map((server) => closeWithin(server, timeoutMs)));
-      await registry.close();
-      await sessions.close();
-      return drained.every(Boolean);
-    },
-  };
-  logger.info(
-    {
-      url: running.url,
-      metrics: running.metricsUrl ?? `${running.url}/metrics`,
-      models: registry.names().length,
-      dir,
-      separateSessions: settings.separateSessions,
-      maxBatch: settings.maxBatch,
-      padding: settings.padding,
-      ...concurrency,
-      requestedExecutionProviders: settings.executionProviders,
-      executionProviders: providersInUse(registry),
-    },
-    "model server ready",
-  );
+  const running = runningServer(settings, { servers, metricsServer, state, registry, metrics, sessions });
+  logReady(logger, running, settings, concurrency, dir);
   return running;
 }

@@ -127,12 +127,12 @@ def test_past_drain_timeout_ms_the_process_exits_1(model_dir: Path, tmp_path: Pa
     process, url = _start(model_dir, tmp_path, MAX_BATCH="1", DRAIN_TIMEOUT_MS="100", TEST_HOLD_INFERENCE_FILE=str(hold))
     outcome: list[Any] = []
     callers = _hold_requests_in_flight(url, 2, outcome)
-    started = time.monotonic()
     process.send_signal(signal.SIGTERM)
+    # The held requests never finish, so only the drain deadline can end the process (wait() raises otherwise);
+    # "exiting anyway" says it was that deadline, however long this machine took to get there.
     code = process.wait(10)
     stderr = process.stderr.read().decode() if process.stderr else ""
     assert code == 1 and "exiting anyway" in stderr, stderr
-    assert time.monotonic() - started < 3
     for caller in callers:
         caller.join(10)
     assert len(outcome) == 2 and 200 not in outcome, outcome

@@ -1,4 +1,4 @@
-import { DEFAULT_SLO, defaultWarmupSeconds, parseDurationSeconds, parseSloLabel, sloLabel } from "@inference-fleet/fleet-config";
+import { DEFAULT_SLO, defaultWarmupSeconds, parseDurationSeconds, parseSloLabel, sloLabel, type Slo } from "@inference-fleet/fleet-config";
 import {
   LOAD_MODES,
   REQUEST_TEXTS,
@@ -53,6 +53,65 @@ function nothingAnswered(result: Pick<LoadTestResult, "requests" | "errors" | "t
   return `Every one of the ${result.requests} requests failed (${kinds}).${hint}`;
 }
 
+/** A duration flag in seconds (undefined when absent); 0 only where `zero` allows it. */
+function durationFlag(flag: string, value: string | undefined, zero = false): number | undefined {
+  if (value === undefined) return undefined;
+  const s = parseDurationSeconds(value);
+  if (s === undefined || s < 0 || (s === 0 && !zero)) throw new UsageError(`${flag} "${value}" is not a duration; write e.g. 30s, 2m or 1m30s.`);
+  return s;
+}
+
+function sloFlag(value: string | undefined): Slo {
+  try {
+    return value === undefined ? DEFAULT_SLO : parseSloLabel(value);
+  } catch (error) {
+    throw new UsageError(`--slo: ${(error as Error).message.replace(/^Label slo=/, "")}`);
+  }
+}
+
+function labelFlags(pairs: string[] | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--label "${pair}" is not KEY=VALUE.`);
+    labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return labels;
+}
+
+function commaList(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** Without --warmup: the default for the duration, none for a run capped by request count alone. */
+function warmupSeconds(values: { warmup?: string; duration?: string; "max-requests"?: string }): number {
+  const given = durationFlag("--warmup", values.warmup, true);
+  if (given !== undefined) return given;
+  if (values.duration) return defaultWarmupSeconds(durationFlag("--duration", values.duration)!);
+  return values["max-requests"] ? 0 : defaultWarmupSeconds(30);
+}
+
+/** Writes the result, prints it and the verdict, and returns the exit code: 0 met, 1 failed, 130 interrupted. */
+async function reportRun(result: LoadTestResult, slo: Slo, out: string): Promise<number> {
+  await writeResultFile(out, result);
+  console.log(renderMarkdown([result]));
+  console.log(`Wrote ${out}.`);
+  if (result.interrupted) {
+    console.error("fleet load: interrupted: the results hold what finished, and give no verdict.");
+    return 130;
+  }
+  const failure = nothingAnswered(result) ?? sloMiss(result, slo);
+  if (failure === undefined) {
+    console.log(`fleet load: meets its SLO (${sloLabel(slo)}).`);
+    return 0;
+  }
+  console.error(`fleet load: FAILED: ${failure}`);
+  return 1;
+}
+
 export const load = defineCommand({
   path: ["load"],
   summary: "Load model servers from this machine and write a results file (the k6 script's semantics, in Node).",
@@ -103,47 +162,23 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
     if (!values.target) throw new UsageError("--target is required, e.g. --target http://127.0.0.1:8080.");
     const mode = values.mode as LoadMode;
     if (!LOAD_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${LOAD_MODES.join(", ")}.`);
-    const seconds = (flag: string, value: string | undefined, zero = false) => {
-      if (value === undefined) return undefined;
-      const s = parseDurationSeconds(value);
-      if (s === undefined || s < 0 || (s === 0 && !zero)) throw new UsageError(`${flag} "${value}" is not a duration; write e.g. 30s, 2m or 1m30s.`);
-      return s;
-    };
-    let slo = DEFAULT_SLO;
-    try {
-      if (values.slo !== undefined) slo = parseSloLabel(values.slo);
-    } catch (error) {
-      throw new UsageError(`--slo: ${(error as Error).message.replace(/^Label slo=/, "")}`);
-    }
-    const labels: Record<string, string> = {};
-    for (const pair of (values.label as string[] | undefined) ?? []) {
-      const eq = pair.indexOf("=");
-      if (eq <= 0) throw new UsageError(`--label "${pair}" is not KEY=VALUE.`);
-      labels[pair.slice(0, eq)] = pair.slice(eq + 1);
-    }
+    const slo = sloFlag(values.slo);
+    const labels = labelFlags(values.label as string[] | undefined);
     const ctrlC = watchCtrlC("\nStopping: writing the results of the requests that finished.", (line) => process.stderr.write(`${line}\n`));
     const tty = process.stderr.isTTY;
     try {
       const result = await runLoad({
-        targets: values.target
-          .split(",")
-          .map((t) => t.trim())
-          .filter(Boolean),
-        models: (values.models ?? "model0")
-          .split(",")
-          .map((m) => m.trim())
-          .filter(Boolean),
+        targets: commaList(values.target),
+        models: commaList(values.models ?? "model0"),
         mode,
         concurrency: positiveNumber(values.concurrency, "--concurrency"),
         rate: positiveNumber(values.rate, "--rate"),
         rampFrom: positiveNumber(values["ramp-from"], "--ramp-from"),
         rampTo: positiveNumber(values["ramp-to"], "--ramp-to"),
-        durationSeconds: seconds("--duration", values.duration),
-        warmupSeconds:
-          seconds("--warmup", values.warmup, true) ??
-          (values.duration ? defaultWarmupSeconds(seconds("--duration", values.duration)!) : values["max-requests"] ? 0 : defaultWarmupSeconds(30)),
+        durationSeconds: durationFlag("--duration", values.duration),
+        warmupSeconds: warmupSeconds(values),
         maxRequests: positiveNumber(values["max-requests"], "--max-requests"),
-        timeoutMs: (seconds("--timeout", values.timeout) ?? 10) * 1000,
+        timeoutMs: (durationFlag("--timeout", values.timeout) ?? 10) * 1000,
         distribution: values.distribution === "zipf" ? "zipf" : "uniform",
         ...(values.texts === undefined ? {} : { texts: requestTexts(values.texts) }),
         labels: { [SLO_LABEL]: sloLabel(slo), ...labels },
@@ -151,21 +186,7 @@ Example: fleet load --target http://127.0.0.1:8080 --models model0,model1 --mode
         onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined,
       });
       if (tty) process.stderr.write("\n");
-      const out = values.out ?? "results/results.json";
-      await writeResultFile(out, result);
-      console.log(renderMarkdown([result]));
-      console.log(`Wrote ${out}.`);
-      if (result.interrupted) {
-        console.error("fleet load: interrupted: the results hold what finished, and give no verdict.");
-        return 130;
-      }
-      const failure = nothingAnswered(result) ?? sloMiss(result, slo);
-      if (failure === undefined) {
-        console.log(`fleet load: meets its SLO (${sloLabel(slo)}).`);
-        return 0;
-      }
-      console.error(`fleet load: FAILED: ${failure}`);
-      return 1;
+      return await reportRun(result, slo, values.out ?? "results/results.json");
     } finally {
       ctrlC.stop();
     }

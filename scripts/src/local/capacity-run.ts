@@ -270,26 +270,30 @@ function describeCapacity(verdict: CapacityVerdict): string {
   return `${rate(verdict.capacityAtSlo)} req/s${spread}`;
 }
 
-/**
- * Searches the arrival rate for the capacity at the stack's SLO, then confirms it (unless settings.confirmSeconds
- * is 0), and returns a result whose top-level figures are those of the confirmed hold (else the step at the
- * capacity, the lowest step when none held), with every step, window and hold under `capacity`.
- */
-export async function runCapacitySearch(config: FleetConfig, options: CapacityRunOptions): Promise<{ result: LoadTestResult; verdict: CapacityVerdict }> {
+type SearchOptions = CapacityRunOptions & { servers: ServerInfo[] };
+type Hold = { result: LoadTestResult; step: CapacityStep };
+
+/** The plan, said once before the search: start, step shape, stability rule, precision, budget, confirmation, SLO. */
+function describeSearchPlan(settings: CapacitySettings, slo: Slo): string {
+  const rule = settings.stability;
+  return (
+    `capacity search: start ${settings.startRate} req/s; each step ${settings.warmupSeconds} s warm-up, then ${rule.windows} windows of ` +
+    `${settings.windowSeconds} s that must agree within ${(rule.share * 100).toFixed(0)}% (up to ${rule.maxWindows}); a break is measured again; ` +
+    `precision ${(settings.precision * 100).toFixed(0)}%, budget ${settings.budgetSeconds} s` +
+    (settings.confirmSeconds > 0 ? `, then ${settings.confirmSeconds} s holds to confirm (within ${settings.confirmBudgetSeconds} s)` : "") +
+    `; SLO p${slo.percentile} <= ${slo.latencyMs} ms`
+  );
+}
+
+/** The search: steps at the rates nextRate picks until it is done, the budget is spent or Ctrl-C. */
+async function searchSteps(
+  config: FleetConfig,
+  options: SearchOptions,
+  slo: Slo,
+): Promise<{ steps: CapacityStep[]; results: LoadTestResult[]; endedBy?: SearchEnd }> {
   const { settings, say } = options;
-  const slo = sloOfConfig(config);
   const steps: CapacityStep[] = [];
   const results: LoadTestResult[] = [];
-  const rule = settings.stability;
-  say(
-    `capacity search: start ${settings.startRate} req/s; each step ${settings.warmupSeconds} s warm-up, then ${rule.windows} windows of ` +
-      `${settings.windowSeconds} s that must agree within ${(rule.share * 100).toFixed(0)}% (up to ${rule.maxWindows}); a break is measured again; ` +
-      `precision ${(settings.precision * 100).toFixed(0)}%, budget ${settings.budgetSeconds} s` +
-      (settings.confirmSeconds > 0 ? `, then ${settings.confirmSeconds} s holds to confirm (within ${settings.confirmBudgetSeconds} s)` : "") +
-      `; SLO p${slo.percentile} <= ${slo.latencyMs} ms`,
-  );
-  const servers = options.servers ?? (await probeServers(options.targets, options.models, { routing: routingOf(config), signal: options.signal }));
-  let endedBy: SearchEnd | undefined;
   for (;;) {
     if (options.signal?.aborted) break;
     const decision = nextRate(steps, {
@@ -303,60 +307,83 @@ export async function runCapacitySearch(config: FleetConfig, options: CapacityRu
       remeasureBreaks: true,
     });
     if (decision.kind === "done") {
-      endedBy = decision.endedBy;
       say(`search done: ${decision.reason}`);
-      if (endedBy === "budget") say("the time budget, not the SLO, ended the search: the capacity may be higher than found (raise --budget).");
-      break;
+      if (decision.endedBy === "budget") say("the time budget, not the SLO, ended the search: the capacity may be higher than found (raise --budget).");
+      return { steps, results, endedBy: decision.endedBy };
     }
     const attempt = steps.filter((s) => s.offeredRate === decision.rate).length + 1;
     const deadlineMs = options.startedAtMs + settings.budgetSeconds * 1000;
-    const { result, step } = await runCapacityStep(config, { ...options, servers }, decision.rate, attempt, deadlineMs);
+    const { result, step } = await runCapacityStep(config, options, decision.rate, attempt, deadlineMs);
     // Ctrl-C: a step stopped half-way is not judged.
     if (options.signal?.aborted) break;
     steps.push(step);
     results.push(result);
     say(describeStep(steps.length, step, slo));
   }
+  return { steps, results };
+}
+
+/** "confirmation 2: 1,000 req/s for 60 s, 998 achieved, p90 41.0 ms -> holds". */
+function describeHold(count: number, offered: number, step: CapacityStep, slo: Slo): string {
+  const verdict = judgeStep(step, slo);
+  const why = verdict.holds ? `${breachingWindows(step, slo)} of ${step.windows?.length ?? 0} windows over the SLO` : verdict.reasons.join("; ");
+  const outcome = holdKeptSlo(step, slo) ? "holds" : `breaks (${why})`;
+  return (
+    `confirmation ${count}: ${rate(offered)} req/s for ${step.durationSeconds.toFixed(0)} s, ${rate(step.achievedRate)} achieved, ` +
+    `p${slo.percentile} ${verdict.percentileMs.toFixed(1)} ms -> ${outcome}`
+  );
+}
+
+/** Sustained holds at the capacity the search found, stepping down while they break and refining towards a break far above (nextConfirmation). */
+async function confirmCapacity(config: FleetConfig, options: SearchOptions, steps: readonly CapacityStep[], slo: Slo): Promise<Hold[]> {
+  const { settings, say } = options;
+  const { capacityAtSlo: found, searchBreak } = capacityFromSteps(steps, slo);
+  const holds: Hold[] = [];
+  const confirmStartedMs = Date.now();
+  for (;;) {
+    if (options.signal?.aborted) break;
+    const next = nextConfirmation(
+      found,
+      holds.map((h) => h.step),
+      slo,
+      {
+        stepDown: settings.stepDown,
+        maxAttempts: settings.confirmAttempts,
+        ...(searchBreak !== undefined ? { ceiling: searchBreak } : {}),
+        secondsLeft: settings.confirmBudgetSeconds - (Date.now() - confirmStartedMs) / 1000,
+        holdSeconds: settings.warmupSeconds + settings.confirmSeconds,
+      },
+    );
+    if (next.kind === "done") {
+      say(`confirmation done: ${next.reason}`);
+      break;
+    }
+    say(`confirming ${rate(next.rate)} req/s: holding it for ${settings.confirmSeconds} s`);
+    const hold = await runConfirmationHold(config, options, next.rate);
+    if (options.signal?.aborted) break;
+    holds.push(hold);
+    say(describeHold(holds.length, next.rate, hold.step, slo));
+  }
+  return holds;
+}
+
+/**
+ * Searches the arrival rate for the capacity at the stack's SLO, then confirms it (unless settings.confirmSeconds
+ * is 0), and returns a result whose top-level figures are those of the confirmed hold (else the step at the
+ * capacity, the lowest step when none held), with every step, window and hold under `capacity`.
+ */
+export async function runCapacitySearch(config: FleetConfig, options: CapacityRunOptions): Promise<{ result: LoadTestResult; verdict: CapacityVerdict }> {
+  const { settings, say } = options;
+  const slo = sloOfConfig(config);
+  say(describeSearchPlan(settings, slo));
+  const servers = options.servers ?? (await probeServers(options.targets, options.models, { routing: routingOf(config), signal: options.signal }));
+  const { steps, results, endedBy } = await searchSteps(config, { ...options, servers }, slo);
   if (steps.length === 0) {
     throw new Error(
       options.signal?.aborted ? "Interrupted before the first step of the capacity search finished." : "The capacity search ran no step: raise --budget.",
     );
   }
-  const holds: { result: LoadTestResult; step: CapacityStep }[] = [];
-  if (settings.confirmSeconds > 0) {
-    const { capacityAtSlo: found, searchBreak } = capacityFromSteps(steps, slo);
-    const confirmStartedMs = Date.now();
-    for (;;) {
-      if (options.signal?.aborted) break;
-      const next = nextConfirmation(
-        found,
-        holds.map((h) => h.step),
-        slo,
-        {
-          stepDown: settings.stepDown,
-          maxAttempts: settings.confirmAttempts,
-          ...(searchBreak !== undefined ? { ceiling: searchBreak } : {}),
-          secondsLeft: settings.confirmBudgetSeconds - (Date.now() - confirmStartedMs) / 1000,
-          holdSeconds: settings.warmupSeconds + settings.confirmSeconds,
-        },
-      );
-      if (next.kind === "done") {
-        say(`confirmation done: ${next.reason}`);
-        break;
-      }
-      say(`confirming ${rate(next.rate)} req/s: holding it for ${settings.confirmSeconds} s`);
-      const hold = await runConfirmationHold(config, { ...options, servers }, next.rate);
-      if (options.signal?.aborted) break;
-      holds.push(hold);
-      const verdict = judgeStep(hold.step, slo);
-      const why = verdict.holds ? `${breachingWindows(hold.step, slo)} of ${hold.step.windows?.length ?? 0} windows over the SLO` : verdict.reasons.join("; ");
-      const outcome = holdKeptSlo(hold.step, slo) ? "holds" : `breaks (${why})`;
-      say(
-        `confirmation ${holds.length}: ${rate(next.rate)} req/s for ${hold.step.durationSeconds.toFixed(0)} s, ${rate(hold.step.achievedRate)} achieved, ` +
-          `p${slo.percentile} ${verdict.percentileMs.toFixed(1)} ms -> ${outcome}`,
-      );
-    }
-  }
+  const holds = settings.confirmSeconds > 0 ? await confirmCapacity(config, { ...options, servers }, steps, slo) : [];
   const confirmations = holds.map((h) => h.step);
   const verdict = capacityFromSteps(steps, slo, confirmations);
   say(

@@ -96,11 +96,8 @@ describe("localMain", () => {
     vi.stubEnv("FLEET_LOAD_TEST_CAPACITY_CONFIRM_SECONDS", "2");
     const lines: string[] = [];
     const out = path.join(work, "out");
-    const started = Date.now();
     const options = { stack: "dev", capacity: true, budget: "20s", precision: "0.1", out, as: "c7i.large" };
     expect(await localMain(options, { launch: serial, log: (line) => lines.push(line) })).toBe(0);
-    // The budget, then at most 5 holds (confirmAttempts) of 0.5 s warm-up + 2 s + 1 s cool-down, and the shut-down.
-    expect(Date.now() - started).toBeLessThan(20_000 + 5 * 3_500 + 4_000);
     expect(lines.find((line) => line.includes("step 1:"))).toMatch(
       /^\[dev\] step 1: 50 req\/s offered, windows [\d/]+ achieved, p90 [\d.]+ ms -> holds, 3 windows agree$/,
     );
@@ -113,6 +110,10 @@ describe("localMain", () => {
     // 1 s windows disagree more often than the default 3 s ones, so how many steps fit varies.
     expect(result.capacity!.steps.length).toBeGreaterThanOrEqual(2);
     expect(result.capacity!.steps[0]!.windows).toHaveLength(3);
+    // The search keeps to its budget: no step starts that would end past 20 s, and each lasts at least its 0.5 s
+    // warm-up and 3 windows of 1 s. Then at most 5 holds (confirmAttempts).
+    expect(result.capacity!.steps.length).toBeLessThanOrEqual(Math.floor(20 / 3.5));
+    expect(result.capacity!.confirmations!.length).toBeLessThanOrEqual(5);
     expect(result.capacity!.confirmations!.at(-1)!.offeredRate).toBe(result.capacity!.capacityAtSlo);
     expect(result.capacity!.slo).toEqual({ percentile: 90, latencyMs: 100, maxErrorRate: 0.01 });
     const summary = readFileSync(path.join(out, "summary.md"), "utf8");

@@ -5,7 +5,7 @@ import { sloOfConfig } from "@inference-fleet/load-test";
 import { sloMiss } from "@inference-fleet/reports";
 import { UsageError } from "../command.js";
 import { priceLabelsFrom } from "../commands/price-options.js";
-import { capacitySettings } from "./capacity-run.js";
+import { capacitySettings, type CapacitySettings } from "./capacity-run.js";
 import { timestampedDir, writeLocalResults } from "./local-report.js";
 import { runLocalStack, type GeneratorChoice, type LocalRun, type LocalRunOptions } from "./run-local.js";
 import { watchCtrlC } from "../shared/ctrl-c.js";
@@ -73,6 +73,52 @@ function failureOf(run: LocalRun, config: FleetConfig): string | undefined {
   return sloMiss(run.result, sloOfConfig(config)) ?? (run.sloBreachReported ? "k6 reported a failed threshold (exit code 99)." : undefined);
 }
 
+/**
+ * Each stack's capacity-search settings (undefined: its configured load test), refusing flags that do not go together.
+ * Checked before anything starts, like the configs.
+ */
+function capacitiesToRun(options: LocalCommandOptions, configs: FleetConfig[], generator: GeneratorChoice): (CapacitySettings | undefined)[] {
+  if (!options.capacity && (options.budget !== undefined || options.precision !== undefined) && !configs.every((c) => c.loadTest.mode === "capacity")) {
+    throw new UsageError("--budget and --precision apply to the capacity search: add --capacity.");
+  }
+  const capacities = configs.map((config) =>
+    options.capacity || config.loadTest.mode === "capacity" ? capacitySettings(config, { budget: options.budget, precision: options.precision }) : undefined,
+  );
+  if (generator === "k6" && capacities.some(Boolean)) {
+    throw new UsageError("The capacity search runs with the built-in generator locally (the k6 staircase runs in the cluster): drop --generator k6.");
+  }
+  if (options.autoscale && (options.capacity || configs.some((c) => c.loadTest.mode === "capacity"))) {
+    throw new UsageError("--autoscale runs the stack's ramp over servers that come and go; a capacity search needs a fixed fleet: drop one of them.");
+  }
+  if (options.autoscale && generator === "k6") throw new UsageError("--autoscale runs with the built-in generator: drop --generator k6.");
+  return capacities;
+}
+
+/** The command line the report is titled with. */
+function runTitle(options: LocalCommandOptions, stacks: string[]): string {
+  const priced = [options.as && `--as ${options.as}`, options.usdPerHour && `--usd-per-hour ${options.usdPerHour}`].filter(Boolean).join(" ");
+  return (
+    (stacks.length === 1 ? `fleet local --stack ${stacks[0]}` : `fleet local --compare ${stacks.join(",")}`) +
+    (options.capacity ? " --capacity" : "") +
+    (options.autoscale ? " --autoscale" : "") +
+    (priced ? ` ${priced}` : "")
+  );
+}
+
+type FinishedRun = { run: LocalRun; slo: Slo; config: FleetConfig };
+
+/** Writes the results and the report, logs where, and returns the lines of the runs that failed. */
+function reportRuns(runs: FinishedRun[], options: LocalCommandOptions, stacks: string[], repoRoot: string, log: (line: string) => void): string[] {
+  const name = stacks.length === 1 ? stacks[0]! : `compare-${stacks.join("-")}`;
+  const dir = path.resolve(options.out ?? timestampedDir(path.join(repoRoot, "results"), name));
+  const summary = writeLocalResults(dir, runs, runTitle(options, stacks));
+  log(`\n${summary}\nWritten: ${path.relative(process.cwd(), dir) || dir}/ (results${stacks.length === 1 ? "" : "-<stack>"}.json, summary.md, report.html)`);
+  return runs.flatMap(({ run, config }) => {
+    const failure = failureOf(run, config);
+    return failure ? [`[${run.stack}] ${failure}`] : [];
+  });
+}
+
 /** Runs `fleet local`; returns the exit code: 0, 1 when a run missed its SLO or failed, or 130 when Ctrl-C stopped it (partial results are still written). */
 export async function localMain(options: LocalCommandOptions, deps: LocalMainDependencies = {}): Promise<number> {
   const stacks = stacksToRun(options);
@@ -82,25 +128,12 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
   const repoRoot = path.dirname(stacksDir);
   // Every config is checked before anything starts, so a typo in the last stack does not waste the first run.
   const configs: FleetConfig[] = stacks.map((stack) => loadStackConfig(stack, { stacksDir }));
-  if (!options.capacity && (options.budget !== undefined || options.precision !== undefined) && !configs.every((c) => c.loadTest.mode === "capacity")) {
-    throw new UsageError("--budget and --precision apply to the capacity search: add --capacity.");
-  }
-  const capacityOf = (config: FleetConfig) =>
-    options.capacity || config.loadTest.mode === "capacity" ? capacitySettings(config, { budget: options.budget, precision: options.precision }) : undefined;
-  // Checked before anything starts, like the configs.
-  const capacities = configs.map(capacityOf);
-  if (generator === "k6" && capacities.some(Boolean)) {
-    throw new UsageError("The capacity search runs with the built-in generator locally (the k6 staircase runs in the cluster): drop --generator k6.");
-  }
-  if (options.autoscale && (options.capacity || configs.some((c) => c.loadTest.mode === "capacity"))) {
-    throw new UsageError("--autoscale runs the stack's ramp over servers that come and go; a capacity search needs a fixed fleet: drop one of them.");
-  }
-  if (options.autoscale && generator === "k6") throw new UsageError("--autoscale runs with the built-in generator: drop --generator k6.");
+  const capacities = capacitiesToRun(options, configs, generator);
   const pricing = priceLabelsFrom({ as: options.as, "usd-per-hour": options.usdPerHour });
   const log = deps.log ?? ((line: string) => console.log(line));
 
   const abort = watchCtrlC("\nCtrl-C: stopping the load test and the servers; results so far will be written.", log, deps.interrupt);
-  const runs: { run: LocalRun; slo: Slo; config: FleetConfig }[] = [];
+  const runs: FinishedRun[] = [];
   try {
     for (const [index, config] of configs.entries()) {
       if (abort.signal.aborted) break;
@@ -128,20 +161,7 @@ export async function localMain(options: LocalCommandOptions, deps: LocalMainDep
     log("Interrupted before any load test finished; nothing was written.");
     return 130;
   }
-  const name = stacks.length === 1 ? stacks[0]! : `compare-${stacks.join("-")}`;
-  const dir = path.resolve(options.out ?? timestampedDir(path.join(repoRoot, "results"), name));
-  const priced = [options.as && `--as ${options.as}`, options.usdPerHour && `--usd-per-hour ${options.usdPerHour}`].filter(Boolean).join(" ");
-  const title =
-    (stacks.length === 1 ? `fleet local --stack ${stacks[0]}` : `fleet local --compare ${stacks.join(",")}`) +
-    (options.capacity ? " --capacity" : "") +
-    (options.autoscale ? " --autoscale" : "") +
-    (priced ? ` ${priced}` : "");
-  const summary = writeLocalResults(dir, runs, title);
-  log(`\n${summary}\nWritten: ${path.relative(process.cwd(), dir) || dir}/ (results${stacks.length === 1 ? "" : "-<stack>"}.json, summary.md, report.html)`);
-  const failures = runs.flatMap(({ run, config }) => {
-    const failure = failureOf(run, config);
-    return failure ? [`[${run.stack}] ${failure}`] : [];
-  });
+  const failures = reportRuns(runs, options, stacks, repoRoot, log);
   for (const failure of failures) log(`\nFAILED: ${failure}`);
   return abort.signal.aborted ? 130 : failures.length > 0 ? 1 : 0;
 }

@@ -9,7 +9,7 @@ import { describeModelServed } from "./served-model.js";
 import { findBinary } from "./find-binary.js";
 import { fleetLoadOptions } from "./load-options.js";
 import { runK6 } from "./k6-runner.js";
-import { startServerFleet, type StartFleetOptions } from "./server-fleet.js";
+import { startServerFleet, type ServerFleet, type StartFleetOptions } from "./server-fleet.js";
 import { localSizeWarning } from "./size-warning.js";
 
 /** auto: k6 when a `k6` binary is on PATH, else the built-in generator. */
@@ -78,8 +78,8 @@ function finish(run: LocalRun, config: FleetConfig, model: ServedModel): LocalRu
   return failure ? { ...recorded, failure } : recorded;
 }
 
-export async function runLocalStack(config: FleetConfig, options: LocalRunOptions): Promise<LocalRun> {
-  const say = (line: string) => options.log(`[${config.stack}] ${line}`);
+/** Refuses combinations that cannot run locally, naming the flag to drop. */
+function assertRunnable(config: FleetConfig, options: LocalRunOptions): void {
   if (options.autoscale && (options.capacity || config.loadTest.mode === "capacity")) {
     throw new Error("--autoscale runs the stack's ramp (or rate) over servers that come and go; a capacity search needs a fixed fleet: drop one of them.");
   }
@@ -89,6 +89,89 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
   if ((options.capacity || config.loadTest.mode === "capacity") && options.generator === "k6") {
     throw new Error("The capacity search runs with the built-in generator locally (the k6 staircase runs in the cluster): drop --generator k6.");
   }
+}
+
+type Generator = ReturnType<typeof pickGenerator>;
+
+/** The configured load test (not a capacity search) against a running fleet, with k6 or the built-in generator. */
+async function runConfiguredLoad(
+  config: FleetConfig,
+  fleet: ServerFleet,
+  generator: Generator,
+  { labels, signal, say }: { labels: Record<string, string>; signal?: AbortSignal; say: (line: string) => void },
+): Promise<{ result: LoadTestResult; sloBreached: boolean }> {
+  const { loadTest } = config;
+  const concurrency = loadTest.concurrency * loadTest.pods;
+  const load =
+    loadTest.mode === "rate"
+      ? `${loadTest.rate} req/s`
+      : loadTest.mode === "ramp"
+        ? `${loadTest.ramp.startRate} to ${loadTest.ramp.maxRate} req/s`
+        : `concurrency ${concurrency}`;
+  say(`load test: ${generator.kind === "k6" ? "k6" : "built-in generator"}, mode ${loadTest.mode}, ${load}, ${loadTest.duration} s`);
+  if (generator.kind === "k6") return runK6(generator.path, config, fleet.targets, fleet.models, labels, { signal, log: say });
+  const result = await runLoad(
+    fleetLoadOptions(config, fleet, {
+      // (Capacity mode is a search: runLocalStack takes another branch for it.)
+      mode: loadTest.mode === "capacity" ? "rate" : loadTest.mode,
+      concurrency: loadTest.mode === "rate" || loadTest.mode === "ramp" ? undefined : concurrency,
+      rate: loadTest.mode === "rate" ? loadTest.rate : undefined,
+      ...(loadTest.mode === "ramp" ? { rampFrom: loadTest.ramp.startRate, rampTo: loadTest.ramp.maxRate } : {}),
+      durationSeconds: loadTest.duration,
+      warmupSeconds: loadTest.warmup,
+      maxRequests: loadTest.maxRequests,
+      labels,
+      signal,
+      progressIntervalMs: 3000,
+      onProgress: (p) =>
+        say(
+          `${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requests} requests, ${p.requestsPerSecond.toFixed(0)} req/s, p90 ` +
+            `${p.p90Ms.toFixed(1)} ms, ${p.errors} errors`,
+        ),
+    }),
+  );
+  return { result, sloBreached: false };
+}
+
+/** Servers started on loopback, the capacity search or the configured load test against them, servers stopped. */
+async function runFixedFleet(
+  config: FleetConfig,
+  options: LocalRunOptions,
+  { modelDir, capacity, generator, say }: { modelDir: string; capacity?: CapacitySettings; generator: Generator; say: (line: string) => void },
+): Promise<LocalRun> {
+  say(`starting ${config.server.numServers} model server(s) x ${config.server.numModels} model(s) on loopback ...`);
+  const startedAt = Date.now();
+  const fleet = await startServerFleet(config, { modelDir, readyTimeoutMs: options.readyTimeoutMs, signal: options.signal, log: say, launch: options.launch });
+  try {
+    say(`all servers ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    const labels = runLabels(config);
+    const { result, sloBreached } = capacity
+      ? {
+          result: (
+            await runCapacitySearch(config, {
+              targets: fleet.targets,
+              models: fleet.models,
+              labels,
+              settings: capacity,
+              startedAtMs: startedAt,
+              signal: options.signal,
+              say,
+            })
+          ).result,
+          sloBreached: false,
+        }
+      : await runConfiguredLoad(config, fleet, generator, { labels, signal: options.signal, say });
+    // Read before the servers stop: a Ctrl-C while they stop does not make a finished run interrupted.
+    return { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached };
+  } finally {
+    say("stopping servers ...");
+    await fleet.stop();
+  }
+}
+
+export async function runLocalStack(config: FleetConfig, options: LocalRunOptions): Promise<LocalRun> {
+  const say = (line: string) => options.log(`[${config.stack}] ${line}`);
+  assertRunnable(config, options);
   const capacity = options.capacity ?? (config.loadTest.mode === "capacity" ? capacitySettings(config) : undefined);
   const generator = capacity ? { kind: "local" as const } : pickGenerator(options.generator ?? "auto");
   const modelDir = await ensureModel(config, options.repoRoot, say);
@@ -96,72 +179,14 @@ export async function runLocalStack(config: FleetConfig, options: LocalRunOption
   options.signal?.throwIfAborted();
   const sizeWarning = localSizeWarning(config);
   if (sizeWarning) say(sizeWarning);
-  if (options.autoscale) {
-    const result = await runAutoscaledLoad(config, {
-      modelDir,
-      labels: runLabels(config, true),
-      readyTimeoutMs: options.readyTimeoutMs,
-      signal: options.signal,
-      say,
-      launch: options.launch,
-    });
-    return finish({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false }, config, servedModel);
-  }
-  say(`starting ${config.server.numServers} model server(s) x ${config.server.numModels} model(s) on loopback ...`);
-  const startedAt = Date.now();
-  const fleet = await startServerFleet(config, { modelDir, readyTimeoutMs: options.readyTimeoutMs, signal: options.signal, log: say, launch: options.launch });
-  try {
-    say(`all servers ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
-    const { loadTest } = config;
-    const labels = runLabels(config);
-    if (capacity) {
-      const { result } = await runCapacitySearch(config, {
-        targets: fleet.targets,
-        models: fleet.models,
-        labels,
-        settings: capacity,
-        startedAtMs: startedAt,
-        signal: options.signal,
-        say,
-      });
-      const run = { stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false };
-      return finish(run, config, servedModel);
-    }
-    const concurrency = loadTest.concurrency * loadTest.pods;
-    const load =
-      loadTest.mode === "rate"
-        ? `${loadTest.rate} req/s`
-        : loadTest.mode === "ramp"
-          ? `${loadTest.ramp.startRate} to ${loadTest.ramp.maxRate} req/s`
-          : `concurrency ${concurrency}`;
-    say(`load test: ${generator.kind === "k6" ? "k6" : "built-in generator"}, mode ${loadTest.mode}, ${load}, ${loadTest.duration} s`);
-    if (generator.kind === "k6") {
-      const { result, sloBreached } = await runK6(generator.path, config, fleet.targets, fleet.models, labels, { signal: options.signal, log: say });
-      return finish({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: sloBreached }, config, servedModel);
-    }
-    const result = await runLoad(
-      fleetLoadOptions(config, fleet, {
-        // (Capacity mode took the branch above.)
-        mode: loadTest.mode === "capacity" ? "rate" : loadTest.mode,
-        concurrency: loadTest.mode === "rate" || loadTest.mode === "ramp" ? undefined : concurrency,
-        rate: loadTest.mode === "rate" ? loadTest.rate : undefined,
-        ...(loadTest.mode === "ramp" ? { rampFrom: loadTest.ramp.startRate, rampTo: loadTest.ramp.maxRate } : {}),
-        durationSeconds: loadTest.duration,
-        warmupSeconds: loadTest.warmup,
-        maxRequests: loadTest.maxRequests,
-        labels,
-        signal: options.signal,
-        progressIntervalMs: 3000,
-        onProgress: (p) =>
-          say(
-            `${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requests} requests, ${p.requestsPerSecond.toFixed(0)} req/s, p90 ` +
-              `${p.p90Ms.toFixed(1)} ms, ${p.errors} errors`,
-          ),
-      }),
-    );
-    return finish({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false }, config, servedModel);
-  } finally {
-    say("stopping servers ...");
-    await fleet.stop();
-  }
+  if (!options.autoscale) return finish(await runFixedFleet(config, options, { modelDir, capacity, generator, say }), config, servedModel);
+  const result = await runAutoscaledLoad(config, {
+    modelDir,
+    labels: runLabels(config, true),
+    readyTimeoutMs: options.readyTimeoutMs,
+    signal: options.signal,
+    say,
+    launch: options.launch,
+  });
+  return finish({ stack: config.stack, result, interrupted: options.signal?.aborted ?? false, sloBreachReported: false }, config, servedModel);
 }

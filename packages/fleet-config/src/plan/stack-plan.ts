@@ -116,6 +116,46 @@ function alsoUnplaced(more: readonly UnplacedPod[]): string {
   return `; ${more.length} more pod${more.length === 1 ? "" : "s"} (${names}) fit nowhere either`;
 }
 
+interface Placement {
+  readonly nodeGroups: NodeGroupPlan[];
+  readonly rollout: RolloutPlan;
+  readonly problems: ConfigProblem[];
+}
+
+/** The node groups `pulumi up` makes, with every pod placed on them, and the rollout the fleet nodes leave room for. */
+function placeNodeGroups(config: FleetConfig): Placement {
+  const problems: ConfigProblem[] = [];
+  const nodeGroups: NodeGroupPlan[] = [];
+  let rollout: RolloutPlan = { strategy: "surge", reason: "a bring-your-own cluster: room for a surge pod is not known here" };
+  if (config.cluster.existing) return { nodeGroups, rollout, problems };
+  const workloads = clusterWorkloads(config);
+  const groups = [
+    { role: "system" as const, instanceType: config.loadTest.instanceType, count: config.cluster.systemNodes },
+    // Pods are placed on the nodes `pulumi up` starts with (fleetNodes), each server with its first replicas.
+    { role: "fleet" as const, instanceType: config.instanceType, count: config.cluster.fleetNodes },
+  ];
+  for (const group of groups) {
+    const facts = getInstanceType(group.instanceType);
+    const allocatable = nodeAllocatable(facts);
+    const { daemonSets, pods } = workloads[group.role];
+    const placement = placePods(allocatable, group.count, daemonSets, pods);
+    const [first, ...more] = placement.unplaced;
+    if (first) problems.push(unplacedProblem(config, group.role, first.pod, `${first.reason}${alsoUnplaced(more)}`));
+    if (group.role === "fleet") rollout = rolloutPlan(placement.nodes, pods[0]);
+    const accelerator = group.role === "fleet" ? facts.accelerator?.kind : undefined;
+    nodeGroups.push({
+      role: group.role,
+      instanceType: group.instanceType,
+      count: group.count,
+      arch: facts.arch,
+      amiType: amiTypeFor(facts.arch, accelerator),
+      allocatable,
+      nodes: placement.nodes,
+    });
+  }
+  return { nodeGroups, rollout, problems };
+}
+
 export function planStack(config: FleetConfig): StackPlan {
   const problems: ConfigProblem[] = [];
   const serverImage = serverImagePlan(config);
@@ -131,35 +171,8 @@ export function planStack(config: FleetConfig): StackPlan {
     { role: "model server", image: describeServerImage(serverImage), platform: serverImage.platform },
     { role: "k6 load generator", image: IMAGES.k6, platform: platformFor(systemFacts.arch) },
   ];
-  const nodeGroups: NodeGroupPlan[] = [];
-  let rollout: RolloutPlan = { strategy: "surge", reason: "a bring-your-own cluster: room for a surge pod is not known here" };
-  if (!config.cluster.existing) {
-    const workloads = clusterWorkloads(config);
-    const groups = [
-      { role: "system" as const, instanceType: config.loadTest.instanceType, count: config.cluster.systemNodes },
-      // Pods are placed on the nodes `pulumi up` starts with (fleetNodes), each server with its first replicas.
-      { role: "fleet" as const, instanceType: config.instanceType, count: config.cluster.fleetNodes },
-    ];
-    for (const group of groups) {
-      const facts = getInstanceType(group.instanceType);
-      const allocatable = nodeAllocatable(facts);
-      const { daemonSets, pods } = workloads[group.role];
-      const placement = placePods(allocatable, group.count, daemonSets, pods);
-      const [first, ...more] = placement.unplaced;
-      if (first) problems.push(unplacedProblem(config, group.role, first.pod, `${first.reason}${alsoUnplaced(more)}`));
-      if (group.role === "fleet") rollout = rolloutPlan(placement.nodes, pods[0]);
-      const accelerator = group.role === "fleet" ? facts.accelerator?.kind : undefined;
-      nodeGroups.push({
-        role: group.role,
-        instanceType: group.instanceType,
-        count: group.count,
-        arch: facts.arch,
-        amiType: amiTypeFor(facts.arch, accelerator),
-        allocatable,
-        nodes: placement.nodes,
-      });
-    }
-  }
+  const { nodeGroups, rollout, problems: unplaced } = placeNodeGroups(config);
+  problems.push(...unplaced);
   return {
     stack: config.stack,
     region: config.region,

@@ -96,10 +96,59 @@ class LoopbackServers implements ServerLauncher {
   }
 }
 
+function describeLoad({ loadTest }: FleetConfig): string {
+  return loadTest.mode !== "rate"
+    ? `load: open loop rising from ${loadTest.ramp.startRate} to ${loadTest.ramp.maxRate} req/s over ${loadTest.duration} s`
+    : `load: open loop at ${loadTest.rate} req/s for ${loadTest.duration} s`;
+}
+
+/** The stack's ramp (or rate), spread over the servers taking load as they come and go. */
+function loadOverServers(config: FleetConfig, initial: string[], loadTargets: LoadTargets, options: AutoscaledRunOptions): Promise<LoadTestResult> {
+  const { loadTest } = config;
+  const { say } = options;
+  const ramp = loadTest.mode !== "rate";
+  return runLoad(
+    fleetLoadOptions(
+      config,
+      { targets: initial, models: fleetModelNames(config) },
+      {
+        mode: ramp ? "ramp" : "rate",
+        ...(ramp ? { rampFrom: loadTest.ramp.startRate, rampTo: loadTest.ramp.maxRate } : { rate: loadTest.rate }),
+        durationSeconds: loadTest.duration,
+        warmupSeconds: loadTest.warmup,
+        loadTargets,
+        retryRefused: true,
+        labels: options.labels,
+        signal: options.signal,
+        progressIntervalMs: 3000,
+        onProgress: (p: LoadProgress) =>
+          say(
+            `${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requestsPerSecond.toFixed(0)} req/s, p90 ` +
+              `${p.p90Ms.toFixed(1)} ms, ${p.errors} errors, ${loadTargets.current().length} server(s)`,
+          ),
+      },
+    ),
+  );
+}
+
+/**
+ * The load is over: the rule sees idle servers and scales down (after its window), as it would in a cluster.
+ * A server still starting is waited for (it joins, then leaves), so the record ends with the fleet at rest.
+ */
+async function watchScaleDown(autoscaler: Autoscaler, rule: AutoscaleRule, options: AutoscaledRunOptions): Promise<void> {
+  const coolDownMs = (2 * rule.scaleDownWindowSeconds + 3 * rule.intervalSeconds) * 1000;
+  let until = Date.now() + coolDownMs;
+  if (!options.signal?.aborted) options.say(`load done; the autoscaler keeps deciding for up to ${(coolDownMs / 1000).toFixed(0)} s with no load`);
+  while (!options.signal?.aborted) {
+    if (autoscaler.busy) until = Math.max(until, Date.now() + coolDownMs);
+    else if (Date.now() >= until || (autoscaler.replicas === rule.min && autoscaler.desired === rule.min)) break;
+    await sleep(Math.min(250, rule.intervalSeconds * 1000));
+  }
+}
+
 /** Runs the stack's open-loop load over autoscaled servers; the result carries `autoscale` (replicas over time). */
 export async function runAutoscaledLoad(config: FleetConfig, options: AutoscaledRunOptions): Promise<LoadTestResult> {
   const { say } = options;
-  const { loadTest } = config;
   if (config.model.repository) {
     throw new Error("Autoscaling runs copies of one model; repository mode shards models over a fixed set of servers. Drop --autoscale or model.repository.");
   }
@@ -111,49 +160,14 @@ export async function runAutoscaledLoad(config: FleetConfig, options: Autoscaled
     const loadTargets = new LoadTargets(initial);
     const metric = new SampledServerMetric(() => loadTargets.current(), Date.now);
     const autoscaler = new Autoscaler(rule, { metrics: metric, servers, loadTargets, clock: { now: () => Date.now() }, log: say });
-    const ramp = loadTest.mode !== "rate";
-    say(
-      ramp
-        ? `load: open loop rising from ${loadTest.ramp.startRate} to ${loadTest.ramp.maxRate} req/s over ${loadTest.duration} s`
-        : `load: open loop at ${loadTest.rate} req/s for ${loadTest.duration} s`,
-    );
+    say(describeLoad(config));
     metric.start();
     const loop = new AbortController();
     const looping = runAutoscaler(autoscaler, rule.intervalSeconds, loop.signal);
     let result: LoadTestResult;
     try {
-      result = await runLoad(
-        fleetLoadOptions(
-          config,
-          { targets: initial, models: fleetModelNames(config) },
-          {
-            mode: ramp ? "ramp" : "rate",
-            ...(ramp ? { rampFrom: loadTest.ramp.startRate, rampTo: loadTest.ramp.maxRate } : { rate: loadTest.rate }),
-            durationSeconds: loadTest.duration,
-            warmupSeconds: loadTest.warmup,
-            loadTargets,
-            retryRefused: true,
-            labels: options.labels,
-            signal: options.signal,
-            progressIntervalMs: 3000,
-            onProgress: (p: LoadProgress) =>
-              say(
-                `${p.elapsedSeconds.toFixed(0)} s${p.warmingUp ? " (warm-up)" : ""}: ${p.requestsPerSecond.toFixed(0)} req/s, p90 ` +
-                  `${p.p90Ms.toFixed(1)} ms, ${p.errors} errors, ${loadTargets.current().length} server(s)`,
-              ),
-          },
-        ),
-      );
-      // The load is over: the rule sees idle servers and scales down (after its window), as it would in a cluster.
-      // A server still starting is waited for (it joins, then leaves), so the record ends with the fleet at rest.
-      const coolDownMs = (2 * rule.scaleDownWindowSeconds + 3 * rule.intervalSeconds) * 1000;
-      let until = Date.now() + coolDownMs;
-      if (!options.signal?.aborted) say(`load done; the autoscaler keeps deciding for up to ${(coolDownMs / 1000).toFixed(0)} s with no load`);
-      while (!options.signal?.aborted) {
-        if (autoscaler.busy) until = Math.max(until, Date.now() + coolDownMs);
-        else if (Date.now() >= until || (autoscaler.replicas === rule.min && autoscaler.desired === rule.min)) break;
-        await sleep(Math.min(250, rule.intervalSeconds * 1000));
-      }
+      result = await loadOverServers(config, initial, loadTargets, options);
+      await watchScaleDown(autoscaler, rule, options);
     } finally {
       loop.abort();
       await looping;
