@@ -73,9 +73,10 @@ describe("the probe port", () => {
         `p50 ${percentile(ms, 0.5).toFixed(1)} ms, p90 ${percentile(ms, 0.9).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms; ` +
         `idle connections closed and reopened: ${reopened}`,
     );
+    // Each probe gives up after 5 s (status 0), half the 10 s header deadline: a probe queued behind the idle
+    // connections, rather than answered at once by evicting one, would wait out that deadline and fail here. How fast
+    // they are answered is measured in bench/probe-slowloris.ts, not asserted (a shared machine stalls).
     expect(probes.map((p) => p.status)).toEqual(Array(30).fill(200));
-    // Generous: the target is 250 ms, but a shared machine may stall; a refused or queued probe takes seconds.
-    expect(Math.max(...ms)).toBeLessThan(2000);
   }, 60_000);
 
   it("answers liveness from process start, while the model is still being fetched; readiness waits for the load", async () => {

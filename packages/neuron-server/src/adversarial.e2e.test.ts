@@ -231,8 +231,9 @@ describe.skipIf(missing !== undefined)("hostile and malformed requests, as raw b
             statuses.push(answers[0]?.status ?? 0);
           }
           console.log(`${server}: liveness with 300 idle connections open, ms: ${latencies.join(" ")}`);
+          // limitMs (5 s) is half the 10 s header deadline: a probe waiting for the idle connections to time out gets no
+          // answer (status 0) and fails here. The latencies are printed, not asserted (a shared machine stalls).
           expect(statuses).toEqual(Array(30).fill(200));
-          expect(Math.max(...latencies), "a generous bound: a probe must not wait for idle connections").toBeLessThan(2000);
         } finally {
           idle.forEach((socket) => socket.destroy());
         }
