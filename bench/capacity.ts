@@ -32,7 +32,8 @@ if (!(from > 0 && to > from && stride > 0)) throw new Error("--from, --to and --
 
 const stacksDir = defaultStacksDir();
 const config = loadStackConfig(args.stack!, { stacksDir });
-const settings = capacitySettings(config, { budget: args.budget, precision: args.precision });
+// The search alone, as the sweep is: both judge steps by the same rule; the confirmation holds are another question.
+const settings = capacitySettings(config, { budget: args.budget, precision: args.precision, confirm: false });
 const slo = sloOfConfig(config);
 const log = (line: string) => console.log(`[${config.stack}] ${line}`);
 const modelDir = await ensureModel(config, path.dirname(stacksDir), log);
@@ -44,11 +45,10 @@ try {
   const { result } = await runCapacitySearch(config, { ...run, startedAtMs: searchStarted, say: log });
   const searchSeconds = (Date.now() - searchStarted) / 1000;
   const search = result.capacity!;
-  if (search.capacityAtSlo <= 0) throw new Error("The search found no rate at which the SLO holds: nothing to sweep around.");
+  const found = search.searchCapacity ?? search.capacityAtSlo;
+  if (found <= 0) throw new Error("The search found no rate at which the SLO holds: nothing to sweep around.");
 
-  const rates = [
-    ...new Set(Array.from({ length: Math.floor((to - from) / stride + 1e-9) + 1 }, (_, i) => Math.round(search.capacityAtSlo * (from + i * stride)))),
-  ];
+  const rates = [...new Set(Array.from({ length: Math.floor((to - from) / stride + 1e-9) + 1 }, (_, i) => Math.round(found * (from + i * stride))))];
   log(`sweep: ${rates.length} rates from ${rates[0]} to ${rates.at(-1)} req/s`);
   const sweepStarted = Date.now();
   const steps: CapacityStep[] = [];
@@ -59,12 +59,12 @@ try {
   }
   const sweepSeconds = (Date.now() - sweepStarted) / 1000;
   const sweep = capacityFromSteps(steps, slo);
-  const gap = sweep.capacityAtSlo > 0 ? (search.capacityAtSlo - sweep.capacityAtSlo) / sweep.capacityAtSlo : Number.POSITIVE_INFINITY;
+  const gap = sweep.capacityAtSlo > 0 ? (found - sweep.capacityAtSlo) / sweep.capacityAtSlo : Number.POSITIVE_INFINITY;
   console.log("");
   console.log("| method | capacity (req/s) | steps | seconds |");
   console.log("|---|--:|--:|--:|");
   const method = `search (doubling, then bisection to ${(settings.precision * 100).toFixed(0)}%)`;
-  console.log(`| ${method} | ${search.capacityAtSlo} | ${search.steps.length} | ${searchSeconds.toFixed(0)} |`);
+  console.log(`| ${method} | ${found} | ${search.steps.length} | ${searchSeconds.toFixed(0)} |`);
   console.log(`| brute-force sweep (${(stride * 100).toFixed(0)}% strides) | ${sweep.capacityAtSlo} | ${steps.length} | ${sweepSeconds.toFixed(0)} |`);
   console.log("");
   console.log(
