@@ -41,15 +41,49 @@ export interface FakeBehaviour {
   loadConfig?: (stack: string) => FleetConfig;
 }
 
+/** What the fakes record: every call as "<step> <stack>", each selected stack's env, and how many ups overlapped. */
+interface FakeRecord {
+  readonly events: string[];
+  readonly envs: Array<Record<string, string>>;
+  /** Per stack, the overrides of its last up and how many ups it had: each up's Job writes under run-<n>/. */
+  readonly lastUp: Map<string, { env: Record<string, string>; count: number }>;
+  running: number;
+  maxRunning: number;
+}
+
 /** Fakes for the three injected interfaces, recording every call as "<step> <stack>" in order. */
 export function fakes(behaviour: FakeBehaviour = {}) {
-  const events: string[] = [];
-  const envs: Array<Record<string, string>> = [];
-  /** Per stack, the overrides of its last up and how many ups it had: each up's Job writes under run-<n>/. */
-  const lastUp = new Map<string, { env: Record<string, string>; count: number }>();
-  let running = 0;
-  let maxRunning = 0;
-  const workspace: MatrixWorkspace = {
+  const record: FakeRecord = { events: [], envs: [], lastUp: new Map(), running: 0, maxRunning: 0 };
+  const { events, envs, lastUp } = record;
+  const jobWatcher: JobWatcher = {
+    async waitForJob(location) {
+      const stack = location.jobName.replace("k6-", "");
+      events.push(`wait ${stack}`);
+      return behaviour.jobOutcome?.[stack] ?? { status: "succeeded" };
+    },
+  };
+  const collector: ResultsCollector = {
+    async collect(uri) {
+      const stack = uri.split("/")[3]!;
+      events.push(`collect ${stack}`);
+      return behaviour.results?.(stack, lastUp.get(stack)?.env ?? {}) ?? [fakeResult({ requests: 1000, pod: "0" }), fakeResult({ requests: 3000, pod: "1" })];
+    },
+  };
+  const lines: string[] = [];
+  const deps: MatrixDependencies = {
+    workspace: fakeWorkspace(behaviour, record),
+    jobWatcher,
+    collector,
+    loadConfig: behaviour.loadConfig ?? fixedLoadConfig,
+    log: (line) => lines.push(line),
+  };
+  return { deps, events, lines, envs, maxRunning: () => record.maxRunning };
+}
+
+/** A Pulumi workspace whose ups take `upMs`, fail for `failUp` stacks, and output a Job per stack and run. */
+function fakeWorkspace(behaviour: FakeBehaviour, record: FakeRecord): MatrixWorkspace {
+  const { events, envs, lastUp } = record;
+  return {
     async selectStack(name, env = {}) {
       envs.push({ ...env });
       const selected = { ...env };
@@ -64,10 +98,10 @@ export function fakes(behaviour: FakeBehaviour = {}) {
           events.push(`up ${name}`);
           const count = (lastUp.get(name)?.count ?? 0) + 1;
           lastUp.set(name, { env: selected, count });
-          running++;
-          maxRunning = Math.max(maxRunning, running);
+          record.running++;
+          record.maxRunning = Math.max(record.maxRunning, record.running);
           await new Promise((resolve) => setTimeout(resolve, behaviour.upMs ?? 0));
-          running--;
+          record.running--;
           onOutput("Updating (dev)\n");
           if (behaviour.failUp?.includes(name)) throw new Error("creating EKS cluster: AccessDenied");
           return {
@@ -86,29 +120,6 @@ export function fakes(behaviour: FakeBehaviour = {}) {
       };
     },
   };
-  const jobWatcher: JobWatcher = {
-    async waitForJob(location) {
-      const stack = location.jobName.replace("k6-", "");
-      events.push(`wait ${stack}`);
-      return behaviour.jobOutcome?.[stack] ?? { status: "succeeded" };
-    },
-  };
-  const collector: ResultsCollector = {
-    async collect(uri) {
-      const stack = uri.split("/")[3]!;
-      events.push(`collect ${stack}`);
-      return behaviour.results?.(stack, lastUp.get(stack)?.env ?? {}) ?? [fakeResult({ requests: 1000, pod: "0" }), fakeResult({ requests: 3000, pod: "1" })];
-    },
-  };
-  const lines: string[] = [];
-  const deps: MatrixDependencies = {
-    workspace,
-    jobWatcher,
-    collector,
-    loadConfig: behaviour.loadConfig ?? fixedLoadConfig,
-    log: (line) => lines.push(line),
-  };
-  return { deps, events, lines, envs, maxRunning: () => maxRunning };
 }
 
 /** A stack's config with a fixed-concurrency load test (the shipped AWS stacks search the capacity): what fakeResult's results are. */

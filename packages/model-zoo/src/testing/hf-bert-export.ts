@@ -5,6 +5,77 @@ import { SeededRandom } from "../prng.js";
 type NodeProto = OnnxTypes.INodeProto;
 type TensorProto = OnnxTypes.ITensorProto;
 
+type Attribute = OnnxTypes.IAttributeProto;
+
+const ints = (name: string, values: number[]): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
+const int = (name: string, value: number): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
+const flt = (name: string, value: number): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value });
+
+/** Collects nodes and initializers under export-style names; `counter` numbers Constants and MatMul weights as torch does. */
+class ExportGraph {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  private counter = 100;
+
+  constructor(
+    private readonly random: SeededRandom,
+    readonly hidden: number,
+  ) {}
+
+  floatTensor(name: string, dims: number[], fill: "normal" | number): string {
+    const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
+    if (fill === "normal") this.random.fillNormal(values, 0.02);
+    else values.fill(fill);
+    this.initializers.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(values.buffer) });
+    return name;
+  }
+
+  constant(dataType: number, values: number[], dims: number[] = []): string {
+    const output = `/Constant_${this.counter++}_output_0`;
+    const value: TensorProto =
+      dataType === FLOAT
+        ? { dims, dataType, rawData: new Uint8Array(Float32Array.from(values).buffer) }
+        : { dims, dataType, rawData: new Uint8Array(BigInt64Array.from(values, BigInt).buffer) };
+    this.nodes.push({
+      opType: "Constant",
+      name: output.replace("_output_0", ""),
+      output: [output],
+      attribute: [{ name: "value", type: onnx.AttributeProto.AttributeType.TENSOR, t: value }],
+    });
+    return output;
+  }
+
+  op(opType: string, inputs: string[], name: string, attributes: Attribute[] = [], outputs = 1): string[] {
+    const out = Array.from({ length: outputs }, (_, i) => `${name}_output_${i}`);
+    this.nodes.push({ opType, name, input: inputs, output: out, attribute: attributes });
+    return out;
+  }
+
+  one(opType: string, inputs: string[], name: string, attributes: Attribute[] = []): string {
+    return this.op(opType, inputs, name, attributes)[0]!;
+  }
+
+  linear(input: string, prefix: string, inSize: number, outSize: number): string {
+    const weight = this.floatTensor(`onnx::MatMul_${this.counter++}`, [inSize, outSize], "normal");
+    const bias = this.floatTensor(`${prefix.slice(1).replaceAll("/", ".")}.bias`, [outSize], 0);
+    const product = this.one("MatMul", [input, weight], `${prefix}/MatMul`);
+    return this.one("Add", [bias, product], `${prefix}/Add`);
+  }
+
+  layerNorm(input: string, prefix: string): string {
+    const scale = this.floatTensor(`${prefix.slice(1).replaceAll("/", ".")}.weight`, [this.hidden], 1);
+    const bias = this.floatTensor(`${prefix.slice(1).replaceAll("/", ".")}.bias`, [this.hidden], 0);
+    return this.one("LayerNormalization", [input, scale, bias], `${prefix}/LayerNormalization`, [int("axis", -1), flt("epsilon", 1e-12)]);
+  }
+
+  /** Shape(x)[index] as a 1-D tensor, the way exports rebuild shapes. */
+  dimOf(x: string, index: number, prefix: string): string {
+    const shape = this.one("Shape", [x], `${prefix}/Shape_${index}`);
+    const dim = this.one("Gather", [shape, this.constant(INT64, [index])], `${prefix}/Gather_${index}`, [int("axis", 0)]);
+    return this.one("Unsqueeze", [dim, this.constant(INT64, [0], [1])], `${prefix}/Unsqueeze_${index}`);
+  }
+}
+
 /**
  * A small BERT question-answering graph in the shape torch.onnx.export (via Hugging Face optimum,
  * opset 17) gives BertForQuestionAnswering: `onnx::MatMul_<n>` weights stored [in, out], `Add(bias, x)`
@@ -17,162 +88,125 @@ export function buildHuggingFaceStyleBert(
   options: { layers?: number; hidden?: number; heads?: number; vocab?: number; seed?: number } = {},
 ): OnnxTypes.ModelProto {
   const layers = options.layers ?? 2;
-  const H = options.hidden ?? 64;
   const heads = options.heads ?? 4;
-  const vocab = options.vocab ?? 1000;
-  const random = new SeededRandom(options.seed ?? 11);
-  const nodes: NodeProto[] = [];
-  const initializers: TensorProto[] = [];
-  let counter = 100;
+  const g = new ExportGraph(new SeededRandom(options.seed ?? 11), options.hidden ?? 64);
+  let hidden = embeddings(g, options.vocab ?? 1000);
+  const maskBias = extendedAttentionMask(g);
+  for (let layer = 0; layer < layers; layer++) hidden = encoderLayer(g, hidden, maskBias, `/bert/encoder/layer.${layer}`, heads);
+  questionAnsweringOutputs(g, hidden);
+  return exportedModel(g);
+}
 
-  const floatTensor = (name: string, dims: number[], fill: "normal" | number): string => {
-    const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
-    if (fill === "normal") random.fillNormal(values, 0.02);
-    else values.fill(fill);
-    initializers.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(values.buffer) });
-    return name;
-  };
-  const constant = (dataType: number, values: number[], dims: number[] = []): string => {
-    const output = `/Constant_${counter++}_output_0`;
-    const value: TensorProto =
-      dataType === FLOAT
-        ? { dims, dataType, rawData: new Uint8Array(Float32Array.from(values).buffer) }
-        : { dims, dataType, rawData: new Uint8Array(BigInt64Array.from(values, BigInt).buffer) };
-    nodes.push({
-      opType: "Constant",
-      name: output.replace("_output_0", ""),
-      output: [output],
-      attribute: [{ name: "value", type: onnx.AttributeProto.AttributeType.TENSOR, t: value }],
-    });
-    return output;
-  };
-  const op = (opType: string, inputs: string[], name: string, attributes: OnnxTypes.IAttributeProto[] = [], outputs = 1): string[] => {
-    const out = Array.from({ length: outputs }, (_, i) => `${name}_output_${i}`);
-    nodes.push({ opType, name, input: inputs, output: out, attribute: attributes });
-    return out;
-  };
-  const one = (opType: string, inputs: string[], name: string, attributes: OnnxTypes.IAttributeProto[] = []) => op(opType, inputs, name, attributes)[0]!;
-  const ints = (name: string, values: number[]): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
-  const int = (name: string, value: number): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
-  const flt = (name: string, value: number): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value });
-  const linear = (input: string, prefix: string, inSize: number, outSize: number): string => {
-    const weight = floatTensor(`onnx::MatMul_${counter++}`, [inSize, outSize], "normal");
-    const bias = floatTensor(`${prefix.slice(1).replaceAll("/", ".")}.bias`, [outSize], 0);
-    const product = one("MatMul", [input, weight], `${prefix}/MatMul`);
-    return one("Add", [bias, product], `${prefix}/Add`);
-  };
-  const layerNorm = (input: string, prefix: string): string => {
-    const scale = floatTensor(`${prefix.slice(1).replaceAll("/", ".")}.weight`, [H], 1);
-    const bias = floatTensor(`${prefix.slice(1).replaceAll("/", ".")}.bias`, [H], 0);
-    return one("LayerNormalization", [input, scale, bias], `${prefix}/LayerNormalization`, [int("axis", -1), flt("epsilon", 1e-12)]);
-  };
-  /** Shape(x)[index] as a 1-D tensor, the way exports rebuild shapes. */
-  const dimOf = (x: string, index: number, prefix: string): string => {
-    const shape = one("Shape", [x], `${prefix}/Shape_${index}`);
-    const dim = one("Gather", [shape, constant(INT64, [index])], `${prefix}/Gather_${index}`, [int("axis", 0)]);
-    return one("Unsqueeze", [dim, constant(INT64, [0], [1])], `${prefix}/Unsqueeze_${index}`);
-  };
-
-  // Embeddings.
+/** Word + token-type + position embeddings (position ids sliced from the `position_ids` buffer), then LayerNorm. */
+function embeddings(g: ExportGraph, vocab: number): string {
+  const H = g.hidden;
   const positionIds = "bert.embeddings.position_ids";
-  initializers.push({
+  g.initializers.push({
     name: positionIds,
     dims: [1, 512],
     dataType: INT64,
     rawData: new Uint8Array(BigInt64Array.from({ length: 512 }, (_, i) => BigInt(i)).buffer),
   });
-  const words = one(
+  const words = g.one(
     "Gather",
-    [floatTensor("bert.embeddings.word_embeddings.weight", [vocab, H], "normal"), "input_ids"],
+    [g.floatTensor("bert.embeddings.word_embeddings.weight", [vocab, H], "normal"), "input_ids"],
     "/bert/embeddings/word_embeddings/Gather",
   );
-  const types = one(
+  const types = g.one(
     "Gather",
-    [floatTensor("bert.embeddings.token_type_embeddings.weight", [2, H], "normal"), "token_type_ids"],
+    [g.floatTensor("bert.embeddings.token_type_embeddings.weight", [2, H], "normal"), "token_type_ids"],
     "/bert/embeddings/token_type_embeddings/Gather",
   );
-  const sequence = dimOf("input_ids", 1, "/bert/embeddings");
-  const slicedIds = one(
+  const sequence = g.dimOf("input_ids", 1, "/bert/embeddings");
+  const slicedIds = g.one(
     "Slice",
-    [positionIds, constant(INT64, [0], [1]), sequence, constant(INT64, [1], [1]), constant(INT64, [1], [1])],
+    [positionIds, g.constant(INT64, [0], [1]), sequence, g.constant(INT64, [1], [1]), g.constant(INT64, [1], [1])],
     "/bert/embeddings/Slice",
   );
-  const positions = one(
+  const positions = g.one(
     "Gather",
-    [floatTensor("bert.embeddings.position_embeddings.weight", [512, H], "normal"), slicedIds],
+    [g.floatTensor("bert.embeddings.position_embeddings.weight", [512, H], "normal"), slicedIds],
     "/bert/embeddings/position_embeddings/Gather",
   );
-  const summed = one("Add", [one("Add", [words, types], "/bert/embeddings/Add"), positions], "/bert/embeddings/Add_1");
-  let hidden = layerNorm(summed, "/bert/embeddings/LayerNorm");
+  const summed = g.one("Add", [g.one("Add", [words, types], "/bert/embeddings/Add"), positions], "/bert/embeddings/Add_1");
+  return g.layerNorm(summed, "/bert/embeddings/LayerNorm");
+}
 
-  // Extended attention mask: (1 - mask[:, None, None, :]) * float32.min.
-  const mask1 = one("Unsqueeze", ["attention_mask", constant(INT64, [1], [1])], "/bert/Unsqueeze");
-  const mask2 = one("Unsqueeze", [mask1, constant(INT64, [2], [1])], "/bert/Unsqueeze_1");
-  const maskFloat = one("Cast", [mask2], "/bert/Cast", [int("to", FLOAT)]);
-  const inverted = one("Sub", [constant(FLOAT, [1]), maskFloat], "/bert/Sub");
-  const maskBias = one("Mul", [inverted, constant(FLOAT, [-3.4028234663852886e38])], "/bert/Mul");
+/** Extended attention mask: (1 - mask[:, None, None, :]) * float32.min. */
+function extendedAttentionMask(g: ExportGraph): string {
+  const mask1 = g.one("Unsqueeze", ["attention_mask", g.constant(INT64, [1], [1])], "/bert/Unsqueeze");
+  const mask2 = g.one("Unsqueeze", [mask1, g.constant(INT64, [2], [1])], "/bert/Unsqueeze_1");
+  const maskFloat = g.one("Cast", [mask2], "/bert/Cast", [int("to", FLOAT)]);
+  const inverted = g.one("Sub", [g.constant(FLOAT, [1]), maskFloat], "/bert/Sub");
+  return g.one("Mul", [inverted, g.constant(FLOAT, [-3.4028234663852886e38])], "/bert/Mul");
+}
 
+/** One encoder layer `p`: self-attention with residual and LayerNorm, then the GELU feed-forward with the same. */
+function encoderLayer(g: ExportGraph, hidden: string, maskBias: string, p: string, heads: number): string {
+  const H = g.hidden;
+  const flat = selfAttention(g, hidden, maskBias, p, heads);
+  const attended = g.layerNorm(
+    g.one("Add", [g.linear(flat, `${p}/attention/output/dense`, H, H), hidden], `${p}/attention/output/Add_1`),
+    `${p}/attention/output/LayerNorm`,
+  );
+  const gelu = intermediateGelu(g, g.linear(attended, `${p}/intermediate/dense`, H, 4 * H), `${p}/intermediate/intermediate_act_fn`);
+  return g.layerNorm(g.one("Add", [g.linear(gelu, `${p}/output/dense`, 4 * H, H), attended], `${p}/output/Add_1`), `${p}/output/LayerNorm`);
+}
+
+/** Scaled dot-product attention over `heads` heads, merged back to [batch, sequence, hidden] (before the output dense). */
+function selfAttention(g: ExportGraph, hidden: string, maskBias: string, p: string, heads: number): string {
+  const H = g.hidden;
   const headSize = H / heads;
-  for (let layer = 0; layer < layers; layer++) {
-    const p = `/bert/encoder/layer.${layer}`;
-    const split = (x: string, name: string): string => {
-      const shape = one(
-        "Concat",
-        [
-          dimOf(x, 0, `${p}/attention/self/${name}`),
-          dimOf(x, 1, `${p}/attention/self/${name}`),
-          constant(INT64, [heads], [1]),
-          constant(INT64, [headSize], [1]),
-        ],
-        `${p}/attention/self/${name}/Concat`,
-        [int("axis", 0)],
-      );
-      const reshaped = one("Reshape", [x, shape], `${p}/attention/self/${name}/Reshape`);
-      return one("Transpose", [reshaped], `${p}/attention/self/${name}/Transpose`, [ints("perm", [0, 2, 1, 3])]);
-    };
-    const q = split(linear(hidden, `${p}/attention/self/query`, H, H), "query");
-    const k = split(linear(hidden, `${p}/attention/self/key`, H, H), "key");
-    const v = split(linear(hidden, `${p}/attention/self/value`, H, H), "value");
-    const kT = one("Transpose", [k], `${p}/attention/self/Transpose_3`, [ints("perm", [0, 1, 3, 2])]);
-    const scores = one("MatMul", [q, kT], `${p}/attention/self/MatMul`);
-    const scaled = one("Div", [scores, constant(FLOAT, [Math.sqrt(headSize)])], `${p}/attention/self/Div`);
-    const masked = one("Add", [scaled, maskBias], `${p}/attention/self/Add`);
-    const probabilities = one("Softmax", [masked], `${p}/attention/self/Softmax`, [int("axis", -1)]);
-    const context = one("MatMul", [probabilities, v], `${p}/attention/self/MatMul_1`);
-    const merged = one("Transpose", [context], `${p}/attention/self/Transpose_4`, [ints("perm", [0, 2, 1, 3])]);
-    const flatShape = one(
-      "Concat",
-      [dimOf(merged, 0, `${p}/attention/self/merge`), dimOf(merged, 1, `${p}/attention/self/merge`), constant(INT64, [H], [1])],
-      `${p}/attention/self/Concat_3`,
-      [int("axis", 0)],
-    );
-    const flat = one("Reshape", [merged, flatShape], `${p}/attention/self/Reshape_3`);
-    const attended = layerNorm(
-      one("Add", [linear(flat, `${p}/attention/output/dense`, H, H), hidden], `${p}/attention/output/Add_1`),
-      `${p}/attention/output/LayerNorm`,
-    );
-    const up = linear(attended, `${p}/intermediate/dense`, H, 4 * H);
-    const erf = one(
-      "Erf",
-      [one("Div", [up, constant(FLOAT, [Math.SQRT2])], `${p}/intermediate/intermediate_act_fn/Div`)],
-      `${p}/intermediate/intermediate_act_fn/Erf`,
-    );
-    const gelu = one(
-      "Mul",
-      [
-        one("Mul", [up, one("Add", [erf, constant(FLOAT, [1])], `${p}/intermediate/intermediate_act_fn/Add`)], `${p}/intermediate/intermediate_act_fn/Mul`),
-        constant(FLOAT, [0.5]),
-      ],
-      `${p}/intermediate/intermediate_act_fn/Mul_1`,
-    );
-    hidden = layerNorm(one("Add", [linear(gelu, `${p}/output/dense`, 4 * H, H), attended], `${p}/output/Add_1`), `${p}/output/LayerNorm`);
-  }
+  const q = splitHeads(g, g.linear(hidden, `${p}/attention/self/query`, H, H), `${p}/attention/self/query`, heads);
+  const k = splitHeads(g, g.linear(hidden, `${p}/attention/self/key`, H, H), `${p}/attention/self/key`, heads);
+  const v = splitHeads(g, g.linear(hidden, `${p}/attention/self/value`, H, H), `${p}/attention/self/value`, heads);
+  const kT = g.one("Transpose", [k], `${p}/attention/self/Transpose_3`, [ints("perm", [0, 1, 3, 2])]);
+  const scores = g.one("MatMul", [q, kT], `${p}/attention/self/MatMul`);
+  const scaled = g.one("Div", [scores, g.constant(FLOAT, [Math.sqrt(headSize)])], `${p}/attention/self/Div`);
+  const masked = g.one("Add", [scaled, maskBias], `${p}/attention/self/Add`);
+  const probabilities = g.one("Softmax", [masked], `${p}/attention/self/Softmax`, [int("axis", -1)]);
+  const context = g.one("MatMul", [probabilities, v], `${p}/attention/self/MatMul_1`);
+  const merged = g.one("Transpose", [context], `${p}/attention/self/Transpose_4`, [ints("perm", [0, 2, 1, 3])]);
+  const flatShape = g.one(
+    "Concat",
+    [g.dimOf(merged, 0, `${p}/attention/self/merge`), g.dimOf(merged, 1, `${p}/attention/self/merge`), g.constant(INT64, [H], [1])],
+    `${p}/attention/self/Concat_3`,
+    [int("axis", 0)],
+  );
+  return g.one("Reshape", [merged, flatShape], `${p}/attention/self/Reshape_3`);
+}
 
-  const logits = linear(hidden, "/qa_outputs", H, 2);
-  const [start, end] = op("Split", [logits, constant(INT64, [1, 1], [2])], "/Split", [int("axis", -1)], 2);
-  nodes.push({ opType: "Squeeze", name: "/Squeeze", input: [start!, constant(INT64, [-1], [1])], output: ["start_logits"] });
-  nodes.push({ opType: "Squeeze", name: "/Squeeze_1", input: [end!, constant(INT64, [-1], [1])], output: ["end_logits"] });
+/** [batch, sequence, hidden] -> [batch, heads, sequence, headSize], the reshape target built at run time. */
+function splitHeads(g: ExportGraph, x: string, prefix: string, heads: number): string {
+  const shape = g.one(
+    "Concat",
+    [g.dimOf(x, 0, prefix), g.dimOf(x, 1, prefix), g.constant(INT64, [heads], [1]), g.constant(INT64, [g.hidden / heads], [1])],
+    `${prefix}/Concat`,
+    [int("axis", 0)],
+  );
+  const reshaped = g.one("Reshape", [x, shape], `${prefix}/Reshape`);
+  return g.one("Transpose", [reshaped], `${prefix}/Transpose`, [ints("perm", [0, 2, 1, 3])]);
+}
 
+/** Exact GELU as exported: x * (erf(x / sqrt 2) + 1) * 0.5. */
+function intermediateGelu(g: ExportGraph, up: string, prefix: string): string {
+  const erf = g.one("Erf", [g.one("Div", [up, g.constant(FLOAT, [Math.SQRT2])], `${prefix}/Div`)], `${prefix}/Erf`);
+  return g.one(
+    "Mul",
+    [g.one("Mul", [up, g.one("Add", [erf, g.constant(FLOAT, [1])], `${prefix}/Add`)], `${prefix}/Mul`), g.constant(FLOAT, [0.5])],
+    `${prefix}/Mul_1`,
+  );
+}
+
+/** qa_outputs dense to two logits, split and squeezed into start_logits and end_logits. */
+function questionAnsweringOutputs(g: ExportGraph, hidden: string): void {
+  const logits = g.linear(hidden, "/qa_outputs", g.hidden, 2);
+  const [start, end] = g.op("Split", [logits, g.constant(INT64, [1, 1], [2])], "/Split", [int("axis", -1)], 2);
+  g.nodes.push({ opType: "Squeeze", name: "/Squeeze", input: [start!, g.constant(INT64, [-1], [1])], output: ["start_logits"] });
+  g.nodes.push({ opType: "Squeeze", name: "/Squeeze_1", input: [end!, g.constant(INT64, [-1], [1])], output: ["end_logits"] });
+}
+
+function exportedModel(g: ExportGraph): OnnxTypes.ModelProto {
   const dims = ["batch_size", "sequence_length"];
   return onnx.ModelProto.create({
     irVersion: 8,
@@ -181,8 +215,8 @@ export function buildHuggingFaceStyleBert(
     opsetImport: [{ domain: "", version: 17 }],
     graph: {
       name: "main_graph",
-      node: nodes,
-      initializer: initializers,
+      node: g.nodes,
+      initializer: g.initializers,
       input: ["input_ids", "attention_mask", "token_type_ids"].map((name) => tensorValueInfo(name, INT64, dims)),
       output: ["start_logits", "end_logits"].map((name) => tensorValueInfo(name, FLOAT, dims)),
     },

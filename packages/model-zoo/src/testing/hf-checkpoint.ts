@@ -47,9 +47,26 @@ export function buildBertCheckpoint(options: BertCheckpointOptions): CheckpointF
     layerNormEpsilon: 1e-12,
     initializerRange: 0.02,
   };
-  const random = new SeededRandom(options.seed ?? 5);
+  const tensors = seededWeights(architecture, options.head, options.seed ?? 5);
+  const tokenizerConfig = {
+    do_lower_case: options.normalizer.lowercase,
+    strip_accents: options.normalizer.stripAccents,
+    model_max_length: 512,
+    tokenizer_class: "BertTokenizer",
+  };
+  return {
+    "config.json": Buffer.from(`${JSON.stringify(configJson(architecture, options), null, 2)}\n`),
+    ...weightFiles(tensors, options.dtype ?? "F32", options.shards ?? 1),
+    "tokenizer.json": Buffer.from(buildTokenizerJson(options.vocabulary, options.normalizer)),
+    "tokenizer_config.json": Buffer.from(`${JSON.stringify(tokenizerConfig, null, 2)}\n`),
+  };
+}
+
+/** The head's trainable weights under transformers' names, linear ones stored [out, in], LayerNorm gamma around 1. */
+function seededWeights(architecture: BertArchitecture, head: BertHead, seed: number): Map<string, TensorToWrite> {
+  const random = new SeededRandom(seed);
   const tensors = new Map<string, TensorToWrite>();
-  for (const spec of buildBertGraph(architecture, options.head).initializers.filter((s) => s.trainable)) {
+  for (const spec of buildBertGraph(architecture, head).initializers.filter((s) => s.trainable)) {
     const linear = spec.name.endsWith(".weight") && !spec.name.includes("embeddings") && !spec.name.includes("LayerNorm");
     const shape = linear ? [spec.dims[1]!, spec.dims[0]!] : [...spec.dims];
     const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -57,6 +74,11 @@ export function buildBertCheckpoint(options: BertCheckpointOptions): CheckpointF
     if (spec.name.endsWith("LayerNorm.weight")) for (let i = 0; i < values.length; i++) values[i] = 1 + values[i]!;
     tensors.set(spec.name, { shape, values });
   }
+  return tensors;
+}
+
+/** config.json as transformers writes it, with id2label/label2id for a classifier. */
+function configJson(architecture: BertArchitecture, options: BertCheckpointOptions): Record<string, unknown> {
   const config: Record<string, unknown> = {
     architectures: [ARCHITECTURE_NAMES[options.head.task]],
     model_type: "bert",
@@ -82,18 +104,7 @@ export function buildBertCheckpoint(options: BertCheckpointOptions): CheckpointF
     config["id2label"] = Object.fromEntries(labels.map((label, i) => [String(i), label]));
     config["label2id"] = Object.fromEntries(labels.map((label, i) => [label, i]));
   }
-  const tokenizerConfig = {
-    do_lower_case: options.normalizer.lowercase,
-    strip_accents: options.normalizer.stripAccents,
-    model_max_length: 512,
-    tokenizer_class: "BertTokenizer",
-  };
-  return {
-    "config.json": Buffer.from(`${JSON.stringify(config, null, 2)}\n`),
-    ...weightFiles(tensors, options.dtype ?? "F32", options.shards ?? 1),
-    "tokenizer.json": Buffer.from(buildTokenizerJson(options.vocabulary, options.normalizer)),
-    "tokenizer_config.json": Buffer.from(`${JSON.stringify(tokenizerConfig, null, 2)}\n`),
-  };
+  return config;
 }
 
 function weightFiles(tensors: ReadonlyMap<string, TensorToWrite>, dtype: SafetensorsDtype, shards: number): CheckpointFiles {
