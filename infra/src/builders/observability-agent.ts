@@ -9,7 +9,7 @@
  * `prometheus.config` is mounted at /etc/prometheusconfig/prometheus.yaml, which the operator sets as
  * `logs.metrics_collected.prometheus.prometheus_config_path`; the agent drops Prometheus histograms.
  */
-import { INFERENCE_ROUTES, SERVER_METRIC_NAMES } from "@inference-fleet/model-server/settings";
+import { INFERENCE_ROUTES, SERVER_METRIC_NAMES } from "@inference-fleet/fleet-config";
 import { OBSERVABILITY_RESOURCES, PROMETHEUS_AGENT_RESOURCES, type FleetConfig } from "@inference-fleet/fleet-config";
 import { LABELS, METRICS_PORT, SERVER_APP } from "../constants.js";
 import { SERVER_LABEL } from "./server-pod.js";

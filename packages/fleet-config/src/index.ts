@@ -17,6 +17,7 @@ export { parseDurationSeconds } from "./duration.js";
 export { applyEnvOverrides, envNameFor } from "./env-overrides.js";
 export { parseFleetConfig } from "./parse.js";
 export { DEFAULT_CONTEXT, DEFAULT_QUESTION } from "./sample-request.js";
+export { INFERENCE_ROUTES, SERVER_METRIC_NAMES } from "./server-metric-names.js";
 export {
   defaultWarmupSeconds,
   fleetConfigObjectSchema,

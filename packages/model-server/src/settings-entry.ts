@@ -12,6 +12,5 @@ export {
   type ServerSettingsInput,
   type SettingsFlags,
 } from "./config/settings.js";
-export { INFERENCE_ROUTES, SERVER_METRIC_NAMES } from "./http/metric-names.js";
 export { modelPrecision } from "./model/model-precision.js";
 export { hasMallocTunables, MALLOC_TUNABLES, rerunWithMallocTunables, withMallocTunables } from "./process/malloc-tunables.js";

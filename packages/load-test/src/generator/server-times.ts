@@ -2,16 +2,21 @@
 // after the load and diffed, so the report can split the time in the server into inference and
 // the rest (waiting in the queue for a run, tokenizing, HTTP). A server without these metrics
 // (another implementation, a fake) is simply left out.
+import { INFERENCE_ROUTES, SERVER_METRIC_NAMES } from "@inference-fleet/fleet-config";
 import { request } from "undici";
 import type { ServerTimes } from "../results.js";
 
-/** The routes that run the model (the model server's INFERENCE_ROUTES). */
-const INFERENCE_ROUTES = new Set(["/predictions/:model", "/v2/models/:model/infer"]);
 const SAMPLE = /^(model_server_(?:request_duration_seconds|inference_duration_seconds|batch_size)_(?:sum|count))(?:\{([^}]*)\})? ([^ ]+)/;
 
-const REQUESTS_SAMPLE = /^model_server_requests_total(?:\{([^}]*)\})? ([^ ]+)/;
+const REQUESTS_SAMPLE = new RegExp(`^${SERVER_METRIC_NAMES.requests}(?:\\{([^}]*)\\})? ([^ ]+)`);
 
 type Totals = Omit<ServerTimes, "target">;
+
+/** Whether a sample's labels name a route that runs the model (health, metadata and unmatched routes are not load). */
+function onInferenceRoute(labels: string): boolean {
+  const route = /route="([^"]*)"/.exec(labels)?.[1];
+  return route !== undefined && INFERENCE_ROUTES.has(route);
+}
 
 /** The run-related totals in a Prometheus text exposition; undefined when the server exports none of them. */
 function serverTotalsOf(text: string): Totals | undefined {
@@ -25,8 +30,7 @@ function serverTotalsOf(text: string): Totals | undefined {
     if (!Number.isFinite(value)) continue;
     seen = true;
     if (name!.startsWith("model_server_request_duration_seconds")) {
-      const route = /route="([^"]*)"/.exec(labels)?.[1];
-      if (!route || !INFERENCE_ROUTES.has(route)) continue;
+      if (!onInferenceRoute(labels)) continue;
       if (name!.endsWith("_sum")) totals.requestSeconds += value;
       else totals.requests += value;
     } else if (name!.startsWith("model_server_inference_duration_seconds")) {
@@ -69,7 +73,7 @@ function sumOfSamples(text: string, name: string): number | undefined {
 
 /** Requests waiting in a server's queues now (model_server_queue_depth, summed over sessions); undefined without it. */
 export function queueDepthOf(text: string): number | undefined {
-  return sumOfSamples(text, "model_server_queue_depth");
+  return sumOfSamples(text, SERVER_METRIC_NAMES.queueDepth);
 }
 
 /**
@@ -83,9 +87,8 @@ export function inferenceRequestsOf(text: string): number | undefined {
     const match = REQUESTS_SAMPLE.exec(line);
     if (!match) continue;
     total ??= 0;
-    const route = /route="([^"]*)"/.exec(match[1] ?? "")?.[1];
     const value = Number(match[2]);
-    if (route && INFERENCE_ROUTES.has(route) && Number.isFinite(value)) total += value;
+    if (onInferenceRoute(match[1] ?? "") && Number.isFinite(value)) total += value;
   }
   return total;
 }

@@ -2,7 +2,7 @@
 // this order, which is the order /metrics lists them in.
 import { Counter, Gauge, Histogram, Summary, type Registry } from "prom-client";
 import type { SessionProvider } from "../model/model-registry.js";
-import { SERVER_METRIC_NAMES } from "./metric-names.js";
+import { SERVER_METRIC_NAMES } from "@inference-fleet/fleet-config";
 
 type Registers = Registry[];
 

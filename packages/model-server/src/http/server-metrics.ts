@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { SessionProvider } from "../model/model-registry.js";
-import { INFERENCE_ROUTES } from "./metric-names.js";
+import { INFERENCE_ROUTES } from "@inference-fleet/fleet-config";
 import { modelRunMetrics, registerScrapedGauges, repositoryMetrics, trafficMetrics } from "./server-metric-families.js";
 
 /**

@@ -4,12 +4,13 @@
 // - the queue depth (model_server_queue_depth): a gauge read once a second is a coin toss at these time scales (a request
 //   lasts a millisecond or two), so it is sampled several times per interval and averaged, as a Prometheus query over a
 //   window would be.
+import { SERVER_METRIC_NAMES } from "@inference-fleet/fleet-config";
 import { inferenceRequestsOf, queueDepthOf, scrapeMetrics } from "@inference-fleet/load-test";
 import type { MetricSource } from "./autoscaler.js";
 
-export const QUEUE_DEPTH_METRIC = "model_server_queue_depth";
+export const QUEUE_DEPTH_METRIC = SERVER_METRIC_NAMES.queueDepth;
 /** Inference requests per second per server, PromQL's name for the counter's rate. */
-export const REQUEST_RATE_METRIC = "rate(model_server_requests_total)";
+export const REQUEST_RATE_METRIC = `rate(${SERVER_METRIC_NAMES.requests})`;
 
 /** What one scrape of a server gives the autoscaler; undefined fields: the server does not export that series. */
 interface Scrape {

@@ -1,5 +1,7 @@
+// The servers' metrics contract, one copy here, where both servers' code, the load generator and infra reach it.
+
 /**
- * The metric names the fleet's alarms and dashboard read (infra's CloudWatch agent config turns these series into
+ * The metric names the fleet's alarms, dashboard and autoscalers read (infra's CloudWatch agent config turns these series into
  * CloudWatch metrics): a contract of both servers, checked against each server's /metrics by the shared contract test.
  */
 export const SERVER_METRIC_NAMES = {
