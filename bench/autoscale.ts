@@ -11,8 +11,9 @@
  *   node --conditions=source --import tsx bench/autoscale.ts [--stack dev] [--duration 60] [--from 0.1] [--to 1.5]
  *        [--settle 4] [--out results/bench-autoscale]
  *
- * Server settings come from the stack and FLEET_* variables, e.g. FLEET_SERVER_THREADS=1 so that one server is about
- * one core and more servers can add capacity on a small machine. The machine is noisy: compare within one run.
+ * Server settings come from the stack and FLEET_* variables. Each server is pinned to its pod's CPUs (server.resources.cpu,
+ * 1 in dev) as fleet local pins it, so one server is one core and a second adds capacity. The machine is noisy: compare
+ * within one run.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";

@@ -11,7 +11,7 @@ export { inThreadSessions, type ModelSession } from "./inference/model-session.j
 export { convertModelDirs, ORT_MODEL_FILE } from "./inference/ort-format-cache.js";
 export { freePort } from "./process/free-port.js";
 export { withMallocTunables } from "./process/malloc-tunables.js";
-export { ServerProcess, startServerProcess, type ServerLaunch } from "./process/server-process.js";
+export { pinnedLaunch, ServerProcess, startServerProcess, type ServerLaunch } from "./process/server-process.js";
 export { SERVER_METRIC_NAMES } from "@inference-fleet/fleet-config";
 export { bestAnswerSpan } from "./inference/answer-span.js";
 export { spanLogits } from "./inference/session-runner.js";

@@ -1,8 +1,10 @@
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadStackConfig } from "@inference-fleet/fleet-config";
+import { generateModel } from "@inference-fleet/model-zoo";
 import { describe, expect, it } from "vitest";
+import { parseCpuList, planCpuPinning } from "./cpu-pinning.js";
 import { serverEnvironment, startServerFleet } from "./server-fleet.js";
 import type { ServerLaunch } from "@inference-fleet/model-server";
 
@@ -70,5 +72,31 @@ describe("serverEnvironment", () => {
     });
     // Threads and inference workers are left to each server's own CPU budget unless the stack sets them.
     expect(serverEnvironment(config, "/m", 9000)).not.toHaveProperty("THREADS");
+  });
+});
+
+describe("startServerFleet with fleet serve", () => {
+  it("holds each real server to its pod's CPUs where this machine can (else says why), and the server sizes itself to them", { timeout: 60_000 }, async () => {
+    const modelDir = (await generateModel({ size: "tiny", seed: 7, outDir: path.join(mkdtempSync(path.join(tmpdir(), "pinned-")), "tiny") })).dir;
+    const plan = planCpuPinning(config);
+    const log: string[] = [];
+    const fleet = await startServerFleet(config, { modelDir, log: (line) => log.push(line) });
+    try {
+      expect(log).toContain(plan.note);
+      const affinity = fleet.servers.map((server) => {
+        const status = readFileSync(`/proc/${server.pid}/status`, "utf8");
+        return parseCpuList(/Cpus_allowed_list:\s*(\S+)/.exec(status)![1]!);
+      });
+      if (plan.pinning) {
+        // dev: two servers of cpu "1", one CPU each, not the same one.
+        expect(affinity).toEqual(plan.pinning.blocks.slice(0, 2));
+        // Its CPU budget comes from that affinity: one CPU, so no inference worker and 1 ONNX Runtime thread, as in a 1-CPU pod.
+        expect(fleet.servers[0]!.output()).toContain("cpu budget 1 (CPU affinity): no inference worker, 1 ONNX Runtime thread on the main thread");
+      } else {
+        for (const cpus of affinity) expect(cpus.length).toBeGreaterThan(0);
+      }
+    } finally {
+      await fleet.stop();
+    }
   });
 });

@@ -134,9 +134,13 @@ const WORKSPACE_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
  */
 export function modelServerLaunch(env: Record<string, string>, options: { cpus?: string } = {}): ServerLaunch {
   const node = [...(FROM_SOURCE ? ["--conditions=source", "--import", "tsx"] : []), ENTRY];
-  const pinned =
-    options.cpus === undefined ? { command: process.execPath, args: node } : { command: "taskset", args: ["-c", options.cpus, process.execPath, ...node] };
-  return { ...pinned, env: withMallocTunables({ ...process.env, ...env }), cwd: WORKSPACE_ROOT };
+  const launch = { command: process.execPath, args: node, env: withMallocTunables({ ...process.env, ...env }), cwd: WORKSPACE_ROOT };
+  return options.cpus === undefined ? launch : pinnedLaunch(launch, options.cpus);
+}
+
+/** The launch run under `taskset -c CPUS` (taskset execs the command, so signals and the pid stay the server's). */
+export function pinnedLaunch(launch: ServerLaunch, cpus: string, taskset = "taskset"): ServerLaunch {
+  return { ...launch, command: taskset, args: ["-c", cpus, launch.command, ...launch.args] };
 }
 
 export interface StartServerProcessOptions {

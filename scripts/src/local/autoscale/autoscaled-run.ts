@@ -9,7 +9,7 @@ import { HPA_TOLERANCE, queueDepthTarget, requestRateTarget, type FleetConfig } 
 import { LoadTargets, runLoad, type LoadProgress, type LoadTestResult } from "@inference-fleet/load-test";
 import { freePort, ServerProcess, type ServerLaunch } from "@inference-fleet/model-server";
 import { fleetLoadOptions } from "../load-options.js";
-import { fleetServeLaunch, serverEnvironment, fleetModelNames } from "../server-fleet.js";
+import { serverEnvironment, fleetModelNames, serverLauncher } from "../server-fleet.js";
 import { Autoscaler, runAutoscaler, type AutoscaleRule, type AutoscaleTrigger, type ServerLauncher } from "./autoscaler.js";
 import { QUEUE_DEPTH_METRIC, REQUEST_RATE_METRIC, SampledServerMetric } from "./server-metric.js";
 
@@ -62,24 +62,29 @@ function describeRule(rule: AutoscaleRule): string {
 class LoopbackServers implements ServerLauncher {
   private next = 0;
   private readonly running = new Map<string, ServerProcess>();
+  /** The CPUs each running server is pinned to: a new server goes where the fewest are. */
+  private readonly pinned = new Map<string, readonly number[]>();
+  private readonly launcher: ReturnType<typeof serverLauncher>;
 
   constructor(
     private readonly config: FleetConfig,
     private readonly options: AutoscaledRunOptions,
-  ) {}
+  ) {
+    this.launcher = serverLauncher(config, { ...(options.launch ? { launch: options.launch } : {}), log: options.say });
+  }
 
   async start(): Promise<string> {
     const index = this.next++;
     const port = await freePort();
-    const launch = this.options.launch ?? fleetServeLaunch;
     const env = serverEnvironment(this.config, path.resolve(this.options.modelDir), port, index);
-    const server = new ServerProcess(`model-server-${index}`, `http://127.0.0.1:${port}`, launch(env));
+    const { launch, cpus } = this.launcher(env, [...this.pinned.values()]);
+    const server = new ServerProcess(`model-server-${index}`, `http://127.0.0.1:${port}`, launch);
     this.running.set(server.url, server);
+    if (cpus) this.pinned.set(server.url, cpus);
     try {
       await server.waitReady(this.options.readyTimeoutMs ?? 60_000, this.options.signal);
     } catch (error) {
-      this.running.delete(server.url);
-      await server.stop();
+      await this.stop(server.url);
       throw error;
     }
     return server.url;
@@ -88,6 +93,7 @@ class LoopbackServers implements ServerLauncher {
   async stop(target: string): Promise<void> {
     const server = this.running.get(target);
     this.running.delete(target);
+    this.pinned.delete(target);
     await server?.stop();
   }
 
