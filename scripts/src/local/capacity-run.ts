@@ -10,6 +10,7 @@ import {
   confirmedHold,
   isClearBreach,
   breachingWindows,
+  holdIsLost,
   holdKeptSlo,
   judgeStep,
   judgeWindows,
@@ -25,9 +26,11 @@ import {
   stepFromResult,
   stepFromWindows,
   windowsFromResult,
+  windowsFromSeries,
   withFiguresOfStep,
   type CapacityStep,
   type CapacityVerdict,
+  type LoadProgress,
   type LoadTestResult,
   type SearchEnd,
   type ServerInfo,
@@ -154,7 +157,7 @@ export function describeStep(index: number, step: CapacityStep, slo: Slo): strin
 
 /**
  * One open-loop run of the built-in generator at `rate`: `warmupSeconds` left out, then `seconds` measured,
- * cut short once its figures so far clearly break the SLO.
+ * cut short once its figures so far clearly break the SLO, or once `lost` says (from its progress) it cannot hold.
  */
 async function runHold(
   config: FleetConfig,
@@ -162,6 +165,7 @@ async function runHold(
   rate: number,
   warmupSeconds: number,
   seconds: number,
+  lost?: (progress: LoadProgress) => boolean,
 ): Promise<{ result: LoadTestResult; cut: boolean }> {
   const slo = sloOfConfig(config);
   const cut = new AbortController();
@@ -186,7 +190,7 @@ async function runHold(
           percentileMs: slo.percentile >= 90 ? p.p90Ms : 0,
           errorRate: p.requests > 0 ? p.errors / p.requests : 0,
         };
-        if (isClearBreach(figures, slo)) cut.abort();
+        if (isClearBreach(figures, slo) || lost?.(p)) cut.abort();
       },
     }),
   );
@@ -251,16 +255,26 @@ export async function runCapacityStep(
   return { result: withFiguresOfStep(first.result, step, Date.parse(first.result.startTime)), step };
 }
 
-/** The confirmation's sustained hold at `rate`: judged as a whole, its windows kept for their spread. */
+/**
+ * Whether a confirmation's hold at `rate` is lost by its progress so far (holdIsLost): over the windows finished by
+ * `now` (Unix ms), the last one left out as it may still be filling.
+ */
+export function holdLostCheck(settings: CapacitySettings, rate: number, slo: Slo, now = Date.now): (progress: LoadProgress) => boolean {
+  const holdWindows = Math.floor(settings.confirmSeconds / settings.windowSeconds);
+  return (p) => holdIsLost(windowsFromSeries(p.series(), p.measuredFromMs, now(), settings.windowSeconds).slice(0, -1), holdWindows, rate, slo);
+}
+
+/** The confirmation's sustained hold at `rate`: judged as a whole, its windows kept for their spread; cut once lost. */
 async function runConfirmationHold(
   config: FleetConfig,
   options: Omit<CapacityRunOptions, "startedAtMs" | "say">,
   rate: number,
 ): Promise<{ result: LoadTestResult; step: CapacityStep }> {
   const { settings } = options;
-  const { result, cut } = await runHold(config, options, rate, settings.warmupSeconds, settings.confirmSeconds);
+  const slo = sloOfConfig(config);
+  const { result, cut } = await runHold(config, options, rate, settings.warmupSeconds, settings.confirmSeconds, holdLostCheck(settings, rate, slo));
   const step = { ...stepFromResult(result, rate, cut), windows: windowsFromResult(result, settings.windowSeconds) };
-  await coolDownAfter(step, sloOfConfig(config), options.targets, options.signal);
+  await coolDownAfter(step, slo, options.targets, options.signal);
   return { result, step };
 }
 

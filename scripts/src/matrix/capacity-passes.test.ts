@@ -54,13 +54,13 @@ describe("fleet matrix in capacity mode", () => {
     );
   });
 
-  it("steps the confirmation down 7% when the sustained hold breaks, and prices the rate that held", async () => {
+  it("steps the confirmation down to the grid rate below when the sustained hold breaks, and prices the rate that held", async () => {
     const { deps, envs } = capacityFakes(KNEE, 315);
     const [run] = await runMatrix(deps, { stacks: ["c7g"], waitTimeoutMs: 60_000 });
     const capacity = (run as Extract<StackRun, { status: "measured" }>).merged.capacity!;
-    expect(envs.slice(3, 5).map((env) => env[RATES_ENV])).toEqual(["[322]", "[299]"]);
-    expect(capacity.confirmations!.map((c) => c.offeredRate)).toEqual([322, 299]);
-    expect(capacity).toMatchObject({ capacityAtSlo: 299, searchCapacity: 322 });
+    expect(envs.slice(3, 5).map((env) => env[RATES_ENV])).toEqual(["[322]", "[309]"]);
+    expect(capacity.confirmations!.map((c) => c.offeredRate)).toEqual([322, 309]);
+    expect(capacity).toMatchObject({ capacityAtSlo: 309, searchCapacity: 322 });
   });
 
   it("keeps the last pass's Job when --keep scales the stack to idle, so no staircase runs again", async () => {
@@ -105,10 +105,10 @@ describe("refineCapacity", () => {
 
   it("stops after the refine passes allowed, says the budget ended the search, and still confirms what it found", async () => {
     const { passes, asked, said } = await run(1);
-    // 283 holds its hold; 336, which broke in the search, is 19% above it: one hold between them (308) refines the figure.
-    expect(asked).toEqual([[238, 283, 336, 400], [283], [308]]);
+    // 283 holds its hold; 336, which broke in the search, is 19% above it: one hold between them (309, the grid rate nearest 308) refines the figure.
+    expect(asked).toEqual([[238, 283, 336, 400], [283], [309]]);
     expect(said.join("\n")).toMatch(/stopped after 2 passes \(at most 1 refine passes\); next would have been 295, 308, 322, 336 req\/s/);
-    expect(said.join("\n")).toMatch(/308 req\/s held the SLO for 180 s; 336 req\/s broke/);
+    expect(said.join("\n")).toMatch(/309 req\/s held the SLO for 180 s; 336 req\/s broke/);
     expect(passes.results.every((r) => r.capacity?.endedBy === "budget")).toBe(true);
   });
 });

@@ -36,7 +36,13 @@ export function localEvaluator(config: FleetConfig, options: LocalEvaluatorOptio
     const tuned = applyCandidate({ ...config, cluster: { ...config.cluster, fleetNodes: 1 } }, candidate);
     let fleet;
     try {
-      fleet = await startServerFleet(tuned, { modelDir: options.modelDir, readyTimeoutMs: options.readyTimeoutMs, signal, launch: options.launch, pinCpus: false });
+      fleet = await startServerFleet(tuned, {
+        modelDir: options.modelDir,
+        readyTimeoutMs: options.readyTimeoutMs,
+        signal,
+        launch: options.launch,
+        pinCpus: false,
+      });
     } catch (error) {
       if (signal?.aborted) throw error;
       return { capacity: 0, steps: 0, seconds: seconds(), note: `the servers did not start: ${(error as Error).message}` };

@@ -1,10 +1,12 @@
 // The confirmation after a search: the rate found is held for a sustained window (SageMaker Inference
 // Recommender's steps last minutes, not seconds); if the SLO breaks, the rate steps down and is held
 // again. Only a rate that held its sustained window is reported, so the figure never overstates what
-// the fleet keeps up. Pure: the local search and `fleet matrix` run the holds, this decides.
+// the fleet keeps up. The rate found is held first, as measured; every later hold is at a rate of one
+// fixed grid (confirmationRate), so two runs whose searches ended apart step through the same rates.
+// Pure: the local search and `fleet matrix` run the holds, this decides.
 import type { Slo } from "@inference-fleet/fleet-config";
 import { roundRate } from "./planner.js";
-import { judgeMeasurement, type CapacityStep } from "./step.js";
+import { judgeMeasurement, type CapacityStep, type CapacityWindow } from "./step.js";
 
 export interface ConfirmationOptions {
   /** Each confirmation that breaks steps down by this share (default 0.07). */
@@ -36,7 +38,7 @@ const DEFAULT_REFINE_ABOVE = 0.15;
 export const MAX_BREACHING_WINDOWS = 0.1;
 
 /** How many of a hold's windows broke the SLO on their own. */
-export function breachingWindows(hold: CapacityStep, slo: Slo): number {
+export function breachingWindows(hold: Pick<CapacityStep, "offeredRate" | "windows">, slo: Slo): number {
   return (hold.windows ?? []).filter((w) => !judgeMeasurement({ ...w, offeredRate: hold.offeredRate, warmupSeconds: 0 }, slo).holds).length;
 }
 
@@ -45,35 +47,64 @@ export function holdKeptSlo(hold: CapacityStep, slo: Slo): boolean {
   if (!judgeMeasurement(hold, slo).holds) return false;
   return breachingWindows(hold, slo) <= Math.floor((hold.windows ?? []).length * MAX_BREACHING_WINDOWS);
 }
+/**
+ * Whether a hold still running can no longer keep the SLO: more of its finished windows broke it than a whole hold of
+ * `holdWindows` may (MAX_BREACHING_WINDOWS). Cut there, a lost minute costs its seconds so far, not all of them
+ * (measured: holds at 866, 958 and 1,030 req/s had lost after 8-30 s and ran on to 60), and the time goes to the next hold.
+ */
+export function holdIsLost(windowsSoFar: readonly CapacityWindow[], holdWindows: number, offeredRate: number, slo: Slo): boolean {
+  return breachingWindows({ offeredRate, windows: [...windowsSoFar] }, slo) > Math.floor(holdWindows * MAX_BREACHING_WINDOWS);
+}
+
 const DEFAULT_CONFIRM_ATTEMPTS = 5;
 
 export type ConfirmationDecision =
   | { readonly kind: "hold"; readonly rate: number }
   | { readonly kind: "done"; readonly reason: string; /** The confirmation that held (absent when none did). */ readonly confirmed?: CapacityStep };
 
+/**
+ * The rates a confirmation holds: powers of 1 / (1 - stepDown) req/s (with 7%: ..., 853, 917, 987, 1,060, 1,140, ...),
+ * to 3 significant digits. Fixed, not counted down from the search's answer: measured here, five of six first holds
+ * (the search's answer) broke, and three runs of one fleet stepped down from 866, 960 and 1,330 req/s to 805, 893
+ * and 1,140, figures no two runs share; on one grid, their step-downs meet the same rates.
+ */
+function gridIndex(rate: number, stepDown: number): number {
+  // 3 digits move a grid rate by up to 0.5%, under a tenth of a step: a rate that rounding put under its power still counts as it.
+  return Math.floor(Math.log(rate) / -Math.log(1 - stepDown) + 0.1);
+}
+
+/** The grid rate `k` steps above the grid's floor of `rate` (k = 0: the highest grid rate at or below it). */
+export function confirmationRate(rate: number, stepDown: number, k = 0): number {
+  const at = (index: number) => roundRate(Math.pow(1 / (1 - stepDown), index));
+  const index = gridIndex(rate, stepDown);
+  // The index may be one too high (rounding, or the tolerance): then the floor is the one below.
+  const floor = at(index) > rate ? index - 1 : index;
+  return at(floor + k);
+}
+
 /** No single step down goes below this share of the rate that broke (a 40% drop at most), however low a stalled hold's throughput was. */
 const MAX_DROP_PER_ATTEMPT = 0.6;
 
 /**
- * The rate after a hold that broke: `stepDown` lower, or, when the hold saturated (it served less than it was
- * offered), `stepDown` below what it served: a saturated fleet serves its capacity, so that is where the next hold
- * starts (measured: holds of 1,400, 1,300 and 1,210 req/s each broke, and three 7% steps ran out before reaching a
- * rate the fleet kept up). Never below MAX_DROP_PER_ATTEMPT of the rate that broke.
+ * The rate after a hold that broke: the grid rate below it, or, when the hold saturated (it served less than it was
+ * offered), the grid rate at or below what it served: a saturated fleet serves its capacity, so that is where the next
+ * hold starts (measured: holds of 1,400, 1,300 and 1,210 req/s each broke, and three 7% steps ran out before reaching
+ * a rate the fleet kept up). Never below MAX_DROP_PER_ATTEMPT of the rate that broke.
  */
 export function rateAfterBreak(hold: CapacityStep, stepDown: number): number {
   const offered = hold.offeredRate;
-  const stepped = offered * (1 - stepDown);
-  const served = hold.achievedRate * (1 - stepDown);
-  return roundRate(Math.min(stepped, Math.max(served, offered * MAX_DROP_PER_ATTEMPT)));
+  // Half a step down from a grid rate lands between it and the grid rate below, whose floor that is.
+  const target = Math.min(offered * (1 - stepDown / 2), Math.max(hold.achievedRate, offered * MAX_DROP_PER_ATTEMPT));
+  return confirmationRate(target, stepDown);
 }
 
 /**
- * What to do after the holds so far (in the order run) of the search's answer `found`: hold `found`
- * first, then lower after each hold that broke (rateAfterBreak), until one holds; then, while a break lies more
- * than `refineAbove` above the highest rate that held, hold the rate between them (their geometric mean), so a
- * search that stopped short (its budget, a noisy minute) or a deep step down does not leave the figure far under
- * what the fleet keeps up. Done when nothing is left to refine, the attempts run out, or (with secondsLeft) another
- * hold would not finish in the time left.
+ * What to do after the holds so far (in the order run) of the search's answer `found`: hold `found` first, then
+ * lower after each hold that broke (rateAfterBreak, on the grid), until one holds; then, while a break lies more than
+ * `refineAbove` above the highest rate that held, hold the grid rate nearest the geometric mean between them, so a
+ * search that stopped short (its budget, a noisy minute) or a deep step down does not leave the figure far under what
+ * the fleet keeps up. Done when nothing is left to refine, the attempts run out, or (with secondsLeft) another hold
+ * would not finish in the time left.
  */
 export function nextConfirmation(found: number, holds: readonly CapacityStep[], slo: Slo, options: ConfirmationOptions = {}): ConfirmationDecision {
   const stepDown = options.stepDown ?? DEFAULT_STEP_DOWN;
@@ -83,7 +114,7 @@ export function nextConfirmation(found: number, holds: readonly CapacityStep[], 
   const last = holds[holds.length - 1];
   if (!last) return { kind: "hold", rate: found };
   const best = confirmedHold(holds, slo);
-  if (best) return refineOrDone(best, holds, slo, options, maxAttempts);
+  if (best) return refineOrDone(best, holds, slo, { ...options, stepDown }, maxAttempts);
   const rates = holds.map((h) => h.offeredRate).join(", ");
   if (holds.length >= maxAttempts) return { kind: "done", reason: `not confirmed: ${rates} req/s each broke the SLO when held` };
   if (!timeForAnother(options)) {
@@ -108,7 +139,10 @@ function refineOrDone(best: CapacityStep, holds: readonly CapacityStep[], slo: S
     const below = Number.isFinite(ceiling) ? `; ${ceiling} req/s broke` : "";
     return { kind: "done", reason: held + below, confirmed: best };
   }
-  const between = roundRate(Math.sqrt(best.offeredRate * ceiling));
+  // Between them on the grid: the grid rate nearest their geometric mean, else the grid rate just above the hold.
+  const stepDown = options.stepDown ?? DEFAULT_STEP_DOWN;
+  const nearest = confirmationRate(Math.sqrt((best.offeredRate * ceiling) / (1 - stepDown)), stepDown);
+  const between = nearest > best.offeredRate && nearest < ceiling ? nearest : confirmationRate(best.offeredRate, stepDown, 1);
   const tried = holds.some((h) => h.offeredRate === between);
   if (holds.length >= maxAttempts || !timeForAnother(options) || tried || between <= best.offeredRate || between >= ceiling) {
     return { kind: "done", reason: `${held}; ${ceiling} req/s broke, and no time or attempt was left to try between them`, confirmed: best };

@@ -1,5 +1,5 @@
 export { stepAtCapacity, withFiguresOfStep } from "./at-capacity.js";
-export { breachingWindows, confirmedHold, holdKeptSlo, nextConfirmation } from "./confirm.js";
+export { breachingWindows, confirmedHold, holdIsLost, holdKeptSlo, nextConfirmation } from "./confirm.js";
 export { capacityFromSteps, capacityRecord } from "./curve.js";
 export type { CapacityVerdict } from "./curve.js";
 export { mergeSteps } from "./merge-steps.js";
@@ -8,4 +8,4 @@ export type { SearchEnd } from "./planner.js";
 export { planStaircase } from "./staircase.js";
 export { CLEAR_BREACH_MIN_SECONDS, isClearBreach, stepFromResult } from "./step.js";
 export type { CapacityStep, StabilityRule } from "./step.js";
-export { judgeStep, judgeWindows, settledWindows, stepFromWindows, windowsFromResult } from "./windows.js";
+export { judgeStep, judgeWindows, settledWindows, stepFromWindows, windowsFromResult, windowsFromSeries } from "./windows.js";

@@ -2,7 +2,7 @@
 // and a confirmation that holds the answer and steps down when it breaks; on synthetic noisy fleets.
 import { describe, expect, it } from "vitest";
 import { bracketOf } from "./bracket.js";
-import { holdKeptSlo, nextConfirmation, rateAfterBreak } from "./confirm.js";
+import { confirmationRate, holdIsLost, holdKeptSlo, nextConfirmation, rateAfterBreak } from "./confirm.js";
 import { capacityFromSteps } from "./curve.js";
 import { nextRate } from "./planner.js";
 import { judgeMeasurement, type CapacityStep, type CapacityWindow } from "./step.js";
@@ -137,6 +137,20 @@ describe("the confirmation", () => {
     expect(verdict).toMatchObject({ capacityAtSlo: found, searchCapacity: found, windows: { low: found, high: found } });
   });
 
+  it("steps down through one grid of 7% steps, so searches that ended apart confirm the same rate", () => {
+    expect([794, 853, 917, 987, 1060, 1140].map((r) => confirmationRate(r, 0.07))).toEqual([794, 853, 917, 987, 1060, 1140]);
+    // The fleet sustains 880 req/s over minutes; searches ended anywhere from 900 to 1,400 req/s (a fast minute), and each first hold broke.
+    for (let found = 900; found <= 1400; found += 10) {
+      const { holds, next } = confirm(found, 880);
+      for (const later of holds.slice(1)) expect(confirmationRate(later.offeredRate, 0.07)).toBe(later.offeredRate);
+      expect(next).toMatchObject({ kind: "done", confirmed: { offeredRate: 853 } });
+    }
+    expect(confirmationRate(917, 0.07, 1)).toBe(987);
+    expect(confirmationRate(917, 0.07, -1)).toBe(853);
+    // Another step share, another grid: 5% steps.
+    expect(confirmationRate(1000, 0.05)).toBe(966);
+  });
+
   /** The rates held, in order, until the confirmation is done, for a fleet that sustains `sustained` req/s. */
   const confirm = (found: number, sustained: number, options = {}) => {
     const holds: CapacityStep[] = [];
@@ -147,30 +161,30 @@ describe("the confirmation", () => {
     }
   };
 
-  it("steps down 7% below what a saturated hold served, and confirms again", () => {
+  it("steps down to the grid rate at or below what a saturated hold served, and confirms again", () => {
     const { holds } = confirm(940, 900);
-    expect(holds.map((h) => h.offeredRate)).toEqual([940, 837]);
+    expect(holds.map((h) => h.offeredRate)).toEqual([940, 853]);
     const verdict = capacityFromSteps([], SLO, holds);
-    expect(verdict.capacityAtSlo).toBe(837);
+    expect(verdict.capacityAtSlo).toBe(853);
     expect(verdict.confirmation!.map((c) => c.holds)).toEqual([false, true]);
   });
 
   it("reaches a knee 30% below the search's answer in two holds, where 7% steps would need six", () => {
     // The search found 1,270 req/s in a fast minute; the fleet sustains 900 over minutes.
     const { holds } = confirm(1270, 900);
-    expect(holds.slice(0, 2).map((h) => h.offeredRate)).toEqual([1270, 837]);
+    expect(holds.slice(0, 2).map((h) => h.offeredRate)).toEqual([1270, 853]);
     expect(holdKeptSlo(holds[1]!, SLO)).toBe(true);
-    // 1,270 broke 52% above 837: the holds between (1,030, then 928) break too, so 837 stands, within 11% of a break.
-    expect(holds.slice(2).map((h) => h.offeredRate)).toEqual([1030, 928]);
-    expect(capacityFromSteps([], SLO, holds).capacityAtSlo).toBe(837);
+    // 1,270 broke 49% above 853: the grid rates between (1,060, then 917) break too, so 853 stands, one grid step under a break.
+    expect(holds.slice(2).map((h) => h.offeredRate)).toEqual([1060, 917]);
+    expect(capacityFromSteps([], SLO, holds).capacityAtSlo).toBe(853);
   });
 
   it("refines a confirmed rate towards a break far above it, so 1.25x the figure lies above a rate that broke", () => {
     // The search stopped on its budget at 800 req/s with 992 broken; the fleet sustains 1,000 over minutes.
     const { holds, next } = confirm(800, 1000, { ceiling: 992 });
-    expect(holds.map((h) => h.offeredRate)).toEqual([800, 891]);
-    expect(next).toMatchObject({ kind: "done", confirmed: { offeredRate: 891 }, reason: "891 req/s held the SLO for 60 s; 992 req/s broke" });
-    expect(capacityFromSteps([], SLO, holds).capacityAtSlo).toBe(891);
+    expect(holds.map((h) => h.offeredRate)).toEqual([800, 917]);
+    expect(next).toMatchObject({ kind: "done", confirmed: { offeredRate: 917 }, reason: "917 req/s held the SLO for 60 s; 992 req/s broke" });
+    expect(capacityFromSteps([], SLO, holds).capacityAtSlo).toBe(917);
     // A break within 15% needs no refining; neither does a hold with no break known above it.
     expect(confirm(800, 1000, { ceiling: 900 }).holds.map((h) => h.offeredRate)).toEqual([800]);
     expect(confirm(800, 1000).holds.map((h) => h.offeredRate)).toEqual([800]);
@@ -181,9 +195,10 @@ describe("the confirmation", () => {
 
   it("never drops more than 40% in one step, however little a stalled hold served", () => {
     const stalled = { ...hold(1000, 1000), achievedRate: 50 };
-    expect(rateAfterBreak({ ...stalled, windows: [] }, 0.07)).toBe(600);
-    // A hold that broke on latency while serving all it was offered steps down by stepDown alone.
-    expect(rateAfterBreak(hold(1000, 1000), 0.07)).toBe(930);
+    expect(rateAfterBreak({ ...stalled, windows: [] }, 0.07)).toBe(594); // the grid rate under 600
+    // A hold that broke on latency while serving all it was offered steps down to the next grid rate below.
+    expect(rateAfterBreak(hold(987, 987), 0.07)).toBe(917);
+    expect(rateAfterBreak(hold(1000, 1000), 0.07)).toBe(917);
   });
 
   it("starts no hold that would not finish in the time left", () => {
@@ -202,7 +217,7 @@ describe("the confirmation", () => {
     const minute = stepFromWindows(900, windows, { warmupSeconds: WARMUP });
     expect(judgeMeasurement(minute, SLO).holds).toBe(true); // 4 of 20 windows over: the whole minute's p90 still holds
     expect(holdKeptSlo(minute, SLO)).toBe(false);
-    expect(nextConfirmation(900, [minute], SLO)).toEqual({ kind: "hold", rate: 837 });
+    expect(nextConfirmation(900, [minute], SLO)).toEqual({ kind: "hold", rate: 853 });
     const oneSpike = stepFromWindows(
       900,
       windows.map((w, i) => (i === 0 ? w : { ...calm, achievedRate: 900 })),
@@ -211,9 +226,22 @@ describe("the confirmation", () => {
     expect(holdKeptSlo(oneSpike, SLO)).toBe(true); // 1 of 20: a spike, not the knee
   });
 
+  it("calls a running hold lost once more of its windows broke than the whole hold may, and not before", () => {
+    const calm = { ...queueWindow(SERVICE_RATE, 0.5 * SERVICE_RATE, 1), achievedRate: 900 };
+    const broken = { ...queueWindow(SERVICE_RATE, 0.995 * SERVICE_RATE, 1), achievedRate: 900 };
+    // A 60 s hold of 2 s windows may break in 3 of its 30 windows: 3 broken so far is not lost, the 4th is.
+    const soFar = (broke: number) => [...Array.from({ length: 6 }, () => calm), ...Array.from({ length: broke }, () => broken)];
+    expect(holdIsLost(soFar(3), 30, 900, SLO)).toBe(false);
+    expect(holdIsLost(soFar(4), 30, 900, SLO)).toBe(true);
+    // Agrees with the judgement of the whole hold: the same 4 breaks in 30 windows break it, 3 do not.
+    const whole = (broke: number) => stepFromWindows(900, [...soFar(broke), ...Array.from({ length: 24 - broke }, () => calm)], { warmupSeconds: WARMUP });
+    expect(holdKeptSlo(whole(3), SLO)).toBe(true);
+    expect(holdKeptSlo(whole(4), SLO)).toBe(false);
+  });
+
   it("reports no capacity when no hold confirms within its attempts, rather than the figure found", () => {
     const { holds, next } = confirm(940, 100, { maxAttempts: 3 });
-    expect(next).toMatchObject({ kind: "done", reason: expect.stringMatching(/^not confirmed: 940, 564, 338 req\/s/) });
+    expect(next).toMatchObject({ kind: "done", reason: expect.stringMatching(/^not confirmed: 940, 552, 309 req\/s/) });
     expect(capacityFromSteps([], SLO, holds).capacityAtSlo).toBe(0);
   });
 });

@@ -149,15 +149,18 @@ export function windowSpread(windows: readonly CapacityWindow[], used?: readonly
  * A result without per-second latencies (k6) gives no windows.
  */
 export function windowsFromResult(result: LoadTestResult, windowSeconds: number): CapacityWindow[] {
+  return windowsFromSeries(result.series, Date.parse(result.startTime), Date.parse(result.endTime), windowSeconds);
+}
+
+/** windowsFromResult over a run's per-second series from `fromMs` to `endMs` (Unix ms): also mid-run, from its progress. */
+export function windowsFromSeries(series: LoadTestResult["series"], fromMs: number, endMs: number, windowSeconds: number): CapacityWindow[] {
   if (!(windowSeconds > 0)) throw new Error(`A measurement window must last a positive number of seconds, got ${windowSeconds}.`);
-  if (result.series.length === 0 || result.series.some((p) => !p.latency)) return [];
-  const fromMs = Date.parse(result.startTime);
-  const endMs = Date.parse(result.endTime);
+  if (series.length === 0 || series.some((p) => !p.latency)) return [];
   const firstWhole = Math.ceil(fromMs / 1000);
   const count = Math.max(1, Math.floor((endMs / 1000 - firstWhole) / windowSeconds));
   const windowOf = (second: number) => Math.min(count - 1, Math.max(0, Math.floor((second - firstWhole) / windowSeconds)));
   const groups = Array.from({ length: count }, () => [] as LoadTestResult["series"]);
-  for (const point of result.series) groups[windowOf(point.second)]!.push(point);
+  for (const point of series) groups[windowOf(point.second)]!.push(point);
   return groups.map((points, k): CapacityWindow => {
     const startMs = k === 0 ? fromMs : (firstWhole + k * windowSeconds) * 1000;
     const stopMs = k === count - 1 ? endMs : (firstWhole + (k + 1) * windowSeconds) * 1000;

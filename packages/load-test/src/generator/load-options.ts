@@ -3,6 +3,7 @@ import type { ModelDistribution, ModelRouting } from "../choice.js";
 import type { RequestMethod, RequestTexts } from "../request.js";
 import type { LoadMode, ServerInfo } from "../results.js";
 import type { LoadTargets } from "./load-targets.js";
+import type { SeriesPoint } from "../results.js";
 
 export interface RunLoadOptions {
   /** Base URLs of the model servers, e.g. http://127.0.0.1:8080. */
@@ -61,6 +62,10 @@ export interface LoadProgress {
   errors: number;
   /** Still in the warm-up: the other fields stay at 0 until it ends. */
   warmingUp: boolean;
+  /** Unix ms the measured window starts at (the result's startTime). */
+  measuredFromMs: number;
+  /** The measured seconds so far, as the result's series will have them (built on each call). */
+  series(): SeriesPoint[];
 }
 
 export function validateLoadOptions(options: RunLoadOptions): void {

@@ -122,6 +122,8 @@ function reportProgress(
       p90Ms: recorder.histogram.percentile(90),
       errors: recorder.errorCount,
       warmingUp: now < warmupEndPerf,
+      measuredFromMs: recorder.measuredFromMs,
+      series: () => recorder.series(),
     });
     lastRequests = recorder.requests;
     lastAt = now;
