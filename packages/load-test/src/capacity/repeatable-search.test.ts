@@ -2,7 +2,7 @@
 // and a confirmation that holds the answer and steps down when it breaks; on synthetic noisy fleets.
 import { describe, expect, it } from "vitest";
 import { bracketOf } from "./bracket.js";
-import { confirmationRate, holdIsLost, holdKeptSlo, nextConfirmation, rateAfterBreak } from "./confirm.js";
+import { breachingWindows, confirmationRate, holdIsLost, holdKeptSlo, nextConfirmation, rateAfterBreak } from "./confirm.js";
 import { capacityFromSteps } from "./curve.js";
 import { nextRate } from "./planner.js";
 import { judgeMeasurement, type CapacityStep, type CapacityWindow } from "./step.js";
@@ -224,6 +224,24 @@ describe("the confirmation", () => {
       { warmupSeconds: WARMUP },
     );
     expect(holdKeptSlo(oneSpike, SLO)).toBe(true); // 1 of 20: a spike, not the knee
+  });
+
+  it("counts a hold's window as broken by its latency or errors, not by a count that answers across its edge moved", () => {
+    const calm = queueWindow(SERVICE_RATE, 0.5 * SERVICE_RATE, 1);
+    // Measured: 946 then 1,056 req/s in two windows of a 1,000 req/s hold, both at low latency.
+    const edge = [
+      { ...calm, achievedRate: 946 },
+      { ...calm, achievedRate: 1056 },
+    ];
+    expect(breachingWindows({ offeredRate: 1000, windows: edge }, SLO)).toBe(0);
+    // A window in which nothing was answered is broken, and a whole hold that served under 95% breaks however calm its windows.
+    expect(breachingWindows({ offeredRate: 1000, windows: [{ ...calm, requests: 0, achievedRate: 0 }] }, SLO)).toBe(1);
+    const short = stepFromWindows(
+      1000,
+      Array.from({ length: 30 }, () => ({ ...calm, achievedRate: 900 })),
+      { warmupSeconds: WARMUP },
+    );
+    expect(holdKeptSlo(short, SLO)).toBe(false);
   });
 
   it("calls a running hold lost once more of its windows broke than the whole hold may, and not before", () => {
