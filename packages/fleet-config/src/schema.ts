@@ -224,7 +224,7 @@ const loadTestSchema = z.strictObject({
        * all but 10% of its windows), else the rate steps down and is held again.
        */
       confirmSeconds: durationSeconds.pipe(z.number().positive()).default(60),
-      /** Each confirmation that breaks steps down by this share (0.07 = 7%). */
+      /** A confirmation that breaks steps down to the next rate of a grid of this share's steps (0.07 = 7%: ..., 853, 917, 987, ... req/s). */
       stepDown: z.number().gt(0).lt(1).default(0.07),
       /** Sustained holds tried at most; when none holds the SLO, the run reports no confirmed capacity rather than an unconfirmed one. */
       confirmAttempts: z.int().min(1).max(10).default(5),
