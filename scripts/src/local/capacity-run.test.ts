@@ -1,6 +1,6 @@
 import { loadStackConfig } from "@inference-fleet/fleet-config";
 import { LatencyHistogram, sloOfConfig, type LoadProgress, type LoadTestResult } from "@inference-fleet/load-test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { capacitySettings, holdLostCheck } from "./capacity-run.js";
 
 const dev = loadStackConfig("dev", { env: {} });
@@ -13,8 +13,8 @@ function second(index: number, ms: number): LoadTestResult["series"][number] {
   return { second: FROM_MS / 1000 + index, requests: 100, errors: 0, latency: latency.toJSON() };
 }
 
-/** A hold's progress: seconds 0-5 answered in 5 ms, then `slow` seconds in 500 ms. */
-function progress(slow: number): LoadProgress {
+/** A hold's progress `atSeconds` into its measured window: seconds 0-5 answered in 5 ms, then `slow` seconds in 500 ms. */
+function progress(slow: number, atSeconds: number): LoadProgress {
   const series = [...Array.from({ length: 6 }, (_, i) => second(i, 5)), ...Array.from({ length: slow }, (_, i) => second(6 + i, 500))];
   return {
     elapsedSeconds: series.length,
@@ -24,6 +24,7 @@ function progress(slow: number): LoadProgress {
     errors: 0,
     warmingUp: false,
     measuredFromMs: FROM_MS,
+    atMs: FROM_MS + atSeconds * 1000,
     series: () => series,
   };
 }
@@ -34,13 +35,23 @@ describe("holdLostCheck", () => {
   const slo = sloOfConfig(dev);
 
   it("cuts a hold once a 4th finished window broke the SLO, counting only windows that finished", () => {
-    const at = (seconds: number) => holdLostCheck(settings, 100, slo, () => FROM_MS + seconds * 1000);
+    const lost = holdLostCheck(settings, 100, slo);
     // 12 s in: windows 0-4 finished (the 6th still filling); 2 broke (seconds 6-9).
-    expect(at(12)(progress(6))).toBe(false);
+    expect(lost(progress(6, 12))).toBe(false);
     // 16 s in: windows 0-6 finished; 4 broke (seconds 6-13).
-    expect(at(16)(progress(10))).toBe(true);
+    expect(lost(progress(10, 16))).toBe(true);
     // Seconds in which nothing was answered break their windows too: a stalled fleet is lost.
-    expect(at(12)(progress(0))).toBe(false);
-    expect(at(16)(progress(0))).toBe(true);
+    expect(lost(progress(0, 12))).toBe(false);
+    expect(lost(progress(0, 16))).toBe(true);
+  });
+
+  it("reads time from the run's own clock, not this process's wall clock", () => {
+    // Calm so far, 6 s in: not lost, however far Date.now() has drifted from the run's clock.
+    vi.useFakeTimers({ now: FROM_MS + 60_000 });
+    try {
+      expect(holdLostCheck(settings, 100, slo)(progress(0, 6))).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -64,6 +64,8 @@ export interface LoadProgress {
   warmingUp: boolean;
   /** Unix ms the measured window starts at (the result's startTime). */
   measuredFromMs: number;
+  /** Unix ms of this report on the run's own clock (the one the series is filed by, which Date.now() can drift from). */
+  atMs: number;
   /** The measured seconds so far, as the result's series will have them (built on each call). */
   series(): SeriesPoint[];
 }

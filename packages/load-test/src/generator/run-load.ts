@@ -107,7 +107,7 @@ function finishResult(run: LoadRun, options: RunLoadOptions, servers: ServerInfo
 
 function reportProgress(
   recorder: ResultRecorder,
-  { startPerf, warmupEndPerf }: { startPerf: number; warmupEndPerf: number },
+  { startPerf, warmupEndPerf, epochOffset }: { startPerf: number; warmupEndPerf: number; epochOffset: number },
   onProgress: (p: LoadProgress) => void,
   intervalMs: number,
 ): NodeJS.Timeout {
@@ -123,6 +123,7 @@ function reportProgress(
       errors: recorder.errorCount,
       warmingUp: now < warmupEndPerf,
       measuredFromMs: recorder.measuredFromMs,
+      atMs: epochOffset + now,
       series: () => recorder.series(),
     });
     lastRequests = recorder.requests;
