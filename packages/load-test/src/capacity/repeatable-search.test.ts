@@ -257,9 +257,19 @@ describe("the confirmation", () => {
     expect(holdKeptSlo(whole(4), SLO)).toBe(false);
   });
 
+  it("makes the last hold the time allows one grid step safer, so a run that lost its holds near the knee still has a figure", () => {
+    // The fleet sustains 1,000 req/s; 1,060 and then 987 were lost near the knee. Time for two more holds: the next grid rate.
+    const lost = [hold(1060, 1000), hold(987, 980)];
+    expect(nextConfirmation(1060, lost, SLO, { secondsLeft: 130, holdSeconds: 62 })).toEqual({ kind: "hold", rate: 917 });
+    // Time for one more: a step lower, 853, which the fleet keeps up.
+    expect(nextConfirmation(1060, lost, SLO, { secondsLeft: 100, holdSeconds: 62 })).toEqual({ kind: "hold", rate: 853 });
+    // So with the last attempt: the fourth of 4.
+    expect(nextConfirmation(1060, [hold(1140, 1000), ...lost], SLO, { maxAttempts: 4 })).toEqual({ kind: "hold", rate: 853 });
+  });
+
   it("reports no capacity when no hold confirms within its attempts, rather than the figure found", () => {
     const { holds, next } = confirm(940, 100, { maxAttempts: 3 });
-    expect(next).toMatchObject({ kind: "done", reason: expect.stringMatching(/^not confirmed: 940, 552, 309 req\/s/) });
+    expect(next).toMatchObject({ kind: "done", reason: expect.stringMatching(/^not confirmed: 940, 552, 287 req\/s/) });
     expect(capacityFromSteps([], SLO, holds).capacityAtSlo).toBe(0);
   });
 });
