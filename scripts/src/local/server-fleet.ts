@@ -48,7 +48,8 @@ export interface StartFleetOptions {
 
 /**
  * How the fleet's servers are launched: the caller's launch as it is, or `fleet serve` pinned to a block of CPUs per
- * server when the stack's pod size allows (said once in the log). `pick` gets the blocks of the servers running now.
+ * server when the stack's pod size allows (said once in the log). `running` holds the CPU blocks of the servers
+ * running now, so a new one goes to the block with the fewest.
  */
 export function serverLauncher(
   config: FleetConfig,

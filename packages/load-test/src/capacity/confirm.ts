@@ -44,7 +44,7 @@ export const MAX_BREACHING_WINDOWS = 0.1;
  * count swings with answers that finish just across its edge (measured: 946 then 1,056 req/s in two windows of a
  * 1,000 req/s hold, at p90 19 and 114 ms), and a stall shows in the latency of the requests it holds up.
  */
-export function breachingWindows(hold: Pick<CapacityStep, "offeredRate" | "windows">, slo: Slo): number {
+export function breachingWindows(hold: { readonly offeredRate: number; readonly windows?: readonly CapacityWindow[] | undefined }, slo: Slo): number {
   const breaks = (w: CapacityWindow) => !judgeMeasurement({ ...w, offeredRate: Math.min(hold.offeredRate, w.achievedRate), warmupSeconds: 0 }, slo).holds;
   return (hold.windows ?? []).filter(breaks).length;
 }
@@ -60,7 +60,7 @@ export function holdKeptSlo(hold: CapacityStep, slo: Slo): boolean {
  * (measured: holds at 866, 958 and 1,030 req/s had lost after 8-30 s and ran on to 60), and the time goes to the next hold.
  */
 export function holdIsLost(windowsSoFar: readonly CapacityWindow[], holdWindows: number, offeredRate: number, slo: Slo): boolean {
-  return breachingWindows({ offeredRate, windows: [...windowsSoFar] }, slo) > Math.round(holdWindows * MAX_BREACHING_WINDOWS);
+  return breachingWindows({ offeredRate, windows: windowsSoFar }, slo) > Math.round(holdWindows * MAX_BREACHING_WINDOWS);
 }
 
 const DEFAULT_CONFIRM_ATTEMPTS = 5;
@@ -124,7 +124,7 @@ export function nextConfirmation(found: number, holds: readonly CapacityStep[], 
   if (best) return refineOrDone(best, holds, slo, { ...options, stepDown }, maxAttempts);
   const rates = holds.map((h) => h.offeredRate).join(", ");
   if (holds.length >= maxAttempts) return { kind: "done", reason: `not confirmed: ${rates} req/s each broke the SLO when held` };
-  if (!timeForAnother(options)) {
+  if (!timeForHolds(options, 1)) {
     return { kind: "done", reason: `not confirmed: ${rates} req/s each broke the SLO when held, and another hold would not finish in the time left` };
   }
   const next = rateAfterBreak(last, stepDown);
@@ -138,12 +138,12 @@ export function nextConfirmation(found: number, holds: readonly CapacityStep[], 
 
 /** Whether the next hold is the last one the attempts or the time allow. */
 function lastChance(holdsSoFar: number, maxAttempts: number, options: ConfirmationOptions): boolean {
-  const timeForTwo = options.secondsLeft === undefined || options.secondsLeft >= 2 * (options.holdSeconds ?? 0);
-  return holdsSoFar + 1 >= maxAttempts || !timeForTwo;
+  return holdsSoFar + 1 >= maxAttempts || !timeForHolds(options, 2);
 }
 
-function timeForAnother(options: ConfirmationOptions): boolean {
-  return options.secondsLeft === undefined || options.secondsLeft >= (options.holdSeconds ?? 0);
+/** Whether `count` more whole holds fit in the time left (always, without a clock). */
+function timeForHolds(options: ConfirmationOptions, count: number): boolean {
+  return options.secondsLeft === undefined || options.secondsLeft >= count * (options.holdSeconds ?? 0);
 }
 
 /** After `best` held: the rate between it and the lowest break above it, while that break is far enough above. */
@@ -161,7 +161,7 @@ function refineOrDone(best: CapacityStep, holds: readonly CapacityStep[], slo: S
   const nearest = confirmationRate(Math.sqrt((best.offeredRate * ceiling) / (1 - stepDown)), stepDown);
   const between = nearest > best.offeredRate && nearest < ceiling ? nearest : confirmationRate(best.offeredRate, stepDown, 1);
   const tried = holds.some((h) => h.offeredRate === between);
-  if (holds.length >= maxAttempts || !timeForAnother(options) || tried || between <= best.offeredRate || between >= ceiling) {
+  if (holds.length >= maxAttempts || !timeForHolds(options, 1) || tried || between <= best.offeredRate || between >= ceiling) {
     return { kind: "done", reason: `${held}; ${ceiling} req/s broke, and no time or attempt was left to try between them`, confirmed: best };
   }
   return { kind: "hold", rate: between };
