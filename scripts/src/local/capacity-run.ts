@@ -20,6 +20,7 @@ import {
   probeServers,
   queuedOnServers,
   runLoad,
+  searchCeiling,
   settledWindows,
   sloOfConfig,
   stepAtCapacity,
@@ -353,7 +354,7 @@ function describeHold(count: number, offered: number, step: CapacityStep, slo: S
 /** Sustained holds at the capacity the search found, stepping down while they break and refining towards a break far above (nextConfirmation). */
 async function confirmCapacity(config: FleetConfig, options: SearchOptions, steps: readonly CapacityStep[], slo: Slo): Promise<Hold[]> {
   const { settings, say } = options;
-  const { capacityAtSlo: found, searchBreak } = capacityFromSteps(steps, slo);
+  const { capacityAtSlo: found, ...search } = capacityFromSteps(steps, slo);
   const holds: Hold[] = [];
   const confirmStartedMs = Date.now();
   for (;;) {
@@ -365,7 +366,7 @@ async function confirmCapacity(config: FleetConfig, options: SearchOptions, step
       {
         stepDown: settings.stepDown,
         maxAttempts: settings.confirmAttempts,
-        ...(searchBreak !== undefined ? { ceiling: searchBreak } : {}),
+        ...searchCeiling(search),
         secondsLeft: settings.confirmBudgetSeconds - (Date.now() - confirmStartedMs) / 1000,
         holdSeconds: settings.warmupSeconds + settings.confirmSeconds,
       },

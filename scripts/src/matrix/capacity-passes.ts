@@ -12,6 +12,7 @@ import {
   mergeResults,
   nextConfirmation,
   planStaircase,
+  searchCeiling,
   staircaseOptionsOf,
   type CapacityStep,
   type LoadTestResult,
@@ -102,13 +103,13 @@ export async function refineCapacity(
   }
   const merged = mergeResults(results).capacity!;
   const slo = merged.slo;
-  const { capacityAtSlo: found, searchBreak } = capacityFromSteps(merged.steps, slo);
+  const { capacityAtSlo: found, ...search } = capacityFromSteps(merged.steps, slo);
   const holds: CapacityStep[] = [];
   while (confirm) {
     const next = nextConfirmation(found, holds, slo, {
       stepDown: config.loadTest.capacity.stepDown,
       maxAttempts: config.loadTest.capacity.confirmAttempts,
-      ...(searchBreak !== undefined ? { ceiling: searchBreak } : {}),
+      ...searchCeiling(search),
     });
     if (next.kind === "done") {
       say(`confirmation done: ${next.reason}`);

@@ -21,6 +21,11 @@ export interface ConfirmationOptions {
   readonly ceiling?: number;
   /** After a hold holds, another is tried between it and the ceiling while the ceiling is more than this share above it (default 0.15). */
   readonly refineAbove?: number;
+  /**
+   * Only one short measurement saw `ceiling` break (the search's budget ended before it was measured again): when the
+   * first hold (the search's answer) holds under it, the next grid rate up is held too, even within refineAbove.
+   */
+  readonly ceilingUnconfirmed?: boolean;
 }
 
 const DEFAULT_STEP_DOWN = 0.07;
@@ -146,23 +151,35 @@ function timeForHolds(options: ConfirmationOptions, count: number): boolean {
   return options.secondsLeft === undefined || options.secondsLeft >= count * (options.holdSeconds ?? 0);
 }
 
-/** After `best` held: the rate between it and the lowest break above it, while that break is far enough above. */
+/**
+ * After `best` held: the rate between it and the lowest break above it, while that break is far enough above; or, when
+ * the only break near it is one the search measured once (ceilingUnconfirmed) and the search's own answer held, the
+ * next grid rate up: measured, a search cut by its budget with 845 req/s broken once (a slow 16 s) confirmed 800, and
+ * 1,000 (1.25x) then held a minute.
+ */
 function refineOrDone(best: CapacityStep, holds: readonly CapacityStep[], slo: Slo, options: ConfirmationOptions, maxAttempts: number): ConfirmationDecision {
   const held = `${best.offeredRate} req/s held the SLO for ${best.durationSeconds.toFixed(0)} s`;
   const breaks = holds.filter((h) => h.offeredRate > best.offeredRate && !holdKeptSlo(h, slo)).map((h) => h.offeredRate);
-  const ceiling = Math.min(...breaks, ...(options.ceiling !== undefined && options.ceiling > best.offeredRate ? [options.ceiling] : []));
-  const refineAbove = options.refineAbove ?? DEFAULT_REFINE_ABOVE;
-  if (!Number.isFinite(ceiling) || ceiling <= best.offeredRate * (1 + refineAbove)) {
+  const searchCeiling = options.ceiling !== undefined && options.ceiling > best.offeredRate ? [options.ceiling] : [];
+  const ceiling = Math.min(...breaks, ...searchCeiling);
+  const near = ceiling <= best.offeredRate * (1 + (options.refineAbove ?? DEFAULT_REFINE_ABOVE));
+  // Once, after the search's own answer held: a later hold that held was a step down or a refine, already bracketed.
+  const climb = near && breaks.length === 0 && options.ceilingUnconfirmed === true && best === holds[0];
+  if (!Number.isFinite(ceiling) || (near && !climb)) {
     const below = Number.isFinite(ceiling) ? `; ${ceiling} req/s broke` : "";
     return { kind: "done", reason: held + below, confirmed: best };
   }
-  // Between them on the grid: the grid rate nearest their geometric mean, else the grid rate just above the hold.
   const stepDown = options.stepDown ?? DEFAULT_STEP_DOWN;
+  const up = confirmationRate(best.offeredRate, stepDown, 1);
+  // Between them on the grid: the grid rate nearest their geometric mean, else the grid rate just above the hold.
   const nearest = confirmationRate(Math.sqrt((best.offeredRate * ceiling) / (1 - stepDown)), stepDown);
-  const between = nearest > best.offeredRate && nearest < ceiling ? nearest : confirmationRate(best.offeredRate, stepDown, 1);
+  const between = climb ? up : nearest > best.offeredRate && nearest < ceiling ? nearest : up;
   const tried = holds.some((h) => h.offeredRate === between);
-  if (holds.length >= maxAttempts || !timeForHolds(options, 1) || tried || between <= best.offeredRate || between >= ceiling) {
-    return { kind: "done", reason: `${held}; ${ceiling} req/s broke, and no time or attempt was left to try between them`, confirmed: best };
+  if (holds.length >= maxAttempts || !timeForHolds(options, 1) || tried || between <= best.offeredRate || (!climb && between >= ceiling)) {
+    const what = climb
+      ? `${ceiling} req/s broke once in the search, and no time or attempt was left to hold ${between}`
+      : `${ceiling} req/s broke, and no time or attempt was left to try between them`;
+    return { kind: "done", reason: `${held}; ${what}`, confirmed: best };
   }
   return { kind: "hold", rate: between };
 }

@@ -4,7 +4,7 @@ import { percentilesFromHistogram, type LatencyPercentiles } from "../histogram.
 import { totalErrors } from "../results.js";
 import type { Slo } from "@inference-fleet/fleet-config";
 import { bracketOf } from "./bracket.js";
-import { confirmedHold, holdKeptSlo, MAX_BREACHING_WINDOWS } from "./confirm.js";
+import { confirmedHold, holdKeptSlo, MAX_BREACHING_WINDOWS, type ConfirmationOptions } from "./confirm.js";
 import type { SearchEnd } from "./planner.js";
 import type { CapacityStep } from "./step.js";
 import { judgeStep, settledWindows, windowSpread } from "./windows.js";
@@ -40,6 +40,8 @@ export interface CapacityVerdict {
   searchCapacity: number;
   /** The lowest rate the search saw break the SLO (absent when every step held): the confirmation refines towards it. */
   searchBreak?: number;
+  /** Only one measurement saw searchBreak break: the search ended before measuring it again. */
+  searchBreakUnconfirmed?: true;
   /** The confirmation's holds, in order (absent when none ran). */
   confirmation?: ConfirmationAttempt[];
   /** The lowest and highest achieved rate of the windows behind capacityAtSlo (absent without windows). */
@@ -68,7 +70,7 @@ export function capacityRecord(
 
 /** The capacity at the SLO (the confirmation's hold when there is one, else the bracket's rate that holds, see bracketOf) and the curve. */
 export function capacityFromSteps(steps: readonly CapacityStep[], slo: Slo, confirmations: readonly CapacityStep[] = []): CapacityVerdict {
-  const { judged, good, bad } = bracketOf(steps, slo);
+  const { judged, good, bad, badUnconfirmed } = bracketOf(steps, slo);
   const curve = judged.map(({ step, verdict }) => {
     const latency = percentilesFromHistogram(step.histogram);
     return {
@@ -91,7 +93,13 @@ export function capacityFromSteps(steps: readonly CapacityStep[], slo: Slo, conf
     return { offeredRate: hold.offeredRate, durationSeconds: hold.durationSeconds, holds, reasons };
   });
   const best = confirmations.length > 0 ? confirmedHold(confirmations, slo) : good?.step;
-  const base = { searchCapacity, ...(bad ? { searchBreak: bad.step.offeredRate } : {}), ...(confirmations.length > 0 ? { confirmation } : {}), slo, curve };
+  const base = {
+    searchCapacity,
+    ...(bad ? { searchBreak: bad.step.offeredRate, ...(badUnconfirmed ? { searchBreakUnconfirmed: true as const } : {}) } : {}),
+    ...(confirmations.length > 0 ? { confirmation } : {}),
+    slo,
+    curve,
+  };
   if (!best) return { capacityAtSlo: 0, ...base };
   const spread = best.windows ? windowSpread(best.windows, settledWindows(best, slo)) : undefined;
   return {
@@ -105,4 +113,12 @@ export function capacityFromSteps(steps: readonly CapacityStep[], slo: Slo, conf
       errorRate: judgeStep(best, slo).errorRate,
     },
   };
+}
+
+/** The confirmation's ceiling from what the search found: its lowest break, and whether one measurement alone saw it. */
+export function searchCeiling(
+  verdict: Pick<CapacityVerdict, "searchBreak" | "searchBreakUnconfirmed">,
+): Pick<ConfirmationOptions, "ceiling" | "ceilingUnconfirmed"> {
+  if (verdict.searchBreak === undefined) return {};
+  return { ceiling: verdict.searchBreak, ...(verdict.searchBreakUnconfirmed ? { ceilingUnconfirmed: true } : {}) };
 }

@@ -1,6 +1,6 @@
 export { stepAtCapacity, withFiguresOfStep } from "./at-capacity.js";
 export { breachingWindows, confirmedHold, holdIsLost, holdKeptSlo, nextConfirmation } from "./confirm.js";
-export { capacityFromSteps, capacityRecord } from "./curve.js";
+export { capacityFromSteps, capacityRecord, searchCeiling } from "./curve.js";
 export type { CapacityVerdict } from "./curve.js";
 export { mergeSteps } from "./merge-steps.js";
 export { nextRate, roundRate } from "./planner.js";

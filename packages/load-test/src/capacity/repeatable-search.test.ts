@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { bracketOf } from "./bracket.js";
 import { breachingWindows, confirmationRate, holdIsLost, holdKeptSlo, nextConfirmation, rateAfterBreak } from "./confirm.js";
-import { capacityFromSteps } from "./curve.js";
+import { capacityFromSteps, searchCeiling } from "./curve.js";
 import { nextRate } from "./planner.js";
 import { judgeMeasurement, type CapacityStep, type CapacityWindow } from "./step.js";
 import { noisyFleet, queueWindow, SLO, seeded } from "./synthetic.test-helper.js";
@@ -191,6 +191,27 @@ describe("the confirmation", () => {
     // No refining hold starts that would not finish in the time left: the rate that held stands.
     const late = nextConfirmation(800, [hold(800, 1000)], SLO, { ceiling: 992, secondsLeft: 30, holdSeconds: 62 });
     expect(late).toMatchObject({ kind: "done", confirmed: { offeredRate: 800 }, reason: expect.stringMatching(/no time or attempt was left/) });
+  });
+
+  it("holds the next grid rate up when the only break near the figure is one the search measured once", () => {
+    // Measured: the search's budget ended with 845 req/s broken once (a slow 16 s); 800 held its minute, and so did 1,000 after.
+    const search = [hold(800, 1000, 9), hold(845, 700, 9)];
+    const once = searchCeiling(capacityFromSteps(search, SLO));
+    expect(once).toEqual({ ceiling: 845, ceilingUnconfirmed: true });
+    expect(searchCeiling(capacityFromSteps([...search, hold(845, 700, 9)], SLO))).toEqual({ ceiling: 845 });
+    const { holds, next } = confirm(800, 1000, once);
+    expect(holds.map((h) => h.offeredRate)).toEqual([800, 853]);
+    expect(next).toMatchObject({ kind: "done", confirmed: { offeredRate: 853 } });
+    // Where the fleet does not keep up the rate above, the rate that held stands.
+    const slower = confirm(800, 830, once);
+    expect(slower.holds.map((h) => h.offeredRate)).toEqual([800, 853]);
+    expect(slower.next).toMatchObject({ kind: "done", confirmed: { offeredRate: 800 } });
+    // A break measured twice, or a hold above that broke, is believed: no hold above.
+    expect(confirm(800, 1000, { ceiling: 845 }).holds.map((h) => h.offeredRate)).toEqual([800]);
+    expect(confirm(900, 880, { ...once, ceiling: 950 }).holds.map((h) => h.offeredRate)).toEqual([900, 853]);
+    // And none that would not finish in the time left.
+    const late = nextConfirmation(800, [hold(800, 1000)], SLO, { ...once, secondsLeft: 30, holdSeconds: 62 });
+    expect(late).toMatchObject({ kind: "done", confirmed: { offeredRate: 800 }, reason: expect.stringMatching(/no time or attempt was left to hold 853/) });
   });
 
   it("never drops more than 40% in one step, however little a stalled hold served", () => {
