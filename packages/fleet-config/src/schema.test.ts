@@ -42,7 +42,6 @@ describe("parseFleetConfig defaults", () => {
         maxWindows: 6,
         stability: 0.1,
         confirmSeconds: 60,
-        confirmWarmupSeconds: 6,
         stepDown: 0.07,
         confirmAttempts: 5,
         confirmBudget: 150,

@@ -224,11 +224,6 @@ const loadTestSchema = z.strictObject({
        * all but 10% of its windows), else the rate steps down and is held again.
        */
       confirmSeconds: durationSeconds.pipe(z.number().positive()).default(60),
-      /**
-       * Each confirmation hold's warm-up: load at the hold's rate, not counted. Longer than a step's: measured here over 60
-       * holds, the two 2 s windows after a 2 s warm-up broke the SLO in 17% and 18% of holds, later windows in 11%.
-       */
-      confirmWarmupSeconds: durationSeconds.default(6),
       /** A confirmation that breaks steps down to the next rate of a grid of this share's steps (0.07 = 7%: ..., 853, 917, 987, ... req/s). */
       stepDown: z.number().gt(0).lt(1).default(0.07),
       /** Sustained holds tried at most; when none holds the SLO, the run reports no confirmed capacity rather than an unconfirmed one. */

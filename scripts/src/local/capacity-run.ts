@@ -53,8 +53,6 @@ export interface CapacitySettings {
   readonly growth?: number;
   /** The confirmation's sustained hold of the rate found (0: none, as `fleet tune`'s short searches). */
   readonly confirmSeconds: number;
-  /** Each hold's warm-up (loadTest.capacity.confirmWarmupSeconds). */
-  readonly confirmWarmupSeconds: number;
   /** Each hold that breaks steps down by this share. */
   readonly stepDown: number;
   /** Holds tried at most. */
@@ -118,7 +116,6 @@ export function capacitySettings(config: FleetConfig, overrides: CapacityOverrid
     budgetSeconds,
     ...(overrides.growth !== undefined ? { growth: overrides.growth } : {}),
     confirmSeconds: overrides.confirm === false ? 0 : capacity.confirmSeconds,
-    confirmWarmupSeconds: capacity.confirmWarmupSeconds,
     stepDown: capacity.stepDown,
     confirmAttempts: capacity.confirmAttempts,
     confirmBudgetSeconds: capacity.confirmBudget,
@@ -278,7 +275,7 @@ async function runConfirmationHold(
 ): Promise<{ result: LoadTestResult; step: CapacityStep }> {
   const { settings } = options;
   const slo = sloOfConfig(config);
-  const { result, cut } = await runHold(config, options, rate, settings.confirmWarmupSeconds, settings.confirmSeconds, holdLostCheck(settings, rate, slo));
+  const { result, cut } = await runHold(config, options, rate, settings.warmupSeconds, settings.confirmSeconds, holdLostCheck(settings, rate, slo));
   const step = { ...stepFromResult(result, rate, cut), windows: windowsFromResult(result, settings.windowSeconds) };
   await coolDownAfter(step, slo, options.targets, options.signal);
   return { result, step };
@@ -300,9 +297,7 @@ function describeSearchPlan(settings: CapacitySettings, slo: Slo): string {
     `capacity search: start ${settings.startRate} req/s; each step ${settings.warmupSeconds} s warm-up, then ${rule.windows} windows of ` +
     `${settings.windowSeconds} s that must agree within ${(rule.share * 100).toFixed(0)}% (up to ${rule.maxWindows}); a break is measured again; ` +
     `precision ${(settings.precision * 100).toFixed(0)}%, budget ${settings.budgetSeconds} s` +
-    (settings.confirmSeconds > 0
-      ? `, then ${settings.confirmSeconds} s holds after ${settings.confirmWarmupSeconds} s warm-up each to confirm (within ${settings.confirmBudgetSeconds} s)`
-      : "") +
+    (settings.confirmSeconds > 0 ? `, then ${settings.confirmSeconds} s holds to confirm (within ${settings.confirmBudgetSeconds} s)` : "") +
     `; SLO p${slo.percentile} <= ${slo.latencyMs} ms`
   );
 }
@@ -373,7 +368,7 @@ async function confirmCapacity(config: FleetConfig, options: SearchOptions, step
         maxAttempts: settings.confirmAttempts,
         ...searchCeiling(search),
         secondsLeft: settings.confirmBudgetSeconds - (Date.now() - confirmStartedMs) / 1000,
-        holdSeconds: settings.confirmWarmupSeconds + settings.confirmSeconds,
+        holdSeconds: settings.warmupSeconds + settings.confirmSeconds,
       },
     );
     if (next.kind === "done") {

@@ -34,12 +34,7 @@ export function refineEnv(rates: readonly number[]): Record<string, string> {
 
 /** The override that makes the next up's Job hold `rate` for the confirmation's sustained window. */
 function confirmEnv(config: FleetConfig, rate: number): Record<string, string> {
-  const { confirmSeconds, confirmWarmupSeconds } = config.loadTest.capacity;
-  return {
-    ...refineEnv([rate]),
-    [envNameFor("loadTest.capacity.stepSeconds")]: String(confirmSeconds),
-    [envNameFor("loadTest.capacity.warmupSeconds")]: String(confirmWarmupSeconds),
-  };
+  return { ...refineEnv([rate]), [envNameFor("loadTest.capacity.stepSeconds")]: String(config.loadTest.capacity.confirmSeconds) };
 }
 
 /** One run of the load-test Job with these overrides: up, wait, collect; the pods' results. */

@@ -22,10 +22,10 @@ export interface SearchCostEstimate {
   readonly usd: number;
 }
 
-/** Seconds of load one candidate's search takes at most: the search's budget, then every confirmation hold with its warm-up. */
+/** Seconds of load one candidate's search takes at most: the search's budget, then every confirmation hold. */
 function loadSeconds(config: FleetConfig): number {
-  const { budget, confirmSeconds, confirmWarmupSeconds, confirmAttempts } = config.loadTest.capacity;
-  return budget + (confirmWarmupSeconds + confirmSeconds) * confirmAttempts;
+  const { budget, confirmSeconds, confirmAttempts } = config.loadTest.capacity;
+  return budget + confirmSeconds * confirmAttempts;
 }
 
 /** The estimate for the candidates still to measure: AWS stacks at `fleet plan`'s $/h while up; local ones at $0. */
