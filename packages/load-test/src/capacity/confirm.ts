@@ -170,10 +170,9 @@ function refineOrDone(best: CapacityStep, holds: readonly CapacityStep[], slo: S
     return { kind: "done", reason: held + below, confirmed: best };
   }
   const stepDown = options.stepDown ?? DEFAULT_STEP_DOWN;
-  const up = confirmationRate(best.offeredRate, stepDown, 1);
-  // Between them on the grid: the grid rate nearest their geometric mean, else the grid rate just above the hold.
+  // Between them on the grid: the grid rate nearest their geometric mean, else (and for a climb) the grid rate just above the hold.
   const nearest = confirmationRate(Math.sqrt((best.offeredRate * ceiling) / (1 - stepDown)), stepDown);
-  const between = climb ? up : nearest > best.offeredRate && nearest < ceiling ? nearest : up;
+  const between = !climb && nearest > best.offeredRate && nearest < ceiling ? nearest : confirmationRate(best.offeredRate, stepDown, 1);
   const tried = holds.some((h) => h.offeredRate === between);
   if (holds.length >= maxAttempts || !timeForHolds(options, 1) || tried || between <= best.offeredRate || (!climb && between >= ceiling)) {
     const what = climb
