@@ -3,7 +3,8 @@
  * default path (the CLI, as a user would), then for each answer an open-loop run of the same stack at the
  * capacity and one at 1.25x it (`FLEET_LOAD_TEST_MODE=rate`), each for --hold seconds, and prints:
  * every run's confirmed capacity and wall time, the spread around the median, and whether each open-loop run
- * held the SLO (p90 within the stack's SLO, achieved >= 95% of offered, errors < 1%).
+ * held the SLO (p90 within the stack's SLO, achieved >= 95% of offered, errors < 1%). Before and after every run, a
+ * 3 s probe of the machine's own speed (host-speed.ts) says how far the host moved: the figures can repeat no better.
  *
  *   node --conditions=source --import tsx bench/verdict-repeat.ts [--stack dev] [--runs 3] [--hold 60] [--over 1.25]
  *
@@ -16,6 +17,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultStacksDir, loadStackConfig } from "@inference-fleet/fleet-config";
 import { LatencyHistogram, parseResult, sloOfConfig, totalErrors, type LoadTestResult } from "@inference-fleet/load-test";
+import { hostSpeed } from "./host-speed.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -33,8 +35,17 @@ const slo = sloOfConfig(loadStackConfig(args.stack!, { stacksDir: defaultStacksD
 const work = mkdtempSync(path.join(tmpdir(), "verdict-repeat-"));
 const fleetBin = path.join(repoRoot, "scripts", "bin", "fleet.js");
 
-function fleetLocal(name: string, extraArgs: string[], env: Record<string, string> = {}): { result: LoadTestResult; seconds: number; code: number } {
+let firstProbe: number | undefined;
+/** The host's speed now, as a share of the first probe of this batch. */
+async function hostNow(): Promise<number> {
+  const rate = await hostSpeed();
+  firstProbe ??= rate;
+  return rate / firstProbe;
+}
+
+async function fleetLocal(name: string, extraArgs: string[], env: Record<string, string> = {}) {
   const out = path.join(work, name);
+  const hostBefore = await hostNow();
   const started = Date.now();
   const child = spawnSync(process.execPath, [fleetBin, "local", "--stack", args.stack!, "--out", out, ...extraArgs], {
     cwd: repoRoot,
@@ -44,10 +55,11 @@ function fleetLocal(name: string, extraArgs: string[], env: Record<string, strin
     maxBuffer: 64 * 1024 * 1024,
   });
   const seconds = (Date.now() - started) / 1000;
+  const host = `host ${hostBefore.toFixed(2)}-${(await hostNow()).toFixed(2)}`;
   const last = child.stdout.trim().split("\n").slice(-3).join(" | ");
-  console.log(`  ${name}: exit ${child.status} in ${seconds.toFixed(0)} s: ${last}`);
+  console.log(`  ${name}: exit ${child.status} in ${seconds.toFixed(0)} s (${host}): ${last}`);
   const result = parseResult(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")), name);
-  return { result, seconds, code: child.status ?? -1 };
+  return { result, seconds, host, code: child.status ?? -1 };
 }
 
 /** The confirmed capacity (capacityAtSlo: the rate the sustained confirmation held), and what the search alone found. */
@@ -66,31 +78,34 @@ function held(result: LoadTestResult, offered: number): { holds: boolean; line: 
 }
 
 console.log(`verdict-repeat: stack ${args.stack}, ${runs} capacity runs, open loop ${holdSeconds} s at 1x and ${over}x (files in ${work})`);
-const rows: { capacity: number; seconds: number; at: string; above: string }[] = [];
+console.log("  host a-b: the machine's speed before and after the run, as a share of the batch's first probe");
+const rows: { capacity: number; seconds: number; host: string; at: string; above: string }[] = [];
 for (let i = 1; i <= runs; i++) {
-  const search = fleetLocal(`capacity-${i}`, ["--capacity"]);
+  const search = await fleetLocal(`capacity-${i}`, ["--capacity"]);
   const { confirmed: capacity, searched } = capacityOf(search.result);
   console.log(`  -> confirmed ${capacity} req/s (the search found ${searched ?? "?"})`);
-  const open = (share: number) => {
+  const open = async (share: number) => {
     const rate = Math.round(capacity * share);
     const env = { FLEET_LOAD_TEST_MODE: "rate", FLEET_LOAD_TEST_RATE: String(rate), FLEET_LOAD_TEST_DURATION: `${holdSeconds}s` };
-    const { result } = fleetLocal(`open-${i}-${share}x`, [], env);
+    const { result, host } = await fleetLocal(`open-${i}-${share}x`, [], env);
     const { holds, line } = held(result, rate);
-    return `${holds ? "holds" : "misses"} (${line})`;
+    return `${holds ? "holds" : "misses"} (${line}; ${host})`;
   };
+  const row = { capacity, seconds: search.seconds, host: search.host };
   // No confirmed rate: nothing to hold (a run at 0 req/s is refused), and the row says so.
-  if (capacity > 0) rows.push({ capacity, seconds: search.seconds, at: open(1), above: open(over) });
-  else rows.push({ capacity, seconds: search.seconds, at: "- (no confirmed rate)", above: "-" });
+  if (capacity > 0) rows.push({ ...row, at: await open(1), above: await open(over) });
+  else rows.push({ ...row, at: "- (no confirmed rate)", above: "-" });
 }
 
 const capacities = rows.map((r) => r.capacity).sort((a, b) => a - b);
 const median = capacities[Math.floor(capacities.length / 2)]!;
 console.log("");
-console.log(`| run | confirmed capacity (req/s) | vs median | search wall time | open loop at 1x | open loop at ${over}x |`);
-console.log("|--:|--:|--:|--:|---|---|");
+console.log(`| run | confirmed capacity (req/s) | vs median | search wall time | host | open loop at 1x | open loop at ${over}x |`);
+console.log("|--:|--:|--:|--:|--:|---|---|");
 rows.forEach((r, i) => {
   const share = ((r.capacity - median) / median) * 100;
-  console.log(`| ${i + 1} | ${r.capacity} | ${share >= 0 ? "+" : ""}${share.toFixed(1)}% | ${r.seconds.toFixed(0)} s | ${r.at} | ${r.above} |`);
+  const vsMedian = `${share >= 0 ? "+" : ""}${share.toFixed(1)}%`;
+  console.log(`| ${i + 1} | ${r.capacity} | ${vsMedian} | ${r.seconds.toFixed(0)} s | ${r.host.slice(5)} | ${r.at} | ${r.above} |`);
 });
 const worst = Math.max(...capacities.map((c) => Math.abs(c - median) / median));
 console.log("");
