@@ -26,7 +26,7 @@ for (;;) {
 }`;
 
 /** Hashes per second on all cores together, one figure per window of `windowSeconds`, over `seconds`. */
-export async function hostSpeedWindows(seconds: number, windowSeconds: number, onWindow?: (rate: number) => void): Promise<number[]> {
+async function hostSpeedWindows(seconds: number, windowSeconds: number, onWindow?: (rate: number) => void): Promise<number[]> {
   let count = 0;
   const workers = Array.from({ length: availableParallelism() }, () => new Worker(WORKER, { eval: true }));
   for (const w of workers) w.on("message", (n: number) => (count += n));
