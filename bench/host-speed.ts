@@ -2,23 +2,61 @@
  * How fast is this machine right now? A fixed CPU workload (SHA-256 of a 4 KiB buffer, in cache, no I/O) on every
  * core at once, counted per window: the same code on the same machine, so any change in its rate is the host's
  * (a shared VM's neighbours, frequency), not ours. A capacity figure can only repeat as well as this does.
- * (`hostSpeedWindows` in load-test: `fleet local --capacity` probes with it before and after its search, and
- * verdict-repeat.ts before and after each run.) Run alone, it prints the drift over a few minutes:
+ * verdict-repeat.ts probes before and after each run; run alone, it prints the drift over a few minutes:
  *
  *   node --conditions=source --import tsx bench/host-speed.ts [--seconds 300] [--window 5]
  *
  * Nothing else should run meanwhile: it measures the machine, and loads every core.
  */
 import { availableParallelism } from "node:os";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { hostSpeedWindows } from "@inference-fleet/load-test";
+import { Worker } from "node:worker_threads";
+
+// Plain JavaScript, evaluated in each worker (no loader needed): hash for 100 ms, report the count, repeat.
+const WORKER = `
+const { parentPort } = require("node:worker_threads");
+const { createHash } = require("node:crypto");
+const buf = Buffer.alloc(4096, 7);
+for (;;) {
+  let n = 0;
+  const end = Date.now() + 100;
+  while (Date.now() < end) { createHash("sha256").update(buf).digest(); n++; }
+  parentPort.postMessage(n);
+}`;
+
+/** Hashes per second on all cores together, one figure per window of `windowSeconds`, over `seconds`. */
+async function hostSpeedWindows(seconds: number, windowSeconds: number, onWindow?: (rate: number) => void): Promise<number[]> {
+  let count = 0;
+  const workers = Array.from({ length: availableParallelism() }, () => new Worker(WORKER, { eval: true }));
+  for (const w of workers) w.on("message", (n: number) => (count += n));
+  const rates: number[] = [];
+  try {
+    for (let t = 0; t + windowSeconds <= seconds; t += windowSeconds) {
+      const before = count;
+      await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
+      rates.push((count - before) / windowSeconds);
+      onWindow?.(rates.at(-1)!);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return rates;
+}
+
+/** One figure: hashes per second over a short probe (the first half second of workers' start-up is left out). */
+export async function hostSpeed(seconds = 3): Promise<number> {
+  await hostSpeedWindows(0.5, 0.5);
+  const [rate] = await hostSpeedWindows(seconds, seconds);
+  return rate!;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { seconds: { type: "string", default: "300" }, window: { type: "string", default: "5" } } });
   const windowSeconds = Number(values.window);
   const perMinute = Math.max(1, Math.round(60 / windowSeconds));
   console.log(`host-speed: SHA-256 on ${availableParallelism()} cores, ${values.seconds} s in ${windowSeconds} s windows (hashes/s)`);
-  const rates = await hostSpeedWindows(Number(values.seconds), windowSeconds, { onWindow: (r) => console.log(`  ${Math.round(r)}`) });
+  const rates = await hostSpeedWindows(Number(values.seconds), windowSeconds, (r) => console.log(`  ${Math.round(r)}`));
   const sorted = [...rates].sort((a, b) => a - b);
   const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
   console.log(`windows: min ${at(0)}, median ${at(0.5)}, max ${at(1)}: max/min ${(sorted.at(-1)! / sorted[0]!).toFixed(2)}`);
@@ -29,4 +67,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -4,7 +4,7 @@
  * capacity and one at 1.25x it (`FLEET_LOAD_TEST_MODE=rate`), each for --hold seconds, and prints:
  * every run's confirmed capacity and wall time, the spread around the median, and whether each open-loop run
  * held the SLO (p90 within the stack's SLO, achieved >= 95% of offered, errors < 1%). Before and after every run, a
- * 3 s probe of the machine's own speed (load-test's hostSpeed, as bench/host-speed.ts) says how far the host moved: the figures can repeat no better.
+ * 3 s probe of the machine's own speed (host-speed.ts) says how far the host moved: the figures can repeat no better.
  *
  *   node --conditions=source --import tsx bench/verdict-repeat.ts [--stack dev] [--runs 3] [--hold 60] [--over 1.25]
  *
@@ -16,7 +16,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultStacksDir, loadStackConfig } from "@inference-fleet/fleet-config";
-import { hostSpeed, LatencyHistogram, parseResult, sloOfConfig, totalErrors, type LoadTestResult } from "@inference-fleet/load-test";
+import { LatencyHistogram, parseResult, sloOfConfig, totalErrors, type LoadTestResult } from "@inference-fleet/load-test";
+import { hostSpeed } from "./host-speed.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +38,7 @@ const fleetBin = path.join(repoRoot, "scripts", "bin", "fleet.js");
 let firstProbe: number | undefined;
 /** The host's speed now, as a share of the first probe of this batch. */
 async function hostNow(): Promise<number> {
-  const rate = await hostSpeed(3);
+  const rate = await hostSpeed();
   firstProbe ??= rate;
   return rate / firstProbe;
 }

@@ -45,7 +45,6 @@ describe("parseFleetConfig defaults", () => {
         stepDown: 0.07,
         confirmAttempts: 5,
         confirmBudget: 150,
-        hostProbeSeconds: 3,
         budget: 80,
       },
     });
@@ -59,8 +58,6 @@ describe("parseFleetConfig defaults", () => {
     expect(problemsOf({ loadTest: { capacity: { stability: 0 } } })[0]).toMatchObject({ path: "loadTest.capacity.stability" });
     expect(problemsOf({ loadTest: { capacity: { precision: 1.5 } } })[0]).toMatchObject({ path: "loadTest.capacity.precision" });
     expect(problemsOf({ loadTest: { capacity: { budget: "0s" } } })[0]).toMatchObject({ path: "loadTest.capacity.budget" });
-    expect(parseFleetConfig({ loadTest: { capacity: { hostProbeSeconds: "0s" } } }).loadTest.capacity.hostProbeSeconds).toBe(0);
-    expect(problemsOf({ loadTest: { capacity: { hostProbeSeconds: "2m" } } })[0]).toMatchObject({ path: "loadTest.capacity.hostProbeSeconds" });
   });
 
   it("parses durations and the SLO shorthand", () => {

@@ -230,11 +230,6 @@ const loadTestSchema = z.strictObject({
       confirmAttempts: z.int().min(1).max(10).default(5),
       /** Locally: the confirmation starts no hold that would end more than this long after its first hold began. */
       confirmBudget: durationSeconds.pipe(z.number().positive()).default(150),
-      /**
-       * Locally: the machine's own speed is probed this long before the search and after the confirmation (fixed work on
-       * every core), and the verdict says when it moved more than 10% in between; 0 turns the probes off.
-       */
-      hostProbeSeconds: durationSeconds.pipe(z.number().min(0).max(60)).default(3),
       /** The whole search (servers' start included locally; in the cluster, the k6 passes' load) never runs past this. */
       budget: durationSeconds.pipe(z.number().positive()).default(80),
       /**

@@ -22,4 +22,3 @@ export { inferenceRequestsOf, queueDepthOf, queuedOnServers, scrapeMetrics } fro
 export type { LoadProgress, RunLoadOptions } from "./generator/run-load.js";
 export { startDelayServer } from "./generator/delay-server.js";
 export { readResultFiles, writeResultFile } from "./files.js";
-export { describeHostSpeed, HOST_DRIFT_NOTICE, hostSpeed, hostSpeedWindows } from "./host-speed.js";

@@ -139,8 +139,6 @@ const capacitySchema = z.object({
   }) satisfies z.ZodType<Slo>,
   /** Every step of the search, each with its histogram, so the capacity can be computed again (and merged). */
   steps: z.array(capacityStepSchema),
-  /** The machine's own speed before and after a local search (hashes per second on every core, see host-speed.ts). */
-  hostSpeed: z.object({ before: z.number().positive(), after: z.number().positive(), probeSeconds: z.number().positive() }).optional(),
 });
 
 /** The server's own account of one request, from its Server-Timing header (queue;dur=, inference;dur=, batch;desc=, batchsize;desc=). */

@@ -125,16 +125,6 @@ describe("the verdict", () => {
     expect(markdown).toContain("> No cost for dev-no-batching, dev: a local run does not know which instance type this machine stands for");
   });
 
-  it("says when the machine's own speed moved under a local search, and not when it held", () => {
-    const search = capacityRun({ stack: "dev", where: "local" }, { serviceRate: 1000 });
-    const withHost = (before: number, after: number) => ({ ...search, capacity: { ...search.capacity!, hostSpeed: { before, after, probeSeconds: 3 } } });
-    const moved = renderMarkdown([withHost(300_000, 363_000)]);
-    expect(moved).toContain("> dev: this machine's own speed moved +21% between the start and the end of the run (3 s of fixed work on every core");
-    expect(renderHtml([withHost(300_000, 240_000)])).toContain("dev: this machine&#39;s own speed moved -20% between the start and the end of the run");
-    // Within 10%, and without probes (older files, fleet matrix), no note: the verdict is unchanged.
-    for (const steady of [withHost(300_000, 315_000), search]) expect(renderMarkdown([steady])).not.toContain("own speed");
-  });
-
   it("says when the rate is a measured throughput, not a capacity, and when no run holds its SLO", () => {
     const measured = renderMarkdown([run({ stack: "g5", slo: "p90<=100ms" }, 100, 5)]);
     expect(measured).toContain("**Verdict: g5: 100 req/s per node measured (p90 5");

@@ -3,7 +3,6 @@
 import { formatMs, formatNumber, formatUsd } from "./format.js";
 import type { RunSummary } from "./runs.js";
 import { describeSlo } from "@inference-fleet/fleet-config";
-import { describeHostSpeed, HOST_DRIFT_NOTICE } from "@inference-fleet/load-test";
 
 export interface Verdict {
   /** The answer in one sentence, e.g. "c7g.2xlarge: 1,840 req/s per node at p90 <= 100 ms, $0.0490 per million inferences; 1.6x cheaper than c7i.2xlarge". */
@@ -113,10 +112,6 @@ export function buildVerdict(runs: readonly RunSummary[]): Verdict {
       `${measured.join(", ")}: not a capacity search, so the rate is the throughput measured at the configured load, not the most the fleet serves ` +
         "at its SLO (`fleet local --capacity`, or loadTest.mode: capacity, finds that).",
     );
-  }
-  for (const { run, name } of entries) {
-    const host = run.result.capacity?.hostSpeed;
-    if (host && Math.abs(host.after / host.before - 1) > HOST_DRIFT_NOTICE) notes.push(`${name}: ${describeHostSpeed(host)}.`);
   }
   const reasons = new Map<string, string[]>();
   for (const { run, name } of entries) if (run.costAbsent) reasons.set(run.costAbsent, [...(reasons.get(run.costAbsent) ?? []), name]);

@@ -59,8 +59,6 @@ export interface CapacitySettings {
   readonly confirmAttempts: number;
   /** No hold starts that would end later than this many seconds after the first hold began. */
   readonly confirmBudgetSeconds: number;
-  /** `fleet local`: the machine's own speed is probed this long before the servers start and after the search (0: not). */
-  readonly hostProbeSeconds: number;
 }
 
 /** What a caller may set instead of the stack's loadTest.capacity: the command line's strings, or numbers (`fleet tune`'s rungs). */
@@ -121,7 +119,6 @@ export function capacitySettings(config: FleetConfig, overrides: CapacityOverrid
     stepDown: capacity.stepDown,
     confirmAttempts: capacity.confirmAttempts,
     confirmBudgetSeconds: capacity.confirmBudget,
-    hostProbeSeconds: capacity.hostProbeSeconds,
   };
 }
 

@@ -4,7 +4,6 @@ import { runLoad, type LoadTestResult, type ServedModel } from "@inference-fleet
 import { acceleratorFallback } from "../shared/accelerator-check.js";
 import { runAutoscaledLoad } from "./autoscale/autoscaled-run.js";
 import { capacitySettings, runCapacitySearch, type CapacitySettings } from "./capacity-run.js";
-import { probeHostBefore, withHostSpeedAfter } from "./host-probe.js";
 import { ensureModel } from "./ensure-model.js";
 import { describeModelServed } from "./served-model.js";
 import { findBinary } from "./find-binary.js";
@@ -140,9 +139,6 @@ async function runFixedFleet(
   options: LocalRunOptions,
   { modelDir, capacity, generator, say }: { modelDir: string; capacity?: CapacitySettings; generator: Generator; say: (line: string) => void },
 ): Promise<LocalRun> {
-  const probeSeconds = capacity?.hostProbeSeconds ?? 0;
-  // Before the servers start, so the probe competes with nothing of ours and stays out of the search's budget.
-  const hostBefore = await probeHostBefore(probeSeconds, say);
   say(`starting ${config.server.numServers} model server(s) x ${config.server.numModels} model(s) on loopback ...`);
   const startedAt = Date.now();
   const fleet = await startServerFleet(config, { modelDir, readyTimeoutMs: options.readyTimeoutMs, signal: options.signal, log: say, launch: options.launch });
@@ -151,22 +147,17 @@ async function runFixedFleet(
     const labels = runLabels(config);
     const { result, sloBreached } = capacity
       ? {
-          result: await withHostSpeedAfter(
-            (
-              await runCapacitySearch(config, {
-                targets: fleet.targets,
-                models: fleet.models,
-                labels,
-                settings: capacity,
-                startedAtMs: startedAt,
-                signal: options.signal,
-                say,
-              })
-            ).result,
-            hostBefore,
-            probeSeconds,
-            { say, signal: options.signal },
-          ),
+          result: (
+            await runCapacitySearch(config, {
+              targets: fleet.targets,
+              models: fleet.models,
+              labels,
+              settings: capacity,
+              startedAtMs: startedAt,
+              signal: options.signal,
+              say,
+            })
+          ).result,
           sloBreached: false,
         }
       : await runConfiguredLoad(config, fleet, generator, { labels, signal: options.signal, say });
