@@ -3,8 +3,9 @@
  * default path (the CLI, as a user would), then for each answer an open-loop run of the same stack at the
  * capacity and one at 1.25x it (`FLEET_LOAD_TEST_MODE=rate`), each for --hold seconds, and prints:
  * every run's confirmed capacity and wall time, the spread around the median, and whether each open-loop run
- * held the SLO (p90 within the stack's SLO, achieved >= 95% of offered, errors < 1%). Before and after every run, a
- * 3 s probe of the machine's own speed (host-speed.ts) says how far the host moved: the figures can repeat no better.
+ * held the SLO (p90 within the stack's SLO, achieved >= 95% of offered, errors < 1%). Beside each: the servers' own
+ * inference time per request and mean batch (from their metrics: the fleet's speed), and a 3 s probe of the machine's
+ * speed before and after the run (host-speed.ts: fixed SHA-256 work, which moves with the host but not with the fleet).
  *
  *   node --conditions=source --import tsx bench/verdict-repeat.ts [--stack dev] [--runs 3] [--hold 60] [--over 1.25]
  *
@@ -56,10 +57,20 @@ async function fleetLocal(name: string, extraArgs: string[], env: Record<string,
   });
   const seconds = (Date.now() - started) / 1000;
   const host = `host ${hostBefore.toFixed(2)}-${(await hostNow()).toFixed(2)}`;
-  const last = child.stdout.trim().split("\n").slice(-3).join(" | ");
-  console.log(`  ${name}: exit ${child.status} in ${seconds.toFixed(0)} s (${host}): ${last}`);
   const result = parseResult(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")), name);
-  return { result, seconds, host, code: child.status ?? -1 };
+  const fleet = inferenceTime(result);
+  const last = child.stdout.trim().split("\n").slice(-3).join(" | ");
+  console.log(`  ${name}: exit ${child.status} in ${seconds.toFixed(0)} s (${fleet}; ${host}): ${last}`);
+  return { result, seconds, speed: `${fleet}; ${host}`, code: child.status ?? -1 };
+}
+
+/** "inference 1.31 ms/request at batch 1.8": the servers' own time per request (the confirmed hold's, for a search). */
+function inferenceTime(result: LoadTestResult): string {
+  const times = result.serverTimes ?? [];
+  const sum = (f: (t: (typeof times)[number]) => number) => times.reduce((a, t) => a + f(t), 0);
+  const [seconds, requests, runsOfBatches] = [sum((t) => t.inferenceSeconds), sum((t) => t.batchedRequests), sum((t) => t.runs)];
+  if (!(requests > 0 && runsOfBatches > 0)) return "inference time not reported";
+  return `inference ${((seconds / requests) * 1000).toFixed(2)} ms/request at batch ${(requests / runsOfBatches).toFixed(1)}`;
 }
 
 /** The confirmed capacity (capacityAtSlo: the rate the sustained confirmation held), and what the search alone found. */
@@ -78,8 +89,8 @@ function held(result: LoadTestResult, offered: number): { holds: boolean; line: 
 }
 
 console.log(`verdict-repeat: stack ${args.stack}, ${runs} capacity runs, open loop ${holdSeconds} s at 1x and ${over}x (files in ${work})`);
-console.log("  host a-b: the machine's speed before and after the run, as a share of the batch's first probe");
-const rows: { capacity: number; seconds: number; host: string; at: string; above: string }[] = [];
+console.log("  host a-b: the machine's speed (SHA-256) before and after the run, as a share of the batch's first probe");
+const rows: { capacity: number; seconds: number; speed: string; at: string; above: string }[] = [];
 for (let i = 1; i <= runs; i++) {
   const search = await fleetLocal(`capacity-${i}`, ["--capacity"]);
   const { confirmed: capacity, searched } = capacityOf(search.result);
@@ -87,11 +98,11 @@ for (let i = 1; i <= runs; i++) {
   const open = async (share: number) => {
     const rate = Math.round(capacity * share);
     const env = { FLEET_LOAD_TEST_MODE: "rate", FLEET_LOAD_TEST_RATE: String(rate), FLEET_LOAD_TEST_DURATION: `${holdSeconds}s` };
-    const { result, host } = await fleetLocal(`open-${i}-${share}x`, [], env);
+    const { result, speed } = await fleetLocal(`open-${i}-${share}x`, [], env);
     const { holds, line } = held(result, rate);
-    return `${holds ? "holds" : "misses"} (${line}; ${host})`;
+    return `${holds ? "holds" : "misses"} (${line}; ${speed})`;
   };
-  const row = { capacity, seconds: search.seconds, host: search.host };
+  const row = { capacity, seconds: search.seconds, speed: search.speed };
   // No confirmed rate: nothing to hold (a run at 0 req/s is refused), and the row says so.
   if (capacity > 0) rows.push({ ...row, at: await open(1), above: await open(over) });
   else rows.push({ ...row, at: "- (no confirmed rate)", above: "-" });
@@ -100,12 +111,12 @@ for (let i = 1; i <= runs; i++) {
 const capacities = rows.map((r) => r.capacity).sort((a, b) => a - b);
 const median = capacities[Math.floor(capacities.length / 2)]!;
 console.log("");
-console.log(`| run | confirmed capacity (req/s) | vs median | search wall time | host | open loop at 1x | open loop at ${over}x |`);
+console.log(`| run | confirmed capacity (req/s) | vs median | search wall time | fleet; host | open loop at 1x | open loop at ${over}x |`);
 console.log("|--:|--:|--:|--:|--:|---|---|");
 rows.forEach((r, i) => {
   const share = ((r.capacity - median) / median) * 100;
   const vsMedian = `${share >= 0 ? "+" : ""}${share.toFixed(1)}%`;
-  console.log(`| ${i + 1} | ${r.capacity} | ${vsMedian} | ${r.seconds.toFixed(0)} s | ${r.host.slice(5)} | ${r.at} | ${r.above} |`);
+  console.log(`| ${i + 1} | ${r.capacity} | ${vsMedian} | ${r.seconds.toFixed(0)} s | ${r.speed} | ${r.at} | ${r.above} |`);
 });
 const worst = Math.max(...capacities.map((c) => Math.abs(c - median) / median));
 console.log("");
