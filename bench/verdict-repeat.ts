@@ -37,16 +37,19 @@ const work = mkdtempSync(path.join(tmpdir(), "verdict-repeat-"));
 const fleetBin = path.join(repoRoot, "scripts", "bin", "fleet.js");
 
 let firstProbe: number | undefined;
+/** The last probe, taken after the previous run: it is also this run's "before" (nothing ran in between). */
+let lastProbe: number | undefined;
 /** The host's speed now, as a share of the first probe of this batch. */
 async function hostNow(): Promise<number> {
   const rate = await hostSpeed();
   firstProbe ??= rate;
-  return rate / firstProbe;
+  lastProbe = rate / firstProbe;
+  return lastProbe;
 }
 
 async function fleetLocal(name: string, extraArgs: string[], env: Record<string, string> = {}) {
   const out = path.join(work, name);
-  const hostBefore = await hostNow();
+  const hostBefore = lastProbe ?? (await hostNow());
   const started = Date.now();
   const child = spawnSync(process.execPath, [fleetBin, "local", "--stack", args.stack!, "--out", out, ...extraArgs], {
     cwd: repoRoot,

@@ -160,8 +160,8 @@ function timeForHolds(options: ConfirmationOptions, count: number): boolean {
 function refineOrDone(best: CapacityStep, holds: readonly CapacityStep[], slo: Slo, options: ConfirmationOptions, maxAttempts: number): ConfirmationDecision {
   const held = `${best.offeredRate} req/s held the SLO for ${best.durationSeconds.toFixed(0)} s`;
   const breaks = holds.filter((h) => h.offeredRate > best.offeredRate && !holdKeptSlo(h, slo)).map((h) => h.offeredRate);
-  const searchCeiling = options.ceiling !== undefined && options.ceiling > best.offeredRate ? [options.ceiling] : [];
-  const ceiling = Math.min(...breaks, ...searchCeiling);
+  const searchBreak = options.ceiling !== undefined && options.ceiling > best.offeredRate ? [options.ceiling] : [];
+  const ceiling = Math.min(...breaks, ...searchBreak);
   const near = ceiling <= best.offeredRate * (1 + (options.refineAbove ?? DEFAULT_REFINE_ABOVE));
   // Once, after the search's own answer held: a later hold that held was a step down or a refine, already bracketed.
   const climb = near && breaks.length === 0 && options.ceilingUnconfirmed === true && best === holds[0];
